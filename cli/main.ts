@@ -1,0 +1,23 @@
+import { Command, Option } from 'commander';
+import { adminCommands } from './commands/admin.ts';
+import { demoCommand } from './commands/demo.ts';
+import { migrateCommand } from './commands/migrate.ts';
+import { serveCommand } from './commands/serve.ts';
+
+const program = new Command()
+  .name('kdesk')
+  .description('kdesk — help-desk contact directory.\nEvery flag can also be set with the environment variable shown next to it.')
+  .showHelpAfterError();
+
+program.addCommand(serveCommand());
+program.addCommand(migrateCommand());
+program.addCommand(adminCommands());
+program.addCommand(demoCommand());
+export { Option };
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  const e = err as { message?: string; details?: { path: string; message: string }[] };
+  console.error(`kdesk: ${e.message ?? String(err)}`);
+  for (const d of e.details ?? []) console.error(`  ${d.path || '(record)'}: ${d.message}`);
+  process.exit(1);
+});

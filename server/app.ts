@@ -1,0 +1,117 @@
+// buildApp(deps) assembles the HTTP application; it never listens (main.ts does, tests use inject()).
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Config } from './config.ts';
+import type { Db } from './db/client.ts';
+import { installErrorHandling } from './http/errors.ts';
+import { registerAuth, type AuthOptions } from './http/auth.ts';
+import { createAuthService } from './auth/auth.service.ts';
+import { authRoutes } from './auth/auth.routes.ts';
+import { createTeamsService } from './teams/teams.service.ts';
+import { settingsRoutes } from './teams/settings.routes.ts';
+import { createMembersService } from './members/members.service.ts';
+import { membersRoutes } from './members/members.routes.ts';
+import { createContactsService } from './contacts/contacts.service.ts';
+import { contactsRoutes } from './contacts/contacts.routes.ts';
+
+export interface AppDeps {
+  db: Db;
+  config: Pick<Config, 'publicUrl' | 'secureCookies' | 'sessionTtlHours' | 'trustProxy' | 'webDir' | 'logLevel'>;
+  logger?: boolean | object;
+}
+
+export function createServices(db: Db, config: Pick<Config, 'sessionTtlHours'>) {
+  const teams = createTeamsService({ db });
+  const auth = createAuthService({ db, sessionTtlHours: config.sessionTtlHours });
+  const members = createMembersService({ db, auth });
+  const contacts = createContactsService({ db, teams });
+  return { teams, auth, members, contacts };
+}
+export type Services = ReturnType<typeof createServices>;
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { db, config } = deps;
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    trustProxy: config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  // Responses are built by presenters from typed rows; the zod response schemas document them (OpenAPI)
+  // and the type checker keeps them honest, so serialisation need not validate them again per request.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  installErrorHandling(app);
+
+  await app.register(fastifyCookie);
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'kdesk API', version: '1', description: 'Help-desk contact directory. Errors: {statusCode, code, message, details?, requestId}.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'kdesk_session' } } },
+      security: [{ bearer: [] }, { session: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+
+  const services = createServices(db, config);
+  const authOptions: AuthOptions = {
+    auth: services.auth,
+    secureCookies: config.secureCookies,
+    publicUrl: config.publicUrl,
+    sessionTtlHours: config.sessionTtlHours,
+  };
+  registerAuth(app, authOptions);
+
+  app.get('/api/health', { schema: { hide: true } }, async (_req, reply) => {
+    try {
+      await sql`SELECT 1`.execute(db);
+      return { status: 'ok' };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable' });
+    }
+  });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  authRoutes(app, { ...services, options: authOptions });
+  membersRoutes(app, services);
+  settingsRoutes(app, services);
+  contactsRoutes(app, services);
+
+  serveWeb(app, config.webDir);
+  return app;
+}
+
+/** The built web app (web/dist) with client-side routing: unknown non-API GETs answer index.html. */
+function serveWeb(app: FastifyInstance, webDir: string) {
+  const root = path.resolve(webDir);
+  if (!existsSync(path.join(root, 'index.html'))) return;
+  // wildcard: false registers one route per built file; hashed assets are cached for a year
+  app.register(fastifyStatic, {
+    root,
+    wildcard: false,
+    index: false,
+    setHeaders: (res, file) => {
+      res.header('cache-control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+    },
+  });
+  app.get('/*', { schema: { hide: true } }, (req, reply) => {
+    if (req.url.startsWith('/api/') || req.url === '/api') return reply.callNotFound();
+    return reply.header('cache-control', 'no-cache').sendFile('index.html', root);
+  });
+}

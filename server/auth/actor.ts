@@ -1,0 +1,42 @@
+import type { MemberPermissions, Role } from '#shared/member.schema.ts';
+import { AppError } from '#shared/errors.ts';
+
+/** Who is acting: a signed-in member (cookie or API token) or the system (CLI, jobs). */
+export interface Actor {
+  type: 'member' | 'system';
+  via: 'session' | 'token' | 'cli';
+  teamId: string;
+  memberId: string | null;
+  label: string;
+  role: Role;
+  /** Effective permissions (owners have everything). */
+  permissions: MemberPermissions;
+  requestId?: string;
+}
+
+export const systemActor = (teamId: string, label = 'kdesk CLI'): Actor => ({
+  type: 'system',
+  via: 'cli',
+  teamId,
+  memberId: null,
+  label,
+  role: 'owner',
+  permissions: { modifyContacts: true, importContacts: true, exportContacts: true },
+});
+
+export function requirePermission(actor: Actor, permission: keyof MemberPermissions): void {
+  if (!actor.permissions[permission]) {
+    const names: Record<keyof MemberPermissions, string> = {
+      modifyContacts: 'Modify contacts',
+      importContacts: 'Import contacts (bulk)',
+      exportContacts: 'Export contacts',
+    };
+    throw new AppError('FORBIDDEN', `Your account is missing the member permission "${names[permission]}" (${permission}). Ask a team owner or admin to enable it.`);
+  }
+}
+
+export function requireTeamManager(actor: Actor): void {
+  if (actor.role !== 'owner' && actor.role !== 'admin') {
+    throw new AppError('FORBIDDEN', 'Only team owners and admins can do this.');
+  }
+}

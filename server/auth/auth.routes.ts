@@ -1,0 +1,95 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { meSchema } from '#shared/member.schema.ts';
+import { actorOf, checkSameOrigin, clearSessionCookie, sessionCookieName, setSessionCookie, type AuthOptions } from '../http/auth.ts';
+import { errors, idParams } from '../http/schemas.ts';
+import type { MembersService } from '../members/members.service.ts';
+import { presentMember } from '../members/members.service.ts';
+import type { TeamsService } from '../teams/teams.service.ts';
+import type { Actor } from './actor.ts';
+import type { AuthService } from './auth.service.ts';
+
+const tags = ['auth'];
+const tokenSchema = z.object({ id: z.string(), name: z.string(), createdAt: z.string(), lastUsedAt: z.string().nullable() });
+
+export function authRoutes(
+  app: FastifyInstance,
+  deps: { auth: AuthService; teams: TeamsService; members: MembersService; options: AuthOptions },
+) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { auth, teams, options } = deps;
+
+  async function me(actor: Actor) {
+    const team = await teams.getTeam(actor.teamId);
+    return {
+      member: await deps.members.self(actor),
+      team: { id: team.id, name: team.name, slug: team.slug },
+      via: actor.via === 'token' ? ('token' as const) : ('session' as const),
+    };
+  }
+
+  r.post(
+    '/api/v1/auth/login',
+    {
+      schema: {
+        tags,
+        summary: 'Sign in with email and password; sets the session cookie',
+        body: z.object({ email: z.string().max(320), password: z.string().max(1000) }).strict(),
+        response: { 200: meSchema, ...errors(400) },
+      },
+    },
+    async (req, reply) => {
+      // a cross-site page must not sign the browser in to an account of its choosing
+      if (req.headers.origin) checkSameOrigin(req, options.publicUrl);
+      const { sessionToken, member, expiresAt } = await auth.login(req.body.email, req.body.password);
+      setSessionCookie(reply, options, sessionToken, expiresAt);
+      const team = await teams.getTeam(member.teamId);
+      return { member: presentMember(member), team: { id: team.id, name: team.name, slug: team.slug }, via: 'session' as const };
+    },
+  );
+
+  r.post('/api/v1/auth/logout', { schema: { tags, summary: 'Sign out (ends the session)', response: { 204: z.null() } } }, async (req, reply) => {
+    const token = req.cookies[sessionCookieName(options.secureCookies)];
+    if (token) {
+      if (req.actor) checkSameOrigin(req, options.publicUrl);
+      await auth.logout(token);
+    }
+    clearSessionCookie(reply, options);
+    return reply.code(204).send(null);
+  });
+
+  r.get('/api/v1/me', { schema: { tags, summary: 'The signed-in member and team', response: { 200: meSchema, ...errors() } } }, async (req) =>
+    me(actorOf(req)),
+  );
+
+  r.post(
+    '/api/v1/tokens',
+    {
+      schema: {
+        tags,
+        summary: 'Create an API token for yourself (shown once)',
+        body: z.object({ name: z.string().trim().min(1).max(100) }).strict(),
+        response: { 201: z.object({ token: z.string(), id: z.string(), name: z.string(), createdAt: z.string() }), ...errors(400) },
+      },
+    },
+    async (req, reply) => {
+      const t = await auth.createToken(actorOf(req), req.body.name);
+      return reply.code(201).send({ ...t, createdAt: t.createdAt.toISOString() });
+    },
+  );
+
+  r.get('/api/v1/tokens', { schema: { tags, summary: 'Your API tokens', response: { 200: z.object({ items: z.array(tokenSchema) }) } } }, async (req) => ({
+    items: (await auth.listTokens(actorOf(req))).map((t) => ({
+      id: t.id,
+      name: t.name,
+      createdAt: t.createdAt.toISOString(),
+      lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+    })),
+  }));
+
+  r.delete('/api/v1/tokens/:id', { schema: { tags, summary: 'Revoke one of your API tokens', params: idParams, response: { 204: z.null(), ...errors(404) } } }, async (req, reply) => {
+    await auth.revokeToken(actorOf(req), req.params.id);
+    return reply.code(204).send(null);
+  });
+}

@@ -1,0 +1,92 @@
+import { AppError } from '#shared/errors.ts';
+import { normalizeEmail } from '#shared/email.ts';
+import type { Db } from '../db/client.ts';
+import { isUuid, uuidv7 } from '../db/ids.ts';
+import type { MemberRow } from '../db/schema.ts';
+import { createMembersRepo } from '../members/members.repo.ts';
+import { effectivePermissions } from '../members/members.rules.ts';
+import type { Actor } from './actor.ts';
+import { createAuthRepo } from './auth.repo.ts';
+import { hashSecret, newSecret, verifyPassword } from './secrets.ts';
+
+const TOKEN_TOUCH_INTERVAL_MS = 60_000;
+
+export function actorFromMember(m: MemberRow, via: Actor['via'], requestId?: string): Actor {
+  return {
+    type: 'member',
+    via,
+    teamId: m.teamId,
+    memberId: m.id,
+    label: m.email,
+    role: m.role,
+    permissions: effectivePermissions(m),
+    requestId,
+  };
+}
+
+export function createAuthService(deps: { db: Db; sessionTtlHours: number }) {
+  const repo = createAuthRepo(deps.db);
+  const members = createMembersRepo(deps.db);
+
+  return {
+    async login(email: string, password: string): Promise<{ sessionToken: string; member: MemberRow; expiresAt: Date }> {
+      const normalized = normalizeEmail(email);
+      const member = normalized.ok ? await members.findByEmail(normalized.email) : undefined;
+      // verifyPassword runs even for unknown emails, so the answer time does not reveal accounts
+      const ok = await verifyPassword(password, member?.passwordHash ?? null);
+      if (!member || !ok) throw new AppError('UNAUTHENTICATED', 'Email or password is not correct');
+      const sessionToken = newSecret('kds');
+      const expiresAt = new Date(Date.now() + deps.sessionTtlHours * 3600_000);
+      await repo.insertSession({ tokenHash: hashSecret(sessionToken), memberId: member.id, expiresAt });
+      return { sessionToken, member, expiresAt };
+    },
+
+    async logout(sessionToken: string) {
+      await repo.deleteSession(hashSecret(sessionToken));
+    },
+
+    async memberForSession(sessionToken: string) {
+      return repo.memberBySession(hashSecret(sessionToken));
+    },
+
+    async memberForToken(token: string) {
+      const row = await repo.memberByToken(hashSecret(token));
+      if (!row) return undefined;
+      const { tokenId, tokenLastUsedAt, ...member } = row;
+      // at most one write a minute per token, off the request path
+      if (!tokenLastUsedAt || Date.now() - tokenLastUsedAt.getTime() > TOKEN_TOUCH_INTERVAL_MS) {
+        repo.touchToken(tokenId).catch(() => {});
+      }
+      return member as MemberRow;
+    },
+
+    /** Creates an API token for the acting member; the secret is shown once and stored hashed. */
+    async createToken(actor: Actor, name: string) {
+      if (!actor.memberId) throw new AppError('FORBIDDEN', 'Only members own API tokens');
+      const token = newSecret('kdt');
+      const row = await repo.insertToken({ id: uuidv7(), memberId: actor.memberId, name, tokenHash: hashSecret(token) });
+      return { token, id: row.id, name: row.name, createdAt: row.createdAt };
+    },
+
+    async createTokenForMember(memberId: string, name: string) {
+      const token = newSecret('kdt');
+      await repo.insertToken({ id: uuidv7(), memberId, name, tokenHash: hashSecret(token) });
+      return token;
+    },
+
+    listTokens(actor: Actor) {
+      return actor.memberId ? repo.listTokens(actor.memberId) : Promise.resolve([]);
+    },
+
+    async revokeToken(actor: Actor, id: string) {
+      if (!actor.memberId || !isUuid(id)) throw new AppError('NOT_FOUND', 'Token not found');
+      const r = await repo.deleteToken(actor.memberId, id);
+      if (!r.numDeletedRows) throw new AppError('NOT_FOUND', 'Token not found');
+    },
+
+    endSessionsOf(memberId: string) {
+      return repo.deleteSessionsOf(memberId);
+    },
+  };
+}
+export type AuthService = ReturnType<typeof createAuthService>;

@@ -1,0 +1,51 @@
+// Every setting comes from the environment; README.md lists them all.
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | null;
+  dataDir: string;
+  pgPort: number | undefined;
+  dbPoolSize: number;
+  publicUrl: string | null;
+  secureCookies: boolean;
+  sessionTtlHours: number;
+  adminEmail: string | null;
+  adminPassword: string | null;
+  teamName: string;
+  logLevel: string;
+  trustProxy: boolean;
+  webDir: string;
+}
+
+function int(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${value}"`);
+  return n;
+}
+
+function bool(value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  return /^(1|true|yes|on)$/i.test(value);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const publicUrl = env.KDESK_PUBLIC_URL?.replace(/\/$/, '') || null;
+  return {
+    port: int('PORT', env.PORT, 3000),
+    host: env.HOST || 'localhost',
+    databaseUrl: env.DATABASE_URL || null,
+    dataDir: env.KDESK_DATA_DIR || '.data',
+    pgPort: env.KDESK_PG_PORT ? int('KDESK_PG_PORT', env.KDESK_PG_PORT, 0) : undefined,
+    dbPoolSize: int('KDESK_DB_POOL_SIZE', env.KDESK_DB_POOL_SIZE, 10),
+    publicUrl,
+    secureCookies: bool(env.KDESK_SECURE_COOKIES, publicUrl?.startsWith('https://') ?? false),
+    sessionTtlHours: int('KDESK_SESSION_TTL_HOURS', env.KDESK_SESSION_TTL_HOURS, 24 * 7),
+    adminEmail: env.KDESK_ADMIN_EMAIL || null,
+    adminPassword: env.KDESK_ADMIN_PASSWORD || null,
+    teamName: env.KDESK_TEAM_NAME || 'My team',
+    logLevel: env.LOG_LEVEL || 'info',
+    trustProxy: bool(env.KDESK_TRUST_PROXY, false),
+    webDir: env.KDESK_WEB_DIR || 'web/dist',
+  };
+}

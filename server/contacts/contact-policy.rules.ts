@@ -1,0 +1,33 @@
+// "Team AND contact": a capability works only when the team setting and the contact's own permission
+// allow it; a notification is sent only when the team rule and the contact's preference allow it.
+import type { TeamSettings } from '#shared/settings.schema.ts';
+import type { ContactFields } from './contacts.rules.ts';
+
+export type NotificationKind = keyof TeamSettings['notifications'];
+type PolicyContact = Pick<ContactFields, 'permissions' | 'notifications' | 'primaryEmail' | 'emails'>;
+
+export function canSignInToPortal(team: TeamSettings, c: PolicyContact): boolean {
+  return team.portalEnabled && c.permissions.active && c.permissions.portalAccess && c.primaryEmail !== null;
+}
+
+export function canPostComments(team: TeamSettings, c: PolicyContact): boolean {
+  return canSignInToPortal(team, c) && team.allowPortalComments && c.permissions.canPostComments;
+}
+
+export function canCloseTickets(team: TeamSettings, c: PolicyContact): boolean {
+  return canSignInToPortal(team, c) && team.allowContactsCloseTickets && c.permissions.canCloseTickets;
+}
+
+/** Forms can be assigned only to active contacts with portal access while the team portal is on. */
+export function canBeAssignedForms(team: TeamSettings, c: PolicyContact): boolean {
+  return team.portalEnabled && c.permissions.active && c.permissions.portalAccess;
+}
+
+export function shouldNotify(team: TeamSettings, c: PolicyContact, kind: NotificationKind): boolean {
+  const reachable = c.primaryEmail !== null || Object.keys(c.emails).length > 0;
+  return team.notifications[kind] && c.notifications[kind] && c.permissions.active && reachable;
+}
+
+export function canUseSso(team: TeamSettings, provider: 'google' | 'microsoft', c: PolicyContact): boolean {
+  return team.contactSso[provider] && canSignInToPortal(team, c);
+}

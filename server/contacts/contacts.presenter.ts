@@ -1,0 +1,78 @@
+import type { Contact } from '#shared/contact.schema.ts';
+import type { ContactRow, NewContactRow } from '../db/schema.ts';
+import type { ContactFields, DirectoryFields } from './contacts.rules.ts';
+
+export function rowToFields(r: ContactRow): ContactFields {
+  return {
+    firstName: r.firstName,
+    lastName: r.lastName,
+    company: r.company,
+    jobTitle: r.jobTitle,
+    division: r.division,
+    notes: r.notes,
+    primaryEmail: r.primaryEmail,
+    emails: r.emails ?? {},
+    phones: r.phones ?? {},
+    address: { line1: r.addressLine1, line2: r.addressLine2, city: r.city, state: r.state, postalCode: r.postalCode, country: r.country },
+    notifications: {
+      newTickets: r.notifyNewTickets,
+      ticketUpdates: r.notifyTicketUpdates,
+      newComments: r.notifyNewComments,
+      formAssignments: r.notifyFormAssignments,
+    },
+    permissions: { active: r.active, portalAccess: r.portalAccess, canPostComments: r.canPostComments, canCloseTickets: r.canCloseTickets },
+  };
+}
+
+export function rowToDirectory(r: ContactRow): DirectoryFields {
+  return {
+    syncId: r.directorySyncId,
+    organizationId: r.directoryOrganizationId,
+    connectionId: r.directoryConnectionId,
+    reportsToContactId: r.reportsToContactId,
+    reportsToSyncId: r.reportsToSyncId,
+  };
+}
+
+/** The columns a write sets from the writable fields. */
+export function fieldsToColumns(f: ContactFields, phonesE164: string[]) {
+  return {
+    firstName: f.firstName,
+    lastName: f.lastName,
+    company: f.company,
+    jobTitle: f.jobTitle,
+    division: f.division,
+    notes: f.notes,
+    primaryEmail: f.primaryEmail,
+    emails: JSON.stringify(f.emails),
+    phones: JSON.stringify(f.phones),
+    phonesE164,
+    addressLine1: f.address.line1,
+    addressLine2: f.address.line2,
+    city: f.address.city,
+    state: f.address.state,
+    postalCode: f.address.postalCode,
+    country: f.address.country,
+    notifyNewTickets: f.notifications.newTickets,
+    notifyTicketUpdates: f.notifications.ticketUpdates,
+    notifyNewComments: f.notifications.newComments,
+    notifyFormAssignments: f.notifications.formAssignments,
+    active: f.permissions.active,
+    portalAccess: f.permissions.portalAccess,
+    canPostComments: f.permissions.canPostComments,
+    canCloseTickets: f.permissions.canCloseTickets,
+  } satisfies Partial<NewContactRow>;
+}
+
+export function presentContact(r: ContactRow): Contact {
+  return {
+    id: r.id,
+    ...rowToFields(r),
+    directory: rowToDirectory(r),
+    companyId: r.companyId,
+    portalVerifiedAt: r.portalVerifiedAt ? r.portalVerifiedAt.toISOString() : null,
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+    version: r.version,
+  };
+}

@@ -1,0 +1,85 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { contactInput, contactListQuery, contactPage, contactSchema, historyPage } from '#shared/contact.schema.ts';
+import { AppError } from '#shared/errors.ts';
+import { actorOf } from '../http/auth.ts';
+import { errors, idParams } from '../http/schemas.ts';
+import type { ContactsService } from './contacts.service.ts';
+import { etagFor, parseIfMatch } from './contacts.rules.ts';
+
+const tags = ['contacts'];
+
+export function contactsRoutes(app: FastifyInstance, deps: { contacts: ContactsService }) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { contacts } = deps;
+
+  r.get(
+    '/api/v1/contacts',
+    { schema: { tags, summary: 'List contacts (newest first, cursor paging)', querystring: contactListQuery, response: { 200: contactPage, ...errors(400) } } },
+    async (req) => contacts.list(actorOf(req), req.query),
+  );
+
+  r.post(
+    '/api/v1/contacts',
+    { schema: { tags, summary: 'Create a contact', body: contactInput, response: { 201: contactSchema, ...errors(400, 403, 409) } } },
+    async (req, reply) => {
+      const c = await contacts.create(actorOf(req), req.body);
+      return reply.code(201).header('etag', etagFor(c.version)).header('location', `/api/v1/contacts/${c.id}`).send(c);
+    },
+  );
+
+  r.get(
+    '/api/v1/contacts/:id',
+    { schema: { tags, summary: 'Get a contact', params: idParams, response: { 200: contactSchema, ...errors(404) } } },
+    async (req, reply) => {
+      const c = await contacts.get(actorOf(req), req.params.id);
+      return reply.header('etag', etagFor(c.version)).send(c);
+    },
+  );
+
+  r.patch(
+    '/api/v1/contacts/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Update a contact (partial; If-Match makes it conditional)',
+        params: idParams,
+        headers: z.object({ 'if-match': z.string().optional() }),
+        body: contactInput,
+        response: { 200: contactSchema, ...errors(400, 403, 404, 409, 412) },
+      },
+    },
+    async (req, reply) => {
+      const expected = parseIfMatch(req.headers['if-match']);
+      if (Number.isNaN(expected)) {
+        throw new AppError('VALIDATION', 'Invalid If-Match header', [{ path: 'If-Match', message: 'Send the ETag of the version you read, e.g. "3"' }]);
+      }
+      const c = await contacts.update(actorOf(req), req.params.id, req.body, expected);
+      return reply.header('etag', etagFor(c.version)).send(c);
+    },
+  );
+
+  r.delete(
+    '/api/v1/contacts/:id',
+    { schema: { tags, summary: 'Delete a contact', params: idParams, response: { 204: z.null(), ...errors(403, 404) } } },
+    async (req, reply) => {
+      await contacts.remove(actorOf(req), req.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  r.get(
+    '/api/v1/contacts/:id/history',
+    {
+      schema: {
+        tags,
+        summary: 'Audit history of a contact, newest first',
+        params: idParams,
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), cursor: z.string().optional() }),
+        response: { 200: historyPage, ...errors(404) },
+      },
+    },
+    async (req) => contacts.history(actorOf(req), req.params.id, req.query),
+  );
+}

@@ -1,0 +1,201 @@
+// Pure rules for contact records: normalisation, merge, diff. No I/O.
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import type { ContactInput } from '#shared/contact.schema.ts';
+import { normalizeEmail } from '#shared/email.ts';
+import type { ErrorDetail } from '#shared/errors.ts';
+
+/** The writable state of a contact, in API shape. */
+export interface ContactFields {
+  firstName: string | null;
+  lastName: string | null;
+  company: string | null;
+  jobTitle: string | null;
+  division: string | null;
+  notes: string | null;
+  primaryEmail: string | null;
+  emails: Record<string, string>;
+  phones: Record<string, string>;
+  address: { line1: string | null; line2: string | null; city: string | null; state: string | null; postalCode: string | null; country: string | null };
+  notifications: { newTickets: boolean; ticketUpdates: boolean; newComments: boolean; formAssignments: boolean };
+  permissions: { active: boolean; portalAccess: boolean; canPostComments: boolean; canCloseTickets: boolean };
+}
+
+export interface DirectoryFields {
+  syncId: string | null;
+  organizationId: string | null;
+  connectionId: string | null;
+  reportsToContactId: string | null;
+  reportsToSyncId: string | null;
+}
+
+export const emptyContact = (): ContactFields => ({
+  firstName: null,
+  lastName: null,
+  company: null,
+  jobTitle: null,
+  division: null,
+  notes: null,
+  primaryEmail: null,
+  emails: {},
+  phones: {},
+  address: { line1: null, line2: null, city: null, state: null, postalCode: null, country: null },
+  notifications: { newTickets: true, ticketUpdates: true, newComments: true, formAssignments: true },
+  permissions: { active: true, portalAccess: true, canPostComments: true, canCloseTickets: true },
+});
+
+export const emptyDirectory = (): DirectoryFields => ({
+  syncId: null,
+  organizationId: null,
+  connectionId: null,
+  reportsToContactId: null,
+  reportsToSyncId: null,
+});
+
+/** Trims; an empty or blank string means "no value". Line breaks inside notes are kept. */
+export function cleanText(v: string | null | undefined): string | null {
+  if (v == null) return null;
+  const t = v.normalize('NFC').trim();
+  return t === '' ? null : t;
+}
+
+/** E.164 form of a phone typed in any format, or null when it cannot be read as a phone number. */
+export function toE164(phone: string, defaultRegion: string): string | null {
+  const parsed = parsePhoneNumberFromString(phone, { defaultCountry: defaultRegion as CountryCode, extract: false });
+  return parsed && parsed.isPossible() ? parsed.number : null;
+}
+
+export function phonesE164(phones: Record<string, string>, defaultRegion: string): string[] {
+  const out = new Set<string>();
+  for (const p of Object.values(phones)) {
+    const e = toE164(p, defaultRegion);
+    if (e) out.add(e);
+  }
+  return [...out];
+}
+
+const TEXT_FIELDS = ['firstName', 'lastName', 'company', 'jobTitle', 'division', 'notes'] as const;
+
+/**
+ * Applies a validated input onto a current record (an empty one when creating): text is trimmed,
+ * emails are normalised, labeled maps are replaced whole, nested objects are merged key by key.
+ * Returns the new state or the list of problems, each with its field path.
+ */
+export function applyContactInput(
+  current: ContactFields,
+  input: ContactInput,
+): { ok: true; value: ContactFields } | { ok: false; details: ErrorDetail[] } {
+  const details: ErrorDetail[] = [];
+  const next: ContactFields = structuredClone(current);
+
+  for (const f of TEXT_FIELDS) if (input[f] !== undefined) next[f] = cleanText(input[f]);
+
+  if (input.primaryEmail !== undefined) {
+    const raw = cleanText(input.primaryEmail);
+    if (raw === null) next.primaryEmail = null;
+    else {
+      const r = normalizeEmail(raw);
+      if (r.ok) next.primaryEmail = r.email;
+      else details.push({ path: 'primaryEmail', message: r.message });
+    }
+  }
+
+  if (input.emails !== undefined) {
+    next.emails = {};
+    const seen = new Map<string, string>();
+    for (const [rawLabel, value] of Object.entries(input.emails ?? {})) {
+      const label = rawLabel.trim();
+      const r = normalizeEmail(value);
+      if (!r.ok) details.push({ path: `emails.${label}`, message: r.message });
+      else if (seen.has(label)) details.push({ path: `emails.${label}`, message: 'The same label is used twice' });
+      else {
+        seen.set(label, r.email);
+        next.emails[label] = r.email;
+      }
+    }
+  }
+
+  if (input.phones !== undefined) {
+    next.phones = {};
+    for (const [rawLabel, value] of Object.entries(input.phones ?? {})) {
+      const label = rawLabel.trim();
+      const phone = cleanText(value);
+      if (phone === null) continue;
+      if (label in next.phones) details.push({ path: `phones.${label}`, message: 'The same label is used twice' });
+      else next.phones[label] = phone;
+    }
+  }
+
+  if (input.address !== undefined) {
+    if (input.address === null) next.address = emptyContact().address;
+    else for (const [k, v] of Object.entries(input.address)) next.address[k as keyof ContactFields['address']] = cleanText(v);
+  }
+  if (input.notifications) Object.assign(next.notifications, input.notifications);
+  if (input.permissions) Object.assign(next.permissions, input.permissions);
+
+  if (!hasIdentity(next)) {
+    details.push({ path: '', message: 'A contact needs at least a name, a company or an email address' });
+  }
+  return details.length ? { ok: false, details } : { ok: true, value: next };
+}
+
+export function hasIdentity(c: ContactFields): boolean {
+  return Boolean(c.firstName || c.lastName || c.company || c.primaryEmail || Object.keys(c.emails).length);
+}
+
+/** Directory fields are written by Contact Sync only: a client may echo them back, not change them. */
+export function readOnlyViolations(
+  input: Partial<DirectoryFields> | null | undefined,
+  current: DirectoryFields,
+  companyIdInput: string | null | undefined,
+  currentCompanyId: string | null,
+): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
+  for (const [k, v] of Object.entries(input ?? {})) {
+    if (v !== undefined && (v ?? null) !== current[k as keyof DirectoryFields]) {
+      details.push({ path: `directory.${k}`, message: 'Read-only: written by Contact Sync' });
+    }
+  }
+  if (companyIdInput !== undefined && (companyIdInput ?? null) !== currentCompanyId) {
+    details.push({ path: 'companyId', message: 'Read-only: set from the company that matches the email domain' });
+  }
+  return details;
+}
+
+/** Field-level differences (`address.city`, `emails`...) for the audit log. */
+export function diffContacts(before: ContactFields | null, after: ContactFields | null): Record<string, { before: unknown; after: unknown }> {
+  const flat = (c: ContactFields | null): Record<string, unknown> => {
+    if (!c) return {};
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(c)) {
+      if (k === 'emails' || k === 'phones') out[k] = v;
+      else if (v !== null && typeof v === 'object') for (const [k2, v2] of Object.entries(v)) out[`${k}.${k2}`] = v2;
+      else out[k] = v;
+    }
+    return out;
+  };
+  const a = flat(before);
+  const b = flat(after);
+  const changes: Record<string, { before: unknown; after: unknown }> = {};
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const x = a[key] ?? null;
+    const y = b[key] ?? null;
+    if (JSON.stringify(x) !== JSON.stringify(y)) {
+      // on create/delete, skip empty values so the entry lists only what was there
+      const isEmpty = (v: unknown) => v === null || (typeof v === 'object' && Object.keys(v as object).length === 0);
+      if ((before === null || after === null) && isEmpty(x) && isEmpty(y)) continue;
+      changes[key] = { before: x, after: y };
+    }
+  }
+  return changes;
+}
+
+/** Parses `If-Match`: `"3"`, `W/"3"`, `3` or `*`. Returns null for `*`/absent, NaN when unreadable. */
+export function parseIfMatch(header: string | undefined): number | null {
+  if (header === undefined) return null;
+  const h = header.trim();
+  if (h === '*') return null;
+  const m = /^(?:W\/)?"?(\d+)"?$/.exec(h);
+  return m ? Number(m[1]) : Number.NaN;
+}
+
+export const etagFor = (version: number) => `"${version}"`;

@@ -1,0 +1,113 @@
+// Kysely table types (camelCase; CamelCasePlugin maps them to the snake_case columns).
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export interface TeamsTable {
+  id: string;
+  name: string;
+  slug: string;
+  settings: ColumnType<Record<string, unknown>, string | undefined, string>;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
+export type Role = 'owner' | 'admin' | 'agent';
+
+export interface MembersTable {
+  id: string;
+  teamId: string;
+  email: string;
+  name: string | null;
+  passwordHash: string | null;
+  role: Role;
+  modifyContacts: Generated<boolean>;
+  importContacts: Generated<boolean>;
+  exportContacts: Generated<boolean>;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
+export interface SessionsTable {
+  tokenHash: string;
+  memberId: string;
+  createdAt: Timestamp;
+  expiresAt: Timestamp;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  memberId: string;
+  name: string;
+  tokenHash: string;
+  createdAt: Timestamp;
+  lastUsedAt: Date | null;
+}
+
+export interface ContactsTable {
+  id: string;
+  teamId: string;
+  firstName: string | null;
+  lastName: string | null;
+  company: string | null;
+  jobTitle: string | null;
+  division: string | null;
+  notes: string | null;
+  primaryEmail: string | null;
+  emails: ColumnType<Record<string, string>, string | undefined, string>;
+  phones: ColumnType<Record<string, string>, string | undefined, string>;
+  phonesE164: ColumnType<string[], string[] | undefined, string[]>;
+  addressLine1: string | null;
+  addressLine2: string | null;
+  city: string | null;
+  state: string | null;
+  postalCode: string | null;
+  country: string | null;
+  notifyNewTickets: Generated<boolean>;
+  notifyTicketUpdates: Generated<boolean>;
+  notifyNewComments: Generated<boolean>;
+  notifyFormAssignments: Generated<boolean>;
+  active: Generated<boolean>;
+  portalAccess: Generated<boolean>;
+  canPostComments: Generated<boolean>;
+  canCloseTickets: Generated<boolean>;
+  directorySyncId: string | null;
+  directoryOrganizationId: string | null;
+  directoryConnectionId: string | null;
+  reportsToContactId: string | null;
+  reportsToSyncId: string | null;
+  companyId: string | null;
+  portalVerifiedAt: Date | null;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+  version: Generated<number>;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  teamId: string;
+  entityType: string;
+  entityId: string;
+  action: string;
+  actorType: string;
+  actorId: string | null;
+  actorLabel: string | null;
+  changes: ColumnType<Record<string, unknown>, string | undefined, string>;
+  requestId: string | null;
+  at: Timestamp;
+}
+
+export interface Database {
+  teams: TeamsTable;
+  members: MembersTable;
+  sessions: SessionsTable;
+  apiTokens: ApiTokensTable;
+  contacts: ContactsTable;
+  auditLog: AuditLogTable;
+}
+
+export type ContactRow = Selectable<ContactsTable>;
+export type NewContactRow = Insertable<ContactsTable>;
+export type ContactUpdate = Updateable<ContactsTable>;
+export type MemberRow = Selectable<MembersTable>;
+export type TeamRow = Selectable<TeamsTable>;

@@ -1,0 +1,39 @@
+import { sql } from 'kysely';
+import type { Executor } from '../db/client.ts';
+
+export function createTeamsRepo(db: Executor) {
+  return {
+    findById(id: string, tx: Executor = db) {
+      return tx.selectFrom('teams').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+    findBySlug(slug: string, tx: Executor = db) {
+      return tx.selectFrom('teams').selectAll().where('slug', '=', slug).executeTakeFirst();
+    },
+    slugsLike(prefix: string, tx: Executor = db) {
+      return tx
+        .selectFrom('teams')
+        .select('slug')
+        .where('slug', 'like', `${prefix}%`)
+        .execute()
+        .then((rows) => new Set(rows.map((r) => r.slug)));
+    },
+    count(tx: Executor = db) {
+      return tx
+        .selectFrom('teams')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+        .then((r) => Number(r.n));
+    },
+    insert(row: { id: string; name: string; slug: string; settings: string }, tx: Executor = db) {
+      return tx.insertInto('teams').values(row).returningAll().executeTakeFirstOrThrow();
+    },
+    updateSettings(id: string, settings: string, tx: Executor = db) {
+      return tx.updateTable('teams').set({ settings, updatedAt: new Date() }).where('id', '=', id).execute();
+    },
+    /** Serialises first-start bootstrap between processes sharing one database. */
+    async lockBootstrap(tx: Executor) {
+      await sql`SELECT pg_advisory_xact_lock(727272)`.execute(tx);
+    },
+  };
+}
+export type TeamsRepo = ReturnType<typeof createTeamsRepo>;

@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { normalizeEmail } from './email.ts';
+import { limits } from './limits.ts';
+
+const text = (max: number = limits.textMax) => z.string().max(max, `Must be at most ${max} characters`).nullable();
+
+export const emailString = z.string().superRefine((value, ctx) => {
+  const r = normalizeEmail(value);
+  if (!r.ok) ctx.addIssue({ code: 'custom', message: r.message });
+});
+
+export const phoneString = z
+  .string()
+  .max(limits.phoneMax, `Must be at most ${limits.phoneMax} characters`)
+  .regex(/\d/, 'A phone number needs at least one digit')
+  .regex(/^[\d\s+\-().\/#*,;a-zA-Z]*$/u, 'A phone number may contain digits, spaces, + - ( ) . / and an extension');
+
+const label = z
+  .string()
+  .trim()
+  .min(1, 'A label cannot be empty')
+  .max(limits.labelMax, `A label is at most ${limits.labelMax} characters`);
+
+const labeled = (value: z.ZodType<string>) =>
+  z
+    .record(label, value)
+    .refine((m) => Object.keys(m).length <= limits.labeledEntriesMax, `At most ${limits.labeledEntriesMax} entries`);
+
+export const addressSchema = z.object({
+  line1: text(),
+  line2: text(),
+  city: text(),
+  state: text(),
+  postalCode: text(64),
+  country: text(),
+});
+
+export const notificationsSchema = z.object({
+  newTickets: z.boolean(),
+  ticketUpdates: z.boolean(),
+  newComments: z.boolean(),
+  formAssignments: z.boolean(),
+});
+
+export const contactPermissionsSchema = z.object({
+  active: z.boolean(),
+  portalAccess: z.boolean(),
+  canPostComments: z.boolean(),
+  canCloseTickets: z.boolean(),
+});
+
+export const directorySchema = z.object({
+  syncId: z.string().nullable(),
+  organizationId: z.string().nullable(),
+  connectionId: z.string().nullable(),
+  reportsToContactId: z.string().nullable(),
+  reportsToSyncId: z.string().nullable(),
+});
+
+/** Fields a client may write. Server-owned fields (id, version, timestamps...) are accepted and ignored
+ *  so that a record read with GET can be sent back as it is; unknown fields are refused. */
+export const contactInput = z
+  .object({
+    firstName: text(limits.nameMax).optional(),
+    lastName: text(limits.nameMax).optional(),
+    company: text(limits.nameMax).optional(),
+    jobTitle: text(limits.nameMax).optional(),
+    division: text(limits.nameMax).optional(),
+    notes: text(limits.notesMax).optional(),
+    primaryEmail: emailString.nullable().optional(),
+    emails: labeled(emailString).nullable().optional(),
+    phones: labeled(phoneString).nullable().optional(),
+    address: addressSchema.partial().nullable().optional(),
+    notifications: notificationsSchema.partial().optional(),
+    permissions: contactPermissionsSchema.partial().optional(),
+    // read-only: written by Contact Sync; a value different from the stored one is refused
+    directory: directorySchema.partial().nullable().optional(),
+    companyId: z.string().nullable().optional(),
+    id: z.unknown().optional(),
+    version: z.unknown().optional(),
+    createdAt: z.unknown().optional(),
+    updatedAt: z.unknown().optional(),
+    portalVerifiedAt: z.unknown().optional(),
+  })
+  .strict();
+export type ContactInput = z.infer<typeof contactInput>;
+
+export const contactSchema = z.object({
+  id: z.string(),
+  firstName: z.string().nullable(),
+  lastName: z.string().nullable(),
+  company: z.string().nullable(),
+  jobTitle: z.string().nullable(),
+  division: z.string().nullable(),
+  notes: z.string().nullable(),
+  primaryEmail: z.string().nullable(),
+  emails: z.record(z.string(), z.string()),
+  phones: z.record(z.string(), z.string()),
+  address: addressSchema,
+  notifications: notificationsSchema,
+  permissions: contactPermissionsSchema,
+  directory: directorySchema,
+  companyId: z.string().nullable(),
+  portalVerifiedAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  version: z.number().int(),
+});
+export type Contact = z.infer<typeof contactSchema>;
+
+export const contactListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(limits.pageSizeMax).default(limits.pageSizeDefault),
+  cursor: z.string().max(500).optional(),
+});
+
+export const contactPage = z.object({
+  items: z.array(contactSchema),
+  nextCursor: z.string().nullable(),
+  total: z.number().int(),
+  totalIsEstimate: z.boolean(),
+});
+export type ContactPage = z.infer<typeof contactPage>;
+
+export const historyEntry = z.object({
+  at: z.string(),
+  actor: z.object({ type: z.string(), id: z.string().nullable(), label: z.string().nullable() }),
+  action: z.string(),
+  changes: z.record(z.string(), z.object({ before: z.unknown(), after: z.unknown() })),
+});
+export const historyPage = z.object({ items: z.array(historyEntry), nextCursor: z.string().nullable() });
+export type HistoryEntry = z.infer<typeof historyEntry>;
