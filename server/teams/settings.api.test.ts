@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultTeamSettings } from '#shared/settings.schema.ts';
+import { call, createMember, createTeam, createTestContext, type TestContext, type TestTeam } from '../../test/harness.ts';
+
+let ctx: TestContext;
+let team: TestTeam;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  team = await createTeam(ctx);
+});
+afterAll(() => ctx?.close());
+
+describe('GET|PATCH /api/v1/settings', () => {
+  it('starts from the defaults', async () => {
+    expect((await call(ctx, team.ownerToken, 'GET', '/api/v1/settings')).json()).toEqual(defaultTeamSettings);
+  });
+
+  it('stores a partial change, merges nested objects and audits it', async () => {
+    const res = await call(ctx, team.ownerToken, 'PATCH', '/api/v1/settings', { portalEnabled: false, contactSso: { microsoft: true }, defaultPhoneRegion: 'DE' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ portalEnabled: false, contactSso: { google: false, microsoft: true }, defaultPhoneRegion: 'DE', allowPortalComments: true });
+    expect((await call(ctx, team.ownerToken, 'GET', '/api/v1/settings')).json().contactSso).toEqual({ google: false, microsoft: true });
+    const audit = await ctx.db.selectFrom('auditLog').select('changes').where('entityId', '=', team.teamId).where('action', '=', 'settings.update').execute();
+    expect(audit.at(-1)!.changes).toMatchObject({ portalEnabled: { before: true, after: false } });
+  });
+
+  it('reads phones without a country code with the team region', async () => {
+    const de = await createTeam(ctx);
+    await call(ctx, de.ownerToken, 'PATCH', '/api/v1/settings', { defaultPhoneRegion: 'DE' });
+    const c = (await call(ctx, de.ownerToken, 'POST', '/api/v1/contacts', { firstName: 'Hans', phones: { work: '030 1234567' } })).json();
+    const row = await ctx.db.selectFrom('contacts').select('phonesE164').where('id', '=', c.id).executeTakeFirstOrThrow();
+    expect(row.phonesE164).toEqual(['+49301234567']);
+  });
+
+  it('answers 400 with the path for bad values and keeps the stored settings', async () => {
+    const before = (await call(ctx, team.ownerToken, 'GET', '/api/v1/settings')).json();
+    const bad = await call(ctx, team.ownerToken, 'PATCH', '/api/v1/settings', { portalTicketCreation: 'everyone', notifications: { newTickets: 'yes' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().details.map((d: { path: string }) => d.path).sort()).toEqual(['notifications.newTickets', 'portalTicketCreation']);
+    const region = await call(ctx, team.ownerToken, 'PATCH', '/api/v1/settings', { defaultPhoneRegion: 'XX' });
+    expect(region.json().details[0].path).toBe('defaultPhoneRegion');
+    expect((await call(ctx, team.ownerToken, 'GET', '/api/v1/settings')).json()).toEqual(before);
+  });
+
+  it('is for owners and admins only', async () => {
+    const agent = await createMember(ctx, team);
+    expect((await call(ctx, agent.token, 'GET', '/api/v1/settings')).statusCode).toBe(403);
+    expect((await call(ctx, agent.token, 'PATCH', '/api/v1/settings', { portalEnabled: true })).statusCode).toBe(403);
+    const admin = await createMember(ctx, team, { role: 'admin' });
+    expect((await call(ctx, admin.token, 'PATCH', '/api/v1/settings', { allowBulkContactImport: false })).statusCode).toBe(200);
+  });
+});
