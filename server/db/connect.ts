@@ -22,7 +22,7 @@ export async function openDatabase(
     url = embedded.url;
     stop = embedded.stop;
   }
-  const db = createDb(url, { max: config.dbPoolSize });
+  const db = createDb(url, { max: config.dbPoolSize, prepare: config.dbPrepare });
   try {
     if (options.migrate !== false) await migrateToLatest(db);
   } catch (err) {
