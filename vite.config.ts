@@ -1,0 +1,23 @@
+// Builds the KDesk App (web/) into web/dist, which the kdesk server serves with an index.html fallback.
+// `npx vite` starts a dev server that proxies /api to a running kdesk server (KDESK_API_URL, default :3000).
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+const apiTarget = process.env.KDESK_API_URL ?? 'http://localhost:3000';
+
+export default defineConfig({
+  root: 'web',
+  plugins: [react()],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    // Mantine + React + router + query are a sizeable but cacheable vendor set; routes are split below.
+    chunkSizeWarningLimit: 700,
+  },
+  server: {
+    port: 5173,
+    // changeOrigin stays false: the server checks Origin against the Host it was addressed by (CSRF).
+    proxy: { '/api': { target: apiTarget, changeOrigin: false } },
+  },
+  preview: { port: 4173 },
+});

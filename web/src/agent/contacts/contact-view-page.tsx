@@ -1,0 +1,152 @@
+import { useState } from 'react';
+import { Alert, Anchor, Badge, Button, Menu, SimpleGrid, Stack, Text } from '@mantine/core';
+import { IconDots, IconEye, IconPencil, IconTrash } from '@tabler/icons-react';
+import { Link, useNavigate, useParams } from 'react-router';
+import { ApiError, type Contact } from '../../lib/api.ts';
+import { contactName, formatDateTime } from '../../lib/format.ts';
+import { useContact, usePermissions } from '../../lib/queries.ts';
+import { PageHeader } from '../../components/page-header.tsx';
+import { PageLoader } from '../../components/loaders.tsx';
+import { ErrorState } from '../../components/error-state.tsx';
+import { ContactHistory } from './contact-history.tsx';
+import { addressFields, notificationFields, permissionFields } from './contact-form.ts';
+import { addressLabels, historySection, informationLabels, notificationLabels, permissionLabels, sections } from './contact-sections.ts';
+import { SectionCard, SectionLayout } from './section-layout.tsx';
+import { DeleteContactModal } from './delete-contact-modal.tsx';
+import { ContactBreadcrumbs } from './contact-breadcrumbs.tsx';
+import { DirectoryFields, Field, Flag, LabeledList } from './contact-display.tsx';
+
+const section = (id: (typeof sections)[number]['id']) => sections.find((s) => s.id === id)!;
+
+/** Read-only contact record; anyone who can see contacts may open it. */
+export default function ContactViewPage() {
+  const { id } = useParams();
+  const contact = useContact(id);
+  const perms = usePermissions();
+  const navigate = useNavigate();
+  const [deleting, setDeleting] = useState<Contact | null>(null);
+
+  if (contact.isPending) return <PageLoader />;
+  if (contact.isError) {
+    const notFound = contact.error instanceof ApiError && contact.error.status === 404;
+    return notFound ? (
+      <ErrorState title="Contact not found" message="It may have been deleted, or the link is incomplete." />
+    ) : (
+      <ErrorState title="Could not load the contact" error={contact.error} onRetry={() => void contact.refetch()} />
+    );
+  }
+  const c = contact.data;
+  const name = contactName(c);
+  const subtitle = [c.jobTitle, c.company].filter(Boolean).join(' · ');
+
+  return (
+    <>
+      <PageHeader
+        above={<ContactBreadcrumbs name={name} />}
+        title={name}
+        badge={
+          <Badge variant="light" color={c.permissions.active ? 'green' : 'gray'} radius="sm">
+            {c.permissions.active ? 'Active' : 'Inactive'}
+          </Badge>
+        }
+        description={subtitle || undefined}
+        actions={
+          perms.modifyContacts ? (
+            <>
+              <Button component={Link} to={`/contacts/${c.id}/edit`} leftSection={<IconPencil size={18} />}>
+                Edit
+              </Button>
+              <Menu position="bottom-end" shadow="md" width={200}>
+                <Menu.Target>
+                  <Button variant="default" px="xs" aria-label="More actions">
+                    <IconDots size={18} />
+                  </Button>
+                </Menu.Target>
+                <Menu.Dropdown>
+                  <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={() => setDeleting(c)}>
+                    Delete
+                  </Menu.Item>
+                </Menu.Dropdown>
+              </Menu>
+            </>
+          ) : (
+            <Badge variant="default" size="lg" radius="sm" leftSection={<IconEye size={14} />} tt="none" fw={500}>
+              Read-only
+            </Badge>
+          )
+        }
+      />
+
+      {!perms.modifyContacts && (
+        <Alert variant="light" color="gray" mb="lg" icon={<IconEye size={18} />}>
+          You can view this contact. To change contacts, ask a team owner or admin for the <b>Modify contacts</b> permission.
+        </Alert>
+      )}
+
+      <SectionLayout sections={[...sections, historySection]}>
+        <SectionCard section={section('information')}>
+          <Stack gap="md">
+            <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md" verticalSpacing="md">
+              {(['firstName', 'lastName', 'company', 'jobTitle', 'division'] as const).map((k) => (
+                <Field key={k} label={informationLabels[k]} value={c[k]} />
+              ))}
+            </SimpleGrid>
+            <Field label={informationLabels.notes} value={c.notes} multiline />
+          </Stack>
+        </SectionCard>
+
+        <SectionCard section={section('contact-info')}>
+          <Stack gap="lg">
+            <Field
+              label="Primary email"
+              value={c.primaryEmail && <Anchor href={`mailto:${c.primaryEmail}`}>{c.primaryEmail}</Anchor>}
+              hint="Used for portal sign-in codes"
+            />
+            <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="lg">
+              <LabeledList title="Emails" entries={c.emails} empty="No other emails" href={(v) => `mailto:${v}`} />
+              <LabeledList title="Phones" entries={c.phones} empty="No phones" href={(v) => `tel:${v.replace(/[^\d+]/g, '')}`} />
+            </SimpleGrid>
+          </Stack>
+        </SectionCard>
+
+        <SectionCard section={section('address')}>
+          <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
+            {addressFields.map((k) => (
+              <Field key={k} label={addressLabels[k]} value={c.address[k]} />
+            ))}
+          </SimpleGrid>
+        </SectionCard>
+
+        <SectionCard section={section('notifications')}>
+          <Stack gap="sm">
+            {notificationFields.map((k) => (
+              <Flag key={k} on={c.notifications[k]} {...notificationLabels[k]} />
+            ))}
+          </Stack>
+        </SectionCard>
+
+        <SectionCard section={section('permissions')}>
+          <Stack gap="sm">
+            {permissionFields.map((k) => (
+              <Flag key={k} on={c.permissions[k]} {...permissionLabels[k]} />
+            ))}
+          </Stack>
+        </SectionCard>
+
+        <SectionCard section={section('directory')}>
+          <DirectoryFields directory={c.directory} />
+        </SectionCard>
+
+        <SectionCard section={historySection}>
+          <ContactHistory contactId={c.id} />
+        </SectionCard>
+
+        <Text size="xs" c="dimmed" ta="right">
+          Created {formatDateTime(c.createdAt)} · Last updated {formatDateTime(c.updatedAt)} · Version {c.version}
+        </Text>
+      </SectionLayout>
+
+      <DeleteContactModal contact={deleting} onClose={() => setDeleting(null)} onDeleted={() => navigate('/contacts', { replace: true })} />
+    </>
+  );
+}

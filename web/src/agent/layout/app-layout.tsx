@@ -1,0 +1,157 @@
+import { AppShell, Avatar, Burger, Divider, Group, Menu, NavLink, ScrollArea, Stack, Text, UnstyledButton } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { notifications } from '@mantine/notifications';
+import { IconAddressBook, IconApi, IconChevronDown, IconLogout, IconRefresh, IconSettings } from '@tabler/icons-react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { Link, Outlet, useLocation, useNavigate } from 'react-router';
+import { api, errorMessage } from '../../lib/api.ts';
+import { initials, roleLabel } from '../../lib/format.ts';
+import { keys, permissionsOf, useCurrentMember } from '../../lib/queries.ts';
+import { Logo } from '../../components/logo.tsx';
+
+const navItems = [
+  { to: '/contacts', label: 'Contacts', icon: IconAddressBook, managersOnly: false },
+  { to: '/sync', label: 'Contact Sync', icon: IconRefresh, managersOnly: true },
+  { to: '/settings', label: 'Team Settings', icon: IconSettings, managersOnly: true },
+];
+
+export function AppLayout() {
+  const me = useCurrentMember();
+  const perms = permissionsOf(me);
+  const [opened, { toggle, close }] = useDisclosure(false);
+  const location = useLocation();
+
+  // on small screens the sidebar is a drawer: close it after navigating
+  useEffect(() => close(), [location.pathname, close]);
+
+  return (
+    <AppShell
+      header={{ height: 60 }}
+      navbar={{ width: 248, breakpoint: 'sm', collapsed: { mobile: !opened } }}
+      padding={{ base: 'md', md: 'xl' }}
+    >
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap" style={{ minWidth: 0 }}>
+            <Burger
+              opened={opened}
+              onClick={toggle}
+              hiddenFrom="sm"
+              size="sm"
+              aria-label={opened ? 'Close navigation' : 'Open navigation'}
+            />
+            <Link to="/contacts" style={{ textDecoration: 'none', color: 'inherit' }} aria-label="KDesk home">
+              <Logo />
+            </Link>
+            <Divider orientation="vertical" my={18} visibleFrom="xs" />
+            <Text fw={600} size="sm" truncate visibleFrom="xs" data-testid="team-name">
+              {me.team.name}
+            </Text>
+          </Group>
+          <UserMenu />
+        </Group>
+      </AppShell.Header>
+
+      <AppShell.Navbar p="sm" aria-label="Main navigation">
+        <AppShell.Section grow component={ScrollArea}>
+          <Stack gap={4}>
+            {navItems
+              .filter((item) => !item.managersOnly || perms.manageTeam)
+              .map((item) => {
+                const active = location.pathname === item.to || location.pathname.startsWith(`${item.to}/`);
+                return (
+                  <NavLink
+                    key={item.to}
+                    component={Link}
+                    to={item.to}
+                    label={item.label}
+                    leftSection={<item.icon size={20} stroke={1.6} />}
+                    active={active}
+                    aria-current={active ? 'page' : undefined}
+                    variant="light"
+                    fw={500}
+                    style={{ borderRadius: 'var(--mantine-radius-md)' }}
+                  />
+                );
+              })}
+          </Stack>
+        </AppShell.Section>
+        <AppShell.Section>
+          <Divider mb="sm" />
+          <Text size="xs" c="dimmed" px="sm" pb={4}>
+            {me.team.name} · {roleLabel[me.member.role]}
+            {!perms.modifyContacts && ' · view only'}
+          </Text>
+        </AppShell.Section>
+      </AppShell.Navbar>
+
+      <AppShell.Main>
+        <div style={{ maxWidth: 1280, margin: '0 auto' }}>
+          <Outlet />
+        </div>
+      </AppShell.Main>
+    </AppShell>
+  );
+}
+
+function UserMenu() {
+  const me = useCurrentMember();
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const name = me.member.name || me.member.email;
+
+  const logout = useMutation({
+    mutationFn: () => api.logout(),
+    onSuccess: () => {
+      qc.clear();
+      qc.setQueryData(keys.me, null);
+      navigate('/login', { replace: true });
+    },
+    onError: (e) => notifications.show({ color: 'red', title: 'Could not sign out', message: errorMessage(e) }),
+  });
+
+  return (
+    <Menu position="bottom-end" width={260} shadow="md">
+      <Menu.Target>
+        <UnstyledButton aria-label={`Account menu for ${name}`} data-testid="user-menu" style={{ borderRadius: 8 }} px={6} py={4}>
+          <Group gap="sm" wrap="nowrap">
+            <Avatar color="indigo" radius="xl" size={34}>
+              {initials(name)}
+            </Avatar>
+            <Stack gap={0} visibleFrom="sm" style={{ minWidth: 0, maxWidth: 220 }}>
+              <Text size="sm" fw={600} lh={1.3} truncate>
+                {name}
+              </Text>
+              <Text size="xs" c="dimmed" lh={1.3} truncate>
+                {roleLabel[me.member.role]} · {me.member.email}
+              </Text>
+            </Stack>
+            <IconChevronDown size={16} stroke={1.8} color="var(--mantine-color-dimmed)" />
+          </Group>
+        </UnstyledButton>
+      </Menu.Target>
+      <Menu.Dropdown>
+        <Menu.Label>Signed in as</Menu.Label>
+        <Stack gap={0} px="sm" pb="xs">
+          <Text size="sm" fw={600} truncate>
+            {name}
+          </Text>
+          <Text size="xs" c="dimmed" truncate>
+            {me.member.email}
+          </Text>
+          <Text size="xs" c="dimmed">
+            {roleLabel[me.member.role]} of {me.team.name}
+          </Text>
+        </Stack>
+        <Menu.Divider />
+        <Menu.Item component="a" href="/api/docs" target="_blank" rel="noreferrer" leftSection={<IconApi size={16} />}>
+          API documentation
+        </Menu.Item>
+        <Menu.Item color="red" leftSection={<IconLogout size={16} />} onClick={() => logout.mutate()} disabled={logout.isPending}>
+          Sign out
+        </Menu.Item>
+      </Menu.Dropdown>
+    </Menu>
+  );
+}

@@ -1,0 +1,85 @@
+import { lazy, Suspense, useState, type ReactNode } from 'react';
+import { MantineProvider } from '@mantine/core';
+import { Notifications } from '@mantine/notifications';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { createBrowserRouter, Navigate, Outlet, RouterProvider, useLocation } from 'react-router';
+import { theme } from './theme.ts';
+import { createQueryClient, useMe, usePermissions } from './lib/queries.ts';
+import { AppLayout } from './agent/layout/app-layout.tsx';
+import { LoginPage } from './agent/auth/login-page.tsx';
+import { ContactsPage } from './agent/contacts/contacts-page.tsx';
+import { FullPageLoader, PageLoader } from './components/loaders.tsx';
+import { ErrorState, NotFoundPage, RouteErrorPage } from './components/error-state.tsx';
+
+// Pages opened less often load on demand, so the first screen (sign-in, contact list) stays small.
+const ContactEditPage = lazy(() => import('./agent/contacts/contact-edit-page.tsx'));
+const ContactViewPage = lazy(() => import('./agent/contacts/contact-view-page.tsx'));
+const TeamSettingsPage = lazy(() => import('./agent/settings/team-settings-page.tsx'));
+const ContactSyncPage = lazy(() => import('./agent/sync/contact-sync-page.tsx'));
+
+const page = (node: ReactNode) => <Suspense fallback={<PageLoader />}>{node}</Suspense>;
+
+/** Signed-in area: waits for /me, sends signed-out visitors to /login?next=<where they were going>. */
+function RequireAuth() {
+  const me = useMe();
+  const location = useLocation();
+  if (me.isPending) return <FullPageLoader />;
+  if (me.isError) {
+    return <ErrorState title="KDesk is not reachable" error={me.error} onRetry={() => void me.refetch()} fullPage />;
+  }
+  if (!me.data) {
+    const next = location.pathname + location.search;
+    return <Navigate to={next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`} replace />;
+  }
+  return <AppLayout />;
+}
+
+/** Team Settings and Contact Sync are for owners and admins. */
+function RequireManager() {
+  const { manageTeam } = usePermissions();
+  if (!manageTeam) {
+    return (
+      <ErrorState
+        title="Only owners and admins can open this page"
+        message="Team Settings and Contact Sync are managed by your team's owners and admins. Ask one of them if something needs to change."
+      />
+    );
+  }
+  return <Outlet />;
+}
+
+const router = createBrowserRouter([
+  { path: '/login', element: <LoginPage />, errorElement: <RouteErrorPage /> },
+  {
+    path: '/',
+    element: <RequireAuth />,
+    errorElement: <RouteErrorPage />,
+    children: [
+      { index: true, element: <Navigate to="/contacts" replace /> },
+      { path: 'contacts', element: <ContactsPage /> },
+      { path: 'contacts/new', element: page(<ContactEditPage />) },
+      { path: 'contacts/:id', element: page(<ContactViewPage />) },
+      { path: 'contacts/:id/edit', element: page(<ContactEditPage />) },
+      {
+        element: <RequireManager />,
+        children: [
+          { path: 'settings', element: page(<TeamSettingsPage />) },
+          { path: 'sync', element: page(<ContactSyncPage />) },
+        ],
+      },
+      { path: '*', element: <NotFoundPage /> },
+    ],
+  },
+]);
+
+export function App() {
+  const [queryClient] = useState(createQueryClient);
+  return (
+    <MantineProvider theme={theme} defaultColorScheme="light">
+      <Notifications position="top-right" limit={4} />
+      <QueryClientProvider client={queryClient}>
+        <RouterProvider router={router} />
+      </QueryClientProvider>
+    </MantineProvider>
+  );
+}

@@ -1,0 +1,37 @@
+import type { ReactNode } from 'react';
+import { Box, Group, Stack, Text, Title } from '@mantine/core';
+
+/** Title row of a page: title (h1), optional description and breadcrumbs, actions on the right. */
+export function PageHeader(props: {
+  title: ReactNode;
+  description?: ReactNode;
+  above?: ReactNode;
+  actions?: ReactNode;
+  badge?: ReactNode;
+}) {
+  return (
+    <Group justify="space-between" align="flex-end" gap="md" wrap="wrap" mb="lg">
+      <Stack gap={4} style={{ minWidth: 0, flex: '1 1 320px' }}>
+        {props.above}
+        <Group gap="sm" align="center" wrap="nowrap" style={{ minWidth: 0 }}>
+          <Title order={1} fz={26} lh={1.25} style={{ overflowWrap: 'anywhere' }}>
+            {props.title}
+          </Title>
+          {props.badge}
+        </Group>
+        {props.description && (
+          <Text c="dimmed" size="sm">
+            {props.description}
+          </Text>
+        )}
+      </Stack>
+      {props.actions && (
+        <Box>
+          <Group gap="sm" wrap="nowrap">
+            {props.actions}
+          </Group>
+        </Box>
+      )}
+    </Group>
+  );
+}

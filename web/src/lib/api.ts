@@ -1,0 +1,136 @@
+// Typed client for the kdesk REST API (same origin, session cookie). Every non-2xx answer becomes an
+// ApiError carrying the server's `code`, `message` and `details` (SPEC §10).
+import type { Contact, ContactInput, ContactPage, HistoryEntry } from '#shared/contact.schema.ts';
+import type { ErrorCode } from '#shared/errors.ts';
+import type { Me, Member } from '#shared/member.schema.ts';
+import type { TeamSettings, TeamSettingsPatch } from '#shared/settings.schema.ts';
+
+export type { Contact, ContactInput, ContactPage, HistoryEntry, Me, Member, TeamSettings, TeamSettingsPatch };
+
+export interface ApiErrorDetail {
+  path: string;
+  message: string;
+  [extra: string]: unknown;
+}
+
+export type ApiErrorCode = ErrorCode | 'NETWORK' | 'UNKNOWN';
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: ApiErrorCode;
+  readonly details: ApiErrorDetail[];
+  readonly requestId: string | null;
+  /** `details` as sent when it is not a list of {path, message} (e.g. 412 {currentVersion}). */
+  readonly rawDetails: unknown;
+
+  constructor(init: { status: number; code: ApiErrorCode; message: string; details?: unknown; requestId?: string | null }) {
+    super(init.message);
+    this.name = 'ApiError';
+    this.status = init.status;
+    this.code = init.code;
+    this.rawDetails = init.details;
+    this.details = Array.isArray(init.details)
+      ? init.details.filter(
+          (d): d is ApiErrorDetail => typeof d === 'object' && d !== null && typeof (d as ApiErrorDetail).message === 'string',
+        )
+      : [];
+    this.requestId = init.requestId ?? null;
+  }
+}
+
+export const isApiError = (e: unknown, code?: ApiErrorCode): e is ApiError =>
+  e instanceof ApiError && (code === undefined || e.code === code);
+
+/** A message fit to show a person, for any thrown value. */
+export function errorMessage(e: unknown): string {
+  if (e instanceof ApiError) return e.message;
+  if (e instanceof Error) return e.message;
+  return 'Something went wrong';
+}
+
+type Query = Record<string, string | number | boolean | undefined | null>;
+
+interface RequestOptions {
+  body?: unknown;
+  query?: Query;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  let url = path;
+  if (opts.query) {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(opts.query)) if (v !== undefined && v !== null && v !== '') qs.set(k, String(v));
+    const s = qs.toString();
+    if (s) url += `?${s}`;
+  }
+  const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
+      signal: opts.signal,
+    });
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') throw e;
+    throw new ApiError({ status: 0, code: 'NETWORK', message: 'Cannot reach the KDesk server. Check your connection and try again.' });
+  }
+
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let json: unknown = undefined;
+  if (text) {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+  }
+  if (!res.ok) {
+    const body = (json ?? {}) as { code?: string; message?: string; details?: unknown; requestId?: string };
+    throw new ApiError({
+      status: res.status,
+      code: (body.code as ApiErrorCode | undefined) ?? 'UNKNOWN',
+      message: body.message ?? `The server answered ${res.status} ${res.statusText}`.trim(),
+      details: body.details,
+      requestId: body.requestId ?? res.headers.get('x-request-id'),
+    });
+  }
+  return json as T;
+}
+
+const ifMatch = (version: number) => ({ 'if-match': `"${version}"` });
+const enc = encodeURIComponent;
+
+export interface HistoryPage {
+  items: HistoryEntry[];
+  nextCursor: string | null;
+}
+
+export const api = {
+  login: (email: string, password: string) => request<Me>('POST', '/api/v1/auth/login', { body: { email, password } }),
+  logout: () => request<void>('POST', '/api/v1/auth/logout'),
+  me: (signal?: AbortSignal) => request<Me>('GET', '/api/v1/me', { signal }),
+
+  listContacts: (q: { limit?: number; cursor?: string | null }, signal?: AbortSignal) =>
+    request<ContactPage>('GET', '/api/v1/contacts', { query: { limit: q.limit, cursor: q.cursor }, signal }),
+  getContact: (id: string, signal?: AbortSignal) => request<Contact>('GET', `/api/v1/contacts/${enc(id)}`, { signal }),
+  createContact: (input: ContactInput) => request<Contact>('POST', '/api/v1/contacts', { body: input }),
+  /** Partial update; `version` is sent as If-Match so a stale edit answers 412 instead of overwriting. */
+  updateContact: (id: string, input: ContactInput, version: number) =>
+    request<Contact>('PATCH', `/api/v1/contacts/${enc(id)}`, { body: input, headers: ifMatch(version) }),
+  deleteContact: (id: string) => request<void>('DELETE', `/api/v1/contacts/${enc(id)}`),
+  contactHistory: (id: string, q: { limit?: number; cursor?: string | null } = {}, signal?: AbortSignal) =>
+    request<HistoryPage>('GET', `/api/v1/contacts/${enc(id)}/history`, { query: { limit: q.limit, cursor: q.cursor }, signal }),
+
+  getSettings: (signal?: AbortSignal) => request<TeamSettings>('GET', '/api/v1/settings', { signal }),
+  updateSettings: (patch: TeamSettingsPatch) => request<TeamSettings>('PATCH', '/api/v1/settings', { body: patch }),
+
+  listMembers: (signal?: AbortSignal) => request<{ items: Member[] }>('GET', '/api/v1/members', { signal }),
+};

@@ -1,0 +1,53 @@
+import type { Contact } from './api.ts';
+
+type Named = Pick<Contact, 'firstName' | 'lastName' | 'company' | 'primaryEmail' | 'emails'>;
+
+/** The name a person would use for the contact: full name, else company, else an email. */
+export function contactName(c: Named): string {
+  const full = [c.firstName, c.lastName].filter(Boolean).join(' ').trim();
+  if (full) return full;
+  if (c.company) return c.company;
+  if (c.primaryEmail) return c.primaryEmail;
+  const first = Object.values(c.emails ?? {})[0];
+  return first ?? 'Unnamed contact';
+}
+
+export function initials(name: string): string {
+  const parts = name
+    .replace(/@.*/, '')
+    .split(/[\s._-]+/)
+    .filter(Boolean);
+  const letters = parts.length >= 2 ? [parts[0]![0], parts.at(-1)![0]] : [parts[0]?.[0], parts[0]?.[1]];
+  return letters.filter(Boolean).join('').toUpperCase() || '?';
+}
+
+export function firstPhone(c: Pick<Contact, 'phones'>): { label: string; number: string } | null {
+  const entry = Object.entries(c.phones ?? {})[0];
+  return entry ? { label: entry[0], number: entry[1] } : null;
+}
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+
+export const formatDateTime = (iso: string) => dateTime.format(new Date(iso));
+export const formatDate = (iso: string) => dateOnly.format(new Date(iso));
+
+/** "just now", "5 minutes ago", "yesterday"; older than a week shows the date. */
+export function formatRelative(iso: string, now = Date.now()): string {
+  const diff = (new Date(iso).getTime() - now) / 1000;
+  const abs = Math.abs(diff);
+  if (abs < 45) return 'just now';
+  if (abs < 3600) return relative.format(Math.round(diff / 60), 'minute');
+  if (abs < 86_400) return relative.format(Math.round(diff / 3600), 'hour');
+  if (abs < 7 * 86_400) return relative.format(Math.round(diff / 86_400), 'day');
+  return formatDate(iso);
+}
+
+export const formatCount = (n: number) => new Intl.NumberFormat().format(n);
+
+export function plural(n: number, one: string, many = `${one}s`) {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
+export const roleLabel = { owner: 'Owner', admin: 'Admin', agent: 'Agent' } as const;

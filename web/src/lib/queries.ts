@@ -1,0 +1,100 @@
+// TanStack Query keys and hooks: one place that knows how server state is cached and invalidated.
+import { keepPreviousData, QueryClient, QueryCache, useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, ApiError, type Me } from './api.ts';
+
+export const keys = {
+  me: ['me'] as const,
+  contacts: ['contacts'] as const,
+  contactList: (limit: number, cursor: string | null) => ['contacts', 'list', { limit, cursor }] as const,
+  contact: (id: string) => ['contacts', 'detail', id] as const,
+  history: (id: string) => ['contacts', 'history', id] as const,
+  settings: ['settings'] as const,
+};
+
+export function createQueryClient() {
+  const client: QueryClient = new QueryClient({
+    queryCache: new QueryCache({
+      // A session that expired while the app was open: forget who we were, the router sends us to /login.
+      onError: (error, query) => {
+        if (error instanceof ApiError && error.status === 401 && query.queryKey[0] !== 'me') client.setQueryData(keys.me, null);
+      },
+    }),
+    defaultOptions: {
+      queries: {
+        staleTime: 15_000,
+        refetchOnWindowFocus: true,
+        retry: (count, error) => !(error instanceof ApiError && error.status >= 400 && error.status < 500) && count < 2,
+      },
+      mutations: { retry: false },
+    },
+  });
+  return client;
+}
+
+/** The signed-in member and team, or null when signed out. */
+export function useMe() {
+  return useQuery<Me | null>({
+    queryKey: keys.me,
+    queryFn: async ({ signal }) => {
+      try {
+        return await api.me(signal);
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 401) return null;
+        throw e;
+      }
+    },
+    staleTime: 5 * 60_000,
+  });
+}
+
+/** The signed-in member; only for components rendered inside the authenticated layout. */
+export function useCurrentMember(): Me {
+  const qc = useQueryClient();
+  const me = useMe().data ?? qc.getQueryData<Me | null>(keys.me);
+  if (!me) throw new Error('useCurrentMember used outside the signed-in app');
+  return me;
+}
+
+export function permissionsOf(me: Me) {
+  const m = me.member;
+  const owner = m.role === 'owner';
+  return {
+    modifyContacts: owner || m.permissions.modifyContacts,
+    importContacts: owner || m.permissions.importContacts,
+    exportContacts: owner || m.permissions.exportContacts,
+    manageTeam: owner || m.role === 'admin',
+  };
+}
+
+export function usePermissions() {
+  return permissionsOf(useCurrentMember());
+}
+
+export function useContactList(limit: number, cursor: string | null) {
+  return useQuery({
+    queryKey: keys.contactList(limit, cursor),
+    queryFn: ({ signal }) => api.listContacts({ limit, cursor }, signal),
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useContact(id: string | undefined) {
+  return useQuery({
+    queryKey: keys.contact(id ?? ''),
+    queryFn: ({ signal }) => api.getContact(id!, signal),
+    enabled: Boolean(id),
+  });
+}
+
+export function useContactHistory(id: string) {
+  return useInfiniteQuery({
+    queryKey: keys.history(id),
+    queryFn: ({ pageParam, signal }) => api.contactHistory(id, { limit: 20, cursor: pageParam }, signal),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+  });
+}
+
+export function useTeamSettings(enabled = true) {
+  return useQuery({ queryKey: keys.settings, queryFn: ({ signal }) => api.getSettings(signal), enabled });
+}
