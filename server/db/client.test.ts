@@ -1,0 +1,30 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../test/harness.ts';
+import { createDb, type Db } from './client.ts';
+
+let db: Db;
+beforeAll(async () => {
+  db = createDb(await createTestDatabase(), { max: 1 });
+});
+afterAll(() => db?.destroy());
+
+describe('prepared statements', () => {
+  it('keep answering after a migration changes a table under a running instance', async () => {
+    await sql`CREATE TABLE prep_demo (id int PRIMARY KEY, name text)`.execute(db);
+    await sql`INSERT INTO prep_demo VALUES (1, 'a')`.execute(db);
+    const read = () => sql<Record<string, unknown>>`SELECT * FROM prep_demo WHERE id = ${1}`.execute(db).then((r) => r.rows[0]);
+    expect(await read()).toEqual({ id: 1, name: 'a' });
+    expect(await read()).toEqual({ id: 1, name: 'a' }); // now prepared on this connection
+    await sql`ALTER TABLE prep_demo ADD COLUMN extra text DEFAULT 'x'`.execute(db);
+    expect(await read()).toEqual({ id: 1, name: 'a', extra: 'x' });
+  });
+
+  it('are really used: the server lists them for the connection', async () => {
+    const r = await db.transaction().execute(async (tx) => {
+      await sql`SELECT ${1}::int AS one`.execute(tx);
+      return sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE ${'%AS one%'}`.execute(tx);
+    });
+    expect(r.rows[0]!.n).toBe(1);
+  });
+});
