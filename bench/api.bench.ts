@@ -47,7 +47,11 @@ async function main() {
     const db = createDb(url);
     await migrateToLatest(db);
     const services = createServices(db, { sessionTtlHours: 24 });
-    const { team, owner } = await services.teams.createTeamWithOwner({ name: 'Bench', ownerEmail: 'bench@example.com', ownerPassword: 'bench password' });
+    const { team, owner } = await services.teams.createTeamWithOwner({
+      name: 'Bench',
+      ownerEmail: 'bench@example.com',
+      ownerPassword: 'bench password',
+    });
     const token = await services.auth.createTokenForMember(owner.id, 'bench');
 
     const t0 = performance.now();
@@ -76,7 +80,12 @@ async function main() {
     const pick = () => ids[Math.floor(Math.random() * ids.length)]!;
 
     // warm up
-    await autocannon({ url: base, connections: 4, duration: 2, requests: [{ method: 'GET', headers, setupRequest: (r) => ({ ...r, path: `/api/v1/contacts/${pick()}` }) }] });
+    await autocannon({
+      url: base,
+      connections: 4,
+      duration: 2,
+      requests: [{ method: 'GET', headers, setupRequest: (r) => ({ ...r, path: `/api/v1/contacts/${pick()}` }) }],
+    });
 
     const read = await autocannon({
       url: base,
@@ -84,7 +93,9 @@ async function main() {
       duration: DURATION,
       requests: [{ method: 'GET', headers, setupRequest: (r) => ({ ...r, path: `/api/v1/contacts/${pick()}` }) }],
     });
-    log(`GET /api/v1/contacts/:id  ${read.requests.average.toFixed(0)} req/s  p50 ${read.latency.p50} ms  p99 ${read.latency.p99} ms  non-2xx ${read.non2xx} errors ${read.errors}`);
+    log(
+      `GET /api/v1/contacts/:id  ${read.requests.average.toFixed(0)} req/s  p50 ${read.latency.p50} ms  p99 ${read.latency.p99} ms  non-2xx ${read.non2xx} errors ${read.errors}`,
+    );
 
     let n = 0;
     const gen = createDemoGenerator(99);
@@ -105,7 +116,9 @@ async function main() {
         },
       ],
     });
-    log(`POST /api/v1/contacts      ${create.requests.average.toFixed(0)} req/s  p50 ${create.latency.p50} ms  p99 ${create.latency.p99} ms  non-2xx ${create.non2xx} errors ${create.errors}`);
+    log(
+      `POST /api/v1/contacts      ${create.requests.average.toFixed(0)} req/s  p50 ${create.latency.p50} ms  p99 ${create.latency.p99} ms  non-2xx ${create.non2xx} errors ${create.errors}`,
+    );
     if (read.non2xx || create.non2xx || read.errors || create.errors) throw new Error('some requests failed: the figures are not valid');
 
     console.log(

@@ -13,7 +13,8 @@ function newest(dir) {
   return t;
 }
 const sources = ['web/src', 'web/index.html', 'shared', 'vite.config.ts'].filter(existsSync);
-const stale = !existsSync(out) || sources.some((s) => (statSync(s).isDirectory() ? newest(s) : statSync(s).mtimeMs) > statSync(out).mtimeMs);
+const stale =
+  !existsSync(out) || sources.some((s) => (statSync(s).isDirectory() ? newest(s) : statSync(s).mtimeMs) > statSync(out).mtimeMs);
 if (stale) {
   console.log('Building the web app (first start only)...');
   execSync('npx vite build --logLevel warn', { stdio: 'inherit' });

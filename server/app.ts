@@ -61,8 +61,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
     openapi: {
-      info: { title: 'kdesk API', version: '1', description: 'Help-desk contact directory. Errors: {statusCode, code, message, details?, requestId}.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'kdesk_session' } } },
+      info: {
+        title: 'kdesk API',
+        version: '1',
+        description: 'Help-desk contact directory. Errors: {statusCode, code, message, details?, requestId}.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'kdesk_session' } },
+      },
       security: [{ bearer: [] }, { session: [] }],
     },
     transform: jsonSchemaTransform,

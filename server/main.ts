@@ -24,7 +24,9 @@ export async function serve(config: Config = loadConfig()) {
   const ready = () => {
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     const where = config.publicUrl ?? `http://${shownHost}:${config.port}`;
-    console.log(`kdesk is ready at ${where} (${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}, ${config.webWorkers} web worker${config.webWorkers > 1 ? 's' : ''})`);
+    console.log(
+      `kdesk is ready at ${where} (${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}, ${config.webWorkers} web worker${config.webWorkers > 1 ? 's' : ''})`,
+    );
   };
 
   if (config.webWorkers <= 1) {
@@ -63,7 +65,9 @@ export async function serve(config: Config = loadConfig()) {
     closing = true;
     const workers = Object.values(cluster.workers ?? {});
     await Promise.all(
-      workers.map((w) => new Promise<void>((resolve) => (w!.isDead() ? resolve() : (w!.once('exit', () => resolve()), w!.process.kill('SIGTERM'))))),
+      workers.map(
+        (w) => new Promise<void>((resolve) => (w!.isDead() ? resolve() : (w!.once('exit', () => resolve()), w!.process.kill('SIGTERM')))),
+      ),
     );
     await database.close().catch(() => {});
     process.exit(0);

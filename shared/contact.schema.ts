@@ -13,18 +13,12 @@ export const phoneString = z
   .string()
   .max(limits.phoneMax, `Must be at most ${limits.phoneMax} characters`)
   .regex(/\d/, 'A phone number needs at least one digit')
-  .regex(/^[\d\s+\-().\/#*,;a-zA-Z]*$/u, 'A phone number may contain digits, spaces, + - ( ) . / and an extension');
+  .regex(/^[\d\s+\-()./#*,;a-zA-Z]*$/u, 'A phone number may contain digits, spaces, + - ( ) . / and an extension');
 
-const label = z
-  .string()
-  .trim()
-  .min(1, 'A label cannot be empty')
-  .max(limits.labelMax, `A label is at most ${limits.labelMax} characters`);
+const label = z.string().trim().min(1, 'A label cannot be empty').max(limits.labelMax, `A label is at most ${limits.labelMax} characters`);
 
 const labeled = (value: z.ZodType<string>) =>
-  z
-    .record(label, value)
-    .refine((m) => Object.keys(m).length <= limits.labeledEntriesMax, `At most ${limits.labeledEntriesMax} entries`);
+  z.record(label, value).refine((m) => Object.keys(m).length <= limits.labeledEntriesMax, `At most ${limits.labeledEntriesMax} entries`);
 
 export const addressSchema = z.object({
   line1: text(),

@@ -52,5 +52,4 @@ export class AppError extends Error {
 
 export const notFound = (what = 'Resource') => new AppError('NOT_FOUND', `${what} not found`);
 export const forbidden = (message: string) => new AppError('FORBIDDEN', message);
-export const validationError = (details: ErrorDetail[], message = 'Invalid input') =>
-  new AppError('VALIDATION', message, details);
+export const validationError = (details: ErrorDetail[], message = 'Invalid input') => new AppError('VALIDATION', message, details);

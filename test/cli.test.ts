@@ -26,19 +26,33 @@ describe('kdesk admin and demo commands (DATABASE_URL)', () => {
   const env = () => ({ DATABASE_URL: ctx.url });
 
   it('create-team adds a team with its owner who can sign in', async () => {
-    const { stdout } = await kdesk(['admin', 'create-team', '--name', 'Acme Support', '--owner-email', owner, '--owner-password', 'cli owner password'], env());
+    const { stdout } = await kdesk(
+      ['admin', 'create-team', '--name', 'Acme Support', '--owner-email', owner, '--owner-password', 'cli owner password'],
+      env(),
+    );
     expect(stdout).toMatch(/Created team "Acme Support" \(slug acme-support/);
-    const login = await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: owner, password: 'cli owner password' } });
+    const login = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: owner, password: 'cli owner password' },
+    });
     expect(login.json()).toMatchObject({ member: { role: 'owner' }, team: { name: 'Acme Support' } });
   });
 
   it('create-member and create-token: the token alone is printed and works with the member permissions', async () => {
     const agent = `cli-agent-${uid()}@example.com`;
-    await kdesk(['admin', 'create-member', '--email', agent, '--password', 'agent password 1', '--team-of', owner, '--no-modify-contacts'], env());
+    await kdesk(
+      ['admin', 'create-member', '--email', agent, '--password', 'agent password 1', '--team-of', owner, '--no-modify-contacts'],
+      env(),
+    );
     const { stdout } = await kdesk(['admin', 'create-token', '--email', agent], env());
     expect(stdout).toMatch(/^kdt_[\w-]{43}\n$/);
     const token = stdout.trim();
-    expect((await call(ctx, token, 'GET', '/api/v1/me')).json().member).toMatchObject({ email: agent, role: 'agent', permissions: { modifyContacts: false } });
+    expect((await call(ctx, token, 'GET', '/api/v1/me')).json().member).toMatchObject({
+      email: agent,
+      role: 'agent',
+      permissions: { modifyContacts: false },
+    });
     expect((await call(ctx, token, 'POST', '/api/v1/contacts', { firstName: 'x' })).statusCode).toBe(403);
   });
 
@@ -51,11 +65,16 @@ describe('kdesk admin and demo commands (DATABASE_URL)', () => {
     const names = page.items.map((c: { lastName: string }) => c.lastName).join(' ');
     expect(names).toMatch(/[\uac00-\ud7af]/); // Korean
     expect(names).toMatch(/[À-ÿğışİ]/); // accented or Turkish
-    expect(page.items.some((c: { emails: object; phones: object }) => Object.keys(c.emails).length > 1 && Object.keys(c.phones).length > 1)).toBe(true);
+    expect(
+      page.items.some((c: { emails: object; phones: object }) => Object.keys(c.emails).length > 1 && Object.keys(c.phones).length > 1),
+    ).toBe(true);
   });
 
   it('exits non-zero with a readable message on bad input', async () => {
-    const err = await kdesk(['admin', 'create-team', '--name', 'X', '--owner-email', 'not-an-email', '--owner-password', 'long enough pw'], env()).catch((e) => e);
+    const err = await kdesk(
+      ['admin', 'create-team', '--name', 'X', '--owner-email', 'not-an-email', '--owner-password', 'long enough pw'],
+      env(),
+    ).catch((e) => e);
     expect(err.code).toBe(1);
     expect(err.stderr).toContain('ownerEmail');
   });
@@ -79,7 +98,16 @@ describe('kdesk CLI with the embedded database', () => {
   it('works while the server runs and after it stopped', async () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
     server = spawn(process.execPath, [bin, 'serve'], {
-      env: { ...process.env, ...env(), DATABASE_URL: '', PORT: String(port), KDESK_ADMIN_EMAIL: 'boss@example.com', KDESK_ADMIN_PASSWORD: 'boss password 1', LOG_LEVEL: 'warn', KDESK_WEB_DIR: '/nonexistent' },
+      env: {
+        ...process.env,
+        ...env(),
+        DATABASE_URL: '',
+        PORT: String(port),
+        KDESK_ADMIN_EMAIL: 'boss@example.com',
+        KDESK_ADMIN_PASSWORD: 'boss password 1',
+        LOG_LEVEL: 'warn',
+        KDESK_WEB_DIR: '/nonexistent',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

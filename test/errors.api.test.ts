@@ -18,7 +18,12 @@ describe('error answers (SPEC §10)', () => {
   });
 
   it('answers 400 for a body that is not JSON', async () => {
-    const res = await ctx.app.inject({ method: 'POST', url: '/api/v1/contacts', headers: { authorization: `Bearer ${team.ownerToken}`, 'content-type': 'application/json' }, payload: '{"firstName":' });
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/v1/contacts',
+      headers: { authorization: `Bearer ${team.ownerToken}`, 'content-type': 'application/json' },
+      payload: '{"firstName":',
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ code: 'BAD_REQUEST', message: 'The body is not valid JSON' });
   });
@@ -30,7 +35,12 @@ describe('error answers (SPEC §10)', () => {
   });
 
   it('answers 415 for a body type the route does not read', async () => {
-    const res = await ctx.app.inject({ method: 'POST', url: '/api/v1/contacts', headers: { authorization: `Bearer ${team.ownerToken}`, 'content-type': 'application/xml' }, payload: '<a/>' });
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/v1/contacts',
+      headers: { authorization: `Bearer ${team.ownerToken}`, 'content-type': 'application/xml' },
+      payload: '<a/>',
+    });
     expect(res.statusCode).toBe(415);
   });
 
@@ -43,7 +53,9 @@ describe('error answers (SPEC §10)', () => {
 
   it('serves the OpenAPI document with the contact routes', async () => {
     const doc = (await call(ctx, null, 'GET', '/api/openapi.json')).json();
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/contacts', '/api/v1/contacts/{id}', '/api/v1/settings', '/api/v1/auth/login']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/contacts', '/api/v1/contacts/{id}', '/api/v1/settings', '/api/v1/auth/login']),
+    );
     expect((await call(ctx, null, 'GET', '/api/docs/')).statusCode).toBe(200);
   });
 

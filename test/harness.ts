@@ -96,7 +96,12 @@ export async function createMember(
 ): Promise<{ id: string; email: string; password: string; token: string }> {
   const email = `member-${uid()}@example.com`;
   const password = 'member password 1';
-  const res = await call(ctx, team.ownerToken, 'POST', '/api/v1/members', { email, password, role: input.role ?? 'agent', permissions: input.permissions });
+  const res = await call(ctx, team.ownerToken, 'POST', '/api/v1/members', {
+    email,
+    password,
+    role: input.role ?? 'agent',
+    permissions: input.permissions,
+  });
   if (res.statusCode !== 201) throw new Error(`createMember: ${res.statusCode} ${res.body}`);
   const id = res.json().id as string;
   return { id, email, password, token: await ctx.services.auth.createTokenForMember(id, 'test') };

@@ -34,33 +34,48 @@ export function adminCommands() {
     .addOption(new Option('--no-modify-contacts', 'view contacts only').env('KDESK_MEMBER_NO_MODIFY'))
     .addOption(new Option('--import-contacts', 'allow bulk import').env('KDESK_MEMBER_IMPORT'))
     .addOption(new Option('--no-export-contacts', 'forbid export').env('KDESK_MEMBER_NO_EXPORT'))
-    .action(async (o: { email: string; password: string; name?: string; role: 'owner' | 'admin' | 'agent'; teamOf?: string; modifyContacts: boolean; importContacts?: boolean; exportContacts: boolean }) => {
-      await withDatabase(async ({ db }) => {
-        const { members } = createServices(db, loadConfig());
-        let teamId: string;
-        if (o.teamOf) {
-          const ref = await members.findByEmail(o.teamOf);
-          if (!ref) throw new AppError('NOT_FOUND', `No member with the email ${o.teamOf}`);
-          teamId = ref.teamId;
-        } else {
-          const teams = await db.selectFrom('teams').select('id').limit(2).execute();
-          if (teams.length !== 1) throw new AppError('BAD_REQUEST', 'There are several teams: say which with --team-of <member email>');
-          teamId = teams[0]!.id;
-        }
-        const m = await members.create(
-          systemActor(teamId),
-          {
-            email: o.email,
-            password: o.password,
-            name: o.name ?? null,
-            role: o.role,
-            permissions: { modifyContacts: o.modifyContacts, importContacts: Boolean(o.importContacts), exportContacts: o.exportContacts },
-          },
-          teamId,
-        );
-        console.log(`Created ${m.role} ${m.email} (id ${m.id}).`);
-      });
-    });
+    .action(
+      async (o: {
+        email: string;
+        password: string;
+        name?: string;
+        role: 'owner' | 'admin' | 'agent';
+        teamOf?: string;
+        modifyContacts: boolean;
+        importContacts?: boolean;
+        exportContacts: boolean;
+      }) => {
+        await withDatabase(async ({ db }) => {
+          const { members } = createServices(db, loadConfig());
+          let teamId: string;
+          if (o.teamOf) {
+            const ref = await members.findByEmail(o.teamOf);
+            if (!ref) throw new AppError('NOT_FOUND', `No member with the email ${o.teamOf}`);
+            teamId = ref.teamId;
+          } else {
+            const teams = await db.selectFrom('teams').select('id').limit(2).execute();
+            if (teams.length !== 1) throw new AppError('BAD_REQUEST', 'There are several teams: say which with --team-of <member email>');
+            teamId = teams[0]!.id;
+          }
+          const m = await members.create(
+            systemActor(teamId),
+            {
+              email: o.email,
+              password: o.password,
+              name: o.name ?? null,
+              role: o.role,
+              permissions: {
+                modifyContacts: o.modifyContacts,
+                importContacts: Boolean(o.importContacts),
+                exportContacts: o.exportContacts,
+              },
+            },
+            teamId,
+          );
+          console.log(`Created ${m.role} ${m.email} (id ${m.id}).`);
+        });
+      },
+    );
 
   admin
     .command('create-token')

@@ -11,7 +11,7 @@ export function demoCommand() {
   return new Command('demo')
     .description('fill a team with realistic demo contacts')
     .addOption(new Option('--contacts <n>', 'how many contacts').default('200').env('KDESK_DEMO_CONTACTS'))
-    .addOption(new Option('--team-of <email>', "the team of this member (default: the only team)").env('KDESK_TEAM_OF'))
+    .addOption(new Option('--team-of <email>', 'the team of this member (default: the only team)').env('KDESK_TEAM_OF'))
     .addOption(new Option('--seed <n>', 'random seed').default('42').env('KDESK_DEMO_SEED'))
     .action(async (o: { contacts: string; teamOf?: string; seed: string }) => {
       const total = Number(o.contacts);
@@ -37,7 +37,7 @@ export function demoCommand() {
         bar.start(total, 0);
         let created = 0;
         let skipped = 0;
-        for (let done = 0; done < total; ) {
+        for (let done = 0; done < total;) {
           const batch = Array.from({ length: Math.min(1000, total - done) }, next);
           const r = await services.contacts.createMany(actor, batch);
           created += r.created;

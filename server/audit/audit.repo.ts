@@ -5,10 +5,7 @@ export type Changes = Record<string, { before: unknown; after: unknown }>;
 
 export function createAuditRepo(db: Executor) {
   return {
-    record(
-      e: { actor: Actor; entityType: string; entityId: string; action: string; changes: Changes },
-      tx: Executor = db,
-    ) {
+    record(e: { actor: Actor; entityType: string; entityId: string; action: string; changes: Changes }, tx: Executor = db) {
       return tx
         .insertInto('auditLog')
         .values({

@@ -31,7 +31,10 @@ export function requirePermission(actor: Actor, permission: keyof MemberPermissi
       importContacts: 'Import contacts (bulk)',
       exportContacts: 'Export contacts',
     };
-    throw new AppError('FORBIDDEN', `Your account is missing the member permission "${names[permission]}" (${permission}). Ask a team owner or admin to enable it.`);
+    throw new AppError(
+      'FORBIDDEN',
+      `Your account is missing the member permission "${names[permission]}" (${permission}). Ask a team owner or admin to enable it.`,
+    );
   }
 }
 

@@ -12,7 +12,12 @@ beforeAll(async () => {
 afterAll(() => ctx?.close());
 
 async function login(email: string, password: string) {
-  return ctx.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { host: 'localhost', origin }, payload: { email, password } });
+  return ctx.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    headers: { host: 'localhost', origin },
+    payload: { email, password },
+  });
 }
 const cookieOf = (res: Awaited<ReturnType<typeof login>>) => {
   const c = res.cookies.find((x) => x.name === 'kdesk_session')!;
@@ -53,14 +58,29 @@ describe('POST /api/v1/auth/login', () => {
 describe('CSRF protection of cookie sessions', () => {
   it('accepts a same-origin write with a matching Origin header', async () => {
     const cookie = cookieOf(await login(team.ownerEmail, team.ownerPassword));
-    const res = await ctx.app.inject({ method: 'POST', url: '/api/v1/contacts', headers: { cookie, host: 'localhost', origin }, payload: { firstName: 'Csrf ok' } });
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/v1/contacts',
+      headers: { cookie, host: 'localhost', origin },
+      payload: { firstName: 'Csrf ok' },
+    });
     expect(res.statusCode).toBe(201);
   });
 
   it('refuses a cookie write from another origin or with no Origin, and writes nothing', async () => {
     const cookie = cookieOf(await login(team.ownerEmail, team.ownerPassword));
-    const foreign = await ctx.app.inject({ method: 'POST', url: '/api/v1/contacts', headers: { cookie, host: 'localhost', origin: 'https://evil.example' }, payload: { firstName: 'Csrf bad' } });
-    const none = await ctx.app.inject({ method: 'POST', url: '/api/v1/contacts', headers: { cookie, host: 'localhost' }, payload: { firstName: 'Csrf bad' } });
+    const foreign = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/v1/contacts',
+      headers: { cookie, host: 'localhost', origin: 'https://evil.example' },
+      payload: { firstName: 'Csrf bad' },
+    });
+    const none = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/v1/contacts',
+      headers: { cookie, host: 'localhost' },
+      payload: { firstName: 'Csrf bad' },
+    });
     expect([foreign.statusCode, none.statusCode]).toEqual([403, 403]);
     expect(foreign.json().code).toBe('CSRF');
     const n = await ctx.db.selectFrom('contacts').select('id').where('firstName', '=', 'Csrf bad').execute();
@@ -69,7 +89,12 @@ describe('CSRF protection of cookie sessions', () => {
 
   it('accepts Sec-Fetch-Site: same-origin when a browser sends no Origin', async () => {
     const cookie = cookieOf(await login(team.ownerEmail, team.ownerPassword));
-    const res = await ctx.app.inject({ method: 'POST', url: '/api/v1/contacts', headers: { cookie, host: 'localhost', 'sec-fetch-site': 'same-origin' }, payload: { firstName: 'Fetch site' } });
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/v1/contacts',
+      headers: { cookie, host: 'localhost', 'sec-fetch-site': 'same-origin' },
+      payload: { firstName: 'Fetch site' },
+    });
     expect(res.statusCode).toBe(201);
   });
 

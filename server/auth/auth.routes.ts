@@ -49,18 +49,24 @@ export function authRoutes(
     },
   );
 
-  r.post('/api/v1/auth/logout', { schema: { tags, summary: 'Sign out (ends the session)', response: { 204: z.null() } } }, async (req, reply) => {
-    const token = req.cookies[sessionCookieName(options.secureCookies)];
-    if (token) {
-      if (req.actor) checkSameOrigin(req, options.publicUrl);
-      await auth.logout(token);
-    }
-    clearSessionCookie(reply, options);
-    return reply.code(204).send(null);
-  });
+  r.post(
+    '/api/v1/auth/logout',
+    { schema: { tags, summary: 'Sign out (ends the session)', response: { 204: z.null() } } },
+    async (req, reply) => {
+      const token = req.cookies[sessionCookieName(options.secureCookies)];
+      if (token) {
+        if (req.actor) checkSameOrigin(req, options.publicUrl);
+        await auth.logout(token);
+      }
+      clearSessionCookie(reply, options);
+      return reply.code(204).send(null);
+    },
+  );
 
-  r.get('/api/v1/me', { schema: { tags, summary: 'The signed-in member and team', response: { 200: meSchema, ...errors() } } }, async (req) =>
-    me(actorOf(req)),
+  r.get(
+    '/api/v1/me',
+    { schema: { tags, summary: 'The signed-in member and team', response: { 200: meSchema, ...errors() } } },
+    async (req) => me(actorOf(req)),
   );
 
   r.post(
@@ -79,17 +85,25 @@ export function authRoutes(
     },
   );
 
-  r.get('/api/v1/tokens', { schema: { tags, summary: 'Your API tokens', response: { 200: z.object({ items: z.array(tokenSchema) }) } } }, async (req) => ({
-    items: (await auth.listTokens(actorOf(req))).map((t) => ({
-      id: t.id,
-      name: t.name,
-      createdAt: t.createdAt.toISOString(),
-      lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
-    })),
-  }));
+  r.get(
+    '/api/v1/tokens',
+    { schema: { tags, summary: 'Your API tokens', response: { 200: z.object({ items: z.array(tokenSchema) }) } } },
+    async (req) => ({
+      items: (await auth.listTokens(actorOf(req))).map((t) => ({
+        id: t.id,
+        name: t.name,
+        createdAt: t.createdAt.toISOString(),
+        lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+      })),
+    }),
+  );
 
-  r.delete('/api/v1/tokens/:id', { schema: { tags, summary: 'Revoke one of your API tokens', params: idParams, response: { 204: z.null(), ...errors(404) } } }, async (req, reply) => {
-    await auth.revokeToken(actorOf(req), req.params.id);
-    return reply.code(204).send(null);
-  });
+  r.delete(
+    '/api/v1/tokens/:id',
+    { schema: { tags, summary: 'Revoke one of your API tokens', params: idParams, response: { 204: z.null(), ...errors(404) } } },
+    async (req, reply) => {
+      await auth.revokeToken(actorOf(req), req.params.id);
+      return reply.code(204).send(null);
+    },
+  );
 }

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { defaultTeamSettings, type TeamSettings } from '#shared/settings.schema.ts';
-import { canBeAssignedForms, canCloseTickets, canPostComments, canSignInToPortal, canUseSso, shouldNotify, type NotificationKind } from './contact-policy.rules.ts';
+import {
+  canBeAssignedForms,
+  canCloseTickets,
+  canPostComments,
+  canSignInToPortal,
+  canUseSso,
+  shouldNotify,
+  type NotificationKind,
+} from './contact-policy.rules.ts';
 import { emptyContact, type ContactFields } from './contacts.rules.ts';
 
 const team = (p: Partial<TeamSettings> = {}): TeamSettings => ({ ...defaultTeamSettings, ...p });
@@ -29,7 +37,12 @@ describe('portal capabilities need the team setting AND the contact permission',
 
   it('an inactive contact can do nothing in the portal', () => {
     const c = contact({ active: false });
-    expect([canSignInToPortal(team(), c), canPostComments(team(), c), canCloseTickets(team(), c), canBeAssignedForms(team(), c)]).toEqual([false, false, false, false]);
+    expect([canSignInToPortal(team(), c), canPostComments(team(), c), canCloseTickets(team(), c), canBeAssignedForms(team(), c)]).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it('a contact without a primary email cannot sign in', () => {

@@ -55,8 +55,15 @@ describe('POST /api/v1/contacts', () => {
   });
 
   it('stores phones as typed and their E.164 form for search', async () => {
-    const res = await call(ctx, t, 'POST', '/api/v1/contacts', { firstName: 'Phone', phones: { mobile: '(555) 123-4567', office: '+49 30 1234567' } });
-    const row = await ctx.db.selectFrom('contacts').select(['phones', 'phonesE164']).where('id', '=', res.json().id).executeTakeFirstOrThrow();
+    const res = await call(ctx, t, 'POST', '/api/v1/contacts', {
+      firstName: 'Phone',
+      phones: { mobile: '(555) 123-4567', office: '+49 30 1234567' },
+    });
+    const row = await ctx.db
+      .selectFrom('contacts')
+      .select(['phones', 'phonesE164'])
+      .where('id', '=', res.json().id)
+      .executeTakeFirstOrThrow();
     expect(row.phones).toEqual({ mobile: '(555) 123-4567', office: '+49 30 1234567' });
     expect(row.phonesE164.sort()).toEqual(['+15551234567', '+49301234567']);
   });
@@ -76,7 +83,15 @@ describe('POST /api/v1/contacts', () => {
     const body = res.json();
     expect(body).toMatchObject({ statusCode: 400, code: 'VALIDATION', requestId: expect.any(String) });
     const paths = body.details.map((d: { path: string }) => d.path).sort();
-    expect(paths).toEqual(['address.city', 'emails.work', 'favouriteColour', 'firstName', 'permissions.active', 'phones.mobile', 'primaryEmail']);
+    expect(paths).toEqual([
+      'address.city',
+      'emails.work',
+      'favouriteColour',
+      'firstName',
+      'permissions.active',
+      'phones.mobile',
+      'primaryEmail',
+    ]);
     const after = await call(ctx, t, 'GET', '/api/v1/contacts?limit=1');
     expect(after.json().total).toBe(before.json().total);
   });
@@ -107,7 +122,11 @@ describe('POST /api/v1/contacts', () => {
 describe('PATCH /api/v1/contacts/:id', () => {
   it('changes only the fields sent, bumps the version and answers the new ETag', async () => {
     const c = (await call(ctx, t, 'POST', '/api/v1/contacts', { ...jane, primaryEmail: 'patch1@acme.com' })).json();
-    const res = await call(ctx, t, 'PATCH', `/api/v1/contacts/${c.id}`, { jobTitle: 'CTO', address: { city: 'Shelbyville' }, permissions: { canCloseTickets: false } });
+    const res = await call(ctx, t, 'PATCH', `/api/v1/contacts/${c.id}`, {
+      jobTitle: 'CTO',
+      address: { city: 'Shelbyville' },
+      permissions: { canCloseTickets: false },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.headers.etag).toBe('"2"');
     expect(res.json()).toMatchObject({
@@ -191,7 +210,12 @@ describe('DELETE /api/v1/contacts/:id', () => {
     expect((await call(ctx, t, 'DELETE', `/api/v1/contacts/${c.id}`)).statusCode).toBe(204);
     expect((await call(ctx, t, 'GET', `/api/v1/contacts/${c.id}`)).statusCode).toBe(404);
     expect((await call(ctx, t, 'DELETE', `/api/v1/contacts/${c.id}`)).statusCode).toBe(404);
-    const audit = await ctx.db.selectFrom('auditLog').select(['action', 'changes']).where('entityId', '=', c.id).orderBy('id', 'desc').executeTakeFirstOrThrow();
+    const audit = await ctx.db
+      .selectFrom('auditLog')
+      .select(['action', 'changes'])
+      .where('entityId', '=', c.id)
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
     expect(audit.action).toBe('delete');
     expect(audit.changes).toMatchObject({ primaryEmail: { before: 'gone@acme.com', after: null } });
     // the email is free again

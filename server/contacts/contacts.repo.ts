@@ -50,10 +50,14 @@ export function createContactsRepo(db: Executor) {
     },
     /** Exact up to `cap` rows; above that the planner's estimate, flagged as such. */
     async count(teamId: string, cap: number, tx: Executor = db): Promise<{ total: number; estimate: boolean }> {
-      const exact = await sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT 1 FROM contacts WHERE team_id = ${teamId} LIMIT ${cap + 1}) s`.execute(tx);
+      const exact = await sql<{
+        n: number;
+      }>`SELECT count(*)::int AS n FROM (SELECT 1 FROM contacts WHERE team_id = ${teamId} LIMIT ${cap + 1}) s`.execute(tx);
       const n = exact.rows[0]!.n;
       if (n <= cap) return { total: n, estimate: false };
-      const plan = await sql<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>`EXPLAIN (FORMAT JSON) SELECT 1 FROM contacts WHERE team_id = ${teamId}`.execute(tx);
+      const plan = await sql<{
+        'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }];
+      }>`EXPLAIN (FORMAT JSON) SELECT 1 FROM contacts WHERE team_id = ${teamId}`.execute(tx);
       return { total: Math.max(n, Math.round(plan.rows[0]!['QUERY PLAN'][0].Plan['Plan Rows'])), estimate: true };
     },
   };

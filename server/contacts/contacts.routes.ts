@@ -16,7 +16,14 @@ export function contactsRoutes(app: FastifyInstance, deps: { contacts: ContactsS
 
   r.get(
     '/api/v1/contacts',
-    { schema: { tags, summary: 'List contacts (newest first, cursor paging)', querystring: contactListQuery, response: { 200: contactPage, ...errors(400) } } },
+    {
+      schema: {
+        tags,
+        summary: 'List contacts (newest first, cursor paging)',
+        querystring: contactListQuery,
+        response: { 200: contactPage, ...errors(400) },
+      },
+    },
     async (req) => contacts.list(actorOf(req), req.query),
   );
 
@@ -53,7 +60,9 @@ export function contactsRoutes(app: FastifyInstance, deps: { contacts: ContactsS
     async (req, reply) => {
       const expected = parseIfMatch(req.headers['if-match']);
       if (Number.isNaN(expected)) {
-        throw new AppError('VALIDATION', 'Invalid If-Match header', [{ path: 'If-Match', message: 'Send the ETag of the version you read, e.g. "3"' }]);
+        throw new AppError('VALIDATION', 'Invalid If-Match header', [
+          { path: 'If-Match', message: 'Send the ETag of the version you read, e.g. "3"' },
+        ]);
       }
       const c = await contacts.update(actorOf(req), req.params.id, req.body, expected);
       return reply.header('etag', etagFor(c.version)).send(c);

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { applyContactInput, diffContacts, emptyContact, emptyDirectory, parseIfMatch, phonesE164, readOnlyViolations, toE164 } from './contacts.rules.ts';
+import {
+  applyContactInput,
+  diffContacts,
+  emptyContact,
+  emptyDirectory,
+  parseIfMatch,
+  phonesE164,
+  readOnlyViolations,
+  toE164,
+} from './contacts.rules.ts';
 
 describe('toE164', () => {
   it('reads the same US number typed in every common format', () => {
@@ -16,7 +25,10 @@ describe('toE164', () => {
     expect(toE164('call me', 'US')).toBeNull();
   });
   it('deduplicates numbers that are the same phone', () => {
-    expect(phonesE164({ mobile: '555-123-4567', work: '+1 (555) 123-4567', home: '(555) 000 1111' }, 'US')).toEqual(['+15551234567', '+15550001111']);
+    expect(phonesE164({ mobile: '555-123-4567', work: '+1 (555) 123-4567', home: '(555) 000 1111' }, 'US')).toEqual([
+      '+15551234567',
+      '+15550001111',
+    ]);
   });
 });
 
@@ -41,7 +53,11 @@ describe('applyContactInput', () => {
   });
 
   it('replaces labeled maps whole and merges nested objects key by key', () => {
-    const start = applyContactInput(emptyContact(), { firstName: 'A', phones: { mobile: '1', work: '2' }, address: { city: 'Paris', country: 'France' } });
+    const start = applyContactInput(emptyContact(), {
+      firstName: 'A',
+      phones: { mobile: '1', work: '2' },
+      address: { city: 'Paris', country: 'France' },
+    });
     if (!start.ok) throw new Error('setup');
     const r = applyContactInput(start.value, { phones: { home: '3' }, address: { city: 'Lyon' }, notifications: { newComments: false } });
     if (!r.ok) throw new Error('expected ok');
@@ -67,7 +83,9 @@ describe('readOnlyViolations', () => {
   it('accepts directory fields echoed back unchanged and refuses changed ones', () => {
     const current = { ...emptyDirectory(), syncId: 'abc' };
     expect(readOnlyViolations({ syncId: 'abc', organizationId: null }, current, undefined, null)).toEqual([]);
-    expect(readOnlyViolations({ syncId: 'other' }, current, undefined, null)).toEqual([{ path: 'directory.syncId', message: expect.stringMatching(/Read-only/) }]);
+    expect(readOnlyViolations({ syncId: 'other' }, current, undefined, null)).toEqual([
+      { path: 'directory.syncId', message: expect.stringMatching(/Read-only/) },
+    ]);
     expect(readOnlyViolations(undefined, current, 'x', null)).toEqual([{ path: 'companyId', message: expect.any(String) }]);
   });
 });

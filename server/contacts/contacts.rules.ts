@@ -15,7 +15,14 @@ export interface ContactFields {
   primaryEmail: string | null;
   emails: Record<string, string>;
   phones: Record<string, string>;
-  address: { line1: string | null; line2: string | null; city: string | null; state: string | null; postalCode: string | null; country: string | null };
+  address: {
+    line1: string | null;
+    line2: string | null;
+    city: string | null;
+    state: string | null;
+    postalCode: string | null;
+    country: string | null;
+  };
   notifications: { newTickets: boolean; ticketUpdates: boolean; newComments: boolean; formAssignments: boolean };
   permissions: { active: boolean; portalAccess: boolean; canPostComments: boolean; canCloseTickets: boolean };
 }
@@ -162,7 +169,10 @@ export function readOnlyViolations(
 }
 
 /** Field-level differences (`address.city`, `emails`...) for the audit log. */
-export function diffContacts(before: ContactFields | null, after: ContactFields | null): Record<string, { before: unknown; after: unknown }> {
+export function diffContacts(
+  before: ContactFields | null,
+  after: ContactFields | null,
+): Record<string, { before: unknown; after: unknown }> {
   const flat = (c: ContactFields | null): Record<string, unknown> => {
     if (!c) return {};
     const out: Record<string, unknown> = {};

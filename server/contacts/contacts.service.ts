@@ -103,7 +103,13 @@ export function createContactsService(deps: { db: Db; teams: TeamsService }) {
       const created = await db.transaction().execute(async (tx) => {
         const inserted = await repo.insertMany(rows, tx);
         const ids = new Set(inserted);
-        await audit.recordMany(actor, 'contact', 'create', audits.filter((a) => ids.has(a.id)), tx);
+        await audit.recordMany(
+          actor,
+          'contact',
+          'create',
+          audits.filter((a) => ids.has(a.id)),
+          tx,
+        );
         return inserted.length;
       });
       return { created, failed };
@@ -178,7 +184,11 @@ export function createContactsService(deps: { db: Db; teams: TeamsService }) {
       };
     },
 
-    async history(actor: Actor, id: string, q: { limit: number; cursor?: string }): Promise<{ items: HistoryEntry[]; nextCursor: string | null }> {
+    async history(
+      actor: Actor,
+      id: string,
+      q: { limit: number; cursor?: string },
+    ): Promise<{ items: HistoryEntry[]; nextCursor: string | null }> {
       await load(actor, id);
       const beforeId = q.cursor && /^\d+$/.test(q.cursor) ? q.cursor : undefined;
       const rows = await audit.list(actor.teamId, 'contact', id, { limit: q.limit + 1, beforeId });
@@ -196,4 +206,3 @@ export function createContactsService(deps: { db: Db; teams: TeamsService }) {
   };
 }
 export type ContactsService = ReturnType<typeof createContactsService>;
-

@@ -50,12 +50,19 @@ export function createDemoGenerator(seed = 42) {
     used.add(primaryEmail);
 
     const emails: Record<string, string> = { work: primaryEmail };
-    if (en.number.int(9) < 4) emails.personal = `${latinFirst}${en.number.int(99)}@${en.helpers.arrayElement(['gmail.com', 'outlook.com', 'yahoo.com', 'proton.me'])}`;
+    if (en.number.int(9) < 4)
+      emails.personal = `${latinFirst}${en.number.int(99)}@${en.helpers.arrayElement(['gmail.com', 'outlook.com', 'yahoo.com', 'proton.me'])}`;
     if (en.number.int(9) < 1) emails.billing = `billing@${company.domain}`;
     const phones: Record<string, string> = {};
-    const digits = () => `${en.number.int({ min: 201, max: 989 })}${en.number.int({ min: 200, max: 999 })}${en.number.int({ min: 1000, max: 9999 })}`;
+    const digits = () =>
+      `${en.number.int({ min: 201, max: 989 })}${en.number.int({ min: 200, max: 999 })}${en.number.int({ min: 1000, max: 9999 })}`;
     const fmt = (d: string) =>
-      en.helpers.arrayElement([`+1 (${d.slice(0, 3)}) ${d.slice(3, 6)}-${d.slice(6)}`, `${d.slice(0, 3)}-${d.slice(3, 6)}-${d.slice(6)}`, `+1${d}`, `(${d.slice(0, 3)}) ${d.slice(3, 6)} ${d.slice(6)}`]);
+      en.helpers.arrayElement([
+        `+1 (${d.slice(0, 3)}) ${d.slice(3, 6)}-${d.slice(6)}`,
+        `${d.slice(0, 3)}-${d.slice(3, 6)}-${d.slice(6)}`,
+        `+1${d}`,
+        `(${d.slice(0, 3)}) ${d.slice(3, 6)} ${d.slice(6)}`,
+      ]);
     if (en.number.int(9) < 8) phones.mobile = fmt(digits());
     if (en.number.int(9) < 5) phones.work = fmt(digits());
 
@@ -78,7 +85,12 @@ export function createDemoGenerator(seed = 42) {
         country: loc.country,
       },
       notifications: { newTickets: true, ticketUpdates: en.number.int(9) < 8, newComments: true, formAssignments: en.number.int(9) < 7 },
-      permissions: { active: en.number.int(19) > 0, portalAccess: en.number.int(9) < 8, canPostComments: true, canCloseTickets: en.number.int(9) < 6 },
+      permissions: {
+        active: en.number.int(19) > 0,
+        portalAccess: en.number.int(9) < 8,
+        canPostComments: true,
+        canCloseTickets: en.number.int(9) < 6,
+      },
     };
   };
 }

@@ -37,7 +37,13 @@ function usePreparedStatements(client: pg.PoolClient) {
   const refused = new Set<string>();
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   (client as unknown as { query: (...args: unknown[]) => unknown }).query = (text: unknown, values?: unknown, cb?: unknown) => {
-    if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0 || values.length > MAX_PARAMS_TO_PREPARE || refused.has(text)) {
+    if (
+      typeof text !== 'string' ||
+      !Array.isArray(values) ||
+      values.length === 0 ||
+      values.length > MAX_PARAMS_TO_PREPARE ||
+      refused.has(text)
+    ) {
       return query(text, values, cb);
     }
     const name = `k${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`;

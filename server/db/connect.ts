@@ -11,10 +11,7 @@ export interface Database {
 }
 
 /** DATABASE_URL when set, otherwise the embedded server; migrated to the latest schema. */
-export async function openDatabase(
-  config: Config,
-  options: { log?: (line: string) => void; migrate?: boolean } = {},
-): Promise<Database> {
+export async function openDatabase(config: Config, options: { log?: (line: string) => void; migrate?: boolean } = {}): Promise<Database> {
   let url = config.databaseUrl;
   let stop = async () => {};
   if (!url) {

@@ -82,6 +82,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       `The embedded PostgreSQL did not start (data in ${pgDir}, port ${port}). ` +
         `Set LOG_LEVEL=debug to see its log, or DATABASE_URL to use another server.` +
         (err instanceof Error ? ` ${err.message}` : ''),
+      { cause: err },
     );
   }
   await ensureDatabase(connectionUrl(creds.password, port, 'postgres'), database);

@@ -12,9 +12,17 @@ afterAll(() => ctx?.close());
 
 describe('members API', () => {
   it('lets the owner add an agent with default permissions and list members', async () => {
-    const res = await call(ctx, team.ownerToken, 'POST', '/api/v1/members', { email: 'Agent.One@Example.com', password: 'agent password', role: 'agent' });
+    const res = await call(ctx, team.ownerToken, 'POST', '/api/v1/members', {
+      email: 'Agent.One@Example.com',
+      password: 'agent password',
+      role: 'agent',
+    });
     expect(res.statusCode).toBe(201);
-    expect(res.json()).toMatchObject({ email: 'agent.one@example.com', role: 'agent', permissions: { modifyContacts: true, importContacts: false, exportContacts: true } });
+    expect(res.json()).toMatchObject({
+      email: 'agent.one@example.com',
+      role: 'agent',
+      permissions: { modifyContacts: true, importContacts: false, exportContacts: true },
+    });
     const list = (await call(ctx, team.ownerToken, 'GET', '/api/v1/members')).json().items;
     expect(list.map((m: { email: string }) => m.email)).toContain('agent.one@example.com');
   });
@@ -34,16 +42,30 @@ describe('members API', () => {
   it('keeps agents out of member management', async () => {
     const agent = await createMember(ctx, team);
     expect((await call(ctx, agent.token, 'GET', '/api/v1/members')).statusCode).toBe(403);
-    expect((await call(ctx, agent.token, 'POST', '/api/v1/members', { email: 'x@example.com', password: 'long enough pw' })).statusCode).toBe(403);
+    expect(
+      (await call(ctx, agent.token, 'POST', '/api/v1/members', { email: 'x@example.com', password: 'long enough pw' })).statusCode,
+    ).toBe(403);
   });
 
   it('lets admins manage agents but not create or change owners', async () => {
     const admin = await createMember(ctx, team, { role: 'admin' });
-    expect((await call(ctx, admin.token, 'POST', '/api/v1/members', { email: `o-${Date.now()}@example.com`, password: 'long enough pw', role: 'owner' })).statusCode).toBe(403);
-    const owners = (await call(ctx, admin.token, 'GET', '/api/v1/members')).json().items.filter((m: { role: string }) => m.role === 'owner');
+    expect(
+      (
+        await call(ctx, admin.token, 'POST', '/api/v1/members', {
+          email: `o-${Date.now()}@example.com`,
+          password: 'long enough pw',
+          role: 'owner',
+        })
+      ).statusCode,
+    ).toBe(403);
+    const owners = (await call(ctx, admin.token, 'GET', '/api/v1/members'))
+      .json()
+      .items.filter((m: { role: string }) => m.role === 'owner');
     expect((await call(ctx, admin.token, 'PATCH', `/api/v1/members/${owners[0].id}`, { role: 'agent' })).statusCode).toBe(403);
     const agent = await createMember(ctx, team);
-    const res = await call(ctx, admin.token, 'PATCH', `/api/v1/members/${agent.id}`, { permissions: { exportContacts: false, importContacts: true } });
+    const res = await call(ctx, admin.token, 'PATCH', `/api/v1/members/${agent.id}`, {
+      permissions: { exportContacts: false, importContacts: true },
+    });
     expect(res.json().permissions).toEqual({ modifyContacts: true, importContacts: true, exportContacts: false });
   });
 
@@ -57,7 +79,11 @@ describe('members API', () => {
 
   it('signs a member out everywhere when their password changes', async () => {
     const agent = await createMember(ctx, team);
-    const login = await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: agent.email, password: agent.password } });
+    const login = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: agent.email, password: agent.password },
+    });
     const c = login.cookies.find((x) => x.name === 'kdesk_session')!;
     const cookie = `${c.name}=${c.value}`;
     expect((await ctx.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie } })).statusCode).toBe(200);

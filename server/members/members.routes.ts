@@ -11,20 +11,46 @@ const tags = ['members'];
 export function membersRoutes(app: FastifyInstance, deps: { members: MembersService }) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { members } = deps;
-  r.get('/api/v1/members', { schema: { tags, summary: 'List members (owners/admins)', response: { 200: z.object({ items: z.array(memberSchema) }), ...errors(403) } } }, async (req) => ({
-    items: await members.list(actorOf(req)),
-  }));
-  r.post('/api/v1/members', { schema: { tags, summary: 'Add a member', body: memberCreate, response: { 201: memberSchema, ...errors(400, 403, 409) } } }, async (req, reply) =>
-    reply.code(201).send(await members.create(actorOf(req), req.body)),
+  r.get(
+    '/api/v1/members',
+    {
+      schema: {
+        tags,
+        summary: 'List members (owners/admins)',
+        response: { 200: z.object({ items: z.array(memberSchema) }), ...errors(403) },
+      },
+    },
+    async (req) => ({
+      items: await members.list(actorOf(req)),
+    }),
+  );
+  r.post(
+    '/api/v1/members',
+    { schema: { tags, summary: 'Add a member', body: memberCreate, response: { 201: memberSchema, ...errors(400, 403, 409) } } },
+    async (req, reply) => reply.code(201).send(await members.create(actorOf(req), req.body)),
   );
   r.get('/api/v1/members/:id', { schema: { tags, params: idParams, response: { 200: memberSchema, ...errors(403, 404) } } }, async (req) =>
     members.get(actorOf(req), req.params.id),
   );
-  r.patch('/api/v1/members/:id', { schema: { tags, summary: 'Change role, permissions, name or password', params: idParams, body: memberPatch, response: { 200: memberSchema, ...errors(400, 403, 404, 409) } } }, async (req) =>
-    members.update(actorOf(req), req.params.id, req.body),
+  r.patch(
+    '/api/v1/members/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Change role, permissions, name or password',
+        params: idParams,
+        body: memberPatch,
+        response: { 200: memberSchema, ...errors(400, 403, 404, 409) },
+      },
+    },
+    async (req) => members.update(actorOf(req), req.params.id, req.body),
   );
-  r.delete('/api/v1/members/:id', { schema: { tags, params: idParams, response: { 204: z.null(), ...errors(403, 404, 409) } } }, async (req, reply) => {
-    await members.remove(actorOf(req), req.params.id);
-    return reply.code(204).send(null);
-  });
+  r.delete(
+    '/api/v1/members/:id',
+    { schema: { tags, params: idParams, response: { 204: z.null(), ...errors(403, 404, 409) } } },
+    async (req, reply) => {
+      await members.remove(actorOf(req), req.params.id);
+      return reply.code(204).send(null);
+    },
+  );
 }

@@ -13,8 +13,12 @@ describe('member permissions', () => {
     });
   });
   it('admins and agents hold what was granted (export can be switched off)', () => {
-    expect(effectivePermissions({ role: 'admin', modifyContacts: true, importContacts: true, exportContacts: false }).exportContacts).toBe(false);
-    expect(effectivePermissions({ role: 'agent', modifyContacts: false, importContacts: false, exportContacts: true }).modifyContacts).toBe(false);
+    expect(effectivePermissions({ role: 'admin', modifyContacts: true, importContacts: true, exportContacts: false }).exportContacts).toBe(
+      false,
+    );
+    expect(effectivePermissions({ role: 'agent', modifyContacts: false, importContacts: false, exportContacts: true }).modifyContacts).toBe(
+      false,
+    );
   });
   it('admins cannot create, change or remove owners; agents manage nobody', () => {
     expect(canManageRole('owner', 'owner', 'agent')).toBe(true);

@@ -71,7 +71,13 @@ export function createMembersService(deps: { db: Db; auth: Pick<AuthService, 'en
           tx,
         );
         await audit.record(
-          { actor, entityType: 'member', entityId: row.id, action: 'create', changes: { email: { before: null, after: row.email }, role: { before: null, after: row.role } } },
+          {
+            actor,
+            entityType: 'member',
+            entityId: row.id,
+            action: 'create',
+            changes: { email: { before: null, after: row.email }, role: { before: null, after: row.role } },
+          },
           tx,
         );
         return presentMember(row);
@@ -103,7 +109,8 @@ export function createMembersService(deps: { db: Db; auth: Pick<AuthService, 'en
         if (before.name !== after.name) changes.name = { before: before.name, after: after.name };
         if (before.role !== after.role) changes.role = { before: before.role, after: after.role };
         for (const k of Object.keys(after.permissions) as (keyof typeof after.permissions)[]) {
-          if (before.permissions[k] !== after.permissions[k]) changes[`permissions.${k}`] = { before: before.permissions[k], after: after.permissions[k] };
+          if (before.permissions[k] !== after.permissions[k])
+            changes[`permissions.${k}`] = { before: before.permissions[k], after: after.permissions[k] };
         }
         if (patch.password) {
           changes.password = { before: '(hidden)', after: '(changed)' };
@@ -125,7 +132,10 @@ export function createMembersService(deps: { db: Db; auth: Pick<AuthService, 'en
           throw new AppError('CONFLICT', 'A team needs at least one owner');
         }
         await repo.delete(actor.teamId, id, tx);
-        await audit.record({ actor, entityType: 'member', entityId: id, action: 'delete', changes: { email: { before: current.email, after: null } } }, tx);
+        await audit.record(
+          { actor, entityType: 'member', entityId: id, action: 'delete', changes: { email: { before: current.email, after: null } } },
+          tx,
+        );
       });
     },
 

@@ -17,11 +17,25 @@ describe('GET|PATCH /api/v1/settings', () => {
   });
 
   it('stores a partial change, merges nested objects and audits it', async () => {
-    const res = await call(ctx, team.ownerToken, 'PATCH', '/api/v1/settings', { portalEnabled: false, contactSso: { microsoft: true }, defaultPhoneRegion: 'DE' });
+    const res = await call(ctx, team.ownerToken, 'PATCH', '/api/v1/settings', {
+      portalEnabled: false,
+      contactSso: { microsoft: true },
+      defaultPhoneRegion: 'DE',
+    });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ portalEnabled: false, contactSso: { google: false, microsoft: true }, defaultPhoneRegion: 'DE', allowPortalComments: true });
+    expect(res.json()).toMatchObject({
+      portalEnabled: false,
+      contactSso: { google: false, microsoft: true },
+      defaultPhoneRegion: 'DE',
+      allowPortalComments: true,
+    });
     expect((await call(ctx, team.ownerToken, 'GET', '/api/v1/settings')).json().contactSso).toEqual({ google: false, microsoft: true });
-    const audit = await ctx.db.selectFrom('auditLog').select('changes').where('entityId', '=', team.teamId).where('action', '=', 'settings.update').execute();
+    const audit = await ctx.db
+      .selectFrom('auditLog')
+      .select('changes')
+      .where('entityId', '=', team.teamId)
+      .where('action', '=', 'settings.update')
+      .execute();
     expect(audit.at(-1)!.changes).toMatchObject({ portalEnabled: { before: true, after: false } });
   });
 
@@ -35,9 +49,17 @@ describe('GET|PATCH /api/v1/settings', () => {
 
   it('answers 400 with the path for bad values and keeps the stored settings', async () => {
     const before = (await call(ctx, team.ownerToken, 'GET', '/api/v1/settings')).json();
-    const bad = await call(ctx, team.ownerToken, 'PATCH', '/api/v1/settings', { portalTicketCreation: 'everyone', notifications: { newTickets: 'yes' } });
+    const bad = await call(ctx, team.ownerToken, 'PATCH', '/api/v1/settings', {
+      portalTicketCreation: 'everyone',
+      notifications: { newTickets: 'yes' },
+    });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().details.map((d: { path: string }) => d.path).sort()).toEqual(['notifications.newTickets', 'portalTicketCreation']);
+    expect(
+      bad
+        .json()
+        .details.map((d: { path: string }) => d.path)
+        .sort(),
+    ).toEqual(['notifications.newTickets', 'portalTicketCreation']);
     const region = await call(ctx, team.ownerToken, 'PATCH', '/api/v1/settings', { defaultPhoneRegion: 'XX' });
     expect(region.json().details[0].path).toBe('defaultPhoneRegion');
     expect((await call(ctx, team.ownerToken, 'GET', '/api/v1/settings')).json()).toEqual(before);

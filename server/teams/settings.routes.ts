@@ -10,14 +10,25 @@ const tags = ['settings'];
 
 export function settingsRoutes(app: FastifyInstance, deps: { teams: TeamsService }) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  r.get('/api/v1/settings', { schema: { tags, summary: 'Team settings (owners/admins)', response: { 200: teamSettingsSchema, ...errors(403) } } }, async (req) => {
-    const actor = actorOf(req);
-    requireTeamManager(actor);
-    return deps.teams.getSettings(actor.teamId);
-  });
+  r.get(
+    '/api/v1/settings',
+    { schema: { tags, summary: 'Team settings (owners/admins)', response: { 200: teamSettingsSchema, ...errors(403) } } },
+    async (req) => {
+      const actor = actorOf(req);
+      requireTeamManager(actor);
+      return deps.teams.getSettings(actor.teamId);
+    },
+  );
   r.patch(
     '/api/v1/settings',
-    { schema: { tags, summary: 'Change team settings (partial)', body: teamSettingsPatch, response: { 200: teamSettingsSchema, ...errors(400, 403) } } },
+    {
+      schema: {
+        tags,
+        summary: 'Change team settings (partial)',
+        body: teamSettingsPatch,
+        response: { 200: teamSettingsSchema, ...errors(400, 403) },
+      },
+    },
     async (req) => deps.teams.updateSettings(actorOf(req), req.body),
   );
 }

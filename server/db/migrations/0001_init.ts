@@ -92,7 +92,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
     .execute();
   // primary email is unique per team; values are already normalised (lower-cased) by shared/email.ts
-  await sql`CREATE UNIQUE INDEX contacts_team_primary_email_key ON contacts (team_id, primary_email) WHERE primary_email IS NOT NULL`.execute(db);
+  await sql`CREATE UNIQUE INDEX contacts_team_primary_email_key ON contacts (team_id, primary_email) WHERE primary_email IS NOT NULL`.execute(
+    db,
+  );
   // ids are UUIDv7 (time-ordered): (team_id, id) serves team scoping and newest-first paging
   await sql`CREATE INDEX contacts_team_id_idx ON contacts (team_id, id)`.execute(db);
 
