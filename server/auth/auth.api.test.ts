@@ -140,3 +140,23 @@ describe('API tokens', () => {
     expect(res.headers['www-authenticate']).toBe('Bearer');
   });
 });
+
+describe('sign-in throttling', () => {
+  it('answers 429 with Retry-After after 10 failed sign-ins for one account, even with the right password, and not for others', async () => {
+    const victim = await createTeam(ctx);
+    for (let i = 0; i < 10; i++) expect((await login(victim.ownerEmail, `wrong guess ${i}`)).statusCode).toBe(401);
+    const blocked = await login(victim.ownerEmail, victim.ownerPassword);
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.json().code).toBe('RATE_LIMITED');
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(800);
+    expect((await login(team.ownerEmail, team.ownerPassword)).statusCode).toBe(200);
+  });
+
+  it('forgets earlier failures after a successful sign-in', async () => {
+    const t2 = await createTeam(ctx);
+    for (let i = 0; i < 9; i++) await login(t2.ownerEmail, 'nope nope nope');
+    expect((await login(t2.ownerEmail, t2.ownerPassword)).statusCode).toBe(200);
+    for (let i = 0; i < 9; i++) await login(t2.ownerEmail, 'nope nope nope');
+    expect((await login(t2.ownerEmail, t2.ownerPassword)).statusCode).toBe(200);
+  });
+});

@@ -36,13 +36,13 @@ export function authRoutes(
         tags,
         summary: 'Sign in with email and password; sets the session cookie',
         body: z.object({ email: z.string().max(320), password: z.string().max(1000) }).strict(),
-        response: { 200: meSchema, ...errors(400) },
+        response: { 200: meSchema, ...errors(400, 429) },
       },
     },
     async (req, reply) => {
       // a cross-site page must not sign the browser in to an account of its choosing
       if (req.headers.origin) checkSameOrigin(req, options.publicUrl);
-      const { sessionToken, member, expiresAt } = await auth.login(req.body.email, req.body.password);
+      const { sessionToken, member, expiresAt } = await auth.login(req.body.email, req.body.password, req.ip);
       setSessionCookie(reply, options, sessionToken, expiresAt);
       const team = await teams.getTeam(member.teamId);
       return { member: presentMember(member), team: { id: team.id, name: team.name, slug: team.slug }, via: 'session' as const };

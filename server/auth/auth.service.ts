@@ -7,9 +7,12 @@ import { createMembersRepo } from '../members/members.repo.ts';
 import { effectivePermissions } from '../members/members.rules.ts';
 import type { Actor } from './actor.ts';
 import { createAuthRepo } from './auth.repo.ts';
+import { createRateLimiter, type Limit } from './rate-limit.ts';
 import { hashSecret, newSecret, verifyPassword } from './secrets.ts';
 
 const TOKEN_TOUCH_INTERVAL_MS = 60_000;
+// Failed sign-ins allowed per 15 minutes: per account (guessing one password) and per client address.
+export const LOGIN_LIMITS = { perEmail: 10, perIp: 50, windowSeconds: 15 * 60 };
 
 export function actorFromMember(m: MemberRow, via: Actor['via'], requestId?: string): Actor {
   return {
@@ -27,14 +30,29 @@ export function actorFromMember(m: MemberRow, via: Actor['via'], requestId?: str
 export function createAuthService(deps: { db: Db; sessionTtlHours: number }) {
   const repo = createAuthRepo(deps.db);
   const members = createMembersRepo(deps.db);
+  const limiter = createRateLimiter(deps.db);
 
   return {
-    async login(email: string, password: string): Promise<{ sessionToken: string; member: MemberRow; expiresAt: Date }> {
+    async login(email: string, password: string, ip = 'unknown'): Promise<{ sessionToken: string; member: MemberRow; expiresAt: Date }> {
       const normalized = normalizeEmail(email);
+      const limits: Limit[] = [
+        {
+          key: `login:email:${normalized.ok ? normalized.email : email.trim().toLowerCase()}`,
+          max: LOGIN_LIMITS.perEmail,
+          windowSeconds: LOGIN_LIMITS.windowSeconds,
+        },
+        { key: `login:ip:${ip}`, max: LOGIN_LIMITS.perIp, windowSeconds: LOGIN_LIMITS.windowSeconds },
+      ];
+      await limiter.check(limits, 'Too many failed sign-ins. Wait a few minutes and try again.');
       const member = normalized.ok ? await members.findByEmail(normalized.email) : undefined;
       // verifyPassword runs even for unknown emails, so the answer time does not reveal accounts
       const ok = await verifyPassword(password, member?.passwordHash ?? null);
-      if (!member || !ok) throw new AppError('UNAUTHENTICATED', 'Email or password is not correct');
+      if (!member || !ok) {
+        await limiter.hit(limits);
+        throw new AppError('UNAUTHENTICATED', 'Email or password is not correct');
+      }
+      await limiter.reset([limits[0]!.key]);
+      if (Math.random() < 0.01) await repo.purgeExpiredSessions(); // keeps the sessions table small
       const sessionToken = newSecret('kds');
       const expiresAt = new Date(Date.now() + deps.sessionTtlHours * 3600_000);
       await repo.insertSession({ tokenHash: hashSecret(sessionToken), memberId: member.id, expiresAt });

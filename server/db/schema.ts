@@ -97,6 +97,12 @@ export interface AuditLogTable {
   at: Timestamp;
 }
 
+export interface RateLimitsTable {
+  key: string;
+  hits: number;
+  windowStart: Timestamp;
+}
+
 export interface Database {
   teams: TeamsTable;
   members: MembersTable;
@@ -104,6 +110,7 @@ export interface Database {
   apiTokens: ApiTokensTable;
   contacts: ContactsTable;
   auditLog: AuditLogTable;
+  rateLimits: RateLimitsTable;
 }
 
 export type ContactRow = Selectable<ContactsTable>;
