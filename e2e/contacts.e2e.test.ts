@@ -1,0 +1,318 @@
+// Browser journey through the KDesk App against the real server: an owner creates, edits and deletes
+// a contact with labeled emails and phones; a view-only agent opens it read-only.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { repoRoot, startKdesk, type KdeskServer } from './support/kdesk-server.ts';
+import { clearFailureScreenshots, gone, launchBrowser, screenshot, visible } from './support/browser.ts';
+
+const owner = { email: 'owner@acme.example.com', password: 'owner-password-1' };
+const agent = { email: 'agent@acme.example.com', password: 'agent-password-1' };
+
+const tag = randomBytes(3).toString('hex');
+const contact = {
+  firstName: 'Jordan',
+  lastName: `Rivera ${tag}`,
+  company: 'Globex Corporation',
+  jobTitle: 'IT Manager',
+  primaryEmail: `jordan.rivera.${tag}@globex.example.com`,
+  emails: [
+    { label: 'work', value: `jordan.rivera.${tag}@globex.example.com` },
+    { label: 'billing', value: `invoices.${tag}@globex.example.com` },
+  ],
+  phones: [
+    { label: 'mobile', value: '+1 (555) 123-4567' },
+    { label: 'work', value: '+1 555 987 6543' },
+  ],
+};
+const fullName = `${contact.firstName} ${contact.lastName}`;
+
+// `npm test` never runs this file (vitest.config.ts includes other folders); the e2e config sets KDESK_E2E.
+describe.skipIf(!process.env.KDESK_E2E)('KDesk App: contacts journey in Chromium', () => {
+  let server: KdeskServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let contactUrl = '';
+  let failed = false;
+
+  const url = (p: string) => `${server.baseUrl}${p}`;
+
+  async function signIn(who: { email: string; password: string }) {
+    await page.goto(url('/login'));
+    await page.getByLabel('Email').fill(who.email);
+    await page.getByLabel('Password', { exact: true }).fill(who.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/contacts$/);
+    await visible(page.getByRole('heading', { level: 1, name: 'Contacts' }));
+  }
+
+  async function signOut() {
+    await page.getByRole('button', { name: /^Account menu for/ }).click();
+    await page.getByRole('menuitem', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/login/);
+    await visible(page.getByRole('heading', { name: 'Sign in' }));
+  }
+
+  const contactsTable = () => page.getByRole('table', { name: 'Contacts' });
+  const contactRow = () => contactsTable().getByRole('row').filter({ hasText: fullName });
+  const openContactsFromNav = async () => {
+    await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Contacts' }).click();
+    await visible(page.getByRole('heading', { level: 1, name: 'Contacts' }));
+  };
+
+  beforeAll(async () => {
+    if (!existsSync(path.join(repoRoot, 'web', 'dist', 'index.html'))) {
+      throw new Error('web/dist is missing: run `npm run e2e` (it builds the app first) or `npx vite build`.');
+    }
+    await clearFailureScreenshots();
+    server = await startKdesk({ adminEmail: owner.email, adminPassword: owner.password, teamName: 'Acme Support' });
+    await server.cli([
+      'admin',
+      'create-member',
+      '--email',
+      agent.email,
+      '--password',
+      agent.password,
+      '--name',
+      'Avery Agent',
+      '--role',
+      'agent',
+      '--no-modify-contacts',
+    ]);
+    browser = await launchBrowser();
+    context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
+    context.setDefaultTimeout(15_000);
+    page = await context.newPage();
+  });
+
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail') {
+      failed = true;
+      if (page) await screenshot(page, `failure-${ctx.task.name.replace(/\W+/g, '-').slice(0, 60)}`, { fullPage: true }).catch(() => {});
+    }
+  });
+
+  afterAll(async () => {
+    await browser?.close().catch(() => {});
+    if (failed && server) console.error(`--- kdesk server output ---\n${server.output().slice(-5000)}`);
+    await server?.stop();
+  });
+
+  const step = (name: string, fn: () => Promise<void>) =>
+    it(name, async (ctx) => {
+      if (failed) ctx.skip();
+      await fn();
+    });
+
+  step('refuses a wrong password with a clear message, then signs the owner in', async () => {
+    await page.goto(url('/contacts'));
+    await page.waitForURL(/\/login\?next=%2Fcontacts/);
+    await visible(page.getByRole('heading', { name: 'Sign in' }));
+    await screenshot(page, '01-sign-in');
+
+    await page.getByLabel('Email').fill(owner.email);
+    await page.getByLabel('Password', { exact: true }).fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'Could not sign you in' });
+    await visible(alert);
+    expect(await alert.textContent()).toContain('The email or password is incorrect');
+    await screenshot(page, '01b-sign-in-error');
+
+    await page.getByLabel('Password', { exact: true }).fill(owner.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/contacts$/);
+    await visible(page.getByRole('heading', { level: 1, name: 'Contacts' }));
+    expect(await page.getByTestId('team-name').textContent()).toBe('Acme Support');
+    // an empty directory invites the owner to create the first contact
+    await visible(page.getByText('No contacts yet'));
+    await screenshot(page, '02-contacts-empty');
+  });
+
+  step('creates a contact with two labeled emails and two labeled phones', async () => {
+    // a directory with some people in it, so the list looks like a real one
+    await server.cli(['demo', '--contacts', '60']);
+
+    await page.getByRole('link', { name: 'Create contact' }).first().click();
+    await page.waitForURL(/\/contacts\/new$/);
+    await visible(page.getByRole('heading', { level: 1, name: 'Create contact' }));
+
+    await page.getByLabel('First name').fill(contact.firstName);
+    await page.getByLabel('Last name').fill(contact.lastName);
+    await page.getByLabel('Company').fill(contact.company);
+    await page.getByLabel('Job title').fill(contact.jobTitle);
+    await page.getByLabel('Primary email').fill(contact.primaryEmail);
+
+    for (const [i, e] of contact.emails.entries()) {
+      await page.getByRole('button', { name: 'Add email' }).click();
+      await page.getByRole('combobox', { name: `Email ${i + 1} label` }).fill(e.label);
+      await page.keyboard.press('Escape');
+      await page.getByLabel(`Email ${i + 1} address`).fill(e.value);
+    }
+    for (const [i, p] of contact.phones.entries()) {
+      await page.getByRole('button', { name: 'Add phone' }).click();
+      await page.getByRole('combobox', { name: `Phone ${i + 1} label` }).fill(p.label);
+      await page.keyboard.press('Escape');
+      await page.getByLabel(`Phone ${i + 1} number`).fill(p.value);
+    }
+    // a third, empty email row is ignored on save... and a removed row is gone
+    await page.getByRole('button', { name: 'Add email' }).click();
+    await page.getByRole('button', { name: 'Remove email 3' }).click();
+    await gone(page.getByLabel('Email 3 address'));
+
+    await page.getByRole('region', { name: 'Contact Info' }).scrollIntoViewIfNeeded();
+    await screenshot(page, '03-contact-editor');
+
+    await page.getByRole('button', { name: 'Create contact' }).click();
+    await page.waitForURL(/\/contacts\/[0-9a-f-]{36}$/);
+    contactUrl = new URL(page.url()).pathname;
+    await visible(page.getByRole('heading', { level: 1, name: fullName }));
+    await visible(page.getByText('Contact created'));
+
+    const info = page.getByRole('region', { name: 'Contact Info' });
+    const emails = info.getByRole('list', { name: 'Emails' });
+    const phones = info.getByRole('list', { name: 'Phones' });
+    // the server keeps labeled maps as JSON objects, so compare them as sets
+    const entries = (list: { label: string; value: string }[]) => list.map((e) => `${e.label}\n${e.value}`).sort();
+    expect((await emails.getByRole('listitem').allInnerTexts()).sort()).toEqual(entries(contact.emails));
+    expect((await phones.getByRole('listitem').allInnerTexts()).sort()).toEqual(entries(contact.phones));
+  });
+
+  step('shows the new contact first in the directory', async () => {
+    await openContactsFromNav();
+    await visible(contactRow());
+    const cells = await contactRow().getByRole('cell').allInnerTexts();
+    expect(cells.join(' | ')).toContain(fullName);
+    expect(cells).toContain(contact.primaryEmail);
+    expect(cells).toContain(contact.company);
+    expect(cells).toContain(contact.phones[0]!.value);
+    expect(cells).toContain('Active');
+    // newest first: the first data row is ours
+    expect(await contactsTable().getByRole('row').nth(1).innerText()).toContain(fullName);
+    expect(await page.getByTestId('contacts-total').textContent()).toBe('61 contacts');
+    await screenshot(page, '04-contacts-list');
+  });
+
+  step('edits the contact, saves it and records the change in its history', async () => {
+    await contactRow()
+      .getByRole('button', { name: `Actions for ${fullName}` })
+      .click();
+    await page.getByRole('menuitem', { name: 'Edit' }).click();
+    await page.waitForURL(/\/edit$/);
+    await visible(page.getByRole('heading', { level: 1, name: `Edit ${fullName}` }));
+
+    const save = page.getByRole('button', { name: 'Save changes' });
+    expect(await save.isDisabled()).toBe(true);
+    await page.getByLabel('Job title').fill('Head of IT');
+    // a broken email is caught next to its field before anything is sent
+    await page.getByLabel('Email 2 address').fill('not-an-email');
+    await save.click();
+    const emailInput = page.getByLabel('Email 2 address');
+    await expect.poll(() => emailInput.getAttribute('aria-invalid')).toBe('true');
+    await emailInput.fill(contact.emails[1]!.value);
+    await save.click();
+
+    await page.waitForURL((u) => u.pathname === contactUrl);
+    await visible(page.getByText('Changes saved'));
+    const information = page.getByRole('region', { name: 'Information' });
+    await visible(information.getByText('Head of IT', { exact: true }));
+
+    const history = page.getByRole('region', { name: 'History' });
+    await history.scrollIntoViewIfNeeded();
+    const latest = history.getByRole('list', { name: 'Changes, newest first' }).getByRole('listitem').first();
+    await visible(latest.getByText('updated the contact'));
+    const latestText = await latest.innerText();
+    expect(latestText).toContain(owner.email);
+    expect(latestText).toMatch(/updated the contact/);
+    expect(latestText).toMatch(/Job title\s+IT Manager\s+→\s+Head of IT/);
+    await screenshot(page, '05-contact-view-history');
+    await page.getByRole('region', { name: 'Information' }).scrollIntoViewIfNeeded();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(page, '05b-contact-view');
+  });
+
+  step('saves Team Settings', async () => {
+    await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Team Settings' }).click();
+    await visible(page.getByRole('heading', { level: 1, name: 'Team Settings' }));
+    const comments = page.getByRole('switch', { name: 'Allow portal comments' });
+    expect(await comments.isChecked()).toBe(true);
+    await page.getByText('Allow portal comments', { exact: true }).click();
+    expect(await comments.isChecked()).toBe(false);
+    await screenshot(page, '06-team-settings');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await visible(page.getByText('Settings saved'));
+    await page.reload();
+    await visible(page.getByRole('heading', { level: 1, name: 'Team Settings' }));
+    expect(await page.getByRole('switch', { name: 'Allow portal comments' }).isChecked()).toBe(false);
+
+    await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Contact Sync' }).click();
+    await visible(page.getByRole('heading', { level: 1, name: 'Contact Sync' }));
+    await visible(page.getByText('No connections yet'));
+    expect(await page.getByRole('button', { name: 'New connection' }).isDisabled()).toBe(true);
+    await screenshot(page, '07-contact-sync');
+    await signOut();
+  });
+
+  step('lets a view-only agent open the contact read-only', async () => {
+    await signIn(agent);
+    const nav = page.getByRole('navigation', { name: 'Main navigation' });
+    expect(await nav.getByRole('link', { name: 'Team Settings' }).count()).toBe(0);
+    expect(await nav.getByRole('link', { name: 'Contact Sync' }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Create contact' }).count()).toBe(0);
+
+    await contactRow()
+      .getByRole('button', { name: `Actions for ${fullName}` })
+      .click();
+    const menu = page.getByRole('menu');
+    await visible(menu.getByRole('menuitem', { name: 'View' }));
+    expect(await menu.getByRole('menuitem', { name: 'Edit' }).count()).toBe(0);
+    expect(await menu.getByRole('menuitem', { name: 'Delete' }).count()).toBe(0);
+    await menu.getByRole('menuitem', { name: 'View' }).click();
+
+    await page.waitForURL((u) => u.pathname === contactUrl);
+    await visible(page.getByRole('heading', { level: 1, name: fullName }));
+    await visible(page.getByText('Read-only', { exact: true }));
+    const main = page.getByRole('main');
+    for (const name of ['Edit', 'Save changes', 'Delete', 'More actions']) {
+      expect(await main.getByRole('button', { name, exact: true }).count(), `no "${name}" button`).toBe(0);
+      expect(await main.getByRole('link', { name, exact: true }).count(), `no "${name}" link`).toBe(0);
+    }
+    // nothing to type into or toggle
+    expect(await main.getByRole('textbox').count()).toBe(0);
+    expect(await main.getByRole('switch').count()).toBe(0);
+    expect(await main.getByRole('checkbox').count()).toBe(0);
+    await visible(main.getByRole('region', { name: 'Information' }).getByText('Head of IT', { exact: true }));
+    await visible(main.getByRole('list', { name: 'Phones' }).getByText(contact.phones[1]!.value));
+    await screenshot(page, '08-contact-read-only');
+
+    // the edit address itself refuses too
+    await page.goto(url(`${contactUrl}/edit`));
+    await visible(page.getByText('You can view contacts but not change them'));
+    expect(await page.getByRole('button', { name: 'Save changes' }).count()).toBe(0);
+    expect(await page.getByRole('textbox').count()).toBe(0);
+    await signOut();
+  });
+
+  step('lets the owner delete the contact after confirming', async () => {
+    await signIn(owner);
+    await contactRow()
+      .getByRole('button', { name: `Actions for ${fullName}` })
+      .click();
+    await page.getByRole('menuitem', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete contact?' });
+    await visible(dialog);
+    expect(await dialog.innerText()).toContain(fullName);
+    await screenshot(page, '09-delete-confirm');
+    await dialog.getByRole('button', { name: 'Delete contact' }).click();
+    await gone(dialog);
+    await visible(page.getByText('Contact deleted'));
+    await gone(contactRow());
+    await expect.poll(() => page.getByTestId('contacts-total').textContent()).toBe('60 contacts');
+
+    // and its page says so
+    await page.goto(url(contactUrl));
+    await visible(page.getByText('Contact not found'));
+  });
+});
