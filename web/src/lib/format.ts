@@ -21,8 +21,16 @@ export function initials(name: string): string {
   return letters.filter(Boolean).join('').toUpperCase() || '?';
 }
 
+const phonePreference = ['mobile', 'work', 'office', 'phone', 'main', 'home'];
+
+/** The phone to show in one line: mobile first, then work..., else the first one stored. */
 export function firstPhone(c: Pick<Contact, 'phones'>): { label: string; number: string } | null {
-  const entry = Object.entries(c.phones ?? {})[0];
+  const entries = Object.entries(c.phones ?? {});
+  const rank = (label: string) => {
+    const i = phonePreference.indexOf(label.toLowerCase());
+    return i < 0 ? phonePreference.length : i;
+  };
+  const entry = entries.sort(([a], [b]) => rank(a) - rank(b))[0];
   return entry ? { label: entry[0], number: entry[1] } : null;
 }
 

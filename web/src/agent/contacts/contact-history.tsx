@@ -46,9 +46,9 @@ export function ContactHistory(props: { contactId: string }) {
 
   return (
     <Stack gap="md">
-      <Timeline bulletSize={28} lineWidth={2} aria-label="Change history">
+      <Timeline bulletSize={28} lineWidth={2} role="list" aria-label="Changes, newest first">
         {entries.map((e, i) => (
-          <Timeline.Item key={`${e.at}-${i}`} bullet={<ActionIcon action={e.action} />} title={<EntryTitle entry={e} />}>
+          <Timeline.Item key={`${e.at}-${i}`} role="listitem" bullet={<ActionIcon action={e.action} />} title={<EntryTitle entry={e} />}>
             <Changes entry={e} />
           </Timeline.Item>
         ))}
