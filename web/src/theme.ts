@@ -11,6 +11,7 @@ export const theme = createTheme({
     Card: { defaultProps: { withBorder: true, padding: 'lg', radius: 'md' } },
     Switch: { defaultProps: { size: 'md' } },
     // sentence-case badges read better in tables than Mantine's default capitals
+    Modal: { styles: { title: { fontWeight: 650, fontSize: 'var(--mantine-font-size-lg)' } } },
     Badge: { styles: { root: { textTransform: 'none', fontWeight: 600, letterSpacing: 0 } } },
   },
 });

@@ -8,9 +8,10 @@ export function PageHeader(props: {
   above?: ReactNode;
   actions?: ReactNode;
   badge?: ReactNode;
+  mb?: string;
 }) {
   return (
-    <Group justify="space-between" align="flex-end" gap="md" wrap="wrap" mb="lg">
+    <Group justify="space-between" align="flex-end" gap="md" wrap="wrap" mb={props.mb ?? 'lg'}>
       <Stack gap={4} style={{ minWidth: 0, flex: '1 1 320px' }}>
         {props.above}
         <Group gap="sm" align="center" wrap="nowrap" style={{ minWidth: 0 }}>

@@ -99,12 +99,14 @@ export function LoginPage() {
             </Stack>
           </form>
         </Paper>
-        <Text c="dimmed" size="xs" ta="center" mt="lg">
-          Forgot your password? Ask a team owner or admin to reset it. ·{' '}
+        <Stack gap={4} mt="lg" align="center">
+          <Text c="dimmed" size="xs" ta="center">
+            Forgot your password? Ask a team owner or admin to reset it.
+          </Text>
           <Anchor href="/api/docs" size="xs" target="_blank" rel="noreferrer">
             API documentation
           </Anchor>
-        </Text>
+        </Stack>
       </Box>
     </Center>
   );

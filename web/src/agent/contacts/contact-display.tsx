@@ -46,10 +46,10 @@ export function LabeledList(props: { title: string; entries: Record<string, stri
         <Stack gap={6} component="ul" style={{ listStyle: 'none', padding: 0, margin: 0 }} aria-label={props.title}>
           {entries.map(([label, value]) => (
             <Group key={label} component="li" gap="sm" wrap="nowrap">
-              <Badge variant="light" color="gray" radius="sm" tt="none" w={88} style={{ flexShrink: 0 }} title={label}>
+              <Badge variant="light" color="gray" radius="sm" w={96} style={{ flexShrink: 0 }} title={label}>
                 {label}
               </Badge>
-              <Anchor href={props.href(value)} size="sm" style={{ overflowWrap: 'anywhere' }}>
+              <Anchor href={props.href(value)} size="sm" style={{ overflowWrap: 'break-word', minWidth: 0 }}>
                 {value}
               </Anchor>
             </Group>

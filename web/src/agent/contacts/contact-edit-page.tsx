@@ -4,7 +4,6 @@ import {
   Alert,
   Anchor,
   Autocomplete,
-  Box,
   Button,
   Group,
   List,
@@ -29,6 +28,7 @@ import { PageHeader } from '../../components/page-header.tsx';
 import { PageLoader } from '../../components/loaders.tsx';
 import { ErrorState } from '../../components/error-state.tsx';
 import { SwitchRow } from '../../components/switch-row.tsx';
+import { ActionBar } from '../../components/action-bar.tsx';
 import {
   addressFields,
   emailLabelSuggestions,
@@ -48,7 +48,15 @@ import {
   type FieldErrors,
   type LabeledRow,
 } from './contact-form.ts';
-import { addressLabels, historySection, informationLabels, notificationLabels, permissionLabels, sections } from './contact-sections.ts';
+import {
+  addressLabels,
+  fieldLabel,
+  historySection,
+  informationLabels,
+  notificationLabels,
+  permissionLabels,
+  sections,
+} from './contact-sections.ts';
 import { SectionCard, SectionLayout } from './section-layout.tsx';
 import { ContactHistory } from './contact-history.tsx';
 import { DirectoryFields } from './contact-display.tsx';
@@ -96,6 +104,11 @@ function sectionOf(key: string): string | null {
   if (key.startsWith('permissions.')) return 'permissions';
   if (key.startsWith('directory.') || key === 'companyId') return 'directory';
   return null;
+}
+
+/** A line for the alert at the top: the field's name when the error belongs to one. */
+function describeError(key: string, errors: FieldErrors): string {
+  return key ? `${fieldLabel(key.replace(/#\d+\..*$/, ''))}: ${errors[key]}` : errors[key]!;
 }
 
 /** Keys that a field of the form displays next to itself; the rest go to the alert at the top. */
@@ -259,8 +272,9 @@ function ContactEditor(props: { contact: Contact | null; latest?: Contact }) {
       noValidate
       aria-label={isNew ? 'Create contact' : `Edit ${name}`}
     >
-      <Box className="kd-action-bar">
+      <ActionBar>
         <PageHeader
+          mb="md"
           above={
             isNew ? (
               <ContactBreadcrumbs current="Create contact" />
@@ -289,7 +303,7 @@ function ContactEditor(props: { contact: Contact | null; latest?: Contact }) {
             </>
           }
         />
-      </Box>
+      </ActionBar>
 
       <Stack gap="md" mb={problem || unplaced.length || changedElsewhere ? 'lg' : 0}>
         {(problem?.kind === 'stale' || (changedElsewhere && !save.isPending)) && (
@@ -306,7 +320,7 @@ function ContactEditor(props: { contact: Contact | null; latest?: Contact }) {
                 {problem?.kind === 'stale'
                   ? 'Your changes were not saved, because someone else saved a newer version while you were editing.'
                   : 'A newer version was saved while you were editing; saving now would fail.'}{' '}
-                Reload to see their version, then apply your change again.
+                Reload the latest version (this discards your unsaved edits), then apply your change again.
               </Text>
               <Button
                 size="xs"
@@ -329,7 +343,7 @@ function ContactEditor(props: { contact: Contact | null; latest?: Contact }) {
             title="The primary email is already taken"
             role="alert"
           >
-            <Text size="sm">{problem.message}</Text>
+            <Text size="sm">{problem.message.replace(/\s*\([0-9a-f-]{36}\)/i, '')}</Text>
             {problem.contactId && (
               <Anchor component={Link} to={`/contacts/${problem.contactId}`} size="sm" target="_blank">
                 Open that contact in a new tab
@@ -358,16 +372,20 @@ function ContactEditor(props: { contact: Contact | null; latest?: Contact }) {
             title="Please check the contact"
             role="alert"
           >
-            <List size="sm" spacing={2}>
-              {unplaced.map((k) => (
-                <List.Item key={k}>{k && sectionOf(k) ? `${k}: ${errors[k]}` : errors[k]}</List.Item>
-              ))}
-            </List>
+            {unplaced.length === 1 ? (
+              <Text size="sm">{describeError(unplaced[0]!, errors)}</Text>
+            ) : (
+              <List size="sm" spacing={2}>
+                {unplaced.map((k) => (
+                  <List.Item key={k}>{describeError(k, errors)}</List.Item>
+                ))}
+              </List>
+            )}
           </Alert>
         )}
       </Stack>
 
-      <SectionLayout sections={navSections} errorSections={errorSections}>
+      <SectionLayout sections={navSections} errorSections={errorSections} spyOffset={220}>
         <SectionCard section={section('information')}>
           <Stack gap="md">
             <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
@@ -397,15 +415,16 @@ function ContactEditor(props: { contact: Contact | null; latest?: Contact }) {
 
         <SectionCard section={section('contact-info')}>
           <Stack gap="xl">
-            <TextInput
-              label="Primary email"
-              description="Used for portal sign-in and one-time codes. Unique within your team."
-              type="email"
-              autoComplete="off"
-              placeholder="jane.doe@acme.com"
-              {...text('primaryEmail')}
-              maw={520}
-            />
+            <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
+              <TextInput
+                label="Primary email"
+                description="Used for portal sign-in and one-time codes"
+                type="email"
+                autoComplete="off"
+                placeholder="jane.doe@acme.com"
+                {...text('primaryEmail')}
+              />
+            </SimpleGrid>
             <LabeledRowsEditor
               kind="emails"
               rows={values.emails}

@@ -70,7 +70,7 @@ export default function ContactViewPage() {
               </Menu>
             </>
           ) : (
-            <Badge variant="default" size="lg" radius="sm" leftSection={<IconEye size={14} />} tt="none" fw={500}>
+            <Badge variant="light" color="gray" size="lg" radius="sm" leftSection={<IconEye size={14} />}>
               Read-only
             </Badge>
           )
@@ -102,10 +102,8 @@ export default function ContactViewPage() {
               value={c.primaryEmail && <Anchor href={`mailto:${c.primaryEmail}`}>{c.primaryEmail}</Anchor>}
               hint="Used for portal sign-in codes"
             />
-            <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="lg">
-              <LabeledList title="Emails" entries={c.emails} empty="No other emails" href={(v) => `mailto:${v}`} />
-              <LabeledList title="Phones" entries={c.phones} empty="No phones" href={(v) => `tel:${v.replace(/[^\d+]/g, '')}`} />
-            </SimpleGrid>
+            <LabeledList title="Emails" entries={c.emails} empty="No other emails" href={(v) => `mailto:${v}`} />
+            <LabeledList title="Phones" entries={c.phones} empty="No phones" href={(v) => `tel:${v.replace(/[^\d+]/g, '')}`} />
           </Stack>
         </SectionCard>
 

@@ -104,7 +104,8 @@ export function ContactsPage() {
           </span>
         }
         actions={
-          perms.modifyContacts && (
+          perms.modifyContacts &&
+          !isEmptyDirectory && (
             <Button component={Link} to="/contacts/new" leftSection={<IconPlus size={18} />}>
               Create contact
             </Button>
@@ -147,24 +148,24 @@ export function ContactsPage() {
         </Card>
       ) : (
         <Card p={0}>
-          <Table.ScrollContainer minWidth={1040} type="native">
+          <Table.ScrollContainer minWidth={1000} type="native">
             <Table
               highlightOnHover
               layout="fixed"
               verticalSpacing="sm"
-              horizontalSpacing="md"
+              horizontalSpacing="sm"
               aria-label="Contacts"
               aria-busy={list.isFetching}
             >
               <Table.Thead>
                 <Table.Tr>
-                  <Table.Th w="25%">Name</Table.Th>
-                  <Table.Th w="25%">Primary email</Table.Th>
-                  <Table.Th w="17%">Company</Table.Th>
-                  <Table.Th w={170}>Phone</Table.Th>
-                  <Table.Th w={120}>Status</Table.Th>
-                  <Table.Th w={150}>Updated</Table.Th>
-                  <Table.Th w={60}>
+                  <Table.Th w="22%">Name</Table.Th>
+                  <Table.Th w="22%">Primary email</Table.Th>
+                  <Table.Th>Company</Table.Th>
+                  <Table.Th w={168}>Phone</Table.Th>
+                  <Table.Th w={96}>Status</Table.Th>
+                  <Table.Th w={136}>Updated</Table.Th>
+                  <Table.Th w={48}>
                     <VisuallyHidden>Actions</VisuallyHidden>
                   </Table.Th>
                 </Table.Tr>

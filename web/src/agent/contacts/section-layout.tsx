@@ -10,8 +10,14 @@ export interface NavSection {
 }
 
 /** Contact page body: the section list on the left (wide screens), the section cards on the right. */
-export function SectionLayout(props: { sections: readonly NavSection[]; errorSections?: ReadonlySet<string>; children: ReactNode }) {
-  const spy = useScrollSpy({ selector: '[data-section-heading]', offset: 140 });
+export function SectionLayout(props: {
+  sections: readonly NavSection[];
+  errorSections?: ReadonlySet<string>;
+  /** Distance from the top of the window at which a section counts as the current one. */
+  spyOffset?: number;
+  children: ReactNode;
+}) {
+  const spy = useScrollSpy({ selector: '[data-section-heading]', offset: props.spyOffset ?? 110 });
   const activeId = spy.initialized ? spy.data[spy.active]?.id : props.sections[0]?.id;
 
   return (

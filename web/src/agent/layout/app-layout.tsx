@@ -80,8 +80,7 @@ export function AppLayout() {
         <AppShell.Section>
           <Divider mb="sm" />
           <Text size="xs" c="dimmed" px="sm" pb={4}>
-            {me.team.name} · {roleLabel[me.member.role]}
-            {!perms.modifyContacts && ' · view only'}
+            {roleLabel[me.member.role]} · {perms.modifyContacts ? 'can edit contacts' : 'view-only contacts'}
           </Text>
         </AppShell.Section>
       </AppShell.Navbar>

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
-import { Alert, Box, Button, Card, Group, Modal, Select, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Card, Flex, Group, Modal, Select, Stack, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconAlertCircle, IconDeviceFloppy, IconInfoCircle } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
@@ -11,6 +11,7 @@ import { PageHeader } from '../../components/page-header.tsx';
 import { PageLoader } from '../../components/loaders.tsx';
 import { ErrorState } from '../../components/error-state.tsx';
 import { SwitchRow } from '../../components/switch-row.tsx';
+import { ActionBar } from '../../components/action-bar.tsx';
 
 type Flags =
   'portalEnabled' | 'allowBulkContactImport' | 'allowPortalComments' | 'allowContactsCloseTickets' | 'requireSyncedContactForSso';
@@ -94,8 +95,9 @@ function SettingsForm(props: { initial: TeamSettings }) {
       }}
       aria-label="Team Settings"
     >
-      <Box className="kd-action-bar">
+      <ActionBar>
         <PageHeader
+          mb="md"
           title="Team Settings"
           description={`Communication rules for ${me.team.name}. A capability works only when the team setting and the contact's own permission both allow it.`}
           actions={
@@ -109,7 +111,7 @@ function SettingsForm(props: { initial: TeamSettings }) {
             </>
           }
         />
-      </Box>
+      </ActionBar>
 
       {save.isError && (
         <Alert color="red" variant="light" icon={<IconAlertCircle size={18} />} title="Settings were not saved" mb="lg" role="alert">
@@ -132,10 +134,11 @@ function SettingsForm(props: { initial: TeamSettings }) {
             description="Lets contacts with Portal access sign in and follow their tickets."
             {...flag('portalEnabled')}
           />
-          <Group
+          <Flex
+            direction={{ base: 'column', sm: 'row' }}
             justify="space-between"
-            wrap="nowrap"
-            gap="xl"
+            align={{ base: 'stretch', sm: 'center' }}
+            gap={{ base: 'xs', sm: 'xl' }}
             py="sm"
             style={{ borderTop: '1px solid var(--mantine-color-default-border)' }}
           >
@@ -149,7 +152,7 @@ function SettingsForm(props: { initial: TeamSettings }) {
             </div>
             <Select
               id="settings-portalTicketCreation"
-              w={240}
+              w={{ base: '100%', sm: 260 }}
               style={{ flexShrink: 0 }}
               allowDeselect={false}
               data={[
@@ -159,7 +162,7 @@ function SettingsForm(props: { initial: TeamSettings }) {
               value={values.portalTicketCreation}
               onChange={(v) => v && setValues((s) => ({ ...s, portalTicketCreation: v as TeamSettings['portalTicketCreation'] }))}
             />
-          </Group>
+          </Flex>
           <SwitchRow
             label="Allow portal comments"
             description="Contacts with Can post comments may comment on their tickets."
@@ -215,10 +218,11 @@ function SettingsForm(props: { initial: TeamSettings }) {
             description="Members with the Import contacts permission may upload CSV and XLSX files."
             {...flag('allowBulkContactImport')}
           />
-          <Group
+          <Flex
+            direction={{ base: 'column', sm: 'row' }}
             justify="space-between"
-            wrap="nowrap"
-            gap="xl"
+            align={{ base: 'stretch', sm: 'center' }}
+            gap={{ base: 'xs', sm: 'xl' }}
             py="sm"
             style={{ borderTop: '1px solid var(--mantine-color-default-border)' }}
           >
@@ -232,7 +236,7 @@ function SettingsForm(props: { initial: TeamSettings }) {
             </div>
             <Select
               id="settings-defaultPhoneRegion"
-              w={240}
+              w={{ base: '100%', sm: 260 }}
               style={{ flexShrink: 0 }}
               searchable
               allowDeselect={false}
@@ -243,7 +247,7 @@ function SettingsForm(props: { initial: TeamSettings }) {
               error={fieldErrors.defaultPhoneRegion}
               maxDropdownHeight={280}
             />
-          </Group>
+          </Flex>
         </SettingsCard>
       </Stack>
 
