@@ -7,6 +7,7 @@ import { api, ApiError, errorMessage } from '../../lib/api.ts';
 import { keys, useMe } from '../../lib/queries.ts';
 import { Logo } from '../../components/logo.tsx';
 import { FullPageLoader } from '../../components/loaders.tsx';
+import { usePageTitle } from '../../lib/use-page-title.ts';
 
 /** Only same-app paths are followed after sign-in (no open redirect). */
 function safeNext(next: string | null): string {
@@ -22,6 +23,7 @@ export function LoginPage() {
   const [password, setPassword] = useState('');
   const [missing, setMissing] = useState<{ email?: string; password?: string }>({});
   const next = safeNext(params.get('next'));
+  usePageTitle('Sign in');
 
   const login = useMutation({
     mutationFn: () => api.login(email.trim(), password),

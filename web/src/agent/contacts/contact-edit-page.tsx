@@ -61,6 +61,7 @@ import { SectionCard, SectionLayout } from './section-layout.tsx';
 import { ContactHistory } from './contact-history.tsx';
 import { DirectoryFields } from './contact-display.tsx';
 import { ContactBreadcrumbs } from './contact-breadcrumbs.tsx';
+import { usePageTitle } from '../../lib/use-page-title.ts';
 
 const section = (id: (typeof sections)[number]['id']) => sections.find((s) => s.id === id)!;
 
@@ -138,6 +139,7 @@ function ContactEditor(props: { contact: Contact | null; latest?: Contact }) {
   const dirty = isDirty(values, loaded.base);
   const changedElsewhere = Boolean(props.latest && loaded.contact && props.latest.version !== loaded.contact.version);
   const name = loaded.contact ? contactName(loaded.contact) : 'New contact';
+  usePageTitle(isNew ? 'Create contact' : `Edit ${name}`);
 
   // after errors are set, bring the first one into view
   useEffect(() => {

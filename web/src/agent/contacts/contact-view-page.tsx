@@ -13,6 +13,7 @@ import { addressFields, notificationFields, permissionFields } from './contact-f
 import { addressLabels, historySection, informationLabels, notificationLabels, permissionLabels, sections } from './contact-sections.ts';
 import { SectionCard, SectionLayout } from './section-layout.tsx';
 import { DeleteContactModal } from './delete-contact-modal.tsx';
+import { usePageTitle } from '../../lib/use-page-title.ts';
 import { ContactBreadcrumbs } from './contact-breadcrumbs.tsx';
 import { DirectoryFields, Field, Flag, LabeledList } from './contact-display.tsx';
 
@@ -25,6 +26,7 @@ export default function ContactViewPage() {
   const perms = usePermissions();
   const navigate = useNavigate();
   const [deleting, setDeleting] = useState<Contact | null>(null);
+  usePageTitle(contact.data ? contactName(contact.data) : 'Contact');
 
   if (contact.isPending) return <PageLoader />;
   if (contact.isError) {

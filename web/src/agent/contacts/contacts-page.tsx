@@ -37,6 +37,7 @@ import { contactName, firstPhone, formatCount, formatDateTime, formatRelative, i
 import { useContactList, usePermissions } from '../../lib/queries.ts';
 import { PageHeader } from '../../components/page-header.tsx';
 import { DeleteContactModal } from './delete-contact-modal.tsx';
+import { usePageTitle } from '../../lib/use-page-title.ts';
 
 const PAGE_SIZES = [25, 50, 100];
 const DEFAULT_SIZE = 50;
@@ -58,6 +59,7 @@ export function ContactsPage() {
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
   const [toDelete, setToDelete] = useState<Contact | null>(null);
+  usePageTitle('Contacts');
 
   const sizeParam = Number(params.get('size'));
   const size = PAGE_SIZES.includes(sizeParam) ? sizeParam : DEFAULT_SIZE;

@@ -12,6 +12,7 @@ import { PageLoader } from '../../components/loaders.tsx';
 import { ErrorState } from '../../components/error-state.tsx';
 import { SwitchRow } from '../../components/switch-row.tsx';
 import { ActionBar } from '../../components/action-bar.tsx';
+import { usePageTitle } from '../../lib/use-page-title.ts';
 
 type Flags =
   'portalEnabled' | 'allowBulkContactImport' | 'allowPortalComments' | 'allowContactsCloseTickets' | 'requireSyncedContactForSso';
@@ -34,6 +35,7 @@ function diffSettings(next: TeamSettings, base: TeamSettings): TeamSettingsPatch
 }
 
 export default function TeamSettingsPage() {
+  usePageTitle('Team Settings');
   const settings = useTeamSettings();
   if (settings.isPending) return <PageLoader />;
   if (settings.isError)

@@ -1,6 +1,7 @@
 import { Badge, Button, Card, EmptyState, Group, SimpleGrid, Stack, Text, ThemeIcon, Title, Tooltip } from '@mantine/core';
 import { IconBrandGoogle, IconBrandWindows, IconPlus, IconRefresh, IconSitemap } from '@tabler/icons-react';
 import { PageHeader } from '../../components/page-header.tsx';
+import { usePageTitle } from '../../lib/use-page-title.ts';
 
 const sources = [
   {
@@ -25,6 +26,7 @@ const sources = [
 
 /** Contact Sync is configured in a later release; this page says so plainly. */
 export default function ContactSyncPage() {
+  usePageTitle('Contact Sync');
   return (
     <>
       <PageHeader
