@@ -110,11 +110,17 @@ export default function ContactViewPage() {
         </SectionCard>
 
         <SectionCard section={section('address')}>
-          <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
-            {addressFields.map((k) => (
-              <Field key={k} label={addressLabels[k]} value={c.address[k]} />
-            ))}
-          </SimpleGrid>
+          {addressFields.some((k) => c.address[k]) ? (
+            <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
+              {addressFields.map((k) => (
+                <Field key={k} label={addressLabels[k]} value={c.address[k]} />
+              ))}
+            </SimpleGrid>
+          ) : (
+            <Text size="sm" c="dimmed">
+              No address on file.
+            </Text>
+          )}
         </SectionCard>
 
         <SectionCard section={section('notifications')}>
