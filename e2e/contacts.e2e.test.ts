@@ -164,6 +164,8 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: contacts journey in Chromium
 
     await page.getByRole('region', { name: 'Contact Info' }).scrollIntoViewIfNeeded();
     await screenshot(page, '03-contact-editor');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(page, '03b-contact-editor-full', { fullPage: true });
 
     await page.getByRole('button', { name: 'Create contact' }).click();
     await page.waitForURL(/\/contacts\/[0-9a-f-]{36}$/);
@@ -241,6 +243,7 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: contacts journey in Chromium
     await page.getByText('Allow portal comments', { exact: true }).click();
     expect(await comments.isChecked()).toBe(false);
     await screenshot(page, '06-team-settings');
+    await screenshot(page, '06b-team-settings-full', { fullPage: true });
     await page.getByRole('button', { name: 'Save changes' }).click();
     await visible(page.getByText('Settings saved'));
     await page.reload();
@@ -286,6 +289,7 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: contacts journey in Chromium
     await visible(main.getByRole('region', { name: 'Information' }).getByText('Head of IT', { exact: true }));
     await visible(main.getByRole('list', { name: 'Phones' }).getByText(contact.phones[1]!.value));
     await screenshot(page, '08-contact-read-only');
+    await screenshot(page, '08b-contact-read-only-full', { fullPage: true });
 
     // the edit address itself refuses too
     await page.goto(url(`${contactUrl}/edit`));

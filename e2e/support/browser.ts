@@ -22,11 +22,17 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-export async function screenshot(page: Page, name: string, opts: { fullPage?: boolean } = {}) {
+/** Saves e2e/artifacts/<name>.png; toasts are hidden unless asked for, so they never cover the page. */
+export async function screenshot(page: Page, name: string, opts: { fullPage?: boolean; withToasts?: boolean } = {}) {
   await mkdir(artifactsDir, { recursive: true });
   // let transitions (menus, notifications) settle so the picture shows the resting state
   await page.waitForTimeout(350);
-  await page.screenshot({ path: path.join(artifactsDir, `${name}.png`), fullPage: opts.fullPage ?? false, animations: 'disabled' });
+  await page.screenshot({
+    path: path.join(artifactsDir, `${name}.png`),
+    fullPage: opts.fullPage ?? false,
+    animations: 'disabled',
+    style: opts.withToasts ? undefined : '.mantine-Notifications-root { display: none !important; }',
+  });
 }
 
 export const visible = (l: Locator, timeout?: number) => l.waitFor({ state: 'visible', timeout });
