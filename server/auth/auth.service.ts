@@ -20,7 +20,7 @@ export function actorFromMember(m: MemberRow, via: Actor['via'], requestId?: str
     via,
     teamId: m.teamId,
     memberId: m.id,
-    label: m.email,
+    label: m.name ? `${m.name} <${m.email}>` : m.email,
     role: m.role,
     permissions: effectivePermissions(m),
     requestId,

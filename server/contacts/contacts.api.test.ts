@@ -107,7 +107,7 @@ describe('POST /api/v1/contacts', () => {
     const res = await call(ctx, t, 'POST', '/api/v1/contacts', { firstName: 'Second', primaryEmail: 'TAKEN@Acme.com' });
     expect(res.statusCode).toBe(409);
     expect(res.json().message).toContain('Taken Owner');
-    expect(res.json().details[0]).toMatchObject({ path: 'primaryEmail', contactId: first.json().id });
+    expect(res.json().details[0]).toMatchObject({ path: 'primaryEmail', contactId: first.json().id, contactName: 'Taken Owner' });
   });
 
   it('refuses to write read-only directory fields but accepts them echoed back empty', async () => {
@@ -137,6 +137,13 @@ describe('PATCH /api/v1/contacts/:id', () => {
       emails: jane.emails,
       version: 2,
     });
+  });
+
+  it('keeps labeled emails and phones in the order they were typed', async () => {
+    const c = (await call(ctx, t, 'POST', '/api/v1/contacts', { firstName: 'Order', emails: { zeta: 'z@x.com', alpha: 'a@x.com' }, phones: { mobile: '1 555 0100', work: '1 555 0101', a: '1 555 0102' } })).json();
+    expect(Object.keys(c.emails)).toEqual(['zeta', 'alpha']);
+    const again = (await call(ctx, t, 'GET', `/api/v1/contacts/${c.id}`)).json();
+    expect(Object.keys(again.phones)).toEqual(['mobile', 'work', 'a']);
   });
 
   it('replaces the labeled emails map when it is sent', async () => {

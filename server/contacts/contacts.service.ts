@@ -36,7 +36,7 @@ export function createContactsService(deps: { db: Db; teams: TeamsService }) {
     const name = other ? [other.firstName, other.lastName].filter(Boolean).join(' ') : '';
     const who = other && other.id !== exceptId ? `contact ${name ? `"${name}" ` : ''}(${other.id})` : 'another contact';
     return new AppError('CONFLICT', `The primary email ${email} already belongs to ${who}`, [
-      { path: 'primaryEmail', message: `Already used by ${who}`, contactId: other?.id ?? null },
+      { path: 'primaryEmail', message: `Already used by ${who}`, contactId: other?.id ?? null, contactName: name || null },
     ]);
   }
 

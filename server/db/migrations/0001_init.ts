@@ -62,8 +62,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('division', 'text')
     .addColumn('notes', 'text')
     .addColumn('primary_email', 'text')
-    .addColumn('emails', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
-    .addColumn('phones', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
+    // json, not jsonb: jsonb re-sorts keys, and people expect their labels in the order they typed them
+    .addColumn('emails', 'json', (c) => c.notNull().defaultTo(sql`'{}'::json`))
+    .addColumn('phones', 'json', (c) => c.notNull().defaultTo(sql`'{}'::json`))
     // E.164 forms of the phones (team default region), for search and duplicate detection
     .addColumn('phones_e164', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'::text[]`))
     .addColumn('address_line1', 'text')
