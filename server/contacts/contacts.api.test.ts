@@ -140,7 +140,13 @@ describe('PATCH /api/v1/contacts/:id', () => {
   });
 
   it('keeps labeled emails and phones in the order they were typed', async () => {
-    const c = (await call(ctx, t, 'POST', '/api/v1/contacts', { firstName: 'Order', emails: { zeta: 'z@x.com', alpha: 'a@x.com' }, phones: { mobile: '1 555 0100', work: '1 555 0101', a: '1 555 0102' } })).json();
+    const c = (
+      await call(ctx, t, 'POST', '/api/v1/contacts', {
+        firstName: 'Order',
+        emails: { zeta: 'z@x.com', alpha: 'a@x.com' },
+        phones: { mobile: '1 555 0100', work: '1 555 0101', a: '1 555 0102' },
+      })
+    ).json();
     expect(Object.keys(c.emails)).toEqual(['zeta', 'alpha']);
     const again = (await call(ctx, t, 'GET', `/api/v1/contacts/${c.id}`)).json();
     expect(Object.keys(again.phones)).toEqual(['mobile', 'work', 'a']);
