@@ -1,6 +1,24 @@
 import type { Executor } from '../db/client.ts';
+import { compiledOnce } from '../db/compiled.ts';
 
 export function createAuthRepo(db: Executor) {
+  // run on every authenticated request: compiled once (parameters: token hash[, now])
+  const bySession = compiledOnce(() =>
+    db
+      .selectFrom('sessions as s')
+      .innerJoin('members as m', 'm.id', 's.memberId')
+      .selectAll('m')
+      .where('s.tokenHash', '=', '')
+      .where('s.expiresAt', '>', new Date(0)),
+  );
+  const byToken = compiledOnce(() =>
+    db
+      .selectFrom('apiTokens as t')
+      .innerJoin('members as m', 'm.id', 't.memberId')
+      .selectAll('m')
+      .select(['t.id as tokenId', 't.lastUsedAt as tokenLastUsedAt'])
+      .where('t.tokenHash', '=', ''),
+  );
   return {
     insertSession(row: { tokenHash: string; memberId: string; expiresAt: Date }, tx: Executor = db) {
       return tx.insertInto('sessions').values(row).execute();
@@ -11,23 +29,11 @@ export function createAuthRepo(db: Executor) {
     deleteSessionsOf(memberId: string, tx: Executor = db) {
       return tx.deleteFrom('sessions').where('memberId', '=', memberId).execute();
     },
-    memberBySession(tokenHash: string, tx: Executor = db) {
-      return tx
-        .selectFrom('sessions as s')
-        .innerJoin('members as m', 'm.id', 's.memberId')
-        .selectAll('m')
-        .where('s.tokenHash', '=', tokenHash)
-        .where('s.expiresAt', '>', new Date())
-        .executeTakeFirst();
+    async memberBySession(tokenHash: string, tx: Executor = db) {
+      return (await bySession(tx, [tokenHash, new Date()]))[0];
     },
-    memberByToken(tokenHash: string, tx: Executor = db) {
-      return tx
-        .selectFrom('apiTokens as t')
-        .innerJoin('members as m', 'm.id', 't.memberId')
-        .selectAll('m')
-        .select(['t.id as tokenId', 't.lastUsedAt as tokenLastUsedAt'])
-        .where('t.tokenHash', '=', tokenHash)
-        .executeTakeFirst();
+    async memberByToken(tokenHash: string, tx: Executor = db) {
+      return (await byToken(tx, [tokenHash]))[0];
     },
     touchToken(id: string, tx: Executor = db) {
       return tx.updateTable('apiTokens').set({ lastUsedAt: new Date() }).where('id', '=', id).execute();

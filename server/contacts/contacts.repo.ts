@@ -1,13 +1,15 @@
 import { sql } from 'kysely';
 import type { Executor } from '../db/client.ts';
+import { compiledOnce } from '../db/compiled.ts';
 import type { ContactRow, ContactUpdate, NewContactRow } from '../db/schema.ts';
 
 export function createContactsRepo(db: Executor) {
+  // GET /contacts/:id is the hottest read: compiled once (parameters: team id, contact id)
+  const byId = compiledOnce(() => db.selectFrom('contacts').selectAll().where('teamId', '=', '').where('id', '=', ''));
   return {
-    findById(teamId: string, id: string, opts: { forUpdate?: boolean } = {}, tx: Executor = db): Promise<ContactRow | undefined> {
-      let q = tx.selectFrom('contacts').selectAll().where('teamId', '=', teamId).where('id', '=', id);
-      if (opts.forUpdate) q = q.forUpdate();
-      return q.executeTakeFirst();
+    async findById(teamId: string, id: string, opts: { forUpdate?: boolean } = {}, tx: Executor = db): Promise<ContactRow | undefined> {
+      if (!opts.forUpdate) return (await byId(tx, [teamId, id]))[0];
+      return tx.selectFrom('contacts').selectAll().where('teamId', '=', teamId).where('id', '=', id).forUpdate().executeTakeFirst();
     },
     findByPrimaryEmail(teamId: string, email: string, tx: Executor = db) {
       return tx
