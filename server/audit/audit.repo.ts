@@ -3,43 +3,34 @@ import type { Actor } from '../auth/actor.ts';
 
 export type Changes = Record<string, { before: unknown; after: unknown }>;
 
+function auditRow(actor: Actor, entityType: string, entityId: string, action: string, changes: Changes) {
+  return {
+    teamId: actor.teamId,
+    entityType,
+    entityId,
+    action,
+    actorType: actor.type === 'system' ? 'system' : actor.via === 'token' ? 'token' : 'member',
+    actorId: actor.memberId,
+    actorLabel: actor.label,
+    changes: JSON.stringify(changes),
+    requestId: actor.requestId ?? null,
+  };
+}
+
 export function createAuditRepo(db: Executor) {
   return {
-    record(e: { actor: Actor; entityType: string; entityId: string; action: string; changes: Changes }, tx: Executor = db) {
-      return tx
+    async record(e: { actor: Actor; entityType: string; entityId: string; action: string; changes: Changes }, tx: Executor = db) {
+      await tx
         .insertInto('auditLog')
-        .values({
-          teamId: e.actor.teamId,
-          entityType: e.entityType,
-          entityId: e.entityId,
-          action: e.action,
-          actorType: e.actor.type === 'system' ? 'system' : e.actor.via === 'token' ? 'token' : 'member',
-          actorId: e.actor.memberId,
-          actorLabel: e.actor.label,
-          changes: JSON.stringify(e.changes),
-          requestId: e.actor.requestId ?? null,
-        })
+        .values(auditRow(e.actor, e.entityType, e.entityId, e.action, e.changes))
         .execute();
     },
-    recordMany(actor: Actor, entityType: string, action: string, entries: { id: string; changes: Changes }[], tx: Executor = db) {
-      if (!entries.length) return Promise.resolve();
-      return tx
+    async recordMany(actor: Actor, entityType: string, action: string, entries: { id: string; changes: Changes }[], tx: Executor = db) {
+      if (!entries.length) return;
+      await tx
         .insertInto('auditLog')
-        .values(
-          entries.map((e) => ({
-            teamId: actor.teamId,
-            entityType,
-            entityId: e.id,
-            action,
-            actorType: actor.type === 'system' ? 'system' : actor.via === 'token' ? 'token' : 'member',
-            actorId: actor.memberId,
-            actorLabel: actor.label,
-            changes: JSON.stringify(e.changes),
-            requestId: actor.requestId ?? null,
-          })),
-        )
-        .execute()
-        .then(() => undefined);
+        .values(entries.map((e) => auditRow(actor, entityType, e.id, action, e.changes)))
+        .execute();
     },
     /** Newest first; `beforeId` is the keyset cursor. */
     list(teamId: string, entityType: string, entityId: string, opts: { limit: number; beforeId?: string }, tx: Executor = db) {
