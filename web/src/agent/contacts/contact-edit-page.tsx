@@ -7,7 +7,6 @@ import {
   Button,
   Group,
   List,
-  Modal,
   SimpleGrid,
   Stack,
   Text,
@@ -29,6 +28,7 @@ import { PageLoader } from '../../components/loaders.tsx';
 import { ErrorState } from '../../components/error-state.tsx';
 import { SwitchRow } from '../../components/switch-row.tsx';
 import { ActionBar } from '../../components/action-bar.tsx';
+import { UnsavedChangesModal } from '../../components/unsaved-changes-modal.tsx';
 import {
   addressFields,
   emailLabelSuggestions,
@@ -62,6 +62,7 @@ import { ContactHistory } from './contact-history.tsx';
 import { DirectoryFields } from './contact-display.tsx';
 import { ContactBreadcrumbs } from './contact-breadcrumbs.tsx';
 import { usePageTitle } from '../../lib/use-page-title.ts';
+import { ContactLoadError } from './contact-load-error.tsx';
 
 const section = (id: (typeof sections)[number]['id']) => sections.find((s) => s.id === id)!;
 
@@ -81,14 +82,7 @@ export default function ContactEditPage() {
   }
   if (!id) return <ContactEditor key="new" contact={null} />;
   if (contact.isPending) return <PageLoader />;
-  if (contact.isError) {
-    const notFound = contact.error instanceof ApiError && contact.error.status === 404;
-    return notFound ? (
-      <ErrorState title="Contact not found" message="It may have been deleted, or the link is incomplete." />
-    ) : (
-      <ErrorState title="Could not load the contact" error={contact.error} onRetry={() => void contact.refetch()} />
-    );
-  }
+  if (contact.isError) return <ContactLoadError error={contact.error} onRetry={() => void contact.refetch()} />;
   return <ContactEditor key={id} contact={contact.data} latest={contact.data} />;
 }
 
@@ -500,17 +494,10 @@ function ContactEditor(props: { contact: Contact | null; latest?: Contact }) {
         )}
       </SectionLayout>
 
-      <Modal opened={blocker.state === 'blocked'} onClose={() => blocker.reset?.()} title="Discard unsaved changes?" centered>
-        <Text size="sm">You changed this contact but did not save. If you leave now, your changes are lost.</Text>
-        <Group justify="flex-end" mt="xl">
-          <Button variant="default" onClick={() => blocker.reset?.()}>
-            Keep editing
-          </Button>
-          <Button color="red" onClick={() => blocker.proceed?.()}>
-            Discard changes
-          </Button>
-        </Group>
-      </Modal>
+      <UnsavedChangesModal
+        blocker={blocker}
+        message="You changed this contact but did not save. If you leave now, your changes are lost."
+      />
     </form>
   );
 }

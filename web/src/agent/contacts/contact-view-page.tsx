@@ -2,18 +2,18 @@ import { useState } from 'react';
 import { Alert, Anchor, Badge, Button, Menu, SimpleGrid, Stack, Text } from '@mantine/core';
 import { IconDots, IconEye, IconPencil, IconTrash } from '@tabler/icons-react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { ApiError, type Contact } from '../../lib/api.ts';
+import type { Contact } from '../../lib/api.ts';
 import { contactName, formatDateTime } from '../../lib/format.ts';
 import { useContact, usePermissions } from '../../lib/queries.ts';
 import { PageHeader } from '../../components/page-header.tsx';
 import { PageLoader } from '../../components/loaders.tsx';
-import { ErrorState } from '../../components/error-state.tsx';
 import { ContactHistory } from './contact-history.tsx';
 import { addressFields, notificationFields, permissionFields } from './contact-form.ts';
 import { addressLabels, historySection, informationLabels, notificationLabels, permissionLabels, sections } from './contact-sections.ts';
 import { SectionCard, SectionLayout } from './section-layout.tsx';
 import { DeleteContactModal } from './delete-contact-modal.tsx';
 import { usePageTitle } from '../../lib/use-page-title.ts';
+import { ContactLoadError } from './contact-load-error.tsx';
 import { ContactBreadcrumbs } from './contact-breadcrumbs.tsx';
 import { DirectoryFields, Field, Flag, LabeledList } from './contact-display.tsx';
 
@@ -29,14 +29,7 @@ export default function ContactViewPage() {
   usePageTitle(contact.data ? contactName(contact.data) : 'Contact');
 
   if (contact.isPending) return <PageLoader />;
-  if (contact.isError) {
-    const notFound = contact.error instanceof ApiError && contact.error.status === 404;
-    return notFound ? (
-      <ErrorState title="Contact not found" message="It may have been deleted, or the link is incomplete." />
-    ) : (
-      <ErrorState title="Could not load the contact" error={contact.error} onRetry={() => void contact.refetch()} />
-    );
-  }
+  if (contact.isError) return <ContactLoadError error={contact.error} onRetry={() => void contact.refetch()} />;
   const c = contact.data;
   const name = contactName(c);
   const subtitle = [c.jobTitle, c.company].filter(Boolean).join(' · ');

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
-import { Alert, Button, Card, Flex, Group, Modal, Select, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Card, Flex, Select, Stack, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconAlertCircle, IconDeviceFloppy, IconInfoCircle } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
@@ -12,6 +12,7 @@ import { PageLoader } from '../../components/loaders.tsx';
 import { ErrorState } from '../../components/error-state.tsx';
 import { SwitchRow } from '../../components/switch-row.tsx';
 import { ActionBar } from '../../components/action-bar.tsx';
+import { UnsavedChangesModal } from '../../components/unsaved-changes-modal.tsx';
 import { usePageTitle } from '../../lib/use-page-title.ts';
 
 type Flags =
@@ -136,22 +137,11 @@ function SettingsForm(props: { initial: TeamSettings }) {
             description="Lets contacts with Portal access sign in and follow their tickets."
             {...flag('portalEnabled')}
           />
-          <Flex
-            direction={{ base: 'column', sm: 'row' }}
-            justify="space-between"
-            align={{ base: 'stretch', sm: 'center' }}
-            gap={{ base: 'xs', sm: 'xl' }}
-            py="sm"
-            style={{ borderTop: '1px solid var(--mantine-color-default-border)' }}
+          <ControlRow
+            htmlFor="settings-portalTicketCreation"
+            label="Who can create tickets in the portal"
+            description="Anyone means people without a contact record can submit requests too."
           >
-            <div>
-              <Text component="label" htmlFor="settings-portalTicketCreation" size="sm" fw={500}>
-                Who can create tickets in the portal
-              </Text>
-              <Text size="xs" c="dimmed" mt={2}>
-                Anyone means people without a contact record can submit requests too.
-              </Text>
-            </div>
             <Select
               id="settings-portalTicketCreation"
               w={{ base: '100%', sm: 260 }}
@@ -164,7 +154,7 @@ function SettingsForm(props: { initial: TeamSettings }) {
               value={values.portalTicketCreation}
               onChange={(v) => v && setValues((s) => ({ ...s, portalTicketCreation: v as TeamSettings['portalTicketCreation'] }))}
             />
-          </Flex>
+          </ControlRow>
           <SwitchRow
             label="Allow portal comments"
             description="Contacts with Can post comments may comment on their tickets."
@@ -220,22 +210,11 @@ function SettingsForm(props: { initial: TeamSettings }) {
             description="Members with the Import contacts permission may upload CSV and XLSX files."
             {...flag('allowBulkContactImport')}
           />
-          <Flex
-            direction={{ base: 'column', sm: 'row' }}
-            justify="space-between"
-            align={{ base: 'stretch', sm: 'center' }}
-            gap={{ base: 'xs', sm: 'xl' }}
-            py="sm"
-            style={{ borderTop: '1px solid var(--mantine-color-default-border)' }}
+          <ControlRow
+            htmlFor="settings-defaultPhoneRegion"
+            label="Default phone region"
+            description="Used to read phone numbers typed without a country code, for search and duplicate detection."
           >
-            <div>
-              <Text component="label" htmlFor="settings-defaultPhoneRegion" size="sm" fw={500}>
-                Default phone region
-              </Text>
-              <Text size="xs" c="dimmed" mt={2}>
-                Used to read phone numbers typed without a country code, for search and duplicate detection.
-              </Text>
-            </div>
             <Select
               id="settings-defaultPhoneRegion"
               w={{ base: '100%', sm: 260 }}
@@ -249,22 +228,39 @@ function SettingsForm(props: { initial: TeamSettings }) {
               error={fieldErrors.defaultPhoneRegion}
               maxDropdownHeight={280}
             />
-          </Flex>
+          </ControlRow>
         </SettingsCard>
       </Stack>
 
-      <Modal opened={blocker.state === 'blocked'} onClose={() => blocker.reset?.()} title="Discard unsaved changes?" centered>
-        <Text size="sm">You changed Team Settings but did not save. If you leave now, your changes are lost.</Text>
-        <Group justify="flex-end" mt="xl">
-          <Button variant="default" onClick={() => blocker.reset?.()}>
-            Keep editing
-          </Button>
-          <Button color="red" onClick={() => blocker.proceed?.()}>
-            Discard changes
-          </Button>
-        </Group>
-      </Modal>
+      <UnsavedChangesModal
+        blocker={blocker}
+        message="You changed Team Settings but did not save. If you leave now, your changes are lost."
+      />
     </form>
+  );
+}
+
+/** A labelled setting whose control (a select…) sits on the right, below the previous row's border. */
+function ControlRow(props: { htmlFor: string; label: string; description: string; children: ReactNode }) {
+  return (
+    <Flex
+      direction={{ base: 'column', sm: 'row' }}
+      justify="space-between"
+      align={{ base: 'stretch', sm: 'center' }}
+      gap={{ base: 'xs', sm: 'xl' }}
+      py="sm"
+      style={{ borderTop: '1px solid var(--mantine-color-default-border)' }}
+    >
+      <div>
+        <Text component="label" htmlFor={props.htmlFor} size="sm" fw={500}>
+          {props.label}
+        </Text>
+        <Text size="xs" c="dimmed" mt={2}>
+          {props.description}
+        </Text>
+      </div>
+      {props.children}
+    </Flex>
   );
 }
 
