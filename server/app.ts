@@ -21,6 +21,8 @@ import { createMembersService } from './members/members.service.ts';
 import { membersRoutes } from './members/members.routes.ts';
 import { createContactsService } from './contacts/contacts.service.ts';
 import { contactsRoutes } from './contacts/contacts.routes.ts';
+import { createJobsService } from './jobs/jobs.service.ts';
+import { jobsRoutes } from './jobs/jobs.routes.ts';
 
 export interface AppDeps {
   db: Db;
@@ -32,8 +34,9 @@ export function createServices(db: Db, config: Pick<Config, 'sessionTtlHours'>) 
   const teams = createTeamsService({ db });
   const auth = createAuthService({ db, sessionTtlHours: config.sessionTtlHours });
   const members = createMembersService({ db, auth });
-  const contacts = createContactsService({ db, teams });
-  return { teams, auth, members, contacts };
+  const jobs = createJobsService({ db });
+  const contacts = createContactsService({ db, teams, jobs });
+  return { teams, auth, members, jobs, contacts };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -100,6 +103,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   membersRoutes(app, services);
   settingsRoutes(app, services);
   contactsRoutes(app, services);
+  jobsRoutes(app, services);
 
   serveWeb(app, config.webDir);
   return app;

@@ -19,6 +19,8 @@ export interface Config {
   logLevel: string;
   trustProxy: boolean;
   webDir: string;
+  /** Roles of this process: `web` (HTTP) and/or `worker` (background jobs). */
+  services: ('web' | 'worker')[];
 }
 
 function int(name: string, value: string | undefined, fallback: number): number {
@@ -31,6 +33,14 @@ function int(name: string, value: string | undefined, fallback: number): number 
 function bool(value: string | undefined, fallback: boolean): boolean {
   if (value === undefined || value === '') return fallback;
   return /^(1|true|yes|on)$/i.test(value);
+}
+
+function services(value: string | undefined): ('web' | 'worker')[] {
+  if (!value) return ['web', 'worker'];
+  const list = value.split(',').map((s) => s.trim());
+  const bad = list.find((s) => s !== 'web' && s !== 'worker');
+  if (bad !== undefined || !list.length) throw new Error(`KDESK_SERVICES must be "web", "worker" or "web,worker", got "${value}"`);
+  return list as ('web' | 'worker')[];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -57,5 +67,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     trustProxy: bool(env.KDESK_TRUST_PROXY, false),
     webDir: env.KDESK_WEB_DIR || 'web/dist',
+    services: services(env.KDESK_SERVICES),
   };
 }

@@ -5,6 +5,8 @@ import cluster from 'node:cluster';
 import { buildApp, createServices } from './app.ts';
 import { loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/connect.ts';
+import { jobHandlers, periodicTasks } from './jobs/handlers.ts';
+import { createJobRunner } from './jobs/runner.ts';
 
 export async function serve(config: Config = loadConfig()) {
   if (cluster.isWorker) return runWorker(config);
@@ -29,12 +31,32 @@ export async function serve(config: Config = loadConfig()) {
     );
   };
 
+  // Background jobs (bulk actions, imports, mail, trash purge) run in this process; any number of
+  // instances may run them, the jobs table hands each job to one of them.
+  const runner = config.services.includes('worker')
+    ? createJobRunner({ db: database.db, handlers: jobHandlers(services), periodic: periodicTasks(services) })
+    : null;
+  runner?.start();
+
+  if (!config.services.includes('web')) {
+    console.log(`kdesk worker is running (${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'})`);
+    const stop = async () => {
+      await runner?.stop();
+      await database.close().catch(() => {});
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop());
+    process.once('SIGTERM', () => void stop());
+    return;
+  }
+
   if (config.webWorkers <= 1) {
     const app = await buildApp({ db: database.db, config, logger: { level: config.logLevel } });
     const shutdown = async () => {
       if (closing) return;
       closing = true;
       await app.close().catch(() => {});
+      await runner?.stop();
       await database.close().catch(() => {});
       process.exit(0);
     };
@@ -45,8 +67,7 @@ export async function serve(config: Config = loadConfig()) {
     return;
   }
 
-  // Primary: owns the embedded database; workers connect to it by URL and serve HTTP.
-  await database.db.destroy();
+  // Primary: owns the embedded database and runs the jobs; web workers connect to it by URL and serve HTTP.
   cluster.setupPrimary({ execArgv: process.execArgv, args: process.argv.slice(2) });
   const env = { KDESK_WORKER_DATABASE_URL: database.url };
   let listening = 0;
@@ -69,6 +90,7 @@ export async function serve(config: Config = loadConfig()) {
         (w) => new Promise<void>((resolve) => (w!.isDead() ? resolve() : (w!.once('exit', () => resolve()), w!.process.kill('SIGTERM')))),
       ),
     );
+    await runner?.stop();
     await database.close().catch(() => {});
     process.exit(0);
   };

@@ -6,12 +6,16 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { buildApp, createServices, type Services } from '../server/app.ts';
 import { createDb, type Db } from '../server/db/client.ts';
+import { jobHandlers } from '../server/jobs/handlers.ts';
+import { createJobRunner } from '../server/jobs/runner.ts';
 
 export interface TestContext {
   app: FastifyInstance;
   db: Db;
   services: Services;
   url: string;
+  /** Runs queued jobs until none is left; answers how many ran. */
+  runJobs(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -59,11 +63,13 @@ export async function createTestContext(config: Partial<typeof testConfig> = {})
   const db = createDb(url, { max: 5 });
   const app = await buildApp({ db, config: { ...testConfig, ...config } });
   await app.ready();
+  const services = createServices(db, { sessionTtlHours: 24 });
   return {
     app,
     db,
-    services: createServices(db, { sessionTtlHours: 24 }),
+    services,
     url,
+    runJobs: () => createJobRunner({ db, handlers: jobHandlers(services), log: () => {} }).runUntilIdle(),
     async close() {
       await app.close();
       await db.destroy();
