@@ -21,10 +21,12 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
  */
 export function foldText(s: string): string {
   const stripped = s.normalize('NFKD').replace(COMBINING_DIACRITICS, '');
-  // upper then lower folds ß→ss, ς→σ, ı→i; a second pass removes marks the case mapping introduced
+  // upper then lower folds ß→ss and ı→i; a second pass removes marks the case mapping introduced
   return stripped
     .toUpperCase()
     .toLowerCase()
+    .replace(/ß/g, 'ss') // from capital ẞ, which lower-cases to ß
+    .replace(/ς/g, 'σ') // toLowerCase writes a word-final sigma
     .normalize('NFKD')
     .replace(COMBINING_DIACRITICS, '')
     .replace(CONTROL, ' ')
