@@ -313,10 +313,10 @@ describe('keyset paging while others write', () => {
       let cursor: string | null = null;
       let n = 0;
       do {
-        const page = (
+        const page: { items: Contact[]; nextCursor: string | null } = (
           await call(ctx, team.ownerToken, 'GET', `/api/v1/contacts?status=all&sort=${sort}&limit=23${cursor ? `&cursor=${cursor}` : ''}`)
         ).json();
-        seen.push(...page.items.map((c: Contact) => c.id));
+        seen.push(...page.items.map((c) => c.id));
         cursor = page.nextCursor;
         // others write: new contacts anywhere in the order, deletions of seen and unseen rows
         await ctx.services.contacts.createMany(systemActor(team.teamId), generate(3, 1000 + n++, `w${sort}${n}`));
