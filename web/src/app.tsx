@@ -14,6 +14,7 @@ import { ErrorState, NotFoundPage, RouteErrorPage } from './components/error-sta
 // Pages opened less often load on demand, so the first screen (sign-in, contact list) stays small.
 const ContactEditPage = lazy(() => import('./agent/contacts/contact-edit-page.tsx'));
 const ContactViewPage = lazy(() => import('./agent/contacts/contact-view-page.tsx'));
+const TrashPage = lazy(() => import('./agent/contacts/trash-page.tsx'));
 const TeamSettingsPage = lazy(() => import('./agent/settings/team-settings-page.tsx'));
 const ContactSyncPage = lazy(() => import('./agent/sync/contact-sync-page.tsx'));
 
@@ -58,6 +59,7 @@ const router = createBrowserRouter([
       { index: true, element: <Navigate to="/contacts" replace /> },
       { path: 'contacts', element: <ContactsPage /> },
       { path: 'contacts/new', element: page(<ContactEditPage />) },
+      { path: 'contacts/trash', element: page(<TrashPage />) },
       { path: 'contacts/:id', element: page(<ContactViewPage />) },
       { path: 'contacts/:id/edit', element: page(<ContactEditPage />) },
       {

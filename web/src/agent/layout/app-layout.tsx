@@ -9,6 +9,7 @@ import { api, errorMessage } from '../../lib/api.ts';
 import { initials, roleLabel } from '../../lib/format.ts';
 import { keys, permissionsOf, useCurrentMember } from '../../lib/queries.ts';
 import { Logo } from '../../components/logo.tsx';
+import { JobProgress } from '../../components/job-progress.tsx';
 
 const navItems = [
   { to: '/contacts', label: 'Contacts', icon: IconAddressBook, managersOnly: false },
@@ -89,6 +90,7 @@ export function AppLayout() {
         <div style={{ maxWidth: 1280, margin: '0 auto' }}>
           <Outlet />
         </div>
+        <JobProgress />
       </AppShell.Main>
     </AppShell>
   );
