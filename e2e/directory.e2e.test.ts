@@ -243,6 +243,14 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: directory journey in Chromiu
     expect(await trash.locator('tbody tr').first().innerText()).toMatch(/just now|min\. ago/);
     await screenshot(page, 'dir-10-trash');
 
+    // a contact whose email was taken meanwhile cannot come back: the person is told by whom
+    await apiCall('POST', '/api/v1/contacts', { firstName: 'Lian', lastName: 'Ortega', primaryEmail: quill[1]!.primaryEmail });
+    await page.getByRole('button', { name: 'Restore Liam Ortiz' }).click();
+    await visible(page.getByText(`The primary email ${quill[1]!.primaryEmail} now belongs to Lian Ortega.`, { exact: false }));
+    await visible(page.getByRole('button', { name: 'Open Lian Ortega' }));
+    await screenshot(page, 'dir-10b-restore-conflict', { withToasts: true });
+    await visible(trash.getByText('Liam Ortiz', { exact: true }));
+
     await page.getByRole('button', { name: 'Restore Nora Chen' }).click();
     await visible(page.getByText('Nora Chen is back in the directory.'));
     await gone(trash.getByText('Nora Chen', { exact: true }));
@@ -261,7 +269,7 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: directory journey in Chromiu
     // back in the directory, the restored contact is found again
     await page.goBack();
     await page.waitForURL(/\/contacts\?/);
-    await expect.poll(rowNames).toEqual(['Nora Chen']);
+    await expect.poll(rowNames).toEqual(['Nora Chen', 'Lian Ortega']);
     expect(await search().inputValue()).toBe('quillfeather');
     await screenshot(page, 'dir-13-restored-in-list');
 

@@ -47,6 +47,8 @@ export function useWindowRows(opts: {
   }, [lastIndex, count, hasMore, loadingMore, paused, prefetch, loadMore]);
 
   const paddingTop = first ? first.start - scrollMargin : 0;
-  const paddingBottom = last ? Math.max(0, virtualizer.getTotalSize() - (last.end - scrollMargin)) : 0;
+  // before the first measurement there are no items yet: keep the list's full height anyway, so a
+  // restored scroll position (Back from a contact) is not cut short by a momentarily empty table
+  const paddingBottom = last ? Math.max(0, virtualizer.getTotalSize() - (last.end - scrollMargin)) : virtualizer.getTotalSize();
   return { bodyRef, items, paddingTop, paddingBottom, virtualizer };
 }

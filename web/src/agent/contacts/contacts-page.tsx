@@ -89,7 +89,10 @@ export function ContactsPage() {
 
   const noRows = !list.isPending && !stale && !list.isError && contacts.length === 0;
   const filtered = state.q.trim() !== '' || state.status !== 'all' || state.verified !== 'any';
-  const directoryEmpty = useDirectoryIsEmpty(noRows && filtered).data ?? (noRows && !filtered);
+  const emptyCheck = useDirectoryIsEmpty(noRows && filtered);
+  const directoryEmpty = emptyCheck.data ?? (noRows && !filtered);
+  // no rows for this filter: wait to know whether the directory is empty before saying which
+  const checkingEmpty = noRows && filtered && emptyCheck.isPending;
 
   // a new search or filter starts at the top with nothing selected; a new sort keeps the selection
   const filterKey = JSON.stringify(filter);
@@ -142,11 +145,9 @@ export function ContactsPage() {
         }
         actions={
           <>
-            {perms.modifyContacts && (
-              <Button component={Link} to="/contacts/trash" variant="default" leftSection={<IconTrash size={17} />}>
-                Trash
-              </Button>
-            )}
+            <Button component={Link} to="/contacts/trash" variant="default" leftSection={<IconTrash size={17} />}>
+              Trash
+            </Button>
             {perms.modifyContacts && !directoryEmpty && (
               <Button component={Link} to="/contacts/new" leftSection={<IconPlus size={18} />}>
                 Create contact
@@ -247,7 +248,7 @@ export function ContactsPage() {
             )}
           </EmptyState>
         </Card>
-      ) : noRows ? (
+      ) : checkingEmpty ? null : noRows ? (
         <Card>
           <NoResults state={state} onChange={(patch) => update(patch)} />
         </Card>

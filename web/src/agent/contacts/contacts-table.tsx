@@ -75,7 +75,7 @@ export function SpanRow(props: {
 }
 
 /** `text` with the parts that match the search marked. */
-function Marked({ text, q }: { text: string; q: string }) {
+export function Marked({ text, q }: { text: string; q: string }) {
   if (!q) return text;
   return splitMatches(text, q).map((p, i) =>
     p.match ? (

@@ -12,6 +12,7 @@ import {
   Modal,
   Paper,
   Skeleton,
+  Stack,
   Table,
   Text,
   Tooltip,
@@ -29,7 +30,7 @@ import { usePageTitle } from '../../lib/use-page-title.ts';
 import { PageHeader } from '../../components/page-header.tsx';
 import { SearchInput } from '../../components/search-input.tsx';
 import { ErrorState } from '../../components/error-state.tsx';
-import { colorFor, MoreRow, SpanRow } from './contacts-table.tsx';
+import { colorFor, Marked, MoreRow, SpanRow } from './contacts-table.tsx';
 
 const trashColumns = ['', 'kd-col-sm', 'kd-col-md', 'kd-col-sm', 'kd-col-lg', ''];
 
@@ -256,6 +257,7 @@ function TrashTable(props: {
                   index={v.index}
                   measure={rows.virtualizer.measureElement}
                   contact={c}
+                  q={props.q}
                   canModify={props.canModify}
                   onPurge={props.onPurge}
                 />
@@ -273,6 +275,7 @@ function TrashRow(props: {
   index: number;
   measure: (el: Element | null) => void;
   contact: TrashedContact;
+  q: string;
   canModify: boolean;
   onPurge: (c: TrashedContact) => void;
 }) {
@@ -300,7 +303,29 @@ function TrashRow(props: {
         ),
       });
     },
-    onError: (e) => notifications.show({ color: 'red', title: `Could not restore ${name}`, message: errorMessage(e), autoClose: 12_000 }),
+    onError: (e) => {
+      // 409: the primary email is someone else's now; name them and offer to open them
+      const other = e instanceof ApiError && e.status === 409 ? e.details.find((d) => typeof d.contactId === 'string') : undefined;
+      notifications.show({
+        color: 'red',
+        title: `Could not restore ${name}`,
+        autoClose: 15_000,
+        message: other ? (
+          <Stack gap={4}>
+            <Text size="sm">
+              The primary email {c.primaryEmail} now belongs to{' '}
+              {typeof other.contactName === 'string' ? other.contactName : 'another contact'}. Change or remove that contact's email, then
+              restore again.
+            </Text>
+            <Anchor component="button" size="sm" fw={600} ta="left" onClick={() => navigate(`/contacts/${String(other.contactId)}`)}>
+              Open {typeof other.contactName === 'string' ? other.contactName : 'that contact'}
+            </Anchor>
+          </Stack>
+        ) : (
+          errorMessage(e)
+        ),
+      });
+    },
   });
 
   return (
@@ -312,7 +337,7 @@ function TrashRow(props: {
           </Avatar>
           <div style={{ minWidth: 0 }}>
             <Text size="sm" fw={600} truncate title={name} lh={1.35}>
-              {name}
+              <Marked text={name} q={props.q} />
             </Text>
             {c.jobTitle && (
               <Text size="xs" c="dimmed" truncate title={c.jobTitle} lh={1.35}>
@@ -325,7 +350,7 @@ function TrashRow(props: {
       <Table.Td className="kd-col-sm">
         {c.primaryEmail ? (
           <Text size="sm" truncate title={c.primaryEmail}>
-            {c.primaryEmail}
+            <Marked text={c.primaryEmail} q={props.q} />
           </Text>
         ) : (
           dash
@@ -334,7 +359,7 @@ function TrashRow(props: {
       <Table.Td className="kd-col-md">
         {c.company ? (
           <Text size="sm" truncate title={c.company}>
-            {c.company}
+            <Marked text={c.company} q={props.q} />
           </Text>
         ) : (
           dash

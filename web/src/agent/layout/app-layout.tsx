@@ -4,7 +4,7 @@ import { notifications } from '@mantine/notifications';
 import { IconAddressBook, IconApi, IconChevronDown, IconLogout, IconRefresh, IconSettings } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
-import { Link, Outlet, useLocation, useNavigate } from 'react-router';
+import { Link, Outlet, ScrollRestoration, useLocation, useNavigate } from 'react-router';
 import { api, errorMessage } from '../../lib/api.ts';
 import { initials, roleLabel } from '../../lib/format.ts';
 import { keys, permissionsOf, useCurrentMember } from '../../lib/queries.ts';
@@ -91,6 +91,8 @@ export function AppLayout() {
           <Outlet />
         </div>
         <JobProgress />
+        {/* Back to a long directory lands where the person was (new pages start at the top) */}
+        <ScrollRestoration />
       </AppShell.Main>
     </AppShell>
   );
