@@ -21,19 +21,61 @@ import { createMembersService } from './members/members.service.ts';
 import { membersRoutes } from './members/members.routes.ts';
 import { createContactsService } from './contacts/contacts.service.ts';
 import { contactsRoutes } from './contacts/contacts.routes.ts';
+import { createKeyring } from './portal/keyring.ts';
+import { createMailService } from './mail/mail.service.ts';
+import { mailRoutes } from './mail/mail.routes.ts';
+import { createPortalService } from './portal/portal.service.ts';
+import { createSsoService } from './portal/sso.service.ts';
+import { portalRoutes } from './portal/portal.routes.ts';
 
 export interface AppDeps {
   db: Db;
-  config: Pick<Config, 'publicUrl' | 'secureCookies' | 'sessionTtlHours' | 'trustProxy' | 'webDir' | 'logLevel'>;
+  config: Pick<Config, 'publicUrl' | 'secureCookies' | 'sessionTtlHours' | 'trustProxy' | 'webDir' | 'logLevel'> & ServicesConfig;
   logger?: boolean | object;
+  /** Services built by the caller (tests share them with the app); built from config otherwise. */
+  services?: Services;
 }
 
-export function createServices(db: Db, config: Pick<Config, 'sessionTtlHours'>) {
-  const teams = createTeamsService({ db });
+type MailAndPortalConfig = Pick<
+  Config,
+  'smtpUrl' | 'mailFrom' | 'mailMaxAttempts' | 'secretKey' | 'dataDir' | 'publicUrl' | 'port' | 'portalIdleMinutes' | 'portalSessionHours'
+>;
+export type ServicesConfig = Pick<Config, 'sessionTtlHours'> &
+  Partial<MailAndPortalConfig> & {
+    /** The clock of time-limited rules (codes, contact sessions, mail retries); tests move it. */
+    now?: () => Date;
+  };
+
+export function createServices(db: Db, config: ServicesConfig) {
+  const now = config.now ?? (() => new Date());
+  const keyring = createKeyring({ secretKey: config.secretKey ?? null, dataDir: config.dataDir ?? '.data' });
+  const mail = createMailService({
+    db,
+    now,
+    config: {
+      smtpUrl: config.smtpUrl ?? null,
+      mailFrom: config.mailFrom ?? 'kdesk <no-reply@localhost>',
+      mailMaxAttempts: config.mailMaxAttempts ?? 8,
+    },
+  });
+  const portal = createPortalService({
+    db,
+    mail,
+    keyring,
+    now,
+    config: {
+      publicUrl: config.publicUrl ?? null,
+      fallbackBaseUrl: `http://localhost:${config.port ?? 3000}`,
+      portalIdleMinutes: config.portalIdleMinutes ?? 30,
+      portalSessionHours: config.portalSessionHours ?? 12,
+    },
+  });
+  const sso = createSsoService({ db, keyring, portal, now });
+  const teams = createTeamsService({ db, onPortalDisabled: portal.endTeamSessions });
   const auth = createAuthService({ db, sessionTtlHours: config.sessionTtlHours });
   const members = createMembersService({ db, auth });
-  const contacts = createContactsService({ db, teams });
-  return { teams, auth, members, contacts };
+  const contacts = createContactsService({ db, teams, onPortalAccessLost: portal.endSessionsOf });
+  return { teams, auth, members, contacts, keyring, mail, portal, sso };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -77,7 +119,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
 
-  const services = createServices(db, config);
+  const services = deps.services ?? createServices(db, config);
   const authOptions: AuthOptions = {
     auth: services.auth,
     secureCookies: config.secureCookies,
@@ -100,6 +142,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   membersRoutes(app, services);
   settingsRoutes(app, services);
   contactsRoutes(app, services);
+  mailRoutes(app, services);
+  portalRoutes(app, { ...services, options: { secureCookies: config.secureCookies, publicUrl: config.publicUrl } });
 
   serveWeb(app, config.webDir);
   return app;
@@ -119,7 +163,7 @@ function serveWeb(app: FastifyInstance, webDir: string) {
     },
   });
   app.get('/*', { schema: { hide: true } }, (req, reply) => {
-    if (req.url.startsWith('/api/') || req.url === '/api') return reply.callNotFound();
+    if (req.url.startsWith('/api/') || req.url === '/api' || req.url.startsWith('/portal/api/')) return reply.callNotFound();
     return reply.header('cache-control', 'no-cache').sendFile('index.html', root);
   });
 }

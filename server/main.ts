@@ -5,6 +5,7 @@ import cluster from 'node:cluster';
 import { buildApp, createServices } from './app.ts';
 import { loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/connect.ts';
+import { startMailTasks } from './mail/mail.tasks.ts';
 
 export async function serve(config: Config = loadConfig()) {
   if (cluster.isWorker) return runWorker(config);
@@ -29,11 +30,18 @@ export async function serve(config: Config = loadConfig()) {
     );
   };
 
+  services.keyring.check();
   if (config.webWorkers <= 1) {
-    const app = await buildApp({ db: database.db, config, logger: { level: config.logLevel } });
+    const app = await buildApp({ db: database.db, config, logger: { level: config.logLevel }, services });
+    const stopTasks = startMailTasks(services, {
+      intervalSeconds: config.mailPollSeconds,
+      onError: (err) => app.log.error({ err }, 'mail and portal tasks failed'),
+    });
     const shutdown = async () => {
       if (closing) return;
       closing = true;
+      await stopTasks().catch(() => {});
+      services.mail.close();
       await app.close().catch(() => {});
       await database.close().catch(() => {});
       process.exit(0);
@@ -79,8 +87,15 @@ export async function serve(config: Config = loadConfig()) {
 async function runWorker(config: Config) {
   const { createDb } = await import('./db/client.ts');
   const db = createDb(process.env.KDESK_WORKER_DATABASE_URL!, { max: config.dbPoolSize, prepare: config.dbPrepare });
-  const app = await buildApp({ db, config, logger: { level: config.logLevel } });
+  const services = createServices(db, config);
+  const app = await buildApp({ db, config, logger: { level: config.logLevel }, services });
+  const stopTasks = startMailTasks(services, {
+    intervalSeconds: config.mailPollSeconds,
+    onError: (err) => app.log.error({ err }, 'mail and portal tasks failed'),
+  });
   const shutdown = async () => {
+    await stopTasks().catch(() => {});
+    services.mail.close();
     await app.close().catch(() => {});
     await db.destroy().catch(() => {});
     process.exit(0);

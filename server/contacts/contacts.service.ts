@@ -1,6 +1,6 @@
 import type { Contact, ContactInput, ContactPage, HistoryEntry } from '#shared/contact.schema.ts';
 import { AppError } from '#shared/errors.ts';
-import type { Db } from '../db/client.ts';
+import type { Db, Executor } from '../db/client.ts';
 import { isUuid, uuidv7 } from '../db/ids.ts';
 import type { ContactRow, NewContactRow } from '../db/schema.ts';
 import { requirePermission, type Actor } from '../auth/actor.ts';
@@ -26,7 +26,12 @@ function decodeCursor(cursor: string): string {
   throw new AppError('VALIDATION', 'Invalid query', [{ path: 'cursor', message: 'Not a cursor this server issued' }]);
 }
 
-export function createContactsService(deps: { db: Db; teams: TeamsService }) {
+export interface ContactsHooks {
+  /** Contacts that were deactivated, deleted or lost portal access: their portal sessions end in the same transaction. */
+  onPortalAccessLost?: (teamId: string, contactIds: string[], tx: Executor) => Promise<unknown>;
+}
+
+export function createContactsService(deps: { db: Db; teams: TeamsService } & ContactsHooks) {
   const { db, teams } = deps;
   const repo = createContactsRepo(db);
   const audit = createAuditRepo(db);
@@ -147,6 +152,11 @@ export function createContactsService(deps: { db: Db; teams: TeamsService }) {
             tx,
           );
           await audit.record({ actor, entityType: 'contact', entityId: id, action: 'update', changes }, tx);
+          const lost =
+            (before.permissions.active && !applied.value.permissions.active) ||
+            (before.permissions.portalAccess && !applied.value.permissions.portalAccess) ||
+            (before.primaryEmail !== null && before.primaryEmail !== applied.value.primaryEmail);
+          if (lost) await deps.onPortalAccessLost?.(actor.teamId, [id], tx);
           return presentContact(row!);
         });
       } catch (err) {
@@ -162,6 +172,7 @@ export function createContactsService(deps: { db: Db; teams: TeamsService }) {
         const current = await repo.findById(actor.teamId, id, { forUpdate: true }, tx);
         if (!current) throw new AppError('NOT_FOUND', 'Contact not found');
         await repo.delete(actor.teamId, id, tx);
+        await deps.onPortalAccessLost?.(actor.teamId, [id], tx);
         await audit.record(
           { actor, entityType: 'contact', entityId: id, action: 'delete', changes: diffContacts(rowToFields(current), null) },
           tx,

@@ -37,3 +37,281 @@
 //   PUT    /api/v1/portal/sso/<provider>            body { issuer, clientId, clientSecret? } -> 200 SsoConfig (secret write-only, encrypted at rest)
 //   DELETE /api/v1/portal/sso/<provider>            204
 //   SsoConfig = { issuer, clientId, clientSecretSet: true, updatedAt }
+//
+// Mailbox bodies: `html` is our own template with every value escaped; show it in a sandboxed iframe
+// (srcdoc, sandbox="") anyway, or show `text`.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  portalInviteResult,
+  portalLink,
+  portalLoginStart,
+  portalLoginStarted,
+  portalLoginVerify,
+  portalNotificationsPatch,
+  portalProfile,
+  portalTeamInfo,
+  ssoConfigInput,
+  ssoConfigView,
+  ssoConfigs,
+  ssoProvider,
+} from '#shared/portal.schema.ts';
+import { AppError } from '#shared/errors.ts';
+import { actorOf, checkSameOrigin } from '../http/auth.ts';
+import { errors, idParams } from '../http/schemas.ts';
+import type { PortalService, PortalSession } from './portal.service.ts';
+import { SsoError, type SsoService } from './sso.service.ts';
+
+export interface PortalRouteOptions {
+  secureCookies: boolean;
+  publicUrl: string | null;
+}
+
+export const portalCookieName = (secure: boolean) => (secure ? '__Host-kdesk_portal' : 'kdesk_portal');
+const ssoCookieName = (secure: boolean) => (secure ? '__Host-kdesk_portal_sso' : 'kdesk_portal_sso');
+
+const tags = ['portal'];
+const slugParams = z.object({ teamSlug: z.string().max(200) });
+const ssoParams = z.object({ teamSlug: z.string().max(200), provider: ssoProvider });
+
+export function portalRoutes(app: FastifyInstance, deps: { portal: PortalService; sso: SsoService; options: PortalRouteOptions }) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { portal, sso, options } = deps;
+  const cookieName = portalCookieName(options.secureCookies);
+  const origin = (req: FastifyRequest) => options.publicUrl ?? `${req.protocol}://${req.host}`;
+  const cookieOpts = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: options.secureCookies };
+
+  const setCookie = (reply: FastifyReply, token: string, expires: Date) => reply.setCookie(cookieName, token, { ...cookieOpts, expires });
+  const clearCookie = (reply: FastifyReply) => reply.clearCookie(cookieName, cookieOpts);
+
+  /** The signed-in contact of this team; cookie writes must be same-origin (CSRF). */
+  async function contactOf(req: FastifyRequest, slug: string): Promise<PortalSession> {
+    const s = await portal.session(req.cookies[cookieName], slug);
+    if (!s) throw new AppError('UNAUTHENTICATED', 'Sign in to the portal first');
+    if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method)) checkSameOrigin(req, options.publicUrl);
+    return s;
+  }
+  // sign-in answers must not be stored by a browser cache or a proxy
+  const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
+
+  r.get(
+    '/portal/api/:teamSlug',
+    {
+      schema: {
+        tags,
+        summary: 'Public information of a team portal',
+        params: slugParams,
+        response: { 200: portalTeamInfo, ...errors(404) },
+      },
+    },
+    async (req) => portal.teamInfo(req.params.teamSlug),
+  );
+
+  r.post(
+    '/portal/api/:teamSlug/login/start',
+    {
+      schema: {
+        tags,
+        summary: 'Send a one-time sign-in code to the primary email (same answer for every email)',
+        params: slugParams,
+        body: portalLoginStart,
+        response: { 200: portalLoginStarted, ...errors(400, 403, 404, 429) },
+      },
+    },
+    async (req, reply) => {
+      // a cross-site page must not start sign-ins in this browser's name
+      if (req.headers.origin) checkSameOrigin(req, options.publicUrl);
+      noStore(reply);
+      return portal.startLogin(req.params.teamSlug, req.body, req.ip);
+    },
+  );
+
+  r.post(
+    '/portal/api/:teamSlug/login/verify',
+    {
+      schema: {
+        tags,
+        summary: 'Check the code; sets the contact session cookie',
+        params: slugParams,
+        body: portalLoginVerify,
+        response: { 200: portalProfile, ...errors(400, 403, 404, 429) },
+      },
+    },
+    async (req, reply) => {
+      if (req.headers.origin) checkSameOrigin(req, options.publicUrl);
+      noStore(reply);
+      const out = await portal.verifyLogin(req.params.teamSlug, req.body, req.ip, req.cookies[cookieName] ?? null, String(req.id));
+      setCookie(reply, out.token, out.expiresAt);
+      return out.profile;
+    },
+  );
+
+  r.get(
+    '/portal/api/:teamSlug/me',
+    { schema: { tags, summary: 'The signed-in contact', params: slugParams, response: { 200: portalProfile, ...errors(404) } } },
+    async (req, reply) => {
+      noStore(reply);
+      return portal.profile(await contactOf(req, req.params.teamSlug));
+    },
+  );
+
+  r.patch(
+    '/portal/api/:teamSlug/me/notifications',
+    {
+      schema: {
+        tags,
+        summary: "The contact's own email preferences",
+        params: slugParams,
+        body: portalNotificationsPatch,
+        response: { 200: portalProfile, ...errors(400, 403) },
+      },
+    },
+    async (req, reply) => {
+      noStore(reply);
+      return portal.updateNotifications(await contactOf(req, req.params.teamSlug), req.body, String(req.id));
+    },
+  );
+
+  r.post(
+    '/portal/api/:teamSlug/logout',
+    { schema: { tags, summary: 'Sign out of the portal', params: slugParams, response: { 204: z.null() } } },
+    async (req, reply) => {
+      const token = req.cookies[cookieName];
+      if (token) {
+        // only our own pages may end the session
+        checkSameOrigin(req, options.publicUrl);
+        await portal.logout(token);
+      }
+      clearCookie(reply);
+      return reply.code(204).send(null);
+    },
+  );
+
+  r.get(
+    '/portal/api/:teamSlug/sso/:provider/start',
+    { schema: { tags, summary: 'Start Google / Microsoft sign-in (302 to the provider)', params: ssoParams } },
+    async (req, reply) => {
+      const { url, browserSecret } = await sso.start(req.params.teamSlug, req.params.provider, origin(req));
+      reply.setCookie(ssoCookieName(options.secureCookies), browserSecret, { ...cookieOpts, maxAge: 600 });
+      return reply.header('cache-control', 'no-store').redirect(url, 302);
+    },
+  );
+
+  r.get(
+    '/portal/api/:teamSlug/sso/:provider/callback',
+    { schema: { tags, summary: 'Where the identity provider sends the browser back', params: ssoParams } },
+    async (req, reply) => {
+      const { teamSlug, provider } = req.params;
+      const back = `/portal/${encodeURIComponent(teamSlug)}`;
+      const search = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+      reply.clearCookie(ssoCookieName(options.secureCookies), cookieOpts).header('cache-control', 'no-store');
+      try {
+        const out = await sso.callback(
+          teamSlug,
+          provider,
+          origin(req),
+          search,
+          req.cookies[ssoCookieName(options.secureCookies)],
+          req.cookies[cookieName] ?? null,
+          String(req.id),
+        );
+        setCookie(reply, out.token, out.expiresAt);
+        return reply.redirect(back, 302);
+      } catch (err) {
+        if (!(err instanceof SsoError)) throw err;
+        req.log.warn({ reason: err.reason, detail: err.message }, 'portal SSO refused');
+        return reply.redirect(`${back}?error=${err.reason}`, 302);
+      }
+    },
+  );
+
+  // --- agent API ---
+
+  r.get(
+    '/api/v1/portal-link',
+    { schema: { tags, summary: 'The team portal link', response: { 200: portalLink, ...errors() } } },
+    async (req) => portal.teamLink(actorOf(req), origin(req)),
+  );
+
+  r.post(
+    '/api/v1/contacts/:id/portal-link',
+    {
+      schema: {
+        tags,
+        summary: "A new contact-specific portal link (the contact's previous link stops working)",
+        params: idParams,
+        response: { 200: portalLink, ...errors(403, 404) },
+      },
+    },
+    async (req, reply) => {
+      reply.header('cache-control', 'no-store');
+      return portal.contactLink(actorOf(req), req.params.id, origin(req));
+    },
+  );
+
+  r.delete(
+    '/api/v1/contacts/:id/portal-link',
+    {
+      schema: {
+        tags,
+        summary: 'Revoke the contact-specific portal link',
+        params: idParams,
+        response: { 204: z.null(), ...errors(403, 404) },
+      },
+    },
+    async (req, reply) => {
+      await portal.revokeContactLink(actorOf(req), req.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  r.post(
+    '/api/v1/contacts/:id/invite',
+    {
+      schema: {
+        tags,
+        summary: 'Send a portal invitation (a new contact link by mail)',
+        params: idParams,
+        response: { 202: portalInviteResult, ...errors(403, 404, 409) },
+      },
+    },
+    async (req, reply) => reply.code(202).send(await portal.invite(actorOf(req), req.params.id, origin(req))),
+  );
+
+  r.get(
+    '/api/v1/portal/sso',
+    { schema: { tags, summary: 'Google / Microsoft sign-in settings (owners/admins)', response: { 200: ssoConfigs, ...errors(403) } } },
+    async (req) => sso.getConfigs(actorOf(req), origin(req)),
+  );
+
+  r.put(
+    '/api/v1/portal/sso/:provider',
+    {
+      schema: {
+        tags,
+        summary: 'Configure Google / Microsoft sign-in (the client secret is write-only)',
+        params: z.object({ provider: ssoProvider }),
+        body: ssoConfigInput,
+        response: { 200: ssoConfigView, ...errors(400, 403) },
+      },
+    },
+    async (req) => sso.putConfig(actorOf(req), req.params.provider, req.body),
+  );
+
+  r.delete(
+    '/api/v1/portal/sso/:provider',
+    {
+      schema: {
+        tags,
+        summary: 'Remove a Google / Microsoft sign-in configuration',
+        params: z.object({ provider: ssoProvider }),
+        response: { 204: z.null(), ...errors(403, 404) },
+      },
+    },
+    async (req, reply) => {
+      await sso.deleteConfig(actorOf(req), req.params.provider);
+      return reply.code(204).send(null);
+    },
+  );
+}
