@@ -15,8 +15,8 @@ export function escapeHtml(value: string): string {
 
 /** A subject is one line: line breaks and other control characters become spaces. */
 export function oneLine(value: string): string {
-  // eslint-disable-next-line no-control-regex
   return value
+    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ')
     .replace(/ {2,}/g, ' ')
     .trim();
