@@ -192,7 +192,6 @@ export function createSsoService(deps: { db: Db; keyring: Keyring; portal: Porta
         code_challenge_method: 'S256',
         state,
         nonce,
-        prompt: 'select_account',
       });
       return { url: url.href, browserSecret };
     },
