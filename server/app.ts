@@ -27,6 +27,9 @@ import { mailRoutes } from './mail/mail.routes.ts';
 import { createPortalService } from './portal/portal.service.ts';
 import { createSsoService } from './portal/sso.service.ts';
 import { portalRoutes } from './portal/portal.routes.ts';
+import { registerBulkInvite } from './portal/portal.bulk.ts';
+import { createJobsService } from './jobs/jobs.service.ts';
+import { jobsRoutes } from './jobs/jobs.routes.ts';
 
 export interface AppDeps {
   db: Db;
@@ -74,8 +77,10 @@ export function createServices(db: Db, config: ServicesConfig) {
   const teams = createTeamsService({ db, onPortalDisabled: portal.endTeamSessions });
   const auth = createAuthService({ db, sessionTtlHours: config.sessionTtlHours });
   const members = createMembersService({ db, auth });
-  const contacts = createContactsService({ db, teams, onPortalAccessLost: portal.endSessionsOf });
-  return { teams, auth, members, contacts, keyring, mail, portal, sso };
+  const jobs = createJobsService({ db });
+  const contacts = createContactsService({ db, teams, jobs, onPortalAccessLost: portal.endSessionsOf });
+  registerBulkInvite(contacts, portal);
+  return { teams, auth, members, jobs, contacts, keyring, mail, portal, sso };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -144,6 +149,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   contactsRoutes(app, services);
   mailRoutes(app, services);
   portalRoutes(app, { ...services, options: { secureCookies: config.secureCookies, publicUrl: config.publicUrl } });
+  jobsRoutes(app, services);
 
   serveWeb(app, config.webDir);
   return app;

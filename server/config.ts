@@ -25,9 +25,10 @@ export interface Config {
   /** 32 bytes (hex or base64) encrypting stored secrets and keying code hashes; generated into the data dir when unset. */
   secretKey: string | null;
   mailMaxAttempts: number;
-  mailPollSeconds: number;
   portalIdleMinutes: number;
   portalSessionHours: number;
+  /** Roles of this process: `web` (HTTP) and/or `worker` (background jobs). */
+  services: ('web' | 'worker')[];
 }
 
 function int(name: string, value: string | undefined, fallback: number): number {
@@ -40,6 +41,14 @@ function int(name: string, value: string | undefined, fallback: number): number 
 function bool(value: string | undefined, fallback: boolean): boolean {
   if (value === undefined || value === '') return fallback;
   return /^(1|true|yes|on)$/i.test(value);
+}
+
+function services(value: string | undefined): ('web' | 'worker')[] {
+  if (!value) return ['web', 'worker'];
+  const list = value.split(',').map((s) => s.trim());
+  const bad = list.find((s) => s !== 'web' && s !== 'worker');
+  if (bad !== undefined || !list.length) throw new Error(`KDESK_SERVICES must be "web", "worker" or "web,worker", got "${value}"`);
+  return list as ('web' | 'worker')[];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -70,8 +79,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: env.KDESK_MAIL_FROM || `kdesk <no-reply@${publicUrl ? new URL(publicUrl).hostname : 'localhost'}>`,
     secretKey: env.KDESK_SECRET_KEY || null,
     mailMaxAttempts: Math.max(1, int('KDESK_MAIL_MAX_ATTEMPTS', env.KDESK_MAIL_MAX_ATTEMPTS, 8)),
-    mailPollSeconds: Math.max(1, int('KDESK_MAIL_POLL_SECONDS', env.KDESK_MAIL_POLL_SECONDS, 2)),
     portalIdleMinutes: Math.max(1, int('KDESK_PORTAL_IDLE_MINUTES', env.KDESK_PORTAL_IDLE_MINUTES, 30)),
     portalSessionHours: Math.max(1, int('KDESK_PORTAL_SESSION_HOURS', env.KDESK_PORTAL_SESSION_HOURS, 12)),
+    services: services(env.KDESK_SERVICES),
   };
 }

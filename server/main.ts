@@ -5,7 +5,8 @@ import cluster from 'node:cluster';
 import { buildApp, createServices } from './app.ts';
 import { loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/connect.ts';
-import { startMailTasks } from './mail/mail.tasks.ts';
+import { jobHandlers, periodicTasks } from './jobs/handlers.ts';
+import { createJobRunner } from './jobs/runner.ts';
 
 export async function serve(config: Config = loadConfig()) {
   if (cluster.isWorker) return runWorker(config);
@@ -15,6 +16,8 @@ export async function serve(config: Config = loadConfig()) {
   };
   const database = await openDatabase(config, { log });
   const services = createServices(database.db, config);
+  // the server key (KDESK_SECRET_KEY, or generated into the data dir) is read now: a bad value stops the start
+  services.keyring.check();
   const boot = await services.teams.bootstrap(config);
   if (boot) {
     console.log(`\nCreated team "${boot.team.name}" with owner ${boot.owner.email}.`);
@@ -30,19 +33,32 @@ export async function serve(config: Config = loadConfig()) {
     );
   };
 
-  services.keyring.check();
+  // Background jobs (bulk actions, imports, mail, trash purge) run in this process; any number of
+  // instances may run them, the jobs table hands each job to one of them.
+  const runner = config.services.includes('worker')
+    ? createJobRunner({ db: database.db, handlers: jobHandlers(services), periodic: periodicTasks(services) })
+    : null;
+  runner?.start();
+
+  if (!config.services.includes('web')) {
+    console.log(`kdesk worker is running (${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'})`);
+    const stop = async () => {
+      await runner?.stop();
+      await database.close().catch(() => {});
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop());
+    process.once('SIGTERM', () => void stop());
+    return;
+  }
+
   if (config.webWorkers <= 1) {
     const app = await buildApp({ db: database.db, config, logger: { level: config.logLevel }, services });
-    const stopTasks = startMailTasks(services, {
-      intervalSeconds: config.mailPollSeconds,
-      onError: (err) => app.log.error({ err }, 'mail and portal tasks failed'),
-    });
     const shutdown = async () => {
       if (closing) return;
       closing = true;
-      await stopTasks().catch(() => {});
-      services.mail.close();
       await app.close().catch(() => {});
+      await runner?.stop();
       await database.close().catch(() => {});
       process.exit(0);
     };
@@ -53,8 +69,7 @@ export async function serve(config: Config = loadConfig()) {
     return;
   }
 
-  // Primary: owns the embedded database; workers connect to it by URL and serve HTTP.
-  await database.db.destroy();
+  // Primary: owns the embedded database and runs the jobs; web workers connect to it by URL and serve HTTP.
   cluster.setupPrimary({ execArgv: process.execArgv, args: process.argv.slice(2) });
   const env = { KDESK_WORKER_DATABASE_URL: database.url };
   let listening = 0;
@@ -77,6 +92,7 @@ export async function serve(config: Config = loadConfig()) {
         (w) => new Promise<void>((resolve) => (w!.isDead() ? resolve() : (w!.once('exit', () => resolve()), w!.process.kill('SIGTERM')))),
       ),
     );
+    await runner?.stop();
     await database.close().catch(() => {});
     process.exit(0);
   };
@@ -87,15 +103,8 @@ export async function serve(config: Config = loadConfig()) {
 async function runWorker(config: Config) {
   const { createDb } = await import('./db/client.ts');
   const db = createDb(process.env.KDESK_WORKER_DATABASE_URL!, { max: config.dbPoolSize, prepare: config.dbPrepare });
-  const services = createServices(db, config);
-  const app = await buildApp({ db, config, logger: { level: config.logLevel }, services });
-  const stopTasks = startMailTasks(services, {
-    intervalSeconds: config.mailPollSeconds,
-    onError: (err) => app.log.error({ err }, 'mail and portal tasks failed'),
-  });
+  const app = await buildApp({ db, config, logger: { level: config.logLevel } });
   const shutdown = async () => {
-    await stopTasks().catch(() => {});
-    services.mail.close();
     await app.close().catch(() => {});
     await db.destroy().catch(() => {});
     process.exit(0);

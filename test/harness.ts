@@ -6,12 +6,16 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { buildApp, createServices, type AppDeps, type Services } from '../server/app.ts';
 import { createDb, type Db } from '../server/db/client.ts';
+import { jobHandlers } from '../server/jobs/handlers.ts';
+import { createJobRunner } from '../server/jobs/runner.ts';
 
 export interface TestContext {
   app: FastifyInstance;
   db: Db;
   services: Services;
   url: string;
+  /** Runs queued jobs until none is left; answers how many ran. */
+  runJobs(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -69,6 +73,7 @@ export async function createTestContext(config: Partial<AppDeps['config']> = {})
     db,
     services,
     url,
+    runJobs: () => createJobRunner({ db, handlers: jobHandlers(services), log: () => {} }).runUntilIdle(),
     async close() {
       services.mail.close();
       await app.close();

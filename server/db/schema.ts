@@ -81,6 +81,14 @@ export interface ContactsTable {
   createdAt: Timestamp;
   updatedAt: Timestamp;
   version: Generated<number>;
+  // derived by server/contacts/search.rules.ts on every write (see fieldsToColumns)
+  searchText: string;
+  skLast: string;
+  skFirst: string;
+  skCompany: string;
+  skEmail: string;
+  searchVersion: number;
+  deletedAt: Date | null;
 }
 
 export interface AuditLogTable {
@@ -174,6 +182,33 @@ export interface PortalSsoStatesTable {
   usedAt: Date | null;
 }
 
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export interface JobsTable {
+  id: string;
+  teamId: string;
+  kind: string;
+  status: Generated<JobStatus>;
+  payload: ColumnType<unknown, string | undefined, string>;
+  processed: Generated<number>;
+  total: number | null;
+  result: ColumnType<unknown, string | null | undefined, string | null>;
+  error: string | null;
+  createdBy: string | null;
+  runAt: Timestamp;
+  attempts: Generated<number>;
+  leaseOwner: string | null;
+  leaseUntil: Date | null;
+  cancelRequested: Generated<boolean>;
+  createdAt: Timestamp;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface PeriodicRunsTable {
+  name: string;
+  lastRunAt: Date;
+}
+
 export interface Database {
   teams: TeamsTable;
   members: MembersTable;
@@ -188,10 +223,13 @@ export interface Database {
   portalLinks: PortalLinksTable;
   portalSsoConfigs: PortalSsoConfigsTable;
   portalSsoStates: PortalSsoStatesTable;
+  jobs: JobsTable;
+  periodicRuns: PeriodicRunsTable;
 }
 
 export type ContactRow = Selectable<ContactsTable>;
 export type NewContactRow = Insertable<ContactsTable>;
 export type ContactUpdate = Updateable<ContactsTable>;
+export type JobRow = Selectable<JobsTable>;
 export type MemberRow = Selectable<MembersTable>;
 export type TeamRow = Selectable<TeamsTable>;

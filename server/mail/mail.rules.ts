@@ -15,11 +15,13 @@ export function escapeHtml(value: string): string {
 
 /** A subject is one line: line breaks and other control characters become spaces. */
 export function oneLine(value: string): string {
-  return value
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ')
-    .replace(/ {2,}/g, ' ')
-    .trim();
+  return (
+    value
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ')
+      .replace(/ {2,}/g, ' ')
+      .trim()
+  );
 }
 
 /** Only http(s) URLs go into an href; anything else is refused rather than escaped into a link. */

@@ -61,10 +61,22 @@ export function createPortalRepo(db: Executor) {
 
     // --- who signs in ---
     contactByEmail(teamId: string, email: string, tx: Executor = db) {
-      return tx.selectFrom('contacts').selectAll().where('teamId', '=', teamId).where('primaryEmail', '=', email).executeTakeFirst();
+      return tx
+        .selectFrom('contacts')
+        .selectAll()
+        .where('teamId', '=', teamId)
+        .where('primaryEmail', '=', email)
+        .where('deletedAt', 'is', null)
+        .executeTakeFirst();
     },
     contactById(teamId: string, id: string, tx: Executor = db) {
-      return tx.selectFrom('contacts').selectAll().where('teamId', '=', teamId).where('id', '=', id).executeTakeFirst();
+      return tx
+        .selectFrom('contacts')
+        .selectAll()
+        .where('teamId', '=', teamId)
+        .where('id', '=', id)
+        .where('deletedAt', 'is', null)
+        .executeTakeFirst();
     },
     contactByLinkToken(teamId: string, tokenHash: string, tx: Executor = db) {
       return tx
@@ -74,10 +86,17 @@ export function createPortalRepo(db: Executor) {
         .where('l.teamId', '=', teamId)
         .where('c.teamId', '=', teamId)
         .where('l.tokenHash', '=', tokenHash)
+        .where('c.deletedAt', 'is', null)
         .executeTakeFirst();
     },
     contactsByDirectoryId(teamId: string, syncId: string, tx: Executor = db) {
-      return tx.selectFrom('contacts').selectAll().where('teamId', '=', teamId).where('directorySyncId', '=', syncId).execute();
+      return tx
+        .selectFrom('contacts')
+        .selectAll()
+        .where('teamId', '=', teamId)
+        .where('directorySyncId', '=', syncId)
+        .where('deletedAt', 'is', null)
+        .execute();
     },
     /** First successful sign-in: the contact becomes verified (a change like any other: version + 1). */
     markVerified(teamId: string, contactId: string, at: Date, tx: Executor) {

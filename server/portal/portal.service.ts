@@ -60,8 +60,8 @@ const INVALID_CODE = () =>
 
 /** Still allowed in: not deleted, active, portal access, team portal on, and a primary email. */
 function eligible(settings: TeamSettings, c: ContactRow): boolean {
-  // contacts in the trash (deletedAt, issue 3) never sign in
-  if ((c as { deletedAt?: Date | null }).deletedAt) return false;
+  // contacts in the trash never sign in
+  if (c.deletedAt) return false;
   return canSignInToPortal(settings, rowToFields(c));
 }
 
@@ -368,7 +368,7 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
       requirePermission(actor, 'modifyContacts');
       const t = await repo.teamById(actor.teamId);
       const c = isUuid(contactId) ? await repo.contactById(actor.teamId, contactId) : undefined;
-      if (!t || !c || (c as { deletedAt?: Date | null }).deletedAt) throw new AppError('NOT_FOUND', 'Contact not found');
+      if (!t || !c || c.deletedAt) throw new AppError('NOT_FOUND', 'Contact not found');
       const token = randomBytes(24).toString('base64url');
       await db.transaction().execute(async (tx) => {
         await repo.upsertLink({ contactId: c.id, teamId: t.id, tokenHash: hashSecret(token) }, tx);
@@ -421,7 +421,7 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
         for (const id of valid) {
           const c = byId.get(id);
           const reason =
-            !c || (c as { deletedAt?: Date | null }).deletedAt
+            !c || c.deletedAt
               ? 'Contact not found'
               : !settings.portalEnabled
                 ? 'The team portal is switched off'
@@ -468,7 +468,7 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
     async invite(actor: Actor, contactId: string, requestOrigin?: string): Promise<PortalInviteResult> {
       requirePermission(actor, 'modifyContacts');
       const c = isUuid(contactId) ? await repo.contactById(actor.teamId, contactId) : undefined;
-      if (!c || (c as { deletedAt?: Date | null }).deletedAt) throw new AppError('NOT_FOUND', 'Contact not found');
+      if (!c || c.deletedAt) throw new AppError('NOT_FOUND', 'Contact not found');
       const r = await service.inviteMany(actor, [contactId], undefined, { baseUrl: requestOrigin });
       if (r.skipped.length) {
         throw new AppError('CONFLICT', `No invitation sent: ${r.skipped[0]!.reason.toLowerCase()}`, [
