@@ -168,8 +168,11 @@ function serveWeb(app: FastifyInstance, webDir: string) {
       res.header('cache-control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
   });
+  // the contact portal is its own page (web/portal.html): it never loads the agent app or shares its session
+  const portalPage = existsSync(path.join(root, 'portal.html')) ? 'portal.html' : 'index.html';
   app.get('/*', { schema: { hide: true } }, (req, reply) => {
     if (req.url.startsWith('/api/') || req.url === '/api' || req.url.startsWith('/portal/api/')) return reply.callNotFound();
-    return reply.header('cache-control', 'no-cache').sendFile('index.html', root);
+    const page = /^\/portal(?:[/?#]|$)/.test(req.url) ? portalPage : 'index.html';
+    return reply.header('cache-control', 'no-cache').sendFile(page, root);
   });
 }
