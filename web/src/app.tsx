@@ -16,6 +16,7 @@ const ContactEditPage = lazy(() => import('./agent/contacts/contact-edit-page.ts
 const ContactViewPage = lazy(() => import('./agent/contacts/contact-view-page.tsx'));
 const TeamSettingsPage = lazy(() => import('./agent/settings/team-settings-page.tsx'));
 const ContactSyncPage = lazy(() => import('./agent/sync/contact-sync-page.tsx'));
+const MailboxPage = lazy(() => import('./agent/mailbox/mailbox-page.tsx'));
 
 const page = (node: ReactNode) => <Suspense fallback={<PageLoader />}>{node}</Suspense>;
 
@@ -41,7 +42,7 @@ function RequireManager() {
     return (
       <ErrorState
         title="Only owners and admins can open this page"
-        message="Team Settings and Contact Sync are managed by your team's owners and admins. Ask one of them if something needs to change."
+        message="Team Settings, Contact Sync and the Mailbox are for your team's owners and admins. Ask one of them if something needs to change."
       />
     );
   }
@@ -65,6 +66,7 @@ const router = createBrowserRouter([
         children: [
           { path: 'settings', element: page(<TeamSettingsPage />) },
           { path: 'sync', element: page(<ContactSyncPage />) },
+          { path: 'mailbox', element: page(<MailboxPage />) },
         ],
       },
       { path: '*', element: <NotFoundPage /> },
