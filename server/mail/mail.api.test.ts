@@ -131,6 +131,17 @@ describe('mail delivery by SMTP', () => {
     expect(r.textBody + r.htmlBody).not.toContain(code.slice(3));
   });
 
+  it('never shows members a code meant for SMTP delivery, even while it waits', async () => {
+    const c = await createContact(ctx, team);
+    await startLogin(ctx, team.slug, { email: c.primaryEmail }, '10.43.0.1');
+    const code = (await codeSentTo(ctx, c.primaryEmail))!;
+    const items = (await call(ctx, team.ownerToken, 'GET', '/api/v1/mailbox/messages')).json().items;
+    const m = items.find((x: { to: string }) => x.to === c.primaryEmail);
+    expect(m).toMatchObject({ kind: 'portal.code', status: 'pending', text: expect.stringContaining('not shown here') });
+    expect(m.text + m.html).not.toContain(code.slice(3));
+    await ctx.services.mail.deliverDue();
+  });
+
   it('does not send a sign-in code that expired while the server was failing', async () => {
     smtp.state.fail = true;
     const c = await createContact(ctx, team);

@@ -31,7 +31,7 @@ export interface OutgoingMail {
 
 /** How long one sender holds a claimed message before another instance may take it over. */
 const CLAIM_SECONDS = 120;
-const BLANKED = '(This message contained a one-time sign-in code. Its text was removed after delivery.)';
+const BLANKED = '(This message contains a one-time sign-in code for its recipient only; its text is not shown here.)';
 
 export function createMailService(deps: { db: Db; config: MailConfig; now: () => Date }) {
   const { db, config, now } = deps;
@@ -126,8 +126,9 @@ export function createMailService(deps: { db: Db; config: MailConfig; now: () =>
           id: r.id,
           to: r.toAddress,
           subject: r.subject,
-          text: r.textBody,
-          html: r.htmlBody,
+          // with SMTP a code is for its recipient only: members never read it here, even before it is sent
+          text: r.sensitive && r.status !== 'kept' ? BLANKED : r.textBody,
+          html: r.sensitive && r.status !== 'kept' ? `<p>${BLANKED}</p>` : r.htmlBody,
           kind: r.kind,
           status: r.status,
           attempts: r.attempts,

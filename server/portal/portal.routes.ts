@@ -192,7 +192,7 @@ export function portalRoutes(app: FastifyInstance, deps: { portal: PortalService
     '/portal/api/:teamSlug/sso/:provider/start',
     { schema: { tags, summary: 'Start Google / Microsoft sign-in (302 to the provider)', params: ssoParams } },
     async (req, reply) => {
-      const { url, browserSecret } = await sso.start(req.params.teamSlug, req.params.provider, origin(req));
+      const { url, browserSecret } = await sso.start(req.params.teamSlug, req.params.provider, origin(req), req.ip);
       reply.setCookie(ssoCookieName(options.secureCookies), browserSecret, { ...cookieOpts, maxAge: 600 });
       return reply.header('cache-control', 'no-store').redirect(url, 302);
     },

@@ -172,6 +172,20 @@ describe('Google-shaped provider', () => {
     expect(profile.json().portalVerifiedAt).not.toBeNull();
   });
 
+  it('limits how often one address may start a sign-in (429)', async () => {
+    const start = () =>
+      ctx.app.inject({
+        method: 'GET',
+        url: `/portal/api/${team.slug}/sso/google/start`,
+        headers: { host: 'localhost' },
+        remoteAddress: '10.77.0.1',
+      });
+    for (let i = 0; i < 60; i++) expect((await start()).statusCode).toBe(302);
+    const blocked = await start();
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.headers['retry-after']).toBeDefined();
+  });
+
   it('refuses an unverified email', async () => {
     const c = await createContact(ctx, team);
     idp.accounts.set('g-101', { email: c.primaryEmail, email_verified: false });

@@ -8,6 +8,7 @@ import { normalizeEmail } from '#shared/email.ts';
 import type { SsoConfigInput, SsoConfigs, SsoProvider } from '#shared/portal.schema.ts';
 import { requireTeamManager, type Actor } from '../auth/actor.ts';
 import { hashSecret } from '../auth/secrets.ts';
+import { createRateLimiter } from '../auth/rate-limit.ts';
 import { canUseSso } from '../contacts/contact-policy.rules.ts';
 import { rowToFields } from '../contacts/contacts.presenter.ts';
 import type { Db } from '../db/client.ts';
@@ -20,6 +21,7 @@ import { readSsoClaims, ssoRedirectUri, syncedIdentityMatches, type SsoRefusal }
 
 const STATE_TTL_MS = 10 * 60_000;
 const DISCOVERY_TTL_MS = 60 * 60_000;
+const SSO_STARTS_PER_IP = 60;
 
 export type SsoFailure = SsoRefusal | 'sso_failed' | 'sso_unavailable';
 
@@ -51,6 +53,7 @@ export function createSsoService(deps: { db: Db; keyring: Keyring; portal: Porta
   const { db, keyring, portal, now } = deps;
   const repo = createPortalRepo(db);
   const audit = createAuditRepo(db);
+  const limiter = createRateLimiter(db);
   // discovery documents per team and provider (a cache: any instance can rebuild it)
   const cache = new Map<string, { at: number; config: oidc.Configuration }>();
   const secretContext = (teamId: string, provider: SsoProvider) => `sso:${teamId}:${provider}`;
@@ -159,8 +162,12 @@ export function createSsoService(deps: { db: Db; keyring: Keyring; portal: Porta
     },
 
     /** The redirect to the identity provider, and the browser-binding secret to set as a cookie. */
-    async start(slug: string, provider: SsoProvider, base: string) {
+    async start(slug: string, provider: SsoProvider, base: string, ip: string) {
       const t = await portal.team(slug);
+      // each start stores a state row: bounded per address
+      const limits = [{ key: `portal:sso:ip:${ip}`, max: SSO_STARTS_PER_IP, windowSeconds: 15 * 60 }];
+      await limiter.check(limits, 'Too many sign-in attempts. Wait a few minutes and try again.');
+      await limiter.hit(limits);
       if (!t.settings.portalEnabled || !t.settings.contactSso[provider]) {
         throw new AppError('NOT_FOUND', `${provider} sign-in is not offered on this portal`);
       }
