@@ -73,6 +73,10 @@ export function CodeInput(props: {
       enterKeyHint="go"
       name="one-time-code"
       size="lg"
+      styles={{
+        label: { fontSize: 'var(--mantine-font-size-sm)', fontWeight: 600 },
+        description: { fontSize: 'var(--mantine-font-size-xs)' },
+      }}
     />
   );
 }

@@ -21,7 +21,6 @@ const notificationRows: { key: NotificationKey; label: string; description: stri
 ];
 
 const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
-const timeFmt = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
 
 const nameOf = (p: PortalProfile) => [p.firstName, p.lastName].filter(Boolean).join(' ').trim() || p.primaryEmail;
 function initialsOf(p: PortalProfile) {
@@ -129,7 +128,7 @@ export function PortalHome(props: { team: PortalTeamInfo; profile: PortalProfile
             Hello, {firstName}
           </Title>
           <Text c="dimmed" size="sm">
-            {justSignedIn ? "You're signed in. " : ''}This is your page in the {team.team.name} support portal.
+            {justSignedIn ? "You're signed in. " : ''}Your details and email preferences at {team.team.name}.
           </Text>
         </Stack>
 
@@ -205,8 +204,8 @@ export function PortalHome(props: { team: PortalTeamInfo; profile: PortalProfile
         </Paper>
 
         <Group justify="space-between" gap="sm" wrap="wrap">
-          <Text size="xs" c="dimmed" data-testid="session-expiry">
-            For your security you stay signed in on this device until {timeFmt.format(new Date(profile.session.expiresAt))} at the latest.
+          <Text size="xs" c="dimmed">
+            Using a shared computer? Sign out when you are done.
           </Text>
           <Button variant="default" leftSection={<IconLogout size={16} />} onClick={() => logout.mutate()} loading={logout.isPending}>
             Sign out

@@ -176,7 +176,7 @@ export function SignIn(props: { team: PortalTeamInfo; linkToken: string | null; 
       <Paper withBorder radius="lg" p={{ base: 'lg', xs: 'xl' }} shadow="xs">
         {signedOut && step.name === 'start' && !problem && (
           <Alert variant="light" color="teal" mb="lg" icon={<IconInfoCircle size={18} />}>
-            You have signed out. See you soon!
+            You have signed out.
           </Alert>
         )}
         {sessionEnded && step.name === 'start' && !problem && (
@@ -210,8 +210,8 @@ export function SignIn(props: { team: PortalTeamInfo; linkToken: string | null; 
               </Title>
               <Text c="dimmed" size="sm">
                 {linkToken
-                  ? `Welcome to the ${team.team.name} support portal. We'll send a one-time sign-in code to the email address we have on file for you.`
-                  : `Welcome to the ${team.team.name} support portal. Enter your email address and we'll send you a one-time sign-in code.`}
+                  ? `We'll send a one-time sign-in code to the email address ${team.team.name} has on file for you. No password needed.`
+                  : `Enter the email address ${team.team.name} knows you by, and we'll send you a one-time sign-in code. No password needed.`}
               </Text>
             </Stack>
 

@@ -6,7 +6,7 @@ import { Alert, Anchor, Button, CopyButton, Group, Menu, Modal, Stack, Text, Tex
 import { notifications } from '@mantine/notifications';
 import { IconAlertCircle, IconCheck, IconCopy, IconLink, IconSend } from '@tabler/icons-react';
 import { useMutation } from '@tanstack/react-query';
-import { Link } from 'react-router';
+import { useNavigate } from 'react-router';
 import { api, errorMessage, isApiError, type Contact } from '../../lib/api.ts';
 import { contactName } from '../../lib/format.ts';
 import { usePermissions } from '../../lib/queries.ts';
@@ -194,6 +194,7 @@ function PortalLinkModal(props: { contact: Contact | null; onClose: () => void }
 
 function InviteModal(props: { contact: Contact | null; onClose: () => void; canOpenMailbox: boolean }) {
   const c = props.contact;
+  const navigate = useNavigate();
   const invite = useMutation({
     mutationFn: (id: string) => api.inviteContact(id),
     onSuccess: (res) => {
@@ -216,7 +217,15 @@ function InviteModal(props: { contact: Contact | null; onClose: () => void; canO
             {props.canOpenMailbox && (
               <>
                 {' '}
-                <Anchor component={Link} to="/mailbox" size="sm">
+                {/* toasts render outside the router: a plain link that navigates in-app */}
+                <Anchor
+                  href="/mailbox"
+                  size="sm"
+                  onClick={(e) => {
+                    e.preventDefault();
+                    navigate('/mailbox');
+                  }}
+                >
                   Open the Mailbox
                 </Anchor>
               </>
