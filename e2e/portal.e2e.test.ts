@@ -332,6 +332,28 @@ describe.skipIf(!process.env.KDESK_E2E)('Contact portal: invitation, code sign-i
     await visible(portal.getByLabel('Email address'));
   });
 
+  step('a new personal link from "Copy portal link" switches off the old one', async () => {
+    await agent.goto(url(`/contacts/${contactId}`));
+    await agent.getByRole('button', { name: 'More actions' }).click();
+    await agent.getByRole('menuitem', { name: 'Copy portal link' }).click();
+    const dialog = agent.getByRole('dialog', { name: 'Copy portal link' });
+    await visible(dialog.getByText('switches off the previous one'));
+    await dialog.getByRole('button', { name: 'Create and copy link' }).click();
+    await visible(dialog.getByText('Link copied to the clipboard'));
+    const copied = await agent.evaluate(() => navigator.clipboard.readText());
+    expect(copied).toMatch(new RegExp(`/portal/${teamSlug}/c/[^/]+$`));
+    expect(copied).not.toBe(contactLink);
+    expect(await dialog.getByRole('textbox').inputValue()).toBe(copied);
+    await screenshot(agent, 'portal-19-copy-portal-link');
+    await dialog.getByRole('button', { name: 'Done' }).click();
+
+    // the old link still opens the page (nobody learns which links exist), but no code is sent for it
+    await portal.goto(contactLink);
+    await portal.getByRole('button', { name: 'Email me a sign-in code' }).click();
+    await visible(portal.getByText('Your personal link may have been replaced by a newer invitation or switched off'));
+    await screenshot(portal, 'portal-20-old-link-code-step-mobile');
+  });
+
   step('is installable: manifest, icons and a service worker that never caches the API', async () => {
     const manifest = await portal.evaluate(async () => {
       const href = document.querySelector('link[rel=manifest]')!.getAttribute('href')!;

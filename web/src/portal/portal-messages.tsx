@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { Button, Paper, Stack, Text, ThemeIcon, Title } from '@mantine/core';
-import { IconAlertTriangle, IconDoorOff, IconMapOff } from '@tabler/icons-react';
+import { IconAlertTriangle, IconLock, IconMapOff } from '@tabler/icons-react';
 import { PortalShell } from './portal-shell.tsx';
 import { usePortalTitle } from './portal-queries.ts';
 
@@ -29,7 +29,7 @@ export function Message(props: { teamName?: string | null; icon: ReactNode; titl
 
 export function PortalDisabled(props: { teamName: string }) {
   return (
-    <Message teamName={props.teamName} icon={<IconDoorOff size={26} />} title="The portal is closed">
+    <Message teamName={props.teamName} icon={<IconLock size={26} />} title="The portal is closed">
       The {props.teamName} support portal is switched off at the moment, so nobody can sign in. Please contact the support team by email or
       phone.
     </Message>

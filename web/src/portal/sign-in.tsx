@@ -354,10 +354,10 @@ function CodeStep(props: {
           <Text c="dimmed" size="sm" data-testid="code-sent-to">
             {step.to ? (
               <>
-                If <b>{maskEmail(step.to)}</b> belongs to a contact of this portal, we've sent a {CODE_LENGTH}-character code to it.
+                If <b>{maskEmail(step.to)}</b> belongs to a contact of this portal, we've sent a {CODE_LENGTH}‑character code to it.
               </>
             ) : (
-              <>We've sent a {CODE_LENGTH}-character code to the email address we have on file for you.</>
+              <>We've sent a {CODE_LENGTH}‑character code to the email address we have on file for you.</>
             )}{' '}
             It can take a minute to arrive.
           </Text>

@@ -144,7 +144,7 @@ function PortalLinkModal(props: { contact: Contact | null; onClose: () => void }
   };
   const name = c ? contactName(c) : '';
   return (
-    <Modal opened={c !== null} onClose={close} title="Copy portal link">
+    <Modal opened={c !== null} onClose={close} title="Copy portal link" size="lg">
       {c && (
         <Stack>
           {result ? (
