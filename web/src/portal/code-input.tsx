@@ -76,6 +76,7 @@ export function CodeInput(props: {
       styles={{
         label: { fontSize: 'var(--mantine-font-size-sm)', fontWeight: 600 },
         description: { fontSize: 'var(--mantine-font-size-xs)' },
+        error: { fontSize: 'var(--mantine-font-size-sm)' },
       }}
     />
   );
