@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Alert, Avatar, Badge, Button, Group, Menu, Paper, SimpleGrid, Stack, Text, Title, UnstyledButton } from '@mantine/core';
 import { IconAlertCircle, IconCheck, IconChevronDown, IconCircleCheck, IconLogout } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useLocation, useNavigate } from 'react-router';
+import { useNavigate } from 'react-router';
 import { isApiError } from '../lib/api.ts';
 import { SwitchRow } from '../components/switch-row.tsx';
 import { portalApi, type NotificationKey, type PortalProfile, type PortalTeamInfo } from './portal-api.ts';
@@ -34,8 +34,6 @@ export function PortalHome(props: { team: PortalTeamInfo; profile: PortalProfile
   const slug = team.team.slug;
   const qc = useQueryClient();
   const navigate = useNavigate();
-  const location = useLocation();
-  const justSignedIn = (location.state as { notice?: string } | null)?.notice === 'signed-in';
   usePortalTitle('Home', team.team.name);
 
   const [saved, setSaved] = useState<NotificationKey | null>(null);
@@ -128,7 +126,7 @@ export function PortalHome(props: { team: PortalTeamInfo; profile: PortalProfile
             Hello, {firstName}
           </Title>
           <Text c="dimmed" size="sm">
-            {justSignedIn ? "You're signed in. " : ''}Your details and email preferences at {team.team.name}.
+            Your details and email preferences at {team.team.name}.
           </Text>
         </Stack>
 

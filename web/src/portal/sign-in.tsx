@@ -44,8 +44,10 @@ export function SignIn(props: { team: PortalTeamInfo; linkToken: string | null; 
   const qc = useQueryClient();
   const navigate = useNavigate();
   const location = useLocation();
-  const signedOut = (location.state as { notice?: string } | null)?.notice === 'signed-out';
-  const sessionEnded = (location.state as { notice?: string } | null)?.notice === 'session-ended';
+  // a notice from the page before (signed out, session ended) shows once: a reload does not repeat it
+  const [notice, setNotice] = useState<string | null>(null);
+  const signedOut = notice === 'signed-out';
+  const sessionEnded = notice === 'session-ended';
 
   const [step, setStep] = useState<Step>({ name: 'start' });
   const [email, setEmail] = useState('');
@@ -67,7 +69,9 @@ export function SignIn(props: { team: PortalTeamInfo; linkToken: string | null; 
 
   // the SSO error came in the address (?error=...): show it once, then clean the address
   useEffect(() => {
-    if (props.ssoError) navigate({ search: '' }, { replace: true, state: location.state });
+    const fromState = (location.state as { notice?: string } | null)?.notice;
+    if (fromState) setNotice(fromState);
+    if (props.ssoError || location.state) navigate({ search: '' }, { replace: true, state: null });
   }, [props.ssoError, navigate, location.state]);
 
   // a blocked form unblocks itself when Retry-After has passed
@@ -138,7 +142,7 @@ export function SignIn(props: { team: PortalTeamInfo; linkToken: string | null; 
       const profile = await portalApi.verify(slug, step.requestId, value);
       qc.setQueryData(portalKeys.me(slug), profile);
       // the contact link (if any) has done its job: keep it out of the address bar and the history
-      navigate(`/portal/${encodeURIComponent(slug)}`, { replace: true, state: { notice: 'signed-in' } });
+      navigate(`/portal/${encodeURIComponent(slug)}`, { replace: true });
     } catch (e) {
       if (isApiError(e, 'INVALID_CODE')) {
         const tries = wrongTries + 1;
