@@ -290,7 +290,7 @@ function Reader(props: { message: MailboxMessage }) {
       </Stack>
       {blank ? (
         <Text size="sm" c="dimmed" p="lg">
-          The content of this message is no longer kept: it held a sign-in code and was removed after delivery.
+          This message has no content to show.
         </Text>
       ) : shown === 'html' ? (
         // sandbox without allow-scripts or allow-same-origin: the mail cannot run code or reach KDesk;
