@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { buildApp, createServices, type Services } from '../server/app.ts';
+import { buildApp, createServices, type AppDeps, type Services } from '../server/app.ts';
 import { createDb, type Db } from '../server/db/client.ts';
 import { jobHandlers } from '../server/jobs/handlers.ts';
 import { createJobRunner } from '../server/jobs/runner.ts';
@@ -49,21 +49,25 @@ export async function createTestDatabase(): Promise<string> {
   return databaseUrl(name);
 }
 
-export const testConfig = {
+export const testConfig: Omit<AppDeps['config'], 'publicUrl'> & { publicUrl: string | null } = {
   publicUrl: null,
   secureCookies: false,
   sessionTtlHours: 24,
   trustProxy: false,
   webDir: '/nonexistent',
   logLevel: 'silent',
+  smtpUrl: null,
+  secretKey: randomBytes(32).toString('hex'),
 };
 
-export async function createTestContext(config: Partial<typeof testConfig> = {}): Promise<TestContext> {
+/** The real app on a fresh database; `config` may set SMTP_URL, a clock (`now`), cookie and portal options. */
+export async function createTestContext(config: Partial<AppDeps['config']> = {}): Promise<TestContext> {
   const url = await createTestDatabase();
   const db = createDb(url, { max: 5 });
-  const app = await buildApp({ db, config: { ...testConfig, ...config } });
+  const full = { ...testConfig, ...config };
+  const services = createServices(db, full);
+  const app = await buildApp({ db, config: full, services });
   await app.ready();
-  const services = createServices(db, { sessionTtlHours: 24 });
   return {
     app,
     db,
@@ -71,6 +75,7 @@ export async function createTestContext(config: Partial<typeof testConfig> = {})
     url,
     runJobs: () => createJobRunner({ db, handlers: jobHandlers(services), log: () => {} }).runUntilIdle(),
     async close() {
+      services.mail.close();
       await app.close();
       await db.destroy();
     },

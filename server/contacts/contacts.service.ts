@@ -9,7 +9,7 @@ import type {
   TrashPage,
 } from '#shared/contact.schema.ts';
 import { AppError } from '#shared/errors.ts';
-import type { Db, Tx } from '../db/client.ts';
+import type { Db, Executor, Tx } from '../db/client.ts';
 import { isUuid, uuidv7 } from '../db/ids.ts';
 import type { ContactRow, NewContactRow } from '../db/schema.ts';
 import { requirePermission, systemActor, type Actor } from '../auth/actor.ts';
@@ -61,7 +61,12 @@ const patternOf = (q: string | undefined) => {
   return needle ? likePattern(needle) : undefined;
 };
 
-export function createContactsService(deps: { db: Db; teams: TeamsService; jobs: JobsService }) {
+export interface ContactsHooks {
+  /** Contacts that were deactivated, deleted or lost portal access: their portal sessions end in the same transaction. */
+  onPortalAccessLost?: (teamId: string, contactIds: string[], tx: Executor) => Promise<unknown>;
+}
+
+export function createContactsService(deps: { db: Db; teams: TeamsService; jobs: JobsService } & ContactsHooks) {
   const { db, teams, jobs } = deps;
   const repo = createContactsRepo(db);
   const audit = createAuditRepo(db);
@@ -98,6 +103,7 @@ export function createContactsService(deps: { db: Db; teams: TeamsService; jobs:
       rows.filter((r) => moved.has(r.id)).map((r) => ({ id: r.id, changes: diffContacts(rowToFields(r), null) })),
       tx,
     );
+    await deps.onPortalAccessLost?.(actor.teamId, [...moved], tx);
     return moved.size;
   }
 
@@ -125,6 +131,7 @@ export function createContactsService(deps: { db: Db; teams: TeamsService; jobs:
         [...changed].map((id) => ({ id, changes: { 'permissions.active': { before: !active, after: active } } })),
         tx,
       );
+      if (!active) await deps.onPortalAccessLost?.(actor.teamId, [...changed], tx);
       return changed.size;
     });
   }
@@ -239,6 +246,11 @@ export function createContactsService(deps: { db: Db; teams: TeamsService; jobs:
             tx,
           );
           await audit.record({ actor, entityType: 'contact', entityId: id, action: 'update', changes }, tx);
+          const lost =
+            (before.permissions.active && !applied.value.permissions.active) ||
+            (before.permissions.portalAccess && !applied.value.permissions.portalAccess) ||
+            (before.primaryEmail !== null && before.primaryEmail !== applied.value.primaryEmail);
+          if (lost) await deps.onPortalAccessLost?.(actor.teamId, [id], tx);
           return presentContact(row!);
         });
       } catch (err) {

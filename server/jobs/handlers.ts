@@ -12,5 +12,8 @@ export function periodicTasks(services: Services): PeriodicTask[] {
   return [
     { name: 'contacts.purge-trash', everyMs: 60 * 60_000, run: async () => void (await services.contacts.purgeExpiredTrash()) },
     { name: 'contacts.reindex-search', everyMs: 10 * 60_000, run: async () => void (await services.contacts.reindexStale()) },
+    // sign-in codes, then the mail outbox (codes arrive within a few seconds)
+    { name: 'portal.issue-codes', everyMs: 1000, run: async () => void (await services.portal.processLoginRequests()) },
+    { name: 'mail.deliver', everyMs: 2000, run: async () => void (await services.mail.deliverDue()) },
   ];
 }

@@ -17,6 +17,7 @@ const ContactViewPage = lazy(() => import('./agent/contacts/contact-view-page.ts
 const TrashPage = lazy(() => import('./agent/contacts/trash-page.tsx'));
 const TeamSettingsPage = lazy(() => import('./agent/settings/team-settings-page.tsx'));
 const ContactSyncPage = lazy(() => import('./agent/sync/contact-sync-page.tsx'));
+const MailboxPage = lazy(() => import('./agent/mailbox/mailbox-page.tsx'));
 
 const page = (node: ReactNode) => <Suspense fallback={<PageLoader />}>{node}</Suspense>;
 
@@ -42,7 +43,7 @@ function RequireManager() {
     return (
       <ErrorState
         title="Only owners and admins can open this page"
-        message="Team Settings and Contact Sync are managed by your team's owners and admins. Ask one of them if something needs to change."
+        message="Team Settings, Contact Sync and the Mailbox are for your team's owners and admins. Ask one of them if something needs to change."
       />
     );
   }
@@ -67,6 +68,7 @@ const router = createBrowserRouter([
         children: [
           { path: 'settings', element: page(<TeamSettingsPage />) },
           { path: 'sync', element: page(<ContactSyncPage />) },
+          { path: 'mailbox', element: page(<MailboxPage />) },
         ],
       },
       { path: '*', element: <NotFoundPage /> },

@@ -14,6 +14,7 @@ import type {
 import type { ErrorCode } from '#shared/errors.ts';
 import type { Me, Member } from '#shared/member.schema.ts';
 import type { TeamSettings, TeamSettingsPatch } from '#shared/settings.schema.ts';
+import type { MailboxPage, PortalInviteResult } from '#shared/portal.schema.ts';
 
 export type { Contact, ContactInput, ContactPage, HistoryEntry, Me, Member, TeamSettings, TeamSettingsPatch, TrashPage };
 
@@ -192,4 +193,12 @@ export const api = {
   updateSettings: (patch: TeamSettingsPatch) => request<TeamSettings>('PATCH', '/api/v1/settings', { body: patch }),
 
   listMembers: (signal?: AbortSignal) => request<{ items: Member[] }>('GET', '/api/v1/members', { signal }),
+
+  // contact portal and mailbox (SPEC §6, §7)
+  teamPortalLink: () => request<{ url: string }>('GET', '/api/v1/portal-link'),
+  /** A new contact-specific link; the contact's previous link stops working. */
+  contactPortalLink: (id: string) => request<{ url: string }>('POST', `/api/v1/contacts/${enc(id)}/portal-link`),
+  inviteContact: (id: string) => request<PortalInviteResult>('POST', `/api/v1/contacts/${enc(id)}/invite`),
+  mailbox: (q: { limit?: number; cursor?: string | null }, signal?: AbortSignal) =>
+    request<MailboxPage>('GET', '/api/v1/mailbox/messages', { query: { limit: q.limit, cursor: q.cursor }, signal }),
 };

@@ -43,6 +43,7 @@ import {
   toggleRow,
   type Selection,
 } from './selection.ts';
+import { CopyTeamPortalUrlButton } from '../portal/portal-actions.tsx';
 
 const PAGE_SIZE = 100;
 
@@ -145,6 +146,7 @@ export function ContactsPage() {
         }
         actions={
           <>
+            <CopyTeamPortalUrlButton />
             <Button component={Link} to="/contacts/trash" variant="default" leftSection={<IconTrash size={17} />}>
               Trash
             </Button>

@@ -1,7 +1,7 @@
 import { AppShell, Avatar, Burger, Divider, Group, Menu, NavLink, ScrollArea, Stack, Text, UnstyledButton } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconAddressBook, IconApi, IconChevronDown, IconLogout, IconRefresh, IconSettings } from '@tabler/icons-react';
+import { IconAddressBook, IconApi, IconChevronDown, IconLogout, IconMail, IconRefresh, IconSettings } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { Link, Outlet, ScrollRestoration, useLocation, useNavigate } from 'react-router';
@@ -15,6 +15,7 @@ const navItems = [
   { to: '/contacts', label: 'Contacts', icon: IconAddressBook, managersOnly: false },
   { to: '/sync', label: 'Contact Sync', icon: IconRefresh, managersOnly: true },
   { to: '/settings', label: 'Team Settings', icon: IconSettings, managersOnly: true },
+  { to: '/mailbox', label: 'Mailbox', icon: IconMail, managersOnly: true },
 ];
 
 export function AppLayout() {
