@@ -79,7 +79,7 @@ export function createServices(db: Db, config: ServicesConfig) {
   const members = createMembersService({ db, auth });
   const jobs = createJobsService({ db });
   const contacts = createContactsService({ db, teams, jobs, onPortalAccessLost: portal.endSessionsOf });
-  registerBulkInvite(contacts, portal);
+  registerBulkInvite(contacts, portal, jobs);
   return { teams, auth, members, jobs, contacts, keyring, mail, portal, sso };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -1,10 +1,12 @@
 // Every job kind and periodic task, in one place. Features add their `*.job.ts` handlers here.
 import type { Services } from '../app.ts';
 import type { JobHandler, PeriodicTask } from './runner.ts';
+import { runInviteJob } from '../portal/portal.bulk.ts';
 
 export function jobHandlers(services: Services): Record<string, JobHandler> {
   return {
     'contacts.bulk': (ctx) => services.contacts.runBulkJob(ctx),
+    'portal.invite': (ctx) => runInviteJob(services.portal, ctx),
   };
 }
 

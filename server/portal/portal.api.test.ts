@@ -337,6 +337,29 @@ describe('portal invitations', () => {
     expect((await call(ctx, viewer.token, 'POST', '/api/v1/contacts/bulk', { action: 'invite', ids: [a.id] })).statusCode).toBe(403);
   });
 
+  it('sends a large bulk invitation as a job with progress, one mail per eligible contact', async () => {
+    const t = await createTeam(ctx);
+    const { systemActor } = await import('../auth/actor.ts');
+    await ctx.services.contacts.createMany(
+      systemActor(t.teamId),
+      Array.from({ length: 300 }, (_, i) => ({ firstName: 'Mass', lastName: `Invitee ${i}`, primaryEmail: `mass${i}@invite.test` })),
+    );
+    const res = await call(ctx, t.ownerToken, 'POST', '/api/v1/contacts/bulk', { action: 'invite', filter: { q: 'mass invitee' } });
+    expect(res.statusCode).toBe(202);
+    const { jobId } = res.json();
+    expect(await ctx.runJobs()).toBeGreaterThanOrEqual(1);
+    const job = (await call(ctx, t.ownerToken, 'GET', `/api/v1/jobs/${jobId}`)).json();
+    expect(job).toMatchObject({ kind: 'portal.invite', status: 'succeeded', processed: 300, total: 300, result: { affected: 300 } });
+    const mailed = await ctx.db
+      .selectFrom('mailOutbox')
+      .select('toAddress')
+      .where('teamId', '=', t.teamId)
+      .where('kind', '=', 'portal.invitation')
+      .execute();
+    expect(new Set(mailed.map((m) => m.toAddress)).size).toBe(300);
+    expect(mailed).toHaveLength(300);
+  });
+
   it('inviteMany writes one mail per eligible contact in the caller transaction and lists the others', async () => {
     const a = await createContact(ctx, team);
     const b = await createContact(ctx, team, { permissions: { active: false } });

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { ActionBar, Alert, Anchor, Button, Group, Modal, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconAlertCircle, IconCircleCheck, IconCircleOff, IconTrash } from '@tabler/icons-react';
+import { IconAlertCircle, IconCircleCheck, IconCircleOff, IconMailForward, IconTrash } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import { api, errorMessage, type BulkAction, type ContactFilter } from '../../lib/api.ts';
@@ -10,11 +10,11 @@ import { bulkWording, jobStore, unchangedNote } from '../../lib/jobs.ts';
 import { keys } from '../../lib/queries.ts';
 import { bulkTarget, isEmpty, selectedCount, type Selection } from './selection.ts';
 
-// Export and Invite stay hidden until the export UI and the contact portal exist (issues 4 and 6);
-// the API already accepts them, so showing them is a matter of adding them to this list.
-const shownActions: BulkAction[] = ['activate', 'deactivate', 'delete'];
+// Export has its own menu (the export dialog offers CSV or XLSX); the rest act from this bar.
+const shownActions: BulkAction[] = ['invite', 'activate', 'deactivate', 'delete'];
 
 const labels: Partial<Record<BulkAction, { label: string; icon: typeof IconTrash; color?: string }>> = {
+  invite: { label: 'Send portal invitation', icon: IconMailForward },
   activate: { label: 'Activate', icon: IconCircleCheck },
   deactivate: { label: 'Deactivate', icon: IconCircleOff },
   delete: { label: 'Delete', icon: IconTrash, color: 'red' },
@@ -78,7 +78,7 @@ export function BulkBar(props: {
   const start = (action: BulkAction) => {
     run.reset();
     // deleting always asks; other actions ask when they reach rows the person has not seen
-    if (action === 'delete' || matching) setConfirming(action);
+    if (action === 'delete' || action === 'invite' || matching) setConfirming(action);
     else run.mutate(action);
   };
 
@@ -139,7 +139,9 @@ export function BulkBar(props: {
             ? count === 1 && !matching
               ? 'Delete 1 contact?'
               : `Delete ${matching ? 'all ' : ''}${countText}?`
-            : `${labels[confirming ?? 'activate']?.label} ${matching ? 'all ' : ''}${countText}?`
+            : confirming === 'invite'
+              ? `Send portal invitations to ${matching ? 'all ' : ''}${countText}?`
+              : `${labels[confirming ?? 'activate']?.label} ${matching ? 'all ' : ''}${countText}?`
         }
       >
         <Text size="sm">
@@ -148,6 +150,11 @@ export function BulkBar(props: {
               {who} {count === 1 && !matching ? 'moves' : 'move'} to the <b>Trash</b>. You can restore{' '}
               {count === 1 && !matching ? 'it' : 'them'} from the Trash for <b>30 days</b>; after that{' '}
               {count === 1 && !matching ? 'it is' : 'they are'} erased for good.
+            </>
+          ) : confirming === 'invite' ? (
+            <>
+              {who} {count === 1 && !matching ? 'gets' : 'get'} an email with a personal link to the portal. Contacts who are inactive, have
+              no portal access or no primary email are skipped.
             </>
           ) : confirming === 'deactivate' ? (
             <>{who} will be marked inactive. Inactive contacts cannot sign in to the portal; nothing else about them changes.</>
@@ -171,7 +178,9 @@ export function BulkBar(props: {
           >
             {confirming === 'delete'
               ? `Delete ${count === 1 && !matching ? 'contact' : 'contacts'}`
-              : labels[confirming ?? 'activate']?.label}
+              : confirming === 'invite'
+                ? `Send ${count === 1 && !matching ? 'invitation' : 'invitations'}`
+                : labels[confirming ?? 'activate']?.label}
           </Button>
         </Group>
       </Modal>
