@@ -40,7 +40,7 @@ function layout(teamName: string, bodyHtml: string): string {
     '<div style="max-width:520px;margin:0 auto;background:#fff;border:1px solid #d8dee4;border-radius:8px;padding:24px">',
     `<div style="font-size:14px;font-weight:600;color:#57606a;margin-bottom:16px">${team}</div>`,
     bodyHtml,
-    `<div style="margin-top:24px;font-size:12px;color:#8c959f">Sent by the ${team} support portal.</div>`,
+    `<div style="margin-top:24px;font-size:12px;color:#8c959f">Sent by the portal of ${team}.</div>`,
     '</div></body></html>',
   ].join('\n');
 }
@@ -49,7 +49,7 @@ function layout(teamName: string, bodyHtml: string): string {
 export function renderCodeMail(p: { teamName: string; code: string; minutes: number; portalUrl: string }): RenderedMail {
   const shown = `${p.code.slice(0, 3)} ${p.code.slice(3)}`;
   const text = [
-    `Your sign-in code for the ${p.teamName} support portal:`,
+    `Your sign-in code for the portal of ${p.teamName}:`,
     '',
     `    ${shown}`,
     '',
@@ -61,7 +61,7 @@ export function renderCodeMail(p: { teamName: string; code: string; minutes: num
   const html = layout(
     p.teamName,
     [
-      `<p style="margin:0 0 12px">Your sign-in code for the ${escapeHtml(p.teamName)} support portal:</p>`,
+      `<p style="margin:0 0 12px">Your sign-in code for the portal of ${escapeHtml(p.teamName)}:</p>`,
       `<p style="margin:0 0 12px;font-size:28px;font-weight:700;letter-spacing:4px;font-family:ui-monospace,Menlo,Consolas,monospace">${escapeHtml(shown)}</p>`,
       `<p style="margin:0 0 12px">Enter it on the sign-in page within ${p.minutes} minutes. It works once.</p>`,
       `<p style="margin:0 0 12px"><a href="${safeHref(p.portalUrl)}">Open the portal</a></p>`,

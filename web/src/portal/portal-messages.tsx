@@ -30,7 +30,7 @@ export function Message(props: { teamName?: string | null; icon: ReactNode; titl
 export function PortalDisabled(props: { teamName: string }) {
   return (
     <Message teamName={props.teamName} icon={<IconLock size={26} />} title="The portal is closed">
-      The {props.teamName} support portal is switched off at the moment, so nobody can sign in. Please contact the support team by email or
+      The portal of {props.teamName} is switched off at the moment, so nobody can sign in. Please contact the support team by email or
       phone.
     </Message>
   );
