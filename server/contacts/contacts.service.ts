@@ -26,9 +26,9 @@ import { fieldsToColumns, presentContact, rowToDirectory, rowToFields, searchCol
 import { applyContactInput, diffContacts, emptyContact, emptyDirectory, phonesE164, readOnlyViolations } from './contacts.rules.ts';
 
 /** Above this many rows `total` is the planner's estimate (flagged), so listing stays fast. */
-const EXACT_COUNT_CAP = 10_000;
+const DEFAULT_EXACT_COUNT_CAP = 10_000;
 /** A search first walks the sort index this far looking for a page of matches (see repo.scanPage). */
-const SCAN_BUDGET = 3_000;
+const DEFAULT_SCAN_BUDGET = 3_000;
 /** Bulk actions on more rows than this run as a job with progress. */
 export const BULK_SYNC_MAX = 250;
 const BULK_BATCH = 500;
@@ -66,8 +66,13 @@ export interface ContactsHooks {
   onPortalAccessLost?: (teamId: string, contactIds: string[], tx: Executor) => Promise<unknown>;
 }
 
-export function createContactsService(deps: { db: Db; teams: TeamsService; jobs: JobsService } & ContactsHooks) {
+export function createContactsService(
+  deps: { db: Db; teams: TeamsService; jobs: JobsService; tuning?: { scanBudget?: number; exactCountCap?: number } } & ContactsHooks,
+) {
   const { db, teams, jobs } = deps;
+  // how hard a search tries (tests lower them to exercise every path with little data)
+  const SCAN_BUDGET = deps.tuning?.scanBudget ?? DEFAULT_SCAN_BUDGET;
+  const EXACT_COUNT_CAP = deps.tuning?.exactCountCap ?? DEFAULT_EXACT_COUNT_CAP;
   const repo = createContactsRepo(db);
   const audit = createAuditRepo(db);
 
@@ -334,9 +339,16 @@ export function createContactsService(deps: { db: Db; teams: TeamsService; jobs:
           repo.scanPage(actor.teamId, f, { sort, limit: want, after, pattern, budget: SCAN_BUDGET }),
           repo.count(actor.teamId, f, EXACT_COUNT_CAP),
         ]);
-        if (scanned.length === want) {
-          // matches are common: the page came from the sort index; the total is exact when the team is
-          // small, else extrapolated from how many rows the scan looked at
+        if (!scope.estimate && scope.total <= SCAN_BUDGET) {
+          // a small scope: the walk saw every row after the cursor, so the page is complete; the exact
+          // total comes from walking it all again (cheaper than the trigram index for a small team)
+          const all =
+            scanned.length === want || after ? await repo.walkAll(actor.teamId, f, { sort, limit: 1, pattern, budget: SCAN_BUDGET }) : null;
+          rows = scanned;
+          total = { total: all ? (all[0]?.fullCount ?? 0) : scanned.length, estimate: false };
+        } else if (scanned.length === want) {
+          // matches are common: the page came from the sort index; in a large scope the total is
+          // extrapolated from how many rows the walk looked at
           rows = scanned;
           total = scope.estimate
             ? { total: Math.max(want, Math.round((scope.total * want) / scanned.at(-1)!.rn)), estimate: true }
