@@ -16,6 +16,7 @@ const ContactEditPage = lazy(() => import('./agent/contacts/contact-edit-page.ts
 const ContactViewPage = lazy(() => import('./agent/contacts/contact-view-page.tsx'));
 const TeamSettingsPage = lazy(() => import('./agent/settings/team-settings-page.tsx'));
 const ContactSyncPage = lazy(() => import('./agent/sync/contact-sync-page.tsx'));
+const ImportPage = lazy(() => import('./agent/imports/import-page.tsx'));
 
 const page = (node: ReactNode) => <Suspense fallback={<PageLoader />}>{node}</Suspense>;
 
@@ -58,6 +59,8 @@ const router = createBrowserRouter([
       { index: true, element: <Navigate to="/contacts" replace /> },
       { path: 'contacts', element: <ContactsPage /> },
       { path: 'contacts/new', element: page(<ContactEditPage />) },
+      { path: 'contacts/import', element: page(<ImportPage />) },
+      { path: 'contacts/import/:id', element: page(<ImportPage />) },
       { path: 'contacts/:id', element: page(<ContactViewPage />) },
       { path: 'contacts/:id/edit', element: page(<ContactEditPage />) },
       {

@@ -38,6 +38,7 @@ import { useContactList, usePermissions } from '../../lib/queries.ts';
 import { PageHeader } from '../../components/page-header.tsx';
 import { DeleteContactModal } from './delete-contact-modal.tsx';
 import { usePageTitle } from '../../lib/use-page-title.ts';
+import { ContactsTransferActions } from '../exports/contacts-transfer-actions.tsx';
 
 const PAGE_SIZES = [25, 50, 100];
 const DEFAULT_SIZE = 50;
@@ -106,12 +107,14 @@ export function ContactsPage() {
           </span>
         }
         actions={
-          perms.modifyContacts &&
-          !isEmptyDirectory && (
-            <Button component={Link} to="/contacts/new" leftSection={<IconPlus size={18} />}>
-              Create contact
-            </Button>
-          )
+          <>
+            <ContactsTransferActions total={data?.total} />
+            {perms.modifyContacts && !isEmptyDirectory && (
+              <Button component={Link} to="/contacts/new" leftSection={<IconPlus size={18} />}>
+                Create contact
+              </Button>
+            )}
+          </>
         }
       />
 
