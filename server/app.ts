@@ -9,7 +9,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Config } from './config.ts';
+import { defaultImportConfig, type Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import { installErrorHandling } from './http/errors.ts';
 import { registerAuth, type AuthOptions } from './http/auth.ts';
@@ -21,19 +21,24 @@ import { createMembersService } from './members/members.service.ts';
 import { membersRoutes } from './members/members.routes.ts';
 import { createContactsService } from './contacts/contacts.service.ts';
 import { contactsRoutes } from './contacts/contacts.routes.ts';
+import { createImportsService } from './imports/imports.service.ts';
+import { importsRoutes } from './imports/imports.routes.ts';
 
 export interface AppDeps {
   db: Db;
-  config: Pick<Config, 'publicUrl' | 'secureCookies' | 'sessionTtlHours' | 'trustProxy' | 'webDir' | 'logLevel'>;
+  config: Pick<Config, 'publicUrl' | 'secureCookies' | 'sessionTtlHours' | 'trustProxy' | 'webDir' | 'logLevel'> &
+    Partial<Pick<Config, 'imports'>>;
   logger?: boolean | object;
 }
 
-export function createServices(db: Db, config: Pick<Config, 'sessionTtlHours'>) {
+export function createServices(db: Db, config: Pick<Config, 'sessionTtlHours'> & Partial<Pick<Config, 'imports'>>) {
   const teams = createTeamsService({ db });
   const auth = createAuthService({ db, sessionTtlHours: config.sessionTtlHours });
   const members = createMembersService({ db, auth });
   const contacts = createContactsService({ db, teams });
-  return { teams, auth, members, contacts };
+  const importConfig = config.imports ?? defaultImportConfig;
+  const imports = createImportsService({ db, teams, config: importConfig });
+  return { teams, auth, members, contacts, imports, importConfig };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -100,6 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   membersRoutes(app, services);
   settingsRoutes(app, services);
   contactsRoutes(app, services);
+  importsRoutes(app, services);
 
   serveWeb(app, config.webDir);
   return app;

@@ -19,7 +19,32 @@ export interface Config {
   logLevel: string;
   trustProxy: boolean;
   webDir: string;
+  imports: ImportConfig;
 }
+
+/** Limits and tuning of import and export (README: "Import and export"). */
+export interface ImportConfig {
+  /** Largest upload; answered 413 while the body streams in. */
+  maxBytes: number;
+  /** XLSX (a zip): most entries and most uncompressed bytes, checked before anything is inflated. */
+  xlsxMaxEntries: number;
+  xlsxMaxUncompressedBytes: number;
+  /** Rows per committed batch (one transaction with the checkpoint). */
+  batchRows: number;
+  /** How long a worker holds an import or export without renewing; after that another worker takes over. */
+  leaseSeconds: number;
+  /** Uploaded and exported files are deleted after this many hours. */
+  fileTtlHours: number;
+}
+
+export const defaultImportConfig: ImportConfig = {
+  maxBytes: 200 * 1024 * 1024,
+  xlsxMaxEntries: 10_000,
+  xlsxMaxUncompressedBytes: 1024 * 1024 * 1024,
+  batchRows: 5000,
+  leaseSeconds: 30,
+  fileTtlHours: 24,
+};
 
 function int(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
@@ -57,5 +82,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     trustProxy: bool(env.KDESK_TRUST_PROXY, false),
     webDir: env.KDESK_WEB_DIR || 'web/dist',
+    imports: {
+      maxBytes: int('KDESK_IMPORT_MAX_BYTES', env.KDESK_IMPORT_MAX_BYTES, defaultImportConfig.maxBytes),
+      xlsxMaxEntries: int('KDESK_IMPORT_XLSX_MAX_ENTRIES', env.KDESK_IMPORT_XLSX_MAX_ENTRIES, defaultImportConfig.xlsxMaxEntries),
+      xlsxMaxUncompressedBytes: int(
+        'KDESK_IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES',
+        env.KDESK_IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES,
+        defaultImportConfig.xlsxMaxUncompressedBytes,
+      ),
+      batchRows: Math.max(1, int('KDESK_IMPORT_BATCH_ROWS', env.KDESK_IMPORT_BATCH_ROWS, defaultImportConfig.batchRows)),
+      leaseSeconds: Math.max(2, int('KDESK_JOB_LEASE_SECONDS', env.KDESK_JOB_LEASE_SECONDS, defaultImportConfig.leaseSeconds)),
+      fileTtlHours: Math.max(1, int('KDESK_FILE_TTL_HOURS', env.KDESK_FILE_TTL_HOURS, defaultImportConfig.fileTtlHours)),
+    },
   };
 }

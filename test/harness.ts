@@ -6,6 +6,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { buildApp, createServices, type Services } from '../server/app.ts';
 import { createDb, type Db } from '../server/db/client.ts';
+import { defaultImportConfig, type ImportConfig } from '../server/config.ts';
 
 export interface TestContext {
   app: FastifyInstance;
@@ -54,15 +55,18 @@ export const testConfig = {
   logLevel: 'silent',
 };
 
-export async function createTestContext(config: Partial<typeof testConfig> = {}): Promise<TestContext> {
+export async function createTestContext(
+  config: Partial<typeof testConfig> & { imports?: Partial<ImportConfig> } = {},
+): Promise<TestContext> {
   const url = await createTestDatabase();
   const db = createDb(url, { max: 5 });
-  const app = await buildApp({ db, config: { ...testConfig, ...config } });
+  const imports = { ...defaultImportConfig, ...config.imports };
+  const app = await buildApp({ db, config: { ...testConfig, ...config, imports } });
   await app.ready();
   return {
     app,
     db,
-    services: createServices(db, { sessionTtlHours: 24 }),
+    services: createServices(db, { sessionTtlHours: 24, imports }),
     url,
     async close() {
       await app.close();
