@@ -23,6 +23,8 @@ import { createContactsService } from './contacts/contacts.service.ts';
 import { contactsRoutes } from './contacts/contacts.routes.ts';
 import { createImportsService } from './imports/imports.service.ts';
 import { importsRoutes } from './imports/imports.routes.ts';
+import { createExportsService } from './exports/exports.service.ts';
+import { exportsRoutes } from './exports/exports.routes.ts';
 
 export interface AppDeps {
   db: Db;
@@ -38,7 +40,8 @@ export function createServices(db: Db, config: Pick<Config, 'sessionTtlHours'> &
   const contacts = createContactsService({ db, teams });
   const importConfig = config.imports ?? defaultImportConfig;
   const imports = createImportsService({ db, teams, config: importConfig });
-  return { teams, auth, members, contacts, imports, importConfig };
+  const exports = createExportsService({ db, config: importConfig });
+  return { teams, auth, members, contacts, imports, exports, importConfig };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -106,6 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   settingsRoutes(app, services);
   contactsRoutes(app, services);
   importsRoutes(app, services);
+  exportsRoutes(app, services);
 
   serveWeb(app, config.webDir);
   return app;

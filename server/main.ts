@@ -5,6 +5,22 @@ import cluster from 'node:cluster';
 import { buildApp, createServices } from './app.ts';
 import { loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/connect.ts';
+import type { Db } from './db/client.ts';
+import { createImportRunner } from './imports/import-runner.ts';
+
+/** Imports and exports run in every process that serves the API (leases in PostgreSQL keep them apart). */
+function startRunner(db: Db, config: Config) {
+  const services = createServices(db, config);
+  const runner = createImportRunner({
+    db,
+    teams: services.teams,
+    config: config.imports,
+    extraTasks: [(owner, signal) => services.exports.runNext(owner, signal)],
+    log: (err) => console.error('import/export runner:', err),
+  });
+  runner.start();
+  return runner;
+}
 
 export async function serve(config: Config = loadConfig()) {
   if (cluster.isWorker) return runWorker(config);
@@ -31,9 +47,11 @@ export async function serve(config: Config = loadConfig()) {
 
   if (config.webWorkers <= 1) {
     const app = await buildApp({ db: database.db, config, logger: { level: config.logLevel } });
+    const runner = startRunner(database.db, config);
     const shutdown = async () => {
       if (closing) return;
       closing = true;
+      await runner.stop().catch(() => {});
       await app.close().catch(() => {});
       await database.close().catch(() => {});
       process.exit(0);
@@ -80,7 +98,9 @@ async function runWorker(config: Config) {
   const { createDb } = await import('./db/client.ts');
   const db = createDb(process.env.KDESK_WORKER_DATABASE_URL!, { max: config.dbPoolSize, prepare: config.dbPrepare });
   const app = await buildApp({ db, config, logger: { level: config.logLevel } });
+  const runner = startRunner(db, config);
   const shutdown = async () => {
+    await runner.stop().catch(() => {});
     await app.close().catch(() => {});
     await db.destroy().catch(() => {});
     process.exit(0);

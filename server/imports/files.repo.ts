@@ -1,5 +1,6 @@
 // Files kept in PostgreSQL (uploads to import, generated exports), in 1 MB chunks. In the database and
 // not on a local disk, so that any instance can resume an import another one started.
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -72,6 +73,40 @@ export function createFilesRepo(db: Executor) {
         )
         .executeTakeFirst();
       return Number(r.numDeletedRows);
+    },
+    /** Appends bytes in 1 MB chunks as they come (exports are written this way), then completes the file. */
+    chunkWriter(fileId: string, tx: Executor = db) {
+      const hash = createHash('sha256');
+      let pending: Buffer[] = [];
+      let pendingLen = 0;
+      let size = 0;
+      let seq = 0;
+      const flush = async () => {
+        if (!pendingLen) return;
+        const data = Buffer.concat(pending, pendingLen);
+        pending = [];
+        pendingLen = 0;
+        await tx.insertInto('fileChunks').values({ fileId, seq: seq++, data }).execute();
+      };
+      return {
+        async write(chunk: Buffer | string) {
+          const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+          hash.update(b);
+          size += b.length;
+          pending.push(b);
+          pendingLen += b.length;
+          if (pendingLen >= CHUNK_BYTES) await flush();
+        },
+        async close(meta: Record<string, unknown> = {}) {
+          await flush();
+          await tx
+            .updateTable('files')
+            .set({ complete: true, size, sha256: hash.digest('hex'), meta: JSON.stringify(meta) })
+            .where('id', '=', fileId)
+            .execute();
+          return size;
+        },
+      };
     },
     /** The file's bytes, one chunk at a time (bounded memory whatever the size). */
     read(fileId: string, tx: Executor = db): Readable {

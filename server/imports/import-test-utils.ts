@@ -1,5 +1,6 @@
 // Helpers for the import API tests: multipart bodies, a runner, CSV reading.
 import { randomBytes } from 'node:crypto';
+import zlib from 'node:zlib';
 import type { TestContext, TestTeam } from '../../test/harness.ts';
 import { createImportRunner } from './import-runner.ts';
 import { createCsvParser } from './csv.rules.ts';
@@ -41,7 +42,12 @@ export function postImport(
 }
 
 export function runnerFor(ctx: TestContext) {
-  return createImportRunner({ db: ctx.db, teams: ctx.services.teams, config: ctx.services.importConfig });
+  return createImportRunner({
+    db: ctx.db,
+    teams: ctx.services.teams,
+    config: ctx.services.importConfig,
+    extraTasks: [(owner, signal) => ctx.services.exports.runNext(owner, signal)],
+  });
 }
 
 /** Posts a file, runs the import to its end and returns the final import object. */
@@ -66,4 +72,57 @@ export async function importFile(
 export function parseCsv(text: string): string[][] {
   const p = createCsvParser({ delimiter: ',' });
   return [...p.push(text.replace(/^\uFEFF/, '')), ...p.end()].map((r) => r.cells);
+}
+
+/** A minimal zip writer (deflated entries), with an optional lie about an entry's uncompressed size. */
+export function zip(entries: { name: string; data: Buffer | string; declaredSize?: number }[]): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const data = Buffer.isBuffer(e.data) ? e.data : Buffer.from(e.data);
+    const comp = zlib.deflateRawSync(data);
+    const crc = zlib.crc32(data);
+    const size = e.declaredSize ?? data.length;
+    const name = Buffer.from(e.name);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(0, 6);
+    local.writeUInt16LE(8, 8);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(comp.length, 18);
+    local.writeUInt32LE(size, 22);
+    local.writeUInt16LE(name.length, 26);
+    locals.push(local, name, comp);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(8, 10);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(comp.length, 20);
+    central.writeUInt32LE(size, 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt32LE(offset, 42);
+    centrals.push(central, name);
+    offset += 30 + name.length + comp.length;
+  }
+  const cd = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(cd.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, cd, end]);
+}
+
+/** An XLSX workbook (inline strings) with the given rows, written by exceljs. */
+export async function xlsxOf(rows: (string | number | boolean | null)[][]): Promise<Buffer> {
+  const { default: ExcelJS } = await import('exceljs');
+  const wb = new ExcelJS.Workbook();
+  const ws = wb.addWorksheet('Sheet1');
+  for (const r of rows) ws.addRow(r);
+  return Buffer.from(await wb.xlsx.writeBuffer());
 }

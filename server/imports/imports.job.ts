@@ -202,6 +202,8 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
         const touchedHere = new Map<string, number>();
         const touch = (id: string, row: number) => touchedHere.set(id, row);
 
+        // ids of new contacts in file order (UUIDv7 is time-ordered, but not within one millisecond)
+        const newIds = Array.from({ length: items.length }, () => uuidv7()).sort();
         for (const item of items) {
           if (item.error || !item.patch) {
             outcome(item, 'fail', item.error ?? 'The row cannot be read', null);
@@ -226,7 +228,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
             touch(planned.contactId, item.row);
             outcome(item, 'unchanged', null, planned.contactId);
           } else {
-            const id = planned.contactId ?? uuidv7();
+            const id = planned.contactId ?? newIds.shift()!;
             touch(id, item.row);
             const columns = fieldsToColumns(planned.after, phonesE164(planned.after.phones, defaultPhoneRegion));
             const row = planned.action === 'create' ? { id, teamId: rec.teamId, ...columns } : { id, ...columns };

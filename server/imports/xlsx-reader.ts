@@ -12,8 +12,8 @@ export interface XlsxLimits {
 /** A problem with the file itself (not a bug): its message is shown to the user. */
 export class XlsxFileError extends Error {}
 
-/** Deflate reaches ~1:20 on spreadsheet XML and ~1:100 on very repetitive sheets; bombs go far beyond. */
-const MAX_RATIO = 1000;
+/** Spreadsheet XML deflates ~1:10–1:50; a bomb is built from runs that reach the deflate maximum (~1:1030). */
+const MAX_RATIO = 250;
 
 async function openZip(file: string, limits: XlsxLimits): Promise<{ zip: ZipFile; entries: Map<string, Entry> }> {
   let zip: ZipFile;
