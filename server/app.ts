@@ -21,6 +21,8 @@ import { createMembersService } from './members/members.service.ts';
 import { membersRoutes } from './members/members.routes.ts';
 import { createContactsService } from './contacts/contacts.service.ts';
 import { contactsRoutes } from './contacts/contacts.routes.ts';
+import { createJobsService } from './jobs/jobs.service.ts';
+import { jobsRoutes } from './jobs/jobs.routes.ts';
 import { createImportsService } from './imports/imports.service.ts';
 import { importsRoutes } from './imports/imports.routes.ts';
 import { createExportsService } from './exports/exports.service.ts';
@@ -37,11 +39,13 @@ export function createServices(db: Db, config: Pick<Config, 'sessionTtlHours'> &
   const teams = createTeamsService({ db });
   const auth = createAuthService({ db, sessionTtlHours: config.sessionTtlHours });
   const members = createMembersService({ db, auth });
-  const contacts = createContactsService({ db, teams });
+  const jobs = createJobsService({ db });
+  const contacts = createContactsService({ db, teams, jobs });
   const importConfig = config.imports ?? defaultImportConfig;
   const imports = createImportsService({ db, teams, config: importConfig });
-  const exports = createExportsService({ db, config: importConfig });
-  return { teams, auth, members, contacts, imports, exports, importConfig };
+  const exports = createExportsService({ db, config: importConfig, contacts, jobs });
+  contacts.extendBulk('export', (actor, input) => exports.bulkExport(actor, input));
+  return { teams, auth, members, jobs, contacts, imports, exports, importConfig };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -108,6 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   membersRoutes(app, services);
   settingsRoutes(app, services);
   contactsRoutes(app, services);
+  jobsRoutes(app, services);
   importsRoutes(app, services);
   exportsRoutes(app, services);
 

@@ -20,6 +20,8 @@ export interface Config {
   trustProxy: boolean;
   webDir: string;
   imports: ImportConfig;
+  /** Roles of this process: `web` (HTTP) and/or `worker` (background jobs). */
+  services: ('web' | 'worker')[];
 }
 
 /** Limits and tuning of import and export (README: "Import and export"). */
@@ -58,6 +60,14 @@ function bool(value: string | undefined, fallback: boolean): boolean {
   return /^(1|true|yes|on)$/i.test(value);
 }
 
+function services(value: string | undefined): ('web' | 'worker')[] {
+  if (!value) return ['web', 'worker'];
+  const list = value.split(',').map((s) => s.trim());
+  const bad = list.find((s) => s !== 'web' && s !== 'worker');
+  if (bad !== undefined || !list.length) throw new Error(`KDESK_SERVICES must be "web", "worker" or "web,worker", got "${value}"`);
+  return list as ('web' | 'worker')[];
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const publicUrl = env.KDESK_PUBLIC_URL?.replace(/\/$/, '') || null;
   return {
@@ -94,5 +104,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       leaseSeconds: Math.max(2, int('KDESK_JOB_LEASE_SECONDS', env.KDESK_JOB_LEASE_SECONDS, defaultImportConfig.leaseSeconds)),
       fileTtlHours: Math.max(1, int('KDESK_FILE_TTL_HOURS', env.KDESK_FILE_TTL_HOURS, defaultImportConfig.fileTtlHours)),
     },
+    services: services(env.KDESK_SERVICES),
   };
 }

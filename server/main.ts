@@ -5,22 +5,9 @@ import cluster from 'node:cluster';
 import { buildApp, createServices } from './app.ts';
 import { loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/connect.ts';
-import type { Db } from './db/client.ts';
+import { jobHandlers, periodicTasks } from './jobs/handlers.ts';
+import { createJobRunner } from './jobs/runner.ts';
 import { createImportRunner } from './imports/import-runner.ts';
-
-/** Imports and exports run in every process that serves the API (leases in PostgreSQL keep them apart). */
-function startRunner(db: Db, config: Config) {
-  const services = createServices(db, config);
-  const runner = createImportRunner({
-    db,
-    teams: services.teams,
-    config: config.imports,
-    extraTasks: [(owner, signal) => services.exports.runNext(owner, signal)],
-    log: (err) => console.error('import/export runner:', err),
-  });
-  runner.start();
-  return runner;
-}
 
 export async function serve(config: Config = loadConfig()) {
   if (cluster.isWorker) return runWorker(config);
@@ -45,14 +32,39 @@ export async function serve(config: Config = loadConfig()) {
     );
   };
 
+  // Background jobs (bulk actions, imports, mail, trash purge) run in this process; any number of
+  // instances may run them, the jobs table hands each job to one of them.
+  const runner = config.services.includes('worker')
+    ? createJobRunner({ db: database.db, handlers: jobHandlers(services), periodic: periodicTasks(services) })
+    : null;
+  runner?.start();
+  // Imports hold their own lease on the import row (one import per team, resumed from its checkpoint).
+  const importRunner = config.services.includes('worker')
+    ? createImportRunner({ db: database.db, teams: services.teams, config: config.imports, log: (err) => console.error('[imports]', err) })
+    : null;
+  importRunner?.start();
+
+  if (!config.services.includes('web')) {
+    console.log(`kdesk worker is running (${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'})`);
+    const stop = async () => {
+      await runner?.stop();
+      await importRunner?.stop();
+      await database.close().catch(() => {});
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop());
+    process.once('SIGTERM', () => void stop());
+    return;
+  }
+
   if (config.webWorkers <= 1) {
     const app = await buildApp({ db: database.db, config, logger: { level: config.logLevel } });
-    const runner = startRunner(database.db, config);
     const shutdown = async () => {
       if (closing) return;
       closing = true;
-      await runner.stop().catch(() => {});
       await app.close().catch(() => {});
+      await runner?.stop();
+      await importRunner?.stop();
       await database.close().catch(() => {});
       process.exit(0);
     };
@@ -63,8 +75,7 @@ export async function serve(config: Config = loadConfig()) {
     return;
   }
 
-  // Primary: owns the embedded database; workers connect to it by URL and serve HTTP.
-  await database.db.destroy();
+  // Primary: owns the embedded database and runs the jobs; web workers connect to it by URL and serve HTTP.
   cluster.setupPrimary({ execArgv: process.execArgv, args: process.argv.slice(2) });
   const env = { KDESK_WORKER_DATABASE_URL: database.url };
   let listening = 0;
@@ -87,6 +98,8 @@ export async function serve(config: Config = loadConfig()) {
         (w) => new Promise<void>((resolve) => (w!.isDead() ? resolve() : (w!.once('exit', () => resolve()), w!.process.kill('SIGTERM')))),
       ),
     );
+    await runner?.stop();
+    await importRunner?.stop();
     await database.close().catch(() => {});
     process.exit(0);
   };
@@ -98,9 +111,7 @@ async function runWorker(config: Config) {
   const { createDb } = await import('./db/client.ts');
   const db = createDb(process.env.KDESK_WORKER_DATABASE_URL!, { max: config.dbPoolSize, prepare: config.dbPrepare });
   const app = await buildApp({ db, config, logger: { level: config.logLevel } });
-  const runner = startRunner(db, config);
   const shutdown = async () => {
-    await runner.stop().catch(() => {});
     await app.close().catch(() => {});
     await db.destroy().catch(() => {});
     process.exit(0);

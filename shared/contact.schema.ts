@@ -102,10 +102,45 @@ export const contactSchema = z.object({
 });
 export type Contact = z.infer<typeof contactSchema>;
 
-export const contactListQuery = z.object({
+export const contactSorts = ['lastName', 'firstName', 'company', 'primaryEmail', 'createdAt', 'updatedAt'] as const;
+const sortParam = z.enum([...contactSorts, ...contactSorts.map((s) => `-${s}` as const)]);
+
+const boolParam = z.preprocess(
+  (v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v === '' ? undefined : v),
+  z.boolean({ error: 'Use true or false' }).optional(),
+);
+
+/** Which contacts: the directory's filters, shared by the list, bulk actions and export. */
+export const contactFilter = z
+  .object({
+    q: z.string().max(200, 'A search is at most 200 characters').optional(),
+    status: z.enum(['active', 'inactive', 'all']).default('all'),
+    verified: boolParam,
+    companyId: z.uuid('Not a company id').optional(),
+  })
+  .strict();
+export type ContactFilter = z.infer<typeof contactFilter>;
+
+export const contactListQuery = contactFilter.extend({
+  sort: sortParam.default('-createdAt'),
   limit: z.coerce.number().int().min(1).max(limits.pageSizeMax).default(limits.pageSizeDefault),
-  cursor: z.string().max(500).optional(),
+  cursor: z.string().max(1000).optional(),
 });
+export type ContactListQuery = z.infer<typeof contactListQuery>;
+
+export const trashQuery = z.object({
+  q: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(limits.pageSizeMax).default(limits.pageSizeDefault),
+  cursor: z.string().max(1000).optional(),
+});
+
+export const bulkActions = ['delete', 'activate', 'deactivate', 'invite', 'export'] as const;
+export const bulkInput = z.union([
+  z.object({ action: z.enum(bulkActions), ids: z.array(z.string()).min(1, 'Select at least one contact').max(10_000) }).strict(),
+  z.object({ action: z.enum(bulkActions), filter: contactFilter }).strict(),
+]);
+export type BulkInput = z.infer<typeof bulkInput>;
+export const bulkResult = z.union([z.object({ affected: z.number().int() }), z.object({ jobId: z.string() })]);
 
 export const contactPage = z.object({
   items: z.array(contactSchema),
@@ -114,6 +149,10 @@ export const contactPage = z.object({
   totalIsEstimate: z.boolean(),
 });
 export type ContactPage = z.infer<typeof contactPage>;
+
+export const trashedContact = contactSchema.extend({ deletedAt: z.string() });
+export const trashPage = contactPage.extend({ items: z.array(trashedContact) });
+export type TrashPage = z.infer<typeof trashPage>;
 
 export const historyEntry = z.object({
   at: z.string(),

@@ -1,6 +1,7 @@
 // Import and export: the CSV template (SPEC §4), the fields a column can be mapped to, and the JSON
 // shapes of the import API (documented in server/imports/imports.routes.ts).
 import { z } from 'zod';
+import type { contactFilter } from './contact.schema.ts';
 
 /** The template's columns, in order. The export writes exactly these, so an export re-imports losslessly. */
 export const TEMPLATE_COLUMNS = [
@@ -180,15 +181,8 @@ export const importRowSchema = z.object({
 });
 export type ImportRow = z.infer<typeof importRowSchema>;
 
-export const exportFilterSchema = z
-  .object({
-    q: z.string().max(500).optional(),
-    status: z.enum(['active', 'inactive', 'all']).optional(),
-    verified: z.enum(['true', 'false']).optional(),
-    companyId: z.string().optional(),
-  })
-  .strict();
-export type ExportFilter = z.infer<typeof exportFilterSchema>;
+/** Which contacts an export takes: the directory's filter (as query parameters or JSON). */
+export type ExportFilter = z.input<typeof contactFilter>;
 
 export const exportSchema = z.object({
   id: z.string(),

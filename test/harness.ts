@@ -7,12 +7,16 @@ import { inject } from 'vitest';
 import { buildApp, createServices, type Services } from '../server/app.ts';
 import { createDb, type Db } from '../server/db/client.ts';
 import { defaultImportConfig, type ImportConfig } from '../server/config.ts';
+import { jobHandlers } from '../server/jobs/handlers.ts';
+import { createJobRunner } from '../server/jobs/runner.ts';
 
 export interface TestContext {
   app: FastifyInstance;
   db: Db;
   services: Services;
   url: string;
+  /** Runs queued jobs until none is left; answers how many ran. */
+  runJobs(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -63,11 +67,13 @@ export async function createTestContext(
   const imports = { ...defaultImportConfig, ...config.imports };
   const app = await buildApp({ db, config: { ...testConfig, ...config, imports } });
   await app.ready();
+  const services = createServices(db, { sessionTtlHours: 24, imports });
   return {
     app,
     db,
-    services: createServices(db, { sessionTtlHours: 24, imports }),
+    services,
     url,
+    runJobs: () => createJobRunner({ db, handlers: jobHandlers(services), log: () => {} }).runUntilIdle(),
     async close() {
       await app.close();
       await db.destroy();

@@ -1,6 +1,7 @@
 import type { Contact } from '#shared/contact.schema.ts';
 import type { ContactRow, NewContactRow } from '../db/schema.ts';
 import type { ContactFields, DirectoryFields } from './contacts.rules.ts';
+import { SEARCH_VERSION, searchDocument, sortKeys, type SearchSource } from './search.rules.ts';
 
 export function rowToFields(r: ContactRow): ContactFields {
   return {
@@ -34,9 +35,11 @@ export function rowToDirectory(r: ContactRow): DirectoryFields {
   };
 }
 
-/** The columns a write sets from the writable fields. */
+/** The columns a write sets from the writable fields, with the derived search columns. Every write path
+ *  (API, import, sync, demo) goes through here so search always sees what was stored. */
 export function fieldsToColumns(f: ContactFields, phonesE164: string[]) {
   return {
+    ...searchColumns(f, phonesE164),
     firstName: f.firstName,
     lastName: f.lastName,
     company: f.company,
@@ -62,6 +65,10 @@ export function fieldsToColumns(f: ContactFields, phonesE164: string[]) {
     canPostComments: f.permissions.canPostComments,
     canCloseTickets: f.permissions.canCloseTickets,
   } satisfies Partial<NewContactRow>;
+}
+
+export function searchColumns(f: SearchSource, phonesE164: string[]) {
+  return { searchText: searchDocument(f, phonesE164), ...sortKeys(f), searchVersion: SEARCH_VERSION };
 }
 
 export function presentContact(r: ContactRow): Contact {

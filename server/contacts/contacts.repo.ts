@@ -1,15 +1,89 @@
-import { sql } from 'kysely';
-import type { Executor } from '../db/client.ts';
+import { sql, type RawBuilder } from 'kysely';
+import { ADHOC, type Db, type Executor } from '../db/client.ts';
 import { compiledOnce } from '../db/compiled.ts';
 import type { ContactRow, ContactUpdate, NewContactRow } from '../db/schema.ts';
 
+/** The directory scope of a listing or bulk action, without the search text. */
+export interface ScopeFilter {
+  status?: 'active' | 'inactive' | 'all';
+  verified?: boolean;
+  companyId?: string;
+  ids?: string[];
+}
+export const SORT_COLUMNS = {
+  lastName: 'sk_last',
+  firstName: 'sk_first',
+  company: 'sk_company',
+  primaryEmail: 'sk_email',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+} as const;
+export type SortField = keyof typeof SORT_COLUMNS;
+export interface SortSpec {
+  field: SortField;
+  desc: boolean;
+}
+export interface PageOptions {
+  sort: SortSpec;
+  limit: number;
+  pattern?: string;
+  /** keyset: the sort value (as text) and id of the last row of the previous page */
+  after?: { k: string; id: string };
+}
+export type ListedRow = ContactRow & { sortValue: string };
+
+const isTimestamp = (f: SortField) => f === 'createdAt' || f === 'updatedAt';
+
+function scope(teamId: string, f: ScopeFilter): RawBuilder<unknown> {
+  const parts = [sql`team_id = ${teamId}`, sql`deleted_at IS NULL`];
+  if (f.status === 'active') parts.push(sql`active`);
+  if (f.status === 'inactive') parts.push(sql`NOT active`);
+  if (f.verified === true) parts.push(sql`portal_verified_at IS NOT NULL`);
+  if (f.verified === false) parts.push(sql`portal_verified_at IS NULL`);
+  if (f.companyId) parts.push(sql`company_id = ${f.companyId}`);
+  if (f.ids) parts.push(sql`id = ANY(${f.ids}::uuid[])`);
+  return sql.join(parts, sql` AND `);
+}
+
+function listColumns(sort: SortSpec) {
+  return sql`*, ${sql.raw(SORT_COLUMNS[sort.field])}::text AS sort_value`;
+}
+
+function orderBy(sort: SortSpec) {
+  const dir = sort.desc ? 'DESC' : 'ASC';
+  return sql.raw(`${SORT_COLUMNS[sort.field]} ${dir}, id ${dir}`);
+}
+
+function keyset(o: PageOptions, prefix = '') {
+  if (!o.after) return sql``;
+  const col = sql.raw(prefix + SORT_COLUMNS[o.sort.field]);
+  const id = sql.raw(`${prefix}id`);
+  const k = isTimestamp(o.sort.field) ? sql`${o.after.k}::timestamptz` : sql`${o.after.k}`;
+  return o.sort.desc ? sql`AND (${col}, ${id}) < (${k}, ${o.after.id}::uuid)` : sql`AND (${col}, ${id}) > (${k}, ${o.after.id}::uuid)`;
+}
+
+/** Runs raw SQL; `adhoc` queries (search patterns) are planned for their values, never generically. */
+async function run<Row>(tx: Executor, query: RawBuilder<unknown>, adhoc: boolean): Promise<Row[]> {
+  const q = adhoc ? sql`${sql.raw(ADHOC)} ${query}` : query;
+  return (await q.execute(tx)).rows as Row[];
+}
+
 export function createContactsRepo(db: Executor) {
   // GET /contacts/:id is the hottest read: compiled once (parameters: team id, contact id)
-  const byId = compiledOnce(() => db.selectFrom('contacts').selectAll().where('teamId', '=', '').where('id', '=', ''));
+  const byId = compiledOnce(() =>
+    db.selectFrom('contacts').selectAll().where('teamId', '=', '').where('id', '=', '').where('deletedAt', 'is', null),
+  );
   return {
     async findById(teamId: string, id: string, opts: { forUpdate?: boolean } = {}, tx: Executor = db): Promise<ContactRow | undefined> {
       if (!opts.forUpdate) return (await byId(tx, [teamId, id]))[0];
-      return tx.selectFrom('contacts').selectAll().where('teamId', '=', teamId).where('id', '=', id).forUpdate().executeTakeFirst();
+      return tx
+        .selectFrom('contacts')
+        .selectAll()
+        .where('teamId', '=', teamId)
+        .where('id', '=', id)
+        .where('deletedAt', 'is', null)
+        .forUpdate()
+        .executeTakeFirst();
     },
     findByPrimaryEmail(teamId: string, email: string, tx: Executor = db) {
       return tx
@@ -17,6 +91,7 @@ export function createContactsRepo(db: Executor) {
         .select(['id', 'firstName', 'lastName'])
         .where('teamId', '=', teamId)
         .where('primaryEmail', '=', email)
+        .where('deletedAt', 'is', null)
         .executeTakeFirst();
     },
     insert(row: NewContactRow, tx: Executor = db): Promise<ContactRow> {
@@ -27,7 +102,9 @@ export function createContactsRepo(db: Executor) {
       const out = await tx
         .insertInto('contacts')
         .values(rows)
-        .onConflict((oc) => oc.columns(['teamId', 'primaryEmail']).where('primaryEmail', 'is not', null).doNothing())
+        .onConflict((oc) =>
+          oc.columns(['teamId', 'primaryEmail']).where('primaryEmail', 'is not', null).where('deletedAt', 'is', null).doNothing(),
+        )
         .returning('id')
         .execute();
       return out.map((r) => r.id);
@@ -38,29 +115,185 @@ export function createContactsRepo(db: Executor) {
         .set({ ...patch, version: sql<number>`version + 1`, updatedAt: sql`now()` })
         .where('teamId', '=', teamId)
         .where('id', '=', id)
+        .where('deletedAt', 'is', null)
         .returningAll()
         .executeTakeFirst();
     },
-    delete(teamId: string, id: string, tx: Executor = db) {
-      return tx.deleteFrom('contacts').where('teamId', '=', teamId).where('id', '=', id).executeTakeFirst();
+    /** Erases a contact that is in the trash. */
+    purge(teamId: string, id: string, tx: Executor = db) {
+      return tx
+        .deleteFrom('contacts')
+        .where('teamId', '=', teamId)
+        .where('id', '=', id)
+        .where('deletedAt', 'is not', null)
+        .executeTakeFirst();
     },
-    /** Newest first, keyset-paged on id (UUIDv7, so id order is creation order). */
-    list(teamId: string, opts: { limit: number; beforeId?: string }, tx: Executor = db) {
-      let q = tx.selectFrom('contacts').selectAll().where('teamId', '=', teamId);
-      if (opts.beforeId) q = q.where('id', '<', opts.beforeId);
-      return q.orderBy('id', 'desc').limit(opts.limit).execute();
+    /** The page of a directory listing: keyset on (sort key, id); `pattern` is a LIKE over search_text. */
+    page(teamId: string, f: ScopeFilter, o: PageOptions, tx: Executor = db): Promise<ListedRow[]> {
+      return run<ListedRow>(
+        tx,
+        sql`SELECT ${listColumns(o.sort)} FROM contacts
+            WHERE ${scope(teamId, f)} ${o.pattern ? sql`AND search_text LIKE ${o.pattern}` : sql``} ${keyset(o)}
+            ORDER BY ${orderBy(o.sort)} LIMIT ${o.limit}`,
+        !!o.pattern,
+      );
+    },
+    /**
+     * Search, dense case: walks the sort index from the cursor and filters, looking at no more than
+     * `budget` rows. When matches are common this finds a page after a few hundred rows, without
+     * sorting anything. `rn` says how many rows were looked at (for an estimate of the total).
+     */
+    scanPage(teamId: string, f: ScopeFilter, o: PageOptions & { pattern: string; budget: number }, tx: Executor = db) {
+      return run<ListedRow & { rn: number }>(
+        tx,
+        sql`SELECT * FROM (
+              SELECT s.*, row_number() OVER () AS rn FROM (
+                SELECT ${listColumns(o.sort)} FROM contacts WHERE ${scope(teamId, f)} ${keyset(o)}
+                ORDER BY ${orderBy(o.sort)} LIMIT ${o.budget}) s) w
+            WHERE w.search_text LIKE ${o.pattern} LIMIT ${o.limit}`,
+        true,
+      );
+    },
+    /**
+     * Search, sparse case: all matches through the trigram index, counted exactly, then sorted.
+     * The planner is told not to walk a sort index instead (it cannot know the matches are rare).
+     */
+    async matchPage(teamId: string, f: ScopeFilter, o: PageOptions & { pattern: string }, tx: Db = db as Db) {
+      return tx.transaction().execute(async (t) => {
+        await sql`SET LOCAL enable_indexscan = off`.execute(t);
+        await sql`SET LOCAL enable_seqscan = off`.execute(t);
+        return run<ListedRow & { fullCount: number }>(
+          t,
+          sql`SELECT * FROM (
+                SELECT ${listColumns(o.sort)}, count(*) OVER () AS full_count FROM contacts
+                WHERE ${scope(teamId, f)} AND search_text LIKE ${o.pattern}) m
+              WHERE true ${keyset(o, 'm.')}
+              ORDER BY ${orderBy(o.sort)} LIMIT ${o.limit}`,
+          true,
+        );
+      });
     },
     /** Exact up to `cap` rows; above that the planner's estimate, flagged as such. */
-    async count(teamId: string, cap: number, tx: Executor = db): Promise<{ total: number; estimate: boolean }> {
-      const exact = await sql<{
-        n: number;
-      }>`SELECT count(*)::int AS n FROM (SELECT 1 FROM contacts WHERE team_id = ${teamId} LIMIT ${cap + 1}) s`.execute(tx);
-      const n = exact.rows[0]!.n;
-      if (n <= cap) return { total: n, estimate: false };
+    async count(
+      teamId: string,
+      f: ScopeFilter & { pattern?: string },
+      cap: number,
+      tx: Executor = db,
+    ): Promise<{ total: number; estimate: boolean }> {
+      const where = sql`${scope(teamId, f)} ${f.pattern ? sql`AND search_text LIKE ${f.pattern}` : sql``}`;
+      const [exact] = await run<{ n: number }>(
+        tx,
+        sql`SELECT count(*)::int AS n FROM (SELECT 1 FROM contacts WHERE ${where} LIMIT ${cap + 1}) s`,
+        !!f.pattern,
+      );
+      if (exact!.n <= cap) return { total: exact!.n, estimate: false };
       const plan = await sql<{
         'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }];
-      }>`EXPLAIN (FORMAT JSON) SELECT 1 FROM contacts WHERE team_id = ${teamId}`.execute(tx);
-      return { total: Math.max(n, Math.round(plan.rows[0]!['QUERY PLAN'][0].Plan['Plan Rows'])), estimate: true };
+      }>`EXPLAIN (FORMAT JSON) SELECT 1 FROM contacts WHERE ${where}`.execute(tx);
+      return { total: Math.max(exact!.n, Math.round(plan.rows[0]!['QUERY PLAN'][0].Plan['Plan Rows'])), estimate: true };
+    },
+    /** Ids matching a filter (bulk actions), in id order after `afterId`. */
+    async idsMatching(teamId: string, f: ScopeFilter & { pattern?: string }, o: { limit: number; afterId?: string }, tx: Executor = db) {
+      const rows = await run<{ id: string }>(
+        tx,
+        sql`SELECT id FROM contacts WHERE ${scope(teamId, f)} ${f.pattern ? sql`AND search_text LIKE ${f.pattern}` : sql``}
+            ${o.afterId ? sql`AND id > ${o.afterId}` : sql``} ORDER BY id LIMIT ${o.limit}`,
+        !!f.pattern,
+      );
+      return rows.map((r) => r.id);
+    },
+    /** Rows (live, not in the trash) among `ids`, locked for a change. */
+    lockMany(teamId: string, ids: string[], tx: Executor = db): Promise<ContactRow[]> {
+      if (!ids.length) return Promise.resolve([]);
+      return tx
+        .selectFrom('contacts')
+        .selectAll()
+        .where('teamId', '=', teamId)
+        .where('id', 'in', ids)
+        .where('deletedAt', 'is', null)
+        .orderBy('id')
+        .forUpdate()
+        .execute();
+    },
+    setActive(teamId: string, ids: string[], active: boolean, tx: Executor = db) {
+      return tx
+        .updateTable('contacts')
+        .set({ active, version: sql<number>`version + 1`, updatedAt: sql`now()` })
+        .where('teamId', '=', teamId)
+        .where('id', 'in', ids)
+        .where('deletedAt', 'is', null)
+        .where('active', '=', !active)
+        .returning('id')
+        .execute();
+    },
+    moveToTrash(teamId: string, ids: string[], tx: Executor = db) {
+      return tx
+        .updateTable('contacts')
+        .set({ deletedAt: sql`now()` })
+        .where('teamId', '=', teamId)
+        .where('id', 'in', ids)
+        .where('deletedAt', 'is', null)
+        .returning('id')
+        .execute();
+    },
+    findInTrash(teamId: string, id: string, tx: Executor = db): Promise<ContactRow | undefined> {
+      return tx
+        .selectFrom('contacts')
+        .selectAll()
+        .where('teamId', '=', teamId)
+        .where('id', '=', id)
+        .where('deletedAt', 'is not', null)
+        .forUpdate()
+        .executeTakeFirst();
+    },
+    restore(teamId: string, id: string, tx: Executor = db): Promise<ContactRow | undefined> {
+      return tx
+        .updateTable('contacts')
+        .set({ deletedAt: null, version: sql<number>`version + 1`, updatedAt: sql`now()` })
+        .where('teamId', '=', teamId)
+        .where('id', '=', id)
+        .where('deletedAt', 'is not', null)
+        .returningAll()
+        .executeTakeFirst();
+    },
+    /** Newest deletions first, keyset on (deleted_at, id). */
+    trash(teamId: string, o: { limit: number; pattern?: string; after?: { k: string; id: string } }, tx: Executor = db) {
+      return run<ContactRow & { sortValue: string }>(
+        tx,
+        sql`SELECT *, deleted_at::text AS sort_value FROM contacts
+            WHERE team_id = ${teamId} AND deleted_at IS NOT NULL ${o.pattern ? sql`AND search_text LIKE ${o.pattern}` : sql``}
+            ${o.after ? sql`AND (deleted_at, id) < (${o.after.k}::timestamptz, ${o.after.id}::uuid)` : sql``}
+            ORDER BY deleted_at DESC, id DESC LIMIT ${o.limit}`,
+        !!o.pattern,
+      );
+    },
+    async trashCount(teamId: string, pattern: string | undefined, tx: Executor = db) {
+      const [r] = await run<{ n: number }>(
+        tx,
+        sql`SELECT count(*)::int AS n FROM contacts WHERE team_id = ${teamId} AND deleted_at IS NOT NULL
+            ${pattern ? sql`AND search_text LIKE ${pattern}` : sql``}`,
+        !!pattern,
+      );
+      return r!.n;
+    },
+    /** Erases trashed contacts (all teams) deleted before `before`, a batch at a time. */
+    async purgeTrashedBefore(before: Date, batch: number, tx: Executor = db): Promise<{ teamId: string; id: string }[]> {
+      const { rows } = await sql<{ teamId: string; id: string }>`
+        DELETE FROM contacts WHERE id IN (
+          SELECT id FROM contacts WHERE deleted_at IS NOT NULL AND deleted_at < ${before} LIMIT ${batch} FOR UPDATE SKIP LOCKED)
+        RETURNING team_id, id`.execute(tx);
+      return rows;
+    },
+    /** Rows whose search columns were computed by an older normaliser (or none: rows from before 0003). */
+    staleSearchRows(version: number, batch: number, tx: Executor = db) {
+      return tx.selectFrom('contacts').selectAll().where('searchVersion', '<', version).limit(batch).forUpdate().skipLocked().execute();
+    },
+    setSearchColumns(
+      id: string,
+      cols: Pick<ContactRow, 'searchText' | 'skLast' | 'skFirst' | 'skCompany' | 'skEmail' | 'searchVersion'>,
+      tx: Executor = db,
+    ) {
+      return tx.updateTable('contacts').set(cols).where('id', '=', id).execute();
     },
   };
 }

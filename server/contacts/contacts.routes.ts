@@ -1,7 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { contactInput, contactListQuery, contactPage, contactSchema, historyPage } from '#shared/contact.schema.ts';
+import {
+  bulkInput,
+  bulkResult,
+  contactInput,
+  contactListQuery,
+  contactPage,
+  contactSchema,
+  historyPage,
+  trashPage,
+  trashQuery,
+} from '#shared/contact.schema.ts';
 import { AppError } from '#shared/errors.ts';
 import { actorOf } from '../http/auth.ts';
 import { errors, idParams } from '../http/schemas.ts';
@@ -19,7 +29,11 @@ export function contactsRoutes(app: FastifyInstance, deps: { contacts: ContactsS
     {
       schema: {
         tags,
-        summary: 'List contacts (newest first, cursor paging)',
+        summary: 'Search and list contacts (filters, sort, cursor paging)',
+        description:
+          'q matches name, company, primary email, labeled emails and phones (phone formatting ignored). Three or more ' +
+          'characters match anywhere in a field; one or two match the start of a word. total is exact, or an estimate ' +
+          'flagged by totalIsEstimate for large results.',
         querystring: contactListQuery,
         response: { 200: contactPage, ...errors(400) },
       },
@@ -71,10 +85,64 @@ export function contactsRoutes(app: FastifyInstance, deps: { contacts: ContactsS
 
   r.delete(
     '/api/v1/contacts/:id',
-    { schema: { tags, summary: 'Delete a contact', params: idParams, response: { 204: z.null(), ...errors(403, 404) } } },
+    {
+      schema: {
+        tags,
+        summary: 'Move a contact to the trash (restorable for 30 days); ?purge=true erases it at once',
+        params: idParams,
+        querystring: z.object({ purge: z.enum(['true', 'false']).optional() }),
+        response: { 204: z.null(), ...errors(403, 404) },
+      },
+    },
     async (req, reply) => {
-      await contacts.remove(actorOf(req), req.params.id);
+      await contacts.remove(actorOf(req), req.params.id, { purge: req.query.purge === 'true' });
       return reply.code(204).send(null);
+    },
+  );
+
+  r.get(
+    '/api/v1/contacts/trash',
+    {
+      schema: {
+        tags,
+        summary: 'Contacts in the trash, most recently deleted first',
+        querystring: trashQuery,
+        response: { 200: trashPage, ...errors(400) },
+      },
+    },
+    async (req) => contacts.trash(actorOf(req), req.query),
+  );
+
+  r.post(
+    '/api/v1/contacts/:id/restore',
+    {
+      schema: {
+        tags,
+        summary: 'Restore a contact from the trash',
+        params: idParams,
+        response: { 200: contactSchema, ...errors(403, 404, 409) },
+      },
+    },
+    async (req, reply) => {
+      const c = await contacts.restore(actorOf(req), req.params.id);
+      return reply.header('etag', etagFor(c.version)).send(c);
+    },
+  );
+
+  r.post(
+    '/api/v1/contacts/bulk',
+    {
+      schema: {
+        tags,
+        summary: 'Bulk action on selected contacts or on all contacts matching a filter',
+        description: `Up to a few hundred contacts are done at once (200 {affected}); more run as a job (202 {jobId}, see GET /api/v1/jobs/:id).`,
+        body: bulkInput,
+        response: { 200: bulkResult, 202: bulkResult, ...errors(400, 403) },
+      },
+    },
+    async (req, reply) => {
+      const r = await contacts.bulk(actorOf(req), req.body);
+      return reply.code('jobId' in r ? 202 : 200).send(r);
     },
   );
 

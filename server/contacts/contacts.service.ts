@@ -1,33 +1,68 @@
-import type { Contact, ContactInput, ContactPage, HistoryEntry } from '#shared/contact.schema.ts';
+import type {
+  BulkInput,
+  Contact,
+  ContactFilter,
+  ContactInput,
+  ContactListQuery,
+  ContactPage,
+  HistoryEntry,
+  TrashPage,
+} from '#shared/contact.schema.ts';
 import { AppError } from '#shared/errors.ts';
-import type { Db } from '../db/client.ts';
+import type { Db, Tx } from '../db/client.ts';
 import { isUuid, uuidv7 } from '../db/ids.ts';
 import type { ContactRow, NewContactRow } from '../db/schema.ts';
-import { requirePermission, type Actor } from '../auth/actor.ts';
+import { requirePermission, systemActor, type Actor } from '../auth/actor.ts';
+import { jobActor } from '../jobs/jobs.service.ts';
+import type { JobContext } from '../jobs/runner.ts';
+
+export type BulkExtension = (actor: Actor, input: BulkInput) => Promise<{ affected: number } | { jobId: string }>;
 import { createAuditRepo } from '../audit/audit.repo.ts';
 import type { TeamsService } from '../teams/teams.service.ts';
-import { createContactsRepo } from './contacts.repo.ts';
-import { fieldsToColumns, presentContact, rowToDirectory, rowToFields } from './contacts.presenter.ts';
+import { createContactsRepo, type ListedRow, type ScopeFilter, type SortField, type SortSpec } from './contacts.repo.ts';
+import { likePattern, parseSearch, SEARCH_VERSION } from './search.rules.ts';
+import type { JobsService } from '../jobs/jobs.service.ts';
+import { fieldsToColumns, presentContact, rowToDirectory, rowToFields, searchColumns } from './contacts.presenter.ts';
 import { applyContactInput, diffContacts, emptyContact, emptyDirectory, phonesE164, readOnlyViolations } from './contacts.rules.ts';
 
 /** Above this many rows `total` is the planner's estimate (flagged), so listing stays fast. */
-const EXACT_COUNT_CAP = 100_000;
+const EXACT_COUNT_CAP = 10_000;
+/** A search first walks the sort index this far looking for a page of matches (see repo.scanPage). */
+const SCAN_BUDGET = 3_000;
+/** Bulk actions on more rows than this run as a job with progress. */
+export const BULK_SYNC_MAX = 250;
+const BULK_BATCH = 500;
+export const TRASH_DAYS = 30;
 
-function encodeCursor(id: string) {
-  return Buffer.from(JSON.stringify({ id })).toString('base64url');
+type Cursor = { s: string; k: string; id: string };
+function encodeCursor(c: Cursor) {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
 }
-function decodeCursor(cursor: string): string {
+function decodeCursor(cursor: string, sort: string): Cursor {
   try {
-    const { id } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { id?: unknown };
-    if (typeof id === 'string' && isUuid(id)) return id;
+    const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<Cursor>;
+    if (typeof c.k === 'string' && typeof c.id === 'string' && isUuid(c.id) && c.s === sort) return c as Cursor;
   } catch {
     /* fall through */
   }
-  throw new AppError('VALIDATION', 'Invalid query', [{ path: 'cursor', message: 'Not a cursor this server issued' }]);
+  throw new AppError('VALIDATION', 'Invalid query', [
+    { path: 'cursor', message: 'Not a cursor this server issued for this sort order; start again without a cursor' },
+  ]);
 }
+function parseSort(sort: string): SortSpec {
+  const desc = sort.startsWith('-');
+  return { field: (desc ? sort.slice(1) : sort) as SortField, desc };
+}
+function scopeOf(f: Omit<ContactFilter, 'q'>, ids?: string[]): ScopeFilter {
+  return { status: f.status, verified: f.verified, companyId: f.companyId, ...(ids ? { ids } : {}) };
+}
+const patternOf = (q: string | undefined) => {
+  const needle = parseSearch(q);
+  return needle ? likePattern(needle) : undefined;
+};
 
-export function createContactsService(deps: { db: Db; teams: TeamsService }) {
-  const { db, teams } = deps;
+export function createContactsService(deps: { db: Db; teams: TeamsService; jobs: JobsService }) {
+  const { db, teams, jobs } = deps;
   const repo = createContactsRepo(db);
   const audit = createAuditRepo(db);
 
@@ -43,6 +78,63 @@ export function createContactsService(deps: { db: Db; teams: TeamsService }) {
   const isPrimaryEmailConflict = (err: unknown) =>
     (err as { code?: string; constraint?: string }).code === '23505' &&
     (err as { constraint?: string }).constraint === 'contacts_team_primary_email_key';
+
+  const bulkExtensions: Partial<Record<'invite' | 'export', BulkExtension>> = {};
+
+  async function trashRows(actor: Actor, rows: ContactRow[], tx: Tx) {
+    const moved = new Set(
+      (
+        await repo.moveToTrash(
+          actor.teamId,
+          rows.map((r) => r.id),
+          tx,
+        )
+      ).map((r) => r.id),
+    );
+    await audit.recordMany(
+      actor,
+      'contact',
+      'delete',
+      rows.filter((r) => moved.has(r.id)).map((r) => ({ id: r.id, changes: diffContacts(rowToFields(r), null) })),
+      tx,
+    );
+    return moved.size;
+  }
+
+  /** One batch of a bulk action in one transaction; answers how many contacts actually changed. */
+  async function bulkApply(actor: Actor, action: 'delete' | 'activate' | 'deactivate', ids: string[]): Promise<number> {
+    if (!ids.length) return 0;
+    return db.transaction().execute(async (tx) => {
+      const rows = await repo.lockMany(actor.teamId, ids, tx);
+      if (action === 'delete') return trashRows(actor, rows, tx);
+      const active = action === 'activate';
+      const changed = new Set(
+        (
+          await repo.setActive(
+            actor.teamId,
+            rows.map((r) => r.id),
+            active,
+            tx,
+          )
+        ).map((r) => r.id),
+      );
+      await audit.recordMany(
+        actor,
+        'contact',
+        'update',
+        [...changed].map((id) => ({ id, changes: { 'permissions.active': { before: !active, after: active } } })),
+        tx,
+      );
+      return changed.size;
+    });
+  }
+
+  function bulkTarget(input: { action: string; filter: ContactFilter } | { action: string; ids: string[] }): {
+    scope: ScopeFilter & { pattern?: string };
+  } {
+    if ('ids' in input) return { scope: { ids: input.ids } };
+    return { scope: { ...scopeOf(input.filter), pattern: patternOf(input.filter.q) } };
+  }
 
   async function load(actor: Actor, id: string): Promise<ContactRow> {
     const row = isUuid(id) ? await repo.findById(actor.teamId, id) : undefined;
@@ -155,33 +247,249 @@ export function createContactsService(deps: { db: Db; teams: TeamsService }) {
       }
     },
 
-    async remove(actor: Actor, id: string): Promise<void> {
+    /** Moves a contact to the trash (restorable for 30 days); `purge` erases one that is in the trash. */
+    async remove(actor: Actor, id: string, opts: { purge?: boolean } = {}): Promise<void> {
       requirePermission(actor, 'modifyContacts');
       if (!isUuid(id)) throw new AppError('NOT_FOUND', 'Contact not found');
       await db.transaction().execute(async (tx) => {
         const current = await repo.findById(actor.teamId, id, { forUpdate: true }, tx);
-        if (!current) throw new AppError('NOT_FOUND', 'Contact not found');
-        await repo.delete(actor.teamId, id, tx);
+        if (current) {
+          await trashRows(actor, [current], tx);
+          if (!opts.purge) return;
+        }
+        // without purge only a live contact can be deleted; a trashed one is "not found" like for GET
+        const trashed = current ?? (opts.purge ? await repo.findInTrash(actor.teamId, id, tx) : undefined);
+        if (!trashed) throw new AppError('NOT_FOUND', 'Contact not found');
+        await repo.purge(actor.teamId, id, tx);
         await audit.record(
-          { actor, entityType: 'contact', entityId: id, action: 'delete', changes: diffContacts(rowToFields(current), null) },
+          { actor, entityType: 'contact', entityId: id, action: 'purge', changes: diffContacts(rowToFields(trashed), null) },
           tx,
         );
       });
     },
 
-    async list(actor: Actor, q: { limit: number; cursor?: string }): Promise<ContactPage> {
-      const beforeId = q.cursor ? decodeCursor(q.cursor) : undefined;
-      const [rows, count] = await Promise.all([
-        repo.list(actor.teamId, { limit: q.limit + 1, beforeId }),
-        repo.count(actor.teamId, EXACT_COUNT_CAP),
+    async restore(actor: Actor, id: string): Promise<Contact> {
+      requirePermission(actor, 'modifyContacts');
+      if (!isUuid(id)) throw new AppError('NOT_FOUND', 'Contact not found in the trash');
+      try {
+        return await db.transaction().execute(async (tx) => {
+          const row = await repo.restore(actor.teamId, id, tx);
+          if (!row) throw new AppError('NOT_FOUND', 'Contact not found in the trash');
+          await audit.record({ actor, entityType: 'contact', entityId: id, action: 'restore', changes: {} }, tx);
+          return presentContact(row);
+        });
+      } catch (err) {
+        if (!isPrimaryEmailConflict(err)) throw err;
+        const trashed = await repo.findInTrash(actor.teamId, id);
+        const e = await conflictError(actor.teamId, trashed!.primaryEmail!);
+        throw new AppError('CONFLICT', `Cannot restore: ${e.message}. Change or remove that contact's email first.`, e.details);
+      }
+    },
+
+    async trash(actor: Actor, q: { q?: string; limit: number; cursor?: string }): Promise<TrashPage> {
+      const pattern = patternOf(q.q);
+      const after = q.cursor ? decodeCursor(q.cursor, 'trash') : undefined;
+      const [rows, total] = await Promise.all([
+        repo.trash(actor.teamId, { limit: q.limit + 1, pattern, after }),
+        repo.trashCount(actor.teamId, pattern),
       ]);
       const items = rows.slice(0, q.limit);
+      const last = items.at(-1);
+      return {
+        items: items.map((r) => ({ ...presentContact(r), deletedAt: r.deletedAt!.toISOString() })),
+        nextCursor: rows.length > q.limit && last ? encodeCursor({ s: 'trash', k: last.sortValue, id: last.id }) : null,
+        total,
+        totalIsEstimate: false,
+      };
+    },
+
+    async list(actor: Actor, q: ContactListQuery): Promise<ContactPage> {
+      const sort = parseSort(q.sort);
+      const cursor = q.cursor ? decodeCursor(q.cursor, q.sort) : undefined;
+      const after = cursor ? { k: cursor.k, id: cursor.id } : undefined;
+      const f = scopeOf(q);
+      const pattern = patternOf(q.q);
+      const want = q.limit + 1;
+      let rows: ListedRow[];
+      let total: { total: number; estimate: boolean };
+      if (!pattern) {
+        [rows, total] = await Promise.all([
+          repo.page(actor.teamId, f, { sort, limit: want, after }),
+          repo.count(actor.teamId, f, EXACT_COUNT_CAP),
+        ]);
+      } else {
+        const [scanned, scope] = await Promise.all([
+          repo.scanPage(actor.teamId, f, { sort, limit: want, after, pattern, budget: SCAN_BUDGET }),
+          repo.count(actor.teamId, f, EXACT_COUNT_CAP),
+        ]);
+        if (scanned.length === want) {
+          // matches are common: the page came from the sort index; the total is exact when the team is
+          // small, else extrapolated from how many rows the scan looked at
+          rows = scanned;
+          total = scope.estimate
+            ? { total: Math.max(want, Math.round((scope.total * want) / scanned.at(-1)!.rn)), estimate: true }
+            : await repo.count(actor.teamId, { ...f, pattern }, EXACT_COUNT_CAP);
+        } else {
+          const matched = await repo.matchPage(actor.teamId, f, { sort, limit: want, after, pattern });
+          rows = matched;
+          total = matched.length
+            ? { total: matched[0]!.fullCount, estimate: false }
+            : await repo.count(actor.teamId, { ...f, pattern }, EXACT_COUNT_CAP);
+        }
+      }
+      const items = rows.slice(0, q.limit);
+      const last = items.at(-1);
       return {
         items: items.map(presentContact),
-        nextCursor: rows.length > q.limit ? encodeCursor(items.at(-1)!.id) : null,
-        total: count.total,
-        totalIsEstimate: count.estimate,
+        nextCursor: rows.length > q.limit && last ? encodeCursor({ s: q.sort, k: last.sortValue, id: last.id }) : null,
+        total: total.total,
+        totalIsEstimate: total.estimate,
       };
+    },
+
+    /**
+     * Bulk action on selected ids or on every contact matching a filter. Up to BULK_SYNC_MAX rows are
+     * done at once (200 {affected}); more run as a job (202 {jobId}) with progress.
+     */
+    async bulk(actor: Actor, input: BulkInput): Promise<{ affected: number } | { jobId: string }> {
+      requirePermission(actor, 'modifyContacts');
+      if (input.action === 'invite' || input.action === 'export') {
+        const handler = bulkExtensions[input.action];
+        if (!handler) throw new AppError('VALIDATION', `The bulk action "${input.action}" is not available on this server`);
+        return handler(actor, input);
+      }
+      const target = bulkTarget(input);
+      if ('ids' in input) {
+        const ids = [...new Set(input.ids)];
+        const bad = ids.findIndex((id) => !isUuid(id));
+        if (bad >= 0) throw new AppError('VALIDATION', 'Invalid ids', [{ path: `ids.${bad}`, message: 'Not a contact id' }]);
+        if (ids.length <= BULK_SYNC_MAX) return { affected: await bulkApply(actor, input.action, ids) };
+        const job = await jobs.enqueue({ actor, kind: 'contacts.bulk', payload: { action: input.action, ids }, total: ids.length });
+        return { jobId: job.id };
+      }
+      const count = await repo.count(actor.teamId, target.scope, BULK_SYNC_MAX, db);
+      if (!count.estimate) {
+        const ids = await repo.idsMatching(actor.teamId, target.scope, { limit: BULK_SYNC_MAX + 1 });
+        if (ids.length <= BULK_SYNC_MAX) return { affected: await bulkApply(actor, input.action, ids) };
+      }
+      const exact = await repo.count(actor.teamId, target.scope, 10_000_000);
+      const job = await jobs.enqueue({
+        actor,
+        kind: 'contacts.bulk',
+        payload: { action: input.action, filter: input.filter },
+        total: exact.total,
+      });
+      return { jobId: job.id };
+    },
+
+    /** The job behind a large bulk action: batches in id order, each batch one transaction. Re-running
+     *  it (a worker died) only touches rows not yet changed, so it is idempotent. */
+    async runBulkJob(ctx: JobContext): Promise<{ affected: number }> {
+      const actor = jobActor(ctx.job);
+      requirePermission(actor, 'modifyContacts');
+      const p = ctx.job.payload as {
+        action: 'delete' | 'activate' | 'deactivate';
+        ids?: string[];
+        filter?: ContactFilter;
+        affected?: number;
+      };
+      let affected = 0;
+      let processed = 0;
+      if (p.ids) {
+        for (let i = 0; i < p.ids.length; i += BULK_BATCH) {
+          const batch = p.ids.slice(i, i + BULK_BATCH);
+          affected += await bulkApply(actor, p.action, batch);
+          processed += batch.length;
+          await ctx.progress(processed);
+        }
+        return { affected };
+      }
+      const target = bulkTarget({ action: p.action, filter: p.filter! });
+      let afterId: string | undefined;
+      for (;;) {
+        const ids = await repo.idsMatching(actor.teamId, target.scope, { limit: BULK_BATCH, afterId });
+        if (!ids.length) break;
+        affected += await bulkApply(actor, p.action, ids);
+        processed += ids.length;
+        afterId = ids.at(-1);
+        await ctx.progress(processed, Math.max(processed, ctx.job.total ?? 0));
+      }
+      return { affected };
+    },
+
+    /** Erases contacts that have been in the trash longer than TRASH_DAYS. */
+    async purgeExpiredTrash(now = new Date()): Promise<number> {
+      const before = new Date(now.getTime() - TRASH_DAYS * 86_400_000);
+      let purged = 0;
+      for (;;) {
+        const n = await db.transaction().execute(async (tx) => {
+          const rows = await repo.purgeTrashedBefore(before, 1000, tx);
+          const byTeam = new Map<string, string[]>();
+          for (const r of rows) byTeam.set(r.teamId, [...(byTeam.get(r.teamId) ?? []), r.id]);
+          for (const [teamId, ids] of byTeam) {
+            await audit.recordMany(
+              systemActor(teamId, 'kdesk trash purge'),
+              'contact',
+              'purge',
+              ids.map((id) => ({ id, changes: {} })),
+              tx,
+            );
+          }
+          return rows.length;
+        });
+        purged += n;
+        if (n < 1000) return purged;
+      }
+    },
+
+    /** Recomputes search columns written by an older normaliser (or before they existed). */
+    async reindexStale(batch = 1000): Promise<number> {
+      let done = 0;
+      for (;;) {
+        const n = await db.transaction().execute(async (tx) => {
+          const rows = await repo.staleSearchRows(SEARCH_VERSION, batch, tx);
+          for (const r of rows) await repo.setSearchColumns(r.id, searchColumns(rowToFields(r), r.phonesE164), tx);
+          return rows.length;
+        });
+        done += n;
+        if (n < batch) return done;
+      }
+    },
+
+    /** How many contacts a selection (the directory's filter, or ids) holds; exact. */
+    async countMatching(actor: Actor, selection: { filter: ContactFilter } | { ids: string[] }): Promise<number> {
+      const { scope } = bulkTarget({ action: 'export', ...selection });
+      return (await repo.count(actor.teamId, scope, 100_000_000)).total;
+    },
+
+    /** Every contact of a selection, in id (creation) order, a page at a time (exports: bounded memory). */
+    async *pagesMatching(
+      actor: Actor,
+      selection: { filter: ContactFilter } | { ids: string[] },
+      pageSize = 2000,
+    ): AsyncGenerator<ContactRow[]> {
+      const { scope } = bulkTarget({ action: 'export', ...selection });
+      let afterId: string | undefined;
+      for (;;) {
+        const ids = await repo.idsMatching(actor.teamId, scope, { limit: pageSize, afterId });
+        if (!ids.length) return;
+        const rows = await db
+          .selectFrom('contacts')
+          .selectAll()
+          .where('teamId', '=', actor.teamId)
+          .where('id', 'in', ids)
+          .where('deletedAt', 'is', null)
+          .orderBy('id')
+          .execute();
+        if (rows.length) yield rows;
+        if (ids.length < pageSize) return;
+        afterId = ids.at(-1);
+      }
+    },
+
+    /** Lets other features (portal invitations, exports) handle their bulk action. */
+    extendBulk(action: 'invite' | 'export', handler: BulkExtension) {
+      bulkExtensions[action] = handler;
     },
 
     async history(

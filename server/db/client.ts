@@ -31,6 +31,9 @@ export function createDb(connectionString: string, options: DbOptions = {}): Db 
 // (many parameters) and texts beyond the per-connection budget stay unnamed, so memory is bounded.
 const MAX_PREPARED_PER_CONNECTION = 300;
 const MAX_PARAMS_TO_PREPARE = 64;
+/** Put this comment in a query whose best plan depends on its parameter values (search patterns): it is
+ *  planned on every run, never with a generic plan. */
+export const ADHOC = '/* adhoc */';
 
 function usePreparedStatements(client: pg.PoolClient) {
   const prepared = new Set<string>();
@@ -42,6 +45,7 @@ function usePreparedStatements(client: pg.PoolClient) {
       !Array.isArray(values) ||
       values.length === 0 ||
       values.length > MAX_PARAMS_TO_PREPARE ||
+      text.includes(ADHOC) ||
       refused.has(text)
     ) {
       return query(text, values, cb);

@@ -1,12 +1,14 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as m0001 from './migrations/0001_init.ts';
 import * as m0002 from './migrations/0002_rate_limits.ts';
+import * as m0003 from './migrations/0003_directory.ts';
 import * as m0004 from './migrations/0004_imports.ts';
 
 // An explicit list (not a folder scan) so the same code runs under tsx, Vitest and a bundler.
 const migrations: Record<string, Migration> = {
   '0001_init': m0001,
   '0002_rate_limits': m0002,
+  '0003_directory': m0003,
   '0004_imports': m0004,
 };
 

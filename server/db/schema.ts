@@ -81,6 +81,14 @@ export interface ContactsTable {
   createdAt: Timestamp;
   updatedAt: Timestamp;
   version: Generated<number>;
+  // derived by server/contacts/search.rules.ts on every write (see fieldsToColumns)
+  searchText: string;
+  skLast: string;
+  skFirst: string;
+  skCompany: string;
+  skEmail: string;
+  searchVersion: number;
+  deletedAt: Date | null;
 }
 
 export interface AuditLogTable {
@@ -172,25 +180,31 @@ export interface ImportRowsTable {
   cells: ColumnType<string[], string, string>;
 }
 
-export interface ExportsTable {
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export interface JobsTable {
   id: string;
   teamId: string;
-  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-  format: 'csv' | 'xlsx';
-  filter: ColumnType<Record<string, unknown>, string, string>;
-  total: number | null;
+  kind: string;
+  status: Generated<JobStatus>;
+  payload: ColumnType<unknown, string | undefined, string>;
   processed: Generated<number>;
+  total: number | null;
+  result: ColumnType<unknown, string | null | undefined, string | null>;
   error: string | null;
-  fileId: string | null;
-  actor: ColumnType<Record<string, unknown>, string, string>;
   createdBy: string | null;
-  leaseOwner: string | null;
-  leaseExpiresAt: Date | null;
+  runAt: Timestamp;
   attempts: Generated<number>;
+  leaseOwner: string | null;
+  leaseUntil: Date | null;
+  cancelRequested: Generated<boolean>;
   createdAt: Timestamp;
   startedAt: Date | null;
   finishedAt: Date | null;
-  updatedAt: Timestamp;
+}
+
+export interface PeriodicRunsTable {
+  name: string;
+  lastRunAt: Date;
 }
 
 export interface Database {
@@ -205,13 +219,14 @@ export interface Database {
   fileChunks: FileChunksTable;
   imports: ImportsTable;
   importRows: ImportRowsTable;
-  exports: ExportsTable;
+  jobs: JobsTable;
+  periodicRuns: PeriodicRunsTable;
 }
 
 export type ContactRow = Selectable<ContactsTable>;
 export type NewContactRow = Insertable<ContactsTable>;
 export type ContactUpdate = Updateable<ContactsTable>;
+export type JobRow = Selectable<JobsTable>;
 export type MemberRow = Selectable<MembersTable>;
 export type TeamRow = Selectable<TeamsTable>;
 export type ImportRowRecord = Selectable<ImportsTable>;
-export type ExportRecord = Selectable<ExportsTable>;

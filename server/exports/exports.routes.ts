@@ -3,14 +3,15 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { exportFilterSchema, exportSchema } from '#shared/import.schema.ts';
+import { contactFilter } from '#shared/contact.schema.ts';
+import { exportSchema } from '#shared/import.schema.ts';
 import { actorOf } from '../http/auth.ts';
 import { errors, idParams } from '../http/schemas.ts';
 import type { ExportsService } from './exports.service.ts';
 
 const tags = ['exports'];
 
-const exportQuery = exportFilterSchema.extend({
+const exportQuery = contactFilter.extend({
   ids: z
     .string()
     .max(400_000)
@@ -59,7 +60,7 @@ export function exportsRoutes(app: FastifyInstance, deps: { exports: ExportsServ
         body: z
           .object({
             ids: z.array(z.string()).optional(),
-            filter: exportFilterSchema.optional(),
+            filter: contactFilter.optional(),
             format: z.enum(['csv', 'xlsx']).default('csv'),
           })
           .strict(),

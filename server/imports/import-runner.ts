@@ -1,12 +1,11 @@
-// Runs queued imports and exports in this process: one at a time, claimed with a lease in PostgreSQL, so
-// any number of kdesk processes can run side by side and a dead one's work is taken over when its lease
-// expires. Every web process runs one (kdesk serve); tests and the CLI call runOnce()/drain() instead.
+// Runs queued imports in this process, one at a time, each claimed with a lease on its import row, so any
+// number of kdesk processes (the `worker` role) run side by side and a dead one's import is taken over
+// when its lease expires. Tests and the CLI call runOnce()/drain()/runImportById() instead of start().
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Db } from '../db/client.ts';
 import type { ImportConfig } from '../config.ts';
 import type { TeamsService } from '../teams/teams.service.ts';
-import { createFilesRepo } from './files.repo.ts';
 import { runImport, type RunHooks } from './imports.job.ts';
 import { createImportsRepo, type ImportRecord } from './imports.repo.ts';
 import { importEvents } from './imports.service.ts';
@@ -26,27 +25,22 @@ export interface Runner {
   stop(): Promise<void>;
 }
 
-export type ExtraTask = (owner: string, signal: AbortSignal) => Promise<boolean>;
-
 export function createImportRunner(deps: {
   db: Db;
   teams: TeamsService;
   config: ImportConfig;
   pollMs?: number;
   log?: (err: unknown) => void;
-  /** More work of the same kind (exports): returns true when it did something. */
-  extraTasks?: ExtraTask[];
 }): Runner {
   const { db, config } = deps;
   const repo = createImportsRepo(db);
   const owner = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const controller = new AbortController();
-  const pollMs = deps.pollMs ?? 2000;
+  const pollMs = deps.pollMs ?? 1000;
   let current: Promise<unknown> | null = null;
   let currentId: string | null = null;
   let timer: NodeJS.Timeout | null = null;
   let wake: (() => void) | null = null;
-  let lastCleanup = 0;
 
   async function run(rec: ImportRecord, hooks: RunHooks = {}) {
     if (rec.attempts > MAX_ATTEMPTS) {
@@ -78,9 +72,7 @@ export function createImportRunner(deps: {
       let n = 0;
       for (;;) {
         const id = await runner.runOnce();
-        let extra = false;
-        for (const t of deps.extraTasks ?? []) if (await t(owner, controller.signal)) extra = true;
-        if (!id && !extra) return n;
+        if (!id) return n;
         n++;
       }
     },
@@ -94,18 +86,8 @@ export function createImportRunner(deps: {
       const loop = async () => {
         while (!controller.signal.aborted) {
           try {
-            let did = false;
             current = runner.runOnce();
-            if (await current) did = true;
-            for (const t of deps.extraTasks ?? []) {
-              current = t(owner, controller.signal);
-              if (await current) did = true;
-            }
-            if (Date.now() - lastCleanup > 10 * 60_000) {
-              lastCleanup = Date.now();
-              await createFilesRepo(db).deleteExpired();
-            }
-            if (did) continue;
+            if (await current) continue;
           } catch (err) {
             deps.log?.(err);
           } finally {

@@ -42,12 +42,7 @@ export function postImport(
 }
 
 export function runnerFor(ctx: TestContext) {
-  return createImportRunner({
-    db: ctx.db,
-    teams: ctx.services.teams,
-    config: ctx.services.importConfig,
-    extraTasks: [(owner, signal) => ctx.services.exports.runNext(owner, signal)],
-  });
+  return createImportRunner({ db: ctx.db, teams: ctx.services.teams, config: ctx.services.importConfig });
 }
 
 /** Posts a file, runs the import to its end and returns the final import object. */

@@ -227,7 +227,7 @@ export function createImportsRepo(db: Executor) {
     async lockContacts(teamId: string, ids: string[], emails: string[], lock: boolean, tx: Executor): Promise<ContactRow[]> {
       if (!ids.length && !emails.length) return [];
       const r = await sql<ContactRow>`
-        SELECT * FROM contacts WHERE team_id = ${teamId}
+        SELECT * FROM contacts WHERE team_id = ${teamId} AND deleted_at IS NULL
           AND (id = ANY(${ids}::uuid[]) OR primary_email = ANY(${emails}::text[]))
         ORDER BY id ${lock ? sql`FOR UPDATE` : sql``}`.execute(tx);
       // the raw query skips Kysely's result plugins: camelCase by hand
@@ -255,7 +255,7 @@ export function createImportsRepo(db: Executor) {
       const r = await sql<{ id: string }>`
         UPDATE contacts c SET ${set}, version = c.version + 1, updated_at = now()
         FROM unnest(${u.args}) AS u(${u.names})
-        WHERE c.team_id = ${teamId} AND c.id = u.id RETURNING c.id`.execute(tx);
+        WHERE c.team_id = ${teamId} AND c.id = u.id AND c.deleted_at IS NULL RETURNING c.id`.execute(tx);
       return r.rows.map((x) => x.id);
     },
     async insertAudit(

@@ -319,6 +319,11 @@ export function createImportsService(deps: { db: Db; teams: TeamsService; config
       return presentImport((await repo.find(actor.teamId, rec.id))!);
     },
 
+    /** Expired uploads and exports, and uploads whose request died (a periodic task). */
+    deleteExpiredFiles(): Promise<number> {
+      return files.deleteExpired();
+    },
+
     template(): string {
       return '\uFEFF' + csvLine([...TEMPLATE_COLUMNS]);
     },

@@ -1,6 +1,6 @@
 // Frozen in time: migrations use Kysely<any> and never import application code.
 // Import and export: uploaded/generated files (in PostgreSQL, so any instance can resume an import),
-// import runs with their counters and checkpoint, per-row outcomes, export jobs.
+// import runs with their counters and checkpoint, per-row outcomes. (Export jobs are rows of `jobs`.)
 import { sql, type Kysely } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
@@ -87,32 +87,8 @@ export async function up(db: Kysely<any>): Promise<void> {
       cells jsonb NOT NULL,
       PRIMARY KEY (import_id, row_number)
     )`.execute(db);
-
-  await sql`
-    CREATE TABLE exports (
-      id uuid PRIMARY KEY,
-      team_id uuid NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
-      status text NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
-      format text NOT NULL CHECK (format IN ('csv', 'xlsx')),
-      filter jsonb NOT NULL,
-      total integer,
-      processed integer NOT NULL DEFAULT 0,
-      error text,
-      file_id uuid REFERENCES files(id) ON DELETE SET NULL,
-      actor jsonb NOT NULL,
-      created_by uuid,
-      lease_owner text,
-      lease_expires_at timestamptz,
-      attempts integer NOT NULL DEFAULT 0,
-      created_at timestamptz NOT NULL DEFAULT now(),
-      started_at timestamptz,
-      finished_at timestamptz,
-      updated_at timestamptz NOT NULL DEFAULT now()
-    )`.execute(db);
-  await sql`CREATE INDEX exports_team_idx ON exports (team_id, created_at DESC)`.execute(db);
-  await sql`CREATE INDEX exports_active_idx ON exports (lease_expires_at) WHERE status IN ('queued', 'running')`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['exports', 'import_rows', 'imports', 'file_chunks', 'files']) await db.schema.dropTable(t).ifExists().execute();
+  for (const t of ['import_rows', 'imports', 'file_chunks', 'files']) await db.schema.dropTable(t).ifExists().execute();
 }

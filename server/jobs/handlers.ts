@@ -1,0 +1,18 @@
+// Every job kind and periodic task, in one place. Features add their `*.job.ts` handlers here.
+import type { Services } from '../app.ts';
+import type { JobHandler, PeriodicTask } from './runner.ts';
+
+export function jobHandlers(services: Services): Record<string, JobHandler> {
+  return {
+    'contacts.bulk': (ctx) => services.contacts.runBulkJob(ctx),
+    'contacts.export': (ctx) => services.exports.runExportJob(ctx),
+  };
+}
+
+export function periodicTasks(services: Services): PeriodicTask[] {
+  return [
+    { name: 'contacts.purge-trash', everyMs: 60 * 60_000, run: async () => void (await services.contacts.purgeExpiredTrash()) },
+    { name: 'contacts.reindex-search', everyMs: 10 * 60_000, run: async () => void (await services.contacts.reindexStale()) },
+    { name: 'files.delete-expired', everyMs: 30 * 60_000, run: async () => void (await services.imports.deleteExpiredFiles()) },
+  ];
+}
