@@ -46,3 +46,15 @@ export function contactToCells(c: ContactRow): string[] {
 }
 
 export const exportHeader = (): string[] => [...TEMPLATE_COLUMNS];
+
+// XML 1.0 cannot hold C0 controls (but tab, LF, CR), U+FFFE/U+FFFF or lone surrogates; OOXML writes
+// them as `_xHHHH_` (and a literal `_xHHHH_` as `_x005F_xHHHH_`), which Excel and our reader decode.
+const XML_UNSAFE =
+  /_x[0-9A-Fa-f]{4}_|[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** A cell for an XLSX sheet: characters XML cannot carry are escaped the OOXML way. */
+export function xlsxCell(value: string): string {
+  return value.replace(XML_UNSAFE, (m) =>
+    m.length > 1 ? `_x005F_${m.slice(1)}` : `_x${m.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}_`,
+  );
+}

@@ -18,7 +18,7 @@ import { jobActor, type JobsService } from '../jobs/jobs.service.ts';
 import type { JobContext } from '../jobs/runner.ts';
 import { createFilesRepo } from '../imports/files.repo.ts';
 import { csvLine } from '../imports/csv-writer.ts';
-import { contactToCells, exportHeader } from './export.rules.ts';
+import { contactToCells, exportHeader, xlsxCell } from './export.rules.ts';
 
 export const EXPORT_JOB = 'contacts.export';
 export const MAX_EXPORT_IDS = 10_000;
@@ -207,7 +207,7 @@ export function createExportsService(deps: { db: Db; config: ImportConfig; conta
           const ws = wb.addWorksheet('Contacts');
           ws.addRow(exportHeader()).commit();
           for await (const page of contacts.pagesMatching(actor, selection)) {
-            for (const c of page) ws.addRow(contactToCells(c)).commit();
+            for (const c of page) ws.addRow(contactToCells(c).map(xlsxCell)).commit();
             processed += page.length;
             await ctx.progress(processed);
           }

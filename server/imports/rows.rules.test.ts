@@ -54,6 +54,11 @@ describe('decodeRow', () => {
     expect(p.emails).toEqual({ whole: null, labeled: [['home', 'jane@home.net']] });
     expect(p.phones).toEqual({ whole: null, labeled: [['mobile', '+1 555 0100']] });
   });
+  it('fails a NUL character and half a surrogate pair (PostgreSQL and JSON cannot store them)', () => {
+    expect(decode(['firstName'], ['a\u0000b']).errors).toEqual(['firstName: contains a NUL character, which a text field cannot hold']);
+    expect(decode(['firstName'], ['a\uD800b']).errors).toEqual(['firstName: contains half of a UTF-16 surrogate pair, which is not text']);
+    expect(decode(['firstName'], ['😀']).errors).toEqual([]);
+  });
   it('fails a cell that held bytes that were not UTF-8', () => {
     expect(decode(['firstName'], ['Jos\uFFFD'], true).errors).toEqual([
       'firstName: contains bytes that are not valid UTF-8 (save the file as UTF-8 and upload it again)',

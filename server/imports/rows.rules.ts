@@ -62,6 +62,7 @@ export interface RowPatch {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TEXT = new Set(['firstName', 'lastName', 'company', 'jobTitle', 'division', 'notes']);
 const LIST_SEP = /\s:::\s|[;,]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export interface DecodeOptions {
   /** The file was read as UTF-8 but has bytes that are not: a cell holding U+FFFD came from those. */
@@ -78,6 +79,14 @@ export function decodeRow(cells: string[], plan: ColumnPlan[], opts: DecodeOptio
   for (const col of plan) {
     const raw = unneutralizeCell(cells[col.index] ?? '');
     if (raw.trim() === '') continue;
+    if (raw.includes('\u0000')) {
+      fail(col.column, 'contains a NUL character, which a text field cannot hold');
+      continue;
+    }
+    if (LONE_SURROGATE.test(raw)) {
+      fail(col.column, 'contains half of a UTF-16 surrogate pair, which is not text');
+      continue;
+    }
     if (opts.damagedEncoding && raw.includes('\uFFFD')) {
       fail(col.column, 'contains bytes that are not valid UTF-8 (save the file as UTF-8 and upload it again)');
       continue;

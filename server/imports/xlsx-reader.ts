@@ -77,6 +77,10 @@ async function* parseEntry(zip: ZipFile, entry: Entry, parser: SaxesParser): Asy
 
 const local = (name: string) => name.slice(name.indexOf(':') + 1);
 
+/** OOXML escapes characters XML cannot hold as `_xHHHH_` (a literal one as `_x005F_xHHHH_`). */
+export const decodeOoxmlEscapes = (s: string) =>
+  s.includes('_x') ? s.replace(/_x([0-9A-Fa-f]{4})_/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))) : s;
+
 async function readXml(zip: ZipFile, entry: Entry | undefined, handlers: (p: SaxesParser) => void) {
   if (!entry) return;
   const p = new SaxesParser();
@@ -176,7 +180,7 @@ export async function* readXlsxRows(file: string, limits: XlsxLimits): AsyncGene
         p.on('closetag', (t) => {
           const n = local(t.name);
           if (n === 'si') {
-            shared.push(cur ?? '');
+            shared.push(decodeOoxmlEscapes(cur ?? ''));
             cur = null;
           } else if (n === 'rPh') inPh--;
           else if (n === 't') inT = false;
@@ -239,6 +243,7 @@ export async function* readXlsxRows(file: string, limits: XlsxLimits): AsyncGene
         const c: typeof cell = cell;
         let v = c.text;
         if (c.type === 's') v = shared[Number(v)] ?? '';
+        else if (c.type === 'inlineStr' || c.type === 'str') v = decodeOoxmlEscapes(v);
         else if (c.type === 'b') v = v === '1' ? 'true' : 'false';
         else if (c.type === 'n' && v !== '') {
           const num = Number(v);
