@@ -1,14 +1,14 @@
 // /contacts/import — the import wizard (start, upload, map columns, preview, import) — and
 // /contacts/import/:id — one import: its live progress, then its summary.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
-import { Button, Card, Group, Stack, Stepper, Text, ThemeIcon } from '@mantine/core';
+import { Box, Button, Card, EmptyState, Group, Stack, Stepper, Text, ThemeIcon } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
-import { IconArrowLeft, IconArrowRight, IconFileSpreadsheet, IconFileUpload, IconUsers } from '@tabler/icons-react';
+import { IconArrowLeft, IconArrowRight, IconFileSpreadsheet, IconFileUpload, IconLock, IconSettings, IconUsers } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, ApiError, type Import, type ImportMode, type ImportPreview } from '../../lib/api.ts';
 import { plural } from '../../lib/format.ts';
-import { isImportFinished, keys, useImport, useImports } from '../../lib/queries.ts';
+import { isImportFinished, keys, useImport, useImports, usePermissions } from '../../lib/queries.ts';
 import { usePageTitle } from '../../lib/use-page-title.ts';
 import { PageHeader } from '../../components/page-header.tsx';
 import { PageLoader } from '../../components/loaders.tsx';
@@ -25,7 +25,7 @@ import './imports.css';
 
 const STEPS = [
   { label: 'Start', description: 'Format and mode' },
-  { label: 'Upload', description: 'Choose a file' },
+  { label: 'Upload', description: 'CSV or Excel file' },
   { label: 'Map columns', description: 'Match your columns' },
   { label: 'Preview', description: 'Check every row' },
   { label: 'Import', description: 'Write the contacts' },
@@ -93,7 +93,7 @@ export default function ImportPage() {
     return (
       <>
         {header}
-        <ErrorState title="You can't import contacts" error={list.error} />
+        <ImportForbidden message={list.error.message} />
       </>
     );
   }
@@ -174,18 +174,21 @@ function ImportWizard(props: { recent: Import[] | undefined; recentLoading: bool
 
   let content: ReactNode;
   let footer: ReactNode;
+  let after: ReactNode = null;
   if (step === 0) {
     content = (
-      <Stack gap="lg">
-        <StartStep
-          mode={mode}
-          onMode={(m) => {
-            setMode(m);
-            invalidate();
-          }}
-        />
+      <StartStep
+        mode={mode}
+        onMode={(m) => {
+          setMode(m);
+          invalidate();
+        }}
+      />
+    );
+    after = (
+      <Box mt="xl">
         <RecentImports items={props.recent} loading={props.recentLoading} />
-      </Stack>
+      </Box>
     );
     footer = (
       <StepFooter
@@ -305,6 +308,7 @@ function ImportWizard(props: { recent: Import[] | undefined; recentLoading: bool
         </div>
       )}
       {footer}
+      {after}
     </>
   );
 }
@@ -371,5 +375,39 @@ function ImportRun(props: { id: string }) {
       <ImportStepper active={finished ? STEPS.length : 4} />
       {finished ? <ImportSummary imp={i} actions={again} /> : <RunProgress imp={i} />}
     </>
+  );
+}
+
+/** The server's 403 in its own words; owners and admins get a way to the setting that is off. */
+function ImportForbidden(props: { message: string }) {
+  const { manageTeam } = usePermissions();
+  const teamSetting = /team setting/i.test(props.message);
+  return (
+    <Card>
+      <EmptyState
+        py={48}
+        maw={560}
+        mx="auto"
+        role="alert"
+        variant="light"
+        color="gray"
+        icon={<IconLock size={28} />}
+        title="You can't import contacts"
+        description={props.message}
+      >
+        <EmptyState.Actions>
+          <Group justify="center">
+            {manageTeam && teamSetting && (
+              <Button component={Link} to="/settings" leftSection={<IconSettings size={18} />}>
+                Open Team Settings
+              </Button>
+            )}
+            <Button component={Link} to="/contacts" variant={manageTeam && teamSetting ? 'default' : 'filled'}>
+              Go to Contacts
+            </Button>
+          </Group>
+        </EmptyState.Actions>
+      </EmptyState>
+    </Card>
   );
 }

@@ -176,6 +176,7 @@ export function RunProgress(props: { imp: Import }) {
 const duration = (from: string | null, to: string | null) => {
   if (!from || !to) return null;
   const s = Math.max(0, Math.round((new Date(to).getTime() - new Date(from).getTime()) / 1000));
+  if (s < 1) return 'less than a second';
   return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
 };
 

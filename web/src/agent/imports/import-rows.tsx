@@ -116,37 +116,36 @@ export function ImportRows(props: { imp: Import; initialFilter?: Filter; title?:
           </Table.Tbody>
         </Table>
       </Table.ScrollContainer>
-      <Group justify="space-between" px="lg" py="xs" style={{ borderTop: '1px solid var(--mantine-color-default-border)' }}>
-        <Text size="xs" c="dimmed">
-          {truncated
-            ? `Row-by-row results are kept for the first ${formatCount(KEPT_ROWS)} rows and for every failed row.`
-            : items.length > 0
-              ? `Rows ${formatCount(offset + 1)}–${formatCount(offset + items.length)} of this list`
-              : ' '}
-        </Text>
-        <Group gap={4}>
-          <Tooltip label="Previous rows">
-            <ActionIcon
-              variant="default"
-              aria-label="Previous rows"
-              disabled={offset === 0}
-              onClick={() => setOffset(Math.max(0, offset - PAGE))}
-            >
-              <IconChevronLeft size={16} />
-            </ActionIcon>
-          </Tooltip>
-          <Tooltip label="Next rows">
-            <ActionIcon
-              variant="default"
-              aria-label="Next rows"
-              disabled={items.length < PAGE || rows.isPlaceholderData}
-              onClick={() => setOffset(offset + PAGE)}
-            >
-              <IconChevronRight size={16} />
-            </ActionIcon>
-          </Tooltip>
+      {(truncated || offset > 0 || items.length === PAGE) && (
+        <Group justify="space-between" px="lg" py="xs" style={{ borderTop: '1px solid var(--mantine-color-default-border)' }}>
+          <Text size="xs" c="dimmed">
+            {items.length > 0 ? `${formatCount(offset + 1)}–${formatCount(offset + items.length)} of ${formatCount(counts[filter])}` : ' '}
+            {truncated && ` · row-by-row results are kept for the first ${formatCount(KEPT_ROWS)} rows and for every failed row`}
+          </Text>
+          <Group gap={4}>
+            <Tooltip label="Previous rows">
+              <ActionIcon
+                variant="default"
+                aria-label="Previous rows"
+                disabled={offset === 0}
+                onClick={() => setOffset(Math.max(0, offset - PAGE))}
+              >
+                <IconChevronLeft size={16} />
+              </ActionIcon>
+            </Tooltip>
+            <Tooltip label="Next rows">
+              <ActionIcon
+                variant="default"
+                aria-label="Next rows"
+                disabled={items.length < PAGE || rows.isPlaceholderData}
+                onClick={() => setOffset(offset + PAGE)}
+              >
+                <IconChevronRight size={16} />
+              </ActionIcon>
+            </Tooltip>
+          </Group>
         </Group>
-      </Group>
+      )}
     </Card>
   );
 }

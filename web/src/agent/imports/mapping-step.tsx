@@ -95,13 +95,13 @@ export function MappingStep(props: {
           </Text>
         </Group>
         <Table.ScrollContainer minWidth={820} type="native">
-          <Table verticalSpacing="sm" horizontalSpacing="lg" layout="fixed" aria-label="Column mapping">
+          <Table verticalSpacing="sm" horizontalSpacing="md" layout="fixed" aria-label="Column mapping">
             <Table.Thead>
               <Table.Tr>
                 <Table.Th w="26%">Column in your file</Table.Th>
                 <Table.Th>Sample values</Table.Th>
                 <Table.Th w={300}>Import into</Table.Th>
-                <Table.Th w={150}>Status</Table.Th>
+                <Table.Th w={140}>Status</Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -201,16 +201,24 @@ function MappingRow(props: {
 
 function StatusBadge(props: { state: ColumnState }) {
   const s = props.state;
-  if (s.error) return badge('red', 'Conflict');
-  if (s.unmapped) return badge('yellow', 'Not mapped', <IconAlertTriangle size={12} />);
-  if (s.edited) return badge('indigo', s.field ? 'Changed by you' : 'Skipped');
-  if (s.field === null) return badge('gray', s.entry.note?.startsWith('Label of') ? 'Used as label' : 'Not imported');
-  if (s.entry.source === 'template') return badge('teal', 'Template column');
-  return badge('teal', 'Matched');
+  if (s.error) return badge('red', 'Conflict', 'Two columns are set to the same field');
+  if (s.unmapped)
+    return badge('yellow', 'Not mapped', 'KDesk found no field for this column; it is not imported', <IconAlertTriangle size={12} />);
+  if (s.edited)
+    return badge('indigo', s.field ? 'Changed' : 'Skipped', s.field ? 'You chose this field' : 'You chose not to import this column');
+  if (s.field === null) {
+    return s.entry.note?.startsWith('Label of')
+      ? badge('gray', 'Label', s.entry.note)
+      : badge('gray', 'Not imported', s.note ?? 'This column is not imported');
+  }
+  if (s.entry.source === 'template') return badge('teal', 'Template', 'A column of the KDesk import template');
+  return badge('teal', 'Matched', 'Recognised from the column name');
 }
 
-const badge = (color: string, label: string, icon?: ReactNode) => (
-  <Badge variant="light" color={color} radius="sm" leftSection={icon}>
-    {label}
-  </Badge>
+const badge = (color: string, label: string, tip: string, icon?: ReactNode) => (
+  <Tooltip label={tip} multiline maw={280}>
+    <Badge variant="light" color={color} radius="sm" leftSection={icon}>
+      {label}
+    </Badge>
+  </Tooltip>
 );

@@ -1,0 +1,281 @@
+// Browser journey through import and export against the real server: an owner uploads an Outlook-style
+// CSV whose headers need mapping, maps one column by hand, previews (one row fails), imports, downloads
+// the errors file, then exports the directory as CSV (streamed) and as Excel (a job).
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
+import type { Browser, BrowserContext, Download, Page } from 'playwright-core';
+import { TEMPLATE_COLUMNS } from '#shared/import.schema.ts';
+import { repoRoot, startKdesk, type KdeskServer } from './support/kdesk-server.ts';
+import { clearFailureScreenshots, gone, launchBrowser, screenshot, visible } from './support/browser.ts';
+
+const owner = { email: 'owner@acme.example.com', password: 'owner-password-1' };
+const tag = randomBytes(3).toString('hex');
+const existing = { firstName: 'Margaret', lastName: 'Hamilton', primaryEmail: `margaret.hamilton.${tag}@example.com`, company: 'MIT' };
+
+// An Outlook contacts export: headers KDesk maps by synonym, one it cannot know, one row that must fail.
+const csv = [
+  'First Name,Last Name,E-mail Address,Mobile Phone,Company,Favourite colour',
+  `Ada,Lovelace,ada.lovelace.${tag}@example.com,+44 20 7946 0018,Analytical Engines,green`,
+  `Grace,Hopper,grace.hopper.${tag}@example.com,+1 (555) 010-0200,"US Navy, Office of Naval Research",blue`,
+  `Margaret,Hamilton,${existing.primaryEmail},+1 555 010 0300,NASA,red`,
+  `Linus,Torvalds,linus.at.example.com,,Linux Foundation,orange`,
+].join('\r\n');
+
+describe.skipIf(!process.env.KDESK_E2E)('KDesk App: import and export journey in Chromium', () => {
+  let server: KdeskServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let importUrl = '';
+  let failed = false;
+
+  const url = (p: string) => `${server.baseUrl}${p}`;
+  /** API calls with the browser's session cookie (writes need our Origin, as from the app). */
+  const apiCall = async (method: 'GET' | 'POST' | 'PATCH', p: string, data?: unknown) => {
+    const res = await context.request.fetch(url(p), { method, data, headers: { origin: server.baseUrl } });
+    expect(res.ok(), `${method} ${p} → ${res.status()} ${await res.text()}`).toBe(true);
+    return res.json();
+  };
+  const downloadText = async (d: Download) => readFile((await d.path())!, 'utf8');
+  const tile = (name: string) => page.getByRole('listitem', { name });
+
+  beforeAll(async () => {
+    if (!existsSync(path.join(repoRoot, 'web', 'dist', 'index.html'))) {
+      throw new Error('web/dist is missing: run `npm run e2e` (it builds the app first) or `npx vite build`.');
+    }
+    await clearFailureScreenshots();
+    server = await startKdesk({ adminEmail: owner.email, adminPassword: owner.password, teamName: 'Acme Support' });
+    await server.cli(['demo', '--contacts', '40']);
+    browser = await launchBrowser();
+    context = await browser.newContext({
+      viewport: { width: 1366, height: 900 },
+      locale: 'en-US',
+      timezoneId: 'UTC',
+      acceptDownloads: true,
+    });
+    context.setDefaultTimeout(15_000);
+    page = await context.newPage();
+  });
+
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail') {
+      failed = true;
+      if (page) await screenshot(page, `failure-${ctx.task.name.replace(/\W+/g, '-').slice(0, 60)}`, { fullPage: true }).catch(() => {});
+    }
+  });
+
+  afterAll(async () => {
+    await browser?.close().catch(() => {});
+    if (failed && server) console.error(`--- kdesk server output ---\n${server.output().slice(-5000)}`);
+    await server?.stop();
+  });
+
+  const step = (name: string, fn: () => Promise<void>) =>
+    it(name, async (ctx) => {
+      if (failed) ctx.skip();
+      await fn();
+    });
+
+  step('signs in and explains a team setting that forbids importing', async () => {
+    await page.goto(url('/login'));
+    await page.getByLabel('Email').fill(owner.email);
+    await page.getByLabel('Password', { exact: true }).fill(owner.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/contacts$/);
+    await visible(page.getByRole('heading', { level: 1, name: 'Contacts' }));
+    await apiCall('POST', '/api/v1/contacts', existing);
+
+    await apiCall('PATCH', '/api/v1/settings', { allowBulkContactImport: false });
+    await page.getByRole('link', { name: 'Import', exact: true }).click();
+    await page.waitForURL(/\/contacts\/import$/);
+    await visible(page.getByText("You can't import contacts"));
+    // the server's own words name the missing setting
+    await visible(page.getByText(/Allow bulk contact import/).first());
+    await screenshot(page, 'import-00-forbidden');
+    await apiCall('PATCH', '/api/v1/settings', { allowBulkContactImport: true });
+  });
+
+  step('starts with the template, the accepted formats and the mode', async () => {
+    await page.reload();
+    await visible(page.getByRole('heading', { level: 1, name: 'Import contacts' }));
+    await visible(page.getByRole('heading', { name: 'Prepare your file' }));
+    const template = page.getByRole('link', { name: 'Download the template' });
+    expect(await template.getAttribute('href')).toBe('/api/v1/imports/template.csv');
+    const [download] = await Promise.all([page.waitForEvent('download'), template.click()]);
+    // a header row only (Excel needs the BOM to read UTF-8)
+    expect(parse(await downloadText(download), { bom: true })).toEqual([[...TEMPLATE_COLUMNS]]);
+
+    expect(await page.getByRole('radio', { name: 'Add new and update existing' }).isChecked()).toBe(true);
+    await visible(page.getByText('No imports yet'));
+    await screenshot(page, 'import-01-start', { fullPage: true });
+    await page.getByRole('button', { name: 'Choose a file', exact: true }).click();
+    await visible(page.getByRole('button', { name: 'Choose a file to import, or drop it here' }));
+    await screenshot(page, 'import-02-upload');
+  });
+
+  step('uploads an Outlook-style CSV and shows every column with its field and samples', async () => {
+    // the drop zone opens the browser's file picker
+    const [chooser] = await Promise.all([
+      page.waitForEvent('filechooser'),
+      page.getByRole('button', { name: 'Choose a file to import, or drop it here' }).click(),
+    ]);
+    await chooser.setFiles({ name: 'outlook-contacts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    const mapping = page.getByRole('table', { name: 'Column mapping' });
+    await visible(mapping);
+    expect(await page.getByTestId('import-file-name').textContent()).toBe('outlook-contacts.csv');
+
+    const field = (column: string) => mapping.getByRole('combobox', { name: `Field for column ${column}` });
+    expect(await field('First Name').inputValue()).toBe('First name');
+    expect(await field('Last Name').inputValue()).toBe('Last name');
+    expect(await field('E-mail Address').inputValue()).toMatch(/^Primary email/);
+    expect(await field('Mobile Phone').inputValue()).toBe('Phone (mobile)');
+    expect(await field('Favourite colour').inputValue()).toBe("Don't import");
+
+    const colourRow = mapping.locator('tr[data-column="Favourite colour"]');
+    await visible(colourRow.getByText('Not mapped'));
+    expect(await colourRow.innerText()).toContain('green');
+    await visible(page.getByText('1 column not mapped'));
+    await screenshot(page, 'import-03-mapping', { fullPage: true });
+
+    // map the unknown column by hand
+    await field('Favourite colour').click();
+    await page.getByRole('option', { name: 'Notes', exact: true }).click();
+    expect(await field('Favourite colour').inputValue()).toBe('Notes');
+    await visible(colourRow.getByText('Changed', { exact: true }));
+    expect(await page.getByText('1 column not mapped').count()).toBe(0);
+    await screenshot(page, 'import-03b-mapping-changed');
+  });
+
+  step('previews every row: two new, one update, one failing with its reason', async () => {
+    await page.getByRole('button', { name: 'Preview import' }).click();
+    await visible(page.getByRole('heading', { name: '3 contacts ready to import' }), 60_000);
+    await visible(tile('Will create: 2'));
+    await visible(tile('Will update: 1'));
+    await visible(tile('Unchanged: 0'));
+    await visible(tile('Will fail: 1'));
+
+    const rows = page.getByRole('table', { name: 'Row outcomes' });
+    // failing rows are shown first
+    const failing = rows.locator('tr[data-action="fail"]');
+    await visible(failing);
+    expect(await failing.count()).toBe(1);
+    expect(await failing.getAttribute('data-row')).toBe('5');
+    expect(await failing.innerText()).toMatch(/linus\.at\.example\.com|email/i);
+    await screenshot(page, 'import-04-preview-failures', { fullPage: true });
+
+    await page.getByText('All rows (4)').click();
+    await expect.poll(() => rows.locator('tr[data-action]').count()).toBe(4);
+    expect(await rows.locator('tr[data-action="update"]').innerText()).toContain('Margaret Hamilton');
+    await screenshot(page, 'import-04b-preview-all', { fullPage: true });
+  });
+
+  step('imports and shows the exact counts', async () => {
+    await page.getByRole('button', { name: 'Import 3 contacts' }).click();
+    await page.waitForURL(/\/contacts\/import\/[0-9a-f-]{36}$/);
+    importUrl = new URL(page.url()).pathname;
+    await visible(page.getByTestId('import-summary-title'), 60_000);
+    expect(await page.getByTestId('import-summary-title').textContent()).toBe('Import finished with 1 failed row');
+    await visible(tile('Created: 2'));
+    await visible(tile('Updated: 1'));
+    await visible(tile('Unchanged: 0'));
+    await visible(tile('Failed: 1'));
+    await screenshot(page, 'import-05-summary', { fullPage: true });
+
+    // what was written is what the summary says
+    const ada = await apiCall('GET', `/api/v1/contacts?q=${encodeURIComponent(`ada.lovelace.${tag}`)}`);
+    expect(ada.items).toHaveLength(1);
+    expect(ada.items[0]).toMatchObject({ firstName: 'Ada', lastName: 'Lovelace', notes: 'green', company: 'Analytical Engines' });
+    expect(Object.values(ada.items[0].phones)).toContain('+44 20 7946 0018');
+    const margaret = await apiCall('GET', `/api/v1/contacts?q=${encodeURIComponent(existing.primaryEmail)}`);
+    expect(margaret.items[0]).toMatchObject({ company: 'NASA', notes: 'red' });
+  });
+
+  step('downloads the errors file with the failed row as uploaded plus its reason', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download errors.csv' }).click()]);
+    const rows: string[][] = parse(await downloadText(download), { bom: true });
+    expect(rows[0]).toEqual(['First Name', 'Last Name', 'E-mail Address', 'Mobile Phone', 'Company', 'Favourite colour', 'error']);
+    expect(rows).toHaveLength(2);
+    expect(rows[1]!.slice(0, 6)).toEqual(['Linus', 'Torvalds', 'linus.at.example.com', '', 'Linux Foundation', 'orange']);
+    expect(rows[1]![6]).toMatch(/email/i);
+  });
+
+  step('lists the import under Recent imports', async () => {
+    await page.getByRole('link', { name: 'Import another file' }).click();
+    await page.waitForURL(/\/contacts\/import$/);
+    const recent = page.getByRole('table', { name: 'Recent imports' });
+    await visible(recent);
+    const row = recent.getByRole('row').filter({ hasText: 'outlook-contacts.csv' });
+    expect(await row.innerText()).toMatch(/2 created, 1 updated, 1 failed/);
+    await screenshot(page, 'import-06-recent');
+    await row.getByRole('link', { name: 'outlook-contacts.csv' }).click();
+    await page.waitForURL((u) => u.pathname === importUrl);
+    await visible(page.getByTestId('import-summary-title'));
+  });
+
+  step('exports the list as CSV with the template columns', async () => {
+    await page.goto(url('/contacts'));
+    await visible(page.getByRole('heading', { level: 1, name: 'Contacts' }));
+    // 40 demo contacts, Margaret, and the two the import created
+    await expect.poll(() => page.getByTestId('contacts-total').textContent()).toBe('43 contacts');
+    const total = 43;
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    await screenshot(page, 'export-01-menu');
+    await page.getByRole('menuitem', { name: `All contacts (${total})` }).click();
+    const dialog = page.getByRole('dialog', { name: 'Export contacts' });
+    await visible(dialog);
+    await screenshot(page, 'export-02-dialog');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      dialog.getByRole('button', { name: `Export ${total} contacts` }).click(),
+    ]);
+    await gone(dialog);
+    const rows: string[][] = parse(await downloadText(download), { bom: true });
+    expect(rows[0]).toEqual([...TEMPLATE_COLUMNS]);
+    expect(rows).toHaveLength(total + 1);
+    const col = (name: string) => rows[0]!.indexOf(name);
+    const ada = rows.find((r) => r[col('primaryEmail')] === `ada.lovelace.${tag}@example.com`);
+    expect(ada?.[col('firstName')]).toBe('Ada');
+    expect(ada?.[col('notes')]).toBe('green');
+    const margaret = rows.find((r) => r[col('primaryEmail')] === existing.primaryEmail);
+    expect(margaret?.[col('company')]).toBe('NASA');
+  });
+
+  step('exports as Excel through a job with progress and a download', async () => {
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    await page.getByRole('menuitem', { name: /^All contacts/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Export contacts' });
+    await dialog.getByText('Excel (.xlsx)').click();
+    const downloadP = page.waitForEvent('download', { timeout: 60_000 });
+    await dialog.getByRole('button', { name: /^Export \d+ contacts$/ }).click();
+    const download = await downloadP;
+    await visible(dialog.getByText('43 contacts exported'));
+    await screenshot(page, 'export-03-job-done');
+    expect(download.suggestedFilename()).toMatch(/\.xlsx$/);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile((await download.path())!);
+    const sheet = wb.worksheets[0]!;
+    expect((sheet.getRow(1).values as unknown[]).slice(1)).toEqual([...TEMPLATE_COLUMNS]);
+    expect(sheet.actualRowCount).toBe(44);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+
+  step('fits a phone screen', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(url(importUrl));
+    await visible(page.getByTestId('import-summary-title'));
+    await screenshot(page, 'import-07-summary-mobile', { fullPage: true });
+    await page.goto(url('/contacts/import'));
+    await page.getByRole('button', { name: 'Choose a file', exact: true }).click();
+    await page
+      .getByLabel('File to import', { exact: true })
+      .setInputFiles({ name: 'outlook-contacts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await visible(page.getByRole('table', { name: 'Column mapping' }));
+    await screenshot(page, 'import-08-mapping-mobile', { fullPage: true });
+    await page.setViewportSize({ width: 1366, height: 900 });
+  });
+});
