@@ -35,7 +35,7 @@ function naughtyContacts(): ContactInput[] {
       address: { line1: cut(s, 500), city: '@city', country: '+1' },
       primaryEmail: `p${i}@example.com`,
       emails: { [label || 'work']: `e${i}@example.com`, other: `o${i}@example.com` },
-      phones: i % 3 ? { mobile: '+1 555 123 4567', [`x${i}`]: '555-0100,,22' } : {},
+      phones: (i % 3 ? { mobile: '+1 555 123 4567', [`x${i}`]: '555-0100,,22' } : {}) as Record<string, string>,
       permissions: { active: i % 2 === 0, portalAccess: i % 3 !== 0, canPostComments: true, canCloseTickets: i % 5 !== 0 },
       notifications: { newTickets: i % 2 === 1, ticketUpdates: true, newComments: i % 7 !== 0, formAssignments: false },
     };
