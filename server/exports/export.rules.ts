@@ -49,8 +49,8 @@ export const exportHeader = (): string[] => [...TEMPLATE_COLUMNS];
 
 // XML 1.0 cannot hold C0 controls (but tab, LF, CR), U+FFFE/U+FFFF or lone surrogates; OOXML writes
 // them as `_xHHHH_` (and a literal `_xHHHH_` as `_x005F_xHHHH_`), which Excel and our reader decode.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const XML_UNSAFE =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   /_x[0-9A-Fa-f]{4}_|[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** A cell for an XLSX sheet: characters XML cannot carry are escaped the OOXML way. */
