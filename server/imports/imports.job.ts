@@ -230,7 +230,10 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
           } else {
             const id = planned.contactId ?? newIds.shift()!;
             touch(id, item.row);
-            const columns = fieldsToColumns(planned.after, phonesE164(planned.after.phones, defaultPhoneRegion));
+            // E.164 is computed only for phones that change (libphonenumber is the costliest step of a row)
+            const keepE164 = target.kind === 'update' && target.current.phonesE164 && planned.changes.phones === undefined;
+            const e164 = keepE164 ? target.current.phonesE164! : phonesE164(planned.after.phones, defaultPhoneRegion);
+            const columns = fieldsToColumns(planned.after, e164);
             const row = planned.action === 'create' ? { id, teamId: rec.teamId, ...columns } : { id, ...columns };
             writes.push({ item, planned, id, row });
             // later rows of the file see this row's effect on who owns which email

@@ -230,10 +230,7 @@ export function createImportsRepo(db: Executor) {
         SELECT * FROM contacts WHERE team_id = ${teamId} AND deleted_at IS NULL
           AND (id = ANY(${ids}::uuid[]) OR primary_email = ANY(${emails}::text[]))
         ORDER BY id ${lock ? sql`FOR UPDATE` : sql``}`.execute(tx);
-      // the raw query skips Kysely's result plugins: camelCase by hand
-      return r.rows.map((row) =>
-        Object.fromEntries(Object.entries(row).map(([k, v]) => [k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()), v])),
-      ) as never;
+      return r.rows;
     },
     /** Inserts rows built by the contacts' own row builder; returns the ids written. */
     async insertContacts(rows: Record<string, unknown>[], tx: Executor): Promise<string[]> {

@@ -5,6 +5,7 @@ import { normalizeEmail } from '#shared/email.ts';
 import type { ImportMode, MappingEntry } from '#shared/import.schema.ts';
 import {
   applyContactInput,
+  cleanText,
   diffContacts,
   emptyContact,
   emptyDirectory,
@@ -182,6 +183,8 @@ export interface CurrentContact {
   fields: ContactFields;
   directory: DirectoryFields;
   companyId: string | null;
+  /** As stored: reused when the phones do not change. */
+  phonesE164?: string[];
 }
 
 export type Target = { kind: 'create' } | { kind: 'update'; current: CurrentContact } | { kind: 'fail'; error: string };
@@ -286,6 +289,9 @@ export function planRow(p: RowPatch, target: Target, lookup: Lookup): Planned {
   if (p.emails) input.emails = mergeLabeled(current?.fields.emails ?? {}, p.emails, 'email', 'emails', columns);
   if (p.phones) input.phones = mergeLabeled(current?.fields.phones ?? {}, p.phones, 'phone', 'phones', columns);
 
+  if (current) dropUnchanged(input, current, p.email);
+  if (current && Object.keys(input).length === 0) return { action: 'unchanged', contactId: current.id };
+
   const parsed = contactInput.safeParse(input);
   if (!parsed.success) {
     const msgs = parsed.error.issues.map((i) => messageFor(i.path.map(String).join('.'), i.message, columns));
@@ -312,6 +318,49 @@ export function planRow(p: RowPatch, target: Target, lookup: Lookup): Planned {
   const changes = diffContacts(current?.fields ?? null, after);
   if (current && Object.keys(changes).length === 0) return { action: 'unchanged', contactId: current.id };
   return { action: current ? 'update' : 'create', contactId, before: current?.fields ?? null, after, changes };
+}
+
+const sameMap = (a: Record<string, string>, b: Record<string, string>) => {
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k] === b[k]);
+};
+
+/**
+ * Leaves out of an update what the row says exactly as it is stored (most cells of a re-imported export):
+ * the result is the same, and only what changes goes through validation, normalisation and E.164.
+ */
+function dropUnchanged(input: ContactInput, current: CurrentContact, email: string | null) {
+  const f = current.fields;
+  const rec = input as Record<string, unknown>;
+  for (const k of ['firstName', 'lastName', 'company', 'jobTitle', 'division', 'notes'] as const) {
+    if (typeof input[k] === 'string' && cleanText(input[k]) === f[k]) delete rec[k];
+  }
+  if (input.primaryEmail !== undefined && email !== null && email === f.primaryEmail) delete rec.primaryEmail;
+  if (input.emails && sameMap(input.emails, f.emails)) delete rec.emails;
+  if (input.phones && sameMap(input.phones, f.phones)) delete rec.phones;
+  if (input.address) {
+    const a = { ...input.address } as Record<string, string | null | undefined>;
+    for (const [k, v] of Object.entries(a))
+      if (typeof v === 'string' && cleanText(v) === f.address[k as keyof ContactFields['address']]) delete a[k];
+    if (Object.keys(a).length) input.address = a;
+    else delete rec.address;
+  }
+  for (const g of ['permissions', 'notifications'] as const) {
+    const src = input[g] as Record<string, boolean | undefined> | undefined;
+    if (!src) continue;
+    const cur = f[g] as Record<string, boolean>;
+    const rest = Object.fromEntries(Object.entries(src).filter(([k, v]) => v !== cur[k]));
+    if (Object.keys(rest).length) rec[g] = rest;
+    else delete rec[g];
+  }
+  if (input.directory) {
+    const d = Object.fromEntries(
+      Object.entries(input.directory).filter(([k, v]) => (v ?? null) !== current.directory[k as keyof DirectoryFields]),
+    );
+    if (Object.keys(d).length) input.directory = d;
+    else delete rec.directory;
+  }
 }
 
 /** Keys that a later row may not repeat: the id, and the primary email. */
