@@ -269,13 +269,65 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: import and export journey in
     await page.goto(url(importUrl));
     await visible(page.getByTestId('import-summary-title'));
     await screenshot(page, 'import-07-summary-mobile', { fullPage: true });
-    await page.goto(url('/contacts/import'));
+    // the header keeps one button for import and export
+    await page.goto(url('/contacts'));
+    await visible(page.getByRole('heading', { level: 1, name: 'Contacts' }));
+    await page.getByRole('button', { name: 'Import and export' }).click();
+    await visible(page.getByRole('menuitem', { name: /^All contacts/ }));
+    await screenshot(page, 'export-04-menu-mobile');
+    await page.getByRole('menuitem', { name: 'Import contacts' }).click();
+    await page.waitForURL(/\/contacts\/import$/);
+    await visible(page.getByRole('heading', { name: 'Prepare your file' }));
+    await screenshot(page, 'import-09-start-mobile', { fullPage: true });
     await page.getByRole('button', { name: 'Choose a file', exact: true }).click();
     await page
       .getByLabel('File to import', { exact: true })
       .setInputFiles({ name: 'outlook-contacts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
-    await visible(page.getByRole('table', { name: 'Column mapping' }));
+    // a list of blocks instead of a wide table, each select full width
+    const mapping = page.getByRole('list', { name: 'Column mapping' });
+    await visible(mapping);
+    expect(await mapping.getByRole('listitem').count()).toBe(6);
+    await visible(mapping.getByRole('combobox', { name: 'Field for column Favourite colour' }));
     await screenshot(page, 'import-08-mapping-mobile', { fullPage: true });
     await page.setViewportSize({ width: 1366, height: 900 });
+  });
+
+  step('shows a long import live and cancels it with exact counts', async () => {
+    const n = 40_000;
+    const lines = ['firstName,lastName,primaryEmail,company'];
+    for (let i = 0; i < n; i++) lines.push(`Bulk,Person ${i},bulk.${tag}.${i}@example.com,Bulk Co`);
+    await page.goto(url('/contacts/import'));
+    await page.getByRole('button', { name: 'Choose a file', exact: true }).click();
+    await page
+      .getByLabel('File to import', { exact: true })
+      .setInputFiles({ name: 'bulk.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.join('\n')) });
+    await visible(page.getByRole('table', { name: 'Column mapping' }), 60_000);
+    await page.getByRole('button', { name: 'Preview import' }).click();
+    await visible(page.getByRole('heading', { name: '40,000 contacts ready to import' }), 120_000);
+
+    await page.getByRole('button', { name: 'Import 40,000 contacts' }).click();
+    await page.waitForURL(/\/contacts\/import\/[0-9a-f-]{36}$/);
+    const id = new URL(page.url()).pathname.split('/').pop()!;
+    // live progress: processed of total, counts moving
+    await expect
+      .poll(() => page.getByTestId('import-progress-text').textContent(), { timeout: 60_000 })
+      .toMatch(/^[1-9][\d,]* of 40,000 rows/);
+    await screenshot(page, 'import-10-running');
+
+    await page.getByRole('button', { name: 'Cancel import' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Cancel this import?' });
+    await visible(dialog);
+    await dialog.getByRole('button', { name: 'Cancel import' }).click();
+    await visible(page.getByTestId('import-summary-title'), 60_000);
+    const title = await page.getByTestId('import-summary-title').textContent();
+    const imp = await apiCall('GET', `/api/v1/imports/${id}`);
+    // a very fast machine may finish first; then there is nothing to cancel and the summary says so
+    expect(title).toBe(imp.status === 'cancelled' ? 'Import cancelled' : 'Import complete');
+    await visible(tile(`Created: ${imp.created}`));
+    expect(imp.created + imp.updated + imp.unchanged + imp.failed).toBe(imp.processed);
+    // the counts are what was written
+    const written = await apiCall('GET', `/api/v1/contacts?q=${encodeURIComponent(`bulk.${tag}`)}&limit=1`);
+    if (!written.totalIsEstimate) expect(written.total).toBe(imp.created);
+    await screenshot(page, 'import-11-cancelled', { fullPage: true });
   });
 });

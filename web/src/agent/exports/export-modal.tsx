@@ -158,10 +158,10 @@ export function ExportModal(props: { opened: boolean; initialScope: ExportScope;
             <IconCircleCheck size={28} />
           </ThemeIcon>
           <Text fw={600}>{plural(j.total ?? j.processed, 'contact')} exported</Text>
-          <Text size="sm" c="dimmed" ta="center">
-            The download should have started. If it did not, use the button.
+          <Text size="sm" c="dimmed" ta="center" style={{ overflowWrap: 'anywhere' }}>
+            {j.fileName} should be downloading. If it is not, download it again.
           </Text>
-          <Group>
+          <Group justify="center" gap="sm">
             <Button variant="default" onClick={props.onClose}>
               Close
             </Button>
@@ -171,7 +171,7 @@ export function ExportModal(props: { opened: boolean; initialScope: ExportScope;
               download={j.fileName}
               leftSection={<IconDownload size={18} />}
             >
-              Download {j.fileName}
+              Download again
             </Button>
           </Group>
         </Stack>

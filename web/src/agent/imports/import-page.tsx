@@ -2,7 +2,6 @@
 // /contacts/import/:id — one import: its live progress, then its summary.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { Box, Button, Card, EmptyState, Group, Stack, Stepper, Text, ThemeIcon } from '@mantine/core';
-import { useMediaQuery } from '@mantine/hooks';
 import { IconArrowLeft, IconArrowRight, IconFileSpreadsheet, IconFileUpload, IconLock, IconSettings, IconUsers } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
@@ -15,7 +14,7 @@ import { PageLoader } from '../../components/loaders.tsx';
 import { ErrorState } from '../../components/error-state.tsx';
 import { ContactBreadcrumbs } from '../contacts/contact-breadcrumbs.tsx';
 import { columnStates, hasIdentityColumn, mappingInput, type MappingEdits } from './import-mapping.ts';
-import { formatBytes, ImportErrorAlert } from './import-parts.tsx';
+import { formatBytes, ImportErrorAlert, useNarrow } from './import-parts.tsx';
 import { StartStep } from './start-step.tsx';
 import { UploadStep } from './upload-step.tsx';
 import { MappingStep } from './mapping-step.tsx';
@@ -38,22 +37,45 @@ function randomKey() {
 }
 
 function ImportStepper(props: { active: number; onStepClick?: (i: number) => void }) {
-  const narrow = useMediaQuery('(max-width: 48em)');
+  const narrow = useNarrow();
+  if (narrow) {
+    // on a phone five labeled steps do not fit: the current one in words and a segmented bar
+    const done = props.active >= STEPS.length;
+    const current = STEPS[Math.min(props.active, STEPS.length - 1)]!;
+    return (
+      <Card padding="sm" mb="md" aria-label="Import steps" role="group">
+        <Group justify="space-between" gap="xs" wrap="nowrap">
+          <Text fw={600} size="sm" aria-current="step">
+            {done ? 'Done' : current.label}
+          </Text>
+          <Text size="xs" c="dimmed">
+            {done ? `All ${STEPS.length} steps` : `Step ${props.active + 1} of ${STEPS.length}`}
+          </Text>
+        </Group>
+        <Group gap={4} mt={8} wrap="nowrap" aria-hidden>
+          {STEPS.map((s, i) => (
+            <Box
+              key={s.label}
+              h={4}
+              style={{
+                flex: 1,
+                borderRadius: 2,
+                background: i <= props.active ? 'var(--mantine-primary-color-filled)' : 'var(--mantine-color-gray-3)',
+              }}
+            />
+          ))}
+        </Group>
+      </Card>
+    );
+  }
   return (
-    <Card padding={narrow ? 'sm' : 'md'} mb="lg">
-      <Stepper
-        active={props.active}
-        onStepClick={props.onStepClick}
-        allowNextStepsSelect={false}
-        size={narrow ? 'xs' : 'sm'}
-        aria-label="Import steps"
-      >
+    <Card padding="md" mb="lg">
+      <Stepper active={props.active} onStepClick={props.onStepClick} allowNextStepsSelect={false} size="sm" aria-label="Import steps">
         {STEPS.map((s, i) => (
           <Stepper.Step
             key={s.label}
-            // on a phone only the current step keeps its label, so the row fits
-            label={!narrow || i === props.active ? s.label : undefined}
-            description={narrow ? undefined : s.description}
+            label={s.label}
+            description={s.description}
             allowStepSelect={Boolean(props.onStepClick) && i < props.active}
             aria-current={i === props.active ? 'step' : undefined}
           />

@@ -14,8 +14,12 @@ import {
   IconRefresh,
 } from '@tabler/icons-react';
 import { Link } from 'react-router';
+import { useMediaQuery } from '@mantine/hooks';
 import { ApiError, errorMessage, type Import, type RowAction } from '../../lib/api.ts';
 import { formatCount } from '../../lib/format.ts';
+
+/** Phone-sized screens get stacked layouts instead of wide tables. */
+export const useNarrow = () => useMediaQuery('(max-width: 48em)', false, { getInitialValueInEffect: false });
 
 export const outcome: Record<RowAction, { label: string; would: string; color: string; icon: typeof IconCirclePlus }> = {
   create: { label: 'Created', would: 'Will create', color: 'teal', icon: IconCirclePlus },
@@ -76,14 +80,14 @@ export function CountTiles(props: { counts: Pick<Import, 'created' | 'updated' |
         return (
           <Card key={k} padding="md" role="listitem" aria-label={`${label}: ${n}`} data-count={k}>
             <Group gap="sm" wrap="nowrap" align="flex-start">
-              <ThemeIcon variant="light" color={n > 0 ? o.color : 'gray'} size={36} radius="md" aria-hidden>
+              <ThemeIcon variant="light" color={n > 0 ? o.color : 'gray'} size={36} radius="md" aria-hidden visibleFrom="xs">
                 <o.icon size={20} />
               </ThemeIcon>
               <Box style={{ minWidth: 0 }}>
                 <Text fz={26} fw={700} lh={1.1} c={k === 'failed' && n > 0 ? 'red.7' : undefined}>
                   {formatCount(n)}
                 </Text>
-                <Text size="sm" c="dimmed" truncate>
+                <Text size="sm" c="dimmed" lh={1.3}>
                   {label}
                 </Text>
               </Box>

@@ -244,7 +244,7 @@ export function ImportSummary(props: { imp: Import; actions: ReactNode }) {
           <Group gap="sm">{props.actions}</Group>
         </Stack>
       </Card>
-      {imp.processed > 0 && <ImportRows imp={imp} title="Rows" />}
+      {imp.processed > 0 && <ImportRows imp={imp} title="Rows" pageSize={10} />}
     </Stack>
   );
 }

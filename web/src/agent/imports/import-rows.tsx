@@ -1,12 +1,11 @@
 import { useState } from 'react';
-import { ActionIcon, Card, Group, SegmentedControl, Skeleton, Table, Text, Tooltip } from '@mantine/core';
+import { ActionIcon, Box, Card, Group, NativeSelect, SegmentedControl, Skeleton, Stack, Table, Text, Tooltip } from '@mantine/core';
 import { IconChevronLeft, IconChevronRight } from '@tabler/icons-react';
 import type { Import, ImportRow, RowAction } from '../../lib/api.ts';
 import { formatCount } from '../../lib/format.ts';
 import { useImportRows } from '../../lib/queries.ts';
-import { OutcomeBadge } from './import-parts.tsx';
+import { OutcomeBadge, useNarrow } from './import-parts.tsx';
 
-const PAGE = 25;
 /** The API keeps row outcomes for the first 1,000 rows and for every failed row. */
 const KEPT_ROWS = 1000;
 
@@ -29,16 +28,17 @@ function rowContact(cells: string[], mapping: Import['mapping']) {
 }
 
 /** The per-row outcome of an import or dry run, filterable by outcome. */
-export function ImportRows(props: { imp: Import; initialFilter?: Filter; title?: string }) {
+export function ImportRows(props: { imp: Import; initialFilter?: Filter; title?: string; pageSize?: number }) {
   const { imp } = props;
+  const pageSize = props.pageSize ?? 25;
   const [filter, setFilter] = useState<Filter>(props.initialFilter ?? (imp.failed > 0 ? 'fail' : 'all'));
   const [offset, setOffset] = useState(0);
-  const rows = useImportRows(imp.id, { limit: PAGE, offset, action: filter === 'all' ? null : filter });
+  const rows = useImportRows(imp.id, { limit: pageSize, offset, action: filter === 'all' ? null : filter });
   const items = rows.data?.items ?? [];
   const dry = imp.dryRun;
 
   const counts: Record<Filter, number> = {
-    all: imp.total ?? imp.processed,
+    all: imp.processed,
     create: imp.created,
     update: imp.updated,
     unchanged: imp.unchanged,
@@ -52,7 +52,15 @@ export function ImportRows(props: { imp: Import; initialFilter?: Filter; title?:
     fail: dry ? 'Fail' : 'Failed',
   };
   const filters: Filter[] = ['all', 'create', 'update', 'unchanged', 'fail'];
-  const truncated = (imp.total ?? 0) > KEPT_ROWS && filter !== 'fail';
+  const truncated = imp.processed > KEPT_ROWS && filter !== 'fail';
+  const narrow = useNarrow();
+  const choose = (f: Filter) => {
+    setFilter(f);
+    setOffset(0);
+  };
+  const filterData = filters
+    .filter((f) => f === 'all' || counts[f] > 0 || f === filter)
+    .map((f) => ({ value: f, label: `${label[f]} (${formatCount(counts[f])})` }));
 
   return (
     <Card p={0}>
@@ -67,56 +75,68 @@ export function ImportRows(props: { imp: Import; initialFilter?: Filter; title?:
         <Text fw={600} size="sm">
           {props.title ?? 'Rows'}
         </Text>
-        <SegmentedControl
-          size="xs"
-          value={filter}
-          onChange={(v) => {
-            setFilter(v as Filter);
-            setOffset(0);
-          }}
-          aria-label="Show rows"
-          data={filters
-            .filter((f) => f === 'all' || counts[f] > 0 || f === filter)
-            .map((f) => ({ value: f, label: `${label[f]} (${formatCount(counts[f])})` }))}
-        />
+        {narrow ? (
+          <NativeSelect
+            size="xs"
+            value={filter}
+            onChange={(e) => choose(e.currentTarget.value as Filter)}
+            aria-label="Show rows"
+            data={filterData}
+          />
+        ) : (
+          <SegmentedControl size="xs" value={filter} onChange={(v) => choose(v as Filter)} aria-label="Show rows" data={filterData} />
+        )}
       </Group>
-      <Table.ScrollContainer minWidth={720} type="native">
-        <Table verticalSpacing="sm" horizontalSpacing="lg" layout="fixed" aria-label="Row outcomes" aria-busy={rows.isFetching}>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th w={72}>Row</Table.Th>
-              <Table.Th w={130}>Outcome</Table.Th>
-              <Table.Th w="32%">Contact</Table.Th>
-              <Table.Th>Reason</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody style={{ opacity: rows.isPlaceholderData ? 0.6 : 1 }}>
-            {rows.isPending &&
-              Array.from({ length: 4 }, (_, i) => (
-                <Table.Tr key={i}>
-                  {[30, 80, 160, 220].map((w, j) => (
-                    <Table.Td key={j}>
-                      <Skeleton height={12} width={w} />
-                    </Table.Td>
-                  ))}
-                </Table.Tr>
-              ))}
-            {items.map((r) => (
-              <RowLine key={r.row} row={r} imp={imp} />
-            ))}
-            {!rows.isPending && items.length === 0 && (
+      {narrow ? (
+        <Stack gap={0} role="list" aria-label="Row outcomes" aria-busy={rows.isFetching}>
+          {items.map((r) => (
+            <RowCard key={r.row} row={r} imp={imp} />
+          ))}
+          {!rows.isPending && items.length === 0 && (
+            <Text size="sm" c="dimmed" ta="center" py="md">
+              {offset > 0 ? 'No more rows.' : 'No rows to show here.'}
+            </Text>
+          )}
+        </Stack>
+      ) : (
+        <Table.ScrollContainer minWidth={720} type="native">
+          <Table verticalSpacing="sm" horizontalSpacing="lg" layout="fixed" aria-label="Row outcomes" aria-busy={rows.isFetching}>
+            <Table.Thead>
               <Table.Tr>
-                <Table.Td colSpan={4}>
-                  <Text size="sm" c="dimmed" ta="center" py="md">
-                    {offset > 0 ? 'No more rows.' : 'No rows to show here.'}
-                  </Text>
-                </Table.Td>
+                <Table.Th w={72}>Row</Table.Th>
+                <Table.Th w={130}>Outcome</Table.Th>
+                <Table.Th w="32%">Contact</Table.Th>
+                <Table.Th>Reason</Table.Th>
               </Table.Tr>
-            )}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
-      {(truncated || offset > 0 || items.length === PAGE) && (
+            </Table.Thead>
+            <Table.Tbody style={{ opacity: rows.isPlaceholderData ? 0.6 : 1 }}>
+              {rows.isPending &&
+                Array.from({ length: 4 }, (_, i) => (
+                  <Table.Tr key={i}>
+                    {[30, 80, 160, 220].map((w, j) => (
+                      <Table.Td key={j}>
+                        <Skeleton height={12} width={w} />
+                      </Table.Td>
+                    ))}
+                  </Table.Tr>
+                ))}
+              {items.map((r) => (
+                <RowLine key={r.row} row={r} imp={imp} />
+              ))}
+              {!rows.isPending && items.length === 0 && (
+                <Table.Tr>
+                  <Table.Td colSpan={4}>
+                    <Text size="sm" c="dimmed" ta="center" py="md">
+                      {offset > 0 ? 'No more rows.' : 'No rows to show here.'}
+                    </Text>
+                  </Table.Td>
+                </Table.Tr>
+              )}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+      {(truncated || offset > 0 || items.length === pageSize) && (
         <Group justify="space-between" px="lg" py="xs" style={{ borderTop: '1px solid var(--mantine-color-default-border)' }}>
           <Text size="xs" c="dimmed">
             {items.length > 0 ? `${formatCount(offset + 1)}–${formatCount(offset + items.length)} of ${formatCount(counts[filter])}` : ' '}
@@ -128,7 +148,7 @@ export function ImportRows(props: { imp: Import; initialFilter?: Filter; title?:
                 variant="default"
                 aria-label="Previous rows"
                 disabled={offset === 0}
-                onClick={() => setOffset(Math.max(0, offset - PAGE))}
+                onClick={() => setOffset(Math.max(0, offset - pageSize))}
               >
                 <IconChevronLeft size={16} />
               </ActionIcon>
@@ -137,8 +157,8 @@ export function ImportRows(props: { imp: Import; initialFilter?: Filter; title?:
               <ActionIcon
                 variant="default"
                 aria-label="Next rows"
-                disabled={items.length < PAGE || rows.isPlaceholderData}
-                onClick={() => setOffset(offset + PAGE)}
+                disabled={items.length < pageSize || rows.isPlaceholderData}
+                onClick={() => setOffset(offset + pageSize)}
               >
                 <IconChevronRight size={16} />
               </ActionIcon>
@@ -193,6 +213,42 @@ function RowLine(props: { row: ImportRow; imp: Import }) {
         )}
       </Table.Td>
     </Table.Tr>
+  );
+}
+
+/** The phone layout of one row: number and outcome, who, and why. */
+function RowCard(props: { row: ImportRow; imp: Import }) {
+  const { row: r, imp } = props;
+  const who = rowContact(r.cells, imp.mapping);
+  return (
+    <Box
+      role="listitem"
+      data-row={r.row}
+      data-action={r.action}
+      px="md"
+      py="sm"
+      style={{ borderBottom: '1px solid var(--mantine-color-default-border)' }}
+    >
+      <Group justify="space-between" gap="xs" wrap="nowrap">
+        <Text size="sm" fw={500} truncate>
+          {who.title || (
+            <Text span c="dimmed" fs="italic" size="sm">
+              empty row
+            </Text>
+          )}
+        </Text>
+        <OutcomeBadge action={r.action} dryRun={imp.dryRun} />
+      </Group>
+      <Text size="xs" c="dimmed" truncate>
+        Row {r.row}
+        {who.subtitle ? ` · ${who.subtitle}` : ''}
+      </Text>
+      {r.error && (
+        <Text size="sm" c="red.8" mt={4} style={{ overflowWrap: 'anywhere' }}>
+          {r.error}
+        </Text>
+      )}
+    </Box>
   );
 }
 

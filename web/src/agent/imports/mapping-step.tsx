@@ -1,5 +1,5 @@
 import { useMemo, type ReactNode } from 'react';
-import { Alert, Badge, Button, Card, Group, Select, Stack, Table, Text, ThemeIcon, Tooltip } from '@mantine/core';
+import { Alert, Badge, Box, Button, Card, Group, Select, Stack, Table, Text, ThemeIcon, Tooltip } from '@mantine/core';
 import { IconAlertTriangle, IconArrowsExchange, IconFileSpreadsheet, IconInfoCircle } from '@tabler/icons-react';
 import type { ImportMode, ImportPreview } from '../../lib/api.ts';
 import { plural } from '../../lib/format.ts';
@@ -14,7 +14,7 @@ import {
   type ColumnState,
   type MappingEdits,
 } from './import-mapping.ts';
-import { describeFormat, formatBytes } from './import-parts.tsx';
+import { describeFormat, formatBytes, useNarrow } from './import-parts.tsx';
 
 /** Step 3: every column of the file, what it will fill, a few of its values; unmapped columns stand out. */
 export function MappingStep(props: {
@@ -31,6 +31,10 @@ export function MappingStep(props: {
   const options = useMemo(() => fieldOptions(preview, edits), [preview, edits]);
   const unmapped = states.filter((s) => s.unmapped);
   const imported = states.filter((s) => s.field !== null);
+  const narrow = useNarrow();
+  // choosing the automatic field again drops the change, so only real changes are sent
+  const onChange = (s: ColumnState, field: string | null) =>
+    props.onEdit(s.entry.index, field === s.entry.field && s.entry.source !== 'manual' ? undefined : field);
 
   return (
     <Stack gap="md">
@@ -94,46 +98,51 @@ export function MappingStep(props: {
             Values from the first {plural(Math.min(preview.sampleRows.length, 20), 'row')}
           </Text>
         </Group>
-        <Table.ScrollContainer minWidth={820} type="native">
-          <Table verticalSpacing="sm" horizontalSpacing="md" layout="fixed" aria-label="Column mapping">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th w="26%">Column in your file</Table.Th>
-                <Table.Th>Sample values</Table.Th>
-                <Table.Th w={300}>Import into</Table.Th>
-                <Table.Th w={140}>Status</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {states.map((s) => (
-                <MappingRow
-                  key={s.entry.index}
-                  state={s}
-                  samples={sampleValues(preview.sampleRows, s.entry.index)}
-                  options={options}
-                  serverError={props.serverErrors[s.entry.column]}
-                  onChange={(field) => {
-                    // choosing the automatic field again drops the change, so only real changes are sent
-                    const auto = s.entry.field;
-                    props.onEdit(s.entry.index, field === auto && s.entry.source !== 'manual' ? undefined : field);
-                  }}
-                />
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        {narrow ? (
+          <Stack gap={0} role="list" aria-label="Column mapping">
+            {states.map((s) => (
+              <MappingCard
+                key={s.entry.index}
+                state={s}
+                samples={sampleValues(preview.sampleRows, s.entry.index)}
+                options={options}
+                serverError={props.serverErrors[s.entry.column]}
+                onChange={(field) => onChange(s, field)}
+              />
+            ))}
+          </Stack>
+        ) : (
+          <Table.ScrollContainer minWidth={820} type="native">
+            <Table verticalSpacing="sm" horizontalSpacing="md" layout="fixed" aria-label="Column mapping">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th w="26%">Column in your file</Table.Th>
+                  <Table.Th>Sample values</Table.Th>
+                  <Table.Th w={300}>Import into</Table.Th>
+                  <Table.Th w={140}>Status</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {states.map((s) => (
+                  <MappingRow
+                    key={s.entry.index}
+                    state={s}
+                    samples={sampleValues(preview.sampleRows, s.entry.index)}
+                    options={options}
+                    serverError={props.serverErrors[s.entry.column]}
+                    onChange={(field) => onChange(s, field)}
+                  />
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
       </Card>
     </Stack>
   );
 }
 
-function MappingRow(props: {
-  state: ColumnState;
-  samples: string[];
-  options: ReturnType<typeof fieldOptions>;
-  serverError?: string;
-  onChange: (field: string | null) => void;
-}) {
+function MappingRow(props: RowProps) {
   const { state: s } = props;
   const error = s.error ?? props.serverError ?? null;
   return (
@@ -173,29 +182,80 @@ function MappingRow(props: {
         )}
       </Table.Td>
       <Table.Td>
-        <Select
-          aria-label={`Field for column ${s.entry.column}`}
-          data={props.options}
-          value={s.field ?? SKIP}
-          onChange={(v) => v && props.onChange(v === SKIP ? null : v)}
-          allowDeselect={false}
-          searchable
-          nothingFoundMessage="No field with that name"
-          maxDropdownHeight={320}
-          comboboxProps={{ withinPortal: true }}
-          error={error}
-          styles={{ input: s.field === null ? { color: 'var(--mantine-color-dimmed)' } : undefined }}
-        />
-        {!error && s.note && (
-          <Text size="xs" c="dimmed" mt={4}>
-            {s.note}
-          </Text>
-        )}
+        <FieldSelect {...props} error={error} />
       </Table.Td>
       <Table.Td>
         <StatusBadge state={s} />
       </Table.Td>
     </Table.Tr>
+  );
+}
+
+type RowProps = {
+  state: ColumnState;
+  samples: string[];
+  options: ReturnType<typeof fieldOptions>;
+  serverError?: string;
+  onChange: (field: string | null) => void;
+};
+
+function FieldSelect(props: RowProps & { error: string | null }) {
+  const { state: s, error } = props;
+  return (
+    <>
+      <Select
+        aria-label={`Field for column ${s.entry.column}`}
+        data={props.options}
+        value={s.field ?? SKIP}
+        onChange={(v) => v && props.onChange(v === SKIP ? null : v)}
+        allowDeselect={false}
+        searchable
+        nothingFoundMessage="No field with that name"
+        maxDropdownHeight={320}
+        comboboxProps={{ withinPortal: true }}
+        error={error}
+        styles={{ input: s.field === null ? { color: 'var(--mantine-color-dimmed)' } : undefined }}
+      />
+      {!error && s.note && (
+        <Text size="xs" c="dimmed" mt={4}>
+          {s.note}
+        </Text>
+      )}
+    </>
+  );
+}
+
+/** The phone layout: one column per block, the select full width under its name and samples. */
+function MappingCard(props: RowProps) {
+  const { state: s } = props;
+  const error = s.error ?? props.serverError ?? null;
+  return (
+    <Box
+      role="listitem"
+      className="kd-map-row"
+      data-unmapped={s.unmapped || undefined}
+      data-error={error ? true : undefined}
+      data-column={s.entry.column}
+      px="md"
+      py="sm"
+      style={{ borderBottom: '1px solid var(--mantine-color-default-border)' }}
+    >
+      <Group justify="space-between" gap="xs" wrap="nowrap" mb={4}>
+        <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
+          <Badge variant="default" radius="sm" w={30} px={0} style={{ flexShrink: 0 }}>
+            {columnLetter(s.entry.index)}
+          </Badge>
+          <Text fw={600} size="sm" truncate>
+            {s.entry.column || <i>(no name)</i>}
+          </Text>
+        </Group>
+        <StatusBadge state={s} />
+      </Group>
+      <Text className="kd-cell" c="dimmed" truncate mb={6}>
+        {props.samples.length ? props.samples.join(' · ') : 'empty in the first rows'}
+      </Text>
+      <FieldSelect {...props} error={error} />
+    </Box>
   );
 }
 
