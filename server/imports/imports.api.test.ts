@@ -242,6 +242,14 @@ describe('malformed input: a row-level reason, and nothing stored changes', () =
     expect(c.find((x) => x.primaryEmail === 'ann@example.com')!.company).toBe('C');
   });
 
+  it('fails a row that reaches a contact an earlier row changed, by another key', async () => {
+    const csv = `id,primaryEmail,city\n${ann.id},,Lyon\n,ann@example.com,Nice\n`;
+    const { imp, rows } = await run(team, csv);
+    expect(imp).toMatchObject({ updated: 1, failed: 1 });
+    expect(rows[1]).toMatchObject({ row: 3, action: 'fail', error: `This row changes the same contact (${ann.id}) as row 2 of this file` });
+    expect((await contactsOf(team.teamId)).find((c) => c.id === ann.id)!.city).toBe('Lyon');
+  });
+
   it('fails rows with bytes that are not UTF-8 in a UTF-8 file, and imports the others', async () => {
     const bytes = Buffer.concat([
       Buffer.from('firstName,primaryEmail\nRenée,renee@example.com\nBad'),

@@ -18,6 +18,7 @@ import {
   compileMapping,
   decodeRow,
   duplicateMessage,
+  idKey,
   matchRow,
   planRow,
   rowKeys,
@@ -125,8 +126,8 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
     }
 
     let processed = rec.processed;
+    // keys of the file (ids, primary emails) and of the contacts rows matched → the first row that had them
     const seen = new Map<string, number>();
-    const touched = new Map<string, number>();
     // dry runs write nothing, so emails moved by earlier batches are remembered here
     const moved = new Map<string, CurrentContact | null>();
     let previewLeft = Math.max(0, PREVIEW_ROWS - (rec.processed ?? 0));
@@ -162,7 +163,6 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
         if (!isUniqueViolation(err)) throw err;
         return commitBatch(items, true);
       });
-      for (const [id, row] of r.touchedHere) touched.set(id, row);
       processed += items.length;
       previewLeft = Math.max(0, previewLeft - items.length);
       if (r.cancelRequested) cancelRequested = true;
@@ -198,9 +198,11 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
           if (action === 'fail' || position.get(item)! < previewLeft)
             outcomes.push({ rowNumber: item.row, action, error, contactId, cells: item.cells });
         };
-        // contacts this batch changes: merged into `touched` only once the batch is committed
-        const touchedHere = new Map<string, number>();
-        const touch = (id: string, row: number) => touchedHere.set(id, row);
+        // a contact changed by an earlier row (matched by another key) is not changed twice
+        const touch = (id: string, row: number) => {
+          const k = idKey(id);
+          if (!seen.has(k)) seen.set(k, row);
+        };
 
         // ids of new contacts in file order (UUIDv7 is time-ordered, but not within one millisecond)
         const newIds = Array.from({ length: items.length }, () => uuidv7()).sort();
@@ -211,8 +213,8 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
           }
           const target = matchRow(item.patch, lookup, rec.mode);
           if (target.kind === 'update') {
-            const first = touched.get(target.current.id) ?? touchedHere.get(target.current.id);
-            if (first !== undefined) {
+            const first = seen.get(idKey(target.current.id));
+            if (first !== undefined && first !== item.row) {
               outcome(
                 item,
                 'fail',
@@ -302,7 +304,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
         await repo.insertRowOutcomes(rec.id, outcomes, tx);
         const cp = await repo.checkpoint(rec.id, owner, counters, items.at(-1)!.row, config.leaseSeconds, tx);
         if (!cp) throw new LeaseLostError();
-        return { ...cp, touchedHere };
+        return cp;
       });
 
     let header = true;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TEMPLATE_COLUMNS } from '#shared/import.schema.ts';
 import { emptyContact, emptyDirectory, type ContactFields } from '../contacts/contacts.rules.ts';
 import { autoMap } from './mapping.rules.ts';
-import { compileMapping, decodeRow, duplicateMessage, matchRow, planRow, rowKeys, type CurrentContact, type Lookup } from './rows.rules.ts';
+import { compileMapping, decodeRow, duplicateMessage, idKey, matchRow, planRow, rowKeys, type CurrentContact, type Lookup } from './rows.rules.ts';
 
 const plan = (headers: string[]) => compileMapping(autoMap(headers), headers);
 const decode = (headers: string[], cells: string[], damagedEncoding = false) => decodeRow(cells, plan(headers), { damagedEncoding });
@@ -66,8 +66,10 @@ describe('decodeRow', () => {
     expect(decode(['firstName'], ['Jos\uFFFD'], false).errors).toEqual([]);
   });
   it('gives the id and primary email as keys that a later row may not repeat', () => {
-    expect(rowKeys(decode(['id', 'primaryEmail'], [ID.toUpperCase(), 'A@x.com']))).toEqual([`id:${ID}`, 'email:a@x.com']);
-    expect(duplicateMessage('email:a@x.com', 3)).toBe(
+    expect(rowKeys(decode(['id', 'primaryEmail'], [ID.toUpperCase(), 'A@x.com']))).toEqual([idKey(ID), 'ea@x.com']);
+    expect(idKey(ID)).toHaveLength(17);
+    expect(idKey(ID)).not.toBe(idKey(OTHER));
+    expect(duplicateMessage('ea@x.com', 3)).toBe(
       'primaryEmail: the same primary email (a@x.com) as row 3 of this file (each contact once per file)',
     );
   });
