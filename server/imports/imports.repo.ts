@@ -252,7 +252,11 @@ export function createImportsRepo(db: Executor) {
       const r = await sql<{ id: string }>`
         UPDATE contacts c SET ${set}, version = c.version + 1, updated_at = now()
         FROM unnest(${u.args}) AS u(${u.names})
-        WHERE c.team_id = ${teamId} AND c.id = u.id AND c.deleted_at IS NULL RETURNING c.id`.execute(tx);
+        WHERE c.team_id = ${teamId} AND c.id = u.id AND c.deleted_at IS NULL
+          -- the ids again as an array: the planner then looks each one up by primary key instead of
+          -- hashing the whole table (measured: a seq scan of 100k rows for a 2,500-row batch without it)
+          AND c.id = ANY(${rows.map((r) => r.id)}::uuid[])
+        RETURNING c.id`.execute(tx);
       return r.rows.map((x) => x.id);
     },
     async insertAudit(
