@@ -45,7 +45,9 @@ async function main() {
     await client.connect();
     const t1 = performance.now();
     let copyBytes = 0;
-    const stream = client.query(copyTo(`COPY (SELECT * FROM contacts WHERE team_id = '${bench.teamId}' ORDER BY id) TO STDOUT WITH (FORMAT csv, HEADER true)`));
+    const stream = client.query(
+      copyTo(`COPY (SELECT * FROM contacts WHERE team_id = '${bench.teamId}' ORDER BY id) TO STDOUT WITH (FORMAT csv, HEADER true)`),
+    );
     for await (const chunk of stream) copyBytes += (chunk as Buffer).length;
     const copyS = (performance.now() - t1) / 1000;
     await client.end();

@@ -20,8 +20,11 @@ interface Check {
 
 async function check(client: pg.Client, teamId: string, importId: string): Promise<Check> {
   const q = async (text: string, values: unknown[] = []) => (await client.query<{ n: number }>(text, values)).rows[0]!.n;
-  const imp = (await client.query('SELECT status, processed, created, updated, unchanged, failed, checkpoint_row FROM imports WHERE id = $1', [importId]))
-    .rows[0] as Check['imp'];
+  const imp = (
+    await client.query('SELECT status, processed, created, updated, unchanged, failed, checkpoint_row FROM imports WHERE id = $1', [
+      importId,
+    ])
+  ).rows[0] as Check['imp'];
   const duplicates = await q(
     `SELECT count(*)::int AS n FROM (SELECT primary_email FROM contacts WHERE team_id = $1 AND deleted_at IS NULL GROUP BY 1 HAVING count(*) > 1) d`,
     [teamId],
@@ -52,9 +55,11 @@ async function check(client: pg.Client, teamId: string, importId: string): Promi
   if (n('created') !== createdInDb) mismatches.push(`created ${n('created')} vs ${createdInDb} in the table`);
   if (n('updated') !== updatedInDb) mismatches.push(`updated ${n('updated')} vs ${updatedInDb} in the table`);
   if (n('created') + n('updated') !== audits) mismatches.push(`created+updated ${n('created') + n('updated')} vs ${audits} audit entries`);
-  if (n('processed') !== n('created') + n('updated') + n('unchanged') + n('failed')) mismatches.push('processed is not the sum of the outcomes');
+  if (n('processed') !== n('created') + n('updated') + n('unchanged') + n('failed'))
+    mismatches.push('processed is not the sum of the outcomes');
   if (n('failed') !== outcomesFailed) mismatches.push(`failed ${n('failed')} vs ${outcomesFailed} failed rows kept`);
-  if (n('processed') !== Math.max(0, n('checkpoint_row') - 1)) mismatches.push(`processed ${n('processed')} vs checkpoint row ${n('checkpoint_row')}`);
+  if (n('processed') !== Math.max(0, n('checkpoint_row') - 1))
+    mismatches.push(`processed ${n('processed')} vs checkpoint row ${n('checkpoint_row')}`);
   return { duplicates, partial, mismatches, imp };
 }
 
@@ -90,7 +95,8 @@ async function main() {
         log(`the import ended (${status}) before kill ${kills + 1}`);
         break;
       }
-      await new Promise((r) => setTimeout(r, 200 + Math.random() * 6000));
+      // anywhere in a batch or between batches (a 5,000-row batch takes a few seconds)
+      await new Promise((r) => setTimeout(r, 500 + Math.random() * 15_000));
       await server.stop('SIGKILL');
       server = null;
       kills++;
@@ -117,7 +123,12 @@ async function main() {
     partial += c.partial;
     mismatches += c.mismatches.length;
     const final = c.imp;
-    if (final.status !== 'succeeded' || Number(final.created) !== Math.floor(ROWS / 2) || Number(final.updated) !== Math.ceil(ROWS / 2) || Number(final.failed) !== 0) {
+    if (
+      final.status !== 'succeeded' ||
+      Number(final.created) !== Math.floor(ROWS / 2) ||
+      Number(final.updated) !== Math.ceil(ROWS / 2) ||
+      Number(final.failed) !== 0
+    ) {
       mismatches++;
       log(`final import is not what the file says: ${JSON.stringify(final)}`);
     }
