@@ -13,6 +13,7 @@ import { TEMPLATE_COLUMNS } from '#shared/import.schema.ts';
 import { repoRoot, startKdesk, type KdeskServer } from './support/kdesk-server.ts';
 import { clearFailureScreenshots, gone, launchBrowser, screenshot, visible } from './support/browser.ts';
 
+const maxBytes = 3 * 1024 * 1024;
 const owner = { email: 'owner@acme.example.com', password: 'owner-password-1' };
 const tag = randomBytes(3).toString('hex');
 const existing = { firstName: 'Margaret', lastName: 'Hamilton', primaryEmail: `margaret.hamilton.${tag}@example.com`, company: 'MIT' };
@@ -49,6 +50,8 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: import and export journey in
       throw new Error('web/dist is missing: run `npm run e2e` (it builds the app first) or `npx vite build`.');
     }
     await clearFailureScreenshots();
+    // a small upload limit, so "too large" can be shown with a 4 MB file
+    process.env.KDESK_IMPORT_MAX_BYTES = String(maxBytes);
     server = await startKdesk({ adminEmail: owner.email, adminPassword: owner.password, teamName: 'Acme Support' });
     await server.cli(['demo', '--contacts', '40']);
     browser = await launchBrowser();
@@ -70,6 +73,7 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: import and export journey in
   });
 
   afterAll(async () => {
+    delete process.env.KDESK_IMPORT_MAX_BYTES;
     await browser?.close().catch(() => {});
     if (failed && server) console.error(`--- kdesk server output ---\n${server.output().slice(-5000)}`);
     await server?.stop();
@@ -116,6 +120,21 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: import and export journey in
     await page.getByRole('button', { name: 'Choose a file', exact: true }).click();
     await visible(page.getByRole('button', { name: 'Choose a file to import, or drop it here' }));
     await screenshot(page, 'import-02-upload');
+  });
+
+  step('says why a header-only file cannot be imported', async () => {
+    const headerOnly = { name: 'header-only.csv', mimeType: 'text/csv', buffer: Buffer.from('First Name,Last Name,E-mail Address\r\n') };
+    await page.getByLabel('File to import', { exact: true }).setInputFiles(headerOnly);
+    // refused at upload or on the mapping step, in the same words, and nothing can be previewed
+    const problem = page.getByRole('alert').filter({ hasText: 'The file has a header row but no contacts' });
+    await visible(problem);
+    await screenshot(page, 'import-02b-header-only');
+    if (await page.getByRole('button', { name: 'Preview import' }).count()) {
+      expect(await page.getByRole('button', { name: 'Preview import' }).isDisabled()).toBe(true);
+      await page.getByRole('button', { name: 'Choose another file' }).click();
+    } else {
+      await problem.getByRole('button').click();
+    }
   });
 
   step('uploads an Outlook-style CSV and shows every column with its field and samples', async () => {
@@ -314,6 +333,24 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: import and export journey in
       .toMatch(/^[1-9][\d,]* of 40,000 rows/);
     await screenshot(page, 'import-10-running');
 
+    // a second import meanwhile is refused, with a way to the running one
+    const other = await context.newPage();
+    await other.goto(url('/contacts/import'));
+    await other.getByRole('button', { name: 'Choose a file', exact: true }).click();
+    await other
+      .getByLabel('File to import', { exact: true })
+      .setInputFiles({ name: 'outlook-contacts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await other.getByRole('button', { name: 'Preview import' }).click();
+    const busy = other.getByRole('alert').filter({ hasText: 'Another import is already running' });
+    await visible(busy);
+    expect(await busy.innerText()).toContain('bulk.csv');
+    await busy.scrollIntoViewIfNeeded();
+    await screenshot(other, 'import-10b-already-running');
+    await busy.getByRole('link', { name: 'Open the running import' }).click();
+    await other.waitForURL((u) => u.pathname === `/contacts/import/${id}`);
+    await visible(other.getByRole('button', { name: 'Cancel import' }));
+    await other.close();
+
     await page.getByRole('button', { name: 'Cancel import' }).click();
     const dialog = page.getByRole('dialog', { name: 'Cancel this import?' });
     await visible(dialog);
@@ -329,5 +366,22 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: import and export journey in
     const written = await apiCall('GET', `/api/v1/contacts?q=${encodeURIComponent(`bulk.${tag}`)}&limit=1`);
     if (!written.totalIsEstimate) expect(written.total).toBe(imp.created);
     await screenshot(page, 'import-11-cancelled', { fullPage: true });
+  });
+
+  step('refuses a file over the upload limit, and the next upload still works', async () => {
+    await page.goto(url('/contacts/import'));
+    await page.getByRole('button', { name: 'Choose a file', exact: true }).click();
+    const big = Buffer.alloc(maxBytes + 1024 * 1024, 'a,b,c\n');
+    await page.getByLabel('File to import', { exact: true }).setInputFiles({ name: 'huge.csv', mimeType: 'text/csv', buffer: big });
+    const tooLarge = page.getByRole('alert').filter({ hasText: 'The file is too large' });
+    await visible(tooLarge, 30_000);
+    expect(await tooLarge.innerText()).toContain('3 MB');
+    await screenshot(page, 'import-02c-too-large');
+    await tooLarge.getByRole('button').click();
+    // a smaller file right after: the browser reuses its connection, which must still work
+    await page
+      .getByLabel('File to import', { exact: true })
+      .setInputFiles({ name: 'outlook-contacts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await visible(page.getByRole('table', { name: 'Column mapping' }));
   });
 });

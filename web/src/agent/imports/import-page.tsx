@@ -294,7 +294,7 @@ function ImportWizard(props: { recent: Import[] | undefined; recentLoading: bool
             rightSection={<IconArrowRight size={18} />}
             onClick={() => startDryRun.mutate()}
             loading={startDryRun.isPending}
-            disabled={conflicts > 0 || !hasIdentityColumn(states)}
+            disabled={conflicts > 0 || !hasIdentityColumn(states) || preview.sampleRows.length === 0}
           >
             Preview import
           </Button>

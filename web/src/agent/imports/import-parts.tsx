@@ -129,6 +129,9 @@ export function runningImportId(e: unknown): string | null {
   return d && typeof d.importId === 'string' ? d.importId : null;
 }
 
+/** A server message as a sentence, so more words can follow it. */
+const sentence = (m: string) => (/[.!?]$/.test(m.trim()) ? m.trim() : `${m.trim()}.`);
+
 /** An API error in words, with what to do next. */
 export function ImportErrorAlert(props: { error: unknown; title?: string; onClose?: () => void; children?: ReactNode }) {
   const e = props.error;
@@ -142,28 +145,29 @@ export function ImportErrorAlert(props: { error: unknown; title?: string; onClos
       title = 'Importing is not allowed';
       icon = <IconLock size={18} />;
       color = 'orange';
-      body = (
-        <Text size="sm">
-          {e.message} Team owners can change this in Team Settings (Allow bulk contact import) and in the member&apos;s permissions.
-        </Text>
-      );
+      // the server names what is missing (the member permission, the team setting, or both)
+      body = <Text size="sm">{sentence(e.message)}</Text>;
     } else if (e.status === 413) {
       title = 'The file is too large';
       icon = <IconFileOff size={18} />;
+      // the server names its limit; splitting is the way out, and each part needs the header row
       body = (
-        <Text size="sm">{e.message} Split the file into smaller parts (each with the header row) and import them one after another.</Text>
+        <Text size="sm">
+          {sentence(e.message)}{' '}
+          {/split/i.test(e.message) ? 'Each part needs the header row.' : 'Split the file into smaller parts, each with the header row.'}
+        </Text>
       );
     } else if (e.status === 415) {
       title = 'This file type cannot be imported';
       icon = <IconFileOff size={18} />;
-      body = <Text size="sm">{e.message} Save the sheet as CSV or as an Excel workbook (.xlsx) and try again.</Text>;
+      body = <Text size="sm">{sentence(e.message)} Save the sheet as CSV or as an Excel workbook (.xlsx) and try again.</Text>;
     } else if (e.status === 409) {
       const id = runningImportId(e);
       title = 'Another import is already running';
       color = 'orange';
       body = (
         <>
-          <Text size="sm">{e.message} Your team runs one import at a time; start yours when it has finished.</Text>
+          <Text size="sm">{sentence(e.message)} A team runs one import at a time.</Text>
           {id && (
             <Anchor
               component={Link}

@@ -59,6 +59,17 @@ export function MappingStep(props: {
         </Group>
       </Card>
 
+      {preview.sampleRows.length === 0 && (
+        <Alert
+          color="red"
+          variant="light"
+          icon={<IconAlertTriangle size={18} />}
+          title="The file has a header row but no contacts"
+          role="alert"
+        >
+          <Text size="sm">There is nothing to import below the column names. Choose another file.</Text>
+        </Alert>
+      )}
       {unmapped.length > 0 && (
         <Alert
           color="yellow"
@@ -94,9 +105,11 @@ export function MappingStep(props: {
           <Text size="sm" c="dimmed">
             {plural(imported.length, 'column')} of {preview.headers.length} will be imported
           </Text>
-          <Text size="sm" c="dimmed" visibleFrom="sm">
-            Values from the first {plural(Math.min(preview.sampleRows.length, 20), 'row')}
-          </Text>
+          {preview.sampleRows.length > 0 && (
+            <Text size="sm" c="dimmed" visibleFrom="sm">
+              Values from the first {plural(preview.sampleRows.length, 'row')}
+            </Text>
+          )}
         </Group>
         {narrow ? (
           <Stack gap={0} role="list" aria-label="Column mapping">
@@ -119,7 +132,7 @@ export function MappingStep(props: {
                   <Table.Th w="26%">Column in your file</Table.Th>
                   <Table.Th>Sample values</Table.Th>
                   <Table.Th w={300}>Import into</Table.Th>
-                  <Table.Th w={140}>Status</Table.Th>
+                  <Table.Th w={156}>Status</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
