@@ -15,6 +15,7 @@ import { clearFailureScreenshots, gone, launchBrowser, screenshot, visible } fro
 
 const maxBytes = 3 * 1024 * 1024;
 const owner = { email: 'owner@acme.example.com', password: 'owner-password-1' };
+const agent = { email: 'agent@acme.example.com', password: 'agent-password-1' };
 const tag = randomBytes(3).toString('hex');
 const existing = { firstName: 'Margaret', lastName: 'Hamilton', primaryEmail: `margaret.hamilton.${tag}@example.com`, company: 'MIT' };
 
@@ -311,15 +312,65 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: import and export journey in
     await page.setViewportSize({ width: 1366, height: 900 });
   });
 
+  step('hides import and export from a member without those permissions', async () => {
+    await server.cli([
+      'admin',
+      'create-member',
+      '--email',
+      agent.email,
+      '--password',
+      agent.password,
+      '--name',
+      'Avery Agent',
+      '--no-export-contacts',
+    ]);
+    const other = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
+    const p = await other.newPage();
+    try {
+      await p.goto(url('/login'));
+      await p.getByLabel('Email').fill(agent.email);
+      await p.getByLabel('Password', { exact: true }).fill(agent.password);
+      await p.getByRole('button', { name: 'Sign in' }).click();
+      await visible(p.getByRole('heading', { level: 1, name: 'Contacts' }));
+      await visible(p.getByTestId('contacts-total'));
+      expect(await p.getByRole('link', { name: 'Import', exact: true }).count()).toBe(0);
+      expect(await p.getByRole('button', { name: 'Export', exact: true }).count()).toBe(0);
+      // the address itself explains, in the server's words
+      await p.goto(url('/contacts/import'));
+      await visible(p.getByText("You can't import contacts"));
+      await visible(p.getByText(/Import contacts \(bulk\)/));
+      expect(await p.getByRole('link', { name: 'Open Team Settings' }).count()).toBe(0);
+      await screenshot(p, 'import-12-agent-forbidden');
+    } finally {
+      await other.close();
+    }
+  });
+
   step('shows a long import live and cancels it with exact counts', async () => {
     const n = 40_000;
     const lines = ['firstName,lastName,primaryEmail,company'];
     for (let i = 0; i < n; i++) lines.push(`Bulk,Person ${i},bulk.${tag}.${i}@example.com,Bulk Co`);
     await page.goto(url('/contacts/import'));
     await page.getByRole('button', { name: 'Choose a file', exact: true }).click();
+    // a slow line (about 0.5 MB/s up) so the upload progress can be seen
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 20,
+      downloadThroughput: -1,
+      uploadThroughput: 512 * 1024,
+    });
     await page
       .getByLabel('File to import', { exact: true })
       .setInputFiles({ name: 'bulk.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.join('\n')) });
+    const uploading = page.getByText(/^Uploading… [\d.]+ (KB|MB) of [\d.]+ MB$/);
+    await visible(uploading);
+    await expect
+      .poll(async () => Number(await page.getByRole('progressbar', { name: 'Upload progress' }).getAttribute('aria-valuenow')))
+      .toBeGreaterThan(0);
+    await screenshot(page, 'import-02d-uploading');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await cdp.detach();
     await visible(page.getByRole('table', { name: 'Column mapping' }), 60_000);
     await page.getByRole('button', { name: 'Preview import' }).click();
     await visible(page.getByRole('heading', { name: '40,000 contacts ready to import' }), 120_000);
