@@ -9,6 +9,7 @@ import type {
   TrashPage,
 } from '#shared/contact.schema.ts';
 import { AppError } from '#shared/errors.ts';
+import { sql, type RawBuilder } from 'kysely';
 import type { Db, Tx } from '../db/client.ts';
 import { isUuid, uuidv7 } from '../db/ids.ts';
 import type { ContactRow, NewContactRow } from '../db/schema.ts';
@@ -462,28 +463,23 @@ export function createContactsService(deps: { db: Db; teams: TeamsService; jobs:
       return (await repo.count(actor.teamId, scope, 100_000_000)).total;
     },
 
-    /** Every contact of a selection, in id (creation) order, a page at a time (exports: bounded memory). */
-    async *pagesMatching(
+    /**
+     * Every contact of a selection, in id (creation) order, a page at a time (exports: bounded memory).
+     * `select` is the caller's column list (default: every column).
+     */
+    async *pagesMatching<Row = ContactRow>(
       actor: Actor,
       selection: { filter: ContactFilter } | { ids: string[] },
-      pageSize = 2000,
-    ): AsyncGenerator<ContactRow[]> {
+      o: { pageSize?: number; select?: RawBuilder<unknown> } = {},
+    ): AsyncGenerator<Row[]> {
       const { scope } = bulkTarget({ action: 'export', ...selection });
+      const limit = o.pageSize ?? 5000;
       let afterId: string | undefined;
       for (;;) {
-        const ids = await repo.idsMatching(actor.teamId, scope, { limit: pageSize, afterId });
-        if (!ids.length) return;
-        const rows = await db
-          .selectFrom('contacts')
-          .selectAll()
-          .where('teamId', '=', actor.teamId)
-          .where('id', 'in', ids)
-          .where('deletedAt', 'is', null)
-          .orderBy('id')
-          .execute();
+        const rows = await repo.rowsMatching<Row & { id: string }>(actor.teamId, scope, { limit, afterId, select: o.select ?? sql`*` });
         if (rows.length) yield rows;
-        if (ids.length < pageSize) return;
-        afterId = ids.at(-1);
+        if (rows.length < limit) return;
+        afterId = rows.at(-1)!.id;
       }
     },
 

@@ -5,14 +5,22 @@ import type { ContactRow } from '../db/schema.ts';
 import { formatBooleanCell, formatLabeledCell, neutralizeCell } from '../imports/cells.rules.ts';
 
 const text = (v: string | null) => v ?? '';
+/** A labeled map as stored (json text, read as such by the export query) or as an object. */
+const labeled = (v: string | Record<string, string> | null) => (typeof v === 'string' ? (v === '{}' ? '' : v) : formatLabeledCell(v ?? {}));
 
-const CELL: Record<TemplateColumn, (c: ContactRow) => string> = {
+/** The columns an export reads: a contact row, with emails/phones as their stored JSON text. */
+export type ExportRow = Omit<ContactRow, 'emails' | 'phones'> & {
+  emails: string | Record<string, string>;
+  phones: string | Record<string, string>;
+};
+
+const CELL: Record<TemplateColumn, (c: ExportRow) => string> = {
   id: (c) => c.id,
   firstName: (c) => text(c.firstName),
   lastName: (c) => text(c.lastName),
   primaryEmail: (c) => text(c.primaryEmail),
-  emails: (c) => formatLabeledCell(c.emails ?? {}),
-  phones: (c) => formatLabeledCell(c.phones ?? {}),
+  emails: (c) => labeled(c.emails),
+  phones: (c) => labeled(c.phones),
   company: (c) => text(c.company),
   job: (c) => text(c.jobTitle),
   division: (c) => text(c.division),
@@ -41,7 +49,7 @@ const CELL: Record<TemplateColumn, (c: ContactRow) => string> = {
 const CELLS = TEMPLATE_COLUMNS.map((col) => CELL[col]);
 
 /** The template row of a contact, neutralised against formula injection. */
-export function contactToCells(c: ContactRow): string[] {
+export function contactToCells(c: ExportRow): string[] {
   return CELLS.map((f) => neutralizeCell(f(c)));
 }
 
@@ -59,3 +67,13 @@ export function xlsxCell(value: string): string {
     m.length > 1 ? `_x005F_${m.slice(1)}` : `_x${m.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}_`,
   );
 }
+
+/**
+ * What the export selects: only the template's columns, the labeled maps as their stored JSON text (the
+ * JSON.stringify of the map, so parsing and writing it again would give the same text).
+ */
+export const EXPORT_SELECT = `id, first_name, last_name, primary_email, emails::text AS emails, phones::text AS phones, company,
+  job_title, division, address_line1, address_line2, city, state, postal_code, country, active, portal_access,
+  can_post_comments, can_close_tickets, notify_new_tickets, notify_ticket_updates, notify_new_comments,
+  notify_form_assignments, reports_to_contact_id, reports_to_sync_id, directory_sync_id, directory_organization_id,
+  notes, created_at, updated_at`;

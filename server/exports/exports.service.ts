@@ -18,7 +18,8 @@ import { jobActor, type JobsService } from '../jobs/jobs.service.ts';
 import type { JobContext } from '../jobs/runner.ts';
 import { createFilesRepo } from '../imports/files.repo.ts';
 import { csvLine } from '../imports/csv-writer.ts';
-import { contactToCells, exportHeader, xlsxCell } from './export.rules.ts';
+import { contactToCells, EXPORT_SELECT, exportHeader, xlsxCell, type ExportRow } from './export.rules.ts';
+import { sql } from 'kysely';
 
 export const EXPORT_JOB = 'contacts.export';
 export const MAX_EXPORT_IDS = 10_000;
@@ -119,7 +120,7 @@ export function createExportsService(deps: { db: Db; config: ImportConfig; conta
         let completed = false;
         try {
           yield '\uFEFF' + csvLine(exportHeader());
-          for await (const page of contacts.pagesMatching(actor, sel)) {
+          for await (const page of contacts.pagesMatching<ExportRow>(actor, sel, { select: sql.raw(EXPORT_SELECT) })) {
             let chunk = '';
             for (const c of page) chunk += csvLine(contactToCells(c));
             count += page.length;
@@ -191,7 +192,7 @@ export function createExportsService(deps: { db: Db; config: ImportConfig; conta
       try {
         if (format === 'csv') {
           await out.write('\uFEFF' + csvLine(exportHeader()));
-          for await (const page of contacts.pagesMatching(actor, selection)) {
+          for await (const page of contacts.pagesMatching<ExportRow>(actor, selection, { select: sql.raw(EXPORT_SELECT) })) {
             let chunk = '';
             for (const c of page) chunk += csvLine(contactToCells(c));
             await out.write(chunk);
@@ -206,7 +207,7 @@ export function createExportsService(deps: { db: Db; config: ImportConfig; conta
           })();
           const ws = wb.addWorksheet('Contacts');
           ws.addRow(exportHeader()).commit();
-          for await (const page of contacts.pagesMatching(actor, selection)) {
+          for await (const page of contacts.pagesMatching<ExportRow>(actor, selection, { select: sql.raw(EXPORT_SELECT) })) {
             for (const c of page) ws.addRow(contactToCells(c).map(xlsxCell)).commit();
             processed += page.length;
             await ctx.progress(processed);
