@@ -2,7 +2,6 @@
 // XLSX, kind `contacts.export` in the jobs table) stored as files with a download link. Needs the member
 // permission exportContacts; every export is audited (who, which selection, how many rows).
 import { PassThrough } from 'node:stream';
-import ExcelJS from 'exceljs';
 import type { BulkInput, ContactFilter } from '#shared/contact.schema.ts';
 import { AppError } from '#shared/errors.ts';
 import type { Export } from '#shared/import.schema.ts';
@@ -200,6 +199,8 @@ export function createExportsService(deps: { db: Db; config: ImportConfig; conta
             await ctx.progress(processed);
           }
         } else {
+          // loaded on first use: ~30 MB that a server which never writes XLSX need not hold
+          const { default: ExcelJS } = await import('exceljs');
           const pass = new PassThrough();
           const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: pass, useSharedStrings: false, useStyles: false });
           const consumed = (async () => {
