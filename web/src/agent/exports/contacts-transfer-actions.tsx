@@ -1,70 +1,92 @@
 // "Import" and "Export" in the Contacts page header, each shown only to members with the permission.
 import { useMemo, useState } from 'react';
-import { ActionIcon, Button, Menu } from '@mantine/core';
+import { ActionIcon, Button, Menu, Text } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
 import { IconChevronDown, IconDownload, IconFileExport, IconFileUpload, IconFilter, IconListCheck, IconUsers } from '@tabler/icons-react';
 import { Link, useSearchParams } from 'react-router';
-import type { ExportFilter } from '../../lib/api.ts';
 import { formatCount } from '../../lib/format.ts';
 import { usePermissions } from '../../lib/queries.ts';
 import { ExportModal, type ExportScope } from './export-modal.tsx';
+import { describeView, isWholeDirectory, toExportFilter, type ViewFilter } from './export-filter.ts';
 
-const FILTER_PARAMS = ['q', 'status', 'verified', 'companyId'] as const;
-
-/** The directory filter in the page's address (the same names as GET /api/v1/contacts), or null when none. */
-function useDirectoryFilter(): ExportFilter | null {
+/** Without a filter from the page, the address says what the list shows (q, status, verified, companyId). */
+function useUrlView(): ViewFilter {
   const [params] = useSearchParams();
-  return useMemo(() => {
-    const f: Record<string, string> = {};
-    for (const k of FILTER_PARAMS) {
-      const v = params.get(k)?.trim();
-      if (v) f[k] = v;
-    }
-    return Object.keys(f).length ? (f as ExportFilter) : null;
-  }, [params]);
+  return useMemo(
+    () => ({
+      q: params.get('q') ?? undefined,
+      status: params.get('status') ?? undefined,
+      verified: params.get('verified') ?? undefined,
+      companyId: params.get('companyId') ?? undefined,
+    }),
+    [params],
+  );
 }
 
 export function ContactsTransferActions(props: {
-  /** contacts in the list as shown (the current filter, or the whole directory) */
+  /** the list's filter as shown; without it, the page address is read */
+  filter?: ViewFilter;
+  /** contacts the list shows for that filter */
   total?: number;
+  totalIsEstimate?: boolean;
   /** ids of the selected rows, when the list has a selection */
   selectedIds?: string[];
 }) {
   const perms = usePermissions();
-  const filter = useDirectoryFilter();
+  const urlView = useUrlView();
+  const view = useMemo(() => toExportFilter(props.filter ?? urlView), [props.filter, urlView]);
+  const whole = isWholeDirectory(view);
   const [scope, setScope] = useState<ExportScope | null>(null);
   const selected = props.selectedIds ?? [];
-  const narrow = useMediaQuery('(max-width: 48em)', false, { getInitialValueInEffect: false });
-  const n = (x: number | undefined) => (x === undefined ? '' : ` (${formatCount(x)})`);
+  // five header buttons do not fit below ~1100 px: import and export share one menu there
+  const compact = useMediaQuery('(max-width: 68em)', false, { getInitialValueInEffect: false });
+  const phone = useMediaQuery('(max-width: 36em)', false, { getInitialValueInEffect: false });
+  const about = props.totalIsEstimate ? 'about ' : '';
+  const n = (x: number | undefined) => (x === undefined ? '' : ` (${about}${formatCount(x)})`);
+
+  if (!perms.importContacts && !perms.exportContacts) return null;
 
   const exportItems = (
     <>
       <Menu.Label>Export as CSV or Excel</Menu.Label>
       {selected.length > 0 && (
         <Menu.Item leftSection={<IconListCheck size={16} />} onClick={() => setScope('selected')}>
-          Selected contacts{n(selected.length)}
+          Selected contacts ({formatCount(selected.length)})
         </Menu.Item>
       )}
-      {filter && (
+      {!whole && (
         <Menu.Item leftSection={<IconFilter size={16} />} onClick={() => setScope('filter')}>
-          Current search{n(props.total)}
+          This view{n(props.total)}
+          <Text size="xs" c="dimmed" truncate>
+            {describeView(view)}
+          </Text>
         </Menu.Item>
       )}
       <Menu.Item leftSection={<IconUsers size={16} />} onClick={() => setScope('all')}>
-        All contacts{filter ? '' : n(props.total)}
+        All contacts{whole ? n(props.total) : ''}
       </Menu.Item>
     </>
   );
 
   return (
     <>
-      {narrow && (perms.importContacts || perms.exportContacts) ? (
-        // a phone has no room for three buttons in the header: import and export share one menu
-        <Menu position="bottom-end" shadow="md" width={260} withinPortal>
+      {compact ? (
+        <Menu position="bottom-end" shadow="md" width={280} withinPortal>
           <Menu.Target>
-            <ActionIcon variant="default" size={36} aria-label="Import and export">
-              <IconFileExport size={18} />
-            </ActionIcon>
+            {phone ? (
+              <ActionIcon variant="default" size={36} aria-label="Import and export">
+                <IconFileExport size={18} />
+              </ActionIcon>
+            ) : (
+              <Button
+                variant="default"
+                leftSection={<IconFileExport size={18} />}
+                rightSection={<IconChevronDown size={16} />}
+                aria-label="Import and export"
+              >
+                {perms.importContacts && perms.exportContacts ? 'Import / export' : perms.importContacts ? 'Import' : 'Export'}
+              </Button>
+            )}
           </Menu.Target>
           <Menu.Dropdown>
             {perms.importContacts && (
@@ -84,7 +106,7 @@ export function ContactsTransferActions(props: {
             </Button>
           )}
           {perms.exportContacts && (
-            <Menu position="bottom-end" shadow="md" width={260} withinPortal>
+            <Menu position="bottom-end" shadow="md" width={280} withinPortal>
               <Menu.Target>
                 <Button variant="default" leftSection={<IconDownload size={18} />} rightSection={<IconChevronDown size={16} />}>
                   Export
@@ -102,9 +124,10 @@ export function ContactsTransferActions(props: {
           onClose={() => setScope(null)}
           choice={{
             selectedIds: selected,
-            filter,
-            filterTotal: filter ? props.total : undefined,
-            allTotal: filter ? undefined : props.total,
+            filter: whole ? null : view,
+            filterText: describeView(view),
+            filterTotal: whole || props.totalIsEstimate ? undefined : props.total,
+            allTotal: whole && !props.totalIsEstimate ? props.total : undefined,
           }}
         />
       )}

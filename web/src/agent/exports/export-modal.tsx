@@ -17,7 +17,10 @@ const DIRECT_MAX_IDS = 200;
 
 export interface ExportChoice {
   selectedIds: string[];
+  /** the list's filter when it is not the whole directory */
   filter: ExportFilter | null;
+  /** the filter in words, e.g. "Active only · matching “ann”" */
+  filterText?: string;
   /** contacts matching the filter (the list's total), when known */
   filterTotal?: number;
   /** contacts in the directory, when known */
@@ -45,7 +48,11 @@ export function ExportModal(props: { opened: boolean; initialScope: ExportScope;
 
   const count = scope === 'selected' ? choice.selectedIds.length : scope === 'filter' ? choice.filterTotal : choice.allTotal;
   const input = () =>
-    scope === 'selected' ? { ids: choice.selectedIds } : scope === 'filter' && choice.filter ? { filter: choice.filter } : { filter: {} };
+    scope === 'selected'
+      ? { ids: choice.selectedIds }
+      : scope === 'filter' && choice.filter
+        ? { filter: choice.filter }
+        : { filter: { status: 'all' as const } };
 
   const create = useMutation({
     mutationFn: () => api.createExport({ ...input(), format }),
@@ -95,15 +102,30 @@ export function ExportModal(props: { opened: boolean; initialScope: ExportScope;
     <Modal opened={props.opened} onClose={props.onClose} title="Export contacts" centered size="md">
       {!jobId ? (
         <Stack gap="md">
-          <Radio.Group label="Contacts" value={scope} onChange={(v) => setScope(v as ExportScope)}>
-            <Stack gap="xs" mt={6}>
-              {choice.selectedIds.length > 0 && (
-                <Radio value="selected" label={`Selected contacts${countText(choice.selectedIds.length)}`} />
-              )}
-              {choice.filter && <Radio value="filter" label={`Contacts matching the current search${countText(choice.filterTotal)}`} />}
-              <Radio value="all" label={`All contacts${countText(choice.allTotal)}`} />
-            </Stack>
-          </Radio.Group>
+          {choice.selectedIds.length > 0 || choice.filter ? (
+            <Radio.Group label="Contacts" value={scope} onChange={(v) => setScope(v as ExportScope)}>
+              <Stack gap="xs" mt={6}>
+                {choice.selectedIds.length > 0 && (
+                  <Radio value="selected" label={`Selected contacts${countText(choice.selectedIds.length)}`} />
+                )}
+                {choice.filter && (
+                  <Radio value="filter" label={`This view${countText(choice.filterTotal)}`} description={choice.filterText} />
+                )}
+                <Radio value="all" label={`All contacts${countText(choice.allTotal)}`} />
+              </Stack>
+            </Radio.Group>
+          ) : (
+            <Box>
+              <Text size="sm" fw={500}>
+                Contacts
+              </Text>
+              <Text size="sm">
+                {choice.allTotal === undefined
+                  ? 'Every contact in the directory'
+                  : `All ${plural(choice.allTotal, 'contact')} in the directory`}
+              </Text>
+            </Box>
+          )}
           <Box>
             <Text size="sm" fw={500} mb={6} id="export-format-label">
               Format
