@@ -3,6 +3,7 @@ import { adminCommands } from './commands/admin.ts';
 import { demoCommand } from './commands/demo.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { serveCommand } from './commands/serve.ts';
+import { exportCommand, importCommand } from './commands/transfer.ts';
 
 const program = new Command()
   .name('kdesk')
@@ -13,6 +14,8 @@ program.addCommand(serveCommand());
 program.addCommand(migrateCommand());
 program.addCommand(adminCommands());
 program.addCommand(demoCommand());
+program.addCommand(importCommand());
+program.addCommand(exportCommand());
 export { Option };
 
 program.parseAsync(process.argv).catch((err: unknown) => {

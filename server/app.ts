@@ -9,7 +9,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Config } from './config.ts';
+import { defaultImportConfig, type Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import { installErrorHandling } from './http/errors.ts';
 import { registerAuth, type AuthOptions } from './http/auth.ts';
@@ -30,6 +30,10 @@ import { portalRoutes } from './portal/portal.routes.ts';
 import { registerBulkInvite } from './portal/portal.bulk.ts';
 import { createJobsService } from './jobs/jobs.service.ts';
 import { jobsRoutes } from './jobs/jobs.routes.ts';
+import { createImportsService } from './imports/imports.service.ts';
+import { importsRoutes } from './imports/imports.routes.ts';
+import { createExportsService } from './exports/exports.service.ts';
+import { exportsRoutes } from './exports/exports.routes.ts';
 
 export interface AppDeps {
   db: Db;
@@ -44,7 +48,8 @@ type MailAndPortalConfig = Pick<
   'smtpUrl' | 'mailFrom' | 'mailMaxAttempts' | 'secretKey' | 'dataDir' | 'publicUrl' | 'port' | 'portalIdleMinutes' | 'portalSessionHours'
 >;
 export type ServicesConfig = Pick<Config, 'sessionTtlHours'> &
-  Partial<MailAndPortalConfig> & {
+  Partial<MailAndPortalConfig> &
+  Partial<Pick<Config, 'imports'>> & {
     /** The clock of time-limited rules (codes, contact sessions, mail retries); tests move it. */
     now?: () => Date;
   };
@@ -80,7 +85,11 @@ export function createServices(db: Db, config: ServicesConfig) {
   const jobs = createJobsService({ db });
   const contacts = createContactsService({ db, teams, jobs, onPortalAccessLost: portal.endSessionsOf });
   registerBulkInvite(contacts, portal, jobs);
-  return { teams, auth, members, jobs, contacts, keyring, mail, portal, sso };
+  const importConfig = config.imports ?? defaultImportConfig;
+  const imports = createImportsService({ db, teams, config: importConfig });
+  const exports = createExportsService({ db, config: importConfig, contacts, jobs });
+  contacts.extendBulk('export', (actor, input) => exports.bulkExport(actor, input));
+  return { teams, auth, members, jobs, contacts, keyring, mail, portal, sso, imports, exports, importConfig };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -150,6 +159,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   mailRoutes(app, services);
   portalRoutes(app, { ...services, options: { secureCookies: config.secureCookies, publicUrl: config.publicUrl } });
   jobsRoutes(app, services);
+  importsRoutes(app, services);
+  exportsRoutes(app, services);
 
   serveWeb(app, config.webDir);
   return app;

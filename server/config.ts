@@ -27,9 +27,34 @@ export interface Config {
   mailMaxAttempts: number;
   portalIdleMinutes: number;
   portalSessionHours: number;
+  imports: ImportConfig;
   /** Roles of this process: `web` (HTTP) and/or `worker` (background jobs). */
   services: ('web' | 'worker')[];
 }
+
+/** Limits and tuning of import and export (README: "Import and export"). */
+export interface ImportConfig {
+  /** Largest upload; answered 413 while the body streams in. */
+  maxBytes: number;
+  /** XLSX (a zip): most entries and most uncompressed bytes, checked before anything is inflated. */
+  xlsxMaxEntries: number;
+  xlsxMaxUncompressedBytes: number;
+  /** Rows per committed batch (one transaction with the checkpoint). */
+  batchRows: number;
+  /** How long a worker holds an import or export without renewing; after that another worker takes over. */
+  leaseSeconds: number;
+  /** Uploaded and exported files are deleted after this many hours. */
+  fileTtlHours: number;
+}
+
+export const defaultImportConfig: ImportConfig = {
+  maxBytes: 200 * 1024 * 1024,
+  xlsxMaxEntries: 10_000,
+  xlsxMaxUncompressedBytes: 1024 * 1024 * 1024,
+  batchRows: 5000,
+  leaseSeconds: 30,
+  fileTtlHours: 24,
+};
 
 function int(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
@@ -81,6 +106,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailMaxAttempts: Math.max(1, int('KDESK_MAIL_MAX_ATTEMPTS', env.KDESK_MAIL_MAX_ATTEMPTS, 8)),
     portalIdleMinutes: Math.max(1, int('KDESK_PORTAL_IDLE_MINUTES', env.KDESK_PORTAL_IDLE_MINUTES, 30)),
     portalSessionHours: Math.max(1, int('KDESK_PORTAL_SESSION_HOURS', env.KDESK_PORTAL_SESSION_HOURS, 12)),
+    imports: {
+      maxBytes: int('KDESK_IMPORT_MAX_BYTES', env.KDESK_IMPORT_MAX_BYTES, defaultImportConfig.maxBytes),
+      xlsxMaxEntries: int('KDESK_IMPORT_XLSX_MAX_ENTRIES', env.KDESK_IMPORT_XLSX_MAX_ENTRIES, defaultImportConfig.xlsxMaxEntries),
+      xlsxMaxUncompressedBytes: int(
+        'KDESK_IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES',
+        env.KDESK_IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES,
+        defaultImportConfig.xlsxMaxUncompressedBytes,
+      ),
+      batchRows: Math.max(1, int('KDESK_IMPORT_BATCH_ROWS', env.KDESK_IMPORT_BATCH_ROWS, defaultImportConfig.batchRows)),
+      leaseSeconds: Math.max(2, int('KDESK_JOB_LEASE_SECONDS', env.KDESK_JOB_LEASE_SECONDS, defaultImportConfig.leaseSeconds)),
+      fileTtlHours: Math.max(1, int('KDESK_FILE_TTL_HOURS', env.KDESK_FILE_TTL_HOURS, defaultImportConfig.fileTtlHours)),
+    },
     services: services(env.KDESK_SERVICES),
   };
 }

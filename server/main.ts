@@ -7,6 +7,7 @@ import { loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/connect.ts';
 import { jobHandlers, periodicTasks } from './jobs/handlers.ts';
 import { createJobRunner } from './jobs/runner.ts';
+import { createImportRunner } from './imports/import-runner.ts';
 
 export async function serve(config: Config = loadConfig()) {
   if (cluster.isWorker) return runWorker(config);
@@ -39,11 +40,17 @@ export async function serve(config: Config = loadConfig()) {
     ? createJobRunner({ db: database.db, handlers: jobHandlers(services), periodic: periodicTasks(services) })
     : null;
   runner?.start();
+  // Imports hold their own lease on the import row (one import per team, resumed from its checkpoint).
+  const importRunner = config.services.includes('worker')
+    ? createImportRunner({ db: database.db, teams: services.teams, config: config.imports, log: (err) => console.error('[imports]', err) })
+    : null;
+  importRunner?.start();
 
   if (!config.services.includes('web')) {
     console.log(`kdesk worker is running (${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'})`);
     const stop = async () => {
       await runner?.stop();
+      await importRunner?.stop();
       await database.close().catch(() => {});
       process.exit(0);
     };
@@ -59,6 +66,7 @@ export async function serve(config: Config = loadConfig()) {
       closing = true;
       await app.close().catch(() => {});
       await runner?.stop();
+      await importRunner?.stop();
       await database.close().catch(() => {});
       process.exit(0);
     };
@@ -93,6 +101,7 @@ export async function serve(config: Config = loadConfig()) {
       ),
     );
     await runner?.stop();
+    await importRunner?.stop();
     await database.close().catch(() => {});
     process.exit(0);
   };

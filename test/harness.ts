@@ -6,6 +6,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { buildApp, createServices, type AppDeps, type Services } from '../server/app.ts';
 import { createDb, type Db } from '../server/db/client.ts';
+import { defaultImportConfig, type ImportConfig } from '../server/config.ts';
 import { jobHandlers } from '../server/jobs/handlers.ts';
 import { createJobRunner } from '../server/jobs/runner.ts';
 
@@ -60,11 +61,14 @@ export const testConfig: Omit<AppDeps['config'], 'publicUrl'> & { publicUrl: str
   secretKey: randomBytes(32).toString('hex'),
 };
 
-/** The real app on a fresh database; `config` may set SMTP_URL, a clock (`now`), cookie and portal options. */
-export async function createTestContext(config: Partial<AppDeps['config']> = {}): Promise<TestContext> {
+/** The real app on a fresh database; `config` may set SMTP_URL, a clock (`now`), cookie, portal and import options. */
+export async function createTestContext(
+  config: Partial<Omit<AppDeps['config'], 'imports'>> & { imports?: Partial<ImportConfig> } = {},
+): Promise<TestContext> {
   const url = await createTestDatabase();
   const db = createDb(url, { max: 5 });
-  const full = { ...testConfig, ...config };
+  const imports = { ...defaultImportConfig, ...config.imports };
+  const full = { ...testConfig, ...config, imports };
   const services = createServices(db, full);
   const app = await buildApp({ db, config: full, services });
   await app.ready();

@@ -3,7 +3,7 @@ import type { Actor } from '../auth/actor.ts';
 
 export type Changes = Record<string, { before: unknown; after: unknown }>;
 
-function auditRow(actor: Actor, entityType: string, entityId: string, action: string, changes: Changes) {
+export function auditRow(actor: Actor, entityType: string, entityId: string, action: string, changes: Changes) {
   return {
     teamId: actor.teamId,
     entityType,

@@ -222,6 +222,20 @@ export function createContactsRepo(db: Executor) {
       );
       return rows.map((r) => r.id);
     },
+    /** Rows matching a filter in id order after `afterId`, with a caller's select list (exports). */
+    async rowsMatching<Row>(
+      teamId: string,
+      f: ScopeFilter & { pattern?: string },
+      o: { limit: number; afterId?: string; select: RawBuilder<unknown> },
+      tx: Executor = db,
+    ): Promise<Row[]> {
+      return run<Row>(
+        tx,
+        sql`SELECT ${o.select} FROM contacts WHERE ${scope(teamId, f)} ${f.pattern ? sql`AND search_text LIKE ${f.pattern}` : sql``}
+            ${o.afterId ? sql`AND id > ${o.afterId}` : sql``} ORDER BY id LIMIT ${o.limit}`,
+        !!f.pattern,
+      );
+    },
     /** Rows (live, not in the trash) among `ids`, locked for a change. */
     lockMany(teamId: string, ids: string[], tx: Executor = db): Promise<ContactRow[]> {
       if (!ids.length) return Promise.resolve([]);

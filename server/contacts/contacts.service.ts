@@ -9,6 +9,7 @@ import type {
   TrashPage,
 } from '#shared/contact.schema.ts';
 import { AppError } from '#shared/errors.ts';
+import { sql, type RawBuilder } from 'kysely';
 import type { Db, Executor, Tx } from '../db/client.ts';
 import { isUuid, uuidv7 } from '../db/ids.ts';
 import type { ContactRow, NewContactRow } from '../db/schema.ts';
@@ -477,6 +478,32 @@ export function createContactsService(
         });
         done += n;
         if (n < batch) return done;
+      }
+    },
+
+    /** How many contacts a selection (the directory's filter, or ids) holds; exact. */
+    async countMatching(actor: Actor, selection: { filter: ContactFilter } | { ids: string[] }): Promise<number> {
+      const { scope } = bulkTarget({ action: 'export', ...selection });
+      return (await repo.count(actor.teamId, scope, 100_000_000)).total;
+    },
+
+    /**
+     * Every contact of a selection, in id (creation) order, a page at a time (exports: bounded memory).
+     * `select` is the caller's column list (default: every column).
+     */
+    async *pagesMatching<Row = ContactRow>(
+      actor: Actor,
+      selection: { filter: ContactFilter } | { ids: string[] },
+      o: { pageSize?: number; select?: RawBuilder<unknown> } = {},
+    ): AsyncGenerator<Row[]> {
+      const { scope } = bulkTarget({ action: 'export', ...selection });
+      const limit = o.pageSize ?? 5000;
+      let afterId: string | undefined;
+      for (;;) {
+        const rows = await repo.rowsMatching<Row & { id: string }>(actor.teamId, scope, { limit, afterId, select: o.select ?? sql`*` });
+        if (rows.length) yield rows;
+        if (rows.length < limit) return;
+        afterId = rows.at(-1)!.id;
       }
     },
 

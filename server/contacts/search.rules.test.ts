@@ -138,3 +138,13 @@ describe('sortKeys', () => {
     expect(sortKeys(contact({ primaryEmail: 'z@z.z' })).skEmail < none.skEmail).toBe(true);
   });
 });
+
+describe('foldText ASCII fast path', () => {
+  it('gives what the full Unicode path gives, for every printable ASCII character and mix', () => {
+    const fold = foldText;
+    const slow = (s: string) => fold(`${s}\u00e9`).replace(/e$/, '').trim(); // a non-ASCII tail forces the full path
+    const samples = [' ', '  Jane   DOE  ', 'A-Z a-z 0-9 !"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~', 'ONE  two'];
+    for (let c = 0x20; c <= 0x7e; c++) samples.push(`x${String.fromCharCode(c)}Y ${String.fromCharCode(c)}`);
+    for (const s of samples) expect(fold(s)).toBe(slow(s));
+  });
+});

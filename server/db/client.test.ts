@@ -28,3 +28,12 @@ describe('prepared statements', () => {
     expect(r.rows[0]!.n).toBe(1);
   });
 });
+
+describe('column names and json contents', () => {
+  it('turns snake_case columns into camelCase but leaves the keys inside json values as they are', async () => {
+    const r = await sql<Record<string, unknown>>`SELECT 1 AS some_column, '{"home_office":"1","Work_Phone":"2"}'::json AS phones`.execute(
+      db,
+    );
+    expect(r.rows[0]).toEqual({ someColumn: 1, phones: { home_office: '1', Work_Phone: '2' } });
+  });
+});

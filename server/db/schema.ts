@@ -182,6 +182,75 @@ export interface PortalSsoStatesTable {
   usedAt: Date | null;
 }
 
+// Import and export (0004_imports)
+export interface FilesTable {
+  id: string;
+  teamId: string;
+  purpose: 'import' | 'export';
+  name: string;
+  size: ColumnType<number, number | undefined, number>;
+  sha256: string | null;
+  meta: ColumnType<Record<string, unknown>, string | undefined, string>;
+  complete: Generated<boolean>;
+  createdBy: string | null;
+  createdAt: Timestamp;
+  expiresAt: Timestamp;
+}
+
+export interface FileChunksTable {
+  fileId: string;
+  seq: number;
+  data: Buffer;
+}
+
+export interface ImportsTable {
+  id: string;
+  teamId: string;
+  fileId: string | null;
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  mode: 'upsert' | 'create' | 'update';
+  dryRun: boolean;
+  fileName: string;
+  fileSize: number;
+  format: 'csv' | 'xlsx';
+  encoding: 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252' | null;
+  encodingDamaged: Generated<boolean>;
+  delimiter: string | null;
+  skipChars: Generated<number>;
+  headers: ColumnType<string[], string, string>;
+  mapping: ColumnType<unknown[], string, string>;
+  unmappedColumns: ColumnType<string[], string, string>;
+  total: number | null;
+  processed: Generated<number>;
+  created: Generated<number>;
+  updated: Generated<number>;
+  unchanged: Generated<number>;
+  failed: Generated<number>;
+  checkpointRow: Generated<number>;
+  cancelRequested: Generated<boolean>;
+  error: string | null;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+  actor: ColumnType<Record<string, unknown>, string, string>;
+  createdBy: string | null;
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  attempts: Generated<number>;
+  createdAt: Timestamp;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  updatedAt: Timestamp;
+}
+
+export interface ImportRowsTable {
+  importId: string;
+  rowNumber: number;
+  action: 'create' | 'update' | 'unchanged' | 'fail';
+  error: string | null;
+  contactId: string | null;
+  cells: ColumnType<string[], string, string>;
+}
+
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export interface JobsTable {
   id: string;
@@ -223,6 +292,10 @@ export interface Database {
   portalLinks: PortalLinksTable;
   portalSsoConfigs: PortalSsoConfigsTable;
   portalSsoStates: PortalSsoStatesTable;
+  files: FilesTable;
+  fileChunks: FileChunksTable;
+  imports: ImportsTable;
+  importRows: ImportRowsTable;
   jobs: JobsTable;
   periodicRuns: PeriodicRunsTable;
 }
@@ -233,3 +306,4 @@ export type ContactUpdate = Updateable<ContactsTable>;
 export type JobRow = Selectable<JobsTable>;
 export type MemberRow = Selectable<MembersTable>;
 export type TeamRow = Selectable<TeamsTable>;
+export type ImportRowRecord = Selectable<ImportsTable>;

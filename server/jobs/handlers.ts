@@ -7,6 +7,7 @@ export function jobHandlers(services: Services): Record<string, JobHandler> {
   return {
     'contacts.bulk': (ctx) => services.contacts.runBulkJob(ctx),
     'portal.invite': (ctx) => runInviteJob(services.portal, ctx),
+    'contacts.export': (ctx) => services.exports.runExportJob(ctx),
   };
 }
 
@@ -17,5 +18,6 @@ export function periodicTasks(services: Services): PeriodicTask[] {
     // sign-in codes, then the mail outbox (codes arrive within a few seconds)
     { name: 'portal.issue-codes', everyMs: 1000, run: async () => void (await services.portal.processLoginRequests()) },
     { name: 'mail.deliver', everyMs: 2000, run: async () => void (await services.mail.deliverDue()) },
+    { name: 'files.delete-expired', everyMs: 30 * 60_000, run: async () => void (await services.imports.deleteExpiredFiles()) },
   ];
 }

@@ -18,6 +18,7 @@ const TrashPage = lazy(() => import('./agent/contacts/trash-page.tsx'));
 const TeamSettingsPage = lazy(() => import('./agent/settings/team-settings-page.tsx'));
 const ContactSyncPage = lazy(() => import('./agent/sync/contact-sync-page.tsx'));
 const MailboxPage = lazy(() => import('./agent/mailbox/mailbox-page.tsx'));
+const ImportPage = lazy(() => import('./agent/imports/import-page.tsx'));
 
 const page = (node: ReactNode) => <Suspense fallback={<PageLoader />}>{node}</Suspense>;
 
@@ -61,6 +62,8 @@ const router = createBrowserRouter([
       { path: 'contacts', element: <ContactsPage /> },
       { path: 'contacts/new', element: page(<ContactEditPage />) },
       { path: 'contacts/trash', element: page(<TrashPage />) },
+      { path: 'contacts/import', element: page(<ImportPage />) },
+      { path: 'contacts/import/:id', element: page(<ImportPage />) },
       { path: 'contacts/:id', element: page(<ContactViewPage />) },
       { path: 'contacts/:id/edit', element: page(<ContactEditPage />) },
       {

@@ -12,6 +12,7 @@ import type {
   TrashPage,
 } from '#shared/contact.schema.ts';
 import type { ErrorCode } from '#shared/errors.ts';
+import type { Export, ExportFilter, Import, ImportMode, ImportPreview, ImportRow, MappingInput, RowAction } from '#shared/import.schema.ts';
 import type { Me, Member } from '#shared/member.schema.ts';
 import type { TeamSettings, TeamSettingsPatch } from '#shared/settings.schema.ts';
 import type { MailboxPage, PortalInviteResult } from '#shared/portal.schema.ts';
@@ -53,6 +54,7 @@ export interface Job {
 }
 
 export type TrashedContact = TrashPage['items'][number];
+export type { Export, ExportFilter, Import, ImportMode, ImportPreview, ImportRow, MappingInput, RowAction };
 
 export interface ApiErrorDetail {
   path: string;
@@ -152,6 +154,71 @@ async function request<T>(method: string, path: string, opts: RequestOptions = {
   return json as T;
 }
 
+/** Turns an error answer (status + body text) into an ApiError, as `request` does. */
+function errorFrom(status: number, statusText: string, text: string, requestId: string | null): ApiError {
+  let body: { code?: string; message?: string; details?: unknown; requestId?: string };
+  try {
+    body = text ? JSON.parse(text) : {};
+  } catch {
+    body = {};
+  }
+  const fallback = status === 413 ? 'The file is too large for the server.' : `The server answered ${status} ${statusText}`.trim();
+  return new ApiError({
+    status,
+    code: (body.code as ApiErrorCode | undefined) ?? (status === 413 ? 'PAYLOAD_TOO_LARGE' : 'UNKNOWN'),
+    message: body.message ?? fallback,
+    details: body.details,
+    requestId: body.requestId ?? requestId,
+  });
+}
+
+export interface UploadProgress {
+  loaded: number;
+  total: number;
+}
+
+/**
+ * POST multipart/form-data with upload progress. fetch() cannot report upload progress, so this uses
+ * XMLHttpRequest; errors become the same ApiError as every other call. Aborting rejects with an AbortError.
+ */
+export function upload<T>(path: string, form: FormData, opts: { onProgress?: (p: UploadProgress) => void; signal?: AbortSignal } = {}) {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.withCredentials = true;
+    xhr.setRequestHeader('accept', 'application/json');
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) opts.onProgress?.({ loaded: e.loaded, total: e.total });
+    };
+    xhr.onload = () => {
+      const text = xhr.responseText;
+      if (xhr.status >= 200 && xhr.status < 300) {
+        try {
+          resolve((text ? JSON.parse(text) : undefined) as T);
+        } catch {
+          reject(new ApiError({ status: xhr.status, code: 'UNKNOWN', message: 'The server sent an answer KDesk could not read.' }));
+        }
+        return;
+      }
+      reject(errorFrom(xhr.status, xhr.statusText, text, xhr.getResponseHeader('x-request-id')));
+    };
+    xhr.onerror = () =>
+      reject(
+        new ApiError({
+          status: 0,
+          code: 'NETWORK',
+          message: 'The upload did not reach the KDesk server. Check your connection and try again.',
+        }),
+      );
+    xhr.onabort = () => reject(new DOMException('The upload was cancelled', 'AbortError'));
+    if (opts.signal) {
+      if (opts.signal.aborted) return reject(new DOMException('The upload was cancelled', 'AbortError'));
+      opts.signal.addEventListener('abort', () => xhr.abort(), { once: true });
+    }
+    xhr.send(form);
+  });
+}
+
 const ifMatch = (version: number) => ({ 'if-match': `"${version}"` });
 const enc = encodeURIComponent;
 
@@ -201,4 +268,44 @@ export const api = {
   inviteContact: (id: string) => request<PortalInviteResult>('POST', `/api/v1/contacts/${enc(id)}/invite`),
   mailbox: (q: { limit?: number; cursor?: string | null }, signal?: AbortSignal) =>
     request<MailboxPage>('GET', '/api/v1/mailbox/messages', { query: { limit: q.limit, cursor: q.cursor }, signal }),
+  /** Uploads a file and answers its columns, the automatic mapping and sample rows (nothing is imported). */
+  previewImport: (file: File, opts: { onProgress?: (p: UploadProgress) => void; signal?: AbortSignal } = {}) => {
+    const form = new FormData();
+    form.append('file', file, file.name);
+    return upload<ImportPreview>('/api/v1/imports/preview', form, opts);
+  },
+  /** Starts an import (or a dry run) of an uploaded file; the key makes a retried click answer the same import. */
+  startImport: (input: { uploadId: string; mapping: MappingInput; mode: ImportMode; dryRun: boolean }, idempotencyKey?: string) =>
+    request<Import>('POST', '/api/v1/imports', {
+      body: input,
+      headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : undefined,
+    }),
+  listImports: (limit: number, signal?: AbortSignal) =>
+    request<{ items: Import[] }>('GET', '/api/v1/imports', { query: { limit }, signal }),
+  getImport: (id: string, signal?: AbortSignal) => request<Import>('GET', `/api/v1/imports/${enc(id)}`, { signal }),
+  importRows: (id: string, q: { limit: number; offset: number; action?: RowAction | null }, signal?: AbortSignal) =>
+    request<{ items: ImportRow[] }>('GET', `/api/v1/imports/${enc(id)}/rows`, {
+      query: { limit: q.limit, offset: q.offset, action: q.action },
+      signal,
+    }),
+  cancelImport: (id: string) => request<Import>('POST', `/api/v1/imports/${enc(id)}/cancel`),
+
+  createExport: (input: { ids?: string[]; filter?: ExportFilter; format: 'csv' | 'xlsx' }) =>
+    request<Export>('POST', '/api/v1/exports', { body: input }),
+  getExport: (id: string, signal?: AbortSignal) => request<Export>('GET', `/api/v1/exports/${enc(id)}`, { signal }),
+};
+
+/** Plain links (the browser downloads them with the session cookie). */
+export const downloads = {
+  importTemplate: '/api/v1/imports/template.csv',
+  importErrors: (id: string) => `/api/v1/imports/${enc(id)}/errors.csv`,
+  exportDownload: (id: string) => `/api/v1/exports/${enc(id)}/download`,
+  /** The streaming CSV export of some contacts (`ids`) or of a directory filter. */
+  contactsCsv: (scope: { ids?: string[]; filter?: ExportFilter }) => {
+    const qs = new URLSearchParams();
+    if (scope.ids) qs.set('ids', scope.ids.join(','));
+    for (const [k, v] of Object.entries(scope.filter ?? {})) if (v) qs.set(k, String(v));
+    const s = qs.toString();
+    return `/api/v1/contacts/export.csv${s ? `?${s}` : ''}`;
+  },
 };

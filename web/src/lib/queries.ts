@@ -1,6 +1,6 @@
 // TanStack Query keys and hooks: one place that knows how server state is cached and invalidated.
 import { keepPreviousData, QueryClient, QueryCache, useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, ApiError, type ContactListQuery, type Me } from './api.ts';
+import { api, ApiError, type ContactListQuery, type Import, type Me, type RowAction } from './api.ts';
 
 export const keys = {
   me: ['me'] as const,
@@ -11,6 +11,11 @@ export const keys = {
   contact: (id: string) => ['contacts', 'detail', id] as const,
   history: (id: string) => ['contacts', 'history', id] as const,
   settings: ['settings'] as const,
+  imports: ['imports'] as const,
+  importList: (limit: number) => ['imports', 'list', limit] as const,
+  import: (id: string) => ['imports', 'detail', id] as const,
+  importRows: (id: string, q: { limit: number; offset: number; action: string | null }) => ['imports', 'rows', id, q] as const,
+  export: (id: string) => ['exports', id] as const,
 };
 
 export function createQueryClient() {
@@ -125,4 +130,52 @@ export function useContactHistory(id: string) {
 
 export function useTeamSettings(enabled = true) {
   return useQuery({ queryKey: keys.settings, queryFn: ({ signal }) => api.getSettings(signal), enabled });
+}
+
+export const isImportFinished = (i: Pick<Import, 'status'>) =>
+  i.status === 'succeeded' || i.status === 'failed' || i.status === 'cancelled';
+
+/** Recent imports of the team, newest first; a 403 here says the member (or the team) may not import. */
+export function useImports(limit = 20, enabled = true) {
+  return useQuery({
+    queryKey: keys.importList(limit),
+    queryFn: ({ signal }) => api.listImports(limit, signal),
+    enabled,
+    refetchInterval: (q) => (q.state.data?.items.some((i) => !isImportFinished(i)) ? 3000 : false),
+  });
+}
+
+/** One import, polled every second while it is queued or running. */
+export function useImport(id: string | null | undefined) {
+  return useQuery({
+    queryKey: keys.import(id ?? ''),
+    queryFn: ({ signal }) => api.getImport(id!, signal),
+    enabled: Boolean(id),
+    refetchInterval: (q) => (q.state.data && isImportFinished(q.state.data) ? false : 1000),
+    refetchIntervalInBackground: true,
+  });
+}
+
+export function useImportRows(
+  id: string | null | undefined,
+  q: { limit: number; offset: number; action: RowAction | null },
+  enabled = true,
+) {
+  return useQuery({
+    queryKey: keys.importRows(id ?? '', q),
+    queryFn: ({ signal }) => api.importRows(id!, q, signal),
+    enabled: Boolean(id) && enabled,
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** An export job, polled every second until it has finished. */
+export function useExport(id: string | null) {
+  return useQuery({
+    queryKey: keys.export(id ?? ''),
+    queryFn: ({ signal }) => api.getExport(id!, signal),
+    enabled: Boolean(id),
+    refetchInterval: (q) => (q.state.data && isImportFinished(q.state.data) ? false : 1000),
+    refetchIntervalInBackground: true,
+  });
 }

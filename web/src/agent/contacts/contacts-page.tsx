@@ -44,6 +44,7 @@ import {
   type Selection,
 } from './selection.ts';
 import { CopyTeamPortalUrlButton } from '../portal/portal-actions.tsx';
+import { ContactsTransferActions } from '../exports/contacts-transfer-actions.tsx';
 
 const PAGE_SIZE = 100;
 
@@ -150,6 +151,12 @@ export function ContactsPage() {
             <Button component={Link} to="/contacts/trash" variant="default" leftSection={<IconTrash size={17} />}>
               Trash
             </Button>
+            <ContactsTransferActions
+              filter={filter}
+              total={total}
+              totalIsEstimate={totalIsEstimate}
+              selectedIds={selection.kind === 'ids' && selection.ids.size ? [...selection.ids] : undefined}
+            />
             {perms.modifyContacts && !directoryEmpty && (
               <Button component={Link} to="/contacts/new" leftSection={<IconPlus size={18} />}>
                 Create contact

