@@ -144,13 +144,18 @@ export function createContactsRepo(db: Executor) {
      * sorting anything. `rn` says how many rows were looked at (for an estimate of the total).
      */
     scanPage(teamId: string, f: ScopeFilter, o: PageOptions & { pattern: string; budget: number }, tx: Executor = db) {
+      // ids, keys and search text come from the sort index alone (index-only, migration 0006); only the
+      // rows of the page are then read from the table
+      const k = sql.raw(SORT_COLUMNS[o.sort.field]);
       return run<ListedRow & { rn: number }>(
         tx,
-        sql`SELECT * FROM (
+        sql`WITH w AS (
               SELECT s.*, row_number() OVER () AS rn FROM (
-                SELECT ${listColumns(o.sort)} FROM contacts WHERE ${scope(teamId, f)} ${keyset(o)}
-                ORDER BY ${orderBy(o.sort)} LIMIT ${o.budget}) s) w
-            WHERE w.search_text LIKE ${o.pattern} LIMIT ${o.limit}`,
+                SELECT id, ${k} AS k, search_text FROM contacts WHERE ${scope(teamId, f)} ${keyset(o)}
+                ORDER BY ${orderBy(o.sort)} LIMIT ${o.budget}) s),
+            p AS (SELECT id, k, rn FROM w WHERE search_text LIKE ${o.pattern} LIMIT ${o.limit})
+            SELECT c.*, p.k::text AS sort_value, p.rn FROM p JOIN contacts c ON c.id = p.id
+            ORDER BY ${orderBy(o.sort, 'p.k', 'p.id')}`,
         true,
       );
     },
@@ -181,15 +186,17 @@ export function createContactsRepo(db: Executor) {
      * whose posting lists hold every team's rows. Answers the page and the exact number of matches.
      */
     walkAll(teamId: string, f: ScopeFilter, o: PageOptions & { pattern: string; budget: number }, tx: Executor = db) {
+      const k = sql.raw(SORT_COLUMNS[o.sort.field]);
       return run<ListedRow & { fullCount: number }>(
         tx,
-        sql`SELECT * FROM (
-              SELECT w.*, count(*) OVER () AS full_count FROM (
-                SELECT ${listColumns(o.sort)} FROM contacts WHERE ${scope(teamId, f)}
+        sql`WITH m AS (
+              SELECT w.id, w.k, count(*) OVER () AS full_count FROM (
+                SELECT id, ${k} AS k, search_text FROM contacts WHERE ${scope(teamId, f)}
                 ORDER BY ${orderBy(o.sort)} LIMIT ${o.budget}) w
-              WHERE w.search_text LIKE ${o.pattern}) m
-            WHERE true ${keyset(o, 'm.')}
-            ORDER BY ${orderBy(o.sort)} LIMIT ${o.limit}`,
+              WHERE w.search_text LIKE ${o.pattern}),
+            p AS (SELECT * FROM m WHERE true ${keyset(o, 'm.', 'k')} ORDER BY ${orderBy(o.sort, 'k')} LIMIT ${o.limit})
+            SELECT c.*, p.k::text AS sort_value, p.full_count FROM p JOIN contacts c ON c.id = p.id
+            ORDER BY ${orderBy(o.sort, 'p.k', 'p.id')}`,
         true,
       );
     },
