@@ -2,7 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { TEMPLATE_COLUMNS } from '#shared/import.schema.ts';
 import { emptyContact, emptyDirectory, type ContactFields } from '../contacts/contacts.rules.ts';
 import { autoMap } from './mapping.rules.ts';
-import { compileMapping, decodeRow, duplicateMessage, idKey, matchRow, planRow, rowKeys, type CurrentContact, type Lookup } from './rows.rules.ts';
+import {
+  compileMapping,
+  decodeRow,
+  duplicateMessage,
+  idKey,
+  matchRow,
+  planRow,
+  rowKeys,
+  type CurrentContact,
+  type Lookup,
+} from './rows.rules.ts';
 
 const plan = (headers: string[]) => compileMapping(autoMap(headers), headers);
 const decode = (headers: string[], cells: string[], damagedEncoding = false) => decodeRow(cells, plan(headers), { damagedEncoding });
