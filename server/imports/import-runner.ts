@@ -10,7 +10,8 @@ import { runImport, type RunHooks } from './imports.job.ts';
 import { createImportsRepo, type ImportRecord } from './imports.repo.ts';
 import { importEvents } from './imports.service.ts';
 
-/** An import whose worker died this many times is given up, with the counts of what was committed. */
+/** An import whose workers died this many times in a row without committing a batch is given up
+ *  (a file that kills every worker), with the counts of what was committed. */
 export const MAX_ATTEMPTS = 5;
 
 export interface Runner {
@@ -48,7 +49,7 @@ export function createImportRunner(deps: {
         rec.id,
         owner,
         'failed',
-        `Stopped after ${MAX_ATTEMPTS} attempts: the process running it ended each time. Rows up to ${rec.checkpointRow} were committed (see the counts).`,
+        `Stopped after ${MAX_ATTEMPTS} attempts in a row without progress: the process running it ended each time. Rows up to ${rec.checkpointRow} were committed (see the counts).`,
       );
       return;
     }

@@ -525,6 +525,22 @@ describe('idempotency, one import per team, cancel, lease expiry', () => {
     await runnerFor(ctx).drain();
   });
 
+  it('gives up, with the committed counts, after 5 worker deaths in a row without progress', async () => {
+    const team = await createTeam(ctx);
+    const res = await postImport(ctx, team.ownerToken, { name: 'p.csv', content: 'primaryEmail\npoison@example.com\n' });
+    const id = res.json().id;
+    await sql`UPDATE imports SET status = 'running', attempts = 5, lease_expires_at = now() - interval '1 second' WHERE id = ${id}`.execute(
+      ctx.db,
+    );
+    expect(await runnerFor(ctx).runOnce()).toBe(id);
+    expect((await api(team).get(`/api/v1/imports/${id}`)).json()).toMatchObject({
+      status: 'failed',
+      processed: 0,
+      error: expect.stringContaining('5 attempts in a row without progress'),
+    });
+    expect(await contactsOf(team.teamId)).toEqual([]);
+  });
+
   it('a worker that dies loses its lease; another resumes from the checkpoint with exact counts and no duplicate', async () => {
     const team = await createTeam(ctx);
     await api(team).post('/api/v1/contacts', { firstName: 'Pre', primaryEmail: 'r3@example.com' });
@@ -554,6 +570,6 @@ describe('idempotency, one import per team, cancel, lease expiry', () => {
 
     // the dead worker, were it alive, could not commit any more (fenced by the lease owner)
     const stale = await ctx.db.selectFrom('imports').select(['leaseOwner', 'attempts']).where('id', '=', id).executeTakeFirstOrThrow();
-    expect(stale).toMatchObject({ leaseOwner: null, attempts: 2 });
+    expect(stale).toMatchObject({ leaseOwner: null, attempts: 0 }); // progress resets the count of deaths
   });
 });

@@ -145,6 +145,8 @@ export function createImportsRepo(db: Executor) {
           unchanged: sql<number>`unchanged + ${add.unchanged}`,
           failed: sql<number>`failed + ${add.failed}`,
           checkpointRow: lastRow,
+          // progress: the worker deaths counted so far were not caused by this file
+          attempts: 0,
           leaseExpiresAt: sql<Date>`now() + make_interval(secs => ${leaseSeconds})`,
           updatedAt: sql<Date>`now()`,
         })
