@@ -197,8 +197,15 @@ const searchPath = (q: string, cursor?: string) =>
 async function runClass(api: Api, c: QueryClass, n: number, warmup: number) {
   for (let i = 0; i < warmup; i++) await api.timed('GET', searchPath(c.queries[i % c.queries.length]!));
   const samples: number[] = [];
-  for (let i = 0; i < n; i++) samples.push((await api.timed('GET', searchPath(c.queries[i % c.queries.length]!))).ms);
-  return samples;
+  const perQuery = new Map<string, number[]>();
+  for (let i = 0; i < n; i++) {
+    const q = c.queries[i % c.queries.length]!;
+    const { ms } = await api.timed('GET', searchPath(q));
+    samples.push(ms);
+    perQuery.set(q, [...(perQuery.get(q) ?? []), ms]);
+  }
+  const byQuery = [...perQuery].map(([q, t]) => `${JSON.stringify(q)} ${stats(t).p50}`).join(', ');
+  return { samples, byQuery };
 }
 
 // ---- correctness: pages against an oracle that uses neither LIKE nor the trigram index, and the app's own
@@ -354,17 +361,18 @@ async function main() {
     const perClass: Record<string, ReturnType<typeof stats> & { load: string }> = {};
     const all: number[] = [];
     for (const c of classes) {
-      const samples = await runClass(bigApi, c, REQUESTS, WARMUP);
+      const { samples, byQuery } = await runClass(bigApi, c, REQUESTS, WARMUP);
       all.push(...samples);
       perClass[c.name] = { ...stats(samples), load: load() };
       log(
         `  big   ${c.name.padEnd(15)} p50 ${perClass[c.name]!.p50} p95 ${perClass[c.name]!.p95} p99 ${perClass[c.name]!.p99} ms (load ${load()})`,
       );
+      log(`        p50 per query: ${byQuery}`);
     }
     const smallAll: number[] = [];
     const smallPerClass: Record<string, ReturnType<typeof stats>> = {};
     for (const c of classes) {
-      const samples = await runClass(smallApi, c, Math.ceil(REQUESTS / 3), Math.ceil(WARMUP / 3));
+      const { samples } = await runClass(smallApi, c, Math.ceil(REQUESTS / 3), Math.ceil(WARMUP / 3));
       smallAll.push(...samples);
       smallPerClass[c.name] = stats(samples);
     }
