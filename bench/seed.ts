@@ -291,12 +291,15 @@ async function copyContacts(o: {
   // CPU spent per row by this process (all threads) and by the PostgreSQL backend: unlike rows/s, these do
   // not depend on what else runs on the machine
   const backendPid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+  // only when PostgreSQL runs on this machine: a remote backend's pid means nothing in our /proc
+  const local = ['localhost', '127.0.0.1', '::1', '[::1]', ''].includes(new URL(o.url).hostname);
   const backendCpuMs = async () => {
+    if (!local) return NaN;
     try {
       const f = (await readFile(`/proc/${backendPid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
       return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
     } catch {
-      return NaN; // PostgreSQL on another machine
+      return NaN;
     }
   };
   const cpu0 = process.cpuUsage();
