@@ -31,6 +31,8 @@ const DEFAULT_EXACT_COUNT_CAP = 10_000;
 /** A search first walks the sort index this far looking for a page of matches (see repo.scanPage); the
  *  walk is index-only for the default and name sorts (migration 0006), about 1 µs per row. */
 const DEFAULT_SCAN_BUDGET = 20_000;
+/** The walk first looks at this many rows; with too few matches there it goes to the trigram index. */
+const PROBE_ROWS = 3_000;
 /** Bulk actions on more rows than this run as a job with progress. */
 export const BULK_SYNC_MAX = 250;
 const BULK_BATCH = 500;
@@ -69,7 +71,12 @@ export interface ContactsHooks {
 }
 
 export function createContactsService(
-  deps: { db: Db; teams: TeamsService; jobs: JobsService; tuning?: { scanBudget?: number; exactCountCap?: number } } & ContactsHooks,
+  deps: {
+    db: Db;
+    teams: TeamsService;
+    jobs: JobsService;
+    tuning?: { scanBudget?: number; probeRows?: number; exactCountCap?: number };
+  } & ContactsHooks,
 ) {
   const { db, teams, jobs } = deps;
   // how hard a search tries (tests lower them to exercise every path with little data)
@@ -337,11 +344,18 @@ export function createContactsService(
           repo.count(actor.teamId, f, EXACT_COUNT_CAP),
         ]);
       } else {
-        const [scanned, scope] = await Promise.all([
-          repo.scanPage(actor.teamId, f, { sort, limit: want, after, pattern, budget: SCAN_BUDGET }),
+        // probe the first rows of the walk; walk further only when what it found says a page is near
+        const probe = Math.min(deps.tuning?.probeRows ?? PROBE_ROWS, SCAN_BUDGET);
+        const [probed, scope] = await Promise.all([
+          repo.scanPage(actor.teamId, f, { sort, limit: want, after, pattern, budget: probe }),
           repo.count(actor.teamId, f, EXACT_COUNT_CAP),
         ]);
-        if (!scope.estimate && scope.total <= SCAN_BUDGET) {
+        let scanned = probed;
+        const small = !scope.estimate && scope.total <= SCAN_BUDGET;
+        if (scanned.length < want && SCAN_BUDGET > probe && (small || (scanned.length * SCAN_BUDGET) / probe >= want)) {
+          scanned = await repo.scanPage(actor.teamId, f, { sort, limit: want, after, pattern, budget: SCAN_BUDGET });
+        }
+        if (small) {
           // a small scope: the walk saw every row after the cursor, so the page is complete; the exact
           // total comes from walking it all again (cheaper than the trigram index for a small team)
           const all =

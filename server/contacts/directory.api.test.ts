@@ -235,6 +235,7 @@ describe('GET /api/v1/contacts?q= (search)', () => {
     // served by the sort-index walk with an estimated total, sparse ones by the trigram index
     for (const tuning of [
       { scanBudget: 200, exactCountCap: 100 },
+      { scanBudget: 400, probeRows: 100, exactCountCap: 100 },
       { scanBudget: 200, exactCountCap: 100_000 },
     ]) {
       const service = createContactsService({ db: ctx.db, teams: ctx.services.teams, jobs: ctx.services.jobs, tuning });
