@@ -21,6 +21,13 @@ import { createMembersService } from './members/members.service.ts';
 import { membersRoutes } from './members/members.routes.ts';
 import { createContactsService } from './contacts/contacts.service.ts';
 import { contactsRoutes } from './contacts/contacts.routes.ts';
+import { createKeyring } from './portal/keyring.ts';
+import { createMailService } from './mail/mail.service.ts';
+import { mailRoutes } from './mail/mail.routes.ts';
+import { createPortalService } from './portal/portal.service.ts';
+import { createSsoService } from './portal/sso.service.ts';
+import { portalRoutes } from './portal/portal.routes.ts';
+import { registerBulkInvite } from './portal/portal.bulk.ts';
 import { createJobsService } from './jobs/jobs.service.ts';
 import { jobsRoutes } from './jobs/jobs.routes.ts';
 import { createImportsService } from './imports/imports.service.ts';
@@ -30,22 +37,59 @@ import { exportsRoutes } from './exports/exports.routes.ts';
 
 export interface AppDeps {
   db: Db;
-  config: Pick<Config, 'publicUrl' | 'secureCookies' | 'sessionTtlHours' | 'trustProxy' | 'webDir' | 'logLevel'> &
-    Partial<Pick<Config, 'imports'>>;
+  config: Pick<Config, 'publicUrl' | 'secureCookies' | 'sessionTtlHours' | 'trustProxy' | 'webDir' | 'logLevel'> & ServicesConfig;
   logger?: boolean | object;
+  /** Services built by the caller (tests share them with the app); built from config otherwise. */
+  services?: Services;
 }
 
-export function createServices(db: Db, config: Pick<Config, 'sessionTtlHours'> & Partial<Pick<Config, 'imports'>>) {
-  const teams = createTeamsService({ db });
+type MailAndPortalConfig = Pick<
+  Config,
+  'smtpUrl' | 'mailFrom' | 'mailMaxAttempts' | 'secretKey' | 'dataDir' | 'publicUrl' | 'port' | 'portalIdleMinutes' | 'portalSessionHours'
+>;
+export type ServicesConfig = Pick<Config, 'sessionTtlHours'> &
+  Partial<MailAndPortalConfig> &
+  Partial<Pick<Config, 'imports'>> & {
+    /** The clock of time-limited rules (codes, contact sessions, mail retries); tests move it. */
+    now?: () => Date;
+  };
+
+export function createServices(db: Db, config: ServicesConfig) {
+  const now = config.now ?? (() => new Date());
+  const keyring = createKeyring({ secretKey: config.secretKey ?? null, dataDir: config.dataDir ?? '.data' });
+  const mail = createMailService({
+    db,
+    now,
+    config: {
+      smtpUrl: config.smtpUrl ?? null,
+      mailFrom: config.mailFrom ?? 'kdesk <no-reply@localhost>',
+      mailMaxAttempts: config.mailMaxAttempts ?? 8,
+    },
+  });
+  const portal = createPortalService({
+    db,
+    mail,
+    keyring,
+    now,
+    config: {
+      publicUrl: config.publicUrl ?? null,
+      fallbackBaseUrl: `http://localhost:${config.port ?? 3000}`,
+      portalIdleMinutes: config.portalIdleMinutes ?? 30,
+      portalSessionHours: config.portalSessionHours ?? 12,
+    },
+  });
+  const sso = createSsoService({ db, keyring, portal, now });
+  const teams = createTeamsService({ db, onPortalDisabled: portal.endTeamSessions });
   const auth = createAuthService({ db, sessionTtlHours: config.sessionTtlHours });
   const members = createMembersService({ db, auth });
   const jobs = createJobsService({ db });
-  const contacts = createContactsService({ db, teams, jobs });
+  const contacts = createContactsService({ db, teams, jobs, onPortalAccessLost: portal.endSessionsOf });
+  registerBulkInvite(contacts, portal, jobs);
   const importConfig = config.imports ?? defaultImportConfig;
   const imports = createImportsService({ db, teams, config: importConfig });
   const exports = createExportsService({ db, config: importConfig, contacts, jobs });
   contacts.extendBulk('export', (actor, input) => exports.bulkExport(actor, input));
-  return { teams, auth, members, jobs, contacts, imports, exports, importConfig };
+  return { teams, auth, members, jobs, contacts, keyring, mail, portal, sso, imports, exports, importConfig };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -89,7 +133,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
 
-  const services = createServices(db, config);
+  const services = deps.services ?? createServices(db, config);
   const authOptions: AuthOptions = {
     auth: services.auth,
     secureCookies: config.secureCookies,
@@ -112,6 +156,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   membersRoutes(app, services);
   settingsRoutes(app, services);
   contactsRoutes(app, services);
+  mailRoutes(app, services);
+  portalRoutes(app, { ...services, options: { secureCookies: config.secureCookies, publicUrl: config.publicUrl } });
   jobsRoutes(app, services);
   importsRoutes(app, services);
   exportsRoutes(app, services);
@@ -133,8 +179,11 @@ function serveWeb(app: FastifyInstance, webDir: string) {
       res.header('cache-control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
   });
+  // the contact portal is its own page (web/portal.html): it never loads the agent app or shares its session
+  const portalPage = existsSync(path.join(root, 'portal.html')) ? 'portal.html' : 'index.html';
   app.get('/*', { schema: { hide: true } }, (req, reply) => {
-    if (req.url.startsWith('/api/') || req.url === '/api') return reply.callNotFound();
-    return reply.header('cache-control', 'no-cache').sendFile('index.html', root);
+    if (req.url.startsWith('/api/') || req.url === '/api' || req.url.startsWith('/portal/api/')) return reply.callNotFound();
+    const page = /^\/portal(?:[/?#]|$)/.test(req.url) ? portalPage : 'index.html';
+    return reply.header('cache-control', 'no-cache').sendFile(page, root);
   });
 }

@@ -19,6 +19,14 @@ export interface Config {
   logLevel: string;
   trustProxy: boolean;
   webDir: string;
+  /** smtp(s)://user:pass@host:port — outgoing mail; without it mail is kept in the built-in mailbox. */
+  smtpUrl: string | null;
+  mailFrom: string;
+  /** 32 bytes (hex or base64) encrypting stored secrets and keying code hashes; generated into the data dir when unset. */
+  secretKey: string | null;
+  mailMaxAttempts: number;
+  portalIdleMinutes: number;
+  portalSessionHours: number;
   imports: ImportConfig;
   /** Roles of this process: `web` (HTTP) and/or `worker` (background jobs). */
   services: ('web' | 'worker')[];
@@ -92,6 +100,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     trustProxy: bool(env.KDESK_TRUST_PROXY, false),
     webDir: env.KDESK_WEB_DIR || 'web/dist',
+    smtpUrl: env.SMTP_URL || null,
+    mailFrom: env.KDESK_MAIL_FROM || `kdesk <no-reply@${publicUrl ? new URL(publicUrl).hostname : 'localhost'}>`,
+    secretKey: env.KDESK_SECRET_KEY || null,
+    mailMaxAttempts: Math.max(1, int('KDESK_MAIL_MAX_ATTEMPTS', env.KDESK_MAIL_MAX_ATTEMPTS, 8)),
+    portalIdleMinutes: Math.max(1, int('KDESK_PORTAL_IDLE_MINUTES', env.KDESK_PORTAL_IDLE_MINUTES, 30)),
+    portalSessionHours: Math.max(1, int('KDESK_PORTAL_SESSION_HOURS', env.KDESK_PORTAL_SESSION_HOURS, 12)),
     imports: {
       maxBytes: int('KDESK_IMPORT_MAX_BYTES', env.KDESK_IMPORT_MAX_BYTES, defaultImportConfig.maxBytes),
       xlsxMaxEntries: int('KDESK_IMPORT_XLSX_MAX_ENTRIES', env.KDESK_IMPORT_XLSX_MAX_ENTRIES, defaultImportConfig.xlsxMaxEntries),

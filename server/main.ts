@@ -17,6 +17,8 @@ export async function serve(config: Config = loadConfig()) {
   };
   const database = await openDatabase(config, { log });
   const services = createServices(database.db, config);
+  // the server key (KDESK_SECRET_KEY, or generated into the data dir) is read now: a bad value stops the start
+  services.keyring.check();
   const boot = await services.teams.bootstrap(config);
   if (boot) {
     console.log(`\nCreated team "${boot.team.name}" with owner ${boot.owner.email}.`);
@@ -58,7 +60,7 @@ export async function serve(config: Config = loadConfig()) {
   }
 
   if (config.webWorkers <= 1) {
-    const app = await buildApp({ db: database.db, config, logger: { level: config.logLevel } });
+    const app = await buildApp({ db: database.db, config, logger: { level: config.logLevel }, services });
     const shutdown = async () => {
       if (closing) return;
       closing = true;

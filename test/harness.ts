@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { buildApp, createServices, type Services } from '../server/app.ts';
+import { buildApp, createServices, type AppDeps, type Services } from '../server/app.ts';
 import { createDb, type Db } from '../server/db/client.ts';
 import { defaultImportConfig, type ImportConfig } from '../server/config.ts';
 import { jobHandlers } from '../server/jobs/handlers.ts';
@@ -50,24 +50,28 @@ export async function createTestDatabase(): Promise<string> {
   return databaseUrl(name);
 }
 
-export const testConfig = {
+export const testConfig: Omit<AppDeps['config'], 'publicUrl'> & { publicUrl: string | null } = {
   publicUrl: null,
   secureCookies: false,
   sessionTtlHours: 24,
   trustProxy: false,
   webDir: '/nonexistent',
   logLevel: 'silent',
+  smtpUrl: null,
+  secretKey: randomBytes(32).toString('hex'),
 };
 
+/** The real app on a fresh database; `config` may set SMTP_URL, a clock (`now`), cookie, portal and import options. */
 export async function createTestContext(
-  config: Partial<typeof testConfig> & { imports?: Partial<ImportConfig> } = {},
+  config: Partial<Omit<AppDeps['config'], 'imports'>> & { imports?: Partial<ImportConfig> } = {},
 ): Promise<TestContext> {
   const url = await createTestDatabase();
   const db = createDb(url, { max: 5 });
   const imports = { ...defaultImportConfig, ...config.imports };
-  const app = await buildApp({ db, config: { ...testConfig, ...config, imports } });
+  const full = { ...testConfig, ...config, imports };
+  const services = createServices(db, full);
+  const app = await buildApp({ db, config: full, services });
   await app.ready();
-  const services = createServices(db, { sessionTtlHours: 24, imports });
   return {
     app,
     db,
@@ -75,6 +79,7 @@ export async function createTestContext(
     url,
     runJobs: () => createJobRunner({ db, handlers: jobHandlers(services), log: () => {} }).runUntilIdle(),
     async close() {
+      services.mail.close();
       await app.close();
       await db.destroy();
     },

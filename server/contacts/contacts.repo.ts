@@ -49,14 +49,14 @@ function listColumns(sort: SortSpec) {
   return sql`*, ${sql.raw(SORT_COLUMNS[sort.field])}::text AS sort_value`;
 }
 
-function orderBy(sort: SortSpec) {
+function orderBy(sort: SortSpec, key: string = SORT_COLUMNS[sort.field], id = 'id') {
   const dir = sort.desc ? 'DESC' : 'ASC';
-  return sql.raw(`${SORT_COLUMNS[sort.field]} ${dir}, id ${dir}`);
+  return sql.raw(`${key} ${dir}, ${id} ${dir}`);
 }
 
-function keyset(o: PageOptions, prefix = '') {
+function keyset(o: PageOptions, prefix = '', key: string = SORT_COLUMNS[o.sort.field]) {
   if (!o.after) return sql``;
-  const col = sql.raw(prefix + SORT_COLUMNS[o.sort.field]);
+  const col = sql.raw(prefix + key);
   const id = sql.raw(`${prefix}id`);
   const k = isTimestamp(o.sort.field) ? sql`${o.after.k}::timestamptz` : sql`${o.after.k}`;
   return o.sort.desc ? sql`AND (${col}, ${id}) < (${k}, ${o.after.id}::uuid)` : sql`AND (${col}, ${id}) > (${k}, ${o.after.id}::uuid)`;
@@ -144,13 +144,18 @@ export function createContactsRepo(db: Executor) {
      * sorting anything. `rn` says how many rows were looked at (for an estimate of the total).
      */
     scanPage(teamId: string, f: ScopeFilter, o: PageOptions & { pattern: string; budget: number }, tx: Executor = db) {
+      // ids, keys and search text come from the sort index alone (index-only, migration 0006); only the
+      // rows of the page are then read from the table
+      const k = sql.raw(SORT_COLUMNS[o.sort.field]);
       return run<ListedRow & { rn: number }>(
         tx,
-        sql`SELECT * FROM (
+        sql`WITH w AS (
               SELECT s.*, row_number() OVER () AS rn FROM (
-                SELECT ${listColumns(o.sort)} FROM contacts WHERE ${scope(teamId, f)} ${keyset(o)}
-                ORDER BY ${orderBy(o.sort)} LIMIT ${o.budget}) s) w
-            WHERE w.search_text LIKE ${o.pattern} LIMIT ${o.limit}`,
+                SELECT id, ${k} AS k, search_text FROM contacts WHERE ${scope(teamId, f)} ${keyset(o)}
+                ORDER BY ${orderBy(o.sort)} LIMIT ${o.budget}) s),
+            p AS (SELECT id, k, rn FROM w WHERE search_text LIKE ${o.pattern} LIMIT ${o.limit})
+            SELECT c.*, p.k::text AS sort_value, p.rn FROM p JOIN contacts c ON c.id = p.id
+            ORDER BY ${orderBy(o.sort, 'p.k', 'p.id')}`,
         true,
       );
     },
@@ -159,19 +164,41 @@ export function createContactsRepo(db: Executor) {
      * The planner is told not to walk a sort index instead (it cannot know the matches are rare).
      */
     async matchPage(teamId: string, f: ScopeFilter, o: PageOptions & { pattern: string }, tx: Db = db as Db) {
+      const k = sql.raw(SORT_COLUMNS[o.sort.field]);
       return tx.transaction().execute(async (t) => {
         await sql`SET LOCAL enable_indexscan = off`.execute(t);
         await sql`SET LOCAL enable_seqscan = off`.execute(t);
+        // sort narrow (id, key) pairs, then fetch only the rows of the page
         return run<ListedRow & { fullCount: number }>(
           t,
-          sql`SELECT * FROM (
-                SELECT ${listColumns(o.sort)}, count(*) OVER () AS full_count FROM contacts
-                WHERE ${scope(teamId, f)} AND search_text LIKE ${o.pattern}) m
-              WHERE true ${keyset(o, 'm.')}
-              ORDER BY ${orderBy(o.sort)} LIMIT ${o.limit}`,
+          sql`WITH m AS MATERIALIZED (
+                SELECT id, ${k} AS k, count(*) OVER () AS full_count FROM contacts
+                WHERE ${scope(teamId, f)} AND search_text LIKE ${o.pattern}),
+              p AS (SELECT * FROM m WHERE true ${keyset(o, 'm.', 'k')} ORDER BY ${orderBy(o.sort, 'k')} LIMIT ${o.limit})
+              SELECT c.*, p.k::text AS sort_value, p.full_count FROM p JOIN contacts c ON c.id = p.id
+              ORDER BY ${orderBy(o.sort, 'p.k', 'p.id')}`,
           true,
         );
       });
+    },
+    /**
+     * Search in a scope of at most `budget` rows (a small team): walks all of it, never the trigram index,
+     * whose posting lists hold every team's rows. Answers the page and the exact number of matches.
+     */
+    walkAll(teamId: string, f: ScopeFilter, o: PageOptions & { pattern: string; budget: number }, tx: Executor = db) {
+      const k = sql.raw(SORT_COLUMNS[o.sort.field]);
+      return run<ListedRow & { fullCount: number }>(
+        tx,
+        sql`WITH m AS (
+              SELECT w.id, w.k, count(*) OVER () AS full_count FROM (
+                SELECT id, ${k} AS k, search_text FROM contacts WHERE ${scope(teamId, f)}
+                ORDER BY ${orderBy(o.sort)} LIMIT ${o.budget}) w
+              WHERE w.search_text LIKE ${o.pattern}),
+            p AS (SELECT * FROM m WHERE true ${keyset(o, 'm.', 'k')} ORDER BY ${orderBy(o.sort, 'k')} LIMIT ${o.limit})
+            SELECT c.*, p.k::text AS sort_value, p.full_count FROM p JOIN contacts c ON c.id = p.id
+            ORDER BY ${orderBy(o.sort, 'p.k', 'p.id')}`,
+        true,
+      );
     },
     /** Exact up to `cap` rows; above that the planner's estimate, flagged as such. */
     async count(

@@ -10,7 +10,7 @@ import type {
 } from '#shared/contact.schema.ts';
 import { AppError } from '#shared/errors.ts';
 import { sql, type RawBuilder } from 'kysely';
-import type { Db, Tx } from '../db/client.ts';
+import type { Db, Executor, Tx } from '../db/client.ts';
 import { isUuid, uuidv7 } from '../db/ids.ts';
 import type { ContactRow, NewContactRow } from '../db/schema.ts';
 import { requirePermission, systemActor, type Actor } from '../auth/actor.ts';
@@ -27,9 +27,10 @@ import { fieldsToColumns, presentContact, rowToDirectory, rowToFields, searchCol
 import { applyContactInput, diffContacts, emptyContact, emptyDirectory, phonesE164, readOnlyViolations } from './contacts.rules.ts';
 
 /** Above this many rows `total` is the planner's estimate (flagged), so listing stays fast. */
-const EXACT_COUNT_CAP = 10_000;
-/** A search first walks the sort index this far looking for a page of matches (see repo.scanPage). */
-const SCAN_BUDGET = 3_000;
+const DEFAULT_EXACT_COUNT_CAP = 10_000;
+/** A search first walks the sort index this far looking for a page of matches (see repo.scanPage); the
+ *  walk is index-only for the default and name sorts (migration 0006), about 1 µs per row. */
+const DEFAULT_SCAN_BUDGET = 20_000;
 /** Bulk actions on more rows than this run as a job with progress. */
 export const BULK_SYNC_MAX = 250;
 const BULK_BATCH = 500;
@@ -62,8 +63,18 @@ const patternOf = (q: string | undefined) => {
   return needle ? likePattern(needle) : undefined;
 };
 
-export function createContactsService(deps: { db: Db; teams: TeamsService; jobs: JobsService }) {
+export interface ContactsHooks {
+  /** Contacts that were deactivated, deleted or lost portal access: their portal sessions end in the same transaction. */
+  onPortalAccessLost?: (teamId: string, contactIds: string[], tx: Executor) => Promise<unknown>;
+}
+
+export function createContactsService(
+  deps: { db: Db; teams: TeamsService; jobs: JobsService; tuning?: { scanBudget?: number; exactCountCap?: number } } & ContactsHooks,
+) {
   const { db, teams, jobs } = deps;
+  // how hard a search tries (tests lower them to exercise every path with little data)
+  const SCAN_BUDGET = deps.tuning?.scanBudget ?? DEFAULT_SCAN_BUDGET;
+  const EXACT_COUNT_CAP = deps.tuning?.exactCountCap ?? DEFAULT_EXACT_COUNT_CAP;
   const repo = createContactsRepo(db);
   const audit = createAuditRepo(db);
 
@@ -99,6 +110,7 @@ export function createContactsService(deps: { db: Db; teams: TeamsService; jobs:
       rows.filter((r) => moved.has(r.id)).map((r) => ({ id: r.id, changes: diffContacts(rowToFields(r), null) })),
       tx,
     );
+    await deps.onPortalAccessLost?.(actor.teamId, [...moved], tx);
     return moved.size;
   }
 
@@ -126,6 +138,7 @@ export function createContactsService(deps: { db: Db; teams: TeamsService; jobs:
         [...changed].map((id) => ({ id, changes: { 'permissions.active': { before: !active, after: active } } })),
         tx,
       );
+      if (!active) await deps.onPortalAccessLost?.(actor.teamId, [...changed], tx);
       return changed.size;
     });
   }
@@ -240,6 +253,11 @@ export function createContactsService(deps: { db: Db; teams: TeamsService; jobs:
             tx,
           );
           await audit.record({ actor, entityType: 'contact', entityId: id, action: 'update', changes }, tx);
+          const lost =
+            (before.permissions.active && !applied.value.permissions.active) ||
+            (before.permissions.portalAccess && !applied.value.permissions.portalAccess) ||
+            (before.primaryEmail !== null && before.primaryEmail !== applied.value.primaryEmail);
+          if (lost) await deps.onPortalAccessLost?.(actor.teamId, [id], tx);
           return presentContact(row!);
         });
       } catch (err) {
@@ -323,9 +341,16 @@ export function createContactsService(deps: { db: Db; teams: TeamsService; jobs:
           repo.scanPage(actor.teamId, f, { sort, limit: want, after, pattern, budget: SCAN_BUDGET }),
           repo.count(actor.teamId, f, EXACT_COUNT_CAP),
         ]);
-        if (scanned.length === want) {
-          // matches are common: the page came from the sort index; the total is exact when the team is
-          // small, else extrapolated from how many rows the scan looked at
+        if (!scope.estimate && scope.total <= SCAN_BUDGET) {
+          // a small scope: the walk saw every row after the cursor, so the page is complete; the exact
+          // total comes from walking it all again (cheaper than the trigram index for a small team)
+          const all =
+            scanned.length === want || after ? await repo.walkAll(actor.teamId, f, { sort, limit: 1, pattern, budget: SCAN_BUDGET }) : null;
+          rows = scanned;
+          total = { total: all ? (all[0]?.fullCount ?? 0) : scanned.length, estimate: false };
+        } else if (scanned.length === want) {
+          // matches are common: the page came from the sort index; in a large scope the total is
+          // extrapolated from how many rows the walk looked at
           rows = scanned;
           total = scope.estimate
             ? { total: Math.max(want, Math.round((scope.total * want) / scanned.at(-1)!.rn)), estimate: true }

@@ -3,6 +3,8 @@ import * as m0001 from './migrations/0001_init.ts';
 import * as m0002 from './migrations/0002_rate_limits.ts';
 import * as m0003 from './migrations/0003_directory.ts';
 import * as m0004 from './migrations/0004_imports.ts';
+import * as m0005 from './migrations/0005_portal.ts';
+import * as m0006 from './migrations/0006_search_walk.ts';
 
 // An explicit list (not a folder scan) so the same code runs under tsx, Vitest and a bundler.
 const migrations: Record<string, Migration> = {
@@ -10,13 +12,16 @@ const migrations: Record<string, Migration> = {
   '0002_rate_limits': m0002,
   '0003_directory': m0003,
   '0004_imports': m0004,
+  '0005_portal': m0005,
+  '0006_search_walk': m0006,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 /** Applies pending migrations; safe to call from several processes at once (Kysely takes a lock). */
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
+  // unordered: 0004 and 0005 were written in parallel, and a database may have received either first
+  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

@@ -111,6 +111,77 @@ export interface RateLimitsTable {
   windowStart: Timestamp;
 }
 
+export interface MailOutboxTable {
+  id: string;
+  teamId: string;
+  kind: string;
+  toAddress: string;
+  subject: string;
+  textBody: string;
+  htmlBody: string;
+  sensitive: Generated<boolean>;
+  status: Generated<'pending' | 'sent' | 'failed' | 'kept'>;
+  attempts: Generated<number>;
+  nextAttemptAt: Timestamp;
+  lockedUntil: Date | null;
+  lastError: string | null;
+  discardAfter: Date | null;
+  sentAt: Date | null;
+  createdAt: Timestamp;
+}
+
+export interface PortalLoginRequestsTable {
+  id: string;
+  teamId: string;
+  email: string | null;
+  linkTokenHash: string | null;
+  ip: string | null;
+  status: Generated<'pending' | 'issued' | 'dropped'>;
+  contactId: string | null;
+  codeHash: string | null;
+  attempts: Generated<number>;
+  expiresAt: Timestamp;
+  usedAt: Date | null;
+  createdAt: Timestamp;
+}
+
+export interface PortalSessionsTable {
+  tokenHash: string;
+  teamId: string;
+  contactId: string;
+  method: string;
+  createdAt: Timestamp;
+  idleExpiresAt: Timestamp;
+  expiresAt: Timestamp;
+}
+
+export interface PortalLinksTable {
+  contactId: string;
+  teamId: string;
+  tokenHash: string;
+  createdAt: Timestamp;
+}
+
+export interface PortalSsoConfigsTable {
+  teamId: string;
+  provider: 'google' | 'microsoft';
+  issuer: string;
+  clientId: string;
+  clientSecretEnc: string;
+  updatedAt: Timestamp;
+}
+
+export interface PortalSsoStatesTable {
+  state: string;
+  teamId: string;
+  provider: string;
+  nonce: string;
+  codeVerifier: string;
+  browserHash: string;
+  expiresAt: Timestamp;
+  usedAt: Date | null;
+}
+
 // Import and export (0004_imports)
 export interface FilesTable {
   id: string;
@@ -215,6 +286,12 @@ export interface Database {
   contacts: ContactsTable;
   auditLog: AuditLogTable;
   rateLimits: RateLimitsTable;
+  mailOutbox: MailOutboxTable;
+  portalLoginRequests: PortalLoginRequestsTable;
+  portalSessions: PortalSessionsTable;
+  portalLinks: PortalLinksTable;
+  portalSsoConfigs: PortalSsoConfigsTable;
+  portalSsoStates: PortalSsoStatesTable;
   files: FilesTable;
   fileChunks: FileChunksTable;
   imports: ImportsTable;

@@ -102,6 +102,16 @@ import type { StoredUpload } from './source.ts';
 const tags = ['imports'];
 
 /** Reads the form fields and streams the `file` part into the file store (never the whole body into memory). */
+function uploadError(err: unknown): unknown {
+  const code = (err as { code?: string }).code;
+  if (code === 'FST_REQ_FILE_TOO_LARGE') return new AppError('PAYLOAD_TOO_LARGE', 'The file is too large (KDESK_IMPORT_MAX_BYTES)');
+  if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file as multipart/form-data');
+  if (code === 'FST_FILES_LIMIT' || code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT') {
+    return new AppError('VALIDATION', 'Invalid upload', [{ path: 'file', message: 'Too many parts: send one file and a few fields' }]);
+  }
+  return err;
+}
+
 async function readForm(req: FastifyRequest, imports: ImportsService): Promise<{ upload?: StoredUpload; fields: Record<string, string> }> {
   const actor = actorOf(req);
   const fields: Record<string, string> = {};
@@ -118,13 +128,10 @@ async function readForm(req: FastifyRequest, imports: ImportsService): Promise<{
     }
   } catch (err) {
     if (upload) await imports.discardUpload(upload);
-    const code = (err as { code?: string }).code;
-    if (code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError('PAYLOAD_TOO_LARGE', 'The file is too large (KDESK_IMPORT_MAX_BYTES)');
-    if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file as multipart/form-data');
-    if (code === 'FST_FILES_LIMIT' || code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT') {
-      throw new AppError('VALIDATION', 'Invalid upload', [{ path: 'file', message: 'Too many parts: send one file and a few fields' }]);
-    }
-    throw err;
+    const e = uploadError(err);
+    // the rest of the body is unread: close the connection, or the client's next request on it hangs
+    if (e instanceof AppError && !req.raw.complete) throw new AppError(e.code, e.message, e.details, { ...e.headers, connection: 'close' });
+    throw e;
   }
   return { upload, fields };
 }

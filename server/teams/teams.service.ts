@@ -14,7 +14,11 @@ import { createAuditRepo } from '../audit/audit.repo.ts';
 import { createTeamsRepo } from './teams.repo.ts';
 import { applySettingsPatch, readSettings, slugify } from './teams.rules.ts';
 
-export function createTeamsService(deps: { db: Db }) {
+export function createTeamsService(deps: {
+  db: Db;
+  /** The team switched its portal off: contact sessions end in the same transaction. */
+  onPortalDisabled?: (teamId: string, tx: Executor) => Promise<unknown>;
+}) {
   const { db } = deps;
   const teams = createTeamsRepo(db);
   const members = createMembersRepo(db);
@@ -108,6 +112,7 @@ export function createTeamsService(deps: { db: Db }) {
         const before = readSettings((await teams.findById(actor.teamId, tx))?.settings);
         const after = applySettingsPatch(before, patch);
         await teams.updateSettings(actor.teamId, JSON.stringify(after), tx);
+        if (before.portalEnabled && !after.portalEnabled) await deps.onPortalDisabled?.(actor.teamId, tx);
         const changes: Record<string, { before: unknown; after: unknown }> = {};
         for (const key of Object.keys(after) as (keyof TeamSettings)[]) {
           if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) changes[key] = { before: before[key], after: after[key] };

@@ -14,8 +14,10 @@ import { ErrorState, NotFoundPage, RouteErrorPage } from './components/error-sta
 // Pages opened less often load on demand, so the first screen (sign-in, contact list) stays small.
 const ContactEditPage = lazy(() => import('./agent/contacts/contact-edit-page.tsx'));
 const ContactViewPage = lazy(() => import('./agent/contacts/contact-view-page.tsx'));
+const TrashPage = lazy(() => import('./agent/contacts/trash-page.tsx'));
 const TeamSettingsPage = lazy(() => import('./agent/settings/team-settings-page.tsx'));
 const ContactSyncPage = lazy(() => import('./agent/sync/contact-sync-page.tsx'));
+const MailboxPage = lazy(() => import('./agent/mailbox/mailbox-page.tsx'));
 const ImportPage = lazy(() => import('./agent/imports/import-page.tsx'));
 
 const page = (node: ReactNode) => <Suspense fallback={<PageLoader />}>{node}</Suspense>;
@@ -42,7 +44,7 @@ function RequireManager() {
     return (
       <ErrorState
         title="Only owners and admins can open this page"
-        message="Team Settings and Contact Sync are managed by your team's owners and admins. Ask one of them if something needs to change."
+        message="Team Settings, Contact Sync and the Mailbox are for your team's owners and admins. Ask one of them if something needs to change."
       />
     );
   }
@@ -59,6 +61,7 @@ const router = createBrowserRouter([
       { index: true, element: <Navigate to="/contacts" replace /> },
       { path: 'contacts', element: <ContactsPage /> },
       { path: 'contacts/new', element: page(<ContactEditPage />) },
+      { path: 'contacts/trash', element: page(<TrashPage />) },
       { path: 'contacts/import', element: page(<ImportPage />) },
       { path: 'contacts/import/:id', element: page(<ImportPage />) },
       { path: 'contacts/:id', element: page(<ContactViewPage />) },
@@ -68,6 +71,7 @@ const router = createBrowserRouter([
         children: [
           { path: 'settings', element: page(<TeamSettingsPage />) },
           { path: 'sync', element: page(<ContactSyncPage />) },
+          { path: 'mailbox', element: page(<MailboxPage />) },
         ],
       },
       { path: '*', element: <NotFoundPage /> },

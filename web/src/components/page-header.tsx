@@ -27,8 +27,9 @@ export function PageHeader(props: {
         )}
       </Stack>
       {props.actions && (
-        <Box>
-          <Group gap="sm" wrap="nowrap">
+        <Box style={{ maxWidth: '100%' }}>
+          {/* actions wrap onto a second line rather than pushing the page wider than the window */}
+          <Group gap="sm" wrap="wrap" justify="flex-end">
             {props.actions}
           </Group>
         </Box>

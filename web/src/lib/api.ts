@@ -1,12 +1,59 @@
 // Typed client for the kdesk REST API (same origin, session cookie). Every non-2xx answer becomes an
 // ApiError carrying the server's `code`, `message` and `details` (SPEC §10).
-import type { Contact, ContactInput, ContactPage, HistoryEntry } from '#shared/contact.schema.ts';
+import type { z } from 'zod';
+import type {
+  bulkActions,
+  Contact,
+  contactFilter,
+  ContactInput,
+  ContactPage,
+  contactSorts,
+  HistoryEntry,
+  TrashPage,
+} from '#shared/contact.schema.ts';
 import type { ErrorCode } from '#shared/errors.ts';
 import type { Export, ExportFilter, Import, ImportMode, ImportPreview, ImportRow, MappingInput, RowAction } from '#shared/import.schema.ts';
 import type { Me, Member } from '#shared/member.schema.ts';
 import type { TeamSettings, TeamSettingsPatch } from '#shared/settings.schema.ts';
+import type { MailboxPage, PortalInviteResult } from '#shared/portal.schema.ts';
 
-export type { Contact, ContactInput, ContactPage, HistoryEntry, Me, Member, TeamSettings, TeamSettingsPatch };
+export type { Contact, ContactInput, ContactPage, HistoryEntry, Me, Member, TeamSettings, TeamSettingsPatch, TrashPage };
+
+// Directory (SPEC §3): list filters and sort, bulk actions, background jobs, trash. Types come from
+// the server's schemas (type-only, so zod stays out of the bundle).
+export type ContactStatus = 'active' | 'inactive' | 'all';
+export type ContactSortKey = (typeof contactSorts)[number];
+export type ContactSort = ContactSortKey | `-${ContactSortKey}`;
+/** The sort keys at run time (the URL is checked against them). */
+export const contactSortKeys: readonly ContactSortKey[] = ['lastName', 'firstName', 'company', 'primaryEmail', 'createdAt', 'updatedAt'];
+
+/** Which contacts: the same fields the list takes and a bulk action's `filter` carries. */
+export type ContactFilter = Omit<z.input<typeof contactFilter>, 'verified'> & { verified?: boolean };
+
+export interface ContactListQuery extends ContactFilter {
+  sort?: ContactSort;
+  limit?: number;
+  cursor?: string | null;
+}
+
+export type BulkAction = (typeof bulkActions)[number];
+export type BulkTarget = { ids: string[] } | { filter: ContactFilter };
+/** 200 `{affected}` when the server did it at once, 202 `{jobId}` when a background job does it. */
+export type BulkResult = { affected: number; jobId?: undefined } | { jobId: string; affected?: undefined };
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export interface Job {
+  id: string;
+  kind: string;
+  status: JobStatus;
+  processed: number;
+  total: number | null;
+  result: unknown;
+  /** why a failed job stopped */
+  error?: string | null;
+}
+
+export type TrashedContact = TrashPage['items'][number];
 export type { Export, ExportFilter, Import, ImportMode, ImportPreview, ImportRow, MappingInput, RowAction };
 
 export interface ApiErrorDetail {
@@ -185,14 +232,27 @@ export const api = {
   logout: () => request<void>('POST', '/api/v1/auth/logout'),
   me: (signal?: AbortSignal) => request<Me>('GET', '/api/v1/me', { signal }),
 
-  listContacts: (q: { limit?: number; cursor?: string | null }, signal?: AbortSignal) =>
-    request<ContactPage>('GET', '/api/v1/contacts', { query: { limit: q.limit, cursor: q.cursor }, signal }),
+  listContacts: (q: ContactListQuery, signal?: AbortSignal) =>
+    request<ContactPage>('GET', '/api/v1/contacts', {
+      query: { q: q.q, status: q.status, verified: q.verified, companyId: q.companyId, sort: q.sort, limit: q.limit, cursor: q.cursor },
+      signal,
+    }),
   getContact: (id: string, signal?: AbortSignal) => request<Contact>('GET', `/api/v1/contacts/${enc(id)}`, { signal }),
   createContact: (input: ContactInput) => request<Contact>('POST', '/api/v1/contacts', { body: input }),
   /** Partial update; `version` is sent as If-Match so a stale edit answers 412 instead of overwriting. */
   updateContact: (id: string, input: ContactInput, version: number) =>
     request<Contact>('PATCH', `/api/v1/contacts/${enc(id)}`, { body: input, headers: ifMatch(version) }),
+  /** Moves the contact to the trash (restorable for 30 days). */
   deleteContact: (id: string) => request<void>('DELETE', `/api/v1/contacts/${enc(id)}`),
+  bulkContacts: (action: BulkAction, target: BulkTarget) =>
+    request<BulkResult>('POST', '/api/v1/contacts/bulk', { body: { action, ...target } }),
+  getJob: (id: string, signal?: AbortSignal) => request<Job>('GET', `/api/v1/jobs/${enc(id)}`, { signal }),
+  cancelJob: (id: string) => request<Job>('POST', `/api/v1/jobs/${enc(id)}/cancel`),
+  listTrash: (q: { q?: string; limit?: number; cursor?: string | null }, signal?: AbortSignal) =>
+    request<TrashPage>('GET', '/api/v1/contacts/trash', { query: { q: q.q, limit: q.limit, cursor: q.cursor }, signal }),
+  restoreContact: (id: string) => request<Contact>('POST', `/api/v1/contacts/${enc(id)}/restore`),
+  /** Erases a contact from the trash at once. */
+  purgeContact: (id: string) => request<void>('DELETE', `/api/v1/contacts/${enc(id)}`, { query: { purge: true } }),
   contactHistory: (id: string, q: { limit?: number; cursor?: string | null } = {}, signal?: AbortSignal) =>
     request<HistoryPage>('GET', `/api/v1/contacts/${enc(id)}/history`, { query: { limit: q.limit, cursor: q.cursor }, signal }),
 
@@ -201,6 +261,13 @@ export const api = {
 
   listMembers: (signal?: AbortSignal) => request<{ items: Member[] }>('GET', '/api/v1/members', { signal }),
 
+  // contact portal and mailbox (SPEC §6, §7)
+  teamPortalLink: () => request<{ url: string }>('GET', '/api/v1/portal-link'),
+  /** A new contact-specific link; the contact's previous link stops working. */
+  contactPortalLink: (id: string) => request<{ url: string }>('POST', `/api/v1/contacts/${enc(id)}/portal-link`),
+  inviteContact: (id: string) => request<PortalInviteResult>('POST', `/api/v1/contacts/${enc(id)}/invite`),
+  mailbox: (q: { limit?: number; cursor?: string | null }, signal?: AbortSignal) =>
+    request<MailboxPage>('GET', '/api/v1/mailbox/messages', { query: { limit: q.limit, cursor: q.cursor }, signal }),
   /** Uploads a file and answers its columns, the automatic mapping and sample rows (nothing is imported). */
   previewImport: (file: File, opts: { onProgress?: (p: UploadProgress) => void; signal?: AbortSignal } = {}) => {
     const form = new FormData();

@@ -36,13 +36,15 @@ export function firstPhone(c: Pick<Contact, 'phones'>): { label: string; number:
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
-const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+const relativeLong = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+const relativeShort = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'short' });
 
 export const formatDateTime = (iso: string) => dateTime.format(new Date(iso));
 export const formatDate = (iso: string) => dateOnly.format(new Date(iso));
 
-/** "just now", "5 minutes ago", "yesterday"; older than a week shows the date. */
-export function formatRelative(iso: string, now = Date.now()): string {
+/** "just now", "5 minutes ago" ("5 min. ago" when short), "yesterday"; older than a week shows the date. */
+export function formatRelative(iso: string, now = Date.now(), style: 'long' | 'short' = 'long'): string {
+  const relative = style === 'short' ? relativeShort : relativeLong;
   const diff = (new Date(iso).getTime() - now) / 1000;
   const abs = Math.abs(diff);
   if (abs < 45) return 'just now';
@@ -59,3 +61,15 @@ export function plural(n: number, one: string, many = `${one}s`) {
 }
 
 export const roleLabel = { owner: 'Owner', admin: 'Admin', agent: 'Agent' } as const;
+
+const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
+
+/** "1,234 contacts", or "about 1.2M contacts" when the server only estimated the total. */
+export function formatTotal(total: number, isEstimate: boolean, one: string, many = `${one}s`): string {
+  return isEstimate ? `about ${compact.format(total)} ${many}` : plural(total, one, many);
+}
+
+/** Whole days until `iso` (rounded up, never below 0). */
+export function daysUntil(iso: string, now = Date.now()): number {
+  return Math.max(0, Math.ceil((new Date(iso).getTime() - now) / 86_400_000));
+}

@@ -1,11 +1,13 @@
 // TanStack Query keys and hooks: one place that knows how server state is cached and invalidated.
 import { keepPreviousData, QueryClient, QueryCache, useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, ApiError, type Import, type Me, type RowAction } from './api.ts';
+import { api, ApiError, type ContactListQuery, type Import, type Me, type RowAction } from './api.ts';
 
 export const keys = {
   me: ['me'] as const,
   contacts: ['contacts'] as const,
-  contactList: (limit: number, cursor: string | null) => ['contacts', 'list', { limit, cursor }] as const,
+  contactList: (query: Omit<ContactListQuery, 'cursor'>) => ['contacts', 'list', query] as const,
+  trash: (q: string) => ['contacts', 'trash', { q }] as const,
+  job: (id: string) => ['jobs', id] as const,
   contact: (id: string) => ['contacts', 'detail', id] as const,
   history: (id: string) => ['contacts', 'history', id] as const,
   settings: ['settings'] as const,
@@ -75,10 +77,36 @@ export function usePermissions() {
   return permissionsOf(useCurrentMember());
 }
 
-export function useContactList(limit: number, cursor: string | null) {
+/** The directory as cursor pages loaded one after another (infinite scrolling). Without a cursor in
+ *  the key, a changed search keeps showing the previous rows until the new first page arrives. */
+export function useContactDirectory(query: Omit<ContactListQuery, 'cursor'>) {
+  return useInfiniteQuery({
+    queryKey: keys.contactList(query),
+    queryFn: ({ pageParam, signal }) => api.listContacts({ ...query, cursor: pageParam }, signal),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+    placeholderData: keepPreviousData,
+    // a refetch reloads every page loaded so far, one after another: after a long scroll, only on demand
+    refetchOnWindowFocus: (q) => (q.state.data?.pages.length ?? 0) <= 5,
+  });
+}
+
+/** One cheap question: does the directory hold any contact at all (whatever the filters)? */
+export function useDirectoryIsEmpty(enabled: boolean) {
   return useQuery({
-    queryKey: keys.contactList(limit, cursor),
-    queryFn: ({ signal }) => api.listContacts({ limit, cursor }, signal),
+    queryKey: keys.contactList({ status: 'all', limit: 1 }),
+    queryFn: ({ signal }) => api.listContacts({ status: 'all', limit: 1 }, signal),
+    enabled,
+    select: (page) => page.items.length === 0,
+  });
+}
+
+export function useTrash(q: string, limit: number) {
+  return useInfiniteQuery({
+    queryKey: [...keys.trash(q), limit],
+    queryFn: ({ pageParam, signal }) => api.listTrash({ q: q || undefined, limit, cursor: pageParam }, signal),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
     placeholderData: keepPreviousData,
   });
 }

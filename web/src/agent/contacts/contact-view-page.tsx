@@ -15,6 +15,7 @@ import { DeleteContactModal } from './delete-contact-modal.tsx';
 import { usePageTitle } from '../../lib/use-page-title.ts';
 import { ContactLoadError } from './contact-load-error.tsx';
 import { ContactBreadcrumbs } from './contact-breadcrumbs.tsx';
+import { useContactPortalActions } from '../portal/portal-actions.tsx';
 import { DirectoryFields, Field, Flag, LabeledList } from './contact-display.tsx';
 
 const section = (id: (typeof sections)[number]['id']) => sections.find((s) => s.id === id)!;
@@ -26,6 +27,7 @@ export default function ContactViewPage() {
   const perms = usePermissions();
   const navigate = useNavigate();
   const [deleting, setDeleting] = useState<Contact | null>(null);
+  const portalActions = useContactPortalActions();
   usePageTitle(contact.data ? contactName(contact.data) : 'Contact');
 
   if (contact.isPending) return <PageLoader />;
@@ -51,13 +53,15 @@ export default function ContactViewPage() {
               <Button component={Link} to={`/contacts/${c.id}/edit`} leftSection={<IconPencil size={18} />}>
                 Edit
               </Button>
-              <Menu position="bottom-end" shadow="md" width={200}>
+              <Menu position="bottom-end" shadow="md" width={240}>
                 <Menu.Target>
                   <Button variant="default" px="xs" aria-label="More actions">
                     <IconDots size={18} />
                   </Button>
                 </Menu.Target>
                 <Menu.Dropdown>
+                  {portalActions.items(c)}
+                  <Menu.Divider />
                   <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={() => setDeleting(c)}>
                     Delete
                   </Menu.Item>
@@ -145,6 +149,7 @@ export default function ContactViewPage() {
         </Text>
       </SectionLayout>
 
+      {portalActions.dialogs}
       <DeleteContactModal contact={deleting} onClose={() => setDeleting(null)} onDeleted={() => navigate('/contacts', { replace: true })} />
     </>
   );

@@ -1,101 +1,140 @@
-import { useState, type MouseEvent } from 'react';
-import {
-  ActionIcon,
-  Alert,
-  Anchor,
-  Avatar,
-  Badge,
-  Button,
-  Card,
-  EmptyState,
-  Group,
-  Menu,
-  Select,
-  Skeleton,
-  Stack,
-  Table,
-  Text,
-  Tooltip,
-  VisuallyHidden,
-} from '@mantine/core';
-import { notifications } from '@mantine/notifications';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { Alert, Anchor, Button, Card, EmptyState, Group, Menu, Paper, SegmentedControl, Select, Text, Tooltip } from '@mantine/core';
 import {
   IconAddressBook,
   IconAlertCircle,
-  IconChevronLeft,
-  IconChevronRight,
-  IconCopy,
-  IconDots,
-  IconEye,
-  IconPencil,
+  IconArrowsSort,
+  IconCheck,
   IconPlus,
+  IconSearchOff,
   IconTrash,
+  IconFilterOff,
+  IconRosetteDiscountCheck,
 } from '@tabler/icons-react';
-import { Link, useNavigate, useSearchParams } from 'react-router';
-import type { Contact } from '../../lib/api.ts';
-import { contactName, firstPhone, formatCount, formatDateTime, formatRelative, initials, plural } from '../../lib/format.ts';
-import { useContactList, usePermissions } from '../../lib/queries.ts';
+import { Link, useSearchParams } from 'react-router';
+import type { Contact, ContactSort } from '../../lib/api.ts';
+import { formatCount, formatTotal } from '../../lib/format.ts';
+import { useContactDirectory, useDirectoryIsEmpty, usePermissions } from '../../lib/queries.ts';
 import { PageHeader } from '../../components/page-header.tsx';
-import { DeleteContactModal } from './delete-contact-modal.tsx';
+import { SearchInput } from '../../components/search-input.tsx';
 import { usePageTitle } from '../../lib/use-page-title.ts';
+import { DeleteContactModal } from './delete-contact-modal.tsx';
+import { ContactsTable } from './contacts-table.tsx';
+import { BulkBar } from './bulk-bar.tsx';
+import {
+  describeSort,
+  nextSort,
+  parseDirectoryState,
+  toContactFilter,
+  toListQuery,
+  writeDirectoryState,
+  type DirectoryState,
+  type SortColumn,
+  type StatusFilter,
+  type VerifiedFilter,
+} from './directory-state.ts';
+import {
+  canSelectAllMatching,
+  headerState,
+  noSelection,
+  selectedCount,
+  setRange,
+  toggleAllLoaded,
+  toggleRow,
+  type Selection,
+} from './selection.ts';
+import { CopyTeamPortalUrlButton } from '../portal/portal-actions.tsx';
 import { ContactsTransferActions } from '../exports/contacts-transfer-actions.tsx';
 
-const PAGE_SIZES = [25, 50, 100];
-const DEFAULT_SIZE = 50;
+const PAGE_SIZE = 100;
 
-// Keyset cursors of the pages visited, per page size, so "Previous" and returning from a contact
-// land on the same page. Page 1 has no cursor.
-const cursorsBySize = new Map<number, (string | null)[]>();
-function cursorsFor(size: number) {
-  let list = cursorsBySize.get(size);
-  if (!list) cursorsBySize.set(size, (list = [null]));
-  return list;
+const statusOptions: { value: StatusFilter; label: string }[] = [
+  { value: 'active', label: 'Active' },
+  { value: 'inactive', label: 'Inactive' },
+  { value: 'all', label: 'All' },
+];
+const verifiedOptions: { value: VerifiedFilter; label: string }[] = [
+  { value: 'any', label: 'Any verification' },
+  { value: 'verified', label: 'Verified' },
+  { value: 'unverified', label: 'Unverified' },
+];
+const sortMenu: ContactSort[] = ['lastName', '-lastName', 'firstName', 'company', 'primaryEmail', '-createdAt', 'createdAt', '-updatedAt'];
+
+/** "matching “ann”, inactive only, verified" — for confirmations about every matching contact. */
+function describeFilter(state: DirectoryState): string {
+  const parts: string[] = [];
+  if (state.q.trim()) parts.push(`matching “${state.q.trim()}”`);
+  if (state.status !== 'all') parts.push(`${state.status} only`);
+  if (state.verified !== 'any') parts.push(state.verified);
+  return parts.length ? `(${parts.join(', ')})` : 'in the directory';
 }
-
-const avatarColors = ['indigo', 'teal', 'grape', 'orange', 'cyan', 'pink', 'lime', 'violet'];
-const colorFor = (id: string) => avatarColors[[...id].reduce((n, ch) => (n * 31 + ch.charCodeAt(0)) >>> 0, 7) % avatarColors.length]!;
 
 export function ContactsPage() {
   const perms = usePermissions();
-  const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
+  const state = useMemo(() => parseDirectoryState(params), [params]);
   const [toDelete, setToDelete] = useState<Contact | null>(null);
-  usePageTitle('Contacts');
+  const [selection, setSelection] = useState<Selection>(noSelection);
+  const lastClicked = useRef<number | null>(null);
+  usePageTitle(state.q ? `“${state.q}” · Contacts` : 'Contacts');
 
-  const sizeParam = Number(params.get('size'));
-  const size = PAGE_SIZES.includes(sizeParam) ? sizeParam : DEFAULT_SIZE;
-  const cursors = cursorsFor(size);
-  const requested = Math.max(1, Math.floor(Number(params.get('page')) || 1));
-  // a page whose cursor we never saw (e.g. after a reload) starts over at page 1
-  const page = requested <= cursors.length ? requested : 1;
-  const cursor = cursors[page - 1] ?? null;
+  const query = toListQuery(state, PAGE_SIZE);
+  const list = useContactDirectory(query);
+  const contacts = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
+  const firstPage = list.data?.pages[0];
+  const total = firstPage?.total ?? 0;
+  const totalIsEstimate = firstPage?.totalIsEstimate ?? false;
+  const loadedIds = useMemo(() => contacts.map((c) => c.id), [contacts]);
+  const filter = useMemo(() => toContactFilter(state), [state]);
+  // showing the rows of the previous search while this one loads
+  const stale = list.isPlaceholderData;
 
-  const list = useContactList(size, cursor);
-  const data = list.data;
-  const items = data?.items ?? [];
+  const noRows = !list.isPending && !stale && !list.isError && contacts.length === 0;
+  const filtered = state.q.trim() !== '' || state.status !== 'all' || state.verified !== 'any';
+  const emptyCheck = useDirectoryIsEmpty(noRows && filtered);
+  const directoryEmpty = emptyCheck.data ?? (noRows && !filtered);
+  // no rows for this filter: wait to know whether the directory is empty before saying which
+  const checkingEmpty = noRows && filtered && emptyCheck.isPending;
 
-  const goTo = (nextPage: number, nextSize = size) => {
-    const p = new URLSearchParams(params);
-    if (nextPage > 1) p.set('page', String(nextPage));
-    else p.delete('page');
-    if (nextSize !== DEFAULT_SIZE) p.set('size', String(nextSize));
-    else p.delete('size');
-    setParams(p);
-    window.scrollTo({ top: 0 });
-  };
-  const next = () => {
-    if (!data?.nextCursor) return;
-    cursors[page] = data.nextCursor;
-    cursors.length = page + 1;
-    goTo(page + 1);
-  };
+  // a new search or filter starts at the top with nothing selected; a new sort keeps the selection
+  const filterKey = JSON.stringify(filter);
+  useEffect(() => {
+    setSelection(noSelection);
+    lastClicked.current = null;
+  }, [filterKey]);
 
-  const from = (page - 1) * size + 1;
-  const to = from + items.length - 1;
-  const totalText = data ? `${data.totalIsEstimate ? 'about ' : ''}${plural(data.total, 'contact')}` : undefined;
-  const isEmptyDirectory = data && data.total === 0 && page === 1;
+  const update = useCallback(
+    (patch: Partial<DirectoryState>, opts: { replace?: boolean } = {}) => {
+      setParams((prev) => writeDirectoryState({ ...parseDirectoryState(prev), ...patch }, prev), { replace: opts.replace });
+      window.scrollTo({ top: 0 });
+    },
+    [setParams],
+  );
 
-  const open = (c: Contact) => navigate(`/contacts/${c.id}`);
+  const onSort = useCallback((column: SortColumn) => update({ sort: nextSort(state.sort, column) }), [update, state.sort]);
+
+  const onToggleRow = useCallback(
+    (id: string, index: number, shiftKey: boolean) => {
+      setSelection((sel) => {
+        if (shiftKey && lastClicked.current !== null && lastClicked.current !== index) {
+          const [from, to] = [Math.min(lastClicked.current, index), Math.max(lastClicked.current, index)];
+          const checked = !(sel.kind === 'matching' || (sel.kind === 'ids' && sel.ids.has(id)));
+          return setRange(sel, loadedIds.slice(from, to + 1), checked, loadedIds);
+        }
+        return toggleRow(sel, id, loadedIds);
+      });
+      lastClicked.current = index;
+    },
+    [loadedIds],
+  );
+
+  const loadMore = useCallback(() => {
+    if (list.hasNextPage && !list.isFetchingNextPage) void list.fetchNextPage();
+  }, [list]);
+
+  const canSelect = perms.modifyContacts;
+  const showAllMatching = canSelect && canSelectAllMatching(selection, loadedIds, total, totalIsEstimate);
+  const totalText = firstPage ? formatTotal(total, totalIsEstimate, 'contact') : undefined;
 
   return (
     <>
@@ -108,8 +147,17 @@ export function ContactsPage() {
         }
         actions={
           <>
-            <ContactsTransferActions total={data?.total} />
-            {perms.modifyContacts && !isEmptyDirectory && (
+            <CopyTeamPortalUrlButton />
+            <Button component={Link} to="/contacts/trash" variant="default" leftSection={<IconTrash size={17} />}>
+              Trash
+            </Button>
+            <ContactsTransferActions
+              filter={filter}
+              total={total}
+              totalIsEstimate={totalIsEstimate}
+              selectedIds={selection.kind === 'ids' && selection.ids.size ? [...selection.ids] : undefined}
+            />
+            {perms.modifyContacts && !directoryEmpty && (
               <Button component={Link} to="/contacts/new" leftSection={<IconPlus size={18} />}>
                 Create contact
               </Button>
@@ -118,7 +166,58 @@ export function ContactsPage() {
         }
       />
 
-      {list.isError && (
+      {!directoryEmpty && (
+        <Group gap="sm" mb="md" wrap="wrap" role="search" aria-label="Search and filter contacts">
+          <SearchInput
+            value={state.q}
+            onSearch={(q) => update({ q }, { replace: true })}
+            label="Search contacts"
+            placeholder="Search name, company, email or phone"
+            loading={stale && list.isFetching}
+          />
+          <SegmentedControl
+            aria-label="Status"
+            data={statusOptions}
+            value={state.status}
+            onChange={(v) => update({ status: v as StatusFilter })}
+            withItemsBorders={false}
+          />
+          <Select
+            aria-label="Portal verification"
+            data={verifiedOptions}
+            value={state.verified}
+            onChange={(v) => v && update({ verified: v as VerifiedFilter })}
+            allowDeselect={false}
+            w={186}
+            leftSection={<IconRosetteDiscountCheck size={17} stroke={1.7} />}
+            comboboxProps={{ withinPortal: true }}
+          />
+          <Menu position="bottom-end" shadow="md" width={240}>
+            <Menu.Target>
+              <Tooltip label={`Sorted by ${describeSort(state.sort).toLowerCase()}`}>
+                <Button variant="default" leftSection={<IconArrowsSort size={17} />} hiddenFrom="lg" aria-label="Sort">
+                  Sort
+                </Button>
+              </Tooltip>
+            </Menu.Target>
+            <Menu.Dropdown>
+              <Menu.Label>Sort by</Menu.Label>
+              {sortMenu.map((s) => (
+                <Menu.Item
+                  key={s}
+                  onClick={() => update({ sort: s })}
+                  rightSection={s === state.sort ? <IconCheck size={15} /> : null}
+                  aria-current={s === state.sort ? 'true' : undefined}
+                >
+                  {describeSort(s)}
+                </Menu.Item>
+              ))}
+            </Menu.Dropdown>
+          </Menu>
+        </Group>
+      )}
+
+      {list.isError && !list.isFetchNextPageError && (
         <Alert color="red" variant="light" icon={<IconAlertCircle size={18} />} title="Could not load contacts" mb="md" role="alert">
           <Group justify="space-between">
             <Text size="sm">{list.error.message}</Text>
@@ -129,7 +228,7 @@ export function ContactsPage() {
         </Alert>
       )}
 
-      {isEmptyDirectory ? (
+      {directoryEmpty ? (
         <Card>
           <EmptyState
             py={56}
@@ -138,262 +237,141 @@ export function ContactsPage() {
             title="No contacts yet"
             description={
               perms.modifyContacts
-                ? 'Contacts are the people your team supports. Create your first contact, or connect a directory with Contact Sync.'
+                ? 'Contacts are the people your team supports. Create your first contact, import a CSV file (kdesk import contacts.csv), or connect a directory with Contact Sync.'
                 : 'Contacts are the people your team supports. Ask a team owner or admin to add contacts, or to give you the Modify contacts permission.'
             }
           >
             {perms.modifyContacts && (
               <EmptyState.Actions>
-                <Button component={Link} to="/contacts/new" leftSection={<IconPlus size={18} />}>
-                  Create contact
-                </Button>
+                <Group justify="center">
+                  <Button component={Link} to="/contacts/new" leftSection={<IconPlus size={18} />}>
+                    Create contact
+                  </Button>
+                  {perms.manageTeam && (
+                    <Button component={Link} to="/sync" variant="default">
+                      Set up Contact Sync
+                    </Button>
+                  )}
+                </Group>
               </EmptyState.Actions>
             )}
           </EmptyState>
         </Card>
-      ) : (
-        <Card p={0}>
-          <Table.ScrollContainer minWidth={1000} type="native">
-            <Table
-              highlightOnHover
-              layout="fixed"
-              verticalSpacing="sm"
-              horizontalSpacing="sm"
-              aria-label="Contacts"
-              aria-busy={list.isFetching}
-            >
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th w="22%">Name</Table.Th>
-                  <Table.Th w="22%">Primary email</Table.Th>
-                  <Table.Th>Company</Table.Th>
-                  <Table.Th w={168}>Phone</Table.Th>
-                  <Table.Th w={96}>Status</Table.Th>
-                  <Table.Th w={136}>Updated</Table.Th>
-                  <Table.Th w={48}>
-                    <VisuallyHidden>Actions</VisuallyHidden>
-                  </Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody style={{ opacity: list.isPlaceholderData ? 0.6 : 1, transition: 'opacity 120ms' }}>
-                {list.isPending
-                  ? Array.from({ length: 8 }, (_, i) => <SkeletonRow key={i} />)
-                  : items.map((c) => (
-                      <ContactRow key={c.id} contact={c} canModify={perms.modifyContacts} onOpen={open} onDelete={setToDelete} />
-                    ))}
-                {!list.isPending && items.length === 0 && !isEmptyDirectory && (
-                  <Table.Tr>
-                    <Table.Td colSpan={7}>
-                      <Stack align="center" py="xl" gap="xs">
-                        <Text c="dimmed">There are no more contacts on this page.</Text>
-                        <Button variant="light" onClick={() => goTo(1)}>
-                          Back to the first page
-                        </Button>
-                      </Stack>
-                    </Table.Td>
-                  </Table.Tr>
-                )}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-
-          <Group
-            justify="space-between"
-            px="md"
-            py="sm"
-            style={{ borderTop: '1px solid var(--mantine-color-default-border)' }}
-            wrap="wrap"
-            gap="sm"
-          >
-            <Text size="sm" c="dimmed" aria-live="polite">
-              {data && items.length > 0
-                ? `Showing ${formatCount(from)}–${formatCount(to)} of ${data.totalIsEstimate ? 'about ' : ''}${formatCount(data.total)}`
-                : ' '}
-            </Text>
-            <Group gap="sm">
-              <Group gap={8}>
-                <Text size="sm" c="dimmed" component="label" htmlFor="contacts-page-size">
-                  Rows per page
-                </Text>
-                <Select
-                  id="contacts-page-size"
-                  data={PAGE_SIZES.map(String)}
-                  value={String(size)}
-                  onChange={(v) => v && goTo(1, Number(v))}
-                  w={80}
-                  size="xs"
-                  allowDeselect={false}
-                  comboboxProps={{ withinPortal: true }}
-                />
-              </Group>
-              <Group gap={4}>
-                <Tooltip label="Previous page">
-                  <ActionIcon variant="default" size="lg" aria-label="Previous page" disabled={page <= 1} onClick={() => goTo(page - 1)}>
-                    <IconChevronLeft size={18} />
-                  </ActionIcon>
-                </Tooltip>
-                <Text size="sm" px={6} aria-label={`Page ${page}`}>
-                  Page {page}
-                </Text>
-                <Tooltip label="Next page">
-                  <ActionIcon
-                    variant="default"
-                    size="lg"
-                    aria-label="Next page"
-                    disabled={!data?.nextCursor || list.isPlaceholderData}
-                    onClick={next}
-                  >
-                    <IconChevronRight size={18} />
-                  </ActionIcon>
-                </Tooltip>
-              </Group>
-            </Group>
-          </Group>
+      ) : checkingEmpty ? null : noRows ? (
+        <Card>
+          <NoResults state={state} onChange={(patch) => update(patch)} />
         </Card>
+      ) : (
+        <Paper withBorder radius="md" className="kd-directory-card">
+          {showAllMatching && (
+            <SelectionBanner>
+              All {formatCount(loadedIds.length)} contacts loaded here are selected.{' '}
+              <Anchor component="button" fw={600} size="sm" onClick={() => setSelection({ kind: 'matching' })}>
+                Select all {totalIsEstimate ? formatTotal(total, true, 'contact').replace(/ contacts$/, '') : formatCount(total)} matching
+                contacts
+              </Anchor>
+            </SelectionBanner>
+          )}
+          {selection.kind === 'matching' && (
+            <SelectionBanner>
+              All {formatTotal(total, totalIsEstimate, 'contact')} {describeFilter(state)} are selected.{' '}
+              <Anchor component="button" fw={600} size="sm" onClick={() => setSelection(noSelection)}>
+                Clear selection
+              </Anchor>
+            </SelectionBanner>
+          )}
+          <ContactsTable
+            contacts={contacts}
+            pending={list.isPending}
+            stale={stale}
+            hasMore={Boolean(list.hasNextPage) && !stale}
+            loadingMore={list.isFetchingNextPage}
+            loadMoreFailed={list.isFetchNextPageError}
+            loadMore={loadMore}
+            sort={state.sort}
+            onSort={onSort}
+            q={state.q}
+            selection={canSelect ? selection : null}
+            headerCheck={headerState(selection, loadedIds)}
+            onToggleAll={() => setSelection((sel) => toggleAllLoaded(sel, loadedIds))}
+            onToggleRow={onToggleRow}
+            canModify={perms.modifyContacts}
+            onDelete={setToDelete}
+          />
+          {!list.hasNextPage && contacts.length > 0 && !stale && (
+            <Text size="xs" c="dimmed" ta="center" py="sm" className="kd-list-end">
+              {contacts.length === 1 ? '1 contact' : `All ${formatCount(contacts.length)} contacts`} · sorted by{' '}
+              {describeSort(state.sort).toLowerCase()}
+            </Text>
+          )}
+        </Paper>
       )}
 
-      <DeleteContactModal contact={toDelete} onClose={() => setToDelete(null)} />
+      {canSelect && (
+        <BulkBar
+          selection={selection}
+          total={total}
+          totalIsEstimate={totalIsEstimate}
+          filter={filter}
+          filterText={describeFilter(state)}
+          onClear={() => setSelection(noSelection)}
+        />
+      )}
+      {/* room for the bulk bar, so it never covers the last rows */}
+      {canSelect && selectedCount(selection, total) > 0 && <div style={{ height: 72 }} aria-hidden />}
+
+      <DeleteContactModal
+        contact={toDelete}
+        onClose={() => setToDelete(null)}
+        onDeleted={(c) => setSelection((sel) => (sel.kind === 'ids' && sel.ids.has(c.id) ? toggleRow(sel, c.id, loadedIds) : sel))}
+      />
     </>
   );
 }
 
-function SkeletonRow() {
+function SelectionBanner(props: { children: ReactNode }) {
   return (
-    <Table.Tr>
-      <Table.Td>
-        <Group gap="sm" wrap="nowrap">
-          <Skeleton circle height={34} />
-          <Skeleton height={12} width={140} />
-        </Group>
-      </Table.Td>
-      {[180, 120, 110, 60, 80, 24].map((w, i) => (
-        <Table.Td key={i}>
-          <Skeleton height={12} width={w} />
-        </Table.Td>
-      ))}
-    </Table.Tr>
+    <Text size="sm" ta="center" py={8} px="md" className="kd-selection-banner" role="status">
+      {props.children}
+    </Text>
   );
 }
 
-function ContactRow(props: { contact: Contact; canModify: boolean; onOpen: (c: Contact) => void; onDelete: (c: Contact) => void }) {
-  const { contact: c, canModify } = props;
-  const navigate = useNavigate();
-  const name = contactName(c);
-  const phone = firstPhone(c);
-  const stop = (e: MouseEvent) => e.stopPropagation();
-
-  const copyEmail = async () => {
-    if (!c.primaryEmail) return;
-    try {
-      await navigator.clipboard.writeText(c.primaryEmail);
-      notifications.show({ message: `Copied ${c.primaryEmail}` });
-    } catch {
-      notifications.show({ color: 'red', message: 'The browser did not allow copying to the clipboard.' });
-    }
-  };
-
+function NoResults(props: { state: DirectoryState; onChange: (patch: Partial<DirectoryState>) => void }) {
+  const { state } = props;
+  const q = state.q.trim();
+  const statusWord = state.status === 'all' ? '' : `${state.status} `;
+  const verifiedWord = state.verified === 'any' ? '' : ` (${state.verified})`;
   return (
-    <Table.Tr className="kd-row-link" onClick={() => props.onOpen(c)} data-contact-id={c.id}>
-      <Table.Td>
-        <Group gap="sm" wrap="nowrap">
-          <Avatar size={34} radius="xl" color={colorFor(c.id)} aria-hidden style={{ flexShrink: 0 }}>
-            {initials(name)}
-          </Avatar>
-          <div style={{ minWidth: 0 }}>
-            <Anchor
-              component={Link}
-              to={`/contacts/${c.id}`}
-              fw={600}
-              size="sm"
-              c="var(--mantine-color-text)"
-              onClick={stop}
-              display="block"
-              truncate
-              title={name}
-            >
-              {name}
-            </Anchor>
-            {c.jobTitle && (
-              <Text size="xs" c="dimmed" truncate title={c.jobTitle}>
-                {c.jobTitle}
-              </Text>
-            )}
-          </div>
+    <EmptyState
+      py={56}
+      variant="light"
+      color="gray"
+      icon={q ? <IconSearchOff size={28} /> : <IconFilterOff size={28} />}
+      title={q ? `No ${statusWord}contacts match “${q}”${verifiedWord}` : `No ${statusWord}contacts${verifiedWord}`}
+      description={
+        <>
+          {q
+            ? 'Search looks at names, companies, primary and labeled emails, and phone numbers (formatting does not matter). Check the spelling, or search for less.'
+            : 'No contact has this status. Try another filter.'}{' '}
+          Deleted contacts are in the{' '}
+          <Anchor component={Link} to={q ? `/contacts/trash?q=${encodeURIComponent(q)}` : '/contacts/trash'} inherit>
+            Trash
+          </Anchor>
+          .
+        </>
+      }
+    >
+      <EmptyState.Actions>
+        <Group justify="center">
+          {q && <Button onClick={() => props.onChange({ q: '' })}>Clear search</Button>}
+          {(state.status !== 'all' || state.verified !== 'any') && (
+            <Button variant={q ? 'default' : 'filled'} onClick={() => props.onChange({ status: 'all', verified: 'any' })}>
+              Search all contacts
+            </Button>
+          )}
         </Group>
-      </Table.Td>
-      <Table.Td>
-        <Text size="sm" truncate title={c.primaryEmail ?? undefined}>
-          {c.primaryEmail ?? (
-            <Text span c="dimmed" size="sm">
-              —
-            </Text>
-          )}
-        </Text>
-      </Table.Td>
-      <Table.Td>
-        <Text size="sm" truncate title={c.company ?? undefined}>
-          {c.company ?? (
-            <Text span c="dimmed" size="sm">
-              —
-            </Text>
-          )}
-        </Text>
-      </Table.Td>
-      <Table.Td>
-        {phone ? (
-          <Text size="sm" truncate title={`${phone.label}: ${phone.number}`}>
-            {phone.number}
-          </Text>
-        ) : (
-          <Text span c="dimmed" size="sm">
-            —
-          </Text>
-        )}
-      </Table.Td>
-      <Table.Td>
-        <Badge variant="light" color={c.permissions.active ? 'green' : 'gray'} radius="sm">
-          {c.permissions.active ? 'Active' : 'Inactive'}
-        </Badge>
-      </Table.Td>
-      <Table.Td>
-        <Tooltip label={formatDateTime(c.updatedAt)}>
-          <Text size="sm" c="dimmed" truncate>
-            {formatRelative(c.updatedAt)}
-          </Text>
-        </Tooltip>
-      </Table.Td>
-      <Table.Td onClick={stop}>
-        <Menu position="bottom-end" withinPortal shadow="md" width={200}>
-          <Menu.Target>
-            <ActionIcon variant="subtle" color="gray" aria-label={`Actions for ${name}`}>
-              <IconDots size={18} />
-            </ActionIcon>
-          </Menu.Target>
-          <Menu.Dropdown>
-            <Menu.Item leftSection={<IconEye size={16} />} onClick={() => navigate(`/contacts/${c.id}`)}>
-              View
-            </Menu.Item>
-            {canModify && (
-              <Menu.Item leftSection={<IconPencil size={16} />} onClick={() => navigate(`/contacts/${c.id}/edit`)}>
-                Edit
-              </Menu.Item>
-            )}
-            {c.primaryEmail && (
-              <Menu.Item leftSection={<IconCopy size={16} />} onClick={() => void copyEmail()}>
-                Copy primary email
-              </Menu.Item>
-            )}
-            {canModify && (
-              <>
-                <Menu.Divider />
-                <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={() => props.onDelete(c)}>
-                  Delete
-                </Menu.Item>
-              </>
-            )}
-          </Menu.Dropdown>
-        </Menu>
-      </Table.Td>
-    </Table.Tr>
+      </EmptyState.Actions>
+    </EmptyState>
   );
 }

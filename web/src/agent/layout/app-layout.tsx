@@ -1,19 +1,21 @@
 import { AppShell, Avatar, Burger, Divider, Group, Menu, NavLink, ScrollArea, Stack, Text, UnstyledButton } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconAddressBook, IconApi, IconChevronDown, IconLogout, IconRefresh, IconSettings } from '@tabler/icons-react';
+import { IconAddressBook, IconApi, IconChevronDown, IconLogout, IconMail, IconRefresh, IconSettings } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
-import { Link, Outlet, useLocation, useNavigate } from 'react-router';
+import { Link, Outlet, ScrollRestoration, useLocation, useNavigate } from 'react-router';
 import { api, errorMessage } from '../../lib/api.ts';
 import { initials, roleLabel } from '../../lib/format.ts';
 import { keys, permissionsOf, useCurrentMember } from '../../lib/queries.ts';
 import { Logo } from '../../components/logo.tsx';
+import { JobProgress } from '../../components/job-progress.tsx';
 
 const navItems = [
   { to: '/contacts', label: 'Contacts', icon: IconAddressBook, managersOnly: false },
   { to: '/sync', label: 'Contact Sync', icon: IconRefresh, managersOnly: true },
   { to: '/settings', label: 'Team Settings', icon: IconSettings, managersOnly: true },
+  { to: '/mailbox', label: 'Mailbox', icon: IconMail, managersOnly: true },
 ];
 
 export function AppLayout() {
@@ -89,6 +91,9 @@ export function AppLayout() {
         <div style={{ maxWidth: 1280, margin: '0 auto' }}>
           <Outlet />
         </div>
+        <JobProgress />
+        {/* Back to a long directory lands where the person was (new pages start at the top) */}
+        <ScrollRestoration />
       </AppShell.Main>
     </AppShell>
   );

@@ -1,0 +1,376 @@
+// Browser journey through the contact directory against the real server: search (Korean and accented
+// names), sort both ways with the view kept in the URL, select rows and bulk-delete them to the Trash,
+// restore one and erase the others, then a bulk action on every matching contact that runs as a job.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { repoRoot, startKdesk, type KdeskServer } from './support/kdesk-server.ts';
+import { clearFailureScreenshots, gone, launchBrowser, screenshot, visible } from './support/browser.ts';
+
+const owner = { email: 'owner@directory.example.com', password: 'owner-password-1' };
+const agent = { email: 'viewer@directory.example.com', password: 'viewer-password-1' };
+
+const korean = { firstName: '지훈', lastName: '박', company: '한빛소프트 주식회사', primaryEmail: 'jihoon.park@hanbit-soft.example.kr' };
+const accented = { firstName: 'José', lastName: 'Núñez', company: 'Café Olé', primaryEmail: 'jose.nunez@cafe-ole.example.es' };
+// three contacts of one company, for sorting and bulk delete
+const quill = [
+  { firstName: 'Nora', lastName: 'Chen', company: 'Quillfeather Analytics', primaryEmail: 'nora.chen@quillfeather.example.com' },
+  { firstName: 'Liam', lastName: 'Ortiz', company: 'Quillfeather Analytics', primaryEmail: 'liam.ortiz@quillfeather.example.com' },
+  { firstName: 'Ava', lastName: 'Baker', company: 'Quillfeather Analytics', primaryEmail: 'ava.baker@quillfeather.example.com' },
+];
+// long values must be cut with an ellipsis, not break the row
+const longOne = {
+  firstName: 'Maximiliana Eugenia',
+  lastName: 'Vanderbilt-Castellanos de la Fuente',
+  jobTitle: 'Vice President of Global Customer Experience and Operational Excellence',
+  company: 'International Consolidated Holdings & Subsidiaries Worldwide (EMEA Division)',
+  primaryEmail: 'maximiliana.vanderbilt-castellanos@international-consolidated-holdings.example.com',
+};
+const name = (c: { firstName: string; lastName: string }) => `${c.firstName} ${c.lastName}`;
+
+describe.skipIf(!process.env.KDESK_E2E)('KDesk App: directory journey in Chromium', () => {
+  let server: KdeskServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let token = '';
+  let failed = false;
+
+  const url = (p: string) => `${server.baseUrl}${p}`;
+
+  async function apiCall<T>(method: string, p: string, body?: unknown): Promise<T> {
+    const res = await fetch(url(p), {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    if (!res.ok) throw new Error(`${method} ${p} answered ${res.status}: ${await res.text()}`);
+    return (await res.json()) as T;
+  }
+  const totalOf = async (query: string) => (await apiCall<{ total: number }>('GET', `/api/v1/contacts?limit=1&${query}`)).total;
+
+  async function signIn(who: { email: string; password: string }) {
+    await page.goto(url('/login'));
+    await page.getByLabel('Email').fill(who.email);
+    await page.getByLabel('Password', { exact: true }).fill(who.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/contacts$/);
+    await visible(page.getByRole('heading', { level: 1, name: 'Contacts' }));
+  }
+
+  async function signOut() {
+    await page.getByRole('button', { name: /^Account menu for/ }).click();
+    await page.getByRole('menuitem', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/login/);
+  }
+
+  const table = () => page.getByRole('table', { name: 'Contacts' });
+  const dataRows = () => table().locator('tbody tr[data-contact-id]');
+  const rowNames = async () => (await dataRows().locator('td:nth-child(2) a').allInnerTexts()).map((s) => s.trim());
+  const total = () => page.getByTestId('contacts-total');
+  const search = () => page.getByRole('searchbox', { name: 'Search contacts' });
+  const bulkBar = () => page.getByRole('group', { name: 'Bulk actions' });
+
+  beforeAll(async () => {
+    if (!existsSync(path.join(repoRoot, 'web', 'dist', 'index.html'))) {
+      throw new Error('web/dist is missing: run `npm run e2e` (it builds the app first) or `npx vite build`.');
+    }
+    await clearFailureScreenshots();
+    server = await startKdesk({ adminEmail: owner.email, adminPassword: owner.password, teamName: 'Northwind Support' });
+    await server.cli([
+      'admin',
+      'create-member',
+      '--email',
+      agent.email,
+      '--password',
+      agent.password,
+      '--name',
+      'Vera Viewer',
+      '--role',
+      'agent',
+      '--no-modify-contacts',
+    ]);
+    // more than the server does at once (250), so "all matching" runs as a background job
+    await server.cli(['demo', '--contacts', '300']);
+    token = (await server.cli(['admin', 'create-token', '--email', owner.email, '--name', 'e2e'])).trim();
+    for (const c of [korean, accented, ...quill, longOne]) await apiCall('POST', '/api/v1/contacts', c);
+
+    browser = await launchBrowser();
+    context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
+    context.setDefaultTimeout(15_000);
+    page = await context.newPage();
+  });
+
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail') {
+      failed = true;
+      if (page) await screenshot(page, `failure-${ctx.task.name.replace(/\W+/g, '-').slice(0, 60)}`, { fullPage: true }).catch(() => {});
+    }
+  });
+
+  afterAll(async () => {
+    await browser?.close().catch(() => {});
+    if (failed && server) console.error(`--- kdesk server output ---\n${server.output().slice(-5000)}`);
+    await server?.stop();
+  });
+
+  const step = (title: string, fn: () => Promise<void>) =>
+    it(title, async (ctx) => {
+      if (failed) ctx.skip();
+      await fn();
+    });
+
+  step('opens the directory on active contacts with their count', async () => {
+    await signIn(owner);
+    const active = await totalOf('status=active');
+    expect(active).toBeGreaterThan(250);
+    await expect.poll(() => total().textContent()).toBe(`${active.toLocaleString('en-US')} contacts`);
+    expect(await page.getByRole('radiogroup', { name: 'Status' }).getByRole('radio', { name: 'Active', exact: true }).isChecked()).toBe(
+      true,
+    );
+    // newest first: the contacts created last lead the list
+    expect((await rowNames())[0]).toBe(name(longOne));
+    // the long row keeps its height, and its cut values carry the full text as a tooltip
+    const longRow = dataRows().filter({ hasText: longOne.firstName });
+    expect(await longRow.getAttribute('data-contact-id')).toBeTruthy();
+    await visible(longRow.locator(`[title="${longOne.company}"]`));
+    const heights = await dataRows().evaluateAll((rows) => rows.slice(0, 5).map((r) => Math.round(r.getBoundingClientRect().height)));
+    expect(new Set(heights).size).toBe(1);
+    await screenshot(page, 'dir-01-directory');
+  });
+
+  step('finds a Korean name by its company and an accented name typed without accents', async () => {
+    // `/` focuses the search box from anywhere on the page
+    await page.keyboard.press('/');
+    expect(await search().evaluate((el) => el === document.activeElement)).toBe(true);
+    await page.keyboard.type('한빛');
+    await expect.poll(() => total().textContent()).toBe('1 contact');
+    await expect.poll(rowNames).toEqual([name(korean)]);
+    expect(new URL(page.url()).searchParams.get('q')).toBe('한빛');
+    await visible(dataRows().first().locator('mark', { hasText: '한빛' }));
+    await screenshot(page, 'dir-02-search-korean');
+
+    await search().fill('nunez');
+    await expect.poll(rowNames).toEqual([name(accented)]);
+    expect(await total().textContent()).toBe('1 contact');
+    // the accented letters that matched are marked
+    expect(await dataRows().first().locator('mark').first().innerText()).toBe('Núñez');
+    await screenshot(page, 'dir-03-search-accented');
+
+    // Esc clears the search and brings every active contact back
+    await search().press('Escape');
+    await expect.poll(() => search().inputValue()).toBe('');
+    await expect.poll(() => new URL(page.url()).searchParams.get('q')).toBeNull();
+    await expect.poll(rowNames).not.toEqual([name(accented)]);
+  });
+
+  step('shows a clear empty state when nothing matches', async () => {
+    await search().fill('zzxq-nobody');
+    const empty = page.getByText('No active contacts match “zzxq-nobody”');
+    await visible(empty);
+    await screenshot(page, 'dir-04-no-results');
+    await page.getByRole('button', { name: 'Clear search' }).filter({ hasText: 'Clear search' }).click();
+    await gone(empty);
+    await expect.poll(() => search().inputValue()).toBe('');
+  });
+
+  step('sorts by name both ways and keeps the view in the URL across a reload', async () => {
+    await search().fill('quillfeather');
+    await expect.poll(() => total().textContent()).toBe('3 contacts');
+
+    await page.getByRole('button', { name: 'Sort by name (last name)' }).click();
+    await expect.poll(rowNames).toEqual(['Ava Baker', 'Nora Chen', 'Liam Ortiz']);
+    expect(new URL(page.url()).searchParams.get('sort')).toBe('lastName');
+    expect(await table().locator('th[aria-sort="ascending"]').innerText()).toContain('Name');
+    await screenshot(page, 'dir-05-sort-name-ascending');
+
+    await page.getByRole('button', { name: 'Sort by name (last name)' }).click();
+    await expect.poll(rowNames).toEqual(['Liam Ortiz', 'Nora Chen', 'Ava Baker']);
+    expect(new URL(page.url()).searchParams.get('sort')).toBe('-lastName');
+
+    await page.reload();
+    await expect.poll(rowNames).toEqual(['Liam Ortiz', 'Nora Chen', 'Ava Baker']);
+    expect(await search().inputValue()).toBe('quillfeather');
+    expect(await table().locator('th[aria-sort="descending"]').innerText()).toContain('Name');
+    await screenshot(page, 'dir-06-sort-name-descending');
+
+    // Back goes to the ascending order
+    await page.goBack();
+    await expect.poll(rowNames).toEqual(['Ava Baker', 'Nora Chen', 'Liam Ortiz']);
+  });
+
+  step('selects rows and moves them to the Trash after a confirmation', async () => {
+    await page.getByRole('checkbox', { name: 'Select Nora Chen' }).check();
+    await page.getByRole('checkbox', { name: 'Select Liam Ortiz' }).check();
+    await visible(bulkBar());
+    expect(await bulkBar().innerText()).toContain('2 selected');
+    // the header checkbox completes the selection
+    const header = page.getByRole('checkbox', { name: 'Select all loaded contacts' });
+    await header.click();
+    await expect.poll(() => bulkBar().innerText()).toContain('3 selected');
+    // export and invite are not offered until their screens exist
+    expect(
+      await bulkBar()
+        .getByRole('button', { name: /export|invite/i })
+        .count(),
+    ).toBe(0);
+    await screenshot(page, 'dir-07-selected');
+
+    await bulkBar().getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete 3 contacts?' });
+    await visible(dialog);
+    const text = await dialog.innerText();
+    expect(text).toContain('Trash');
+    expect(text).toContain('30 days');
+    await screenshot(page, 'dir-08-delete-confirm');
+    await dialog.getByRole('button', { name: 'Delete contacts' }).click();
+    await gone(dialog);
+    await visible(page.getByText('Moved 3 contacts to the Trash'));
+    await visible(page.getByText('No active contacts match “quillfeather”'));
+    await gone(bulkBar());
+    expect(await totalOf('status=all&q=quillfeather')).toBe(0);
+    await screenshot(page, 'dir-09-after-delete');
+  });
+
+  step('restores one contact from the Trash and erases another', async () => {
+    await page.getByRole('link', { name: 'Trash' }).first().click();
+    await page.waitForURL(/\/contacts\/trash$/);
+    await visible(page.getByRole('heading', { level: 1, name: 'Trash' }));
+    const trash = page.getByRole('table', { name: 'Deleted contacts' });
+    await expect.poll(() => page.getByTestId('trash-total').textContent()).toMatch(/^3 deleted contacts/);
+    for (const c of quill) await visible(trash.getByText(name(c), { exact: true }));
+    expect(await trash.locator('tbody tr').first().innerText()).toMatch(/just now|min\. ago/);
+    await screenshot(page, 'dir-10-trash');
+
+    // a contact whose email was taken meanwhile cannot come back: the person is told by whom
+    await apiCall('POST', '/api/v1/contacts', { firstName: 'Lian', lastName: 'Ortega', primaryEmail: quill[1]!.primaryEmail });
+    await page.getByRole('button', { name: 'Restore Liam Ortiz' }).click();
+    await visible(page.getByText(`The primary email ${quill[1]!.primaryEmail} now belongs to Lian Ortega.`, { exact: false }));
+    await visible(page.getByRole('button', { name: 'Open Lian Ortega' }));
+    await screenshot(page, 'dir-10b-restore-conflict', { withToasts: true });
+    await visible(trash.getByText('Liam Ortiz', { exact: true }));
+
+    await page.getByRole('button', { name: 'Restore Nora Chen' }).click();
+    await visible(page.getByText('Nora Chen is back in the directory.'));
+    await gone(trash.getByText('Nora Chen', { exact: true }));
+
+    await page.getByRole('button', { name: 'Delete Ava Baker forever' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete forever?' });
+    await visible(dialog);
+    expect(await dialog.innerText()).toContain('cannot be undone');
+    await screenshot(page, 'dir-11-purge-confirm');
+    await dialog.getByRole('button', { name: 'Delete forever' }).click();
+    await gone(dialog);
+    await gone(trash.getByText('Ava Baker', { exact: true }));
+    await expect.poll(() => page.getByTestId('trash-total').textContent()).toMatch(/^1 deleted contact /);
+    await screenshot(page, 'dir-12-trash-after');
+
+    // back in the directory, the restored contact is found again
+    await page.goBack();
+    await page.waitForURL(/\/contacts\?/);
+    await expect.poll(rowNames).toEqual(['Nora Chen', 'Lian Ortega']);
+    expect(await search().inputValue()).toBe('quillfeather');
+    await screenshot(page, 'dir-13-restored-in-list');
+
+    // the last one is erased too: the Trash shows its empty state
+    await page.goto(url('/contacts/trash'));
+    await page.getByRole('button', { name: 'Delete Liam Ortiz forever' }).click();
+    await page.getByRole('dialog', { name: 'Delete forever?' }).getByRole('button', { name: 'Delete forever' }).click();
+    await visible(page.getByText('The Trash is empty'));
+    await screenshot(page, 'dir-14-trash-empty');
+  });
+
+  step('deactivates every matching contact through a background job with progress', async () => {
+    await page.goto(url('/contacts?status=all&q=example'));
+    const matching = await totalOf('status=all&q=example');
+    // the demo data has inactive contacts too: only the active ones change
+    const activeMatching = await totalOf('status=active&q=example');
+    expect(matching).toBeGreaterThan(250);
+    expect(activeMatching).toBeLessThan(matching);
+    await expect.poll(() => total().textContent()).toBe(`${matching} contacts`);
+
+    await page.getByRole('checkbox', { name: 'Select all loaded contacts' }).click();
+    const offer = page.getByRole('button', { name: `Select all ${matching} matching contacts` });
+    await visible(offer);
+    await screenshot(page, 'dir-15-select-all-offer');
+    await offer.click();
+    await visible(page.getByText(`All ${matching} contacts (matching “example”) are selected.`));
+    await expect.poll(() => bulkBar().innerText()).toContain(`All ${matching} contacts selected`);
+
+    await bulkBar().getByRole('button', { name: 'Deactivate' }).click();
+    const dialog = page.getByRole('dialog', { name: `Deactivate all ${matching} contacts?` });
+    await visible(dialog);
+    await dialog.getByRole('button', { name: 'Deactivate' }).click();
+    await gone(dialog);
+
+    // a progress notification while the job runs (it may already be done on a fast machine)
+    const progress = page.getByTestId('job-progress');
+    const done = page.getByText(`Deactivated ${activeMatching} contacts`, { exact: true });
+    await visible(progress.or(done));
+    if (await progress.isVisible()) await screenshot(page, 'dir-16-job-progress', { withToasts: true });
+    await visible(done, 60_000);
+    await visible(page.getByText(`The other ${matching - activeMatching} were inactive already.`));
+    await screenshot(page, 'dir-17-job-done', { withToasts: true });
+    expect(await totalOf('status=active&q=example')).toBe(0);
+    await expect.poll(() => dataRows().first().innerText()).toContain('Inactive');
+
+    // the Active filter now finds none of them
+    await page.getByRole('radiogroup', { name: 'Status' }).getByText('Active', { exact: true }).click();
+    await visible(page.getByText('No active contacts match “example”'));
+  });
+
+  step('scrolls through every contact, loading pages on the way, with only the rows in view in the page', async () => {
+    await page.goto(url('/contacts?status=all&sort=lastName'));
+    const all = await totalOf('status=all');
+    expect(all).toBeGreaterThan(300);
+    const end = page.getByText(`All ${all} contacts · sorted by last name, a to z`);
+    for (let i = 0; i < 60 && !(await end.isVisible()); i++) {
+      await page.mouse.wheel(0, 2500);
+      await page.waitForTimeout(150);
+    }
+    await visible(end);
+    await end.scrollIntoViewIfNeeded();
+    expect(await dataRows().count()).toBeLessThan(80);
+    // the header row stays in view at the end of a long list
+    const header = await table().locator('thead').boundingBox();
+    expect(header?.y).toBeGreaterThanOrEqual(55);
+    expect(header?.y).toBeLessThan(70);
+    await screenshot(page, 'dir-18-scrolled-to-end');
+  });
+
+  step('fits a narrow window: fewer columns, nothing overflows', async () => {
+    await page.goto(url('/contacts?status=all'));
+    await page.setViewportSize({ width: 820, height: 900 });
+    await expect.poll(() => dataRows().count()).toBeGreaterThan(5);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    // sort stays reachable from the toolbar when sort columns are hidden
+    await visible(page.getByRole('button', { name: 'Sort', exact: true }));
+    await screenshot(page, 'dir-19-narrow');
+    await page.setViewportSize({ width: 1366, height: 900 });
+  });
+
+  step('shows a view-only member no selection, no bulk actions and no delete', async () => {
+    await signOut();
+    await signIn(agent);
+    // every contact is inactive after the previous step
+    await visible(page.getByText('No active contacts', { exact: true }));
+    await page.getByRole('radiogroup', { name: 'Status' }).getByText('All', { exact: true }).click();
+    await expect.poll(() => dataRows().count()).toBeGreaterThan(0);
+    expect(await table().getByRole('checkbox').count()).toBe(0);
+    await dataRows()
+      .first()
+      .getByRole('button', { name: /^Actions for/ })
+      .click();
+    await visible(page.getByRole('menuitem', { name: 'View' }));
+    expect(await page.getByRole('menuitem', { name: 'Delete' }).count()).toBe(0);
+    await page.keyboard.press('Escape');
+    await screenshot(page, 'dir-20-view-only');
+
+    await page.goto(url('/contacts/trash'));
+    await visible(page.getByRole('heading', { level: 1, name: 'Trash' }));
+    await visible(page.getByText('The Trash is empty'));
+    expect(await page.getByRole('button', { name: /^Restore/ }).count()).toBe(0);
+  });
+});

@@ -1,0 +1,60 @@
+import { sql } from 'kysely';
+import type { Executor } from '../db/client.ts';
+import type { MailOutboxTable } from '../db/schema.ts';
+import type { Insertable, Selectable } from 'kysely';
+
+export type OutboxRow = Selectable<MailOutboxTable>;
+
+export function createMailRepo(db: Executor) {
+  return {
+    insert(row: Insertable<MailOutboxTable>, tx: Executor = db) {
+      return tx.insertInto('mailOutbox').values(row).returning('id').executeTakeFirstOrThrow();
+    },
+    insertMany(rows: Insertable<MailOutboxTable>[], tx: Executor = db) {
+      return rows.length ? tx.insertInto('mailOutbox').values(rows).execute() : Promise.resolve([]);
+    },
+    /**
+     * Takes up to `limit` due messages for this sender until `lockedUntil`. SKIP LOCKED lets several
+     * instances claim disjoint rows; a sender that dies loses its claim when the lock time passes.
+     */
+    async claimDue(now: Date, lockedUntil: Date, limit: number, tx: Executor = db): Promise<OutboxRow[]> {
+      const r = await sql<OutboxRow>`
+        UPDATE mail_outbox SET locked_until = ${lockedUntil}
+        WHERE id IN (
+          SELECT id FROM mail_outbox
+          WHERE status = 'pending' AND next_attempt_at <= ${now} AND (locked_until IS NULL OR locked_until <= ${now})
+          ORDER BY next_attempt_at
+          LIMIT ${limit}
+          FOR UPDATE SKIP LOCKED)
+        RETURNING *`.execute(tx);
+      return r.rows; // the camelCase plugin maps raw results too
+    },
+    finish(
+      id: string,
+      set: Partial<Pick<OutboxRow, 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'sentAt' | 'textBody' | 'htmlBody'>>,
+      tx: Executor = db,
+    ) {
+      return tx
+        .updateTable('mailOutbox')
+        .set({ ...set, lockedUntil: null })
+        .where('id', '=', id)
+        .execute();
+    },
+    /** Mail still waiting when SMTP is not configured goes to the built-in mailbox. */
+    keepPending(now: Date, tx: Executor = db) {
+      return tx
+        .updateTable('mailOutbox')
+        .set({ status: 'kept' })
+        .where('status', '=', 'pending')
+        .where((eb) => eb.or([eb('lockedUntil', 'is', null), eb('lockedUntil', '<=', now)]))
+        .executeTakeFirst();
+    },
+    /** Newest first, keyset-paged on id (UUIDv7). */
+    list(teamId: string, opts: { limit: number; beforeId?: string }, tx: Executor = db) {
+      let q = tx.selectFrom('mailOutbox').selectAll().where('teamId', '=', teamId);
+      if (opts.beforeId) q = q.where('id', '<', opts.beforeId);
+      return q.orderBy('id', 'desc').limit(opts.limit).execute();
+    },
+  };
+}
+export type MailRepo = ReturnType<typeof createMailRepo>;

@@ -1,0 +1,113 @@
+// Pure rules for outgoing mail: templates (plain, branded with the team name, a text part and an
+// HTML part where every interpolated value is escaped) and the retry schedule. No I/O.
+
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch]!);
+}
+
+/** A subject is one line: line breaks and other control characters become spaces. */
+export function oneLine(value: string): string {
+  return (
+    value
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ')
+      .replace(/ {2,}/g, ' ')
+      .trim()
+  );
+}
+
+/** Only http(s) URLs go into an href; anything else is refused rather than escaped into a link. */
+function safeHref(url: string): string {
+  const u = new URL(url);
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error(`Refusing to put a ${u.protocol} URL into a mail`);
+  return escapeHtml(u.toString());
+}
+
+function layout(teamName: string, bodyHtml: string): string {
+  const team = escapeHtml(teamName);
+  return [
+    '<!doctype html>',
+    '<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"></head>',
+    '<body style="margin:0;padding:24px;background:#f4f5f7;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#1f2328">',
+    '<div style="max-width:520px;margin:0 auto;background:#fff;border:1px solid #d8dee4;border-radius:8px;padding:24px">',
+    `<div style="font-size:14px;font-weight:600;color:#57606a;margin-bottom:16px">${team}</div>`,
+    bodyHtml,
+    `<div style="margin-top:24px;font-size:12px;color:#8c959f">Sent by the portal of ${team}.</div>`,
+    '</div></body></html>',
+  ].join('\n');
+}
+
+/** The sign-in code mail. The code is shown in groups for reading; the portal accepts it with or without the space. */
+export function renderCodeMail(p: { teamName: string; code: string; minutes: number; portalUrl: string }): RenderedMail {
+  const shown = `${p.code.slice(0, 3)} ${p.code.slice(3)}`;
+  const text = [
+    `Your sign-in code for the portal of ${p.teamName}:`,
+    '',
+    `    ${shown}`,
+    '',
+    `Enter it on the sign-in page within ${p.minutes} minutes. It works once.`,
+    `Portal: ${p.portalUrl}`,
+    '',
+    'If you did not ask for this code, you can ignore this message: nobody can sign in without it.',
+  ].join('\n');
+  const html = layout(
+    p.teamName,
+    [
+      `<p style="margin:0 0 12px">Your sign-in code for the portal of ${escapeHtml(p.teamName)}:</p>`,
+      `<p style="margin:0 0 12px;font-size:28px;font-weight:700;letter-spacing:4px;font-family:ui-monospace,Menlo,Consolas,monospace">${escapeHtml(shown)}</p>`,
+      `<p style="margin:0 0 12px">Enter it on the sign-in page within ${p.minutes} minutes. It works once.</p>`,
+      `<p style="margin:0 0 12px"><a href="${safeHref(p.portalUrl)}">Open the portal</a></p>`,
+      '<p style="margin:0;color:#57606a">If you did not ask for this code, you can ignore this message: nobody can sign in without it.</p>',
+    ].join('\n'),
+  );
+  return { subject: oneLine(`Your ${p.teamName} sign-in code`), text, html };
+}
+
+/** "Send portal invitation": the contact-specific link. */
+export function renderInvitationMail(p: { teamName: string; contactName: string | null; url: string }): RenderedMail {
+  const greeting = p.contactName ? `Hello ${p.contactName},` : 'Hello,';
+  const text = [
+    greeting,
+    '',
+    `${p.teamName} invites you to its support portal, where you can follow your requests and choose which emails you get.`,
+    '',
+    `Open your personal link to sign in: ${p.url}`,
+    '',
+    'We will send a one-time code to this address when you sign in. Keep the link to yourself.',
+  ].join('\n');
+  const html = layout(
+    p.teamName,
+    [
+      `<p style="margin:0 0 12px">${escapeHtml(greeting)}</p>`,
+      `<p style="margin:0 0 16px">${escapeHtml(p.teamName)} invites you to its support portal, where you can follow your requests and choose which emails you get.</p>`,
+      `<p style="margin:0 0 16px"><a href="${safeHref(p.url)}" style="display:inline-block;background:#1f6feb;color:#fff;text-decoration:none;padding:10px 16px;border-radius:6px">Sign in to the portal</a></p>`,
+      `<p style="margin:0 0 12px;font-size:13px;color:#57606a">Or paste this address into your browser: ${escapeHtml(p.url)}</p>`,
+      '<p style="margin:0;color:#57606a">We will send a one-time code to this address when you sign in. Keep the link to yourself.</p>',
+    ].join('\n'),
+  );
+  return { subject: oneLine(`${p.teamName} invites you to its support portal`), text, html };
+}
+
+export const MAIL_RETRY = { baseSeconds: 30, maxSeconds: 6 * 3600 };
+
+/** Delay before retry number `attempts` (1 after the first failure): 30 s, 1 min, 2 min, ... capped at 6 h. */
+export function retryDelaySeconds(attempts: number): number {
+  const n = Math.max(1, attempts);
+  return Math.min(MAIL_RETRY.maxSeconds, MAIL_RETRY.baseSeconds * 2 ** Math.min(n - 1, 20));
+}
+
+/** Error text kept on the row: first line, without credentials of an smtp://user:pass@ URL, bounded. */
+export function describeSendError(err: unknown): string {
+  const e = err as { message?: string; responseCode?: number; code?: string };
+  const base = (e?.message ?? String(err)).split('\n')[0]!.replace(/\/\/[^/@\s]*@/g, '//***@');
+  const code = e?.responseCode ? ` (SMTP ${e.responseCode})` : e?.code ? ` (${e.code})` : '';
+  return (base + code).slice(0, 500);
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { PORTAL_CODE_ALPHABET } from '#shared/portal.schema.ts';
+import { extendIdle, generateCode, newSessionExpiry, normalizeCode, readSsoClaims, syncedIdentityMatches } from './portal.rules.ts';
+
+describe('sign-in codes', () => {
+  it('are 7 symbols of an alphabet without 0, O, 1, I, L', () => {
+    expect(PORTAL_CODE_ALPHABET).not.toMatch(/[0O1IL]/);
+    expect(new Set(PORTAL_CODE_ALPHABET).size).toBe(PORTAL_CODE_ALPHABET.length);
+    for (let i = 0; i < 200; i++) expect(generateCode()).toMatch(new RegExp(`^[${PORTAL_CODE_ALPHABET}]{7}$`));
+  });
+
+  it('use every symbol about equally often (no modulo bias)', () => {
+    const counts = new Map<string, number>();
+    const n = 30_000;
+    for (let i = 0; i < n / 7; i++) for (const ch of generateCode()) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+    expect(counts.size).toBe(PORTAL_CODE_ALPHABET.length);
+    const expected = n / PORTAL_CODE_ALPHABET.length;
+    for (const c of counts.values()) expect(Math.abs(c - expected) / expected).toBeLessThan(0.2);
+  });
+
+  it('are read case-insensitively with spaces and dashes ignored', () => {
+    expect(normalizeCode(' abc-d efg ')).toBe('ABCDEFG');
+    expect(normalizeCode('ABCDEF')).toBeNull();
+    expect(normalizeCode('ABCDEF0')).toBeNull();
+  });
+});
+
+describe('contact session lifetimes', () => {
+  const t = { idleMinutes: 30, absoluteHours: 12 };
+  it('start with 30 idle minutes within 12 hours, and idle extension never passes the absolute end', () => {
+    const now = new Date('2030-01-01T00:00:00Z');
+    const s = newSessionExpiry(now, t);
+    expect(s.idleExpiresAt.toISOString()).toBe('2030-01-01T00:30:00.000Z');
+    expect(s.expiresAt.toISOString()).toBe('2030-01-01T12:00:00.000Z');
+    expect(extendIdle(new Date('2030-01-01T11:50:00Z'), s.expiresAt, t).toISOString()).toBe('2030-01-01T12:00:00.000Z');
+  });
+});
+
+describe('synced identity for SSO', () => {
+  const ms = readSsoClaims({ sub: 'pairwise', oid: 'oid-1', tid: 'tenant-1', email: 'a@x.com' });
+  const g = readSsoClaims({ sub: 'g-1', hd: 'Acme.com', email: 'a@acme.com', email_verified: 'true' });
+  it('matches Microsoft oid + tenant and Google sub + domain, never the email alone', () => {
+    expect(syncedIdentityMatches('microsoft', ms, { syncId: 'oid-1', organizationId: 'tenant-1' })).toBe(true);
+    expect(syncedIdentityMatches('microsoft', ms, { syncId: 'oid-1', organizationId: 'tenant-2' })).toBe(false);
+    expect(syncedIdentityMatches('microsoft', ms, { syncId: 'pairwise', organizationId: 'tenant-1' })).toBe(false);
+    expect(syncedIdentityMatches('google', g, { syncId: 'g-1', organizationId: 'acme.com' })).toBe(true);
+    expect(syncedIdentityMatches('google', g, { syncId: 'g-1', organizationId: 'other.com' })).toBe(false);
+    expect(syncedIdentityMatches('google', g, { syncId: null, organizationId: null })).toBe(false);
+    expect(syncedIdentityMatches('google', readSsoClaims({ sub: 'g-1' }), { syncId: 'g-1', organizationId: 'acme.com' })).toBe(false);
+    expect(g.emailVerified).toBe(true);
+    expect(ms.emailVerified).toBe(false);
+  });
+});

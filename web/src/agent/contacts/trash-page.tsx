@@ -1,0 +1,445 @@
+import { useCallback, useMemo, useState } from 'react';
+import {
+  ActionIcon,
+  Alert,
+  Anchor,
+  Avatar,
+  Breadcrumbs,
+  Button,
+  Card,
+  EmptyState,
+  Group,
+  Modal,
+  Paper,
+  Skeleton,
+  Stack,
+  Table,
+  Text,
+  Tooltip,
+  VisuallyHidden,
+} from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconAlertCircle, IconArrowBackUp, IconSearchOff, IconTrash, IconTrashX } from '@tabler/icons-react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { api, ApiError, errorMessage, type TrashedContact } from '../../lib/api.ts';
+import { contactName, daysUntil, formatCount, formatDateTime, formatRelative, formatTotal, initials } from '../../lib/format.ts';
+import { keys, usePermissions, useTrash } from '../../lib/queries.ts';
+import { useWindowRows } from '../../lib/use-window-rows.ts';
+import { usePageTitle } from '../../lib/use-page-title.ts';
+import { PageHeader } from '../../components/page-header.tsx';
+import { SearchInput } from '../../components/search-input.tsx';
+import { ErrorState } from '../../components/error-state.tsx';
+import { colorFor, Marked, MoreRow, SpanRow } from './contacts-table.tsx';
+
+const trashColumns = ['', 'kd-col-sm', 'kd-col-md', 'kd-col-sm', 'kd-col-lg', ''];
+
+const PAGE_SIZE = 100;
+const RETENTION_DAYS = 30;
+const dash = (
+  <Text span c="dimmed" size="sm">
+    —
+  </Text>
+);
+
+/** /contacts/trash — deleted contacts, restorable for 30 days, or erased at once. */
+export default function TrashPage() {
+  const perms = usePermissions();
+  const [params, setParams] = useSearchParams();
+  const q = (params.get('q') ?? '').slice(0, 200);
+  const [purging, setPurging] = useState<TrashedContact | null>(null);
+  usePageTitle('Trash · Contacts');
+
+  const list = useTrash(q, PAGE_SIZE);
+  const items = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
+  const first = list.data?.pages[0];
+  const stale = list.isPlaceholderData;
+
+  const setQ = (next: string) => {
+    const p = new URLSearchParams(params);
+    if (next) p.set('q', next);
+    else p.delete('q');
+    setParams(p, { replace: true });
+    window.scrollTo({ top: 0 });
+  };
+
+  const loadMore = useCallback(() => {
+    if (list.hasNextPage && !list.isFetchingNextPage) void list.fetchNextPage();
+  }, [list]);
+
+  if (!list.data && list.error instanceof ApiError && list.error.status === 403) {
+    return <ErrorState title="You cannot open the Trash" error={list.error} />;
+  }
+
+  const empty = !list.isPending && !stale && !list.isError && items.length === 0;
+  return (
+    <>
+      <PageHeader
+        above={
+          <Breadcrumbs separatorMargin={6} fz="sm">
+            <Anchor component={Link} to="/contacts" size="sm">
+              Contacts
+            </Anchor>
+            <Text size="sm" c="dimmed">
+              Trash
+            </Text>
+          </Breadcrumbs>
+        }
+        title="Trash"
+        description={
+          <span data-testid="trash-total" aria-live="polite">
+            {first && first.total > 0
+              ? `${formatTotal(first.total, first.totalIsEstimate, 'deleted contact')} · each is erased for good ${RETENTION_DAYS} days after it was deleted`
+              : ' '}
+          </span>
+        }
+      />
+
+      {(items.length > 0 || q) && (
+        <Group mb="md">
+          <SearchInput
+            value={q}
+            onSearch={setQ}
+            label="Search the Trash"
+            placeholder="Search deleted contacts"
+            loading={stale && list.isFetching}
+          />
+        </Group>
+      )}
+
+      {list.isError && !list.isFetchNextPageError && (
+        <Alert color="red" variant="light" icon={<IconAlertCircle size={18} />} title="Could not load the Trash" mb="md" role="alert">
+          <Group justify="space-between">
+            <Text size="sm">{list.error.message}</Text>
+            <Button size="xs" variant="white" color="red" onClick={() => void list.refetch()}>
+              Try again
+            </Button>
+          </Group>
+        </Alert>
+      )}
+
+      {empty ? (
+        <Card>
+          {q ? (
+            <EmptyState
+              py={56}
+              variant="light"
+              color="gray"
+              icon={<IconSearchOff size={28} />}
+              title={`No deleted contacts match “${q}”`}
+              description="Only contacts deleted in the last 30 days are in the Trash."
+            >
+              <EmptyState.Actions>
+                <Button onClick={() => setQ('')}>Clear search</Button>
+              </EmptyState.Actions>
+            </EmptyState>
+          ) : (
+            <EmptyState
+              py={56}
+              variant="light"
+              color="gray"
+              icon={<IconTrash size={28} />}
+              title="The Trash is empty"
+              description={`Deleted contacts stay here for ${RETENTION_DAYS} days, so a contact deleted by mistake can be restored.`}
+            >
+              <EmptyState.Actions>
+                <Button component={Link} to="/contacts" variant="default">
+                  Back to Contacts
+                </Button>
+              </EmptyState.Actions>
+            </EmptyState>
+          )}
+        </Card>
+      ) : (
+        <Paper withBorder radius="md" className="kd-directory-card">
+          <TrashTable
+            items={items}
+            pending={list.isPending}
+            stale={stale}
+            hasMore={Boolean(list.hasNextPage) && !stale}
+            loadingMore={list.isFetchingNextPage}
+            loadMoreFailed={list.isFetchNextPageError}
+            loadMore={loadMore}
+            q={q}
+            canModify={perms.modifyContacts}
+            onPurge={setPurging}
+          />
+        </Paper>
+      )}
+
+      <PurgeModal contact={purging} onClose={() => setPurging(null)} />
+    </>
+  );
+}
+
+function TrashTable(props: {
+  items: TrashedContact[];
+  pending: boolean;
+  stale: boolean;
+  hasMore: boolean;
+  loadingMore: boolean;
+  loadMoreFailed: boolean;
+  loadMore: () => void;
+  q: string;
+  canModify: boolean;
+  onPurge: (c: TrashedContact) => void;
+}) {
+  const { items } = props;
+  const rows = useWindowRows({
+    count: items.length,
+    rowHeight: 53,
+    hasMore: props.hasMore,
+    loadingMore: props.loadingMore,
+    loadMore: props.loadMore,
+    paused: props.loadMoreFailed,
+  });
+  return (
+    <Table
+      className="kd-directory"
+      layout="fixed"
+      stickyHeader
+      stickyHeaderOffset="var(--app-shell-header-height, 60px)"
+      verticalSpacing={0}
+      horizontalSpacing="sm"
+      aria-label="Deleted contacts"
+      aria-busy={props.pending || props.stale}
+    >
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th>Name</Table.Th>
+          <Table.Th className="kd-col-sm">Primary email</Table.Th>
+          <Table.Th className="kd-col-md" w="18%">
+            Company
+          </Table.Th>
+          <Table.Th w={140} className="kd-col-sm">
+            Deleted
+          </Table.Th>
+          <Table.Th w={130} className="kd-col-lg">
+            Erased
+          </Table.Th>
+          <Table.Th w={props.canModify ? 172 : 0} style={props.canModify ? undefined : { padding: 0 }}>
+            <VisuallyHidden>Actions</VisuallyHidden>
+          </Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody ref={rows.bodyRef} style={{ opacity: props.stale ? 0.55 : 1, transition: 'opacity 120ms' }}>
+        {props.pending ? (
+          Array.from({ length: 6 }, (_, i) => (
+            <Table.Tr key={i} className="kd-vrow">
+              <Table.Td>
+                <Group gap="sm" wrap="nowrap">
+                  <Skeleton circle height={32} />
+                  <Skeleton height={10} width="60%" />
+                </Group>
+              </Table.Td>
+              {trashColumns.slice(1).map((cls, j) => (
+                <Table.Td key={j} className={cls}>
+                  <Skeleton height={10} width="60%" />
+                </Table.Td>
+              ))}
+            </Table.Tr>
+          ))
+        ) : (
+          <>
+            {rows.paddingTop > 0 && <SpanRow classes={trashColumns} height={rows.paddingTop} />}
+            {rows.items.map((v) => {
+              const c = items[v.index];
+              if (!c) {
+                return (
+                  <SpanRow key="more" classes={trashColumns} index={v.index} measure={rows.virtualizer.measureElement}>
+                    <MoreRow failed={props.loadMoreFailed} retry={props.loadMore} what="deleted contacts" />
+                  </SpanRow>
+                );
+              }
+              return (
+                <TrashRow
+                  key={c.id}
+                  index={v.index}
+                  measure={rows.virtualizer.measureElement}
+                  contact={c}
+                  q={props.q}
+                  canModify={props.canModify}
+                  onPurge={props.onPurge}
+                />
+              );
+            })}
+            {rows.paddingBottom > 0 && <SpanRow classes={trashColumns} height={rows.paddingBottom} />}
+          </>
+        )}
+      </Table.Tbody>
+    </Table>
+  );
+}
+
+function TrashRow(props: {
+  index: number;
+  measure: (el: Element | null) => void;
+  contact: TrashedContact;
+  q: string;
+  canModify: boolean;
+  onPurge: (c: TrashedContact) => void;
+}) {
+  const { contact: c } = props;
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const name = contactName(c);
+  const erasedAt = new Date(new Date(c.deletedAt).getTime() + RETENTION_DAYS * 86_400_000).toISOString();
+  const daysLeft = daysUntil(erasedAt);
+
+  const restore = useMutation({
+    mutationFn: () => api.restoreContact(c.id),
+    onSuccess: (restored) => {
+      void qc.invalidateQueries({ queryKey: keys.contacts });
+      notifications.show({
+        color: 'green',
+        title: 'Contact restored',
+        message: (
+          <Group gap={8} wrap="nowrap" justify="space-between">
+            <Text size="sm">{contactName(restored)} is back in the directory.</Text>
+            <Anchor component="button" size="sm" fw={600} onClick={() => navigate(`/contacts/${restored.id}`)}>
+              View
+            </Anchor>
+          </Group>
+        ),
+      });
+    },
+    onError: (e) => {
+      // 409: the primary email is someone else's now; name them and offer to open them
+      const other = e instanceof ApiError && e.status === 409 ? e.details.find((d) => typeof d.contactId === 'string') : undefined;
+      notifications.show({
+        color: 'red',
+        title: `Could not restore ${name}`,
+        autoClose: 15_000,
+        message: other ? (
+          <Stack gap={4}>
+            <Text size="sm">
+              The primary email {c.primaryEmail} now belongs to{' '}
+              {typeof other.contactName === 'string' ? other.contactName : 'another contact'}. Change or remove that contact's email, then
+              restore again.
+            </Text>
+            <Anchor component="button" size="sm" fw={600} ta="left" onClick={() => navigate(`/contacts/${String(other.contactId)}`)}>
+              Open {typeof other.contactName === 'string' ? other.contactName : 'that contact'}
+            </Anchor>
+          </Stack>
+        ) : (
+          errorMessage(e)
+        ),
+      });
+    },
+  });
+
+  return (
+    <Table.Tr ref={props.measure} data-index={props.index} className="kd-vrow" data-contact-id={c.id}>
+      <Table.Td>
+        <Group gap="sm" wrap="nowrap">
+          <Avatar size={32} radius="xl" color={colorFor(c.id)} aria-hidden style={{ flexShrink: 0, opacity: 0.7 }}>
+            {initials(name)}
+          </Avatar>
+          <div style={{ minWidth: 0 }}>
+            <Text size="sm" fw={600} truncate title={name} lh={1.35}>
+              <Marked text={name} q={props.q} />
+            </Text>
+            {c.jobTitle && (
+              <Text size="xs" c="dimmed" truncate title={c.jobTitle} lh={1.35}>
+                {c.jobTitle}
+              </Text>
+            )}
+          </div>
+        </Group>
+      </Table.Td>
+      <Table.Td className="kd-col-sm">
+        {c.primaryEmail ? (
+          <Text size="sm" truncate title={c.primaryEmail}>
+            <Marked text={c.primaryEmail} q={props.q} />
+          </Text>
+        ) : (
+          dash
+        )}
+      </Table.Td>
+      <Table.Td className="kd-col-md">
+        {c.company ? (
+          <Text size="sm" truncate title={c.company}>
+            <Marked text={c.company} q={props.q} />
+          </Text>
+        ) : (
+          dash
+        )}
+      </Table.Td>
+      <Table.Td className="kd-col-sm">
+        <Tooltip label={formatDateTime(c.deletedAt)}>
+          <Text size="sm" c="dimmed" truncate>
+            {formatRelative(c.deletedAt, Date.now(), 'short')}
+          </Text>
+        </Tooltip>
+      </Table.Td>
+      <Table.Td className="kd-col-lg">
+        <Tooltip label={formatDateTime(erasedAt)}>
+          <Text size="sm" c={daysLeft <= 3 ? 'orange.8' : 'dimmed'} truncate>
+            {daysLeft === 0 ? 'today' : daysLeft === 1 ? 'in 1 day' : `in ${formatCount(daysLeft)} days`}
+          </Text>
+        </Tooltip>
+      </Table.Td>
+      <Table.Td style={props.canModify ? undefined : { padding: 0 }}>
+        {props.canModify && (
+          <Group gap={6} justify="flex-end" wrap="nowrap">
+            <Button
+              size="compact-sm"
+              variant="light"
+              leftSection={<IconArrowBackUp size={15} />}
+              onClick={() => restore.mutate()}
+              loading={restore.isPending}
+              aria-label={`Restore ${name}`}
+            >
+              Restore
+            </Button>
+            <Tooltip label="Delete forever">
+              <ActionIcon variant="subtle" color="red" aria-label={`Delete ${name} forever`} onClick={() => props.onPurge(c)}>
+                <IconTrashX size={17} />
+              </ActionIcon>
+            </Tooltip>
+          </Group>
+        )}
+      </Table.Td>
+    </Table.Tr>
+  );
+}
+
+function PurgeModal(props: { contact: TrashedContact | null; onClose: () => void }) {
+  const qc = useQueryClient();
+  const { contact } = props;
+  const purge = useMutation({
+    mutationFn: (c: TrashedContact) => api.purgeContact(c.id),
+    onSuccess: (_v, c) => {
+      void qc.invalidateQueries({ queryKey: keys.contacts });
+      notifications.show({ color: 'green', title: 'Deleted forever', message: `${contactName(c)} was erased.` });
+      props.onClose();
+      purge.reset();
+    },
+  });
+  const close = () => {
+    if (purge.isPending) return;
+    purge.reset();
+    props.onClose();
+  };
+  return (
+    <Modal opened={contact !== null} onClose={close} title="Delete forever?" centered radius="md">
+      <Text size="sm">
+        <b>{contact ? contactName(contact) : ''}</b> will be erased now, with their emails, phones, notes and portal access. This cannot be
+        undone.
+      </Text>
+      {purge.isError && (
+        <Alert color="red" variant="light" mt="md" icon={<IconAlertCircle size={18} />} role="alert">
+          {errorMessage(purge.error)}
+        </Alert>
+      )}
+      <Group justify="flex-end" mt="xl">
+        <Button variant="default" onClick={close} disabled={purge.isPending}>
+          Cancel
+        </Button>
+        <Button color="red" onClick={() => contact && purge.mutate(contact)} loading={purge.isPending}>
+          Delete forever
+        </Button>
+      </Group>
+    </Modal>
+  );
+}
