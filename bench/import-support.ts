@@ -262,6 +262,8 @@ export async function startServer(url: string, env: Record<string, string> = {})
       KDESK_WEB_DIR: '/nonexistent',
       KDESK_WEB_WORKERS: '1',
       KDESK_IMPORT_MAX_BYTES: String(2 * 1024 ** 3),
+      // e.g. --max-old-space-size=256: how much heap V8 may grow before it collects harder
+      ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -250,6 +250,19 @@ describe('malformed input: a row-level reason, and nothing stored changes', () =
     expect((await contactsOf(team.teamId)).find((c) => c.id === ann.id)!.city).toBe('Lyon');
   });
 
+  it('moves emails along a chain in one batch (each row sees the rows before it)', async () => {
+    const t = await createTeam(ctx);
+    const x = (await api(t).post('/api/v1/contacts', { firstName: 'X', primaryEmail: 'x@chain.example' })).json();
+    const y = (await api(t).post('/api/v1/contacts', { firstName: 'Y', primaryEmail: 'y@chain.example' })).json();
+    // row 2 frees y@ that row 3 takes; one UPDATE statement may hit the unique index in either order
+    const { imp } = await run(t, `id,primaryEmail\n${y.id},z@chain.example\n${x.id},y@chain.example\n,x@chain.example\n`);
+    expect(imp).toMatchObject({ updated: 2, created: 1, failed: 0 });
+    const byId = new Map((await contactsOf(t.teamId)).map((c) => [c.id, c.primaryEmail]));
+    expect(byId.get(y.id)).toBe('z@chain.example');
+    expect(byId.get(x.id)).toBe('y@chain.example');
+    expect([...byId.values()].sort()).toEqual(['x@chain.example', 'y@chain.example', 'z@chain.example']);
+  });
+
   it('fails rows with bytes that are not UTF-8 in a UTF-8 file, and imports the others', async () => {
     const bytes = Buffer.concat([
       Buffer.from('firstName,primaryEmail\nRenée,renee@example.com\nBad'),

@@ -41,7 +41,8 @@
  *                        dryRun? ('true'|'false')      — or JSON { uploadId, mapping?, mode?, dryRun? }
  *   header Idempotency-Key (optional): a retried POST with the same key (same team) answers the same import.
  *   202 Import (below)
- *   409 CONFLICT when another import of the team is queued or running: details { importId } of that import
+ *   409 CONFLICT when another import of the team is queued or running: details { importId, status } of that import
+ *       (or when the Idempotency-Key was used for another file/mode/mapping: details { importId })
  *   400/403/413/415 as for preview
  *
  * GET  /api/v1/imports?limit=20                 → { items: Import[] }   newest first (extension)
@@ -70,9 +71,12 @@
  * ── Export ───────────────────────────────────────────────────────────────────────────────────────────
  * GET  /api/v1/contacts/export.csv?status=active|inactive|all&ids=a,b&q=&verified=&companyId=   (streams at once)
  * POST /api/v1/exports  { ids?: string[], filter?: { q?, status?, verified?, companyId? }, format?: 'csv' | 'xlsx' }
- *   202 Export { id, status, format, total: number | null, processed: number, error: string | null,
- *                downloadUrl: string | null (when succeeded), fileName, createdAt, finishedAt }
- * GET  /api/v1/exports/:id → Export;   GET /api/v1/exports/:id/download → the file
+ *   202 Export { id, status, format, filter: the selection ({status,...} or {ids: <count>}), total: number | null,
+ *                processed: number, error: string | null, downloadUrl: string | null (when succeeded), fileName,
+ *                createdAt, finishedAt }
+ *   It is a job of kind `contacts.export` (also GET /api/v1/jobs/:id; result { fileId, fileName, rows, downloadUrl });
+ *   POST /api/v1/contacts/bulk { action: 'export', ids | filter } queues the same job (202 { jobId }).
+ * GET  /api/v1/exports/:id → Export;   GET /api/v1/exports/:id/download → the file (CSV with BOM, or XLSX)
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyMultipart from '@fastify/multipart';
