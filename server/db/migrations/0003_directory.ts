@@ -30,7 +30,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   ] as const) {
     await sql.raw(`CREATE INDEX ${name} ON contacts (team_id, ${cols}) WHERE deleted_at IS NULL`).execute(db);
   }
-  // team_id inside the GIN index: a small team's search never reads a big team's posting lists
+  // team_id inside the GIN index: its posting list is ANDed with the trigrams' lists (it does not keep teams
+  // apart: trigram lists span all teams; small teams avoid this index altogether, see contacts.service list)
   await sql`CREATE INDEX contacts_search_idx ON contacts USING gin (team_id, search_text gin_trgm_ops) WHERE deleted_at IS NULL`.execute(
     db,
   );
