@@ -231,7 +231,8 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
             outcome(item, 'unchanged', null, planned.contactId);
           } else {
             const id = planned.contactId ?? newIds.shift()!;
-            touch(id, item.row);
+            // a new contact cannot be reached by a later row's id; its email key is taken already
+            if (planned.action === 'update') touch(id, item.row);
             // E.164 is computed only for phones that change (libphonenumber is the costliest step of a row)
             const keepE164 = target.kind === 'update' && target.current.phonesE164 && planned.changes.phones === undefined;
             const e164 = keepE164 ? target.current.phonesE164! : phonesE164(planned.after.phones, defaultPhoneRegion);

@@ -77,6 +77,8 @@ describe('decodeRow', () => {
   });
   it('gives the id and primary email as keys that a later row may not repeat', () => {
     expect(rowKeys(decode(['id', 'primaryEmail'], [ID.toUpperCase(), 'A@x.com']))).toEqual([idKey(ID), 'ea@x.com']);
+    const [key] = rowKeys(decode(['primaryEmail'], ['josé@exämple.com']));
+    expect(duplicateMessage(key!, 2)).toContain('(josé@xn--exmple-cua.com)');
     expect(idKey(ID)).toHaveLength(17);
     expect(idKey(ID)).not.toBe(idKey(OTHER));
     expect(duplicateMessage('ea@x.com', 3)).toBe(
