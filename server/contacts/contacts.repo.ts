@@ -27,6 +27,8 @@ export interface PageOptions {
   sort: SortSpec;
   limit: number;
   pattern?: string;
+  /** the needle's rare trigrams: the trigram index looks up only these, the pattern filters what they find */
+  core?: string[] | null;
   /** keyset: the sort value (as text) and id of the last row of the previous page */
   after?: { k: string; id: string };
 }
@@ -61,6 +63,18 @@ function keyset(o: PageOptions, prefix = '', key: string = SORT_COLUMNS[o.sort.f
   const k = isTimestamp(o.sort.field) ? sql`${o.after.k}::timestamptz` : sql`${o.after.k}`;
   return o.sort.desc ? sql`AND (${col}, ${id}) < (${k}, ${o.after.id}::uuid)` : sql`AND (${col}, ${id}) > (${k}, ${o.after.id}::uuid)`;
 }
+
+/**
+ * `search_text LIKE pattern`, for a plan through the trigram index. With a core, the index looks up only
+ * the core's trigrams (`LIKE '%abc%'` is exactly the trigram abc) and the whole pattern is checked on the
+ * rows they leave; `search_text || ''` is not the indexed expression, so the planner cannot hand the
+ * pattern's common trigrams to the index.
+ */
+function matchCond(pattern: string, core?: string[] | null): RawBuilder<unknown> {
+  if (!core?.length) return sql`search_text LIKE ${pattern}`;
+  return sql.join([...core.map((t) => sql`search_text LIKE ${`%${t}%`}`), sql`(search_text || '') LIKE ${pattern}`], sql` AND `);
+}
+const andMatch = (pattern: string | undefined, core?: string[] | null) => (pattern ? sql`AND ${matchCond(pattern, core)}` : sql``);
 
 /** Runs raw SQL; `adhoc` queries (search patterns) are planned for their values, never generically. */
 async function run<Row>(tx: Executor, query: RawBuilder<unknown>, adhoc: boolean): Promise<Row[]> {
@@ -173,7 +187,7 @@ export function createContactsRepo(db: Executor) {
           t,
           sql`WITH m AS MATERIALIZED (
                 SELECT id, ${k} AS k, count(*) OVER () AS full_count FROM contacts
-                WHERE ${scope(teamId, f)} AND search_text LIKE ${o.pattern}),
+                WHERE ${scope(teamId, f)} ${andMatch(o.pattern, o.core)}),
               p AS (SELECT * FROM m WHERE true ${keyset(o, 'm.', 'k')} ORDER BY ${orderBy(o.sort, 'k')} LIMIT ${o.limit})
               SELECT c.*, p.k::text AS sort_value, p.full_count FROM p JOIN contacts c ON c.id = p.id
               ORDER BY ${orderBy(o.sort, 'p.k', 'p.id')}`,
@@ -203,11 +217,11 @@ export function createContactsRepo(db: Executor) {
     /** Exact up to `cap` rows; above that the planner's estimate, flagged as such. */
     async count(
       teamId: string,
-      f: ScopeFilter & { pattern?: string },
+      f: ScopeFilter & { pattern?: string; core?: string[] | null },
       cap: number,
       tx: Executor = db,
     ): Promise<{ total: number; estimate: boolean }> {
-      const where = sql`${scope(teamId, f)} ${f.pattern ? sql`AND search_text LIKE ${f.pattern}` : sql``}`;
+      const where = sql`${scope(teamId, f)} ${andMatch(f.pattern, f.core)}`;
       const [exact] = await run<{ n: number }>(
         tx,
         sql`SELECT count(*)::int AS n FROM (SELECT 1 FROM contacts WHERE ${where} LIMIT ${cap + 1}) s`,

@@ -22,6 +22,8 @@ import { createAuditRepo } from '../audit/audit.repo.ts';
 import type { TeamsService } from '../teams/teams.service.ts';
 import { createContactsRepo, type ListedRow, type ScopeFilter, type SortField, type SortSpec } from './contacts.repo.ts';
 import { likePattern, parseSearch, SEARCH_VERSION } from './search.rules.ts';
+import { coreTrigrams } from './search-core.rules.ts';
+import { createSearchStats, type SearchStats } from './search-stats.ts';
 import type { JobsService } from '../jobs/jobs.service.ts';
 import { fieldsToColumns, presentContact, rowToDirectory, rowToFields, searchColumns } from './contacts.presenter.ts';
 import { applyContactInput, diffContacts, emptyContact, emptyDirectory, phonesE164, readOnlyViolations } from './contacts.rules.ts';
@@ -75,7 +77,9 @@ export function createContactsService(
     db: Db;
     teams: TeamsService;
     jobs: JobsService;
-    tuning?: { scanBudget?: number; probeRows?: number; exactCountCap?: number };
+    tuning?: { scanBudget?: number; probeRows?: number; exactCountCap?: number; coreTrigrams?: number };
+    /** trigram statistics for choosing what the trigram index looks up (default: sampled by this service) */
+    searchStats?: SearchStats;
   } & ContactsHooks,
 ) {
   const { db, teams, jobs } = deps;
@@ -84,6 +88,13 @@ export function createContactsService(
   const EXACT_COUNT_CAP = deps.tuning?.exactCountCap ?? DEFAULT_EXACT_COUNT_CAP;
   const repo = createContactsRepo(db);
   const audit = createAuditRepo(db);
+  const searchStats = deps.searchStats ?? createSearchStats(db);
+  /** The needle's rare trigrams, for the trigram index (substring searches only; prefixes keep their pattern). */
+  const coreOf = (q: string | undefined) => {
+    const needle = parseSearch(q);
+    if (!needle || needle.mode !== 'substring') return null;
+    return coreTrigrams(needle.needle, searchStats.current(), { maxTrigrams: deps.tuning?.coreTrigrams });
+  };
 
   async function conflictError(teamId: string, email: string, exceptId?: string) {
     const other = await repo.findByPrimaryEmail(teamId, email);
@@ -368,13 +379,14 @@ export function createContactsService(
           rows = scanned;
           total = scope.estimate
             ? { total: Math.max(want, Math.round((scope.total * want) / scanned.at(-1)!.rn)), estimate: true }
-            : await repo.count(actor.teamId, { ...f, pattern }, EXACT_COUNT_CAP);
+            : await repo.count(actor.teamId, { ...f, pattern, core: coreOf(q.q) }, EXACT_COUNT_CAP);
         } else {
-          const matched = await repo.matchPage(actor.teamId, f, { sort, limit: want, after, pattern });
+          const core = coreOf(q.q);
+          const matched = await repo.matchPage(actor.teamId, f, { sort, limit: want, after, pattern, core });
           rows = matched;
           total = matched.length
             ? { total: matched[0]!.fullCount, estimate: false }
-            : await repo.count(actor.teamId, { ...f, pattern }, EXACT_COUNT_CAP);
+            : await repo.count(actor.teamId, { ...f, pattern, core }, EXACT_COUNT_CAP);
         }
       }
       const items = rows.slice(0, q.limit);
