@@ -1,6 +1,7 @@
-// Shared by the import/export benchmarks: a fresh database (DATABASE_URL's server or an embedded one), a
-// team with N contacts written by COPY (with the same row builder as the API), a generated CSV, a kdesk
-// server in its own process (single process: web + import runner), its peak RSS, multipart upload.
+// Shared by the import/export benchmarks: a fresh database (DATABASE_URL's server or an embedded one) with
+// a team and its owner's API token (the API benchmark starts from it too), N contacts written by COPY (with
+// the same row builder as the API), a generated CSV, a kdesk server in its own process (single process:
+// web + import runner), its peak RSS, multipart upload.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
