@@ -51,6 +51,13 @@ describe.skipIf(!process.env.KDESK_E2E)('Contact portal: invitation, code sign-i
   const showMailAs = (part: 'HTML' | 'Plain text') =>
     agent.getByRole('radiogroup', { name: 'Show the message as' }).getByText(part, { exact: true }).click();
 
+  /** A screenshot of the contact's page on a desktop screen; the page is back on the phone after it. */
+  async function screenshotOnDesktop(name: string) {
+    await portal.setViewportSize(desktop);
+    await screenshot(portal, name);
+    await portal.setViewportSize(phone);
+  }
+
   beforeAll(async () => {
     server = await startJourneyServer({ adminEmail: owner.email, adminPassword: owner.password, teamName: 'Acme Support' }, 'portal.html');
     browser = await launchBrowser();
@@ -144,9 +151,7 @@ describe.skipIf(!process.env.KDESK_E2E)('Contact portal: invitation, code sign-i
     // no email step with a contact link
     expect(await portal.getByLabel('Email address').count()).toBe(0);
     await screenshot(portal, 'portal-06-link-sign-in-mobile');
-    await portal.setViewportSize(desktop);
-    await screenshot(portal, 'portal-06b-link-sign-in-desktop');
-    await portal.setViewportSize(phone);
+    await screenshotOnDesktop('portal-06b-link-sign-in-desktop');
 
     await portal.getByRole('button', { name: 'Email me a sign-in code' }).click();
     await visible(portal.getByRole('heading', { level: 1, name: 'Check your email' }));
@@ -197,9 +202,7 @@ describe.skipIf(!process.env.KDESK_E2E)('Contact portal: invitation, code sign-i
     await visible(profile.getByText(contact.email));
     await visible(profile.getByText(contact.company));
     await screenshot(portal, 'portal-10-home-mobile', { fullPage: true });
-    await portal.setViewportSize(desktop);
-    await screenshot(portal, 'portal-10b-home-desktop');
-    await portal.setViewportSize(phone);
+    await screenshotOnDesktop('portal-10b-home-desktop');
   });
 
   step('changes a notification preference, and the agent sees it', async () => {
@@ -243,9 +246,7 @@ describe.skipIf(!process.env.KDESK_E2E)('Contact portal: invitation, code sign-i
     await visible(portal.getByText('Enter a valid email address'));
     await portal.getByLabel('Email address').fill(contact.email);
     await screenshot(portal, 'portal-13-team-link-mobile');
-    await portal.setViewportSize(desktop);
-    await screenshot(portal, 'portal-13b-team-link-desktop');
-    await portal.setViewportSize(phone);
+    await screenshotOnDesktop('portal-13b-team-link-desktop');
     await portal.getByRole('button', { name: 'Send sign-in code' }).click();
     await visible(portal.getByRole('heading', { level: 1, name: 'Check your email' }));
     expect(await portal.getByTestId('code-sent-to').innerText()).toContain('j•••@globex.example.com');
