@@ -2,67 +2,36 @@
 // Uses DATABASE_URL's server when set (in a fresh database), otherwise an embedded PostgreSQL.
 // The server runs in its own process, autocannon in this one. Last line: one JSON object.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { createServices } from '../server/app.ts';
 import { createDb } from '../server/db/client.ts';
-import { startEmbeddedPostgres } from '../server/db/embedded.ts';
-import { migrateToLatest } from '../server/db/migrate.ts';
 import { systemActor } from '../server/auth/actor.ts';
 import { createDemoGenerator } from '../server/contacts/demo-data.ts';
+import { log, setupDatabase } from './import-support.ts';
 
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 100_000);
 const DURATION = Number(process.env.BENCH_DURATION_S ?? 15);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const PORT = 30000 + Math.floor(Math.random() * 20000);
 
-const log = (s: string) => console.error(s);
-
 async function main() {
-  let adminUrl: string;
-  let stopPg = async () => {};
-  let tmp: string | null = null;
-  if (process.env.DATABASE_URL) {
-    adminUrl = process.env.DATABASE_URL;
-  } else {
-    tmp = await mkdtemp(path.join(os.tmpdir(), 'kdesk-bench-'));
-    const e = await startEmbeddedPostgres({ dataDir: tmp, database: 'postgres', ephemeral: true });
-    adminUrl = e.url;
-    stopPg = e.stop;
-  }
-  const dbName = `kdesk_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const u = new URL(adminUrl);
-  u.pathname = `/${dbName}`;
-  const url = u.toString();
+  const bench = await setupDatabase();
+  const { url, admin, token } = bench;
 
   let server: ReturnType<typeof spawn> | null = null;
   try {
     const db = createDb(url);
-    await migrateToLatest(db);
     const services = createServices(db, { sessionTtlHours: 24 });
-    const { team, owner } = await services.teams.createTeamWithOwner({
-      name: 'Bench',
-      ownerEmail: 'bench@example.com',
-      ownerPassword: 'bench password',
-    });
-    const token = await services.auth.createTokenForMember(owner.id, 'bench');
 
     const t0 = performance.now();
     const next = createDemoGenerator(7);
-    const actor = systemActor(team.id, 'bench');
+    const actor = systemActor(bench.teamId, 'bench');
     for (let done = 0; done < CONTACTS; done += 1000) {
       await services.contacts.createMany(actor, Array.from({ length: Math.min(1000, CONTACTS - done) }, next));
       if (done % 20000 === 0) log(`seeded ${done}/${CONTACTS}`);
     }
     await admin.query(`VACUUM ANALYZE`).catch(() => {});
-    const ids = (await db.selectFrom('contacts').select('id').where('teamId', '=', team.id).execute()).map((r) => r.id);
+    const ids = (await db.selectFrom('contacts').select('id').where('teamId', '=', bench.teamId).execute()).map((r) => r.id);
     log(`seeded ${ids.length} contacts in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     await db.destroy();
 
@@ -137,10 +106,7 @@ async function main() {
       server.kill('SIGTERM');
       await new Promise((r) => server!.once('exit', r));
     }
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
-    await admin.end();
-    await stopPg();
-    if (tmp) await rm(tmp, { recursive: true, force: true });
+    await bench.cleanup();
   }
 }
 

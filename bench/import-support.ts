@@ -1,6 +1,7 @@
-// Shared by the import/export benchmarks: a fresh database (DATABASE_URL's server or an embedded one), a
-// team with N contacts written by COPY (with the same row builder as the API), a generated CSV, a kdesk
-// server in its own process (single process: web + import runner), its peak RSS, multipart upload.
+// Shared by the import/export benchmarks: a fresh database (DATABASE_URL's server or an embedded one) with
+// a team and its owner's API token (the API benchmark starts from it too), N contacts written by COPY (with
+// the same row builder as the API), a generated CSV, a kdesk server in its own process (single process:
+// web + import runner), its peak RSS, multipart upload.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -20,6 +21,7 @@ import { migrateToLatest } from '../server/db/migrate.ts';
 import { uuidv7 } from '../server/db/ids.ts';
 import { fieldsToColumns } from '../server/contacts/contacts.presenter.ts';
 import { emptyContact, phonesE164, type ContactFields } from '../server/contacts/contacts.rules.ts';
+import { TEMPLATE_COLUMNS, type TemplateColumn } from '#shared/import.schema.ts';
 
 export const log = (s: string) => console.error(s);
 
@@ -174,29 +176,32 @@ export async function seedContacts(url: string, teamId: string, n: number): Prom
   return ids;
 }
 
-/** The 20 columns of the benchmark file (template names, so they map themselves). */
-export const BENCH_COLUMNS = [
-  'id',
-  'firstName',
-  'lastName',
-  'primaryEmail',
-  'emails',
-  'phones',
-  'company',
-  'job',
-  'division',
-  'addressLine1',
-  'addressLine2',
-  'city',
-  'state',
-  'postalCode',
-  'country',
-  'contactIsActive',
-  'portalAccess',
-  'emailNewTickets',
-  'canPostComments',
-  'notes',
-];
+/** The cells of the benchmark file, by template column (so they map themselves): `id` is set on updates. */
+const BENCH_CELL: Partial<Record<TemplateColumn, (f: ContactFields, id: string) => string>> = {
+  id: (_, id) => id,
+  firstName: (f) => f.firstName ?? '',
+  lastName: (f) => f.lastName ?? '',
+  primaryEmail: (f) => f.primaryEmail ?? '',
+  emails: (f) => (Object.keys(f.emails).length ? JSON.stringify(f.emails) : ''),
+  phones: (f) => JSON.stringify(f.phones),
+  company: (f) => f.company ?? '',
+  job: (f) => f.jobTitle ?? '',
+  division: (f) => f.division ?? '',
+  addressLine1: (f) => f.address.line1 ?? '',
+  addressLine2: (f) => f.address.line2 ?? '',
+  city: (f) => f.address.city ?? '',
+  state: (f) => f.address.state ?? '',
+  postalCode: (f) => f.address.postalCode ?? '',
+  country: (f) => f.address.country ?? '',
+  contactIsActive: (f) => String(f.permissions.active),
+  portalAccess: (f) => (f.permissions.portalAccess ? 'yes' : 'no'),
+  emailNewTickets: (f) => (f.notifications.newTickets ? '1' : '0'),
+  canPostComments: () => 'true',
+  notes: (f) => f.notes ?? '',
+};
+/** The 20 columns of the benchmark file, in the template's order. */
+export const BENCH_COLUMNS = TEMPLATE_COLUMNS.filter((c) => BENCH_CELL[c]);
+const BENCH_CELLS = BENCH_COLUMNS.map((c) => BENCH_CELL[c]!);
 
 const csvCell = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
@@ -209,28 +214,8 @@ export async function writeBenchCsv(file: string, rows: number, existingIds: str
     const update = r % 2 === 0 && existingIds.length > 0;
     const i = update ? (r / 2) % existingIds.length : existingIds.length + r;
     const f = benchContact(i, update ? 1 : 0);
-    const cells = [
-      update ? existingIds[i]! : '',
-      f.firstName ?? '',
-      f.lastName ?? '',
-      f.primaryEmail ?? '',
-      Object.keys(f.emails).length ? JSON.stringify(f.emails) : '',
-      JSON.stringify(f.phones),
-      f.company ?? '',
-      f.jobTitle ?? '',
-      f.division ?? '',
-      f.address.line1 ?? '',
-      f.address.line2 ?? '',
-      f.address.city ?? '',
-      f.address.state ?? '',
-      f.address.postalCode ?? '',
-      f.address.country ?? '',
-      String(f.permissions.active),
-      f.permissions.portalAccess ? 'yes' : 'no',
-      f.notifications.newTickets ? '1' : '0',
-      'true',
-      f.notes ?? '',
-    ];
+    const id = update ? existingIds[i]! : '';
+    const cells = BENCH_CELLS.map((cell) => cell(f, id));
     buf += cells.map(csvCell).join(',') + '\r\n';
     if (buf.length > 1 << 20) {
       if (!out.write(buf)) await once(out, 'drain');

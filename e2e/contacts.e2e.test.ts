@@ -1,12 +1,11 @@
 // Browser journey through the KDesk App against the real server: an owner creates, edits and deletes
 // a contact with labeled emails and phones; a view-only agent opens it read-only.
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { repoRoot, startKdesk, type KdeskServer } from './support/kdesk-server.ts';
-import { clearFailureScreenshots, gone, launchBrowser, screenshot, visible } from './support/browser.ts';
+import type { KdeskServer } from './support/kdesk-server.ts';
+import { gone, launchBrowser, screenshot, visible } from './support/browser.ts';
+import { createMember, journeySteps, newContext, signInAs, signOutOf, startJourneyServer, type Credentials } from './support/journey.ts';
 
 const owner = { email: 'owner@acme.example.com', password: 'owner-password-1' };
 const agent = { email: 'agent@acme.example.com', password: 'agent-password-1' };
@@ -37,25 +36,11 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: contacts journey in Chromium
   let page: Page;
   let contactUrl = '';
   let activeContacts = 0;
-  let failed = false;
 
   const url = (p: string) => `${server.baseUrl}${p}`;
 
-  async function signIn(who: { email: string; password: string }) {
-    await page.goto(url('/login'));
-    await page.getByLabel('Email').fill(who.email);
-    await page.getByLabel('Password', { exact: true }).fill(who.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/contacts$/);
-    await visible(page.getByRole('heading', { level: 1, name: 'Contacts' }));
-  }
-
-  async function signOut() {
-    await page.getByRole('button', { name: /^Account menu for/ }).click();
-    await page.getByRole('menuitem', { name: 'Sign out' }).click();
-    await page.waitForURL(/\/login/);
-    await visible(page.getByRole('heading', { name: 'Sign in' }));
-  }
+  const signIn = (who: Credentials) => signInAs(page, server.baseUrl, who);
+  const signOut = () => signOutOf(page);
 
   const contactsTable = () => page.getByRole('table', { name: 'Contacts' });
   const contactRow = () => contactsTable().getByRole('row').filter({ hasText: fullName });
@@ -65,48 +50,14 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: contacts journey in Chromium
   };
 
   beforeAll(async () => {
-    if (!existsSync(path.join(repoRoot, 'web', 'dist', 'index.html'))) {
-      throw new Error('web/dist is missing: run `npm run e2e` (it builds the app first) or `npx vite build`.');
-    }
-    await clearFailureScreenshots();
-    server = await startKdesk({ adminEmail: owner.email, adminPassword: owner.password, teamName: 'Acme Support' });
-    await server.cli([
-      'admin',
-      'create-member',
-      '--email',
-      agent.email,
-      '--password',
-      agent.password,
-      '--name',
-      'Avery Agent',
-      '--role',
-      'agent',
-      '--no-modify-contacts',
-    ]);
+    server = await startJourneyServer({ adminEmail: owner.email, adminPassword: owner.password, teamName: 'Acme Support' });
+    await createMember(server, { ...agent, name: 'Avery Agent' }, '--role', 'agent', '--no-modify-contacts');
     browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
-    context.setDefaultTimeout(15_000);
+    context = await newContext(browser);
     page = await context.newPage();
   });
 
-  afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail') {
-      failed = true;
-      if (page) await screenshot(page, `failure-${ctx.task.name.replace(/\W+/g, '-').slice(0, 60)}`, { fullPage: true }).catch(() => {});
-    }
-  });
-
-  afterAll(async () => {
-    await browser?.close().catch(() => {});
-    if (failed && server) console.error(`--- kdesk server output ---\n${server.output().slice(-5000)}`);
-    await server?.stop();
-  });
-
-  const step = (name: string, fn: () => Promise<void>) =>
-    it(name, async (ctx) => {
-      if (failed) ctx.skip();
-      await fn();
-    });
+  const step = journeySteps({ server: () => server, browser: () => browser, pages: () => ({ '': page }) });
 
   step('refuses a wrong password with a clear message, then signs the owner in', async () => {
     await page.goto(url('/contacts'));

@@ -1,12 +1,11 @@
 // Browser journey through the contact directory against the real server: search (Korean and accented
 // names), sort both ways with the view kept in the URL, select rows and bulk-delete them to the Trash,
 // restore one and erase the others, then a bulk action on every matching contact that runs as a job.
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { repoRoot, startKdesk, type KdeskServer } from './support/kdesk-server.ts';
-import { clearFailureScreenshots, gone, launchBrowser, screenshot, visible } from './support/browser.ts';
+import type { KdeskServer } from './support/kdesk-server.ts';
+import { gone, launchBrowser, screenshot, visible } from './support/browser.ts';
+import { createMember, journeySteps, newContext, signInAs, signOutOf, startJourneyServer, type Credentials } from './support/journey.ts';
 
 const owner = { email: 'owner@directory.example.com', password: 'owner-password-1' };
 const agent = { email: 'viewer@directory.example.com', password: 'viewer-password-1' };
@@ -35,7 +34,6 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: directory journey in Chromiu
   let context: BrowserContext;
   let page: Page;
   let token = '';
-  let failed = false;
 
   const url = (p: string) => `${server.baseUrl}${p}`;
 
@@ -50,20 +48,8 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: directory journey in Chromiu
   }
   const totalOf = async (query: string) => (await apiCall<{ total: number }>('GET', `/api/v1/contacts?limit=1&${query}`)).total;
 
-  async function signIn(who: { email: string; password: string }) {
-    await page.goto(url('/login'));
-    await page.getByLabel('Email').fill(who.email);
-    await page.getByLabel('Password', { exact: true }).fill(who.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/contacts$/);
-    await visible(page.getByRole('heading', { level: 1, name: 'Contacts' }));
-  }
-
-  async function signOut() {
-    await page.getByRole('button', { name: /^Account menu for/ }).click();
-    await page.getByRole('menuitem', { name: 'Sign out' }).click();
-    await page.waitForURL(/\/login/);
-  }
+  const signIn = (who: Credentials) => signInAs(page, server.baseUrl, who);
+  const signOut = () => signOutOf(page);
 
   const table = () => page.getByRole('table', { name: 'Contacts' });
   const dataRows = () => table().locator('tbody tr[data-contact-id]');
@@ -73,53 +59,19 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: directory journey in Chromiu
   const bulkBar = () => page.getByRole('group', { name: 'Bulk actions' });
 
   beforeAll(async () => {
-    if (!existsSync(path.join(repoRoot, 'web', 'dist', 'index.html'))) {
-      throw new Error('web/dist is missing: run `npm run e2e` (it builds the app first) or `npx vite build`.');
-    }
-    await clearFailureScreenshots();
-    server = await startKdesk({ adminEmail: owner.email, adminPassword: owner.password, teamName: 'Northwind Support' });
-    await server.cli([
-      'admin',
-      'create-member',
-      '--email',
-      agent.email,
-      '--password',
-      agent.password,
-      '--name',
-      'Vera Viewer',
-      '--role',
-      'agent',
-      '--no-modify-contacts',
-    ]);
+    server = await startJourneyServer({ adminEmail: owner.email, adminPassword: owner.password, teamName: 'Northwind Support' });
+    await createMember(server, { ...agent, name: 'Vera Viewer' }, '--role', 'agent', '--no-modify-contacts');
     // more than the server does at once (250), so "all matching" runs as a background job
     await server.cli(['demo', '--contacts', '300']);
     token = (await server.cli(['admin', 'create-token', '--email', owner.email, '--name', 'e2e'])).trim();
     for (const c of [korean, accented, ...quill, longOne]) await apiCall('POST', '/api/v1/contacts', c);
 
     browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
-    context.setDefaultTimeout(15_000);
+    context = await newContext(browser);
     page = await context.newPage();
   });
 
-  afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail') {
-      failed = true;
-      if (page) await screenshot(page, `failure-${ctx.task.name.replace(/\W+/g, '-').slice(0, 60)}`, { fullPage: true }).catch(() => {});
-    }
-  });
-
-  afterAll(async () => {
-    await browser?.close().catch(() => {});
-    if (failed && server) console.error(`--- kdesk server output ---\n${server.output().slice(-5000)}`);
-    await server?.stop();
-  });
-
-  const step = (title: string, fn: () => Promise<void>) =>
-    it(title, async (ctx) => {
-      if (failed) ctx.skip();
-      await fn();
-    });
+  const step = journeySteps({ server: () => server, browser: () => browser, pages: () => ({ '': page }) });
 
   step('opens the directory on active contacts with their count', async () => {
     await signIn(owner);

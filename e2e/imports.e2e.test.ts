@@ -1,17 +1,16 @@
 // Browser journey through import and export against the real server: an owner uploads an Outlook-style
 // CSV whose headers need mapping, maps one column by hand, previews (one row fails), imports, downloads
 // the errors file, then exports the directory as CSV (streamed) and as Excel (a job).
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import type { Browser, BrowserContext, Download, Page } from 'playwright-core';
 import { TEMPLATE_COLUMNS } from '#shared/import.schema.ts';
-import { repoRoot, startKdesk, type KdeskServer } from './support/kdesk-server.ts';
-import { clearFailureScreenshots, gone, launchBrowser, screenshot, visible } from './support/browser.ts';
+import type { KdeskServer } from './support/kdesk-server.ts';
+import { gone, launchBrowser, screenshot, visible } from './support/browser.ts';
+import { createMember, journeySteps, newContext, signInAs, startJourneyServer } from './support/journey.ts';
 
 const maxBytes = 3 * 1024 * 1024;
 const owner = { email: 'owner@acme.example.com', password: 'owner-password-1' };
@@ -34,7 +33,6 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: import and export journey in
   let context: BrowserContext;
   let page: Page;
   let importUrl = '';
-  let failed = false;
 
   const url = (p: string) => `${server.baseUrl}${p}`;
   /** API calls with the browser's session cookie (writes need our Origin, as from the app). */
@@ -47,52 +45,23 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: import and export journey in
   const tile = (name: string) => page.getByRole('listitem', { name });
 
   beforeAll(async () => {
-    if (!existsSync(path.join(repoRoot, 'web', 'dist', 'index.html'))) {
-      throw new Error('web/dist is missing: run `npm run e2e` (it builds the app first) or `npx vite build`.');
-    }
-    await clearFailureScreenshots();
     // a small upload limit, so "too large" can be shown with a 4 MB file
     process.env.KDESK_IMPORT_MAX_BYTES = String(maxBytes);
-    server = await startKdesk({ adminEmail: owner.email, adminPassword: owner.password, teamName: 'Acme Support' });
+    server = await startJourneyServer({ adminEmail: owner.email, adminPassword: owner.password, teamName: 'Acme Support' });
     await server.cli(['demo', '--contacts', '40']);
     browser = await launchBrowser();
-    context = await browser.newContext({
-      viewport: { width: 1366, height: 900 },
-      locale: 'en-US',
-      timezoneId: 'UTC',
-      acceptDownloads: true,
-    });
-    context.setDefaultTimeout(15_000);
+    context = await newContext(browser, { acceptDownloads: true });
     page = await context.newPage();
   });
 
-  afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail') {
-      failed = true;
-      if (page) await screenshot(page, `failure-${ctx.task.name.replace(/\W+/g, '-').slice(0, 60)}`, { fullPage: true }).catch(() => {});
-    }
-  });
-
-  afterAll(async () => {
+  afterAll(() => {
     delete process.env.KDESK_IMPORT_MAX_BYTES;
-    await browser?.close().catch(() => {});
-    if (failed && server) console.error(`--- kdesk server output ---\n${server.output().slice(-5000)}`);
-    await server?.stop();
   });
 
-  const step = (name: string, fn: () => Promise<void>) =>
-    it(name, async (ctx) => {
-      if (failed) ctx.skip();
-      await fn();
-    });
+  const step = journeySteps({ server: () => server, browser: () => browser, pages: () => ({ '': page }) });
 
   step('signs in and explains a team setting that forbids importing', async () => {
-    await page.goto(url('/login'));
-    await page.getByLabel('Email').fill(owner.email);
-    await page.getByLabel('Password', { exact: true }).fill(owner.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/contacts$/);
-    await visible(page.getByRole('heading', { level: 1, name: 'Contacts' }));
+    await signInAs(page, server.baseUrl, owner);
     await apiCall('POST', '/api/v1/contacts', existing);
 
     await apiCall('PATCH', '/api/v1/settings', { allowBulkContactImport: false });
@@ -323,25 +292,11 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: import and export journey in
   });
 
   step('hides import and export from a member without those permissions', async () => {
-    await server.cli([
-      'admin',
-      'create-member',
-      '--email',
-      agent.email,
-      '--password',
-      agent.password,
-      '--name',
-      'Avery Agent',
-      '--no-export-contacts',
-    ]);
+    await createMember(server, { ...agent, name: 'Avery Agent' }, '--no-export-contacts');
     const other = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
     const p = await other.newPage();
     try {
-      await p.goto(url('/login'));
-      await p.getByLabel('Email').fill(agent.email);
-      await p.getByLabel('Password', { exact: true }).fill(agent.password);
-      await p.getByRole('button', { name: 'Sign in' }).click();
-      await visible(p.getByRole('heading', { level: 1, name: 'Contacts' }));
+      await signInAs(p, server.baseUrl, agent);
       await visible(p.getByTestId('contacts-total'));
       expect(await p.getByRole('link', { name: 'Import', exact: true }).count()).toBe(0);
       expect(await p.getByRole('button', { name: 'Export', exact: true }).count()).toBe(0);

@@ -2,13 +2,12 @@
 // portal access, sends a portal invitation and reads it in the built-in Mailbox (no SMTP here); the
 // contact follows the personal link in a browser of their own, gets a code by mail, tries a wrong code,
 // signs in with the right one, changes a notification preference and signs out.
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { repoRoot, startKdesk, type KdeskServer } from './support/kdesk-server.ts';
-import { clearFailureScreenshots, launchBrowser, screenshot, visible } from './support/browser.ts';
+import type { KdeskServer } from './support/kdesk-server.ts';
+import { launchBrowser, screenshot, visible } from './support/browser.ts';
+import { journeySteps, newContext, signInAs, startJourneyServer } from './support/journey.ts';
 
 const owner = { email: 'owner@acme.example.com', password: 'owner-password-1' };
 const tag = randomBytes(3).toString('hex');
@@ -33,7 +32,6 @@ describe.skipIf(!process.env.KDESK_E2E)('Contact portal: invitation, code sign-i
   let teamSlug = '';
   let contactId = '';
   let contactLink = '';
-  let failed = false;
 
   const url = (p: string) => `${server.baseUrl}${p}`;
 
@@ -53,52 +51,34 @@ describe.skipIf(!process.env.KDESK_E2E)('Contact portal: invitation, code sign-i
   const showMailAs = (part: 'HTML' | 'Plain text') =>
     agent.getByRole('radiogroup', { name: 'Show the message as' }).getByText(part, { exact: true }).click();
 
+  /** A screenshot of the contact's page on a desktop screen; the page is back on the phone after it. */
+  async function screenshotOnDesktop(name: string) {
+    await portal.setViewportSize(desktop);
+    await screenshot(portal, name);
+    await portal.setViewportSize(phone);
+  }
+
   beforeAll(async () => {
-    if (!existsSync(path.join(repoRoot, 'web', 'dist', 'portal.html'))) {
-      throw new Error('web/dist/portal.html is missing: run `npm run e2e` (it builds the app first) or `npx vite build`.');
-    }
-    await clearFailureScreenshots();
-    server = await startKdesk({ adminEmail: owner.email, adminPassword: owner.password, teamName: 'Acme Support' });
+    server = await startJourneyServer({ adminEmail: owner.email, adminPassword: owner.password, teamName: 'Acme Support' }, 'portal.html');
     browser = await launchBrowser();
-    agentContext = await browser.newContext({ viewport: desktop, locale: 'en-US', timezoneId: 'UTC' });
+    agentContext = await newContext(browser, { viewport: desktop });
     await agentContext.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.baseUrl });
-    agentContext.setDefaultTimeout(15_000);
     agent = await agentContext.newPage();
     // the contact uses a browser of their own: no cookie of the agent's is there
-    contactContext = await browser.newContext({ viewport: phone, locale: 'en-US', timezoneId: 'UTC', deviceScaleFactor: 2 });
+    contactContext = await newContext(browser, { viewport: phone, deviceScaleFactor: 2 });
     await contactContext.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.baseUrl });
-    contactContext.setDefaultTimeout(15_000);
     portal = await contactContext.newPage();
   });
 
-  afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail') {
-      failed = true;
-      const name = ctx.task.name.replace(/\W+/g, '-').slice(0, 50);
-      if (agent) await screenshot(agent, `failure-portal-agent-${name}`, { fullPage: true }).catch(() => {});
-      if (portal) await screenshot(portal, `failure-portal-contact-${name}`, { fullPage: true }).catch(() => {});
-    }
+  const step = journeySteps({
+    server: () => server,
+    browser: () => browser,
+    pages: () => ({ 'portal-agent-': agent, 'portal-contact-': portal }),
+    nameLength: 50,
   });
-
-  afterAll(async () => {
-    await browser?.close().catch(() => {});
-    if (failed && server) console.error(`--- kdesk server output ---\n${server.output().slice(-5000)}`);
-    await server?.stop();
-  });
-
-  const step = (name: string, fn: () => Promise<void>) =>
-    it(name, async (ctx) => {
-      if (failed) ctx.skip();
-      await fn();
-    });
 
   step('copies the team portal URL from the Contacts page', async () => {
-    await agent.goto(url('/login'));
-    await agent.getByLabel('Email').fill(owner.email);
-    await agent.getByLabel('Password', { exact: true }).fill(owner.password);
-    await agent.getByRole('button', { name: 'Sign in' }).click();
-    await agent.waitForURL(/\/contacts$/);
-    await visible(agent.getByRole('heading', { level: 1, name: 'Contacts' }));
+    await signInAs(agent, server.baseUrl, owner);
 
     await agent.getByRole('button', { name: 'Copy team portal URL' }).click();
     await visible(agent.getByText('Team portal URL copied'));
@@ -171,9 +151,7 @@ describe.skipIf(!process.env.KDESK_E2E)('Contact portal: invitation, code sign-i
     // no email step with a contact link
     expect(await portal.getByLabel('Email address').count()).toBe(0);
     await screenshot(portal, 'portal-06-link-sign-in-mobile');
-    await portal.setViewportSize(desktop);
-    await screenshot(portal, 'portal-06b-link-sign-in-desktop');
-    await portal.setViewportSize(phone);
+    await screenshotOnDesktop('portal-06b-link-sign-in-desktop');
 
     await portal.getByRole('button', { name: 'Email me a sign-in code' }).click();
     await visible(portal.getByRole('heading', { level: 1, name: 'Check your email' }));
@@ -224,9 +202,7 @@ describe.skipIf(!process.env.KDESK_E2E)('Contact portal: invitation, code sign-i
     await visible(profile.getByText(contact.email));
     await visible(profile.getByText(contact.company));
     await screenshot(portal, 'portal-10-home-mobile', { fullPage: true });
-    await portal.setViewportSize(desktop);
-    await screenshot(portal, 'portal-10b-home-desktop');
-    await portal.setViewportSize(phone);
+    await screenshotOnDesktop('portal-10b-home-desktop');
   });
 
   step('changes a notification preference, and the agent sees it', async () => {
@@ -270,9 +246,7 @@ describe.skipIf(!process.env.KDESK_E2E)('Contact portal: invitation, code sign-i
     await visible(portal.getByText('Enter a valid email address'));
     await portal.getByLabel('Email address').fill(contact.email);
     await screenshot(portal, 'portal-13-team-link-mobile');
-    await portal.setViewportSize(desktop);
-    await screenshot(portal, 'portal-13b-team-link-desktop');
-    await portal.setViewportSize(phone);
+    await screenshotOnDesktop('portal-13b-team-link-desktop');
     await portal.getByRole('button', { name: 'Send sign-in code' }).click();
     await visible(portal.getByRole('heading', { level: 1, name: 'Check your email' }));
     expect(await portal.getByTestId('code-sent-to').innerText()).toContain('j•••@globex.example.com');

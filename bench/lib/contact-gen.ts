@@ -213,6 +213,13 @@ interface LocaleSpec {
   phone: (r: Rand) => string;
 }
 
+/** A phone number in one of these formats, picked at random; the chosen one draws its digits after the pick. */
+const anyOf =
+  (...formats: ((r: Rand) => string)[]) =>
+  (r: Rand) =>
+    pick(r, formats)(r);
+const frPairs = (r: Rand) => `${digits(r, 2)} ${digits(r, 2)} ${digits(r, 2)} ${digits(r, 2)}`;
+
 const usPhone = (r: Rand) => {
   const a = String(int(r, 201, 989)),
     b = String(int(r, 200, 999)),
@@ -249,14 +256,13 @@ const LOCALES: LocaleSpec[] = [
     providers: ['gmx.de', 'web.de', 't-online.de', 'gmail.com'],
     zipf: { s: 1.0, q: 8 },
     rare: 0.12,
-    phone: (r) =>
-      pick(r, [
-        () => `+49 30 ${digits(r, 7)}`,
-        () => `+49 (0)89 ${digits(r, 8)}`,
-        () => `+49 15${int(r, 1, 9)} ${digits(r, 8)}`,
-        () => `030 ${digits(r, 7)}`,
-        () => `+49-40-${digits(r, 3)}-${digits(r, 4)}`,
-      ])(),
+    phone: anyOf(
+      (r) => `+49 30 ${digits(r, 7)}`,
+      (r) => `+49 (0)89 ${digits(r, 8)}`,
+      (r) => `+49 15${int(r, 1, 9)} ${digits(r, 8)}`,
+      (r) => `030 ${digits(r, 7)}`,
+      (r) => `+49-40-${digits(r, 3)}-${digits(r, 4)}`,
+    ),
   },
   {
     key: 'fr',
@@ -267,10 +273,12 @@ const LOCALES: LocaleSpec[] = [
     providers: ['orange.fr', 'free.fr', 'laposte.net', 'gmail.com', 'hotmail.fr'],
     zipf: { s: 1.0, q: 6 },
     rare: 0.1,
-    phone: (r) => {
-      const p = () => `${digits(r, 2)} ${digits(r, 2)} ${digits(r, 2)} ${digits(r, 2)}`;
-      return pick(r, [() => `+33 1 ${p()}`, () => `+33 6 ${p()}`, () => `01 ${p()}`, () => `+33 (0)7 ${p()}`])();
-    },
+    phone: anyOf(
+      (r) => `+33 1 ${frPairs(r)}`,
+      (r) => `+33 6 ${frPairs(r)}`,
+      (r) => `01 ${frPairs(r)}`,
+      (r) => `+33 (0)7 ${frPairs(r)}`,
+    ),
   },
   {
     key: 'es',
@@ -281,11 +289,10 @@ const LOCALES: LocaleSpec[] = [
     providers: ['gmail.com', 'hotmail.es', 'yahoo.es', 'telefonica.net'],
     zipf: { s: 1.0, q: 4 },
     rare: 0.06,
-    phone: (r) =>
-      pick(r, [
-        () => `+34 6${digits(r, 2)} ${digits(r, 2)} ${digits(r, 2)} ${digits(r, 2)}`,
-        () => `+34 91 ${digits(r, 3)} ${digits(r, 2)} ${digits(r, 2)}`,
-      ])(),
+    phone: anyOf(
+      (r) => `+34 6${digits(r, 2)} ${digits(r, 2)} ${digits(r, 2)} ${digits(r, 2)}`,
+      (r) => `+34 91 ${digits(r, 3)} ${digits(r, 2)} ${digits(r, 2)}`,
+    ),
   },
   {
     key: 'tr',
@@ -296,12 +303,11 @@ const LOCALES: LocaleSpec[] = [
     providers: ['gmail.com', 'hotmail.com', 'yandex.com.tr'],
     zipf: { s: 1.0, q: 3 },
     rare: 0.06,
-    phone: (r) =>
-      pick(r, [
-        () => `+90 212 ${digits(r, 3)} ${digits(r, 2)} ${digits(r, 2)}`,
-        () => `+90 (53${int(r, 0, 9)}) ${digits(r, 3)} ${digits(r, 2)} ${digits(r, 2)}`,
-        () => `0532 ${digits(r, 3)} ${digits(r, 2)} ${digits(r, 2)}`,
-      ])(),
+    phone: anyOf(
+      (r) => `+90 212 ${digits(r, 3)} ${digits(r, 2)} ${digits(r, 2)}`,
+      (r) => `+90 (53${int(r, 0, 9)}) ${digits(r, 3)} ${digits(r, 2)} ${digits(r, 2)}`,
+      (r) => `0532 ${digits(r, 3)} ${digits(r, 2)} ${digits(r, 2)}`,
+    ),
   },
   {
     key: 'ko',
@@ -312,12 +318,11 @@ const LOCALES: LocaleSpec[] = [
     providers: ['naver.com', 'daum.net', 'gmail.com', 'kakao.com'],
     zipf: { s: 1.3, q: 1 },
     rare: 0,
-    phone: (r) =>
-      pick(r, [
-        () => `+82 10-${digits(r, 4)}-${digits(r, 4)}`,
-        () => `010-${digits(r, 4)}-${digits(r, 4)}`,
-        () => `+82 2-${digits(r, 3)}-${digits(r, 4)}`,
-      ])(),
+    phone: anyOf(
+      (r) => `+82 10-${digits(r, 4)}-${digits(r, 4)}`,
+      (r) => `010-${digits(r, 4)}-${digits(r, 4)}`,
+      (r) => `+82 2-${digits(r, 3)}-${digits(r, 4)}`,
+    ),
   },
   {
     key: 'ja',
@@ -328,12 +333,11 @@ const LOCALES: LocaleSpec[] = [
     providers: ['yahoo.co.jp', 'gmail.com', 'docomo.ne.jp'],
     zipf: { s: 1.0, q: 3 },
     rare: 0,
-    phone: (r) =>
-      pick(r, [
-        () => `+81 3-${digits(r, 4)}-${digits(r, 4)}`,
-        () => `+81 90-${digits(r, 4)}-${digits(r, 4)}`,
-        () => `03-${digits(r, 4)}-${digits(r, 4)}`,
-      ])(),
+    phone: anyOf(
+      (r) => `+81 3-${digits(r, 4)}-${digits(r, 4)}`,
+      (r) => `+81 90-${digits(r, 4)}-${digits(r, 4)}`,
+      (r) => `03-${digits(r, 4)}-${digits(r, 4)}`,
+    ),
   },
   {
     key: 'zh',
@@ -344,8 +348,10 @@ const LOCALES: LocaleSpec[] = [
     providers: ['qq.com', '163.com', 'gmail.com'],
     zipf: { s: 1.1, q: 2 },
     rare: 0,
-    phone: (r) =>
-      pick(r, [() => `+86 13${int(r, 0, 9)} ${digits(r, 4)} ${digits(r, 4)}`, () => `+86 10 ${digits(r, 4)} ${digits(r, 4)}`])(),
+    phone: anyOf(
+      (r) => `+86 13${int(r, 0, 9)} ${digits(r, 4)} ${digits(r, 4)}`,
+      (r) => `+86 10 ${digits(r, 4)} ${digits(r, 4)}`,
+    ),
   },
   {
     key: 'ru',
@@ -356,12 +362,11 @@ const LOCALES: LocaleSpec[] = [
     providers: ['yandex.ru', 'mail.ru', 'gmail.com'],
     zipf: { s: 1.0, q: 4 },
     rare: 0,
-    phone: (r) =>
-      pick(r, [
-        () => `+7 495 ${digits(r, 3)}-${digits(r, 2)}-${digits(r, 2)}`,
-        () => `+7 (916) ${digits(r, 3)}-${digits(r, 2)}-${digits(r, 2)}`,
-        () => `8 (495) ${digits(r, 3)}-${digits(r, 2)}-${digits(r, 2)}`,
-      ])(),
+    phone: anyOf(
+      (r) => `+7 495 ${digits(r, 3)}-${digits(r, 2)}-${digits(r, 2)}`,
+      (r) => `+7 (916) ${digits(r, 3)}-${digits(r, 2)}-${digits(r, 2)}`,
+      (r) => `8 (495) ${digits(r, 3)}-${digits(r, 2)}-${digits(r, 2)}`,
+    ),
   },
   {
     key: 'el',
@@ -372,8 +377,10 @@ const LOCALES: LocaleSpec[] = [
     providers: ['gmail.com', 'yahoo.gr', 'otenet.gr'],
     zipf: { s: 1.0, q: 4 },
     rare: 0,
-    phone: (r) =>
-      pick(r, [() => `+30 21 ${digits(r, 4)} ${digits(r, 4)}`, () => `+30 69${digits(r, 1)} ${digits(r, 3)} ${digits(r, 4)}`])(),
+    phone: anyOf(
+      (r) => `+30 21 ${digits(r, 4)} ${digits(r, 4)}`,
+      (r) => `+30 69${digits(r, 1)} ${digits(r, 3)} ${digits(r, 4)}`,
+    ),
   },
 ];
 const TOTAL_WEIGHT = LOCALES.reduce((s, l) => s + l.weight, 0);
