@@ -27,17 +27,25 @@ export interface PageOptions {
   sort: SortSpec;
   limit: number;
   pattern?: string;
-  /** the needle's rare trigrams: the trigram index looks up only these, the pattern filters what they find */
-  core?: string[] | null;
+  /** what the trigram index looks up (default: the whole pattern, in the team's rows) */
+  core?: IndexLookup | null;
   /** keyset: the sort value (as text) and id of the last row of the previous page */
   after?: { k: string; id: string };
 }
 export type ListedRow = ContactRow & { sortValue: string };
+/** The needle's rare trigrams, for the trigram index; the whole pattern then filters what they find. */
+export interface IndexLookup {
+  trigrams: string[];
+  /** false: the team is checked on the rows found, not looked up in the index (a big team's list is long) */
+  teamInIndex: boolean;
+}
 
 const isTimestamp = (f: SortField) => f === 'createdAt' || f === 'updatedAt';
 
-function scope(teamId: string, f: ScopeFilter): RawBuilder<unknown> {
-  const parts = [sql`team_id = ${teamId}`, sql`deleted_at IS NULL`];
+function scope(teamId: string, f: ScopeFilter, core?: IndexLookup | null): RawBuilder<unknown> {
+  // `team_id::text` is not the indexed expression: the planner cannot add the team's posting list to the lookup
+  const team = core && !core.teamInIndex ? sql`team_id::text = ${teamId}` : sql`team_id = ${teamId}`;
+  const parts = [team, sql`deleted_at IS NULL`];
   if (f.status === 'active') parts.push(sql`active`);
   if (f.status === 'inactive') parts.push(sql`NOT active`);
   if (f.verified === true) parts.push(sql`portal_verified_at IS NOT NULL`);
@@ -70,11 +78,12 @@ function keyset(o: PageOptions, prefix = '', key: string = SORT_COLUMNS[o.sort.f
  * rows they leave; `search_text || ''` is not the indexed expression, so the planner cannot hand the
  * pattern's common trigrams to the index.
  */
-function matchCond(pattern: string, core?: string[] | null): RawBuilder<unknown> {
-  if (!core?.length) return sql`search_text LIKE ${pattern}`;
-  return sql.join([...core.map((t) => sql`search_text LIKE ${`%${t}%`}`), sql`(search_text || '') LIKE ${pattern}`], sql` AND `);
+function matchCond(pattern: string, core?: IndexLookup | null): RawBuilder<unknown> {
+  if (!core?.trigrams.length) return sql`search_text LIKE ${pattern}`;
+  const lookups = core.trigrams.map((t) => sql`search_text LIKE ${`%${t}%`}`);
+  return sql.join([...lookups, sql`(search_text || '') LIKE ${pattern}`], sql` AND `);
 }
-const andMatch = (pattern: string | undefined, core?: string[] | null) => (pattern ? sql`AND ${matchCond(pattern, core)}` : sql``);
+const andMatch = (pattern: string | undefined, core?: IndexLookup | null) => (pattern ? sql`AND ${matchCond(pattern, core)}` : sql``);
 
 /** Runs raw SQL; `adhoc` queries (search patterns) are planned for their values, never generically. */
 async function run<Row>(tx: Executor, query: RawBuilder<unknown>, adhoc: boolean): Promise<Row[]> {
@@ -187,7 +196,7 @@ export function createContactsRepo(db: Executor) {
           t,
           sql`WITH m AS MATERIALIZED (
                 SELECT id, ${k} AS k, count(*) OVER () AS full_count FROM contacts
-                WHERE ${scope(teamId, f)} ${andMatch(o.pattern, o.core)}),
+                WHERE ${scope(teamId, f, o.core)} ${andMatch(o.pattern, o.core)}),
               p AS (SELECT * FROM m WHERE true ${keyset(o, 'm.', 'k')} ORDER BY ${orderBy(o.sort, 'k')} LIMIT ${o.limit})
               SELECT c.*, p.k::text AS sort_value, p.full_count FROM p JOIN contacts c ON c.id = p.id
               ORDER BY ${orderBy(o.sort, 'p.k', 'p.id')}`,
@@ -217,11 +226,11 @@ export function createContactsRepo(db: Executor) {
     /** Exact up to `cap` rows; above that the planner's estimate, flagged as such. */
     async count(
       teamId: string,
-      f: ScopeFilter & { pattern?: string; core?: string[] | null },
+      f: ScopeFilter & { pattern?: string; core?: IndexLookup | null },
       cap: number,
       tx: Executor = db,
     ): Promise<{ total: number; estimate: boolean }> {
-      const where = sql`${scope(teamId, f)} ${andMatch(f.pattern, f.core)}`;
+      const where = sql`${scope(teamId, f, f.core)} ${andMatch(f.pattern, f.core)}`;
       const [exact] = await run<{ n: number }>(
         tx,
         sql`SELECT count(*)::int AS n FROM (SELECT 1 FROM contacts WHERE ${where} LIMIT ${cap + 1}) s`,

@@ -20,9 +20,9 @@ import type { JobContext } from '../jobs/runner.ts';
 export type BulkExtension = (actor: Actor, input: BulkInput) => Promise<{ affected: number } | { jobId: string }>;
 import { createAuditRepo } from '../audit/audit.repo.ts';
 import type { TeamsService } from '../teams/teams.service.ts';
-import { createContactsRepo, type ListedRow, type ScopeFilter, type SortField, type SortSpec } from './contacts.repo.ts';
+import { createContactsRepo, type IndexLookup, type ListedRow, type ScopeFilter, type SortField, type SortSpec } from './contacts.repo.ts';
 import { likePattern, parseSearch, SEARCH_VERSION } from './search.rules.ts';
-import { coreTrigrams } from './search-core.rules.ts';
+import { coreTrigrams, teamInIndex } from './search-core.rules.ts';
 import { createSearchStats, type SearchStats } from './search-stats.ts';
 import type { JobsService } from '../jobs/jobs.service.ts';
 import { fieldsToColumns, presentContact, rowToDirectory, rowToFields, searchColumns } from './contacts.presenter.ts';
@@ -89,11 +89,16 @@ export function createContactsService(
   const repo = createContactsRepo(db);
   const audit = createAuditRepo(db);
   const searchStats = deps.searchStats ?? createSearchStats(db);
-  /** The needle's rare trigrams, for the trigram index (substring searches only; prefixes keep their pattern). */
-  const coreOf = (q: string | undefined) => {
+  /**
+   * What the trigram index looks up for a search in a scope of `scopeRows`: the needle's rare trigrams
+   * (substring searches only; prefixes keep their pattern), with or without the team's posting list.
+   */
+  const coreOf = (q: string | undefined, scopeRows: number): IndexLookup | null => {
     const needle = parseSearch(q);
-    if (!needle || needle.mode !== 'substring') return null;
-    return coreTrigrams(needle.needle, searchStats.current(), { maxTrigrams: deps.tuning?.coreTrigrams });
+    const stats = searchStats.current();
+    if (!needle || needle.mode !== 'substring' || !stats) return null;
+    const core = coreTrigrams(needle.needle, stats, { maxTrigrams: deps.tuning?.coreTrigrams });
+    return core && { trigrams: core.trigrams, teamInIndex: teamInIndex(core, scopeRows, stats.tableRows) };
   };
 
   async function conflictError(teamId: string, email: string, exceptId?: string) {
@@ -379,9 +384,9 @@ export function createContactsService(
           rows = scanned;
           total = scope.estimate
             ? { total: Math.max(want, Math.round((scope.total * want) / scanned.at(-1)!.rn)), estimate: true }
-            : await repo.count(actor.teamId, { ...f, pattern, core: coreOf(q.q) }, EXACT_COUNT_CAP);
+            : await repo.count(actor.teamId, { ...f, pattern, core: coreOf(q.q, scope.total) }, EXACT_COUNT_CAP);
         } else {
-          const core = coreOf(q.q);
+          const core = coreOf(q.q, scope.total);
           const matched = await repo.matchPage(actor.teamId, f, { sort, limit: want, after, pattern, core });
           rows = matched;
           total = matched.length

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coreTrigrams, countTrigrams, innerTrigrams } from './search-core.rules.ts';
+import { coreTrigrams, countTrigrams, innerTrigrams, teamInIndex } from './search-core.rules.ts';
 
 describe('innerTrigrams', () => {
   it('takes three consecutive letters or digits, never across a separator', () => {
@@ -22,7 +22,7 @@ describe('coreTrigrams', () => {
   const freq = countTrigrams(docs, 1_000_000);
 
   it('looks up the rare part of an email domain and leaves "com" to the filter', () => {
-    const core = coreTrigrams('@abadan.com.tr', freq)!;
+    const core = coreTrigrams('@abadan.com.tr', freq)!.trigrams;
     expect(core).not.toContain('com');
     expect(core.length).toBeGreaterThan(0);
     expect(core.every((t) => 'abadan'.includes(t))).toBe(true);
@@ -31,7 +31,7 @@ describe('coreTrigrams', () => {
   it('combines several common trigrams when together they are rare (phone digits)', () => {
     const phones = Array.from({ length: 5_000 }, (_, i) => ` \u0001 ${String((i * 7_919_357) % 10_000_000_000).padStart(10, '5')}`);
     const f = countTrigrams(phones, 1_000_000);
-    expect(coreTrigrams('5551234567', f)!.length).toBeGreaterThan(1);
+    expect(coreTrigrams('5551234567', f)!.trigrams.length).toBeGreaterThan(1);
   });
 
   it('uses the whole needle without statistics or without any inner trigram', () => {
@@ -40,6 +40,15 @@ describe('coreTrigrams', () => {
   });
 
   it('respects a maximum number of trigrams', () => {
-    expect(coreTrigrams('person12', freq, { maxTrigrams: 1 })).toHaveLength(1);
+    expect(coreTrigrams('person12', freq, { maxTrigrams: 1 })!.trigrams).toHaveLength(1);
+  });
+
+  it("leaves a big team's posting list out when the core finds few rows of other teams", () => {
+    const rare = coreTrigrams('abadan', freq)!;
+    expect(teamInIndex(rare, 1_000_000, 2_000_000)).toBe(false);
+    const common = coreTrigrams('person', freq)!;
+    expect(teamInIndex(common, 1_000_000, 2_000_000)).toBe(true);
+    expect(teamInIndex(common, 5_000, 2_000_000)).toBe(true);
+    expect(teamInIndex(null, 1_000_000, 2_000_000)).toBe(true);
   });
 });

@@ -43,21 +43,29 @@ export function countTrigrams(docs: Iterable<string>, tableRows: number): Trigra
 
 /**
  * Relative costs in the trigram path, measured on the bench database (README "Directory at a million
- * contacts"): reading one entry of a posting list, and fetching and re-checking one candidate row.
+ * contacts"): reading one entry of a posting list (~10 ns), and fetching and re-checking one candidate row
+ * (~4 µs).
  */
-export const CORE_COSTS = { postingEntry: 1, candidateRow: 100 };
+export const CORE_COSTS = { postingEntry: 1, candidateRow: 400 };
+
+export interface Core {
+  /** the trigrams to look up, rarest first */
+  trigrams: string[];
+  /** the expected share of all rows that hold every one of them (trigrams taken as independent) */
+  fraction: number;
+}
 
 /**
  * The trigrams worth looking up for `needle` (a substring search), rarest first, or null when the whole
  * needle should go to the index as it is (no statistics yet, or no trigram inside it). Word-boundary
- * trigrams ("om ", " co") are never chosen: they are the most common of all. Adds trigrams while the reads they cost are less than the candidate rows they are
- * expected to remove (trigrams treated as independent; the first one is always taken).
+ * trigrams ("om ", " co") are never chosen: they are the most common of all. Adds trigrams while the
+ * reads they cost are less than the candidate rows they are expected to remove (the first is always taken).
  */
 export function coreTrigrams(
   needle: string,
   freq: TrigramFrequencies | null,
   o: { maxTrigrams?: number; costs?: typeof CORE_COSTS } = {},
-): string[] | null {
+): Core | null {
   if (!freq || !freq.rows) return null;
   const all = innerTrigrams(needle);
   if (!all.length) return null;
@@ -66,14 +74,25 @@ export function coreTrigrams(
   const fraction = (t: string) => Math.max(freq.counts.get(t) ?? 0, 0.5) / freq.rows;
   const ranked = all.map((t) => ({ t, f: fraction(t) })).sort((a, b) => a.f - b.f || (a.t < b.t ? -1 : 1));
   const chosen = [ranked[0]!];
-  let candidates = ranked[0]!.f * freq.tableRows;
+  let share = ranked[0]!.f;
   for (const next of ranked.slice(1)) {
     if (o.maxTrigrams !== undefined && chosen.length >= o.maxTrigrams) break;
     const reads = next.f * freq.tableRows * costs.postingEntry;
-    const saved = candidates * (1 - next.f) * costs.candidateRow;
+    const saved = share * freq.tableRows * (1 - next.f) * costs.candidateRow;
     if (reads >= saved) break;
     chosen.push(next);
-    candidates *= next.f;
+    share *= next.f;
   }
-  return chosen.map((c) => c.t);
+  return { trigrams: chosen.map((c) => c.t), fraction: share };
+}
+
+/**
+ * Whether the team should be part of the trigram index lookup. The index holds each team's rows as one
+ * more posting list (team_id is its first column); for a team with a large share of the table, reading
+ * that list costs more than fetching the few other teams' rows a rare core finds.
+ */
+export function teamInIndex(core: Core | null, teamRows: number, tableRows: number, costs = CORE_COSTS): boolean {
+  if (!core || tableRows <= 0) return true;
+  const otherTeamsCandidates = core.fraction * Math.max(0, tableRows - teamRows);
+  return teamRows * costs.postingEntry <= otherTeamsCandidates * costs.candidateRow;
 }
