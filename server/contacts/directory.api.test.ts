@@ -265,6 +265,37 @@ describe('GET /api/v1/contacts?q= (search)', () => {
     }
   }, 240_000);
 
+  it("estimates a big scope's total from the planner without counting it, and still lists every row", async () => {
+    await sql`ANALYZE contacts`.execute(ctx.db);
+    const service = createContactsService({
+      db: ctx.db,
+      teams: ctx.services.teams,
+      jobs: ctx.services.jobs,
+      tuning: { exactCountCap: 100, trustEstimateAbove: 400 },
+    });
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    let first: { total: number; totalIsEstimate: boolean } | undefined;
+    do {
+      const page = await service.list(systemActor(team.teamId), { status: 'all', sort: 'firstName', limit: 500, cursor });
+      first ??= page;
+      ids.push(...page.items.map((c) => c.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(new Set(ids).size).toBe(1500);
+    expect(first!.totalIsEstimate).toBe(true);
+    expect(first!.total).toBeGreaterThan(1500 * 0.8);
+    expect(first!.total).toBeLessThan(1500 * 1.2);
+    // below the threshold the same scope is counted exactly
+    const exact = await createContactsService({
+      db: ctx.db,
+      teams: ctx.services.teams,
+      jobs: ctx.services.jobs,
+      tuning: { exactCountCap: 2000, trustEstimateAbove: 4000 },
+    }).list(systemActor(team.teamId), { status: 'all', sort: 'firstName', limit: 10 });
+    expect(exact).toMatchObject({ total: 1500, totalIsEstimate: false });
+  });
+
   it('sorts by every main column both ways, across pages', async () => {
     const keys: Record<string, (c: Contact) => string> = {
       lastName: (c) => [foldText(c.lastName ?? ''), foldText(c.firstName ?? ''), c.primaryEmail ?? ''].join('\u0001'),

@@ -27,18 +27,38 @@ export interface TrigramFrequencies {
   rows: number;
   /** how many live rows the table holds (for turning fractions into posting-list lengths) */
   tableRows: number;
-  /** in how many sampled rows each trigram occurs */
-  counts: Map<string, number>;
+  /** for each trigram, the sampled rows (by index, ascending) that hold it */
+  postings: Map<string, Int32Array>;
 }
 
 export function countTrigrams(docs: Iterable<string>, tableRows: number): TrigramFrequencies {
-  const counts = new Map<string, number>();
+  const lists = new Map<string, number[]>();
   let rows = 0;
   for (const doc of docs) {
+    for (const t of innerTrigrams(doc)) {
+      const list = lists.get(t);
+      if (list) list.push(rows);
+      else lists.set(t, [rows]);
+    }
     rows++;
-    for (const t of innerTrigrams(doc)) counts.set(t, (counts.get(t) ?? 0) + 1);
   }
-  return { rows, tableRows: Math.max(tableRows, rows), counts };
+  const postings = new Map<string, Int32Array>();
+  for (const [t, list] of lists) postings.set(t, Int32Array.from(list));
+  return { rows, tableRows: Math.max(tableRows, rows), postings };
+}
+
+function intersect(a: Int32Array, b: Int32Array): Int32Array {
+  const out: number[] = [];
+  for (let i = 0, j = 0; i < a.length && j < b.length;) {
+    if (a[i]! < b[j]!) i++;
+    else if (a[i]! > b[j]!) j++;
+    else {
+      out.push(a[i]!);
+      i++;
+      j++;
+    }
+  }
+  return Int32Array.from(out);
 }
 
 /**
@@ -51,15 +71,17 @@ export const CORE_COSTS = { postingEntry: 1, candidateRow: 400 };
 export interface Core {
   /** the trigrams to look up, rarest first */
   trigrams: string[];
-  /** the expected share of all rows that hold every one of them (trigrams taken as independent) */
+  /** the expected share of all rows that hold every one of them */
   fraction: number;
+  /** the expected share of all rows that hold every trigram of the needle (an upper bound of its matches) */
+  needleShare: number;
 }
 
 /**
  * The trigrams worth looking up for `needle` (a substring search), rarest first, or null when the whole
  * needle should go to the index as it is (no statistics yet, or no trigram inside it). Word-boundary
- * trigrams ("om ", " co") are never chosen: they are the most common of all. Adds trigrams while the
- * reads they cost are less than the candidate rows they are expected to remove (the first is always taken).
+ * trigrams ("om ", " co") are never chosen: they are the most common of all. Takes trigrams, rarest first,
+ * whose reads cost less than the candidate rows they are expected to remove (the first is always taken).
  */
 export function coreTrigrams(
   needle: string,
@@ -70,20 +92,33 @@ export function coreTrigrams(
   const all = innerTrigrams(needle);
   if (!all.length) return null;
   const costs = o.costs ?? CORE_COSTS;
+  const none = new Int32Array(0);
+  const listOf = (t: string) => freq.postings.get(t) ?? none;
   // a trigram never seen in the sample is rare, but not known to be absent
-  const fraction = (t: string) => Math.max(freq.counts.get(t) ?? 0, 0.5) / freq.rows;
+  const fraction = (t: string) => Math.max(listOf(t).length, 0.5) / freq.rows;
   const ranked = all.map((t) => ({ t, f: fraction(t) })).sort((a, b) => a.f - b.f || (a.t < b.t ? -1 : 1));
   const chosen = [ranked[0]!];
+  // the sampled rows holding every chosen trigram: trigrams of one word go together, so their combined
+  // share is measured on the sample, not multiplied; below the sample's resolution it is extrapolated
+  let holding = listOf(ranked[0]!.t);
   let share = ranked[0]!.f;
   for (const next of ranked.slice(1)) {
     if (o.maxTrigrams !== undefined && chosen.length >= o.maxTrigrams) break;
+    const narrowed = holding.length ? intersect(holding, listOf(next.t)) : none;
+    const nextShare = narrowed.length ? narrowed.length / freq.rows : Math.min(share * next.f, share / 2);
     const reads = next.f * freq.tableRows * costs.postingEntry;
-    const saved = share * freq.tableRows * (1 - next.f) * costs.candidateRow;
-    if (reads >= saved) break;
+    const saved = (share - nextShare) * freq.tableRows * costs.candidateRow;
+    if (reads >= saved) continue;
     chosen.push(next);
-    share *= next.f;
+    holding = narrowed;
+    share = nextShare;
   }
-  return { trigrams: chosen.map((c) => c.t), fraction: share };
+  // every trigram of the needle, for an estimate of how many rows match (below the sample's resolution:
+  // half a sampled row)
+  let everyTrigram = listOf(ranked[0]!.t);
+  for (const r of ranked.slice(1)) everyTrigram = everyTrigram.length ? intersect(everyTrigram, listOf(r.t)) : everyTrigram;
+  const needleShare = Math.min(share, Math.max(everyTrigram.length, 0.5) / freq.rows);
+  return { trigrams: chosen.map((c) => c.t), fraction: share, needleShare };
 }
 
 /**
