@@ -98,7 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? false,
     // one line per request only when asked for (LOG_LEVEL=debug); errors are always logged
-    disableRequestLogging: !['debug', 'trace'].includes(config.logLevel),
+    logController: new Fastify.LogController({ disableRequestLogging: !['debug', 'trace'].includes(config.logLevel) }),
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
     genReqId: (req) => {
