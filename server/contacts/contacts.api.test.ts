@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createMember, createTeam, createTestContext, type TestContext, type TestTeam } from '../../test/harness.ts';
 
@@ -104,8 +105,12 @@ describe('POST /api/v1/contacts', () => {
 
   it('answers 409 naming the other contact when the primary email is taken, in any case', async () => {
     const first = await call(ctx, t, 'POST', '/api/v1/contacts', { firstName: 'Taken', lastName: 'Owner', primaryEmail: 'taken@acme.com' });
+    const audited = async () =>
+      (await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_log WHERE team_id = ${t.teamId}`.execute(ctx.db)).rows[0]!.n;
+    const auditRowsBefore = await audited();
     const res = await call(ctx, t, 'POST', '/api/v1/contacts', { firstName: 'Second', primaryEmail: 'TAKEN@Acme.com' });
     expect(res.statusCode).toBe(409);
+    expect(await audited(), 'no audit row for a contact that was not created').toBe(auditRowsBefore);
     expect(res.json().message).toContain('Taken Owner');
     expect(res.json().details[0]).toMatchObject({ path: 'primaryEmail', contactId: first.json().id, contactName: 'Taken Owner' });
   });

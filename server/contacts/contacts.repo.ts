@@ -2,6 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { ADHOC, type Db, type Executor } from '../db/client.ts';
 import { compiledOnce } from '../db/compiled.ts';
 import type { ContactRow, ContactUpdate, NewContactRow } from '../db/schema.ts';
+import type { auditRow } from '../audit/audit.repo.ts';
 
 /** The directory scope of a listing or bulk action, without the search text. */
 export interface ScopeFilter {
@@ -119,6 +120,15 @@ export function createContactsRepo(db: Executor) {
     },
     insert(row: NewContactRow, tx: Executor = db): Promise<ContactRow> {
       return tx.insertInto('contacts').values(row).returningAll().executeTakeFirstOrThrow();
+    },
+    /** Inserts a contact and its audit row in one statement (atomic without a transaction: one round trip). */
+    insertAudited(row: NewContactRow, auditEntry: ReturnType<typeof auditRow>, tx: Executor = db): Promise<ContactRow> {
+      return tx
+        .with('audited', (w) => w.insertInto('auditLog').values(auditEntry))
+        .insertInto('contacts')
+        .values(row)
+        .returningAll()
+        .executeTakeFirstOrThrow();
     },
     /** Inserts many rows; rows whose primary email is taken are skipped. Returns the ids written. */
     async insertMany(rows: NewContactRow[], tx: Executor = db): Promise<string[]> {

@@ -18,7 +18,7 @@ import { jobActor } from '../jobs/jobs.service.ts';
 import type { JobContext } from '../jobs/runner.ts';
 
 export type BulkExtension = (actor: Actor, input: BulkInput) => Promise<{ affected: number } | { jobId: string }>;
-import { createAuditRepo } from '../audit/audit.repo.ts';
+import { auditRow, createAuditRepo } from '../audit/audit.repo.ts';
 import type { TeamsService } from '../teams/teams.service.ts';
 import { createContactsRepo, type IndexLookup, type ListedRow, type ScopeFilter, type SortField, type SortSpec } from './contacts.repo.ts';
 import { likePattern, parseSearch, SEARCH_VERSION } from './search.rules.ts';
@@ -199,15 +199,13 @@ export function createContactsService(
       if (details.length || !applied.ok) throw new AppError('VALIDATION', 'Invalid contact', details);
       const { defaultPhoneRegion } = await teams.getSettings(actor.teamId);
       const fields = applied.value;
+      const id = uuidv7();
       try {
-        return await db.transaction().execute(async (tx) => {
-          const row = await repo.insert(
-            { id: uuidv7(), teamId: actor.teamId, ...fieldsToColumns(fields, phonesE164(fields.phones, defaultPhoneRegion)) },
-            tx,
-          );
-          await audit.record({ actor, entityType: 'contact', entityId: row.id, action: 'create', changes: diffContacts(null, fields) }, tx);
-          return presentContact(row);
-        });
+        const row = await repo.insertAudited(
+          { id, teamId: actor.teamId, ...fieldsToColumns(fields, phonesE164(fields.phones, defaultPhoneRegion)) },
+          auditRow(actor, 'contact', id, 'create', diffContacts(null, fields)),
+        );
+        return presentContact(row);
       } catch (err) {
         if (isPrimaryEmailConflict(err)) throw await conflictError(actor.teamId, fields.primaryEmail!);
         throw err;
