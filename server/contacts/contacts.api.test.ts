@@ -106,8 +106,9 @@ describe('POST /api/v1/contacts', () => {
   it('answers 409 naming the other contact when the primary email is taken, in any case', async () => {
     const first = await call(ctx, t, 'POST', '/api/v1/contacts', { firstName: 'Taken', lastName: 'Owner', primaryEmail: 'taken@acme.com' });
     const audited = async () =>
-      (await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_log WHERE team_id = ${t.teamId}`.execute(ctx.db)).rows[0]!.n;
+      (await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_log WHERE team_id = ${team.teamId}`.execute(ctx.db)).rows[0]!.n;
     const auditRowsBefore = await audited();
+    expect(auditRowsBefore).toBeGreaterThan(0);
     const res = await call(ctx, t, 'POST', '/api/v1/contacts', { firstName: 'Second', primaryEmail: 'TAKEN@Acme.com' });
     expect(res.statusCode).toBe(409);
     expect(await audited(), 'no audit row for a contact that was not created').toBe(auditRowsBefore);

@@ -252,11 +252,14 @@ export function createContactsService(
     async update(actor: Actor, id: string, input: ContactInput, expectedVersion: number | null): Promise<Contact> {
       requirePermission(actor, 'modifyContacts');
       if (!isUuid(id)) throw new AppError('NOT_FOUND', 'Contact not found');
-      const { defaultPhoneRegion } = await teams.getSettings(actor.teamId);
+      // the team's settings are read on another connection while the transaction locks the row
+      const settings = teams.getSettings(actor.teamId);
+      settings.catch(() => {}); // awaited below; a failure before that must not go unhandled
       let attempted: string | null = null;
       try {
         return await db.transaction().execute(async (tx) => {
           const current = await repo.findById(actor.teamId, id, { forUpdate: true }, tx);
+          const { defaultPhoneRegion } = await settings;
           if (!current) throw new AppError('NOT_FOUND', 'Contact not found');
           if (expectedVersion !== null && expectedVersion !== current.version) {
             throw new AppError(
