@@ -392,12 +392,13 @@ export function createContactsService(
      * done at once (200 {affected}); more run as a job (202 {jobId}) with progress.
      */
     async bulk(actor: Actor, input: BulkInput): Promise<{ affected: number } | { jobId: string }> {
-      requirePermission(actor, 'modifyContacts');
       if (input.action === 'invite' || input.action === 'export') {
+        // each extension checks its own permission: export needs exportContacts only, invite modifyContacts
         const handler = bulkExtensions[input.action];
         if (!handler) throw new AppError('VALIDATION', `The bulk action "${input.action}" is not available on this server`);
         return handler(actor, input);
       }
+      requirePermission(actor, 'modifyContacts');
       const target = bulkTarget(input);
       if ('ids' in input) {
         const ids = [...new Set(input.ids)];
