@@ -177,13 +177,13 @@ describe('POST /api/v1/contacts/trash/bulk', () => {
       {
         id: first.id,
         name: 'First',
-        reason: `Its primary email same@conflict.test now belongs to contact "Holder Now" (${holder.id})`,
+        reason: 'Its primary email same@conflict.test now belongs to “Holder Now”',
         conflictContactId: holder.id,
       },
       {
         id: twinB.id,
         name: 'Twin B',
-        reason: `Its primary email twin@conflict.test belongs to contact "Twin A" (${twinA.id}), restored in the same action`,
+        reason: 'Its primary email twin@conflict.test belongs to “Twin A”, restored in the same action',
         conflictContactId: twinA.id,
       },
     ]);
@@ -247,7 +247,7 @@ describe('POST /api/v1/contacts/trash/bulk', () => {
     expect(done).toMatchObject({ status: 'succeeded', processed: 620, total: 620 });
     expect(done.result).toMatchObject({ affected: 500, restored: 500, purged: 0, notFound: 0, skippedCount: 120 });
     expect(done.result.skipped).toHaveLength(100);
-    expect(done.result.skipped[0].reason).toMatch(/^Its primary email jobby\d+@fill\.test now belongs to contact "Taker"/);
+    expect(done.result.skipped[0].reason).toMatch(/^Its primary email jobby\d+@fill\.test now belongs to “Taker”$/);
     expect(done.result.resume).toBeUndefined();
     expect((await trashIds(team)).length).toBe(120);
     expect((await liveIds(team)).length).toBe(live.length + 500);

@@ -93,12 +93,14 @@ export function createTrashBulk(deps: { db: Db; jobs: JobsService; syncMax: numb
       if (email && holder) {
         const holderName = nameOf(holder);
         const restoredHere = !holders.has(email);
+        // the holder's id is in conflictContactId; the reason is written to be shown as it is
+        const holderText = holderName ? `“${holderName}”` : 'another contact';
         skipped.push({
           id: r.id,
           name: nameOf(r),
           reason: restoredHere
-            ? `Its primary email ${email} belongs to ${who(holder.id, holderName)}, restored in the same action`
-            : `Its primary email ${email} now belongs to ${who(holder.id, holderName)}`,
+            ? `Its primary email ${email} belongs to ${holderText}, restored in the same action`
+            : `Its primary email ${email} now belongs to ${holderText}`,
           conflictContactId: holder.id,
           email,
           holderName,
