@@ -30,7 +30,8 @@ import { usePageTitle } from '../../lib/use-page-title.ts';
 import { PageHeader } from '../../components/page-header.tsx';
 import { SearchInput } from '../../components/search-input.tsx';
 import { ErrorState } from '../../components/error-state.tsx';
-import { colorFor, Marked, MoreRow, SpanRow } from './contacts-table.tsx';
+import { colorFor, Marked } from './contacts-table.tsx';
+import { MoreRow, SpanRow } from './directory-table.tsx';
 
 const trashColumns = ['', 'kd-col-sm', 'kd-col-md', 'kd-col-sm', 'kd-col-lg', ''];
 
