@@ -1,8 +1,7 @@
 import { useCallback, useMemo, useState } from 'react';
-import { Alert, Anchor, Button, Card, EmptyState, Group, Menu, Paper, SegmentedControl, Select, Text, Tooltip } from '@mantine/core';
+import { Anchor, Button, Card, EmptyState, Group, Menu, Paper, SegmentedControl, Select, Text, Tooltip } from '@mantine/core';
 import {
   IconAddressBook,
-  IconAlertCircle,
   IconArrowsSort,
   IconCheck,
   IconPlus,
@@ -35,7 +34,7 @@ import {
 } from './directory-state.ts';
 import { selectedCount } from './selection.ts';
 import { useRowSelection } from './use-row-selection.ts';
-import { SelectionBanners } from './directory-table.tsx';
+import { ListLoadError, SelectionBanners, usePagedRows } from './directory-table.tsx';
 import { CopyTeamPortalUrlButton } from '../portal/portal-actions.tsx';
 import { ContactsTransferActions } from '../exports/contacts-transfer-actions.tsx';
 
@@ -101,9 +100,7 @@ export function ContactsPage() {
 
   const onSort = useCallback((column: SortColumn) => update({ sort: nextSort(state.sort, column) }), [update, state.sort]);
 
-  const loadMore = useCallback(() => {
-    if (list.hasNextPage && !list.isFetchingNextPage) void list.fetchNextPage();
-  }, [list]);
+  const paged = usePagedRows(list);
 
   const canSelect = perms.modifyContacts;
   const totalText = firstPage ? formatTotal(total, totalIsEstimate, 'contact') : undefined;
@@ -189,16 +186,7 @@ export function ContactsPage() {
         </Group>
       )}
 
-      {list.isError && !list.isFetchNextPageError && (
-        <Alert color="red" variant="light" icon={<IconAlertCircle size={18} />} title="Could not load contacts" mb="md" role="alert">
-          <Group justify="space-between">
-            <Text size="sm">{list.error.message}</Text>
-            <Button size="xs" variant="white" color="red" onClick={() => void list.refetch()}>
-              Try again
-            </Button>
-          </Group>
-        </Alert>
-      )}
+      <ListLoadError title="Could not load contacts" list={list} />
 
       {directoryEmpty ? (
         <Card>
@@ -248,12 +236,7 @@ export function ContactsPage() {
           )}
           <ContactsTable
             contacts={contacts}
-            pending={list.isPending}
-            stale={stale}
-            hasMore={Boolean(list.hasNextPage) && !stale}
-            loadingMore={list.isFetchingNextPage}
-            loadMoreFailed={list.isFetchNextPageError}
-            loadMore={loadMore}
+            {...paged}
             sort={state.sort}
             onSort={onSort}
             q={state.q}

@@ -18,7 +18,7 @@ import { contactName, firstPhone, formatDate, formatDateTime, formatRelative, in
 import { splitMatches } from '../../lib/match.ts';
 import { columnSortState, type SortColumn } from './directory-state.ts';
 import { isSelected, type Selection } from './selection.ts';
-import { CHECK_CELL, DirectoryTable, RowCheckCell, SelectAllHeader } from './directory-table.tsx';
+import { CHECK_CELL, DirectoryTable, pagingOf, RowCheckCell, SelectAllHeader, type PagedRows } from './directory-table.tsx';
 
 const avatarColors = ['indigo', 'teal', 'grape', 'orange', 'cyan', 'pink', 'lime', 'violet'];
 export const colorFor = (id: string) =>
@@ -49,16 +49,8 @@ const dash = (
   </Text>
 );
 
-export interface ContactsTableProps {
+export interface ContactsTableProps extends PagedRows {
   contacts: Contact[];
-  /** first page still loading: show skeleton rows */
-  pending: boolean;
-  /** showing the previous search's rows while the new one loads */
-  stale: boolean;
-  hasMore: boolean;
-  loadingMore: boolean;
-  loadMoreFailed: boolean;
-  loadMore: () => void;
   sort: ContactSort;
   onSort: (column: SortColumn) => void;
   q: string;
@@ -88,12 +80,7 @@ export function ContactsTable(props: ContactsTableProps) {
       items={contacts}
       classes={classes}
       highlightOnHover
-      pending={props.pending}
-      stale={props.stale}
-      hasMore={props.hasMore}
-      loadingMore={props.loadingMore}
-      loadMoreFailed={props.loadMoreFailed}
-      loadMore={props.loadMore}
+      {...pagingOf(props)}
       skeletonRows={10}
       skeletonWidths={['70%', '60%', '70%', '56px', '70%', '70%', '20px']}
       header={

@@ -1,8 +1,9 @@
 // The table shell the directory and the Trash share: sticky header, window-scrolled virtual rows over
 // cursor pages, skeleton rows while the first page loads, a "loading more" row, and the selection cells
 // (header checkbox, row checkbox) and banners ("select all N matching").
-import type { ReactNode } from 'react';
-import { Anchor, Button, Checkbox, Group, Loader, Skeleton, Table, Text } from '@mantine/core';
+import { useCallback, type ReactNode } from 'react';
+import { Alert, Anchor, Button, Checkbox, Group, Loader, Skeleton, Table, Text } from '@mantine/core';
+import { IconAlertCircle } from '@tabler/icons-react';
 import { useWindowRows } from '../../lib/use-window-rows.ts';
 import { formatCount, formatTotal } from '../../lib/format.ts';
 import { canSelectAllMatching, noSelection, type Selection } from './selection.ts';
@@ -96,6 +97,62 @@ export interface PagedRows {
   loadingMore: boolean;
   loadMoreFailed: boolean;
   loadMore: () => void;
+}
+
+/** What an infinite query of cursor pages tells the table. */
+interface PagedQuery {
+  isPending: boolean;
+  isPlaceholderData: boolean;
+  hasNextPage: boolean;
+  isFetchingNextPage: boolean;
+  isFetchNextPageError: boolean;
+  fetchNextPage: () => Promise<unknown>;
+}
+
+/** The paging state of a list's infinite query, as the table takes it. */
+export function usePagedRows(list: PagedQuery): PagedRows {
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
+  const loadMore = useCallback(() => {
+    if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
+  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
+  const stale = list.isPlaceholderData;
+  return {
+    pending: list.isPending,
+    stale,
+    hasMore: hasNextPage && !stale,
+    loadingMore: isFetchingNextPage,
+    loadMoreFailed: list.isFetchNextPageError,
+    loadMore,
+  };
+}
+
+/** Just the paging fields of a component's props, to hand on to DirectoryTable. */
+export const pagingOf = ({ pending, stale, hasMore, loadingMore, loadMoreFailed, loadMore }: PagedRows): PagedRows => ({
+  pending,
+  stale,
+  hasMore,
+  loadingMore,
+  loadMoreFailed,
+  loadMore,
+});
+
+/** A failed first page (a failed later page shows in the table's last row instead), with Try again. */
+export function ListLoadError(props: {
+  title: string;
+  list: { isError: boolean; isFetchNextPageError: boolean; error: Error | null; refetch: () => Promise<unknown> };
+}) {
+  const { list } = props;
+  if (!list.isError || list.isFetchNextPageError) return null;
+  return (
+    <Alert color="red" variant="light" icon={<IconAlertCircle size={18} />} title={props.title} mb="md" role="alert">
+      <Group justify="space-between">
+        <Text size="sm">{list.error?.message}</Text>
+        <Button size="xs" variant="white" color="red" onClick={() => void list.refetch()}>
+          Try again
+        </Button>
+      </Group>
+    </Alert>
+  );
 }
 
 /**

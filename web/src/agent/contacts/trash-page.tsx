@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import {
   ActionIcon,
   Alert,
@@ -29,7 +29,17 @@ import { PageHeader } from '../../components/page-header.tsx';
 import { SearchInput } from '../../components/search-input.tsx';
 import { ErrorState } from '../../components/error-state.tsx';
 import { colorFor, Marked } from './contacts-table.tsx';
-import { CHECK_CELL, DirectoryTable, RowCheckCell, SelectAllHeader, SelectionBanners, type PagedRows } from './directory-table.tsx';
+import {
+  CHECK_CELL,
+  DirectoryTable,
+  ListLoadError,
+  pagingOf,
+  RowCheckCell,
+  SelectAllHeader,
+  SelectionBanners,
+  usePagedRows,
+  type PagedRows,
+} from './directory-table.tsx';
 import { isSelected, selectedCount, type Selection } from './selection.ts';
 import { useRowSelection } from './use-row-selection.ts';
 import { EmptyTrashButton, TrashBulkBar } from './trash-bulk.tsx';
@@ -75,9 +85,7 @@ export default function TrashPage() {
     window.scrollTo({ top: 0 });
   };
 
-  const loadMore = useCallback(() => {
-    if (list.hasNextPage && !list.isFetchingNextPage) void list.fetchNextPage();
-  }, [list]);
+  const paged = usePagedRows(list);
 
   if (!list.data && list.error instanceof ApiError && list.error.status === 403) {
     return <ErrorState title="You cannot open the Trash" error={list.error} />;
@@ -120,16 +128,7 @@ export default function TrashPage() {
         </Group>
       )}
 
-      {list.isError && !list.isFetchNextPageError && (
-        <Alert color="red" variant="light" icon={<IconAlertCircle size={18} />} title="Could not load the Trash" mb="md" role="alert">
-          <Group justify="space-between">
-            <Text size="sm">{list.error.message}</Text>
-            <Button size="xs" variant="white" color="red" onClick={() => void list.refetch()}>
-              Try again
-            </Button>
-          </Group>
-        </Alert>
-      )}
+      <ListLoadError title="Could not load the Trash" list={list} />
 
       {empty ? (
         <Card>
@@ -178,12 +177,7 @@ export default function TrashPage() {
           )}
           <TrashTable
             items={items}
-            pending={list.isPending}
-            stale={stale}
-            hasMore={Boolean(list.hasNextPage) && !stale}
-            loadingMore={list.isFetchingNextPage}
-            loadMoreFailed={list.isFetchNextPageError}
-            loadMore={loadMore}
+            {...paged}
             q={q}
             canModify={canModify}
             selection={canModify ? selection : null}
@@ -226,12 +220,7 @@ function TrashTable(
       what="deleted contacts"
       items={items}
       classes={[...(selection ? [CHECK_CELL] : []), ...trashColumns, ...(props.canModify ? [''] : [])]}
-      pending={props.pending}
-      stale={props.stale}
-      hasMore={props.hasMore}
-      loadingMore={props.loadingMore}
-      loadMoreFailed={props.loadMoreFailed}
-      loadMore={props.loadMore}
+      {...pagingOf(props)}
       skeletonRows={6}
       header={
         <>
