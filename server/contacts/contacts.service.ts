@@ -25,7 +25,7 @@ import { likePattern, parseSearch, SEARCH_VERSION } from './search.rules.ts';
 import type { JobsService } from '../jobs/jobs.service.ts';
 import { fieldsToColumns, presentContact, rowToDirectory, rowToFields, searchColumns } from './contacts.presenter.ts';
 import { applyContactInput, diffContacts, emptyContact, emptyDirectory, phonesE164, readOnlyViolations } from './contacts.rules.ts';
-import { createTrashBulk } from './trash-bulk.ts';
+import { createTrashService } from './trash.service.ts';
 
 /** Above this many rows `total` is the planner's estimate (flagged), so listing stays fast. */
 const DEFAULT_EXACT_COUNT_CAP = 10_000;
@@ -85,7 +85,7 @@ export function createContactsService(
   const EXACT_COUNT_CAP = deps.tuning?.exactCountCap ?? DEFAULT_EXACT_COUNT_CAP;
   const repo = createContactsRepo(db);
   const audit = createAuditRepo(db);
-  const trashBulk = createTrashBulk({ db, jobs, syncMax: BULK_SYNC_MAX });
+  const trash = createTrashService({ db, jobs, syncMax: BULK_SYNC_MAX });
 
   async function conflictError(teamId: string, email: string, exceptId?: string) {
     const other = await repo.findByPrimaryEmail(teamId, email);
@@ -286,20 +286,20 @@ export function createContactsService(
           if (!opts.purge) return;
         }
         // without purge only a live contact can be deleted; a trashed one is "not found" like for GET
-        if (!opts.purge || !(await trashBulk.purgeOne(actor, id, tx))) throw new AppError('NOT_FOUND', 'Contact not found');
+        if (!opts.purge || !(await trash.purgeOne(actor, id, tx))) throw new AppError('NOT_FOUND', 'Contact not found');
       });
     },
 
-    /** Restores a contact from the trash (the rules of trash-bulk.ts: 409 while its primary email is taken). */
+    /** Restores a contact from the trash (the rules of trash.service.ts: 409 while its primary email is taken). */
     async restore(actor: Actor, id: string): Promise<Contact> {
       requirePermission(actor, 'modifyContacts');
       if (!isUuid(id)) throw new AppError('NOT_FOUND', 'Contact not found in the trash');
-      return presentContact(await trashBulk.restoreOne(actor, id));
+      return presentContact(await trash.restoreOne(actor, id));
     },
 
-    /** Restores or erases selected rows of the trash, or every row matching a search (see trash-bulk.ts). */
-    trashBulk: trashBulk.bulk,
-    runTrashBulkJob: trashBulk.runJob,
+    /** Restores or erases selected rows of the trash, or every row matching a search (see trash.service.ts). */
+    trashBulk: trash.bulk,
+    runTrashBulkJob: trash.runJob,
 
     async trash(actor: Actor, q: { q?: string; limit: number; cursor?: string }): Promise<TrashPage> {
       const pattern = patternOf(q.q);

@@ -72,7 +72,7 @@ function addTo(summary: TrashBulkSummary, o: BatchOutcome): TrashBulkSummary {
 const isPrimaryEmailConflict = (err: unknown) =>
   (err as { code?: string }).code === '23505' && (err as { constraint?: string }).constraint === 'contacts_team_primary_email_key';
 
-export function createTrashBulk(deps: { db: Db; jobs: JobsService; syncMax: number }) {
+export function createTrashService(deps: { db: Db; jobs: JobsService; syncMax: number }) {
   const { db, jobs } = deps;
   const repo = createContactsRepo(db);
   const audit = createAuditRepo(db);
@@ -261,4 +261,4 @@ export function createTrashBulk(deps: { db: Db; jobs: JobsService; syncMax: numb
     },
   };
 }
-export type TrashBulk = ReturnType<typeof createTrashBulk>;
+export type TrashService = ReturnType<typeof createTrashService>;
