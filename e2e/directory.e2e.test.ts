@@ -1,6 +1,7 @@
 // Browser journey through the contact directory against the real server: search (Korean and accented
 // names), sort both ways with the view kept in the URL, select rows and bulk-delete them to the Trash,
-// restore one and erase the others, then a bulk action on every matching contact that runs as a job.
+// restore one and erase the others, restore selected rows of the Trash and empty it, then bulk actions on
+// every matching contact (directory and Trash) that run as jobs.
 import { beforeAll, describe, expect } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { KdeskServer } from './support/kdesk-server.ts';
@@ -26,6 +27,14 @@ const longOne = {
   company: 'International Consolidated Holdings & Subsidiaries Worldwide (EMEA Division)',
   primaryEmail: 'maximiliana.vanderbilt-castellanos@international-consolidated-holdings.example.com',
 };
+// five contacts of another company, for the Trash's bulk actions
+const bright = [
+  { firstName: 'Priya', lastName: 'Raman', company: 'Brightwater Labs', primaryEmail: 'priya.raman@brightwater.example.com' },
+  { firstName: 'Tomás', lastName: 'Herrera', company: 'Brightwater Labs', primaryEmail: 'tomas.herrera@brightwater.example.com' },
+  { firstName: 'Emma', lastName: 'Lindqvist', company: 'Brightwater Labs', primaryEmail: 'emma.lindqvist@brightwater.example.com' },
+  { firstName: 'Kenji', lastName: 'Sato', company: 'Brightwater Labs', primaryEmail: 'kenji.sato@brightwater.example.com' },
+  { firstName: 'Grace', lastName: 'Okafor', company: 'Brightwater Labs', primaryEmail: 'grace.okafor@brightwater.example.com' },
+] as const;
 const name = (c: { firstName: string; lastName: string }) => `${c.firstName} ${c.lastName}`;
 
 describe.skipIf(!process.env.KDESK_E2E)('KDesk App: directory journey in Chromium', () => {
@@ -233,6 +242,72 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: directory journey in Chromiu
     await screenshot(page, 'dir-14-trash-empty');
   });
 
+  step('restores two selected contacts of the Trash together, tells which could not come back, then empties the Trash', async () => {
+    for (const c of bright) await apiCall('POST', '/api/v1/contacts', c);
+    await page.goto(url('/contacts?q=brightwater'));
+    await expect.poll(rowNames).toHaveLength(5);
+    await page.getByRole('checkbox', { name: 'Select all loaded contacts' }).click();
+    await bulkBar().getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog', { name: 'Delete 5 contacts?' }).getByRole('button', { name: 'Delete contacts' }).click();
+    await visible(page.getByText('Moved 5 contacts to the Trash'));
+
+    await page.goto(url('/contacts/trash'));
+    const trash = page.getByRole('table', { name: 'Deleted contacts' });
+    const trashTotal = () => page.getByTestId('trash-total').textContent();
+    await expect.poll(trashTotal).toMatch(/^5 deleted contacts/);
+    const emptyTrash = page.getByRole('button', { name: 'Empty trash' });
+    expect(await emptyTrash.isEnabled()).toBe(true);
+    await page.getByRole('checkbox', { name: 'Select Priya Raman' }).check();
+    await page.getByRole('checkbox', { name: 'Select Kenji Sato' }).check();
+    await expect.poll(() => bulkBar().innerText()).toContain('2 selected');
+    expect(await bulkBar().getByRole('button').allInnerTexts()).toEqual(expect.arrayContaining(['Restore', 'Delete forever']));
+    await screenshot(page, 'dir-trash-bulk-1-selected');
+
+    // restoring chosen rows needs no confirmation: nothing is lost
+    await bulkBar().getByRole('button', { name: 'Restore' }).click();
+    await visible(page.getByText('Restored 2 contacts', { exact: true }));
+    await gone(trash.getByText('Priya Raman', { exact: true }));
+    await gone(trash.getByText('Kenji Sato', { exact: true }));
+    await gone(bulkBar());
+    await expect.poll(trashTotal).toMatch(/^3 deleted contacts/);
+    await screenshot(page, 'dir-trash-bulk-2-restored', { withToasts: true });
+    expect(await totalOf('status=all&q=brightwater')).toBe(2);
+    const history = await apiCall<{ items: { action: string }[] }>(
+      'GET',
+      `/api/v1/contacts/${(await apiCall<{ items: { id: string }[] }>('GET', '/api/v1/contacts?q=priya.raman')).items[0]!.id}/history`,
+    );
+    expect(history.items.map((h) => h.action)).toEqual(['restore', 'delete', 'create']);
+
+    // of the next two, one cannot come back: its primary email is someone else's now
+    await apiCall('POST', '/api/v1/contacts', { firstName: 'Emmy', lastName: 'Lind', primaryEmail: bright[2].primaryEmail });
+    await page.getByRole('checkbox', { name: 'Select Emma Lindqvist' }).check();
+    await page.getByRole('checkbox', { name: 'Select Grace Okafor' }).check();
+    await bulkBar().getByRole('button', { name: 'Restore' }).click();
+    await visible(page.getByText('Restored 1 contact', { exact: true }));
+    await visible(page.getByText(`Emma Lindqvist: its primary email ${bright[2].primaryEmail} now belongs to “Emmy Lind”.`));
+    await screenshot(page, 'dir-trash-bulk-3-skipped', { withToasts: true });
+    await visible(trash.getByText('Emma Lindqvist', { exact: true }));
+    await gone(trash.getByText('Grace Okafor', { exact: true }));
+    await expect.poll(trashTotal).toMatch(/^2 deleted contacts/);
+
+    // Empty trash asks first, saying how many and that it cannot be undone
+    await emptyTrash.click();
+    const dialog = page.getByRole('dialog', { name: 'Empty the Trash?' });
+    await visible(dialog);
+    const text = await dialog.innerText();
+    expect(text).toContain('All 2 contacts in the Trash will be erased now');
+    expect(text).toContain('This cannot be undone.');
+    await screenshot(page, 'dir-trash-bulk-4-empty-confirm');
+    await dialog.getByRole('button', { name: 'Empty trash' }).click();
+    await gone(dialog);
+    await visible(page.getByText('Deleted 2 contacts forever', { exact: true }));
+    await visible(page.getByText('The Trash is empty'));
+    await expect.poll(() => emptyTrash.isDisabled()).toBe(true);
+    await screenshot(page, 'dir-trash-bulk-5-emptied', { withToasts: true });
+    // Priya, Kenji and Grace came back; Emmy Lind has the email Emma had
+    expect(await totalOf('status=all&q=brightwater')).toBe(4);
+  });
+
   step('deactivates every matching contact through a background job with progress', async () => {
     await page.goto(url('/contacts?status=all&q=example'));
     const matching = await totalOf('status=all&q=example');
@@ -303,6 +378,42 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: directory journey in Chromiu
     await page.setViewportSize({ width: 1366, height: 900 });
   });
 
+  step('restores every matching contact of a big Trash through a background job with progress', async () => {
+    const matching = await totalOf('status=all&q=example');
+    expect(matching).toBeGreaterThan(250);
+    const { jobId } = await apiCall<{ jobId: string }>('POST', '/api/v1/contacts/bulk', {
+      action: 'delete',
+      filter: { q: 'example', status: 'all' },
+    });
+    await expect
+      .poll(async () => (await apiCall<{ status: string }>('GET', `/api/v1/jobs/${jobId}`)).status, { timeout: 60_000 })
+      .toBe('succeeded');
+
+    await page.goto(url('/contacts/trash?q=example'));
+    await expect.poll(() => page.getByTestId('trash-total').textContent()).toMatch(new RegExp(`^${matching} deleted contacts`));
+    await page.getByRole('checkbox', { name: 'Select all loaded deleted contacts' }).click();
+    const offer = page.getByRole('button', { name: `Select all ${matching} matching deleted contacts` });
+    await visible(offer);
+    await offer.click();
+    await visible(page.getByText(`All ${matching} deleted contacts matching “example” are selected.`));
+    await expect.poll(() => bulkBar().innerText()).toContain(`All ${matching} deleted contacts selected`);
+    await screenshot(page, 'dir-trash-bulk-6-all-matching');
+
+    await bulkBar().getByRole('button', { name: 'Restore' }).click();
+    const dialog = page.getByRole('dialog', { name: `Restore all ${matching} deleted contacts?` });
+    await visible(dialog);
+    await dialog.getByRole('button', { name: 'Restore' }).click();
+    await gone(dialog);
+    const progress = page.getByTestId('job-progress');
+    const done = page.getByText(`Restored ${matching} contacts`, { exact: true });
+    await visible(progress.or(done));
+    if (await progress.isVisible()) await screenshot(page, 'dir-trash-bulk-7-job-progress', { withToasts: true });
+    await visible(done, 60_000);
+    await visible(page.getByText('No deleted contacts match “example”'));
+    await screenshot(page, 'dir-trash-bulk-8-job-done', { withToasts: true });
+    expect(await totalOf('status=all&q=example')).toBe(matching);
+  });
+
   step('shows a view-only member no selection, no bulk actions and no delete', async () => {
     await signOut();
     await signIn(agent);
@@ -320,9 +431,17 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: directory journey in Chromiu
     await page.keyboard.press('Escape');
     await screenshot(page, 'dir-20-view-only');
 
+    // the Trash: the member may look, but has no checkboxes, bulk bar, Empty trash, Restore or Delete forever
+    const victim = (await apiCall<{ items: { id: string }[] }>('GET', '/api/v1/contacts?q=brightwater')).items[0]!;
+    const deleted = await fetch(url(`/api/v1/contacts/${victim.id}`), { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    expect(deleted.status).toBe(204);
     await page.goto(url('/contacts/trash'));
     await visible(page.getByRole('heading', { level: 1, name: 'Trash' }));
-    await visible(page.getByText('The Trash is empty'));
-    expect(await page.getByRole('button', { name: /^Restore/ }).count()).toBe(0);
+    const trash = page.getByRole('table', { name: 'Deleted contacts' });
+    await expect.poll(() => trash.locator('tbody tr[data-contact-id]').count()).toBe(1);
+    expect(await trash.getByRole('checkbox').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Empty trash' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: /^Restore|forever$/ }).count()).toBe(0);
+    await screenshot(page, 'dir-trash-bulk-9-view-only');
   });
 });

@@ -12,6 +12,7 @@ import { sql } from 'kysely';
 import { defaultImportConfig, type Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import { installErrorHandling } from './http/errors.ts';
+import { installStorableTextGuard } from './http/storable-text.ts';
 import { registerAuth, type AuthOptions } from './http/auth.ts';
 import { createAuthService } from './auth/auth.service.ts';
 import { authRoutes } from './auth/auth.routes.ts';
@@ -115,6 +116,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', req.id);
   });
   installErrorHandling(app);
+  installStorableTextGuard(app);
 
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {

@@ -142,6 +142,43 @@ export const bulkInput = z.union([
 export type BulkInput = z.infer<typeof bulkInput>;
 export const bulkResult = z.union([z.object({ affected: z.number().int() }), z.object({ jobId: z.string() })]);
 
+/** Bulk actions on the trash: restore or erase selected rows, or every row matching a search (`{}`: the whole trash). */
+export const trashBulkActions = ['restore', 'purge'] as const;
+export const trashFilter = z.object({ q: z.string().max(200, 'A search is at most 200 characters').optional() }).strict();
+export const trashBulkInput = z
+  .object({
+    action: z.enum(trashBulkActions),
+    ids: z.array(z.string()).min(1, 'Select at least one contact').max(10_000, 'At most 10,000 ids; use a filter for more').optional(),
+    filter: trashFilter.optional(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.ids && v.filter) ctx.addIssue({ code: 'custom', path: ['filter'], message: 'Send either ids or a filter, not both' });
+    if (!v.ids && !v.filter) ctx.addIssue({ code: 'custom', path: ['ids'], message: 'Send ids, or a filter ({} for the whole trash)' });
+  });
+export type TrashBulkInput = z.infer<typeof trashBulkInput>;
+/** A row a bulk restore left in the trash, and why. */
+export const trashBulkSkipped = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  reason: z.string(),
+  /** the live contact that holds the primary email now */
+  conflictContactId: z.string().nullable(),
+});
+export const trashBulkSummary = z.object({
+  /** rows restored or erased */
+  affected: z.number().int(),
+  restored: z.number().int(),
+  purged: z.number().int(),
+  /** ids that are not in this team's trash (another team's, a live contact, already erased) */
+  notFound: z.number().int(),
+  /** the first 100 skipped rows; skippedCount counts them all */
+  skipped: z.array(trashBulkSkipped),
+  skippedCount: z.number().int(),
+});
+export type TrashBulkSummary = z.infer<typeof trashBulkSummary>;
+export const trashBulkResult = z.union([trashBulkSummary, z.object({ jobId: z.string() })]);
+
 export const contactPage = z.object({
   items: z.array(contactSchema),
   nextCursor: z.string().nullable(),

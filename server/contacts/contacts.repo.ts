@@ -322,26 +322,6 @@ export function createContactsRepo(db: Executor) {
         .returning('id')
         .execute();
     },
-    findInTrash(teamId: string, id: string, tx: Executor = db): Promise<ContactRow | undefined> {
-      return tx
-        .selectFrom('contacts')
-        .selectAll()
-        .where('teamId', '=', teamId)
-        .where('id', '=', id)
-        .where('deletedAt', 'is not', null)
-        .forUpdate()
-        .executeTakeFirst();
-    },
-    restore(teamId: string, id: string, tx: Executor = db): Promise<ContactRow | undefined> {
-      return tx
-        .updateTable('contacts')
-        .set({ deletedAt: null, version: sql<number>`version + 1`, updatedAt: sql`now()` })
-        .where('teamId', '=', teamId)
-        .where('id', '=', id)
-        .where('deletedAt', 'is not', null)
-        .returningAll()
-        .executeTakeFirst();
-    },
     /** Newest deletions first, keyset on (deleted_at, id). */
     trash(teamId: string, o: { limit: number; pattern?: string; after?: { k: string; id: string } }, tx: Executor = db) {
       return run<ContactRow & { sortValue: string }>(
@@ -380,6 +360,81 @@ export function createContactsRepo(db: Executor) {
       tx: Executor = db,
     ) {
       return tx.updateTable('contacts').set(cols).where('id', '=', id).execute();
+    },
+    /** Rows in the trash among `ids`, locked for a restore or purge, in id order (the lock order). */
+    lockTrashed(teamId: string, ids: string[], tx: Executor = db): Promise<ContactRow[]> {
+      if (!ids.length) return Promise.resolve([]);
+      return tx
+        .selectFrom('contacts')
+        .selectAll()
+        .where('teamId', '=', teamId)
+        .where('id', 'in', ids)
+        .where('deletedAt', 'is not', null)
+        .orderBy('id')
+        .forUpdate()
+        .execute();
+    },
+    /** Live contacts whose primary email is one of `emails` (who blocks a restore). */
+    liveByPrimaryEmails(teamId: string, emails: string[], tx: Executor = db) {
+      if (!emails.length) return Promise.resolve([]);
+      return tx
+        .selectFrom('contacts')
+        .select(['id', 'firstName', 'lastName', 'primaryEmail'])
+        .where('teamId', '=', teamId)
+        .where('primaryEmail', 'in', emails)
+        .where('deletedAt', 'is', null)
+        .execute();
+    },
+    /** Restores trashed rows (version + 1, like a single restore). */
+    restoreMany(teamId: string, ids: string[], tx: Executor = db): Promise<ContactRow[]> {
+      if (!ids.length) return Promise.resolve([]);
+      return tx
+        .updateTable('contacts')
+        .set({ deletedAt: null, version: sql<number>`version + 1`, updatedAt: sql`now()` })
+        .where('teamId', '=', teamId)
+        .where('id', 'in', ids)
+        .where('deletedAt', 'is not', null)
+        .returningAll()
+        .execute();
+    },
+    /** Erases trashed rows; answers the ids erased. */
+    async purgeMany(teamId: string, ids: string[], tx: Executor = db): Promise<string[]> {
+      if (!ids.length) return [];
+      const rows = await tx
+        .deleteFrom('contacts')
+        .where('teamId', '=', teamId)
+        .where('id', 'in', ids)
+        .where('deletedAt', 'is not', null)
+        .returning('id')
+        .execute();
+      return rows.map((r) => r.id);
+    },
+    /** Ids in the trash matching a search, deleted at or before `deletedBefore`, in id order after `afterId`. */
+    async trashIdsMatching(
+      teamId: string,
+      o: { pattern?: string; deletedBefore: Date; limit: number; afterId?: string },
+      tx: Executor = db,
+    ): Promise<string[]> {
+      const rows = await run<{ id: string }>(
+        tx,
+        sql`SELECT id FROM contacts
+            WHERE team_id = ${teamId} AND deleted_at IS NOT NULL AND deleted_at <= ${o.deletedBefore}
+            ${o.pattern ? sql`AND search_text LIKE ${o.pattern}` : sql``} ${o.afterId ? sql`AND id > ${o.afterId}` : sql``}
+            ORDER BY id LIMIT ${o.limit}`,
+        !!o.pattern,
+      );
+      return rows.map((r) => r.id);
+    },
+    /** How many rows in the trash match a search, deleted at or before `deletedBefore`. */
+    async trashCountMatching(teamId: string, o: { pattern?: string; deletedBefore: Date }, tx: Executor = db): Promise<number> {
+      const [r] = await run<{ n: number }>(
+        tx,
+        sql`SELECT count(*)::int AS n FROM contacts
+            WHERE team_id = ${teamId} AND deleted_at IS NOT NULL AND deleted_at <= ${o.deletedBefore}
+            ${o.pattern ? sql`AND search_text LIKE ${o.pattern}` : sql``}`,
+        !!o.pattern,
+      );
+      return r!.n;
     },
   };
 }

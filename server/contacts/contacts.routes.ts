@@ -9,6 +9,8 @@ import {
   contactPage,
   contactSchema,
   historyPage,
+  trashBulkInput,
+  trashBulkSummary,
   trashPage,
   trashQuery,
 } from '#shared/contact.schema.ts';
@@ -126,6 +128,27 @@ export function contactsRoutes(app: FastifyInstance, deps: { contacts: ContactsS
     async (req, reply) => {
       const c = await contacts.restore(actorOf(req), req.params.id);
       return reply.header('etag', etagFor(c.version)).send(c);
+    },
+  );
+
+  r.post(
+    '/api/v1/contacts/trash/bulk',
+    {
+      schema: {
+        tags,
+        summary: 'Restore or erase selected contacts of the trash, or every one matching a search ({} empties the trash)',
+        description:
+          'Body {action: "restore"|"purge", ids} or {action, filter: {q?}}. Up to 250 rows are done at once (200 with the counts); ' +
+          'more run as a job (202 {jobId}, see GET /api/v1/jobs/:id; its result has the same counts). A restore skips rows whose ' +
+          'primary email a live contact holds (skipped: the first 100 with their reason, skippedCount: all); ids that are not ' +
+          "in this team's trash are counted in notFound and never touched. A filter reaches only rows deleted before the request.",
+        body: trashBulkInput,
+        response: { 200: trashBulkSummary, 202: z.object({ jobId: z.string() }), ...errors(400, 403) },
+      },
+    },
+    async (req, reply) => {
+      const r = await contacts.trashBulk(actorOf(req), req.body);
+      return reply.code('jobId' in r ? 202 : 200).send(r);
     },
   );
 

@@ -27,6 +27,7 @@ import { createSearchStats, type SearchStats } from './search-stats.ts';
 import type { JobsService } from '../jobs/jobs.service.ts';
 import { fieldsToColumns, presentContact, rowToDirectory, rowToFields, searchColumns } from './contacts.presenter.ts';
 import { applyContactInput, diffContacts, emptyContact, emptyDirectory, phonesE164, readOnlyViolations } from './contacts.rules.ts';
+import { createTrashService } from './trash.service.ts';
 
 /** Above this many rows `total` is the planner's estimate (flagged), so listing stays fast. */
 const DEFAULT_EXACT_COUNT_CAP = 10_000;
@@ -106,6 +107,7 @@ export function createContactsService(
     const core = coreTrigrams(needle.needle, stats, { maxTrigrams: deps.tuning?.coreTrigrams });
     return core && { trigrams: core.trigrams, teamInIndex: teamInIndex(core, scopeRows, stats.tableRows), needleShare: core.needleShare };
   };
+  const trash = createTrashService({ db, jobs, syncMax: BULK_SYNC_MAX });
 
   async function conflictError(teamId: string, email: string, exceptId?: string) {
     const other = await repo.findByPrimaryEmail(teamId, email);
@@ -307,33 +309,20 @@ export function createContactsService(
           if (!opts.purge) return;
         }
         // without purge only a live contact can be deleted; a trashed one is "not found" like for GET
-        const trashed = current ?? (opts.purge ? await repo.findInTrash(actor.teamId, id, tx) : undefined);
-        if (!trashed) throw new AppError('NOT_FOUND', 'Contact not found');
-        await repo.purge(actor.teamId, id, tx);
-        await audit.record(
-          { actor, entityType: 'contact', entityId: id, action: 'purge', changes: diffContacts(rowToFields(trashed), null) },
-          tx,
-        );
+        if (!opts.purge || !(await trash.purgeOne(actor, id, tx))) throw new AppError('NOT_FOUND', 'Contact not found');
       });
     },
 
+    /** Restores a contact from the trash (the rules of trash.service.ts: 409 while its primary email is taken). */
     async restore(actor: Actor, id: string): Promise<Contact> {
       requirePermission(actor, 'modifyContacts');
       if (!isUuid(id)) throw new AppError('NOT_FOUND', 'Contact not found in the trash');
-      try {
-        return await db.transaction().execute(async (tx) => {
-          const row = await repo.restore(actor.teamId, id, tx);
-          if (!row) throw new AppError('NOT_FOUND', 'Contact not found in the trash');
-          await audit.record({ actor, entityType: 'contact', entityId: id, action: 'restore', changes: {} }, tx);
-          return presentContact(row);
-        });
-      } catch (err) {
-        if (!isPrimaryEmailConflict(err)) throw err;
-        const trashed = await repo.findInTrash(actor.teamId, id);
-        const e = await conflictError(actor.teamId, trashed!.primaryEmail!);
-        throw new AppError('CONFLICT', `Cannot restore: ${e.message}. Change or remove that contact's email first.`, e.details);
-      }
+      return presentContact(await trash.restoreOne(actor, id));
     },
+
+    /** Restores or erases selected rows of the trash, or every row matching a search (see trash.service.ts). */
+    trashBulk: trash.bulk,
+    runTrashBulkJob: trash.runJob,
 
     async trash(actor: Actor, q: { q?: string; limit: number; cursor?: string }): Promise<TrashPage> {
       const pattern = patternOf(q.q);
@@ -421,12 +410,13 @@ export function createContactsService(
      * done at once (200 {affected}); more run as a job (202 {jobId}) with progress.
      */
     async bulk(actor: Actor, input: BulkInput): Promise<{ affected: number } | { jobId: string }> {
-      requirePermission(actor, 'modifyContacts');
       if (input.action === 'invite' || input.action === 'export') {
+        // each extension checks its own permission: export needs exportContacts only, invite modifyContacts
         const handler = bulkExtensions[input.action];
         if (!handler) throw new AppError('VALIDATION', `The bulk action "${input.action}" is not available on this server`);
         return handler(actor, input);
       }
+      requirePermission(actor, 'modifyContacts');
       const target = bulkTarget(input);
       if ('ids' in input) {
         const ids = [...new Set(input.ids)];

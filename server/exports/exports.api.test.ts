@@ -157,4 +157,29 @@ describe('GET /api/v1/contacts/export.csv', () => {
     });
     expect(names((await get(team, job.result.downloadUrl)).body)).toEqual(['Beta']);
   });
+
+  it('lets a member who may export but not modify run the bulk export, and no other bulk action', async () => {
+    const exporter = await createMember(ctx, team, { permissions: { modifyContacts: false, exportContacts: true } });
+    const res = await call(ctx, exporter.token, 'POST', '/api/v1/contacts/bulk', { action: 'export', ids: [ids[0], ids[2]] });
+    expect(res.statusCode, res.body).toBe(202);
+    await ctx.runJobs();
+    const job = (await call(ctx, exporter.token, 'GET', `/api/v1/jobs/${res.json().jobId}`)).json();
+    expect(job).toMatchObject({ kind: 'contacts.export', status: 'succeeded', result: { rows: 2 } });
+    expect(names((await call(ctx, exporter.token, 'GET', job.result.downloadUrl)).body)).toEqual(['Alpha', 'Gamma']);
+    const byFilter = await call(ctx, exporter.token, 'POST', '/api/v1/contacts/bulk', { action: 'export', filter: { status: 'inactive' } });
+    expect(byFilter.statusCode).toBe(202);
+
+    for (const action of ['delete', 'activate', 'deactivate', 'invite']) {
+      const refused = await call(ctx, exporter.token, 'POST', '/api/v1/contacts/bulk', { action, ids: [ids[0]] });
+      expect(refused.statusCode, action).toBe(403);
+      expect(refused.json().message).toContain('modifyContacts');
+    }
+    expect((await get(team, `/api/v1/contacts/${ids[0]}`)).json()).toMatchObject({ version: 1, permissions: { active: true } });
+
+    // and the other way round: modifying does not grant exporting
+    const modifier = await createMember(ctx, team, { permissions: { modifyContacts: true, exportContacts: false } });
+    const noExport = await call(ctx, modifier.token, 'POST', '/api/v1/contacts/bulk', { action: 'export', ids: [ids[0]] });
+    expect(noExport.statusCode).toBe(403);
+    expect(noExport.json().message).toContain('exportContacts');
+  });
 });

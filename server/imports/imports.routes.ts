@@ -95,6 +95,7 @@ import {
 } from '#shared/import.schema.ts';
 import { actorOf } from '../http/auth.ts';
 import { errors, idParams } from '../http/schemas.ts';
+import { assertStorable, lowerFirst, unstorableReason } from '../http/storable-text.ts';
 import type { ImportConfig } from '../config.ts';
 import type { CreateImportInput, ImportsService } from './imports.service.ts';
 import type { StoredUpload } from './source.ts';
@@ -123,8 +124,16 @@ async function readForm(req: FastifyRequest, imports: ImportsService): Promise<{
           part.file.resume();
           throw new AppError('VALIDATION', 'Invalid upload', [{ path: part.fieldname, message: 'Send one file, in the field "file"' }]);
         }
+        const badName = unstorableReason(part.filename);
+        if (badName) {
+          part.file.resume();
+          throw new AppError('VALIDATION', 'Invalid upload', [{ path: 'file', message: `The file name ${lowerFirst(badName)}` }]);
+        }
         upload = await imports.upload(actor, part.file, part.filename);
-      } else fields[part.fieldname] = String(part.value);
+      } else {
+        fields[part.fieldname] = String(part.value);
+        assertStorable(fields[part.fieldname], part.fieldname);
+      }
     }
   } catch (err) {
     if (upload) await imports.discardUpload(upload);
@@ -146,6 +155,8 @@ function parseMapping(raw: unknown): MappingInput | undefined {
       throw new AppError('VALIDATION', 'Invalid mapping', [{ path: 'mapping', message: 'Must be JSON: {"<column>": "<field>" | null}' }]);
     }
   }
+  // the JSON body was checked before the route ran; a multipart field is JSON text, checked once parsed
+  assertStorable(value, 'mapping', 'mapping');
   const r = mappingInputSchema.safeParse(value);
   if (!r.success) {
     throw new AppError(

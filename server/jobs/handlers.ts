@@ -6,6 +6,7 @@ import { runInviteJob } from '../portal/portal.bulk.ts';
 export function jobHandlers(services: Services): Record<string, JobHandler> {
   return {
     'contacts.bulk': (ctx) => services.contacts.runBulkJob(ctx),
+    'contacts.trash-bulk': (ctx) => services.contacts.runTrashBulkJob(ctx),
     'portal.invite': (ctx) => runInviteJob(services.portal, ctx),
     'contacts.export': (ctx) => services.exports.runExportJob(ctx),
   };

@@ -50,6 +50,22 @@ export function createJobsRepo(db: Executor) {
         .executeTakeFirst();
       return row ? { owned: true, cancelRequested: row.cancelRequested } : { owned: false, cancelRequested: false };
     },
+    /**
+     * Saves a handler's progress and partial result in the handler's own transaction, so what a batch
+     * wrote and the counts that say so commit together. Fenced by the lease: answers false when the job
+     * is no longer this worker's (the caller must then roll back).
+     */
+    async checkpoint(id: string, owner: string, p: { processed: number; result: unknown }, tx: Executor = db): Promise<boolean> {
+      const row = await tx
+        .updateTable('jobs')
+        .set({ processed: p.processed, result: JSON.stringify(p.result) })
+        .where('id', '=', id)
+        .where('leaseOwner', '=', owner)
+        .where('status', '=', 'running')
+        .returning('id')
+        .executeTakeFirst();
+      return row !== undefined;
+    },
     finish(
       id: string,
       owner: string,
@@ -60,7 +76,8 @@ export function createJobsRepo(db: Executor) {
         .updateTable('jobs')
         .set({
           status: outcome.status,
-          result: outcome.result === undefined ? null : JSON.stringify(outcome.result),
+          // a cancelled or failed job keeps the partial result its handler checkpointed, if any
+          ...(outcome.result !== undefined ? { result: JSON.stringify(outcome.result) } : {}),
           error: outcome.error ?? null,
           ...(outcome.processed !== undefined ? { processed: outcome.processed } : {}),
           finishedAt: sql<Date>`now()`,

@@ -5,7 +5,20 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import { api, ApiError, errorMessage, type Job } from '../lib/api.ts';
 import { formatCount } from '../lib/format.ts';
-import { affectedOf, bulkWording, contactsText, failureOf, jobStore, unchangedNote, useTrackedJobs, type TrackedJob } from '../lib/jobs.ts';
+import {
+  affectedOf,
+  bulkWording,
+  contactsText,
+  failureOf,
+  isTrashAction,
+  jobStore,
+  skippedCountOf,
+  trashNotes,
+  unchangedNote,
+  useTrackedJobs,
+  type TrackedJob,
+} from '../lib/jobs.ts';
+import { TrashResultMessage } from './trash-result.tsx';
 import { keys } from '../lib/queries.ts';
 
 const POLL_MS = 800;
@@ -104,22 +117,26 @@ function JobWatcher({ job }: { job: TrackedJob }) {
     jobStore.remove(job.jobId);
     const done = affectedOf(data!.result, data!.processed);
     if (data!.status === 'succeeded') {
+      // a Trash restore that had to leave rows behind says which and why
+      const notes = isTrashAction(job.action) ? trashNotes(data!.result) : null;
+      const skipped = skippedCountOf(data!.result) > 0;
       upsert({
         id,
-        color: 'green',
+        color: skipped ? 'yellow' : 'green',
         title: wording.done(done),
-        message:
-          job.action === 'delete' ? (
-            <Group gap={6}>
-              <Text size="sm">They stay in the Trash for 30 days.</Text>
-              <Anchor component="button" size="sm" onClick={() => navigate('/contacts/trash')}>
-                Open Trash
-              </Anchor>
-            </Group>
-          ) : (
-            (unchangedNote(job.action, data!.total ?? job.expected, done) ?? undefined)
-          ),
-        autoClose: 10_000,
+        message: notes ? (
+          <TrashResultMessage result={data!.result} />
+        ) : job.action === 'delete' ? (
+          <Group gap={6}>
+            <Text size="sm">They stay in the Trash for 30 days.</Text>
+            <Anchor component="button" size="sm" onClick={() => navigate('/contacts/trash')}>
+              Open Trash
+            </Anchor>
+          </Group>
+        ) : (
+          (unchangedNote(job.action, data!.total ?? job.expected, done) ?? undefined)
+        ),
+        autoClose: skipped ? 20_000 : 10_000,
         withCloseButton: true,
       });
     } else {

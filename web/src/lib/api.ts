@@ -9,6 +9,8 @@ import type {
   ContactPage,
   contactSorts,
   HistoryEntry,
+  trashBulkActions,
+  TrashBulkSummary,
   TrashPage,
 } from '#shared/contact.schema.ts';
 import type { ErrorCode } from '#shared/errors.ts';
@@ -40,6 +42,13 @@ export type BulkAction = (typeof bulkActions)[number];
 export type BulkTarget = { ids: string[] } | { filter: ContactFilter };
 /** 200 `{affected}` when the server did it at once, 202 `{jobId}` when a background job does it. */
 export type BulkResult = { affected: number; jobId?: undefined } | { jobId: string; affected?: undefined };
+
+/** Bulk actions of the Trash: restore, or erase for good ("purge"). */
+export type TrashBulkAction = (typeof trashBulkActions)[number];
+export type TrashBulkTarget = { ids: string[] } | { filter: { q?: string } };
+export type { TrashBulkSummary };
+/** 200 with the counts when the server did it at once, 202 `{jobId}` when a job does it (its result has the counts). */
+export type TrashBulkResult = (TrashBulkSummary & { jobId?: undefined }) | { jobId: string; affected?: undefined };
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export interface Job {
@@ -251,6 +260,9 @@ export const api = {
   listTrash: (q: { q?: string; limit?: number; cursor?: string | null }, signal?: AbortSignal) =>
     request<TrashPage>('GET', '/api/v1/contacts/trash', { query: { q: q.q, limit: q.limit, cursor: q.cursor }, signal }),
   restoreContact: (id: string) => request<Contact>('POST', `/api/v1/contacts/${enc(id)}/restore`),
+  /** Restores or erases selected rows of the trash, or every row matching a search (`filter: {}`: the whole trash). */
+  trashBulk: (action: TrashBulkAction, target: TrashBulkTarget) =>
+    request<TrashBulkResult>('POST', '/api/v1/contacts/trash/bulk', { body: { action, ...target } }),
   /** Erases a contact from the trash at once. */
   purgeContact: (id: string) => request<void>('DELETE', `/api/v1/contacts/${enc(id)}`, { query: { purge: true } }),
   contactHistory: (id: string, q: { limit?: number; cursor?: string | null } = {}, signal?: AbortSignal) =>

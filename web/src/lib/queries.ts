@@ -111,6 +111,16 @@ export function useTrash(q: string, limit: number) {
   });
 }
 
+/** How many contacts the whole Trash holds (while the list shows a search's matches only). */
+export function useTrashSize(enabled: boolean) {
+  return useQuery({
+    queryKey: [...keys.trash(''), 'size'],
+    queryFn: ({ signal }) => api.listTrash({ limit: 1 }, signal),
+    enabled,
+    select: (page) => page.total,
+  });
+}
+
 export function useContact(id: string | undefined) {
   return useQuery({
     queryKey: keys.contact(id ?? ''),

@@ -1,7 +1,7 @@
 import { useState } from 'react';
-import { ActionBar, Alert, Anchor, Button, Group, Modal, Text } from '@mantine/core';
+import { Anchor, Group, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconAlertCircle, IconCircleCheck, IconCircleOff, IconMailForward, IconTrash } from '@tabler/icons-react';
+import { IconCircleCheck, IconCircleOff, IconMailForward, IconTrash } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import { api, errorMessage, type BulkAction, type ContactFilter } from '../../lib/api.ts';
@@ -9,15 +9,16 @@ import { formatCount, formatTotal } from '../../lib/format.ts';
 import { bulkWording, jobStore, unchangedNote } from '../../lib/jobs.ts';
 import { keys } from '../../lib/queries.ts';
 import { bulkTarget, isEmpty, selectedCount, type Selection } from './selection.ts';
+import { ConfirmDialog, SelectionBar } from './selection-bar.tsx';
 
 // Export has its own menu (the export dialog offers CSV or XLSX); the rest act from this bar.
 const shownActions: BulkAction[] = ['invite', 'activate', 'deactivate', 'delete'];
 
-const labels: Partial<Record<BulkAction, { label: string; icon: typeof IconTrash; color?: string }>> = {
+const labels: Partial<Record<BulkAction, { label: string; icon: typeof IconTrash }>> = {
   invite: { label: 'Send portal invitation', icon: IconMailForward },
   activate: { label: 'Activate', icon: IconCircleCheck },
   deactivate: { label: 'Deactivate', icon: IconCircleOff },
-  delete: { label: 'Delete', icon: IconTrash, color: 'red' },
+  delete: { label: 'Delete', icon: IconTrash },
 };
 
 /**
@@ -83,107 +84,69 @@ export function BulkBar(props: {
   };
 
   const closeModal = () => {
-    if (run.isPending) return;
     setConfirming(null);
     run.reset();
   };
 
   const who = matching ? `All ${countText} ${props.filterText}` : countText;
+  const one = count === 1 && !matching;
   return (
     <>
-      <ActionBar
+      <SelectionBar
         opened={!isEmpty(selection)}
-        onClose={props.onClear}
-        closeOnEscape
-        aria-label="Bulk actions"
-        shadow="lg"
-        radius="md"
-        data-testid="bulk-bar"
-        // below modals, so the confirmation's overlay covers it
-        zIndex={190}
-        px="sm"
-      >
-        <Text size="sm" fw={600} px={6} aria-live="polite" style={{ whiteSpace: 'nowrap' }}>
-          {matching ? `All ${countText} selected` : `${formatCount(count)} selected`}
-        </Text>
-        <ActionBar.Divider />
-        {shownActions.map((action) => {
-          const l = labels[action]!;
-          return (
-            <Button
-              key={action}
-              size="sm"
-              variant={action === 'delete' ? 'light' : 'subtle'}
-              color={l.color ?? 'gray'}
-              c={l.color ? undefined : 'var(--mantine-color-text)'}
-              leftSection={<l.icon size={16} />}
-              onClick={() => start(action)}
-              loading={run.isPending && run.variables === action && !confirming}
-              disabled={run.isPending}
-            >
-              {l.label}
-            </Button>
-          );
-        })}
-        <ActionBar.Divider />
-        <ActionBar.CloseButton aria-label="Clear selection" />
-      </ActionBar>
+        countText={matching ? `All ${countText} selected` : `${formatCount(count)} selected`}
+        busy={run.isPending}
+        onClear={props.onClear}
+        actions={shownActions.map((action) => ({
+          key: action,
+          label: labels[action]!.label,
+          icon: labels[action]!.icon,
+          danger: action === 'delete',
+          onClick: () => start(action),
+          loading: run.isPending && run.variables === action && !confirming,
+        }))}
+      />
 
-      <Modal
+      <ConfirmDialog
         opened={confirming !== null}
         onClose={closeModal}
-        centered
-        radius="md"
         title={
           confirming === 'delete'
-            ? count === 1 && !matching
+            ? one
               ? 'Delete 1 contact?'
               : `Delete ${matching ? 'all ' : ''}${countText}?`
             : confirming === 'invite'
               ? `Send portal invitations to ${matching ? 'all ' : ''}${countText}?`
               : `${labels[confirming ?? 'activate']?.label} ${matching ? 'all ' : ''}${countText}?`
         }
+        confirmLabel={
+          confirming === 'delete'
+            ? `Delete ${one ? 'contact' : 'contacts'}`
+            : confirming === 'invite'
+              ? `Send ${one ? 'invitation' : 'invitations'}`
+              : (labels[confirming ?? 'activate']?.label ?? '')
+        }
+        danger={confirming === 'delete'}
+        pending={run.isPending}
+        error={run.isError ? run.error : null}
+        onConfirm={() => confirming && run.mutate(confirming)}
       >
-        <Text size="sm">
-          {confirming === 'delete' ? (
-            <>
-              {who} {count === 1 && !matching ? 'moves' : 'move'} to the <b>Trash</b>. You can restore{' '}
-              {count === 1 && !matching ? 'it' : 'them'} from the Trash for <b>30 days</b>; after that{' '}
-              {count === 1 && !matching ? 'it is' : 'they are'} erased for good.
-            </>
-          ) : confirming === 'invite' ? (
-            <>
-              {who} {count === 1 && !matching ? 'gets' : 'get'} an email with a personal link to the portal. Contacts who are inactive, have
-              no portal access or no primary email are skipped.
-            </>
-          ) : confirming === 'deactivate' ? (
-            <>{who} will be marked inactive. Inactive contacts cannot sign in to the portal; nothing else about them changes.</>
-          ) : (
-            <>{who} will be marked active.</>
-          )}
-        </Text>
-        {run.isError && (
-          <Alert color="red" variant="light" mt="md" icon={<IconAlertCircle size={18} />} role="alert">
-            {errorMessage(run.error)}
-          </Alert>
+        {confirming === 'delete' ? (
+          <>
+            {who} {one ? 'moves' : 'move'} to the <b>Trash</b>. You can restore {one ? 'it' : 'them'} from the Trash for <b>30 days</b>;
+            after that {one ? 'it is' : 'they are'} erased for good.
+          </>
+        ) : confirming === 'invite' ? (
+          <>
+            {who} {one ? 'gets' : 'get'} an email with a personal link to the portal. Contacts who are inactive, have no portal access or no
+            primary email are skipped.
+          </>
+        ) : confirming === 'deactivate' ? (
+          <>{who} will be marked inactive. Inactive contacts cannot sign in to the portal; nothing else about them changes.</>
+        ) : (
+          <>{who} will be marked active.</>
         )}
-        <Group justify="flex-end" mt="xl">
-          <Button variant="default" onClick={closeModal} disabled={run.isPending}>
-            Cancel
-          </Button>
-          <Button
-            color={confirming === 'delete' ? 'red' : undefined}
-            onClick={() => confirming && run.mutate(confirming)}
-            loading={run.isPending}
-          >
-            {confirming === 'delete'
-              ? `Delete ${count === 1 && !matching ? 'contact' : 'contacts'}`
-              : confirming === 'invite'
-                ? `Send ${count === 1 && !matching ? 'invitation' : 'invitations'}`
-                : labels[confirming ?? 'activate']?.label}
-          </Button>
-        </Group>
-      </Modal>
+      </ConfirmDialog>
     </>
   );
 }

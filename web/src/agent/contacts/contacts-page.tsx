@@ -1,8 +1,7 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { Alert, Anchor, Button, Card, EmptyState, Group, Menu, Paper, SegmentedControl, Select, Text, Tooltip } from '@mantine/core';
+import { useCallback, useMemo, useState } from 'react';
+import { Anchor, Button, Card, EmptyState, Group, Menu, Paper, SegmentedControl, Select, Text, Tooltip } from '@mantine/core';
 import {
   IconAddressBook,
-  IconAlertCircle,
   IconArrowsSort,
   IconCheck,
   IconPlus,
@@ -33,16 +32,9 @@ import {
   type StatusFilter,
   type VerifiedFilter,
 } from './directory-state.ts';
-import {
-  canSelectAllMatching,
-  headerState,
-  noSelection,
-  selectedCount,
-  setRange,
-  toggleAllLoaded,
-  toggleRow,
-  type Selection,
-} from './selection.ts';
+import { selectedCount } from './selection.ts';
+import { useRowSelection } from './use-row-selection.ts';
+import { ListLoadError, SelectionBanners, usePagedRows } from './directory-table.tsx';
 import { CopyTeamPortalUrlButton } from '../portal/portal-actions.tsx';
 import { ContactsTransferActions } from '../exports/contacts-transfer-actions.tsx';
 
@@ -74,8 +66,6 @@ export function ContactsPage() {
   const [params, setParams] = useSearchParams();
   const state = useMemo(() => parseDirectoryState(params), [params]);
   const [toDelete, setToDelete] = useState<Contact | null>(null);
-  const [selection, setSelection] = useState<Selection>(noSelection);
-  const lastClicked = useRef<number | null>(null);
   usePageTitle(state.q ? `“${state.q}” · Contacts` : 'Contacts');
 
   const query = toListQuery(state, PAGE_SIZE);
@@ -96,12 +86,9 @@ export function ContactsPage() {
   // no rows for this filter: wait to know whether the directory is empty before saying which
   const checkingEmpty = noRows && filtered && emptyCheck.isPending;
 
-  // a new search or filter starts at the top with nothing selected; a new sort keeps the selection
-  const filterKey = JSON.stringify(filter);
-  useEffect(() => {
-    setSelection(noSelection);
-    lastClicked.current = null;
-  }, [filterKey]);
+  // a new search or filter starts with nothing selected; a new sort keeps the selection
+  const rowSelection = useRowSelection(loadedIds, JSON.stringify(filter));
+  const { selection } = rowSelection;
 
   const update = useCallback(
     (patch: Partial<DirectoryState>, opts: { replace?: boolean } = {}) => {
@@ -113,27 +100,9 @@ export function ContactsPage() {
 
   const onSort = useCallback((column: SortColumn) => update({ sort: nextSort(state.sort, column) }), [update, state.sort]);
 
-  const onToggleRow = useCallback(
-    (id: string, index: number, shiftKey: boolean) => {
-      setSelection((sel) => {
-        if (shiftKey && lastClicked.current !== null && lastClicked.current !== index) {
-          const [from, to] = [Math.min(lastClicked.current, index), Math.max(lastClicked.current, index)];
-          const checked = !(sel.kind === 'matching' || (sel.kind === 'ids' && sel.ids.has(id)));
-          return setRange(sel, loadedIds.slice(from, to + 1), checked, loadedIds);
-        }
-        return toggleRow(sel, id, loadedIds);
-      });
-      lastClicked.current = index;
-    },
-    [loadedIds],
-  );
-
-  const loadMore = useCallback(() => {
-    if (list.hasNextPage && !list.isFetchingNextPage) void list.fetchNextPage();
-  }, [list]);
+  const paged = usePagedRows(list);
 
   const canSelect = perms.modifyContacts;
-  const showAllMatching = canSelect && canSelectAllMatching(selection, loadedIds, total, totalIsEstimate);
   const totalText = firstPage ? formatTotal(total, totalIsEstimate, 'contact') : undefined;
 
   return (
@@ -217,16 +186,7 @@ export function ContactsPage() {
         </Group>
       )}
 
-      {list.isError && !list.isFetchNextPageError && (
-        <Alert color="red" variant="light" icon={<IconAlertCircle size={18} />} title="Could not load contacts" mb="md" role="alert">
-          <Group justify="space-between">
-            <Text size="sm">{list.error.message}</Text>
-            <Button size="xs" variant="white" color="red" onClick={() => void list.refetch()}>
-              Try again
-            </Button>
-          </Group>
-        </Alert>
-      )}
+      <ListLoadError title="Could not load contacts" list={list} />
 
       {directoryEmpty ? (
         <Card>
@@ -263,38 +223,27 @@ export function ContactsPage() {
         </Card>
       ) : (
         <Paper withBorder radius="md" className="kd-directory-card">
-          {showAllMatching && (
-            <SelectionBanner>
-              All {formatCount(loadedIds.length)} contacts loaded here are selected.{' '}
-              <Anchor component="button" fw={600} size="sm" onClick={() => setSelection({ kind: 'matching' })}>
-                Select all {totalIsEstimate ? formatTotal(total, true, 'contact').replace(/ contacts$/, '') : formatCount(total)} matching
-                contacts
-              </Anchor>
-            </SelectionBanner>
-          )}
-          {selection.kind === 'matching' && (
-            <SelectionBanner>
-              All {formatTotal(total, totalIsEstimate, 'contact')} {describeFilter(state)} are selected.{' '}
-              <Anchor component="button" fw={600} size="sm" onClick={() => setSelection(noSelection)}>
-                Clear selection
-              </Anchor>
-            </SelectionBanner>
+          {canSelect && (
+            <SelectionBanners
+              selection={selection}
+              loadedIds={loadedIds}
+              total={total}
+              totalIsEstimate={totalIsEstimate}
+              noun={['contact', 'contacts']}
+              scope={describeFilter(state)}
+              onChange={rowSelection.setSelection}
+            />
           )}
           <ContactsTable
             contacts={contacts}
-            pending={list.isPending}
-            stale={stale}
-            hasMore={Boolean(list.hasNextPage) && !stale}
-            loadingMore={list.isFetchingNextPage}
-            loadMoreFailed={list.isFetchNextPageError}
-            loadMore={loadMore}
+            {...paged}
             sort={state.sort}
             onSort={onSort}
             q={state.q}
             selection={canSelect ? selection : null}
-            headerCheck={headerState(selection, loadedIds)}
-            onToggleAll={() => setSelection((sel) => toggleAllLoaded(sel, loadedIds))}
-            onToggleRow={onToggleRow}
+            headerCheck={rowSelection.headerCheck}
+            onToggleAll={rowSelection.onToggleAll}
+            onToggleRow={rowSelection.onToggleRow}
             canModify={perms.modifyContacts}
             onDelete={setToDelete}
           />
@@ -314,26 +263,14 @@ export function ContactsPage() {
           totalIsEstimate={totalIsEstimate}
           filter={filter}
           filterText={describeFilter(state)}
-          onClear={() => setSelection(noSelection)}
+          onClear={rowSelection.clear}
         />
       )}
       {/* room for the bulk bar, so it never covers the last rows */}
       {canSelect && selectedCount(selection, total) > 0 && <div style={{ height: 72 }} aria-hidden />}
 
-      <DeleteContactModal
-        contact={toDelete}
-        onClose={() => setToDelete(null)}
-        onDeleted={(c) => setSelection((sel) => (sel.kind === 'ids' && sel.ids.has(c.id) ? toggleRow(sel, c.id, loadedIds) : sel))}
-      />
+      <DeleteContactModal contact={toDelete} onClose={() => setToDelete(null)} onDeleted={(c) => rowSelection.drop(c.id)} />
     </>
-  );
-}
-
-function SelectionBanner(props: { children: ReactNode }) {
-  return (
-    <Text size="sm" ta="center" py={8} px="md" className="kd-selection-banner" role="status">
-      {props.children}
-    </Text>
   );
 }
 

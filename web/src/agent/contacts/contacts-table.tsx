@@ -1,21 +1,5 @@
-import { memo, useCallback, useRef, type MouseEvent, type ReactNode } from 'react';
-import {
-  ActionIcon,
-  Anchor,
-  Avatar,
-  Badge,
-  Button,
-  Checkbox,
-  Group,
-  Loader,
-  Menu,
-  Skeleton,
-  Table,
-  Text,
-  Tooltip,
-  UnstyledButton,
-  VisuallyHidden,
-} from '@mantine/core';
+import { memo, useCallback, useRef, type MouseEvent } from 'react';
+import { ActionIcon, Anchor, Avatar, Badge, Group, Menu, Table, Text, Tooltip, UnstyledButton, VisuallyHidden } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import {
   IconArrowDown,
@@ -31,48 +15,19 @@ import {
 import { Link, useNavigate } from 'react-router';
 import type { Contact, ContactSort } from '../../lib/api.ts';
 import { contactName, firstPhone, formatDate, formatDateTime, formatRelative, initials } from '../../lib/format.ts';
-import { useWindowRows } from '../../lib/use-window-rows.ts';
 import { splitMatches } from '../../lib/match.ts';
 import { columnSortState, type SortColumn } from './directory-state.ts';
 import { isSelected, type Selection } from './selection.ts';
+import { CHECK_CELL, DirectoryTable, pagingOf, RowCheckCell, SelectAllHeader, type PagedRows } from './directory-table.tsx';
 
-const ROW_HEIGHT = 53;
 const avatarColors = ['indigo', 'teal', 'grape', 'orange', 'cyan', 'pink', 'lime', 'violet'];
 export const colorFor = (id: string) =>
   avatarColors[[...id].reduce((n, ch) => (n * 31 + ch.charCodeAt(0)) >>> 0, 7) % avatarColors.length]!;
 
 const stop = (e: MouseEvent) => e.stopPropagation();
 
-// Responsive classes of the columns, in order. Rows that span the table (spacers, "loading more")
-// get one cell per column with the same class: a colSpan would count hidden columns and add a
-// phantom column on narrow windows.
+// Responsive classes of the columns, in order (see DirectoryTable).
 const columnClasses = ['', 'kd-col-sm', 'kd-col-md', 'kd-col-xl', '', 'kd-col-lg', 'kd-col-md', ''];
-
-export function SpanRow(props: {
-  classes: readonly string[];
-  height?: number;
-  children?: ReactNode;
-  index?: number;
-  measure?: (el: Element | null) => void;
-}) {
-  // the content goes in the first column that is always shown after a checkbox column
-  const at = props.classes[0] === 'kd-check-cell' ? 1 : 0;
-  return (
-    <tr
-      aria-hidden={props.children ? undefined : true}
-      style={props.height ? { height: props.height } : undefined}
-      className={props.children ? 'kd-vrow' : 'kd-spacer'}
-      data-index={props.index}
-      ref={props.measure}
-    >
-      {props.classes.map((cls, i) => (
-        <td key={i} className={cls}>
-          {i === at ? props.children : null}
-        </td>
-      ))}
-    </tr>
-  );
-}
 
 /** `text` with the parts that match the search marked. */
 export function Marked({ text, q }: { text: string; q: string }) {
@@ -94,16 +49,8 @@ const dash = (
   </Text>
 );
 
-export interface ContactsTableProps {
+export interface ContactsTableProps extends PagedRows {
   contacts: Contact[];
-  /** first page still loading: show skeleton rows */
-  pending: boolean;
-  /** showing the previous search's rows while the new one loads */
-  stale: boolean;
-  hasMore: boolean;
-  loadingMore: boolean;
-  loadMoreFailed: boolean;
-  loadMore: () => void;
   sort: ContactSort;
   onSort: (column: SortColumn) => void;
   q: string;
@@ -118,15 +65,7 @@ export interface ContactsTableProps {
 
 export function ContactsTable(props: ContactsTableProps) {
   const { contacts, selection, canModify } = props;
-  const classes = selection ? ['kd-check-cell', ...columnClasses] : columnClasses;
-  const rows = useWindowRows({
-    count: contacts.length,
-    rowHeight: ROW_HEIGHT,
-    hasMore: props.hasMore,
-    loadingMore: props.loadingMore,
-    loadMore: props.loadMore,
-    paused: props.loadMoreFailed,
-  });
+  const classes = selection ? [CHECK_CELL, ...columnClasses] : columnClasses;
 
   // stable callbacks, so memoised rows re-render only when their own contact or checkbox changes
   const handlers = useRef(props);
@@ -135,31 +74,19 @@ export function ContactsTable(props: ContactsTableProps) {
   const onDelete = useCallback((c: Contact) => handlers.current.onDelete(c), []);
 
   return (
-    <Table
-      className="kd-directory"
-      layout="fixed"
+    <DirectoryTable
+      label="Contacts"
+      what="contacts"
+      items={contacts}
+      classes={classes}
       highlightOnHover
-      stickyHeader
-      stickyHeaderOffset="var(--app-shell-header-height, 60px)"
-      verticalSpacing={0}
-      horizontalSpacing="sm"
-      aria-label="Contacts"
-      aria-busy={props.pending || props.stale}
-      aria-rowcount={props.hasMore ? -1 : contacts.length + 1}
-    >
-      <Table.Thead>
-        <Table.Tr>
+      {...pagingOf(props)}
+      skeletonRows={10}
+      skeletonWidths={['70%', '60%', '70%', '56px', '70%', '70%', '20px']}
+      header={
+        <>
           {selection && (
-            <Table.Th w={44} className="kd-check-cell">
-              <Checkbox
-                size="xs"
-                aria-label="Select all loaded contacts"
-                checked={props.headerCheck === 'all'}
-                indeterminate={props.headerCheck === 'some'}
-                onChange={props.onToggleAll}
-                disabled={contacts.length === 0}
-              />
-            </Table.Th>
+            <SelectAllHeader what="contacts" state={props.headerCheck} onToggle={props.onToggleAll} disabled={contacts.length === 0} />
           )}
           <SortHeader column="name" label="Name" sort={props.sort} onSort={props.onSort} />
           <SortHeader column="email" label="Primary email" sort={props.sort} onSort={props.onSort} className="kd-col-sm" />
@@ -173,68 +100,23 @@ export function ContactsTable(props: ContactsTableProps) {
           <Table.Th w={52}>
             <VisuallyHidden>Actions</VisuallyHidden>
           </Table.Th>
-        </Table.Tr>
-      </Table.Thead>
-      <Table.Tbody ref={rows.bodyRef} style={{ opacity: props.stale ? 0.55 : 1, transition: 'opacity 120ms' }}>
-        {props.pending ? (
-          Array.from({ length: 10 }, (_, i) => <SkeletonRow key={i} withCheckbox={Boolean(selection)} />)
-        ) : (
-          <>
-            {rows.paddingTop > 0 && <SpanRow classes={classes} height={rows.paddingTop} />}
-            {rows.items.map((v) => {
-              const c = contacts[v.index];
-              if (!c) {
-                return (
-                  <SpanRow key="more" classes={classes} index={v.index} measure={rows.virtualizer.measureElement}>
-                    <MoreRow failed={props.loadMoreFailed} retry={props.loadMore} what="contacts" />
-                  </SpanRow>
-                );
-              }
-              return (
-                <ContactRow
-                  key={c.id}
-                  index={v.index}
-                  measure={rows.virtualizer.measureElement}
-                  contact={c}
-                  q={props.q}
-                  selectable={Boolean(selection)}
-                  selected={selection ? isSelected(selection, c.id) : false}
-                  canModify={canModify}
-                  onToggle={onToggle}
-                  onDelete={onDelete}
-                />
-              );
-            })}
-            {rows.paddingBottom > 0 && <SpanRow classes={classes} height={rows.paddingBottom} />}
-          </>
-        )}
-      </Table.Tbody>
-    </Table>
-  );
-}
-
-/** The row after the last loaded one while more pages exist. */
-export function MoreRow(props: { failed: boolean; retry: () => void; what: string }) {
-  return (
-    <Group gap="sm" wrap="nowrap" className="kd-more">
-      {props.failed ? (
-        <>
-          <Text size="sm" c="red">
-            Could not load more {props.what}.
-          </Text>
-          <Button size="compact-sm" variant="light" onClick={props.retry}>
-            Try again
-          </Button>
         </>
-      ) : (
-        <>
-          <Loader size="xs" />
-          <Text size="sm" c="dimmed">
-            Loading more {props.what}…
-          </Text>
-        </>
+      }
+      renderRow={(c, index, measure) => (
+        <ContactRow
+          key={c.id}
+          index={index}
+          measure={measure}
+          contact={c}
+          q={props.q}
+          selectable={Boolean(selection)}
+          selected={selection ? isSelected(selection, c.id) : false}
+          canModify={canModify}
+          onToggle={onToggle}
+          onDelete={onDelete}
+        />
       )}
-    </Group>
+    />
   );
 }
 
@@ -266,37 +148,6 @@ function SortHeader(props: {
         <Icon size={14} stroke={2} aria-hidden className="kd-sort-icon" />
       </UnstyledButton>
     </Table.Th>
-  );
-}
-
-function SkeletonRow({ withCheckbox }: { withCheckbox: boolean }) {
-  return (
-    <Table.Tr className="kd-vrow">
-      {withCheckbox && (
-        <Table.Td className="kd-check-cell">
-          <Skeleton height={14} width={14} radius="sm" />
-        </Table.Td>
-      )}
-      <Table.Td>
-        <Group gap="sm" wrap="nowrap">
-          <Skeleton circle height={32} />
-          <Skeleton height={10} width="60%" />
-        </Group>
-      </Table.Td>
-      {[
-        ['70%', 'kd-col-sm'],
-        ['60%', 'kd-col-md'],
-        ['70%', 'kd-col-xl'],
-        ['56px', ''],
-        ['70%', 'kd-col-lg'],
-        ['70%', 'kd-col-md'],
-        ['20px', ''],
-      ].map(([w, cls], i) => (
-        <Table.Td key={i} className={cls}>
-          <Skeleton height={10} width={w} />
-        </Table.Td>
-      ))}
-    </Table.Tr>
   );
 }
 
@@ -337,15 +188,7 @@ const ContactRow = memo(function ContactRow(props: {
       aria-selected={props.selectable ? props.selected : undefined}
     >
       {props.selectable && (
-        <Table.Td className="kd-check-cell" onClick={stop}>
-          <Checkbox
-            size="xs"
-            aria-label={`Select ${name}`}
-            checked={props.selected}
-            onChange={() => {}}
-            onClick={(e) => props.onToggle(c.id, props.index, e.shiftKey)}
-          />
-        </Table.Td>
+        <RowCheckCell name={name} selected={props.selected} onToggle={(shift) => props.onToggle(c.id, props.index, shift)} />
       )}
       <Table.Td>
         <Group gap="sm" wrap="nowrap">

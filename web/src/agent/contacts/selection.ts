@@ -1,6 +1,6 @@
-// Row selection of the directory. Either chosen rows (ids), or "every contact matching the filter",
-// which a bulk action sends as `filter` so it reaches rows that were never loaded into the page.
-import type { BulkTarget, ContactFilter } from '../../lib/api.ts';
+// Row selection of the directory and the Trash. Either chosen rows (ids), or "every contact matching the
+// filter", which a bulk action sends as `filter` so it reaches rows that were never loaded into the page.
+import type { ContactFilter } from '../../lib/api.ts';
 
 export type Selection = { kind: 'ids'; ids: ReadonlySet<string> } | { kind: 'matching' };
 
@@ -52,7 +52,7 @@ export function canSelectAllMatching(sel: Selection, loadedIds: readonly string[
   return sel.kind === 'ids' && headerState(sel, loadedIds) === 'all' && (totalIsEstimate || total > loadedIds.length);
 }
 
-/** What the bulk endpoint receives. */
-export function bulkTarget(sel: Selection, filter: ContactFilter): BulkTarget {
+/** What a bulk endpoint receives: the ids, or the filter of the list for "all matching". */
+export function bulkTarget<F = ContactFilter>(sel: Selection, filter: F): { ids: string[] } | { filter: F } {
   return sel.kind === 'matching' ? { filter } : { ids: [...sel.ids] };
 }

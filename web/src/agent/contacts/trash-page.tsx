@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import {
   ActionIcon,
   Alert,
@@ -11,7 +11,6 @@ import {
   Group,
   Modal,
   Paper,
-  Skeleton,
   Stack,
   Table,
   Text,
@@ -24,15 +23,29 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, ApiError, errorMessage, type TrashedContact } from '../../lib/api.ts';
 import { contactName, daysUntil, formatCount, formatDateTime, formatRelative, formatTotal, initials } from '../../lib/format.ts';
-import { keys, usePermissions, useTrash } from '../../lib/queries.ts';
-import { useWindowRows } from '../../lib/use-window-rows.ts';
+import { keys, usePermissions, useTrash, useTrashSize } from '../../lib/queries.ts';
 import { usePageTitle } from '../../lib/use-page-title.ts';
 import { PageHeader } from '../../components/page-header.tsx';
 import { SearchInput } from '../../components/search-input.tsx';
 import { ErrorState } from '../../components/error-state.tsx';
-import { colorFor, Marked, MoreRow, SpanRow } from './contacts-table.tsx';
+import { colorFor, Marked } from './contacts-table.tsx';
+import {
+  CHECK_CELL,
+  DirectoryTable,
+  ListLoadError,
+  pagingOf,
+  RowCheckCell,
+  SelectAllHeader,
+  SelectionBanners,
+  usePagedRows,
+  type PagedRows,
+} from './directory-table.tsx';
+import { isSelected, selectedCount, type Selection } from './selection.ts';
+import { useRowSelection } from './use-row-selection.ts';
+import { EmptyTrashButton, TrashBulkBar } from './trash-bulk.tsx';
 
-const trashColumns = ['', 'kd-col-sm', 'kd-col-md', 'kd-col-sm', 'kd-col-lg', ''];
+// name, email, company, deleted, erased; then the actions column for members who may change contacts
+const trashColumns = ['', 'kd-col-sm', 'kd-col-md', 'kd-col-sm', 'kd-col-lg'];
 
 const PAGE_SIZE = 100;
 const RETENTION_DAYS = 30;
@@ -53,7 +66,16 @@ export default function TrashPage() {
   const list = useTrash(q, PAGE_SIZE);
   const items = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
   const first = list.data?.pages[0];
+  const total = first?.total ?? 0;
   const stale = list.isPlaceholderData;
+  const canModify = perms.modifyContacts;
+  const loadedIds = useMemo(() => items.map((c) => c.id), [items]);
+  // a new search starts with nothing selected
+  const rowSelection = useRowSelection(loadedIds, q);
+  const { selection } = rowSelection;
+  // "Empty trash" is about the whole Trash, also while the list shows a search's matches
+  const wholeTrash = useTrashSize(canModify && q !== '');
+  const trashSize = q ? wholeTrash.data : first?.total;
 
   const setQ = (next: string) => {
     const p = new URLSearchParams(params);
@@ -63,9 +85,7 @@ export default function TrashPage() {
     window.scrollTo({ top: 0 });
   };
 
-  const loadMore = useCallback(() => {
-    if (list.hasNextPage && !list.isFetchingNextPage) void list.fetchNextPage();
-  }, [list]);
+  const paged = usePagedRows(list);
 
   if (!list.data && list.error instanceof ApiError && list.error.status === 403) {
     return <ErrorState title="You cannot open the Trash" error={list.error} />;
@@ -86,6 +106,7 @@ export default function TrashPage() {
           </Breadcrumbs>
         }
         title="Trash"
+        actions={canModify ? <EmptyTrashButton size={trashSize} /> : undefined}
         description={
           <span data-testid="trash-total" aria-live="polite">
             {first && first.total > 0
@@ -107,16 +128,7 @@ export default function TrashPage() {
         </Group>
       )}
 
-      {list.isError && !list.isFetchNextPageError && (
-        <Alert color="red" variant="light" icon={<IconAlertCircle size={18} />} title="Could not load the Trash" mb="md" role="alert">
-          <Group justify="space-between">
-            <Text size="sm">{list.error.message}</Text>
-            <Button size="xs" variant="white" color="red" onClick={() => void list.refetch()}>
-              Try again
-            </Button>
-          </Group>
-        </Alert>
-      )}
+      <ListLoadError title="Could not load the Trash" list={list} />
 
       {empty ? (
         <Card>
@@ -152,60 +164,69 @@ export default function TrashPage() {
         </Card>
       ) : (
         <Paper withBorder radius="md" className="kd-directory-card">
+          {canModify && (
+            <SelectionBanners
+              selection={selection}
+              loadedIds={loadedIds}
+              total={total}
+              totalIsEstimate={false}
+              noun={['deleted contact', 'deleted contacts']}
+              scope={q ? `matching “${q}”` : 'in the Trash'}
+              onChange={rowSelection.setSelection}
+            />
+          )}
           <TrashTable
             items={items}
-            pending={list.isPending}
-            stale={stale}
-            hasMore={Boolean(list.hasNextPage) && !stale}
-            loadingMore={list.isFetchingNextPage}
-            loadMoreFailed={list.isFetchNextPageError}
-            loadMore={loadMore}
+            {...paged}
             q={q}
-            canModify={perms.modifyContacts}
+            canModify={canModify}
+            selection={canModify ? selection : null}
+            headerCheck={rowSelection.headerCheck}
+            onToggleAll={rowSelection.onToggleAll}
+            onToggleRow={rowSelection.onToggleRow}
+            onGone={rowSelection.drop}
             onPurge={setPurging}
           />
         </Paper>
       )}
 
-      <PurgeModal contact={purging} onClose={() => setPurging(null)} />
+      {canModify && <TrashBulkBar selection={selection} total={total} q={q} onClear={rowSelection.clear} />}
+      {/* room for the bulk bar, so it never covers the last rows */}
+      {canModify && selectedCount(selection, total) > 0 && <div style={{ height: 72 }} aria-hidden />}
+
+      <PurgeModal contact={purging} onClose={() => setPurging(null)} onPurged={(c) => rowSelection.drop(c.id)} />
     </>
   );
 }
 
-function TrashTable(props: {
-  items: TrashedContact[];
-  pending: boolean;
-  stale: boolean;
-  hasMore: boolean;
-  loadingMore: boolean;
-  loadMoreFailed: boolean;
-  loadMore: () => void;
-  q: string;
-  canModify: boolean;
-  onPurge: (c: TrashedContact) => void;
-}) {
-  const { items } = props;
-  const rows = useWindowRows({
-    count: items.length,
-    rowHeight: 53,
-    hasMore: props.hasMore,
-    loadingMore: props.loadingMore,
-    loadMore: props.loadMore,
-    paused: props.loadMoreFailed,
-  });
+function TrashTable(
+  props: PagedRows & {
+    items: TrashedContact[];
+    q: string;
+    canModify: boolean;
+    /** null: no checkboxes (the member cannot change contacts) */
+    selection: Selection | null;
+    headerCheck: 'all' | 'some' | 'none';
+    onToggleAll: () => void;
+    onToggleRow: (id: string, index: number, shiftKey: boolean) => void;
+    onGone: (id: string) => void;
+    onPurge: (c: TrashedContact) => void;
+  },
+) {
+  const { items, selection } = props;
   return (
-    <Table
-      className="kd-directory"
-      layout="fixed"
-      stickyHeader
-      stickyHeaderOffset="var(--app-shell-header-height, 60px)"
-      verticalSpacing={0}
-      horizontalSpacing="sm"
-      aria-label="Deleted contacts"
-      aria-busy={props.pending || props.stale}
-    >
-      <Table.Thead>
-        <Table.Tr>
+    <DirectoryTable
+      label="Deleted contacts"
+      what="deleted contacts"
+      items={items}
+      classes={[...(selection ? [CHECK_CELL] : []), ...trashColumns, ...(props.canModify ? [''] : [])]}
+      {...pagingOf(props)}
+      skeletonRows={6}
+      header={
+        <>
+          {selection && (
+            <SelectAllHeader what="deleted contacts" state={props.headerCheck} onToggle={props.onToggleAll} disabled={items.length === 0} />
+          )}
           <Table.Th>Name</Table.Th>
           <Table.Th className="kd-col-sm">Primary email</Table.Th>
           <Table.Th className="kd-col-md" w="18%">
@@ -217,57 +238,28 @@ function TrashTable(props: {
           <Table.Th w={130} className="kd-col-lg">
             Erased
           </Table.Th>
-          <Table.Th w={props.canModify ? 172 : 0} style={props.canModify ? undefined : { padding: 0 }}>
-            <VisuallyHidden>Actions</VisuallyHidden>
-          </Table.Th>
-        </Table.Tr>
-      </Table.Thead>
-      <Table.Tbody ref={rows.bodyRef} style={{ opacity: props.stale ? 0.55 : 1, transition: 'opacity 120ms' }}>
-        {props.pending ? (
-          Array.from({ length: 6 }, (_, i) => (
-            <Table.Tr key={i} className="kd-vrow">
-              <Table.Td>
-                <Group gap="sm" wrap="nowrap">
-                  <Skeleton circle height={32} />
-                  <Skeleton height={10} width="60%" />
-                </Group>
-              </Table.Td>
-              {trashColumns.slice(1).map((cls, j) => (
-                <Table.Td key={j} className={cls}>
-                  <Skeleton height={10} width="60%" />
-                </Table.Td>
-              ))}
-            </Table.Tr>
-          ))
-        ) : (
-          <>
-            {rows.paddingTop > 0 && <SpanRow classes={trashColumns} height={rows.paddingTop} />}
-            {rows.items.map((v) => {
-              const c = items[v.index];
-              if (!c) {
-                return (
-                  <SpanRow key="more" classes={trashColumns} index={v.index} measure={rows.virtualizer.measureElement}>
-                    <MoreRow failed={props.loadMoreFailed} retry={props.loadMore} what="deleted contacts" />
-                  </SpanRow>
-                );
-              }
-              return (
-                <TrashRow
-                  key={c.id}
-                  index={v.index}
-                  measure={rows.virtualizer.measureElement}
-                  contact={c}
-                  q={props.q}
-                  canModify={props.canModify}
-                  onPurge={props.onPurge}
-                />
-              );
-            })}
-            {rows.paddingBottom > 0 && <SpanRow classes={trashColumns} height={rows.paddingBottom} />}
-          </>
-        )}
-      </Table.Tbody>
-    </Table>
+          {props.canModify && (
+            <Table.Th w={172}>
+              <VisuallyHidden>Actions</VisuallyHidden>
+            </Table.Th>
+          )}
+        </>
+      }
+      renderRow={(c, index, measure) => (
+        <TrashRow
+          key={c.id}
+          index={index}
+          measure={measure}
+          contact={c}
+          q={props.q}
+          canModify={props.canModify}
+          selected={selection ? isSelected(selection, c.id) : null}
+          onToggle={props.onToggleRow}
+          onGone={props.onGone}
+          onPurge={props.onPurge}
+        />
+      )}
+    />
   );
 }
 
@@ -277,6 +269,10 @@ function TrashRow(props: {
   contact: TrashedContact;
   q: string;
   canModify: boolean;
+  /** null: the row has no checkbox */
+  selected: boolean | null;
+  onToggle: (id: string, index: number, shiftKey: boolean) => void;
+  onGone: (id: string) => void;
   onPurge: (c: TrashedContact) => void;
 }) {
   const { contact: c } = props;
@@ -289,6 +285,7 @@ function TrashRow(props: {
   const restore = useMutation({
     mutationFn: () => api.restoreContact(c.id),
     onSuccess: (restored) => {
+      props.onGone(c.id);
       void qc.invalidateQueries({ queryKey: keys.contacts });
       notifications.show({
         color: 'green',
@@ -329,7 +326,17 @@ function TrashRow(props: {
   });
 
   return (
-    <Table.Tr ref={props.measure} data-index={props.index} className="kd-vrow" data-contact-id={c.id}>
+    <Table.Tr
+      ref={props.measure}
+      data-index={props.index}
+      className="kd-vrow"
+      data-contact-id={c.id}
+      bg={props.selected ? 'var(--mantine-primary-color-light)' : undefined}
+      aria-selected={props.selected ?? undefined}
+    >
+      {props.selected !== null && (
+        <RowCheckCell name={name} selected={props.selected} onToggle={(shift) => props.onToggle(c.id, props.index, shift)} />
+      )}
       <Table.Td>
         <Group gap="sm" wrap="nowrap">
           <Avatar size={32} radius="xl" color={colorFor(c.id)} aria-hidden style={{ flexShrink: 0, opacity: 0.7 }}>
@@ -379,12 +386,13 @@ function TrashRow(props: {
           </Text>
         </Tooltip>
       </Table.Td>
-      <Table.Td style={props.canModify ? undefined : { padding: 0 }}>
-        {props.canModify && (
+      {props.canModify && (
+        <Table.Td>
           <Group gap={6} justify="flex-end" wrap="nowrap">
             <Button
               size="compact-sm"
-              variant="light"
+              // on a selected row (tinted like a light button) a white button still reads as one
+              variant={props.selected ? 'white' : 'light'}
               leftSection={<IconArrowBackUp size={15} />}
               onClick={() => restore.mutate()}
               loading={restore.isPending}
@@ -398,18 +406,19 @@ function TrashRow(props: {
               </ActionIcon>
             </Tooltip>
           </Group>
-        )}
-      </Table.Td>
+        </Table.Td>
+      )}
     </Table.Tr>
   );
 }
 
-function PurgeModal(props: { contact: TrashedContact | null; onClose: () => void }) {
+function PurgeModal(props: { contact: TrashedContact | null; onClose: () => void; onPurged: (c: TrashedContact) => void }) {
   const qc = useQueryClient();
   const { contact } = props;
   const purge = useMutation({
     mutationFn: (c: TrashedContact) => api.purgeContact(c.id),
     onSuccess: (_v, c) => {
+      props.onPurged(c);
       void qc.invalidateQueries({ queryKey: keys.contacts });
       notifications.show({ color: 'green', title: 'Deleted forever', message: `${contactName(c)} was erased.` });
       props.onClose();
