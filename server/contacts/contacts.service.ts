@@ -356,43 +356,43 @@ export function createContactsService(
           repo.count(actor.teamId, f, EXACT_COUNT_CAP, db, { trustEstimateAbove: TRUST_ESTIMATE_ABOVE }),
         ]);
       } else {
-        // probe the first rows of the walk; walk further only when what it found says a page is near
-        const probe = Math.min(deps.tuning?.probeRows ?? PROBE_ROWS, SCAN_BUDGET);
-        const [probed, scope] = await Promise.all([
-          repo.scanPage(actor.teamId, f, { sort, limit: want, after, pattern, budget: probe }),
-          repo.count(actor.teamId, f, EXACT_COUNT_CAP, db, { trustEstimateAbove: TRUST_ESTIMATE_ABOVE }),
-        ]);
-        let scanned = probed;
-        const small = !scope.estimate && scope.total <= SCAN_BUDGET;
-        // walk on when the rows still to walk for a page cost less than fetching every match from the table;
-        // matches may cluster at the start of the sort order, so the sampled statistics bound the density
-        const core = coreOf(q.q, scope.total);
-        const density = Math.min(scanned.length / probe, core?.needleShare ?? 1);
-        const walkRows = density ? (want - scanned.length) / density : Infinity;
-        const walkOn = walkRows <= SCAN_BUDGET - probe && walkRows * WALK_ROW_COST < density * scope.total * MATCH_ROW_COST;
-        if (scanned.length < want && SCAN_BUDGET > probe && (small || walkOn)) {
-          scanned = await repo.scanPage(actor.teamId, f, { sort, limit: want, after, pattern, budget: SCAN_BUDGET });
-        }
-        if (small) {
-          // a small scope: the walk saw every row after the cursor, so the page is complete; the exact
-          // total comes from walking it all again (cheaper than the trigram index for a small team)
-          const all =
-            scanned.length === want || after ? await repo.walkAll(actor.teamId, f, { sort, limit: 1, pattern, budget: SCAN_BUDGET }) : null;
-          rows = scanned;
-          total = { total: all ? (all[0]?.fullCount ?? 0) : scanned.length, estimate: false };
-        } else if (scanned.length === want) {
-          // matches are common: the page came from the sort index; in a large scope the total is
-          // extrapolated from how many rows the walk looked at
-          rows = scanned;
-          total = scope.estimate
-            ? { total: Math.max(want, Math.round((scope.total * want) / scanned.at(-1)!.rn)), estimate: true }
-            : await repo.count(actor.teamId, { ...f, pattern, core }, EXACT_COUNT_CAP);
+        const scope = await repo.count(actor.teamId, f, EXACT_COUNT_CAP, db, { trustEstimateAbove: TRUST_ESTIMATE_ABOVE });
+        if (!scope.estimate && scope.total <= SCAN_BUDGET) {
+          // a small scope (a small team): one walk over all of it gives the page and the exact total; it
+          // never reads the trigram index, whose posting lists hold every team's rows
+          const all = await repo.walkAll(actor.teamId, f, { sort, limit: want, after, pattern, budget: SCAN_BUDGET });
+          // past the last match the page is empty and says nothing of the total
+          const counted =
+            all.length || !after ? all : await repo.walkAll(actor.teamId, f, { sort, limit: 1, pattern, budget: SCAN_BUDGET });
+          rows = all;
+          total = { total: counted[0]?.fullCount ?? 0, estimate: false };
         } else {
-          const matched = await repo.matchPage(actor.teamId, f, { sort, limit: want, after, pattern, core });
-          rows = matched;
-          total = matched.length
-            ? { total: matched[0]!.fullCount, estimate: false }
-            : await repo.count(actor.teamId, { ...f, pattern, core }, EXACT_COUNT_CAP);
+          // probe the first rows of the walk; walk further only when what it found says a page is near
+          const probe = Math.min(deps.tuning?.probeRows ?? PROBE_ROWS, SCAN_BUDGET);
+          let scanned = await repo.scanPage(actor.teamId, f, { sort, limit: want, after, pattern, budget: probe });
+          // walk on when the rows still to walk for a page cost less than fetching every match from the
+          // table; matches may cluster at the start of the sort order, so the sampled statistics bound the density
+          const core = coreOf(q.q, scope.total);
+          const density = Math.min(scanned.length / probe, core?.needleShare ?? 1);
+          const walkRows = density ? (want - scanned.length) / density : Infinity;
+          const walkOn = walkRows <= SCAN_BUDGET - probe && walkRows * WALK_ROW_COST < density * scope.total * MATCH_ROW_COST;
+          if (scanned.length < want && SCAN_BUDGET > probe && walkOn) {
+            scanned = await repo.scanPage(actor.teamId, f, { sort, limit: want, after, pattern, budget: SCAN_BUDGET });
+          }
+          if (scanned.length === want) {
+            // matches are common: the page came from the sort index; in a large scope the total is
+            // extrapolated from how many rows the walk looked at
+            rows = scanned;
+            total = scope.estimate
+              ? { total: Math.max(want, Math.round((scope.total * want) / scanned.at(-1)!.rn)), estimate: true }
+              : await repo.count(actor.teamId, { ...f, pattern, core }, EXACT_COUNT_CAP);
+          } else {
+            const matched = await repo.matchPage(actor.teamId, f, { sort, limit: want, after, pattern, core });
+            rows = matched;
+            total = matched.length
+              ? { total: matched[0]!.fullCount, estimate: false }
+              : await repo.count(actor.teamId, { ...f, pattern, core }, EXACT_COUNT_CAP);
+          }
         }
       }
       const items = rows.slice(0, q.limit);
