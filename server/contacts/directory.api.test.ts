@@ -122,12 +122,16 @@ async function walk(team: TestTeam, query: string, limit = 50) {
   return { items, total: first!.total, totalIsEstimate: first!.totalIsEstimate };
 }
 
-// The oracle: the definition of a match written out plainly over the stored record.
+// The oracle: the definition of a match written out plainly over the stored record. A name in a CJK script
+// is also matched family name first, with and without a space ("김효원", "김 효원").
+const CJK_SCRIPT = /[\p{Script=Hangul}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Han}]/u;
 function oracle(c: Contact, q: string): boolean {
   const s = parseSearch(q);
   if (!s) return true;
+  const familyFirst = c.firstName && c.lastName && CJK_SCRIPT.test(c.firstName + c.lastName);
   const fields = [
     [c.firstName, c.lastName].filter(Boolean).join(' '),
+    ...(familyFirst ? [c.lastName + c.firstName!, `${c.lastName} ${c.firstName}`] : []),
     c.company ?? '',
     c.primaryEmail ?? '',
     ...Object.values(c.emails),
@@ -175,6 +179,10 @@ describe('GET /api/v1/contacts?q= (search)', () => {
       '민준',
       '김 민',
       '서연 이',
+      '김민준',
+      '이 서연',
+      '田中ゆうき',
+      '田中 がくと',
       '田中',
       'ゆうき',
       'がくと',
@@ -349,6 +357,38 @@ describe('GET /api/v1/contacts?q= (search)', () => {
     expect((await walk(team, `q=${encodeURIComponent('(212) 555-0199')}`)).items.map((c) => c.id)).toEqual([created.id]);
     await call(ctx, team.ownerToken, 'DELETE', `/api/v1/contacts/${created.id}`);
     expect((await walk(team, 'q=quarter')).items).toEqual([]);
+  });
+
+  it('finds Korean, Japanese and Chinese names family name first, with or without a space', async () => {
+    const own = await createTeam(ctx);
+    const create = async (body: ContactInput) => (await call(ctx, own.ownerToken, 'POST', '/api/v1/contacts', body)).json() as Contact;
+    const kim = await create({ firstName: '효원', lastName: '김', company: '한빛소프트' });
+    const kimMinjun = await create({ firstName: '민준', lastName: '김' });
+    const sato = await create({ firstName: '花子', lastName: '佐藤' });
+    const satoKana = await create({ firstName: 'ﾊﾅｺ', lastName: 'ｻﾄｳ' });
+    const yamada = await create({ firstName: '太郎', lastName: '山田' });
+    const wang = await create({ firstName: '小明', lastName: '王' });
+    const john = await create({ firstName: 'John', lastName: 'Smith' });
+    const ids = async (q: string) => (await walk(own, `q=${encodeURIComponent(q)}`)).items.map((c) => c.id).sort();
+    for (const [q, expected] of [
+      ['김효원', [kim.id]],
+      ['김 효원', [kim.id]],
+      ['효원 김', [kim.id]],
+      ['효원', [kim.id]],
+      ['김', [kim.id, kimMinjun.id]],
+      ['김민준', [kimMinjun.id]],
+      ['佐藤花子', [sato.id]],
+      ['佐藤 花子', [sato.id]],
+      ['サトウハナコ', [satoKana.id]],
+      ['山田太郎', [yamada.id]],
+      ['王小明', [wang.id]],
+      ['john smith', [john.id]],
+      ['smith john', []],
+      ['smithjohn', []],
+      ['김효원한빛', []],
+    ] as const) {
+      expect(await ids(q), q).toEqual([...expected].sort());
+    }
   });
 
   it('answers 400 with the field path for a bad sort, limit or cursor', async () => {

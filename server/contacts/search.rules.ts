@@ -2,8 +2,15 @@
 // way on both sides (JavaScript and PostgreSQL case-fold differently: `İ`, `ß`). PostgreSQL only runs a
 // case-sensitive LIKE over the stored, already folded `search_text`, served by a trigram index.
 
-/** Bump when foldText or searchDocument change: rows with an older `search_version` are re-indexed. */
-export const SEARCH_VERSION = 1;
+/**
+ * Bump when foldText or searchDocument change: rows with an older `search_version` are re-indexed by the
+ * periodic job `contacts.reindex-search`. A bump also needs a migration that recreates the partial index
+ * `contacts_search_version_idx` (`WHERE search_version < SEARCH_VERSION`, see 0007), or the job's query
+ * reads the whole table every time; and if the change only affects some rows, the migration can mark the
+ * others current (0007 did for the family-name-first forms).
+ * 1: the first normaliser. 2: CJK names also stored family name first (`김효원`, `김 효원`).
+ */
+export const SEARCH_VERSION = 2;
 
 // Field separator inside search_text. A query can never contain it (foldText drops control characters),
 // so a match never spans two fields.
@@ -41,6 +48,43 @@ export function foldText(s: string): string {
 
 export const digitsOf = (s: string) => s.replace(/\D/g, '');
 
+/**
+ * The characters of the scripts whose names are written family name first and without a space (Korean,
+ * Japanese, Chinese), as inclusive code point ranges: Hangul, Kana and Han, with the compatibility forms
+ * that foldText turns into them (half-width Katakana and Hangul, Kangxi radicals, circled and squared
+ * forms), so the raw name tells what its folded form holds.
+ *
+ * Migration 0007 (`0007_cjk_names.ts`) holds the same ranges as a PostgreSQL regex, written out because a
+ * migration is frozen in time: change one, change the other (search-reindex.api.test.ts compares them, and
+ * what each regex matches, code point by code point).
+ */
+export const CJK_RANGES: readonly (readonly [number, number])[] = [
+  [0x1100, 0x11ff], // Hangul Jamo
+  [0x2e80, 0x2fdf], // CJK Radicals Supplement, Kangxi Radicals
+  [0x3005, 0x3007], // 々 〆 〇
+  [0x3021, 0x3029], // Hangzhou numerals
+  [0x302e, 0x302f], // Hangul tone marks
+  [0x3038, 0x303b], // Hangzhou numerals, 〻
+  [0x3040, 0x30ff], // Hiragana, Katakana
+  [0x3130, 0x318f], // Hangul Compatibility Jamo
+  [0x3190, 0x319f], // Kanbun
+  [0x31f0, 0x33ff], // Katakana Phonetic Extensions, Enclosed CJK Letters and Months, CJK Compatibility
+  [0x3400, 0x4dbf], // CJK Unified Ideographs Extension A
+  [0x4e00, 0x9fff], // CJK Unified Ideographs
+  [0xa960, 0xa97f], // Hangul Jamo Extended-A
+  [0xac00, 0xd7ff], // Hangul Syllables, Hangul Jamo Extended-B
+  [0xf900, 0xfaff], // CJK Compatibility Ideographs
+  [0xff65, 0xffdc], // half-width Katakana and Hangul
+  [0x16fe0, 0x16fff], // Ideographic Symbols and Punctuation
+  [0x1aff0, 0x1b16f], // Kana Extended-B, Kana Supplement, Kana Extended-A, Small Kana Extension
+  [0x1f200, 0x1f2ff], // Enclosed Ideographic Supplement
+  [0x20000, 0x3ffff], // CJK Unified Ideographs Extensions B–J, CJK Compatibility Ideographs Supplement
+];
+const CJK = new RegExp(`[${CJK_RANGES.map(([lo, hi]) => `\\u{${lo.toString(16)}}-\\u{${hi.toString(16)}}`).join('')}]`, 'u');
+
+/** Does a name hold a character of CJK_RANGES? (Its raw text, as the migration's SQL sees it.) */
+export const hasCjk = (s: string | null | undefined): boolean => !!s && CJK.test(s);
+
 export interface SearchSource {
   firstName: string | null;
   lastName: string | null;
@@ -50,7 +94,12 @@ export interface SearchSource {
   phones: Record<string, string>;
 }
 
-/** The searchable fields of a contact, each folded; phones as digits only (as typed and in E.164). */
+/**
+ * The searchable fields of a contact, each folded; phones as digits only (as typed and in E.164).
+ * A CJK name is also stored family name first, with and without a space ("효원 김", "김효원", "김 효원"),
+ * as Korean, Japanese and Chinese users write and search it. A Latin name is not: "Smith John" finds
+ * nobody, and most documents stay as short as they were.
+ */
 export function searchFields(c: SearchSource, phonesE164: string[]): string[] {
   const fields: string[] = [];
   const add = (v: string | null | undefined) => {
@@ -58,6 +107,11 @@ export function searchFields(c: SearchSource, phonesE164: string[]): string[] {
     if (f && !fields.includes(f)) fields.push(f);
   };
   add([c.firstName, c.lastName].filter(Boolean).join(' '));
+  const { firstName: first, lastName: last } = c;
+  if ((hasCjk(first) || hasCjk(last)) && first && last && foldText(first) && foldText(last)) {
+    add(last + first);
+    add(`${last} ${first}`);
+  }
   add(c.company);
   add(c.primaryEmail);
   for (const e of Object.values(c.emails)) add(e);

@@ -5,6 +5,7 @@ import * as m0003 from './migrations/0003_directory.ts';
 import * as m0004 from './migrations/0004_imports.ts';
 import * as m0005 from './migrations/0005_portal.ts';
 import * as m0006 from './migrations/0006_search_walk.ts';
+import * as m0007 from './migrations/0007_cjk_names.ts';
 
 // An explicit list (not a folder scan) so the same code runs under tsx, Vitest and a bundler.
 const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '0004_imports': m0004,
   '0005_portal': m0005,
   '0006_search_walk': m0006,
+  '0007_cjk_names': m0007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
