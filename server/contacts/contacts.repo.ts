@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { ADHOC, type Db, type Executor } from '../db/client.ts';
 import { compiledOnce } from '../db/compiled.ts';
+import { STALE_SEARCH_ROWS } from '../db/migrations/0007_cjk_names.ts';
 import type { ContactRow, ContactUpdate, NewContactRow } from '../db/schema.ts';
 import type { auditRow } from '../audit/audit.repo.ts';
 
@@ -350,9 +351,15 @@ export function createContactsRepo(db: Executor) {
         RETURNING team_id, id`.execute(tx);
       return rows;
     },
-    /** Rows whose search columns were computed by an older normaliser (or none: rows from before 0003). */
-    staleSearchRows(version: number, batch: number, tx: Executor = db) {
-      return tx.selectFrom('contacts').selectAll().where('searchVersion', '<', version).limit(batch).forUpdate().skipLocked().execute();
+    /** Rows whose search columns an older normaliser computed differently (or none: rows from before 0003). */
+    async staleSearchRows(batch: number, tx: Executor = db): Promise<ContactRow[]> {
+      // only through the partial index on exactly these rows: without stale rows a scan would read the table
+      await sql`SET LOCAL enable_seqscan = off`.execute(tx);
+      return run<ContactRow>(
+        tx,
+        sql`SELECT * FROM contacts WHERE ${sql.raw(STALE_SEARCH_ROWS)} LIMIT ${batch} FOR UPDATE SKIP LOCKED`,
+        false,
+      );
     },
     setSearchColumns(
       id: string,

@@ -506,7 +506,7 @@ export function createContactsService(
       let done = 0;
       for (;;) {
         const n = await db.transaction().execute(async (tx) => {
-          const rows = await repo.staleSearchRows(SEARCH_VERSION, batch, tx);
+          const rows = await repo.staleSearchRows(batch, tx);
           for (const r of rows) await repo.setSearchColumns(r.id, searchColumns(rowToFields(r), r.phonesE164), tx);
           return rows.length;
         });

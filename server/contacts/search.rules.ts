@@ -3,12 +3,12 @@
 // case-sensitive LIKE over the stored, already folded `search_text`, served by a trigram index.
 
 /**
- * Bump when foldText or searchDocument change: rows with an older `search_version` are re-indexed by the
- * periodic job `contacts.reindex-search`. A bump also needs a migration that recreates the partial index
- * `contacts_search_version_idx` (`WHERE search_version < SEARCH_VERSION`, see 0007), or the job's query
- * reads the whole table every time; and if the change only affects some rows, the migration can mark the
- * others current (0007 did for the family-name-first forms).
- * 1: the first normaliser. 2: CJK names also stored family name first (`김효원`, `김 효원`).
+ * Bump when foldText or searchDocument change: rows whose stored text would differ are re-indexed by the
+ * periodic job `contacts.reindex-search`, which selects them by the predicate of the newest migration that
+ * defines it (STALE_SEARCH_ROWS in 0007) through a partial index on exactly those rows. A bump needs a
+ * migration that replaces that index and predicate, naming only the rows the change affects when it can.
+ * 1: the first normaliser. 2: CJK names also stored family name first (`김효원`, `김 효원`); Latin-named rows
+ * keep version 1, whose text is the same.
  */
 export const SEARCH_VERSION = 2;
 
