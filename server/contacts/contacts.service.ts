@@ -21,7 +21,7 @@ export type BulkExtension = (actor: Actor, input: BulkInput) => Promise<{ affect
 import { auditRow, createAuditRepo } from '../audit/audit.repo.ts';
 import type { TeamsService } from '../teams/teams.service.ts';
 import { createContactsRepo, type IndexLookup, type ListedRow, type ScopeFilter, type SortField, type SortSpec } from './contacts.repo.ts';
-import { likePattern, parseSearch, SEARCH_VERSION } from './search.rules.ts';
+import { likePattern, parseSearch } from './search.rules.ts';
 import { coreTrigrams, teamInIndex } from './search-core.rules.ts';
 import { createSearchStats, type SearchStats } from './search-stats.ts';
 import type { JobsService } from '../jobs/jobs.service.ts';
