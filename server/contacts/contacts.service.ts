@@ -377,7 +377,16 @@ export function createContactsService(
           const walkRows = density ? (want - scanned.length) / density : Infinity;
           const walkOn = walkRows <= SCAN_BUDGET - probe && walkRows * WALK_ROW_COST < density * scope.total * MATCH_ROW_COST;
           if (scanned.length < want && SCAN_BUDGET > probe && walkOn) {
-            scanned = await repo.scanPage(actor.teamId, f, { sort, limit: want, after, pattern, budget: SCAN_BUDGET });
+            // go on from the probe's last match (the probe found one: density > 0), not from the start again
+            const last = scanned.at(-1)!;
+            const more = await repo.scanPage(actor.teamId, f, {
+              sort,
+              limit: want - scanned.length,
+              after: { k: last.sortValue, id: last.id },
+              pattern,
+              budget: SCAN_BUDGET - Number(last.rn),
+            });
+            scanned = [...scanned, ...more.map((r) => ({ ...r, rn: Number(r.rn) + Number(last.rn) }))];
           }
           if (scanned.length === want) {
             // matches are common: the page came from the sort index; in a large scope the total is
