@@ -289,15 +289,15 @@ export function createContactsRepo(db: Executor) {
         !!f.pattern,
       );
     },
-    /** Rows (live, not in the trash) among `ids`, locked for a change. */
-    lockMany(teamId: string, ids: string[], tx: Executor = db): Promise<ContactRow[]> {
+    /** Rows among `ids`, live (default) or in the trash, locked for a change in id order (the lock order). */
+    lockMany(teamId: string, ids: string[], tx: Executor = db, o: { trashed?: boolean } = {}): Promise<ContactRow[]> {
       if (!ids.length) return Promise.resolve([]);
       return tx
         .selectFrom('contacts')
         .selectAll()
         .where('teamId', '=', teamId)
         .where('id', 'in', ids)
-        .where('deletedAt', 'is', null)
+        .where('deletedAt', o.trashed ? 'is not' : 'is', null)
         .orderBy('id')
         .forUpdate()
         .execute();
@@ -367,19 +367,6 @@ export function createContactsRepo(db: Executor) {
       tx: Executor = db,
     ) {
       return tx.updateTable('contacts').set(cols).where('id', '=', id).execute();
-    },
-    /** Rows in the trash among `ids`, locked for a restore or purge, in id order (the lock order). */
-    lockTrashed(teamId: string, ids: string[], tx: Executor = db): Promise<ContactRow[]> {
-      if (!ids.length) return Promise.resolve([]);
-      return tx
-        .selectFrom('contacts')
-        .selectAll()
-        .where('teamId', '=', teamId)
-        .where('id', 'in', ids)
-        .where('deletedAt', 'is not', null)
-        .orderBy('id')
-        .forUpdate()
-        .execute();
     },
     /** Live contacts whose primary email is one of `emails` (who blocks a restore). */
     liveByPrimaryEmails(teamId: string, emails: string[], tx: Executor = db) {

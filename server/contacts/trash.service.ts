@@ -80,7 +80,7 @@ export function createTrashService(deps: { db: Db; jobs: JobsService; syncMax: n
 
   /** Restores the trashed rows among `ids` whose primary email no live contact holds. */
   async function restoreBatch(actor: Actor, ids: string[], tx: Tx): Promise<BatchOutcome> {
-    const rows = await repo.lockTrashed(actor.teamId, ids, tx);
+    const rows = await repo.lockMany(actor.teamId, ids, tx, { trashed: true });
     const emails = [...new Set(rows.map((r) => r.primaryEmail).filter((e): e is string => e !== null))];
     const holders = new Map((await repo.liveByPrimaryEmails(actor.teamId, emails, tx)).map((h) => [h.primaryEmail!, h]));
     const skipped: BatchOutcome['skipped'] = [];
@@ -123,7 +123,7 @@ export function createTrashService(deps: { db: Db; jobs: JobsService; syncMax: n
 
   /** Erases the trashed rows among `ids`, with an audit row each holding what was erased. */
   async function purgeBatch(actor: Actor, ids: string[], tx: Tx): Promise<BatchOutcome> {
-    const rows = await repo.lockTrashed(actor.teamId, ids, tx);
+    const rows = await repo.lockMany(actor.teamId, ids, tx, { trashed: true });
     const purged = new Set(
       await repo.purgeMany(
         actor.teamId,

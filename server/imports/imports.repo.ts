@@ -2,6 +2,7 @@
 // contact writes of a batch (one statement per kind, arrays as parameters).
 import { sql } from 'kysely';
 import type { Executor } from '../db/client.ts';
+import type { auditRow } from '../audit/audit.repo.ts';
 import type { ContactRow, ImportRowRecord } from '../db/schema.ts';
 
 export type ImportRecord = ImportRowRecord;
@@ -261,20 +262,7 @@ export function createImportsRepo(db: Executor) {
         RETURNING c.id`.execute(tx);
       return r.rows.map((x) => x.id);
     },
-    async insertAudit(
-      rows: {
-        teamId: string;
-        entityType: string;
-        entityId: string;
-        action: string;
-        actorType: string;
-        actorId: string | null;
-        actorLabel: string | null;
-        changes: string;
-        requestId: string | null;
-      }[],
-      tx: Executor,
-    ) {
+    async insertAudit(rows: ReturnType<typeof auditRow>[], tx: Executor) {
       if (!rows.length) return;
       const col = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((r) => r[k]);
       await sql`
