@@ -31,20 +31,31 @@ export interface TrigramFrequencies {
   postings: Map<string, Int32Array>;
 }
 
-export function countTrigrams(docs: Iterable<string>, tableRows: number): TrigramFrequencies {
+/** Counts trigrams one row at a time (so a caller can yield between rows), then freezes the postings. */
+export function trigramCounter(tableRows: number) {
   const lists = new Map<string, number[]>();
   let rows = 0;
-  for (const doc of docs) {
-    for (const t of innerTrigrams(doc)) {
-      const list = lists.get(t);
-      if (list) list.push(rows);
-      else lists.set(t, [rows]);
-    }
-    rows++;
-  }
-  const postings = new Map<string, Int32Array>();
-  for (const [t, list] of lists) postings.set(t, Int32Array.from(list));
-  return { rows, tableRows: Math.max(tableRows, rows), postings };
+  return {
+    add(doc: string) {
+      for (const t of innerTrigrams(doc)) {
+        const list = lists.get(t);
+        if (list) list.push(rows);
+        else lists.set(t, [rows]);
+      }
+      rows++;
+    },
+    finish(): TrigramFrequencies {
+      const postings = new Map<string, Int32Array>();
+      for (const [t, list] of lists) postings.set(t, Int32Array.from(list));
+      return { rows, tableRows: Math.max(tableRows, rows), postings };
+    },
+  };
+}
+
+export function countTrigrams(docs: Iterable<string>, tableRows: number): TrigramFrequencies {
+  const counter = trigramCounter(tableRows);
+  for (const doc of docs) counter.add(doc);
+  return counter.finish();
 }
 
 function intersect(a: Int32Array, b: Int32Array): Int32Array {

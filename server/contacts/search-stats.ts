@@ -4,7 +4,7 @@
 // needle, as before).
 import { sql } from 'kysely';
 import type { Executor } from '../db/client.ts';
-import { countTrigrams, type TrigramFrequencies } from './search-core.rules.ts';
+import { trigramCounter, type TrigramFrequencies } from './search-core.rules.ts';
 
 export interface SearchStats {
   /** What is known now (null before the first sample); starts a refresh when missing or old. */
@@ -29,10 +29,14 @@ export function createSearchStats(db: Executor, o: { sampleRows?: number; maxAge
     const { rows } = await sql<{ searchText: string }>`
       SELECT search_text FROM contacts TABLESAMPLE SYSTEM (${percent})
       WHERE deleted_at IS NULL AND search_text <> '' LIMIT ${sampleRows}`.execute(db);
-    return countTrigrams(
-      rows.map((r) => r.searchText),
-      tableRows,
-    );
+    // ~0.6 s of work for 20,000 rows: done in slices, so the requests this process serves meanwhile wait
+    // for a slice (a few ms), not for all of it
+    const counter = trigramCounter(tableRows);
+    for (let i = 0; i < rows.length; i++) {
+      counter.add(rows[i]!.searchText);
+      if (i % 500 === 499) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return counter.finish();
   }
 
   function refresh() {
