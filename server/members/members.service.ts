@@ -8,6 +8,8 @@ import { requireTeamManager, type Actor } from '../auth/actor.ts';
 import { hashPassword } from '../auth/secrets.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import { createAuditRepo } from '../audit/audit.repo.ts';
+import { createJobsRepo } from '../jobs/jobs.repo.ts';
+import { REMOVED_MEMBER_REASON } from '../jobs/jobs.service.ts';
 import { createMembersRepo } from './members.repo.ts';
 import { canManageRole, defaultPermissions } from './members.rules.ts';
 
@@ -27,6 +29,7 @@ export function createMembersService(deps: { db: Db; auth: Pick<AuthService, 'en
   const { db } = deps;
   const repo = createMembersRepo(db);
   const audit = createAuditRepo(db);
+  const jobs = createJobsRepo(db);
 
   async function load(actor: Actor, id: string) {
     const m = isUuid(id) ? await repo.findById(actor.teamId, id) : undefined;
@@ -132,6 +135,8 @@ export function createMembersService(deps: { db: Db; auth: Pick<AuthService, 'en
           throw new AppError('CONFLICT', 'A team needs at least one owner');
         }
         await repo.delete(actor.teamId, id, tx);
+        // after the delete (the lock order of a job's batch: member, then job); running jobs stop at their next batch
+        await jobs.cancelQueuedOf(actor.teamId, id, REMOVED_MEMBER_REASON, tx);
         await audit.record(
           { actor, entityType: 'member', entityId: id, action: 'delete', changes: { email: { before: current.email, after: null } } },
           tx,
