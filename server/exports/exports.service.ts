@@ -52,7 +52,7 @@ export function presentExport(job: JobRow): Export {
     filter: describe(p.selection) as Record<string, unknown>,
     total: job.total,
     processed: job.processed,
-    error: job.status === 'failed' ? job.error : null,
+    error: job.status === 'failed' || job.status === 'cancelled' ? job.error : null,
     fileName: fileNameOf(job, p.format),
     downloadUrl: job.status === 'succeeded' && result?.fileId ? `/api/v1/exports/${job.id}/download` : null,
     createdAt: job.createdAt.toISOString(),

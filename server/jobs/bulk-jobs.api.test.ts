@@ -251,10 +251,15 @@ describe('jobs of a member who loses the right to run them', () => {
     await seed(team, 300, 'Orphan');
     const res = await call(ctx, agent.token, 'POST', BULK, { action: 'delete', filter: { q: 'orphan' } });
     expect(res.statusCode).toBe(202);
+    const exported = await call(ctx, agent.token, 'POST', '/api/v1/exports', { format: 'csv' });
+    expect(exported.statusCode).toBe(202);
     expect((await call(ctx, team.ownerToken, 'DELETE', `/api/v1/members/${agent.id}`)).statusCode).toBe(204);
     const cancelled = await job(team, res.json().jobId);
     expect(cancelled).toMatchObject({ status: 'cancelled', processed: 0 });
     expect(cancelled.error).toMatch(/removed/);
+    const exportView = (await call(ctx, team.ownerToken, 'GET', `/api/v1/exports/${exported.json().id}`)).json();
+    expect(exportView).toMatchObject({ status: 'cancelled', downloadUrl: null });
+    expect(exportView.error).toMatch(/removed/);
     await ctx.runJobs();
     expect(await count(team, { tag: 'Orphan', deleted: false })).toBe(300);
   });
