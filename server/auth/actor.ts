@@ -24,16 +24,18 @@ export const systemActor = (teamId: string, label = 'kdesk CLI'): Actor => ({
   permissions: { modifyContacts: true, importContacts: true, exportContacts: true },
 });
 
+/** The names the app shows for the member permissions. */
+export const permissionNames: Record<keyof MemberPermissions, string> = {
+  modifyContacts: 'Modify contacts',
+  importContacts: 'Import contacts (bulk)',
+  exportContacts: 'Export contacts',
+};
+
 export function requirePermission(actor: Actor, permission: keyof MemberPermissions): void {
   if (!actor.permissions[permission]) {
-    const names: Record<keyof MemberPermissions, string> = {
-      modifyContacts: 'Modify contacts',
-      importContacts: 'Import contacts (bulk)',
-      exportContacts: 'Export contacts',
-    };
     throw new AppError(
       'FORBIDDEN',
-      `Your account is missing the member permission "${names[permission]}" (${permission}). Ask a team owner or admin to enable it.`,
+      `Your account is missing the member permission "${permissionNames[permission]}" (${permission}). Ask a team owner or admin to enable it.`,
     );
   }
 }

@@ -26,8 +26,13 @@ export function createAuthRepo(db: Executor) {
     deleteSession(tokenHash: string, tx: Executor = db) {
       return tx.deleteFrom('sessions').where('tokenHash', '=', tokenHash).execute();
     },
-    deleteSessionsOf(memberId: string, tx: Executor = db) {
-      return tx.deleteFrom('sessions').where('memberId', '=', memberId).execute();
+    deleteSessionsOf(memberId: string, tx: Executor = db, o: { except?: string } = {}) {
+      let q = tx.deleteFrom('sessions').where('memberId', '=', memberId);
+      if (o.except) q = q.where('tokenHash', '!=', o.except);
+      return q.execute();
+    },
+    deleteTokensOf(memberId: string, tx: Executor = db) {
+      return tx.deleteFrom('apiTokens').where('memberId', '=', memberId).execute();
     },
     async memberBySession(tokenHash: string, tx: Executor = db) {
       return (await bySession(tx, [tokenHash, new Date()]))[0];
@@ -50,7 +55,7 @@ export function createAuthRepo(db: Executor) {
         .execute();
     },
     deleteToken(memberId: string, id: string, tx: Executor = db) {
-      return tx.deleteFrom('apiTokens').where('memberId', '=', memberId).where('id', '=', id).executeTakeFirst();
+      return tx.deleteFrom('apiTokens').where('memberId', '=', memberId).where('id', '=', id).returning(['id', 'name']).executeTakeFirst();
     },
     purgeExpiredSessions(tx: Executor = db) {
       return tx.deleteFrom('sessions').where('expiresAt', '<', new Date()).execute();

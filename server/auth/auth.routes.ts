@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { meSchema } from '#shared/member.schema.ts';
+import { meSchema, passwordString } from '#shared/member.schema.ts';
 import { actorOf, checkSameOrigin, clearSessionCookie, sessionCookieName, setSessionCookie, type AuthOptions } from '../http/auth.ts';
 import { errors, idParams } from '../http/schemas.ts';
 import type { MembersService } from '../members/members.service.ts';
@@ -11,7 +11,13 @@ import type { Actor } from './actor.ts';
 import type { AuthService } from './auth.service.ts';
 
 const tags = ['auth'];
-const tokenSchema = z.object({ id: z.string(), name: z.string(), createdAt: z.string(), lastUsedAt: z.string().nullable() });
+export const tokenSchema = z.object({ id: z.string(), name: z.string(), createdAt: z.string(), lastUsedAt: z.string().nullable() });
+export const presentToken = (t: { id: string; name: string; createdAt: Date; lastUsedAt: Date | null }) => ({
+  id: t.id,
+  name: t.name,
+  createdAt: t.createdAt.toISOString(),
+  lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+});
 
 export function authRoutes(
   app: FastifyInstance,
@@ -63,6 +69,22 @@ export function authRoutes(
     },
   );
 
+  r.post(
+    '/api/v1/auth/password',
+    {
+      schema: {
+        tags,
+        summary: 'Change your password; ends your other sessions and revokes your API tokens',
+        body: z.object({ currentPassword: z.string().max(1000), newPassword: passwordString }).strict(),
+        response: { 204: z.null(), ...errors(400, 429) },
+      },
+    },
+    async (req, reply) => {
+      const actor = actorOf(req);
+      await auth.changePassword(actor, { ...req.body, sessionToken: req.cookies[sessionCookieName(options.secureCookies)] });
+      return reply.code(204).send(null);
+    },
+  );
   r.get(
     '/api/v1/me',
     { schema: { tags, summary: 'The signed-in member and team', response: { 200: meSchema, ...errors() } } },
@@ -88,14 +110,7 @@ export function authRoutes(
   r.get(
     '/api/v1/tokens',
     { schema: { tags, summary: 'Your API tokens', response: { 200: z.object({ items: z.array(tokenSchema) }) } } },
-    async (req) => ({
-      items: (await auth.listTokens(actorOf(req))).map((t) => ({
-        id: t.id,
-        name: t.name,
-        createdAt: t.createdAt.toISOString(),
-        lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
-      })),
-    }),
+    async (req) => ({ items: (await auth.listTokens(actorOf(req))).map(presentToken) }),
   );
 
   r.delete(

@@ -1,14 +1,15 @@
 import { AppError } from '#shared/errors.ts';
 import { normalizeEmail } from '#shared/email.ts';
-import type { Db } from '../db/client.ts';
+import type { Db, Executor } from '../db/client.ts';
 import { isUuid, uuidv7 } from '../db/ids.ts';
 import type { MemberRow } from '../db/schema.ts';
+import { createAuditRepo } from '../audit/audit.repo.ts';
 import { createMembersRepo } from '../members/members.repo.ts';
 import { effectivePermissions } from '../members/members.rules.ts';
 import type { Actor } from './actor.ts';
 import { createAuthRepo } from './auth.repo.ts';
 import { createRateLimiter, type Limit } from './rate-limit.ts';
-import { hashSecret, newSecret, verifyPassword } from './secrets.ts';
+import { hashPassword, hashSecret, newSecret, verifyPassword } from './secrets.ts';
 
 const TOKEN_TOUCH_INTERVAL_MS = 60_000;
 // Failed sign-ins allowed per 15 minutes: per account (guessing one password) and per client address.
@@ -31,6 +32,12 @@ export function createAuthService(deps: { db: Db; sessionTtlHours: number }) {
   const repo = createAuthRepo(deps.db);
   const members = createMembersRepo(deps.db);
   const limiter = createRateLimiter(deps.db);
+  const audit = createAuditRepo(deps.db);
+  /** A new password: every session of the member ends (but `keepSession`) and every API token is revoked. */
+  async function revokeCredentialsOf(memberId: string, tx?: Executor, keepSession?: string) {
+    await repo.deleteSessionsOf(memberId, tx, { except: keepSession ? hashSecret(keepSession) : undefined });
+    await repo.deleteTokensOf(memberId, tx);
+  }
 
   return {
     async login(email: string, password: string, ip = 'unknown'): Promise<{ sessionToken: string; member: MemberRow; expiresAt: Date }> {
@@ -98,12 +105,55 @@ export function createAuthService(deps: { db: Db; sessionTtlHours: number }) {
 
     async revokeToken(actor: Actor, id: string) {
       if (!actor.memberId || !isUuid(id)) throw new AppError('NOT_FOUND', 'Token not found');
-      const r = await repo.deleteToken(actor.memberId, id);
-      if (!r.numDeletedRows) throw new AppError('NOT_FOUND', 'Token not found');
+      if (!(await repo.deleteToken(actor.memberId, id))) throw new AppError('NOT_FOUND', 'Token not found');
     },
 
-    endSessionsOf(memberId: string) {
-      return repo.deleteSessionsOf(memberId);
+    /** A member's tokens, for an owner or admin of the team (the caller checks who may ask). */
+    tokensOf(memberId: string) {
+      return repo.listTokens(memberId);
+    },
+
+    /** Revokes one token of a member; answers what was revoked, or undefined when the member has no such token. */
+    revokeTokenOf(memberId: string, tokenId: string, tx?: Executor) {
+      return isUuid(tokenId) ? repo.deleteToken(memberId, tokenId, tx) : Promise.resolve(undefined);
+    },
+
+    revokeCredentialsOf,
+
+    /**
+     * POST /api/v1/auth/password: the signed-in member changes their own password. The current password
+     * must be right (a wrong one counts as a failed sign-in of the account, so a stolen session gets no
+     * extra guesses); then every other session and every API token of the member ends, in one transaction.
+     */
+    async changePassword(actor: Actor, input: { currentPassword: string; newPassword: string; sessionToken?: string }) {
+      if (!actor.memberId) throw new AppError('FORBIDDEN', 'Only members have a password');
+      const member = await members.findById(actor.teamId, actor.memberId);
+      if (!member) throw new AppError('UNAUTHENTICATED', 'Sign in again');
+      const limits: Limit[] = [
+        { key: `login:email:${member.email}`, max: LOGIN_LIMITS.perEmail, windowSeconds: LOGIN_LIMITS.windowSeconds },
+      ];
+      await limiter.check(limits, 'Too many wrong passwords. Wait a few minutes and try again.');
+      if (!(await verifyPassword(input.currentPassword, member.passwordHash))) {
+        await limiter.hit(limits);
+        throw new AppError('VALIDATION', 'The current password is not correct', [
+          { path: 'currentPassword', message: 'The current password is not correct' },
+        ]);
+      }
+      const passwordHash = await hashPassword(input.newPassword);
+      await deps.db.transaction().execute(async (tx) => {
+        await members.update(actor.teamId, member.id, { passwordHash }, tx);
+        await revokeCredentialsOf(member.id, tx, actor.via === 'session' ? input.sessionToken : undefined);
+        await audit.record(
+          {
+            actor,
+            entityType: 'member',
+            entityId: member.id,
+            action: 'update',
+            changes: { password: { before: '(hidden)', after: '(changed)' } },
+          },
+          tx,
+        );
+      });
     },
   };
 }

@@ -11,6 +11,8 @@ export interface ScopeFilter {
   verified?: boolean;
   companyId?: string;
   ids?: string[];
+  /** a bulk job's bound: only rows created at or before its request (never those added while it runs) */
+  createdBefore?: Date;
 }
 export const SORT_COLUMNS = {
   lastName: 'sk_last',
@@ -54,6 +56,7 @@ function scope(teamId: string, f: ScopeFilter, core?: IndexLookup | null): RawBu
   if (f.verified === false) parts.push(sql`portal_verified_at IS NULL`);
   if (f.companyId) parts.push(sql`company_id = ${f.companyId}`);
   if (f.ids) parts.push(sql`id = ANY(${f.ids}::uuid[])`);
+  if (f.createdBefore) parts.push(sql`created_at <= ${f.createdBefore}`);
   return sql.join(parts, sql` AND `);
 }
 
@@ -265,6 +268,11 @@ export function createContactsRepo(db: Executor) {
       if (exact!.n <= cap) return { total: exact!.n, estimate: false };
       return { total: Math.max(exact!.n, await estimate()), estimate: true };
     },
+    /** The database's clock: the bound of a bulk job's selection, compared with created_at. */
+    async now(tx: Executor = db): Promise<Date> {
+      const { rows } = await sql<{ now: Date }>`SELECT now() AS now`.execute(tx);
+      return rows[0]!.now;
+    },
     /** Ids matching a filter (bulk actions), in id order after `afterId`. */
     async idsMatching(teamId: string, f: ScopeFilter & { pattern?: string }, o: { limit: number; afterId?: string }, tx: Executor = db) {
       const rows = await run<{ id: string }>(
@@ -302,7 +310,8 @@ export function createContactsRepo(db: Executor) {
         .forUpdate()
         .execute();
     },
-    setActive(teamId: string, ids: string[], active: boolean, tx: Executor = db) {
+    async setActive(teamId: string, ids: string[], active: boolean, tx: Executor = db): Promise<{ id: string }[]> {
+      if (!ids.length) return [];
       return tx
         .updateTable('contacts')
         .set({ active, version: sql<number>`version + 1`, updatedAt: sql`now()` })
@@ -313,7 +322,8 @@ export function createContactsRepo(db: Executor) {
         .returning('id')
         .execute();
     },
-    moveToTrash(teamId: string, ids: string[], tx: Executor = db) {
+    async moveToTrash(teamId: string, ids: string[], tx: Executor = db): Promise<{ id: string }[]> {
+      if (!ids.length) return [];
       return tx
         .updateTable('contacts')
         .set({ deletedAt: sql`now()` })

@@ -14,7 +14,6 @@ import type { Db, Executor, Tx } from '../db/client.ts';
 import { isUuid, uuidv7 } from '../db/ids.ts';
 import type { ContactRow, NewContactRow } from '../db/schema.ts';
 import { requirePermission, systemActor, type Actor } from '../auth/actor.ts';
-import { jobActor } from '../jobs/jobs.service.ts';
 import type { JobContext } from '../jobs/runner.ts';
 
 export type BulkExtension = (actor: Actor, input: BulkInput) => Promise<{ affected: number } | { jobId: string }>;
@@ -44,6 +43,9 @@ const MATCH_ROW_COST = 5;
 export const BULK_SYNC_MAX = 250;
 const BULK_BATCH = 500;
 export const TRASH_DAYS = 30;
+
+/** A bulk job's result while it runs: the count so far and where to go on (see runBulkJob). */
+type BulkCheckpoint = { affected: number; resume: { position: number; afterId?: string } };
 
 type Cursor = { s: string; k: string; id: string };
 function encodeCursor(c: Cursor) {
@@ -145,40 +147,47 @@ export function createContactsService(
     return moved.size;
   }
 
-  /** One batch of a bulk action in one transaction; answers how many contacts actually changed. */
-  async function bulkApply(actor: Actor, action: 'delete' | 'activate' | 'deactivate', ids: string[]): Promise<number> {
-    if (!ids.length) return 0;
-    return db.transaction().execute(async (tx) => {
-      const rows = await repo.lockMany(actor.teamId, ids, tx);
-      if (action === 'delete') return trashRows(actor, rows, tx);
-      const active = action === 'activate';
-      const changed = new Set(
-        (
-          await repo.setActive(
-            actor.teamId,
-            rows.map((r) => r.id),
-            active,
-            tx,
-          )
-        ).map((r) => r.id),
-      );
-      await audit.recordMany(
-        actor,
-        'contact',
-        'update',
-        [...changed].map((id) => ({ id, changes: { 'permissions.active': { before: !active, after: active } } })),
-        tx,
-      );
-      if (!active) await deps.onPortalAccessLost?.(actor.teamId, [...changed], tx);
-      return changed.size;
-    });
+  /** One batch of a bulk action in the caller's transaction; answers how many contacts actually changed. */
+  async function bulkBatch(actor: Actor, action: 'delete' | 'activate' | 'deactivate', ids: string[], tx: Tx): Promise<number> {
+    const rows = await repo.lockMany(actor.teamId, ids, tx);
+    // ids of another team, or gone since: nothing to do
+    if (!rows.length) return 0;
+    if (action === 'delete') return trashRows(actor, rows, tx);
+    const active = action === 'activate';
+    const changed = new Set(
+      (
+        await repo.setActive(
+          actor.teamId,
+          rows.map((r) => r.id),
+          active,
+          tx,
+        )
+      ).map((r) => r.id),
+    );
+    await audit.recordMany(
+      actor,
+      'contact',
+      'update',
+      [...changed].map((id) => ({ id, changes: { 'permissions.active': { before: !active, after: active } } })),
+      tx,
+    );
+    if (!active) await deps.onPortalAccessLost?.(actor.teamId, [...changed], tx);
+    return changed.size;
   }
 
-  function bulkTarget(input: { action: string; filter: ContactFilter } | { action: string; ids: string[] }): {
+  async function bulkApply(actor: Actor, action: 'delete' | 'activate' | 'deactivate', ids: string[]): Promise<number> {
+    if (!ids.length) return 0;
+    return db.transaction().execute((tx) => bulkBatch(actor, action, ids, tx));
+  }
+
+  function bulkTarget(
+    input: { action: string; filter: ContactFilter } | { action: string; ids: string[] },
+    createdBefore?: Date,
+  ): {
     scope: ScopeFilter & { pattern?: string };
   } {
     if ('ids' in input) return { scope: { ids: input.ids } };
-    return { scope: { ...scopeOf(input.filter), pattern: patternOf(input.filter.q) } };
+    return { scope: { ...scopeOf(input.filter), pattern: patternOf(input.filter.q), ...(createdBefore ? { createdBefore } : {}) } };
   }
 
   async function load(actor: Actor, id: string): Promise<ContactRow> {
@@ -440,47 +449,57 @@ export function createContactsService(
         const ids = await repo.idsMatching(actor.teamId, target.scope, { limit: BULK_SYNC_MAX + 1 });
         if (ids.length <= BULK_SYNC_MAX) return { affected: await bulkApply(actor, input.action, ids) };
       }
-      const exact = await repo.count(actor.teamId, target.scope, 10_000_000);
+      // the job acts on what matches now, not on contacts added while it waits or runs
+      const createdBefore = await repo.now();
+      const exact = await repo.count(actor.teamId, { ...target.scope, createdBefore }, 10_000_000);
       const job = await jobs.enqueue({
         actor,
         kind: 'contacts.bulk',
-        payload: { action: input.action, filter: input.filter },
+        payload: { action: input.action, filter: input.filter, createdBefore: createdBefore.toISOString() },
         total: exact.total,
       });
       return { jobId: job.id };
     },
 
-    /** The job behind a large bulk action: batches in id order, each batch one transaction. Re-running
-     *  it (a worker died) only touches rows not yet changed, so it is idempotent. */
+    /**
+     * The job behind a large bulk action: batches in id order. Each batch commits its changes, audit rows
+     * and the job's count and position (a checkpoint fenced by the lease) together, after checking that
+     * the member who started it still may; a job taken over by another worker goes on from there.
+     */
     async runBulkJob(ctx: JobContext): Promise<{ affected: number }> {
-      const actor = jobActor(ctx.job);
-      requirePermission(actor, 'modifyContacts');
       const p = ctx.job.payload as {
         action: 'delete' | 'activate' | 'deactivate';
         ids?: string[];
         filter?: ContactFilter;
-        affected?: number;
+        createdBefore?: string;
       };
-      let affected = 0;
-      let processed = 0;
+      const saved = ctx.job.result as BulkCheckpoint | null;
+      let affected = saved?.resume ? saved.affected : 0;
+      let at = saved?.resume ?? { position: 0 };
+      const step = async (ids: string[], next: BulkCheckpoint['resume']) => {
+        const r = await jobs.batch(ctx.job, 'modifyContacts', async (actor, tx) => {
+          const done = affected + (await bulkBatch(actor, p.action, ids, tx));
+          return { processed: next.position, result: { affected: done, resume: next } };
+        });
+        affected = r.affected;
+        at = next;
+      };
       if (p.ids) {
-        for (let i = 0; i < p.ids.length; i += BULK_BATCH) {
-          const batch = p.ids.slice(i, i + BULK_BATCH);
-          affected += await bulkApply(actor, p.action, batch);
-          processed += batch.length;
-          await ctx.progress(processed);
+        while (at.position < p.ids.length) {
+          const batch = p.ids.slice(at.position, at.position + BULK_BATCH);
+          await step(batch, { position: at.position + batch.length });
+          await ctx.progress(at.position);
         }
         return { affected };
       }
-      const target = bulkTarget({ action: p.action, filter: p.filter! });
-      let afterId: string | undefined;
+      // jobs queued before the bound was stored act on every match, as they did
+      const createdBefore = p.createdBefore ? new Date(p.createdBefore) : undefined;
+      const target = bulkTarget({ action: p.action, filter: p.filter! }, createdBefore);
       for (;;) {
-        const ids = await repo.idsMatching(actor.teamId, target.scope, { limit: BULK_BATCH, afterId });
+        const ids = await repo.idsMatching(ctx.job.teamId, target.scope, { limit: BULK_BATCH, afterId: at.afterId });
         if (!ids.length) break;
-        affected += await bulkApply(actor, p.action, ids);
-        processed += ids.length;
-        afterId = ids.at(-1);
-        await ctx.progress(processed, Math.max(processed, ctx.job.total ?? 0));
+        await step(ids, { position: at.position + ids.length, afterId: ids.at(-1) });
+        await ctx.progress(at.position, Math.max(at.position, ctx.job.total ?? 0));
       }
       return { affected };
     },
@@ -525,8 +544,8 @@ export function createContactsService(
     },
 
     /** How many contacts a selection (the directory's filter, or ids) holds; exact. */
-    async countMatching(actor: Actor, selection: { filter: ContactFilter } | { ids: string[] }): Promise<number> {
-      const { scope } = bulkTarget({ action: 'export', ...selection });
+    async countMatching(actor: Actor, selection: { filter: ContactFilter } | { ids: string[] }, createdBefore?: Date): Promise<number> {
+      const { scope } = bulkTarget({ action: 'export', ...selection }, createdBefore);
       return (await repo.count(actor.teamId, scope, 100_000_000)).total;
     },
 
@@ -537,9 +556,9 @@ export function createContactsService(
     async *pagesMatching<Row = ContactRow>(
       actor: Actor,
       selection: { filter: ContactFilter } | { ids: string[] },
-      o: { pageSize?: number; select?: RawBuilder<unknown> } = {},
+      o: { pageSize?: number; select?: RawBuilder<unknown>; createdBefore?: Date } = {},
     ): AsyncGenerator<Row[]> {
-      const { scope } = bulkTarget({ action: 'export', ...selection });
+      const { scope } = bulkTarget({ action: 'export', ...selection }, o.createdBefore);
       const limit = o.pageSize ?? 5000;
       let afterId: string | undefined;
       for (;;) {
@@ -549,6 +568,9 @@ export function createContactsService(
         afterId = rows.at(-1)!.id;
       }
     },
+
+    /** The database's clock, for a job's "created before the request" bound. */
+    now: () => repo.now(),
 
     /** Lets other features (portal invitations, exports) handle their bulk action. */
     extendBulk(action: 'invite' | 'export', handler: BulkExtension) {

@@ -3,15 +3,13 @@
 // single one (version + 1, an audit row per contact, refused while a live contact holds the primary email).
 import type { TrashBulkInput, TrashBulkSummary } from '#shared/contact.schema.ts';
 import { AppError } from '#shared/errors.ts';
-import { sql } from 'kysely';
 import type { Db, Tx } from '../db/client.ts';
 import { isUuid } from '../db/ids.ts';
 import type { ContactRow } from '../db/schema.ts';
 import { requirePermission, type Actor } from '../auth/actor.ts';
 import { createAuditRepo } from '../audit/audit.repo.ts';
-import { createJobsRepo } from '../jobs/jobs.repo.ts';
-import { jobActor, type JobsService } from '../jobs/jobs.service.ts';
-import { JobStopped, type JobContext } from '../jobs/runner.ts';
+import type { JobsService } from '../jobs/jobs.service.ts';
+import type { JobContext } from '../jobs/runner.ts';
 import { createContactsRepo } from './contacts.repo.ts';
 import { rowToFields } from './contacts.presenter.ts';
 import { diffContacts } from './contacts.rules.ts';
@@ -76,7 +74,6 @@ export function createTrashService(deps: { db: Db; jobs: JobsService; syncMax: n
   const { db, jobs } = deps;
   const repo = createContactsRepo(db);
   const audit = createAuditRepo(db);
-  const jobsRepo = createJobsRepo(db);
 
   /** Restores the trashed rows among `ids` whose primary email no live contact holds. */
   async function restoreBatch(actor: Actor, ids: string[], tx: Tx): Promise<BatchOutcome> {
@@ -203,8 +200,7 @@ export function createTrashService(deps: { db: Db; jobs: JobsService; syncMax: n
       }
       const q = input.filter?.q;
       const pattern = patternOf(q);
-      const { rows } = await sql<{ now: Date }>`SELECT now() AS now`.execute(db);
-      const deletedBefore = rows[0]!.now;
+      const deletedBefore = await repo.now();
       const ids = await repo.trashIdsMatching(actor.teamId, { pattern, deletedBefore, limit: deps.syncMax + 1 });
       if (ids.length <= deps.syncMax) {
         const o = await inTransaction((tx) => apply(actor, input.action, ids, tx));
@@ -223,20 +219,18 @@ export function createTrashService(deps: { db: Db; jobs: JobsService; syncMax: n
      * after the last committed batch with exact counts.
      */
     async runJob(ctx: JobContext): Promise<TrashBulkSummary> {
-      const actor = jobActor(ctx.job);
-      requirePermission(actor, 'modifyContacts');
       const p = ctx.job.payload as JobPayload;
       const saved = ctx.job.result as Checkpoint | null;
       let summary: TrashBulkSummary = saved?.resume ? withoutResume(saved) : emptySummary();
       let at = saved?.resume ?? { position: 0 };
       const step = async (ids: string[], next: Checkpoint['resume']) => {
         summary = await inTransaction(async (tx) => {
+          // the member who started the job must still be in the team with the permission, at every batch
+          const actor = await jobs.actorFor(ctx.job, 'modifyContacts', tx);
           const o = await apply(actor, p.action, ids, tx);
           const s = addTo(summary, p.ids ? o : { ...o, notFound: 0 });
           const checkpoint: Checkpoint = { ...s, resume: next };
-          if (!(await jobsRepo.checkpoint(ctx.job.id, ctx.job.leaseOwner ?? '', { processed: next.position, result: checkpoint }, tx))) {
-            throw new JobStopped('lease-lost');
-          }
+          await jobs.checkpoint(ctx.job, { processed: next.position, result: checkpoint }, tx);
           return s;
         });
         at = next;
@@ -252,7 +246,7 @@ export function createTrashService(deps: { db: Db; jobs: JobsService; syncMax: n
       const pattern = patternOf(p.q);
       const deletedBefore = new Date(p.deletedBefore!);
       for (;;) {
-        const ids = await repo.trashIdsMatching(actor.teamId, { pattern, deletedBefore, limit: BATCH, afterId: at.afterId });
+        const ids = await repo.trashIdsMatching(ctx.job.teamId, { pattern, deletedBefore, limit: BATCH, afterId: at.afterId });
         if (!ids.length) break;
         await step(ids, { position: at.position + ids.length, afterId: ids.at(-1) });
         await ctx.progress(at.position, Math.max(at.position, ctx.job.total ?? 0));

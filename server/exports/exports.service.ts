@@ -13,7 +13,7 @@ import { createAuditRepo } from '../audit/audit.repo.ts';
 import type { ImportConfig } from '../config.ts';
 import type { ContactsService } from '../contacts/contacts.service.ts';
 import { createJobsRepo } from '../jobs/jobs.repo.ts';
-import { jobActor, type JobsService } from '../jobs/jobs.service.ts';
+import type { JobsService } from '../jobs/jobs.service.ts';
 import type { JobContext } from '../jobs/runner.ts';
 import { createFilesRepo } from '../imports/files.repo.ts';
 import { csvLine } from '../imports/csv-writer.ts';
@@ -28,6 +28,8 @@ export type Selection = { filter: ContactFilter } | { ids: string[] };
 interface ExportPayload {
   selection: Selection;
   format: 'csv' | 'xlsx';
+  /** only contacts created at or before the request (absent in jobs queued before this bound existed) */
+  createdBefore?: string;
 }
 interface ExportResult {
   fileId: string;
@@ -50,7 +52,7 @@ export function presentExport(job: JobRow): Export {
     filter: describe(p.selection) as Record<string, unknown>,
     total: job.total,
     processed: job.processed,
-    error: job.status === 'failed' ? job.error : null,
+    error: job.status === 'failed' || job.status === 'cancelled' ? job.error : null,
     fileName: fileNameOf(job, p.format),
     downloadUrl: job.status === 'succeeded' && result?.fileId ? `/api/v1/exports/${job.id}/download` : null,
     createdAt: job.createdAt.toISOString(),
@@ -100,8 +102,10 @@ export function createExportsService(deps: { db: Db; config: ImportConfig; conta
   async function enqueue(actor: Actor, selection: Selection, format: 'csv' | 'xlsx') {
     requirePermission(actor, 'exportContacts');
     const sel: Selection = 'ids' in selection ? { ids: checkIds(selection.ids) } : selection;
-    const total = await contacts.countMatching(actor, sel);
-    const payload: ExportPayload = { selection: sel, format };
+    // the file holds what matches now, not the contacts added while the job waits or runs
+    const createdBefore = await contacts.now();
+    const total = await contacts.countMatching(actor, sel, createdBefore);
+    const payload: ExportPayload = { selection: sel, format, createdBefore: createdBefore.toISOString() };
     return jobs.enqueue({ actor, kind: EXPORT_JOB, payload: payload as unknown as Record<string, unknown>, total });
   }
 
@@ -171,11 +175,20 @@ export function createExportsService(deps: { db: Db; config: ImportConfig; conta
       };
     },
 
-    /** The job: writes the whole file again on every attempt (a file is complete only at its end). */
+    /**
+     * The job: writes the whole file again on every attempt (a file is complete only at its end), so a
+     * job taken over by another worker counts from 0 again and ends with every row exactly once. The
+     * member who started it must still be in the team with exportContacts at every page.
+     */
     async runExportJob(ctx: JobContext): Promise<ExportResult> {
-      const actor = jobActor(ctx.job);
-      requirePermission(actor, 'exportContacts');
-      const { selection, format } = ctx.job.payload as ExportPayload;
+      const actor = await jobs.actorFor(ctx.job, 'exportContacts');
+      const { selection, format, createdBefore } = ctx.job.payload as ExportPayload;
+      const pages = () =>
+        contacts.pagesMatching<ExportRow>(actor, selection, {
+          select: sql.raw(EXPORT_SELECT),
+          ...(createdBefore ? { createdBefore: new Date(createdBefore) } : {}),
+        });
+      const stillAllowed = () => jobs.actorFor(ctx.job, 'exportContacts');
       const fileName = fileNameOf(ctx.job, format);
       const fileId = uuidv7();
       await files.create({
@@ -191,7 +204,8 @@ export function createExportsService(deps: { db: Db; config: ImportConfig; conta
       try {
         if (format === 'csv') {
           await out.write('\uFEFF' + csvLine(exportHeader()));
-          for await (const page of contacts.pagesMatching<ExportRow>(actor, selection, { select: sql.raw(EXPORT_SELECT) })) {
+          for await (const page of pages()) {
+            await stillAllowed();
             let chunk = '';
             for (const c of page) chunk += csvLine(contactToCells(c));
             await out.write(chunk);
@@ -208,7 +222,8 @@ export function createExportsService(deps: { db: Db; config: ImportConfig; conta
           })();
           const ws = wb.addWorksheet('Contacts');
           ws.addRow(exportHeader()).commit();
-          for await (const page of contacts.pagesMatching<ExportRow>(actor, selection, { select: sql.raw(EXPORT_SELECT) })) {
+          for await (const page of pages()) {
+            await stillAllowed();
             for (const c of page) ws.addRow(contactToCells(c).map(xlsxCell)).commit();
             processed += page.length;
             await ctx.progress(processed);

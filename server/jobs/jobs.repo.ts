@@ -105,12 +105,38 @@ export function createJobsRepo(db: Executor) {
     },
     /** A queued job is cancelled at once; a running one is asked to stop at its next progress report. */
     async requestCancel(teamId: string, id: string, tx: Executor = db): Promise<JobRow | undefined> {
+      // a queued job may carry the error of an attempt that will not be retried now
       const { rows } = await sql<JobRow>`
         UPDATE jobs SET cancel_requested = true,
                status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END,
+               error = CASE WHEN status = 'queued' THEN NULL ELSE error END,
                finished_at = CASE WHEN status = 'queued' THEN now() ELSE finished_at END
         WHERE team_id = ${teamId} AND id = ${id} RETURNING *`.execute(tx);
       return rows[0];
+    },
+    /** Cancels the queued jobs a member started (the member is being removed), saying why. */
+    async cancelQueuedOf(teamId: string, memberId: string, reason: string, tx: Executor = db): Promise<number> {
+      const r = await tx
+        .updateTable('jobs')
+        .set({ status: 'cancelled', cancelRequested: true, error: reason, finishedAt: sql<Date>`now()` })
+        .where('teamId', '=', teamId)
+        .where('createdBy', '=', memberId)
+        .where('status', '=', 'queued')
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows);
+    },
+    /**
+     * The member a job acts for, as it is now. FOR SHARE: a removal or a change of permissions waits
+     * for the batch that read it to commit, so no batch commits after the member lost the right.
+     */
+    memberForJob(teamId: string, memberId: string, tx: Executor = db) {
+      return tx
+        .selectFrom('members')
+        .select(['id', 'role', 'modifyContacts', 'importContacts', 'exportContacts'])
+        .where('teamId', '=', teamId)
+        .where('id', '=', memberId)
+        .forShare()
+        .executeTakeFirst();
     },
     /** Runs a periodic task at most once per interval across all instances. */
     async claimPeriodic(name: string, everyMs: number, tx: Executor = db): Promise<boolean> {

@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import { AppError } from '#shared/errors.ts';
-import type { Db, Executor } from '../db/client.ts';
+import type { MemberPermissions } from '#shared/member.schema.ts';
+import type { Db, Executor, Tx } from '../db/client.ts';
 import { isUuid, uuidv7 } from '../db/ids.ts';
 import type { JobRow } from '../db/schema.ts';
-import type { Actor } from '../auth/actor.ts';
+import { permissionNames, requirePermission, type Actor } from '../auth/actor.ts';
+import { effectivePermissions } from '../members/members.rules.ts';
 import { createJobsRepo } from './jobs.repo.ts';
+import { JobStopped } from './runner.ts';
 
 export const jobSchema = z.object({
   id: z.string(),
@@ -28,8 +31,9 @@ export function presentJob(r: JobRow): Job {
     processed: r.processed,
     total: r.total,
     result: r.result ?? null,
-    // a retried attempt's error is kept for diagnosis but only shown once the job has failed
-    error: r.status === 'failed' ? r.error : null,
+    // a retried attempt's error is kept for diagnosis but only shown once the job has failed (or was
+    // cancelled for a reason, e.g. its member was removed)
+    error: r.status === 'failed' || r.status === 'cancelled' ? r.error : null,
     createdAt: r.createdAt.toISOString(),
     startedAt: r.startedAt ? r.startedAt.toISOString() : null,
     finishedAt: r.finishedAt ? r.finishedAt.toISOString() : null,
@@ -44,9 +48,69 @@ export function jobActor(job: JobRow): Actor {
   return { ...a, teamId: job.teamId };
 }
 
+/** The member a job acts for lost the right to run it: the job fails with this reason and is not retried. */
+export class JobRevoked extends AppError {
+  readonly permanent = true;
+  constructor(message: string) {
+    super('FORBIDDEN', message);
+  }
+}
+
+/** Said to the user instead of an internal error's text (which is logged with the job id). */
+export const internalJobError = (jobId: string) =>
+  `The job stopped because of an internal error. Start it again; if it fails again, give your administrator the job id ${jobId} (the details are in the server log).`;
+
+/** What the queued jobs of a removed member say. */
+export const REMOVED_MEMBER_REASON = 'Cancelled: the member who started this job was removed from the team.';
+
 export function createJobsService(deps: { db: Db }) {
   const repo = createJobsRepo(deps.db);
+  /**
+   * The actor of a job as it is now, checked before each batch (in the batch's transaction): the
+   * member must still be in the team and hold `permission`. The job's own role and permissions
+   * at enqueue time do not count any more once they were taken away.
+   */
+  async function actorFor(job: JobRow, permission: keyof MemberPermissions, tx: Executor = deps.db): Promise<Actor> {
+    const stored = jobActor(job);
+    if (!stored.memberId) {
+      requirePermission(stored, permission);
+      return stored;
+    }
+    const m = await repo.memberForJob(job.teamId, stored.memberId, tx);
+    if (!m) throw new JobRevoked('Stopped: the member who started this job was removed from the team.');
+    const actor: Actor = { ...stored, role: m.role, permissions: effectivePermissions(m) };
+    if (!actor.permissions[permission]) {
+      throw new JobRevoked(
+        `Stopped: the member who started this job no longer has the permission "${permissionNames[permission]}" (${permission}).`,
+      );
+    }
+    return actor;
+  }
+  /**
+   * Saves a job's counts and where to go on, in the transaction of the batch they describe. Fenced by
+   * the lease: when another worker owns the job now, throws so the batch rolls back.
+   */
+  async function checkpoint(job: JobRow, p: { processed: number; result: unknown }, tx: Tx): Promise<void> {
+    if (!(await repo.checkpoint(job.id, job.leaseOwner ?? '', p, tx))) throw new JobStopped('lease-lost');
+  }
   return {
+    actorFor,
+    checkpoint,
+    /**
+     * One batch of a job in one transaction: checks the job's member (actorFor), does the work and saves
+     * the counts the work answers as the job's checkpoint, all committed together.
+     */
+    async batch<T>(
+      job: JobRow,
+      permission: keyof MemberPermissions,
+      work: (actor: Actor, tx: Tx) => Promise<{ processed: number; result: T }>,
+    ): Promise<T> {
+      return deps.db.transaction().execute(async (tx) => {
+        const done = await work(await actorFor(job, permission, tx), tx);
+        await checkpoint(job, done, tx);
+        return done.result;
+      });
+    },
     /** Queues a job; pass the caller's transaction so the job exists only if the change that needs it commits. */
     async enqueue(
       input: { actor: Actor; kind: string; payload?: Record<string, unknown>; total?: number | null; runAt?: Date },

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { memberCreate, memberPatch, memberSchema } from '#shared/member.schema.ts';
 import { actorOf } from '../http/auth.ts';
 import { errors, idParams } from '../http/schemas.ts';
+import { presentToken, tokenSchema } from '../auth/auth.routes.ts';
 import type { MembersService } from './members.service.ts';
 
 const tags = ['members'];
@@ -44,6 +45,33 @@ export function membersRoutes(app: FastifyInstance, deps: { members: MembersServ
       },
     },
     async (req) => members.update(actorOf(req), req.params.id, req.body),
+  );
+  r.get(
+    '/api/v1/members/:id/tokens',
+    {
+      schema: {
+        tags,
+        summary: "A member's API tokens (owners/admins)",
+        params: idParams,
+        response: { 200: z.object({ items: z.array(tokenSchema) }), ...errors(403, 404) },
+      },
+    },
+    async (req) => ({ items: (await members.listTokens(actorOf(req), req.params.id)).map(presentToken) }),
+  );
+  r.delete(
+    '/api/v1/members/:id/tokens/:tokenId',
+    {
+      schema: {
+        tags,
+        summary: "Revoke one of a member's API tokens (owners/admins; an owner's only by an owner)",
+        params: z.object({ id: z.string(), tokenId: z.string() }),
+        response: { 204: z.null(), ...errors(403, 404) },
+      },
+    },
+    async (req, reply) => {
+      await members.revokeToken(actorOf(req), req.params.id, req.params.tokenId);
+      return reply.code(204).send(null);
+    },
   );
   r.delete(
     '/api/v1/members/:id',

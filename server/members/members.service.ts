@@ -8,6 +8,8 @@ import { requireTeamManager, type Actor } from '../auth/actor.ts';
 import { hashPassword } from '../auth/secrets.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import { createAuditRepo } from '../audit/audit.repo.ts';
+import { createJobsRepo } from '../jobs/jobs.repo.ts';
+import { REMOVED_MEMBER_REASON } from '../jobs/jobs.service.ts';
 import { createMembersRepo } from './members.repo.ts';
 import { canManageRole, defaultPermissions } from './members.rules.ts';
 
@@ -23,10 +25,11 @@ export function presentMember(m: MemberRow): Member {
   };
 }
 
-export function createMembersService(deps: { db: Db; auth: Pick<AuthService, 'endSessionsOf'> }) {
+export function createMembersService(deps: { db: Db; auth: Pick<AuthService, 'revokeCredentialsOf' | 'tokensOf' | 'revokeTokenOf'> }) {
   const { db } = deps;
   const repo = createMembersRepo(db);
   const audit = createAuditRepo(db);
+  const jobs = createJobsRepo(db);
 
   async function load(actor: Actor, id: string) {
     const m = isUuid(id) ? await repo.findById(actor.teamId, id) : undefined;
@@ -114,8 +117,8 @@ export function createMembersService(deps: { db: Db; auth: Pick<AuthService, 'en
         }
         if (patch.password) {
           changes.password = { before: '(hidden)', after: '(changed)' };
-          // a new password signs the member out everywhere
-          await deps.auth.endSessionsOf(id);
+          // a new password signs the member out everywhere and revokes their API tokens
+          await deps.auth.revokeCredentialsOf(id, tx);
         }
         if (Object.keys(changes).length) await audit.record({ actor, entityType: 'member', entityId: id, action: 'update', changes }, tx);
         return after;
@@ -132,8 +135,32 @@ export function createMembersService(deps: { db: Db; auth: Pick<AuthService, 'en
           throw new AppError('CONFLICT', 'A team needs at least one owner');
         }
         await repo.delete(actor.teamId, id, tx);
+        // after the delete (the lock order of a job's batch: member, then job); running jobs stop at their next batch
+        await jobs.cancelQueuedOf(actor.teamId, id, REMOVED_MEMBER_REASON, tx);
         await audit.record(
           { actor, entityType: 'member', entityId: id, action: 'delete', changes: { email: { before: current.email, after: null } } },
+          tx,
+        );
+      });
+    },
+
+    /** A member's API tokens (owners/admins of the team). */
+    async listTokens(actor: Actor, memberId: string) {
+      requireTeamManager(actor);
+      const m = await load(actor, memberId);
+      return deps.auth.tokensOf(m.id);
+    },
+
+    /** Revokes one API token of a member (owners/admins; an owner's only by an owner, like any change to owners). */
+    async revokeToken(actor: Actor, memberId: string, tokenId: string) {
+      requireTeamManager(actor);
+      await db.transaction().execute(async (tx) => {
+        const m = await load(actor, memberId);
+        if (!canManageRole(actor.role, m.role)) throw new AppError('FORBIDDEN', "Only owners can revoke an owner's tokens");
+        const token = await deps.auth.revokeTokenOf(m.id, tokenId, tx);
+        if (!token) throw new AppError('NOT_FOUND', 'Token not found');
+        await audit.record(
+          { actor, entityType: 'member', entityId: m.id, action: 'token.revoke', changes: { token: { before: token.name, after: null } } },
           tx,
         );
       });

@@ -4,7 +4,7 @@ import type { ContactFilter } from '#shared/contact.schema.ts';
 import type { Actor } from '../auth/actor.ts';
 import { requirePermission } from '../auth/actor.ts';
 import { BULK_SYNC_MAX, type ContactsService } from '../contacts/contacts.service.ts';
-import { jobActor, type JobsService } from '../jobs/jobs.service.ts';
+import type { JobsService } from '../jobs/jobs.service.ts';
 import type { JobContext } from '../jobs/runner.ts';
 import type { PortalService } from './portal.service.ts';
 
@@ -39,18 +39,36 @@ export function registerBulkInvite(contacts: ContactsService, portal: PortalServ
   });
 }
 
-/** The job behind a large bulk invitation. It resumes after the last batch it reported, so a worker
- *  that dies mid-way re-sends at most one batch. */
-export async function runInviteJob(portal: PortalService, ctx: JobContext): Promise<{ affected: number; skipped: number }> {
-  const actor = jobActor(ctx.job);
-  const { ids, invited: before = 0, skipped: skippedBefore = 0 } = ctx.job.payload as { ids: string[]; invited?: number; skipped?: number };
-  let affected = before;
-  let skipped = skippedBefore;
-  for (let i = ctx.job.processed; i < ids.length; i += INVITE_BATCH) {
-    const r = await portal.inviteMany(actor, ids.slice(i, i + INVITE_BATCH));
-    affected += r.invited;
-    skipped += r.skipped.length;
-    await ctx.progress(Math.min(ids.length, i + INVITE_BATCH));
+/** The job's result while it runs: the counts so far and where to go on. */
+type InviteCheckpoint = { affected: number; skipped: number; resume?: { position: number } };
+
+/**
+ * The job behind a large bulk invitation. Each batch writes its links, mails and audit rows together with
+ * the job's counts and position (a checkpoint fenced by the lease), after checking that the member who
+ * started it still may; a worker that takes the job over goes on after the last committed batch, so no
+ * mail is sent twice and the counts are exact.
+ */
+export async function runInviteJob(
+  deps: { portal: PortalService; jobs: JobsService },
+  ctx: JobContext,
+): Promise<{ affected: number; skipped: number }> {
+  const { ids } = ctx.job.payload as { ids: string[] };
+  const saved = ctx.job.result as InviteCheckpoint | null;
+  let tally = { affected: saved?.resume ? saved.affected : 0, skipped: saved?.resume ? saved.skipped : 0 };
+  let position = saved?.resume?.position ?? 0;
+  while (position < ids.length) {
+    const batch = ids.slice(position, position + INVITE_BATCH);
+    const next = position + batch.length;
+    const { affected, skipped } = await deps.jobs.batch<InviteCheckpoint>(ctx.job, 'modifyContacts', async (actor, tx) => {
+      const r = await deps.portal.inviteMany(actor, batch, tx);
+      return {
+        processed: next,
+        result: { affected: tally.affected + r.invited, skipped: tally.skipped + r.skipped.length, resume: { position: next } },
+      };
+    });
+    tally = { affected, skipped };
+    position = next;
+    await ctx.progress(position);
   }
-  return { affected, skipped };
+  return tally;
 }
