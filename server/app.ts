@@ -13,6 +13,7 @@ import { defaultImportConfig, type Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import { installErrorHandling } from './http/errors.ts';
 import { installStorableTextGuard } from './http/storable-text.ts';
+import { installJsonDepthLimit } from './http/json-depth.ts';
 import { registerAuth, type AuthOptions } from './http/auth.ts';
 import { createAuthService } from './auth/auth.service.ts';
 import { authRoutes } from './auth/auth.routes.ts';
@@ -116,6 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', req.id);
   });
   installErrorHandling(app);
+  installJsonDepthLimit(app);
   installStorableTextGuard(app);
 
   await app.register(fastifyCookie);
