@@ -28,6 +28,7 @@ import type { JobsService } from '../jobs/jobs.service.ts';
 import { fieldsToColumns, presentContact, rowToDirectory, rowToFields, searchColumns } from './contacts.presenter.ts';
 import { applyContactInput, diffContacts, emptyContact, emptyDirectory, phonesE164, readOnlyViolations } from './contacts.rules.ts';
 import { createTrashService } from './trash.service.ts';
+import { encodeCursor, parseCursor, parseHistoryCursor, type Cursor } from './cursor.rules.ts';
 
 /** Above this many rows `total` is the planner's estimate (flagged), so listing stays fast. */
 const DEFAULT_EXACT_COUNT_CAP = 10_000;
@@ -45,17 +46,9 @@ export const BULK_SYNC_MAX = 250;
 const BULK_BATCH = 500;
 export const TRASH_DAYS = 30;
 
-type Cursor = { s: string; k: string; id: string };
-function encodeCursor(c: Cursor) {
-  return Buffer.from(JSON.stringify(c)).toString('base64url');
-}
 function decodeCursor(cursor: string, sort: string): Cursor {
-  try {
-    const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<Cursor>;
-    if (typeof c.k === 'string' && typeof c.id === 'string' && isUuid(c.id) && c.s === sort) return c as Cursor;
-  } catch {
-    /* fall through */
-  }
+  const c = parseCursor(cursor, sort);
+  if (c) return c;
   throw new AppError('VALIDATION', 'Invalid query', [
     { path: 'cursor', message: 'Not a cursor this server issued for this sort order; start again without a cursor' },
   ]);
@@ -561,7 +554,12 @@ export function createContactsService(
       q: { limit: number; cursor?: string },
     ): Promise<{ items: HistoryEntry[]; nextCursor: string | null }> {
       await load(actor, id);
-      const beforeId = q.cursor && /^\d+$/.test(q.cursor) ? q.cursor : undefined;
+      const beforeId = q.cursor ? parseHistoryCursor(q.cursor) : undefined;
+      if (beforeId === null) {
+        throw new AppError('VALIDATION', 'Invalid query', [
+          { path: 'cursor', message: 'Not a history cursor; start again without a cursor' },
+        ]);
+      }
       const rows = await audit.list(actor.teamId, 'contact', id, { limit: q.limit + 1, beforeId });
       const items = rows.slice(0, q.limit);
       return {
