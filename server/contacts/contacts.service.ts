@@ -101,6 +101,20 @@ export function createContactsService(
     return core && { trigrams: core.trigrams, teamInIndex: teamInIndex(core, scopeRows, stats.tableRows), needleShare: core.needleShare };
   };
   const trash = createTrashService({ db, jobs, syncMax: BULK_SYNC_MAX });
+  /**
+   * A search's total: exact up to EXACT_COUNT_CAP matches (the count stops there), else the planner's
+   * estimate, which never exceeds the scope. It depends on neither the sort nor the page size.
+   */
+  async function countMatches(
+    teamId: string,
+    f: ScopeFilter,
+    pattern: string,
+    core: IndexLookup | null,
+    scope: { total: number; estimate: boolean },
+  ): Promise<{ total: number; estimate: boolean }> {
+    const n = await repo.count(teamId, { ...f, pattern, core }, EXACT_COUNT_CAP);
+    return n.estimate ? { total: Math.max(EXACT_COUNT_CAP + 1, Math.min(n.total, scope.total)), estimate: true } : n;
+  }
 
   async function conflictError(teamId: string, email: string, exceptId?: string) {
     const other = await repo.findByPrimaryEmail(teamId, email);
@@ -382,18 +396,17 @@ export function createContactsService(
             scanned = [...scanned, ...more.map((r) => ({ ...r, rn: Number(r.rn) + Number(last.rn) }))];
           }
           if (scanned.length === want) {
-            // matches are common: the page came from the sort index; in a large scope the total is
-            // extrapolated from how many rows the walk looked at
+            // matches are common: the page came from the sort index. The total is counted, never
+            // extrapolated from the walk: matches cluster in sort order, so the walk's density would
+            // depend on the sort and the page size
             rows = scanned;
-            total = scope.estimate
-              ? { total: Math.max(want, Math.round((scope.total * want) / scanned.at(-1)!.rn)), estimate: true }
-              : await repo.count(actor.teamId, { ...f, pattern, core }, EXACT_COUNT_CAP);
+            total = await countMatches(actor.teamId, f, pattern, core, scope);
           } else {
             const matched = await repo.matchPage(actor.teamId, f, { sort, limit: want, after, pattern, core });
             rows = matched;
             total = matched.length
               ? { total: matched[0]!.fullCount, estimate: false }
-              : await repo.count(actor.teamId, { ...f, pattern, core }, EXACT_COUNT_CAP);
+              : await countMatches(actor.teamId, f, pattern, core, scope);
           }
         }
       }
