@@ -47,7 +47,16 @@ export interface AppDeps {
 
 type MailAndPortalConfig = Pick<
   Config,
-  'smtpUrl' | 'mailFrom' | 'mailMaxAttempts' | 'secretKey' | 'dataDir' | 'publicUrl' | 'port' | 'portalIdleMinutes' | 'portalSessionHours'
+  | 'smtpUrl'
+  | 'mailFrom'
+  | 'mailMaxAttempts'
+  | 'secretKey'
+  | 'dataDir'
+  | 'publicUrl'
+  | 'port'
+  | 'portalIdleMinutes'
+  | 'portalSessionHours'
+  | 'allowPrivateIssuers'
 >;
 export type ServicesConfig = Pick<Config, 'sessionTtlHours'> &
   Partial<MailAndPortalConfig> &
@@ -80,7 +89,7 @@ export function createServices(db: Db, config: ServicesConfig) {
       portalSessionHours: config.portalSessionHours ?? 12,
     },
   });
-  const sso = createSsoService({ db, keyring, portal, now });
+  const sso = createSsoService({ db, keyring, portal, now, allowPrivateIssuers: config.allowPrivateIssuers ?? false });
   const teams = createTeamsService({ db, onPortalDisabled: portal.endTeamSessions });
   const auth = createAuthService({ db, sessionTtlHours: config.sessionTtlHours });
   const members = createMembersService({ db, auth });

@@ -27,6 +27,8 @@ export interface Config {
   mailMaxAttempts: number;
   portalIdleMinutes: number;
   portalSessionHours: number;
+  /** SSO issuers (and their endpoints) may be on loopback or private addresses: development and tests only. */
+  allowPrivateIssuers: boolean;
   imports: ImportConfig;
   /** Roles of this process: `web` (HTTP) and/or `worker` (background jobs). */
   services: ('web' | 'worker')[];
@@ -106,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailMaxAttempts: Math.max(1, int('KDESK_MAIL_MAX_ATTEMPTS', env.KDESK_MAIL_MAX_ATTEMPTS, 8)),
     portalIdleMinutes: Math.max(1, int('KDESK_PORTAL_IDLE_MINUTES', env.KDESK_PORTAL_IDLE_MINUTES, 30)),
     portalSessionHours: Math.max(1, int('KDESK_PORTAL_SESSION_HOURS', env.KDESK_PORTAL_SESSION_HOURS, 12)),
+    allowPrivateIssuers: bool(env.KDESK_ALLOW_PRIVATE_ISSUERS, false),
     imports: {
       maxBytes: int('KDESK_IMPORT_MAX_BYTES', env.KDESK_IMPORT_MAX_BYTES, defaultImportConfig.maxBytes),
       xlsxMaxEntries: int('KDESK_IMPORT_XLSX_MAX_ENTRIES', env.KDESK_IMPORT_XLSX_MAX_ENTRIES, defaultImportConfig.xlsxMaxEntries),
