@@ -58,6 +58,18 @@ export const defaultImportConfig: ImportConfig = {
   fileTtlHours: 24,
 };
 
+/** What an operator should know at start about this configuration (printed as warnings). */
+export function configWarnings(config: Pick<Config, 'publicUrl'>): string[] {
+  const out: string[] = [];
+  if (!config.publicUrl) {
+    out.push(
+      'KDESK_PUBLIC_URL is not set: links in mail (invitations, sign-in codes) use the address each request came to, ' +
+        'taken from its Host header. Set KDESK_PUBLIC_URL to the URL users open, e.g. https://help.example.com.',
+    );
+  }
+  return out;
+}
+
 function int(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);

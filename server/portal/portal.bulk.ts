@@ -33,8 +33,10 @@ export function registerBulkInvite(contacts: ContactsService, portal: PortalServ
   contacts.extendBulk('invite', async (actor, input) => {
     requirePermission(actor, 'modifyContacts');
     const ids = 'ids' in input ? [...new Set(input.ids)] : await idsMatching(actor, input.filter);
-    if (ids.length <= BULK_SYNC_MAX) return { affected: (await portal.inviteMany(actor, ids)).invited };
-    const job = await jobs.enqueue({ actor, kind: 'portal.invite', payload: { ids }, total: ids.length });
+    if (ids.length <= BULK_SYNC_MAX)
+      return { affected: (await portal.inviteMany(actor, ids, undefined, { baseUrl: actor.origin })).invited };
+    // the links point where the request came to, not where the worker runs
+    const job = await jobs.enqueue({ actor, kind: 'portal.invite', payload: { ids, baseUrl: actor.origin }, total: ids.length });
     return { jobId: job.id };
   });
 }
@@ -43,11 +45,16 @@ export function registerBulkInvite(contacts: ContactsService, portal: PortalServ
  *  that dies mid-way re-sends at most one batch. */
 export async function runInviteJob(portal: PortalService, ctx: JobContext): Promise<{ affected: number; skipped: number }> {
   const actor = jobActor(ctx.job);
-  const { ids, invited: before = 0, skipped: skippedBefore = 0 } = ctx.job.payload as { ids: string[]; invited?: number; skipped?: number };
+  const {
+    ids,
+    baseUrl,
+    invited: before = 0,
+    skipped: skippedBefore = 0,
+  } = ctx.job.payload as { ids: string[]; baseUrl?: string; invited?: number; skipped?: number };
   let affected = before;
   let skipped = skippedBefore;
   for (let i = ctx.job.processed; i < ids.length; i += INVITE_BATCH) {
-    const r = await portal.inviteMany(actor, ids.slice(i, i + INVITE_BATCH));
+    const r = await portal.inviteMany(actor, ids.slice(i, i + INVITE_BATCH), undefined, { baseUrl });
     affected += r.invited;
     skipped += r.skipped.length;
     await ctx.progress(Math.min(ids.length, i + INVITE_BATCH));
