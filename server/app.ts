@@ -13,6 +13,7 @@ import { defaultImportConfig, type Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import { installErrorHandling } from './http/errors.ts';
 import { installStorableTextGuard } from './http/storable-text.ts';
+import { installJsonDepthLimit } from './http/json-depth.ts';
 import { registerAuth, type AuthOptions } from './http/auth.ts';
 import { createAuthService } from './auth/auth.service.ts';
 import { authRoutes } from './auth/auth.routes.ts';
@@ -46,7 +47,16 @@ export interface AppDeps {
 
 type MailAndPortalConfig = Pick<
   Config,
-  'smtpUrl' | 'mailFrom' | 'mailMaxAttempts' | 'secretKey' | 'dataDir' | 'publicUrl' | 'port' | 'portalIdleMinutes' | 'portalSessionHours'
+  | 'smtpUrl'
+  | 'mailFrom'
+  | 'mailMaxAttempts'
+  | 'secretKey'
+  | 'dataDir'
+  | 'publicUrl'
+  | 'port'
+  | 'portalIdleMinutes'
+  | 'portalSessionHours'
+  | 'allowPrivateIssuers'
 >;
 export type ServicesConfig = Pick<Config, 'sessionTtlHours'> &
   Partial<MailAndPortalConfig> &
@@ -79,7 +89,7 @@ export function createServices(db: Db, config: ServicesConfig) {
       portalSessionHours: config.portalSessionHours ?? 12,
     },
   });
-  const sso = createSsoService({ db, keyring, portal, now });
+  const sso = createSsoService({ db, keyring, portal, now, allowPrivateIssuers: config.allowPrivateIssuers ?? false });
   const teams = createTeamsService({ db, onPortalDisabled: portal.endTeamSessions });
   const auth = createAuthService({ db, sessionTtlHours: config.sessionTtlHours });
   const members = createMembersService({ db, auth });
@@ -116,6 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', req.id);
   });
   installErrorHandling(app);
+  installJsonDepthLimit(app);
   installStorableTextGuard(app);
 
   await app.register(fastifyCookie);

@@ -27,6 +27,8 @@ export interface Config {
   mailMaxAttempts: number;
   portalIdleMinutes: number;
   portalSessionHours: number;
+  /** SSO issuers (and their endpoints) may be on loopback or private addresses: development and tests only. */
+  allowPrivateIssuers: boolean;
   imports: ImportConfig;
   /** Roles of this process: `web` (HTTP) and/or `worker` (background jobs). */
   services: ('web' | 'worker')[];
@@ -55,6 +57,18 @@ export const defaultImportConfig: ImportConfig = {
   leaseSeconds: 30,
   fileTtlHours: 24,
 };
+
+/** What an operator should know at start about this configuration (printed as warnings). */
+export function configWarnings(config: Pick<Config, 'publicUrl'>): string[] {
+  const out: string[] = [];
+  if (!config.publicUrl) {
+    out.push(
+      'KDESK_PUBLIC_URL is not set: links in mail (invitations, sign-in codes) use the address each request came to, ' +
+        'taken from its Host header. Set KDESK_PUBLIC_URL to the URL users open, e.g. https://help.example.com.',
+    );
+  }
+  return out;
+}
 
 function int(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
@@ -106,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailMaxAttempts: Math.max(1, int('KDESK_MAIL_MAX_ATTEMPTS', env.KDESK_MAIL_MAX_ATTEMPTS, 8)),
     portalIdleMinutes: Math.max(1, int('KDESK_PORTAL_IDLE_MINUTES', env.KDESK_PORTAL_IDLE_MINUTES, 30)),
     portalSessionHours: Math.max(1, int('KDESK_PORTAL_SESSION_HOURS', env.KDESK_PORTAL_SESSION_HOURS, 12)),
+    allowPrivateIssuers: bool(env.KDESK_ALLOW_PRIVATE_ISSUERS, false),
     imports: {
       maxBytes: int('KDESK_IMPORT_MAX_BYTES', env.KDESK_IMPORT_MAX_BYTES, defaultImportConfig.maxBytes),
       xlsxMaxEntries: int('KDESK_IMPORT_XLSX_MAX_ENTRIES', env.KDESK_IMPORT_XLSX_MAX_ENTRIES, defaultImportConfig.xlsxMaxEntries),

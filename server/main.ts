@@ -3,7 +3,7 @@
 // (node:cluster). Every process is stateless, so workers are interchangeable.
 import cluster from 'node:cluster';
 import { buildApp, createServices } from './app.ts';
-import { loadConfig, type Config } from './config.ts';
+import { configWarnings, loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/connect.ts';
 import { jobHandlers, periodicTasks } from './jobs/handlers.ts';
 import { createJobRunner } from './jobs/runner.ts';
@@ -19,6 +19,7 @@ export async function serve(config: Config = loadConfig()) {
   const services = createServices(database.db, config);
   // the server key (KDESK_SECRET_KEY, or generated into the data dir) is read now: a bad value stops the start
   services.keyring.check();
+  for (const w of configWarnings(config)) console.warn(`Warning: ${w}`);
   const boot = await services.teams.bootstrap(config);
   if (boot) {
     console.log(`\nCreated team "${boot.team.name}" with owner ${boot.owner.email}.`);

@@ -12,6 +12,8 @@ export interface Actor {
   /** Effective permissions (owners have everything). */
   permissions: MemberPermissions;
   requestId?: string;
+  /** The address the request came to (scheme://host): links in mail it causes, also from a job, point there. */
+  origin?: string;
 }
 
 export const systemActor = (teamId: string, label = 'kdesk CLI'): Actor => ({

@@ -77,6 +77,20 @@ describe('applyContactInput', () => {
     const r = applyContactInput(emptyContact(), { firstName: 'A', phones: { work: '1', ' work ': '2' } });
     expect(r.ok).toBe(false);
   });
+
+  it('keeps phone and email labels named like Object.prototype members as ordinary labels', () => {
+    const labels = ['constructor', 'toString', 'hasOwnProperty', 'valueOf', '__proto__'];
+    // built as JSON.parse does (own properties), so `__proto__` is a label and not the prototype
+    const phones = JSON.parse(JSON.stringify(Object.fromEntries(labels.map((l, i) => [l, `+1 555 010 000${i}`]))));
+    const emails = JSON.parse(JSON.stringify(Object.fromEntries(labels.map((l) => [l, `${l.replaceAll('_', '')}@example.com`]))));
+    const r = applyContactInput(emptyContact(), { firstName: 'A', phones, emails });
+    expect(r).toMatchObject({ ok: true });
+    if (!r.ok) return;
+    expect(Object.keys(r.value.phones)).toEqual(labels);
+    expect(Object.keys(r.value.emails)).toEqual(labels);
+    expect(r.value.phones.constructor).toBe('+1 555 010 0000');
+    expect(JSON.parse(JSON.stringify(r.value.emails)).__proto__).toBe('proto@example.com');
+  });
 });
 
 describe('readOnlyViolations', () => {

@@ -106,30 +106,30 @@ export function applyContactInput(
     }
   }
 
+  // labels are compared in Maps and become own properties (Object.fromEntries): a label such as
+  // `constructor` or `__proto__` is an ordinary label, not a lookup on Object.prototype
   if (input.emails !== undefined) {
-    next.emails = {};
-    const seen = new Map<string, string>();
+    const emails = new Map<string, string>();
     for (const [rawLabel, value] of Object.entries(input.emails ?? {})) {
       const label = rawLabel.trim();
       const r = normalizeEmail(value);
       if (!r.ok) details.push({ path: `emails.${label}`, message: r.message });
-      else if (seen.has(label)) details.push({ path: `emails.${label}`, message: 'The same label is used twice' });
-      else {
-        seen.set(label, r.email);
-        next.emails[label] = r.email;
-      }
+      else if (emails.has(label)) details.push({ path: `emails.${label}`, message: 'The same label is used twice' });
+      else emails.set(label, r.email);
     }
+    next.emails = Object.fromEntries(emails);
   }
 
   if (input.phones !== undefined) {
-    next.phones = {};
+    const phones = new Map<string, string>();
     for (const [rawLabel, value] of Object.entries(input.phones ?? {})) {
       const label = rawLabel.trim();
       const phone = cleanText(value);
       if (phone === null) continue;
-      if (label in next.phones) details.push({ path: `phones.${label}`, message: 'The same label is used twice' });
-      else next.phones[label] = phone;
+      if (phones.has(label)) details.push({ path: `phones.${label}`, message: 'The same label is used twice' });
+      else phones.set(label, phone);
     }
+    next.phones = Object.fromEntries(phones);
   }
 
   if (input.address !== undefined) {

@@ -27,6 +27,7 @@ import type { JobsService } from '../jobs/jobs.service.ts';
 import { fieldsToColumns, presentContact, rowToDirectory, rowToFields, searchColumns } from './contacts.presenter.ts';
 import { applyContactInput, diffContacts, emptyContact, emptyDirectory, phonesE164, readOnlyViolations } from './contacts.rules.ts';
 import { createTrashService } from './trash.service.ts';
+import { encodeCursor, parseCursor, parseHistoryCursor, type Cursor } from './cursor.rules.ts';
 
 /** Above this many rows `total` is the planner's estimate (flagged), so listing stays fast. */
 const DEFAULT_EXACT_COUNT_CAP = 10_000;
@@ -47,17 +48,9 @@ export const TRASH_DAYS = 30;
 /** A bulk job's result while it runs: the count so far and where to go on (see runBulkJob). */
 type BulkCheckpoint = { affected: number; resume: { position: number; afterId?: string } };
 
-type Cursor = { s: string; k: string; id: string };
-function encodeCursor(c: Cursor) {
-  return Buffer.from(JSON.stringify(c)).toString('base64url');
-}
 function decodeCursor(cursor: string, sort: string): Cursor {
-  try {
-    const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<Cursor>;
-    if (typeof c.k === 'string' && typeof c.id === 'string' && isUuid(c.id) && c.s === sort) return c as Cursor;
-  } catch {
-    /* fall through */
-  }
+  const c = parseCursor(cursor, sort);
+  if (c) return c;
   throw new AppError('VALIDATION', 'Invalid query', [
     { path: 'cursor', message: 'Not a cursor this server issued for this sort order; start again without a cursor' },
   ]);
@@ -110,6 +103,20 @@ export function createContactsService(
     return core && { trigrams: core.trigrams, teamInIndex: teamInIndex(core, scopeRows, stats.tableRows), needleShare: core.needleShare };
   };
   const trash = createTrashService({ db, jobs, syncMax: BULK_SYNC_MAX });
+  /**
+   * A search's total: exact up to EXACT_COUNT_CAP matches (the count stops there), else the planner's
+   * estimate, which never exceeds the scope. It depends on neither the sort nor the page size.
+   */
+  async function countMatches(
+    teamId: string,
+    f: ScopeFilter,
+    pattern: string,
+    core: IndexLookup | null,
+    scope: { total: number; estimate: boolean },
+  ): Promise<{ total: number; estimate: boolean }> {
+    const n = await repo.count(teamId, { ...f, pattern, core }, EXACT_COUNT_CAP);
+    return n.estimate ? { total: Math.max(EXACT_COUNT_CAP + 1, Math.min(n.total, scope.total)), estimate: true } : n;
+  }
 
   async function conflictError(teamId: string, email: string, exceptId?: string) {
     const other = await repo.findByPrimaryEmail(teamId, email);
@@ -398,18 +405,17 @@ export function createContactsService(
             scanned = [...scanned, ...more.map((r) => ({ ...r, rn: Number(r.rn) + Number(last.rn) }))];
           }
           if (scanned.length === want) {
-            // matches are common: the page came from the sort index; in a large scope the total is
-            // extrapolated from how many rows the walk looked at
+            // matches are common: the page came from the sort index. The total is counted, never
+            // extrapolated from the walk: matches cluster in sort order, so the walk's density would
+            // depend on the sort and the page size
             rows = scanned;
-            total = scope.estimate
-              ? { total: Math.max(want, Math.round((scope.total * want) / scanned.at(-1)!.rn)), estimate: true }
-              : await repo.count(actor.teamId, { ...f, pattern, core }, EXACT_COUNT_CAP);
+            total = await countMatches(actor.teamId, f, pattern, core, scope);
           } else {
             const matched = await repo.matchPage(actor.teamId, f, { sort, limit: want, after, pattern, core });
             rows = matched;
             total = matched.length
               ? { total: matched[0]!.fullCount, estimate: false }
-              : await repo.count(actor.teamId, { ...f, pattern, core }, EXACT_COUNT_CAP);
+              : await countMatches(actor.teamId, f, pattern, core, scope);
           }
         }
       }
@@ -583,7 +589,12 @@ export function createContactsService(
       q: { limit: number; cursor?: string },
     ): Promise<{ items: HistoryEntry[]; nextCursor: string | null }> {
       await load(actor, id);
-      const beforeId = q.cursor && /^\d+$/.test(q.cursor) ? q.cursor : undefined;
+      const beforeId = q.cursor ? parseHistoryCursor(q.cursor) : undefined;
+      if (beforeId === null) {
+        throw new AppError('VALIDATION', 'Invalid query', [
+          { path: 'cursor', message: 'Not a history cursor; start again without a cursor' },
+        ]);
+      }
       const rows = await audit.list(actor.teamId, 'contact', id, { limit: q.limit + 1, beforeId });
       const items = rows.slice(0, q.limit);
       return {

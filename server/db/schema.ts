@@ -136,6 +136,8 @@ export interface PortalLoginRequestsTable {
   email: string | null;
   linkTokenHash: string | null;
   ip: string | null;
+  /** the address the request came to (scheme://host), for the link in the code mail */
+  origin: string | null;
   status: Generated<'pending' | 'issued' | 'dropped'>;
   contactId: string | null;
   codeHash: string | null;

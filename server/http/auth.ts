@@ -51,7 +51,7 @@ export function registerAuth(app: FastifyInstance, opts: AuthOptions) {
       const m = /^Bearer\s+(\S+)$/i.exec(authz);
       const member = m ? await opts.auth.memberForToken(m[1]!) : undefined;
       if (!member) throw new AppError('UNAUTHENTICATED', 'The API token is not valid', undefined, { 'WWW-Authenticate': 'Bearer' });
-      req.actor = actorFromMember(member, 'token', String(req.id));
+      req.actor = { ...actorFromMember(member, 'token', String(req.id)), origin: requestOrigin(req) };
       return;
     }
     const token = req.cookies[cookieName];
@@ -59,9 +59,12 @@ export function registerAuth(app: FastifyInstance, opts: AuthOptions) {
     const member = await opts.auth.memberForSession(token);
     if (!member) return;
     if (!SAFE_METHODS.has(req.method)) checkSameOrigin(req, opts.publicUrl);
-    req.actor = actorFromMember(member, 'session', String(req.id));
+    req.actor = { ...actorFromMember(member, 'session', String(req.id)), origin: requestOrigin(req) };
   });
 }
+
+/** The address this request came to (KDESK_PUBLIC_URL, when set, takes precedence where links are built). */
+export const requestOrigin = (req: FastifyRequest) => `${req.protocol}://${req.host}`;
 
 export function setSessionCookie(reply: FastifyReply, opts: AuthOptions, token: string, expiresAt: Date) {
   reply.setCookie(sessionCookieName(opts.secureCookies), token, {

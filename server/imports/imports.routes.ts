@@ -96,6 +96,7 @@ import {
 import { actorOf } from '../http/auth.ts';
 import { errors, idParams } from '../http/schemas.ts';
 import { assertStorable, lowerFirst, unstorableReason } from '../http/storable-text.ts';
+import { assertJsonDepth } from '../http/json-depth.ts';
 import type { ImportConfig } from '../config.ts';
 import type { CreateImportInput, ImportsService } from './imports.service.ts';
 import type { StoredUpload } from './source.ts';
@@ -149,6 +150,7 @@ function parseMapping(raw: unknown): MappingInput | undefined {
   if (raw === undefined || raw === null || raw === '') return undefined;
   let value = raw;
   if (typeof raw === 'string') {
+    assertJsonDepth(raw, 'mapping', 'mapping');
     try {
       value = JSON.parse(raw);
     } catch {

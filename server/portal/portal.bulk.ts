@@ -33,8 +33,10 @@ export function registerBulkInvite(contacts: ContactsService, portal: PortalServ
   contacts.extendBulk('invite', async (actor, input) => {
     requirePermission(actor, 'modifyContacts');
     const ids = 'ids' in input ? [...new Set(input.ids)] : await idsMatching(actor, input.filter);
-    if (ids.length <= BULK_SYNC_MAX) return { affected: (await portal.inviteMany(actor, ids)).invited };
-    const job = await jobs.enqueue({ actor, kind: 'portal.invite', payload: { ids }, total: ids.length });
+    if (ids.length <= BULK_SYNC_MAX)
+      return { affected: (await portal.inviteMany(actor, ids, undefined, { baseUrl: actor.origin })).invited };
+    // the links point where the request came to, not where the worker runs
+    const job = await jobs.enqueue({ actor, kind: 'portal.invite', payload: { ids, baseUrl: actor.origin }, total: ids.length });
     return { jobId: job.id };
   });
 }
@@ -52,7 +54,7 @@ export async function runInviteJob(
   deps: { portal: PortalService; jobs: JobsService },
   ctx: JobContext,
 ): Promise<{ affected: number; skipped: number }> {
-  const { ids } = ctx.job.payload as { ids: string[] };
+  const { ids, baseUrl } = ctx.job.payload as { ids: string[]; baseUrl?: string };
   const saved = ctx.job.result as InviteCheckpoint | null;
   let tally = { affected: saved?.resume ? saved.affected : 0, skipped: saved?.resume ? saved.skipped : 0 };
   let position = saved?.resume?.position ?? 0;
@@ -60,7 +62,7 @@ export async function runInviteJob(
     const batch = ids.slice(position, position + INVITE_BATCH);
     const next = position + batch.length;
     const { affected, skipped } = await deps.jobs.batch<InviteCheckpoint>(ctx.job, 'modifyContacts', async (actor, tx) => {
-      const r = await deps.portal.inviteMany(actor, batch, tx);
+      const r = await deps.portal.inviteMany(actor, batch, tx, { baseUrl });
       return {
         processed: next,
         result: { affected: tally.affected + r.invited, skipped: tally.skipped + r.skipped.length, resume: { position: next } },

@@ -123,7 +123,7 @@ export function portalRoutes(app: FastifyInstance, deps: { portal: PortalService
       // a cross-site page must not start sign-ins in this browser's name
       if (req.headers.origin) checkSameOrigin(req, options.publicUrl);
       noStore(reply);
-      return portal.startLogin(req.params.teamSlug, req.body, req.ip);
+      return portal.startLogin(req.params.teamSlug, req.body, req.ip, origin(req));
     },
   );
 

@@ -160,7 +160,7 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
     },
 
     /** "Send me a code". No branch here depends on whether the email belongs to anyone. */
-    async startLogin(slug: string, input: { email: string } | { linkToken: string }, ip: string) {
+    async startLogin(slug: string, input: { email: string } | { linkToken: string }, ip: string, origin?: string) {
       const t = await team(slug);
       if (!t.settings.portalEnabled) throw new AppError('PORTAL_DISABLED', 'The support portal of this team is switched off');
       let email: string | null = null;
@@ -189,6 +189,7 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
         email,
         linkTokenHash,
         ip,
+        origin: origin ?? null,
         expiresAt: new Date(at.getTime() + CODE_TTL_MINUTES * 60_000),
         createdAt: at,
       });
@@ -225,7 +226,12 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
           }
           const code = generateCode();
           await repo.markRequest(r.id, { status: 'issued', contactId: contact.id, codeHash: codeHash(r.id, code) }, tx);
-          const m = renderCodeMail({ teamName: t.name, code, minutes: CODE_TTL_MINUTES, portalUrl: teamPortalUrl(base(), t.slug) });
+          const m = renderCodeMail({
+            teamName: t.name,
+            code,
+            minutes: CODE_TTL_MINUTES,
+            portalUrl: teamPortalUrl(base(r.origin ?? undefined), t.slug),
+          });
           await mail.enqueue(
             { teamId: t.id, kind: 'portal.code', to: contact.primaryEmail, ...m, sensitive: true, discardAfter: r.expiresAt },
             tx,

@@ -144,7 +144,8 @@ const portalCookie = (res: LightMyRequestResponse) => {
 };
 
 beforeAll(async () => {
-  ctx = await createTestContext();
+  // the provider runs on loopback, which only KDESK_ALLOW_PRIVATE_ISSUERS permits
+  ctx = await createTestContext({ allowPrivateIssuers: true });
 });
 afterAll(() => ctx?.close());
 

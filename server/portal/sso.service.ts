@@ -18,6 +18,7 @@ import type { Keyring } from './keyring.ts';
 import { createPortalRepo } from './portal.repo.ts';
 import type { PortalService } from './portal.service.ts';
 import { readSsoClaims, ssoRedirectUri, syncedIdentityMatches, type SsoRefusal } from './portal.rules.ts';
+import { guardedFetch, internalHostReason, PrivateAddressError, unguardedFetch } from './sso-fetch.ts';
 
 const STATE_TTL_MS = 10 * 60_000;
 const DISCOVERY_TTL_MS = 60 * 60_000;
@@ -49,7 +50,14 @@ export function checkIssuerUrl(issuer: string): string | null {
   return 'The issuer must be an https:// URL';
 }
 
-export function createSsoService(deps: { db: Db; keyring: Keyring; portal: PortalService; now: () => Date }) {
+export function createSsoService(deps: {
+  db: Db;
+  keyring: Keyring;
+  portal: PortalService;
+  now: () => Date;
+  /** KDESK_ALLOW_PRIVATE_ISSUERS: issuers on loopback or private addresses (development, tests) */
+  allowPrivateIssuers?: boolean;
+}) {
   const { db, keyring, portal, now } = deps;
   const repo = createPortalRepo(db);
   const audit = createAuditRepo(db);
@@ -66,8 +74,13 @@ export function createSsoService(deps: { db: Db; keyring: Keyring; portal: Porta
     if (hit && Date.now() - hit.at < DISCOVERY_TTL_MS) return hit.config;
     const secret = keyring.decrypt(row.clientSecretEnc, secretContext(teamId, provider));
     const issuer = new URL(row.issuer);
+    // checked again here, not only when saved: the settings may predate the rule, and DNS answers change
+    const reason = deps.allowPrivateIssuers ? null : await internalHostReason(issuer);
+    if (reason) throw new PrivateAddressError(`The ${provider} issuer is refused: ${reason}`);
     const config = await oidc.discovery(issuer, row.clientId, secret, undefined, {
       ...(issuer.protocol === 'http:' && isLoopback(issuer.hostname) ? { execute: [oidc.allowInsecureRequests] } : {}),
+      // every later request too (keys, tokens), whatever host the discovery document names
+      [oidc.customFetch]: deps.allowPrivateIssuers ? unguardedFetch : guardedFetch,
       timeout: 10,
     });
     for (const k of cache.keys()) if (k.startsWith(`${teamId}:${provider}:`)) cache.delete(k);
@@ -123,7 +136,7 @@ export function createSsoService(deps: { db: Db; keyring: Keyring; portal: Porta
 
     async putConfig(actor: Actor, provider: SsoProvider, input: SsoConfigInput) {
       requireTeamManager(actor);
-      const problem = checkIssuerUrl(input.issuer);
+      const problem = checkIssuerUrl(input.issuer) ?? (deps.allowPrivateIssuers ? null : await internalHostReason(new URL(input.issuer)));
       if (problem) throw new AppError('VALIDATION', 'Invalid SSO settings', [{ path: 'issuer', message: problem }]);
       return db.transaction().execute(async (tx) => {
         const current = await repo.ssoConfig(actor.teamId, provider, tx);
