@@ -161,6 +161,49 @@ describe('portal sign-in codes', () => {
     expect((await verify(ctx, team.slug, s.json().requestId, code, '10.8.0.2')).statusCode).toBe(200);
   });
 
+  it('mails at most 5 codes when 100 starts for one email arrive at once', async () => {
+    const c = await createContact(ctx, team);
+    const res = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => startLogin(ctx, team.slug, { email: c.primaryEmail }, `10.40.${i}.1`)),
+    );
+    expect(res.filter((r) => r.statusCode === 200)).toHaveLength(5);
+    expect(res.filter((r) => r.statusCode === 429)).toHaveLength(95);
+    await ctx.services.portal.processLoginRequests();
+    const mails = await ctx.db.selectFrom('mailOutbox').select('id').where('toAddress', '=', c.primaryEmail).execute();
+    expect(mails).toHaveLength(5);
+  });
+
+  it('mails one contact at most 5 codes per 15 minutes even when both entries queued more', async () => {
+    const c = await createContact(ctx, team);
+    const link = await call(ctx, team.ownerToken, 'POST', `/api/v1/contacts/${c.id}/portal-link`);
+    const token = new URL(link.json().url).pathname.split('/').at(-1)!;
+    for (let i = 0; i < 5; i++) {
+      expect((await startLogin(ctx, team.slug, { email: c.primaryEmail }, `10.41.0.${i}`)).statusCode).toBe(200);
+      expect((await startLogin(ctx, team.slug, { linkToken: token }, `10.41.1.${i}`)).statusCode).toBe(200);
+    }
+    await ctx.services.portal.processLoginRequests();
+    const mails = await ctx.db.selectFrom('mailOutbox').select('id').where('toAddress', '=', c.primaryEmail).execute();
+    expect(mails).toHaveLength(5);
+  });
+
+  it('checks no more than 10 codes of a parallel burst for one email; the right code past them does not sign in', async () => {
+    const c = await createContact(ctx, team);
+    const requests: string[] = [];
+    for (let r = 0; r < 3; r++)
+      requests.push((await startLogin(ctx, team.slug, { email: c.primaryEmail }, `10.42.0.${r}`)).json().requestId);
+    const right = (await codeSentTo(ctx, c.primaryEmail))!;
+    // 99 wrong codes spread over the first two requests, then the right code of the third
+    const tries = Array.from({ length: 100 }, (_, i) =>
+      i === 99
+        ? verify(ctx, team.slug, requests[2]!, right, '10.42.2.1')
+        : verify(ctx, team.slug, requests[i % 2]!, 'AAAAAAA', `10.42.1.${i}`),
+    );
+    const res = await Promise.all(tries);
+    expect(res.filter((r) => r.statusCode !== 429)).toHaveLength(10);
+    expect(res.at(-1)!.statusCode).toBe(429);
+    expect(await ctx.db.selectFrom('portalSessions').select('tokenHash').where('contactId', '=', c.id).execute()).toHaveLength(0);
+  });
+
   it('sends no code to an inactive contact, one without portal access, another team, or an unknown email', async () => {
     const inactive = await createContact(ctx, team, { permissions: { active: false } });
     const noAccess = await createContact(ctx, team, { permissions: { portalAccess: false } });
