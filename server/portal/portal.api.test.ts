@@ -581,6 +581,34 @@ describe('contact sessions', () => {
     expect((await me(ctx, t.slug, cookie)).statusCode).toBe(401);
   });
 
+  it('refuses a code mailed to the old address after an agent changes the primary email', async () => {
+    const c = await createContact(ctx, team);
+    const s = await startLogin(ctx, team.slug, { email: c.primaryEmail }, '10.43.0.1');
+    const code = (await codeSentTo(ctx, c.primaryEmail))!;
+    const newEmail = `moved-${c.primaryEmail}`;
+    expect((await call(ctx, team.ownerToken, 'PATCH', `/api/v1/contacts/${c.id}`, { primaryEmail: newEmail })).statusCode).toBe(200);
+    const res = await verify(ctx, team.slug, s.json().requestId, code, '10.43.0.1');
+    expect(res.statusCode).toBe(401);
+    expect(res.json().code).toBe('INVALID_CODE');
+    expect(res.cookies).toHaveLength(0);
+    // a code mailed to the new address signs in
+    await signIn(ctx, team.slug, newEmail, '10.43.0.2');
+  });
+
+  it('refuses a code a contact link mailed to the old address after an agent changes the primary email', async () => {
+    const c = await createContact(ctx, team);
+    const link = await call(ctx, team.ownerToken, 'POST', `/api/v1/contacts/${c.id}/portal-link`);
+    const token = new URL(link.json().url).pathname.split('/').at(-1)!;
+    const s = await startLogin(ctx, team.slug, { linkToken: token }, '10.44.0.1');
+    const code = (await codeSentTo(ctx, c.primaryEmail))!;
+    expect(code).toBeTruthy();
+    expect(
+      (await call(ctx, team.ownerToken, 'PATCH', `/api/v1/contacts/${c.id}`, { primaryEmail: `moved-${c.primaryEmail}` })).statusCode,
+    ).toBe(200);
+    expect((await verify(ctx, team.slug, s.json().requestId, code, '10.44.0.1')).statusCode).toBe(401);
+    expect(await ctx.db.selectFrom('portalSessions').select('tokenHash').where('contactId', '=', c.id).execute()).toHaveLength(0);
+  });
+
   it('refuses a contact deactivated after the code was mailed', async () => {
     const c = await createContact(ctx, team);
     const s = await startLogin(ctx, team.slug, { email: c.primaryEmail }, '10.29.0.1');

@@ -105,6 +105,8 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
     method: string,
     replacing: string | null,
     requestId: string | null,
+    /** For a code: the address it was mailed to, which must still be the contact's primary email. */
+    codeSentTo?: string | null,
   ): Promise<{ token: string; session: PortalSession } | null> {
     return db.transaction().execute(async (tx) => {
       const contact = await repo.lockContact(t.id, contactId, tx);
@@ -112,6 +114,8 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
       const fresh = await repo.teamById(t.id, tx);
       const settings = readSettings(fresh?.settings);
       if (!contact || !eligible(settings, contact)) return null;
+      // a code mailed to an address the contact no longer has proves nothing
+      if (codeSentTo !== undefined && (codeSentTo === null || contact.primaryEmail !== codeSentTo)) return null;
       const at = now();
       if (replacing) await repo.deleteSession(hashSecret(replacing), tx);
       const token = `kdp_${randomBytes(32).toString('base64url')}`;
@@ -242,7 +246,7 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
           }
           const to = contact.primaryEmail!;
           const code = generateCode();
-          await repo.markRequest(r.id, { status: 'issued', contactId: contact.id, codeHash: codeHash(r.id, code) }, tx);
+          await repo.markRequest(r.id, { status: 'issued', contactId: contact.id, codeHash: codeHash(r.id, code), sentTo: to }, tx);
           const m = renderCodeMail({ teamName: t.name, code, minutes: CODE_TTL_MINUTES, portalUrl: teamPortalUrl(base(), t.slug) });
           await mail.enqueue({ teamId: t.id, kind: 'portal.code', to, ...m, sensitive: true, discardAfter: r.expiresAt }, tx);
           out.issued++;
@@ -281,7 +285,7 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
         : undefined;
       if (!tried?.ok || !tried.contactId) throw INVALID_CODE();
       await limiter.refund(taken);
-      const created = await createSession(t, tried.contactId, 'code', replacing, requestId ?? null);
+      const created = await createSession(t, tried.contactId, 'code', replacing, requestId ?? null, tried.sentTo);
       if (!created) throw INVALID_CODE();
       return { token: created.token, expiresAt: created.session.expiresAt, profile: profile(created.session) };
     },
