@@ -11,10 +11,11 @@ beforeAll(async () => {
 });
 afterAll(() => ctx?.close());
 
-async function login(email: string, password: string) {
+async function login(email: string, password: string, remoteAddress?: string) {
   return ctx.app.inject({
     method: 'POST',
     url: '/api/v1/auth/login',
+    remoteAddress,
     headers: { host: 'localhost', origin },
     payload: { email, password },
   });
@@ -150,6 +151,33 @@ describe('sign-in throttling', () => {
     expect(blocked.json().code).toBe('RATE_LIMITED');
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(800);
     expect((await login(team.ownerEmail, team.ownerPassword)).statusCode).toBe(200);
+  });
+
+  it('checks no more than 10 passwords of a parallel burst for one account; the right one past them does not sign in', async () => {
+    const victim = await createTeam(ctx);
+    const guesses = Array.from({ length: 100 }, (_, i) => (i === 99 ? victim.ownerPassword : `wrong guess ${i}`));
+    const res = await Promise.all(guesses.map((p, i) => login(victim.ownerEmail, p, `10.60.${i}.1`)));
+    // every answer but 429 is a password that was checked
+    expect(res.filter((r) => r.statusCode !== 429)).toHaveLength(10);
+    expect(res.filter((r) => r.statusCode === 200)).toHaveLength(0);
+    const last = res.at(-1)!;
+    expect(last.statusCode).toBe(429);
+    expect(Number(last.headers['retry-after'])).toBeGreaterThan(800);
+  });
+
+  it('checks no more than 50 passwords of a parallel burst from one address, whichever accounts it tries', async () => {
+    const res = await Promise.all(Array.from({ length: 150 }, (_, i) => login(`nobody-${i}@example.com`, 'wrong guess', '10.61.0.1')));
+    expect(res.filter((r) => r.statusCode === 401)).toHaveLength(50);
+    expect(res.filter((r) => r.statusCode === 429)).toHaveLength(100);
+  });
+
+  it('does not count successful sign-ins against the address', async () => {
+    const t = await createTeam(ctx);
+    const failed = await Promise.all(Array.from({ length: 49 }, (_, i) => login(`nobody-ok-${i}@example.com`, 'wrong guess', '10.62.0.1')));
+    expect(failed.every((r) => r.statusCode === 401)).toBe(true);
+    for (let i = 0; i < 3; i++) expect((await login(t.ownerEmail, t.ownerPassword, '10.62.0.1')).statusCode).toBe(200);
+    expect((await login('nobody-ok-last@example.com', 'wrong guess', '10.62.0.1')).statusCode).toBe(401);
+    expect((await login(t.ownerEmail, t.ownerPassword, '10.62.0.1')).statusCode).toBe(429);
   });
 
   it('forgets earlier failures after a successful sign-in', async () => {

@@ -50,15 +50,15 @@ export function createAuthService(deps: { db: Db; sessionTtlHours: number }) {
         },
         { key: `login:ip:${ip}`, max: LOGIN_LIMITS.perIp, windowSeconds: LOGIN_LIMITS.windowSeconds },
       ];
-      await limiter.check(limits, 'Too many failed sign-ins. Wait a few minutes and try again.');
+      // counted before the password is checked: a parallel burst gets no more guesses than the limit
+      const taken = await limiter.take(limits, 'Too many failed sign-ins. Wait a few minutes and try again.');
       const member = normalized.ok ? await members.findByEmail(normalized.email) : undefined;
       // verifyPassword runs even for unknown emails, so the answer time does not reveal accounts
       const ok = await verifyPassword(password, member?.passwordHash ?? null);
-      if (!member || !ok) {
-        await limiter.hit(limits);
-        throw new AppError('UNAUTHENTICATED', 'Email or password is not correct');
-      }
+      if (!member || !ok) throw new AppError('UNAUTHENTICATED', 'Email or password is not correct');
+      // only failures count: a sign-in forgets the account's failures and gives back the address's try
       await limiter.reset([limits[0]!.key]);
+      await limiter.refund(taken.slice(1));
       if (Math.random() < 0.01) await repo.purgeExpiredSessions(); // keeps the sessions table small
       const sessionToken = newSecret('kds');
       const expiresAt = new Date(Date.now() + deps.sessionTtlHours * 3600_000);
@@ -132,13 +132,14 @@ export function createAuthService(deps: { db: Db; sessionTtlHours: number }) {
       const limits: Limit[] = [
         { key: `login:email:${member.email}`, max: LOGIN_LIMITS.perEmail, windowSeconds: LOGIN_LIMITS.windowSeconds },
       ];
-      await limiter.check(limits, 'Too many wrong passwords. Wait a few minutes and try again.');
+      // counted before the password is checked, like a sign-in; a right one gives its try back
+      const taken = await limiter.take(limits, 'Too many wrong passwords. Wait a few minutes and try again.');
       if (!(await verifyPassword(input.currentPassword, member.passwordHash))) {
-        await limiter.hit(limits);
         throw new AppError('VALIDATION', 'The current password is not correct', [
           { path: 'currentPassword', message: 'The current password is not correct' },
         ]);
       }
+      await limiter.refund(taken);
       const passwordHash = await hashPassword(input.newPassword);
       await deps.db.transaction().execute(async (tx) => {
         await members.update(actor.teamId, member.id, { passwordHash }, tx);

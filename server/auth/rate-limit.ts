@@ -8,42 +8,63 @@ export interface Limit {
   windowSeconds: number;
 }
 
+/** A counted attempt: which window it was counted in, so a refund never touches a later window. */
+export interface Taken {
+  key: string;
+  max: number;
+  windowStart: string;
+}
+
 /** Fixed-window counters in PostgreSQL, so every instance sees the same count. */
 export function createRateLimiter(db: Executor) {
-  return {
-    /** Throws 429 with Retry-After when any of the limits is already used up. */
-    async check(limits: Limit[], message: string): Promise<void> {
-      if (!limits.length) return;
-      const rows = await db
-        .selectFrom('rateLimits')
-        .select(['key', 'hits', sql<number>`extract(epoch from (now() - window_start))::int`.as('age')])
-        .where(
-          'key',
-          'in',
-          limits.map((l) => l.key),
-        )
-        .execute();
-      let retryAfter = 0;
-      for (const row of rows) {
-        const limit = limits.find((l) => l.key === row.key)!;
-        if (row.age < limit.windowSeconds && row.hits >= limit.max) retryAfter = Math.max(retryAfter, limit.windowSeconds - row.age);
-      }
-      if (retryAfter > 0) {
-        throw new AppError('RATE_LIMITED', message, { retryAfterSeconds: retryAfter }, { 'Retry-After': String(retryAfter) });
-      }
-    },
-
-    async hit(limits: Limit[]): Promise<void> {
+  const limiter = {
+    /**
+     * Counts one attempt against every limit before the work is done; when one of them is used up, the
+     * limits already counted are given back and the answer says how long to wait. One statement per
+     * limit both counts and decides, so a burst of parallel requests gets exactly `max` through.
+     */
+    async attempt(limits: Limit[]): Promise<{ ok: true; taken: Taken[] } | { ok: false; retryAfter: number }> {
       // old windows are dropped now and then, so the table stays as small as the traffic of a day
       if (Math.random() < 0.01) await sql`DELETE FROM rate_limits WHERE window_start < now() - interval '1 day'`.execute(db);
+      const taken: Taken[] = [];
       for (const l of limits) {
-        await sql`
+        // hits stops at max + 1 ("used up"), so a refund knows how many were let through
+        const { rows } = await sql<{ hits: number; windowStart: string; retryAfter: number }>`
           INSERT INTO rate_limits (key, hits, window_start) VALUES (${l.key}, 1, now())
           ON CONFLICT (key) DO UPDATE SET
-            hits = CASE WHEN rate_limits.window_start < now() - make_interval(secs => ${l.windowSeconds}) THEN 1 ELSE rate_limits.hits + 1 END,
-            window_start = CASE WHEN rate_limits.window_start < now() - make_interval(secs => ${l.windowSeconds}) THEN now() ELSE rate_limits.window_start END`.execute(
+            hits = CASE WHEN rate_limits.window_start < now() - make_interval(secs => ${l.windowSeconds}) THEN 1
+                        ELSE least(rate_limits.hits + 1, ${l.max + 1}) END,
+            window_start = CASE WHEN rate_limits.window_start < now() - make_interval(secs => ${l.windowSeconds}) THEN now()
+                                ELSE rate_limits.window_start END
+          RETURNING hits, window_start::text AS window_start,
+            greatest(1, ceil(extract(epoch from (window_start + make_interval(secs => ${l.windowSeconds}) - now()))))::int AS retry_after`.execute(
           db,
         );
+        const row = rows[0]!;
+        if (row.hits > l.max) {
+          await limiter.refund(taken);
+          return { ok: false, retryAfter: row.retryAfter };
+        }
+        taken.push({ key: l.key, max: l.max, windowStart: row.windowStart });
+      }
+      return { ok: true, taken };
+    },
+
+    /** `attempt`, answering 429 with Retry-After when a limit is used up. */
+    async take(limits: Limit[], message: string): Promise<Taken[]> {
+      const r = await limiter.attempt(limits);
+      if (!r.ok) {
+        throw new AppError('RATE_LIMITED', message, { retryAfterSeconds: r.retryAfter }, { 'Retry-After': String(r.retryAfter) });
+      }
+      return r.taken;
+    },
+
+    /** Gives back attempts that turned out not to count (a right password, a right code). */
+    async refund(taken: Taken[]): Promise<void> {
+      for (const t of taken) {
+        await sql`
+          UPDATE rate_limits SET hits = least(hits, ${t.max}) - 1
+          WHERE key = ${t.key} AND window_start = ${t.windowStart}::timestamptz AND hits > 0`.execute(db);
       }
     },
 
@@ -51,4 +72,5 @@ export function createRateLimiter(db: Executor) {
       if (keys.length) await db.deleteFrom('rateLimits').where('key', 'in', keys).execute();
     },
   };
+  return limiter;
 }

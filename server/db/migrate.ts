@@ -7,6 +7,7 @@ import * as m0005 from './migrations/0005_portal.ts';
 import * as m0006 from './migrations/0006_search_walk.ts';
 import * as m0007 from './migrations/0007_cjk_names.ts';
 import * as m0008 from './migrations/0008_portal_login_origin.ts';
+import * as m0009 from './migrations/0009_portal_code_address.ts';
 
 // An explicit list (not a folder scan) so the same code runs under tsx, Vitest and a bundler.
 const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0006_search_walk': m0006,
   '0007_cjk_names': m0007,
   '0008_portal_login_origin': m0008,
+  '0009_portal_code_address': m0009,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -141,6 +141,8 @@ export interface PortalLoginRequestsTable {
   status: Generated<'pending' | 'issued' | 'dropped'>;
   contactId: string | null;
   codeHash: string | null;
+  /** The normalised address the code was mailed to: it must still be the primary email at sign-in. */
+  sentTo: Generated<string | null>;
   attempts: Generated<number>;
   expiresAt: Timestamp;
   usedAt: Date | null;

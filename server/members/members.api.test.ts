@@ -77,6 +77,36 @@ describe('members API', () => {
     expect((await call(ctx, solo.ownerToken, 'GET', '/api/v1/me')).json().member.role).toBe('owner');
   });
 
+  /** Three owners of a fresh team, each acting through its own token. */
+  async function threeOwners() {
+    const t = await createTeam(ctx);
+    const first = (await call(ctx, t.ownerToken, 'GET', '/api/v1/me')).json().member.id as string;
+    const second = await createMember(ctx, t, { role: 'owner' });
+    const third = await createMember(ctx, t, { role: 'owner' });
+    return { t, owners: [{ id: first, token: t.ownerToken }, second, third] };
+  }
+  const ownersOf = async (teamId: string) =>
+    ctx.db.selectFrom('members').select('id').where('teamId', '=', teamId).where('role', '=', 'owner').execute();
+
+  it.each([
+    ['demote', 'PATCH'],
+    ['remove', 'DELETE'],
+  ] as const)('keeps an owner when three owners %s each other at once', async (_, method) => {
+    // a few rounds, each a fresh team whose three owners act at the same moment
+    for (let round = 0; round < 3; round++) {
+      const { t, owners } = await threeOwners();
+      const res = await Promise.all(
+        owners.map((actor, i) => {
+          const target = owners[(i + 1) % owners.length]!;
+          return call(ctx, actor.token, method, `/api/v1/members/${target.id}`, method === 'PATCH' ? { role: 'admin' } : undefined);
+        }),
+      );
+      // 409: the last owner; 401/403: the actor was removed or demoted a moment before
+      for (const r of res) expect([200, 204, 401, 403, 409]).toContain(r.statusCode);
+      expect((await ownersOf(t.teamId)).length).toBeGreaterThanOrEqual(1);
+    }
+  });
+
   it('signs a member out everywhere when their password changes', async () => {
     const agent = await createMember(ctx, team);
     const login = await ctx.app.inject({

@@ -13,14 +13,22 @@ export function createMembersRepo(db: Executor) {
     list(teamId: string, tx: Executor = db) {
       return tx.selectFrom('members').selectAll().where('teamId', '=', teamId).orderBy('createdAt').orderBy('id').execute();
     },
-    countOwners(teamId: string, tx: Executor = db) {
-      return tx
+    /**
+     * Locks the team's owners (in id order, so concurrent callers queue instead of deadlocking) and
+     * answers how many there are. A concurrent demotion or removal is waited for and not counted; an
+     * owner added meanwhile may be missed, which errs on the side of keeping one.
+     */
+    async lockOwners(teamId: string, tx: Executor) {
+      const rows = await tx
         .selectFrom('members')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .select('id')
         .where('teamId', '=', teamId)
         .where('role', '=', 'owner')
-        .executeTakeFirstOrThrow()
-        .then((r) => Number(r.n));
+        .orderBy('id')
+        // NO KEY: sign-ins and tokens that reference these members are not held up
+        .forNoKeyUpdate()
+        .execute();
+      return rows.length;
     },
     insert(row: Insertable<MembersTable>, tx: Executor = db) {
       return tx.insertInto('members').values(row).returningAll().executeTakeFirstOrThrow();

@@ -1,7 +1,7 @@
 import { AppError } from '#shared/errors.ts';
 import { normalizeEmail } from '#shared/email.ts';
 import type { Member, MemberCreate, MemberPatch } from '#shared/member.schema.ts';
-import type { Db } from '../db/client.ts';
+import type { Db, Tx } from '../db/client.ts';
 import { isUuid, uuidv7 } from '../db/ids.ts';
 import type { MemberRow } from '../db/schema.ts';
 import { requireTeamManager, type Actor } from '../auth/actor.ts';
@@ -31,8 +31,8 @@ export function createMembersService(deps: { db: Db; auth: Pick<AuthService, 're
   const audit = createAuditRepo(db);
   const jobs = createJobsRepo(db);
 
-  async function load(actor: Actor, id: string) {
-    const m = isUuid(id) ? await repo.findById(actor.teamId, id) : undefined;
+  async function load(actor: Actor, id: string, tx?: Tx) {
+    const m = isUuid(id) ? await repo.findById(actor.teamId, id, tx) : undefined;
     if (!m) throw new AppError('NOT_FOUND', 'Member not found');
     return m;
   }
@@ -90,9 +90,12 @@ export function createMembersService(deps: { db: Db; auth: Pick<AuthService, 're
     async update(actor: Actor, id: string, patch: MemberPatch) {
       requireTeamManager(actor);
       return db.transaction().execute(async (tx) => {
-        const current = await load(actor, id);
+        // a demotion counts the owners under their locks: parallel demotions cannot all see "another owner left"
+        const demoting = !!patch.role && patch.role !== 'owner';
+        const owners = demoting ? await repo.lockOwners(actor.teamId, tx) : 0;
+        const current = await load(actor, id, tx);
         if (!canManageRole(actor.role, current.role, patch.role)) throw new AppError('FORBIDDEN', 'Only owners can change owners');
-        if (current.role === 'owner' && patch.role && patch.role !== 'owner' && (await repo.countOwners(actor.teamId, tx)) <= 1) {
+        if (current.role === 'owner' && demoting && owners <= 1) {
           throw new AppError('CONFLICT', 'A team needs at least one owner', [{ path: 'role', message: 'This is the last owner' }]);
         }
         const row = await repo.update(
@@ -128,10 +131,11 @@ export function createMembersService(deps: { db: Db; auth: Pick<AuthService, 're
     async remove(actor: Actor, id: string) {
       requireTeamManager(actor);
       await db.transaction().execute(async (tx) => {
-        const current = await load(actor, id);
+        const owners = await repo.lockOwners(actor.teamId, tx);
+        const current = await load(actor, id, tx);
         if (!canManageRole(actor.role, current.role)) throw new AppError('FORBIDDEN', 'Only owners can remove owners');
         if (current.id === actor.memberId) throw new AppError('CONFLICT', 'You cannot remove yourself');
-        if (current.role === 'owner' && (await repo.countOwners(actor.teamId, tx)) <= 1) {
+        if (current.role === 'owner' && owners <= 1) {
           throw new AppError('CONFLICT', 'A team needs at least one owner');
         }
         await repo.delete(actor.teamId, id, tx);

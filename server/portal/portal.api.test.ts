@@ -161,6 +161,49 @@ describe('portal sign-in codes', () => {
     expect((await verify(ctx, team.slug, s.json().requestId, code, '10.8.0.2')).statusCode).toBe(200);
   });
 
+  it('mails at most 5 codes when 100 starts for one email arrive at once', async () => {
+    const c = await createContact(ctx, team);
+    const res = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => startLogin(ctx, team.slug, { email: c.primaryEmail }, `10.40.${i}.1`)),
+    );
+    expect(res.filter((r) => r.statusCode === 200)).toHaveLength(5);
+    expect(res.filter((r) => r.statusCode === 429)).toHaveLength(95);
+    await ctx.services.portal.processLoginRequests();
+    const mails = await ctx.db.selectFrom('mailOutbox').select('id').where('toAddress', '=', c.primaryEmail).execute();
+    expect(mails).toHaveLength(5);
+  });
+
+  it('mails one contact at most 5 codes per 15 minutes even when both entries queued more', async () => {
+    const c = await createContact(ctx, team);
+    const link = await call(ctx, team.ownerToken, 'POST', `/api/v1/contacts/${c.id}/portal-link`);
+    const token = new URL(link.json().url).pathname.split('/').at(-1)!;
+    for (let i = 0; i < 5; i++) {
+      expect((await startLogin(ctx, team.slug, { email: c.primaryEmail }, `10.41.0.${i}`)).statusCode).toBe(200);
+      expect((await startLogin(ctx, team.slug, { linkToken: token }, `10.41.1.${i}`)).statusCode).toBe(200);
+    }
+    await ctx.services.portal.processLoginRequests();
+    const mails = await ctx.db.selectFrom('mailOutbox').select('id').where('toAddress', '=', c.primaryEmail).execute();
+    expect(mails).toHaveLength(5);
+  });
+
+  it('checks no more than 10 codes of a parallel burst for one email; the right code past them does not sign in', async () => {
+    const c = await createContact(ctx, team);
+    const requests: string[] = [];
+    for (let r = 0; r < 3; r++)
+      requests.push((await startLogin(ctx, team.slug, { email: c.primaryEmail }, `10.42.0.${r}`)).json().requestId);
+    const right = (await codeSentTo(ctx, c.primaryEmail))!;
+    // 99 wrong codes spread over the first two requests, then the right code of the third
+    const tries = Array.from({ length: 100 }, (_, i) =>
+      i === 99
+        ? verify(ctx, team.slug, requests[2]!, right, '10.42.2.1')
+        : verify(ctx, team.slug, requests[i % 2]!, 'AAAAAAA', `10.42.1.${i}`),
+    );
+    const res = await Promise.all(tries);
+    expect(res.filter((r) => r.statusCode !== 429)).toHaveLength(10);
+    expect(res.at(-1)!.statusCode).toBe(429);
+    expect(await ctx.db.selectFrom('portalSessions').select('tokenHash').where('contactId', '=', c.id).execute()).toHaveLength(0);
+  });
+
   it('sends no code to an inactive contact, one without portal access, another team, or an unknown email', async () => {
     const inactive = await createContact(ctx, team, { permissions: { active: false } });
     const noAccess = await createContact(ctx, team, { permissions: { portalAccess: false } });
@@ -536,6 +579,34 @@ describe('contact sessions', () => {
     expect((await me(ctx, t.slug, cookie)).statusCode).toBe(401);
     await call(ctx, t.ownerToken, 'PATCH', '/api/v1/settings', { portalEnabled: true });
     expect((await me(ctx, t.slug, cookie)).statusCode).toBe(401);
+  });
+
+  it('refuses a code mailed to the old address after an agent changes the primary email', async () => {
+    const c = await createContact(ctx, team);
+    const s = await startLogin(ctx, team.slug, { email: c.primaryEmail }, '10.43.0.1');
+    const code = (await codeSentTo(ctx, c.primaryEmail))!;
+    const newEmail = `moved-${c.primaryEmail}`;
+    expect((await call(ctx, team.ownerToken, 'PATCH', `/api/v1/contacts/${c.id}`, { primaryEmail: newEmail })).statusCode).toBe(200);
+    const res = await verify(ctx, team.slug, s.json().requestId, code, '10.43.0.1');
+    expect(res.statusCode).toBe(401);
+    expect(res.json().code).toBe('INVALID_CODE');
+    expect(res.cookies).toHaveLength(0);
+    // a code mailed to the new address signs in
+    await signIn(ctx, team.slug, newEmail, '10.43.0.2');
+  });
+
+  it('refuses a code a contact link mailed to the old address after an agent changes the primary email', async () => {
+    const c = await createContact(ctx, team);
+    const link = await call(ctx, team.ownerToken, 'POST', `/api/v1/contacts/${c.id}/portal-link`);
+    const token = new URL(link.json().url).pathname.split('/').at(-1)!;
+    const s = await startLogin(ctx, team.slug, { linkToken: token }, '10.44.0.1');
+    const code = (await codeSentTo(ctx, c.primaryEmail))!;
+    expect(code).toBeTruthy();
+    expect(
+      (await call(ctx, team.ownerToken, 'PATCH', `/api/v1/contacts/${c.id}`, { primaryEmail: `moved-${c.primaryEmail}` })).statusCode,
+    ).toBe(200);
+    expect((await verify(ctx, team.slug, s.json().requestId, code, '10.44.0.1')).statusCode).toBe(401);
+    expect(await ctx.db.selectFrom('portalSessions').select('tokenHash').where('contactId', '=', c.id).execute()).toHaveLength(0);
   });
 
   it('refuses a contact deactivated after the code was mailed', async () => {

@@ -29,7 +29,11 @@ export function createPortalRepo(db: Executor) {
         .skipLocked()
         .execute();
     },
-    markRequest(id: string, set: { status: 'issued' | 'dropped'; contactId?: string | null; codeHash?: string | null }, tx: Executor) {
+    markRequest(
+      id: string,
+      set: { status: 'issued' | 'dropped'; contactId?: string | null; codeHash?: string | null; sentTo?: string | null },
+      tx: Executor,
+    ) {
       return tx.updateTable('portalLoginRequests').set(set).where('id', '=', id).execute();
     },
     requestForVerify(teamId: string, id: string, tx: Executor = db) {
@@ -46,13 +50,13 @@ export function createPortalRepo(db: Executor) {
      * others no longer match `used_at IS NULL`, so exactly one caller gets `ok`.
      */
     async tryCode(p: { teamId: string; id: string; codeHash: string; now: Date; maxTries: number }, tx: Executor = db) {
-      const r = await sql<{ ok: boolean; contactId: string | null }>`
+      const r = await sql<{ ok: boolean; contactId: string | null; sentTo: string | null }>`
         UPDATE portal_login_requests
         SET attempts = attempts + 1,
             used_at = CASE WHEN code_hash = ${p.codeHash} THEN ${p.now}::timestamptz ELSE NULL END
         WHERE id = ${p.id} AND team_id = ${p.teamId} AND status = 'issued' AND used_at IS NULL
           AND attempts < ${p.maxTries} AND expires_at > ${p.now}
-        RETURNING used_at IS NOT NULL AS ok, contact_id`.execute(tx);
+        RETURNING used_at IS NOT NULL AS ok, contact_id, sent_to`.execute(tx);
       return r.rows[0];
     },
     purgeOldRequests(before: Date, tx: Executor = db) {

@@ -105,6 +105,8 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
     method: string,
     replacing: string | null,
     requestId: string | null,
+    /** For a code: the address it was mailed to, which must still be the contact's primary email. */
+    codeSentTo?: string | null,
   ): Promise<{ token: string; session: PortalSession } | null> {
     return db.transaction().execute(async (tx) => {
       const contact = await repo.lockContact(t.id, contactId, tx);
@@ -112,6 +114,8 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
       const fresh = await repo.teamById(t.id, tx);
       const settings = readSettings(fresh?.settings);
       if (!contact || !eligible(settings, contact)) return null;
+      // a code mailed to an address the contact no longer has proves nothing
+      if (codeSentTo !== undefined && (codeSentTo === null || contact.primaryEmail !== codeSentTo)) return null;
       const at = now();
       if (replacing) await repo.deleteSession(hashSecret(replacing), tx);
       const token = `kdp_${randomBytes(32).toString('base64url')}`;
@@ -180,7 +184,8 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
         },
         { key: `portal:start:ip:${ip}`, max: PORTAL_LIMITS.startPerIp, windowSeconds: PORTAL_LIMITS.windowSeconds },
       ];
-      await limiter.check(limits, 'Too many sign-in codes asked for. Wait a few minutes and try again.');
+      // counted before the row is inserted, so a burst of starts queues no more codes than the limit
+      await limiter.take(limits, 'Too many sign-in codes asked for. Wait a few minutes and try again.');
       const at = now();
       const id = uuidv7();
       await repo.insertLoginRequest({
@@ -193,7 +198,6 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
         expiresAt: new Date(at.getTime() + CODE_TTL_MINUTES * 60_000),
         createdAt: at,
       });
-      await limiter.hit(limits);
       return { requestId: id, expiresInSeconds: CODE_TTL_MINUTES * 60 };
     },
 
@@ -206,6 +210,7 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
       await db.transaction().execute(async (tx) => {
         const pending = await repo.claimPendingRequests(opts.limit ?? 100, tx);
         const teams = new Map<string, { id: string; name: string; slug: string; settings: TeamSettings } | null>();
+        const issuing: { r: (typeof pending)[number]; t: NonNullable<ReturnType<typeof teams.get>>; contact: ContactRow }[] = [];
         for (const r of pending) {
           if (!teams.has(r.teamId)) {
             const t = await repo.teamById(r.teamId, tx);
@@ -224,18 +229,32 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
             out.dropped++;
             continue;
           }
+          issuing.push({ r, t, contact });
+        }
+        // Whatever was queued, one contact gets no more codes per window than one email may ask for
+        // (both entries together). Counted in this transaction, in contact order so that two workers
+        // lock the counters in the same order.
+        const issueLimiter = createRateLimiter(tx);
+        issuing.sort((a, b) => (a.contact.id < b.contact.id ? -1 : a.contact.id > b.contact.id ? 1 : 0));
+        for (const { r, t, contact } of issuing) {
+          const allowed = await issueLimiter.attempt([
+            { key: `portal:issue:contact:${contact.id}`, max: PORTAL_LIMITS.startPerEmail, windowSeconds: PORTAL_LIMITS.windowSeconds },
+          ]);
+          if (!allowed.ok) {
+            await repo.markRequest(r.id, { status: 'dropped', contactId: contact.id }, tx);
+            out.dropped++;
+            continue;
+          }
+          const to = contact.primaryEmail!;
           const code = generateCode();
-          await repo.markRequest(r.id, { status: 'issued', contactId: contact.id, codeHash: codeHash(r.id, code) }, tx);
+          await repo.markRequest(r.id, { status: 'issued', contactId: contact.id, codeHash: codeHash(r.id, code), sentTo: to }, tx);
           const m = renderCodeMail({
             teamName: t.name,
             code,
             minutes: CODE_TTL_MINUTES,
             portalUrl: teamPortalUrl(base(r.origin ?? undefined), t.slug),
           });
-          await mail.enqueue(
-            { teamId: t.id, kind: 'portal.code', to: contact.primaryEmail, ...m, sensitive: true, discardAfter: r.expiresAt },
-            tx,
-          );
+          await mail.enqueue({ teamId: t.id, kind: 'portal.code', to, ...m, sensitive: true, discardAfter: r.expiresAt }, tx);
           out.issued++;
         }
       });
@@ -258,7 +277,8 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
         { key: `portal:verify:email:${t.id}:${who}`, max: PORTAL_LIMITS.verifyPerEmail, windowSeconds: PORTAL_LIMITS.windowSeconds },
         { key: `portal:verify:ip:${ip}`, max: PORTAL_LIMITS.verifyPerIp, windowSeconds: PORTAL_LIMITS.windowSeconds },
       ];
-      await limiter.check(limits, 'Too many wrong codes. Wait a few minutes, then ask for a new code.');
+      // counted before the code is compared; a right code gives its try back (only wrong codes count)
+      const taken = await limiter.take(limits, 'Too many wrong codes. Wait a few minutes, then ask for a new code.');
       const code = input.code.toUpperCase().replace(/[\s-]+/g, '');
       const tried = reqRow
         ? await repo.tryCode({
@@ -269,11 +289,9 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
             maxTries: CODE_MAX_WRONG_TRIES,
           })
         : undefined;
-      if (!tried?.ok || !tried.contactId) {
-        await limiter.hit(limits);
-        throw INVALID_CODE();
-      }
-      const created = await createSession(t, tried.contactId, 'code', replacing, requestId ?? null);
+      if (!tried?.ok || !tried.contactId) throw INVALID_CODE();
+      await limiter.refund(taken);
+      const created = await createSession(t, tried.contactId, 'code', replacing, requestId ?? null, tried.sentTo);
       if (!created) throw INVALID_CODE();
       return { token: created.token, expiresAt: created.session.expiresAt, profile: profile(created.session) };
     },

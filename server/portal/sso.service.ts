@@ -179,8 +179,7 @@ export function createSsoService(deps: {
       const t = await portal.team(slug);
       // each start stores a state row: bounded per address
       const limits = [{ key: `portal:sso:ip:${ip}`, max: SSO_STARTS_PER_IP, windowSeconds: 15 * 60 }];
-      await limiter.check(limits, 'Too many sign-in attempts. Wait a few minutes and try again.');
-      await limiter.hit(limits);
+      await limiter.take(limits, 'Too many sign-in attempts. Wait a few minutes and try again.');
       if (!t.settings.portalEnabled || !t.settings.contactSso[provider]) {
         throw new AppError('NOT_FOUND', `${provider} sign-in is not offered on this portal`);
       }
