@@ -2,7 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { meSchema, passwordString } from '#shared/member.schema.ts';
-import { actorOf, checkSameOrigin, clearSessionCookie, sessionCookieName, setSessionCookie, type AuthOptions } from '../http/auth.ts';
+import {
+  actorOf,
+  checkSameOrigin,
+  clearSessionCookie,
+  requestOrigin,
+  sessionCookieName,
+  setSessionCookie,
+  type AuthOptions,
+} from '../http/auth.ts';
 import { errors, idParams } from '../http/schemas.ts';
 import type { MembersService } from '../members/members.service.ts';
 import { presentMember } from '../members/members.service.ts';
@@ -50,6 +58,8 @@ export function authRoutes(
       if (req.headers.origin) checkSameOrigin(req, options.publicUrl);
       const { sessionToken, member, expiresAt } = await auth.login(req.body.email, req.body.password, req.ip);
       setSessionCookie(reply, options, sessionToken, expiresAt);
+      // the address a member signs in at is trusted for links in mail that no member request causes
+      if (!options.publicUrl) await teams.rememberMemberOrigin(member.teamId, requestOrigin(req));
       const team = await teams.getTeam(member.teamId);
       return { member: presentMember(member), team: { id: team.id, name: team.name, slug: team.slug }, via: 'session' as const };
     },

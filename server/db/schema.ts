@@ -8,6 +8,8 @@ export interface TeamsTable {
   name: string;
   slug: string;
   settings: ColumnType<Record<string, unknown>, string | undefined, string>;
+  /** The address a member of the team last signed in at (links in mail when KDESK_PUBLIC_URL is unset). */
+  memberOrigin: ColumnType<string | null, string | null | undefined, string | null>;
   createdAt: Timestamp;
   updatedAt: Timestamp;
 }

@@ -46,7 +46,8 @@ function layout(teamName: string, bodyHtml: string): string {
 }
 
 /** The sign-in code mail. The code is shown in groups for reading; the portal accepts it with or without the space. */
-export function renderCodeMail(p: { teamName: string; code: string; minutes: number; portalUrl: string }): RenderedMail {
+/** `portalUrl` null: no address is trusted for a link (see trustedMailBase), the mail carries only the code. */
+export function renderCodeMail(p: { teamName: string; code: string; minutes: number; portalUrl: string | null }): RenderedMail {
   const shown = `${p.code.slice(0, 3)} ${p.code.slice(3)}`;
   const text = [
     `Your sign-in code for the portal of ${p.teamName}:`,
@@ -54,7 +55,7 @@ export function renderCodeMail(p: { teamName: string; code: string; minutes: num
     `    ${shown}`,
     '',
     `Enter it on the sign-in page within ${p.minutes} minutes. It works once.`,
-    `Portal: ${p.portalUrl}`,
+    ...(p.portalUrl ? [`Portal: ${p.portalUrl}`] : []),
     '',
     'If you did not ask for this code, you can ignore this message: nobody can sign in without it.',
   ].join('\n');
@@ -64,7 +65,7 @@ export function renderCodeMail(p: { teamName: string; code: string; minutes: num
       `<p style="margin:0 0 12px">Your sign-in code for the portal of ${escapeHtml(p.teamName)}:</p>`,
       `<p style="margin:0 0 12px;font-size:28px;font-weight:700;letter-spacing:4px;font-family:ui-monospace,Menlo,Consolas,monospace">${escapeHtml(shown)}</p>`,
       `<p style="margin:0 0 12px">Enter it on the sign-in page within ${p.minutes} minutes. It works once.</p>`,
-      `<p style="margin:0 0 12px"><a href="${safeHref(p.portalUrl)}">Open the portal</a></p>`,
+      ...(p.portalUrl ? [`<p style="margin:0 0 12px"><a href="${safeHref(p.portalUrl)}">Open the portal</a></p>`] : []),
       '<p style="margin:0;color:#57606a">If you did not ask for this code, you can ignore this message: nobody can sign in without it.</p>',
     ].join('\n'),
   );

@@ -66,12 +66,37 @@ describe('links in mail written later', () => {
     expectLinksTo(await mailsTo(emails, 'portal.invitation'), `http://${HOST}/portal/${team.slug}/c/`);
   });
 
-  it('points the sign-in code mail, written by the periodic task, at the address the sign-in started at', async () => {
+  // a sign-in request is unauthenticated: its Host header is the sender's to choose, so a code mail
+  // must never link there (a look-alike site would collect the code)
+  it('points the sign-in code mail at the address a member of the team signed in at, whatever Host the sign-in request sent', async () => {
+    const signIn = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { host: HOST },
+      payload: { email: team.ownerEmail, password: team.ownerPassword },
+    });
+    expect(signIn.statusCode, signIn.body).toBe(200);
     const email = 'code@links.test';
     await call(ctx, team.ownerToken, 'POST', '/api/v1/contacts', { firstName: 'Code', primaryEmail: email });
-    const res = await startLogin(ctx, team.slug, { email }, '10.0.0.9', { host: HOST });
+    const res = await startLogin(ctx, team.slug, { email }, '10.0.0.9', { host: 'kdesk-login.evil.test' });
     expect(res.statusCode, res.body).toBe(200);
     await ctx.services.portal.processLoginRequests();
-    expectLinksTo(await mailsTo([email], 'portal.code'), `http://${HOST}/portal/${team.slug}`);
+    const mails = await mailsTo([email], 'portal.code');
+    expectLinksTo(mails, `http://${HOST}/portal/${team.slug}`);
+    for (const m of mails) expect(m.textBody + m.htmlBody).not.toContain('evil.test');
+  });
+
+  it('mails the code without a link when no address is trusted yet, never to the Host the request sent', async () => {
+    const fresh = await createTeam(ctx);
+    const email = `nolink-${fresh.slug}@links.test`;
+    await call(ctx, fresh.ownerToken, 'POST', '/api/v1/contacts', { firstName: 'No', lastName: 'Link', primaryEmail: email });
+    const res = await startLogin(ctx, fresh.slug, { email }, '10.0.0.10', { host: 'kdesk-login.evil.test' });
+    expect(res.statusCode, res.body).toBe(200);
+    await ctx.services.portal.processLoginRequests();
+    const [m] = await mailsTo([email], 'portal.code');
+    expect(m, 'the code mail').toBeDefined();
+    expect(m!.textBody).toMatch(/sign-in code/);
+    expect(m!.textBody + m!.htmlBody).not.toContain('evil.test');
+    expect(m!.htmlBody).not.toContain('href');
   });
 });

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { PORTAL_CODE_ALPHABET } from '#shared/portal.schema.ts';
-import { extendIdle, generateCode, newSessionExpiry, normalizeCode, readSsoClaims, syncedIdentityMatches } from './portal.rules.ts';
+import {
+  extendIdle,
+  generateCode,
+  newSessionExpiry,
+  normalizeCode,
+  readSsoClaims,
+  syncedIdentityMatches,
+  trustedMailBase,
+} from './portal.rules.ts';
 
 describe('sign-in codes', () => {
   it('are 7 symbols of an alphabet without 0, O, 1, I, L', () => {
@@ -49,5 +57,21 @@ describe('synced identity for SSO', () => {
     expect(syncedIdentityMatches('google', readSsoClaims({ sub: 'g-1' }), { syncId: 'g-1', organizationId: 'acme.com' })).toBe(false);
     expect(g.emailVerified).toBe(true);
     expect(ms.emailVerified).toBe(false);
+  });
+});
+
+describe('links in code mails', () => {
+  const o = { publicUrl: null, memberOrigin: null, requestOrigin: null };
+  it('prefers the public URL, then where a member signed in, and trusts a request only on loopback', () => {
+    expect(
+      trustedMailBase({ ...o, publicUrl: 'https://help.acme.com/', memberOrigin: 'http://x.test', requestOrigin: 'http://y.test' }),
+    ).toBe('https://help.acme.com');
+    expect(trustedMailBase({ ...o, memberOrigin: 'http://help.acme.test', requestOrigin: 'http://evil.test' })).toBe(
+      'http://help.acme.test',
+    );
+    expect(trustedMailBase({ ...o, requestOrigin: 'http://evil.test' })).toBeNull();
+    expect(trustedMailBase({ ...o, requestOrigin: 'http://localhost:3000' })).toBe('http://localhost:3000');
+    expect(trustedMailBase({ ...o, requestOrigin: 'http://[::1]:3000' })).toBe('http://[::1]:3000');
+    expect(trustedMailBase({ ...o, requestOrigin: 'not a url' })).toBeNull();
   });
 });

@@ -53,6 +53,24 @@ export function portalBaseUrl(publicUrl: string | null, requestOrigin: string): 
   return (publicUrl ?? requestOrigin).replace(/\/$/, '');
 }
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * The base of links in a mail that an unauthenticated request caused (a sign-in code). Its Host header is
+ * the sender's to choose, so it is used only on loopback (a developer's machine); otherwise the configured
+ * public URL, or the address a member of the team last signed in at. Null: the mail carries no link.
+ */
+export function trustedMailBase(o: { publicUrl: string | null; memberOrigin: string | null; requestOrigin: string | null }): string | null {
+  if (o.publicUrl) return o.publicUrl.replace(/\/$/, '');
+  if (o.memberOrigin) return o.memberOrigin;
+  if (!o.requestOrigin) return null;
+  try {
+    return LOOPBACK_HOSTS.has(new URL(o.requestOrigin).hostname) ? o.requestOrigin : null;
+  } catch {
+    return null;
+  }
+}
+
 export const teamPortalUrl = (base: string, slug: string) => `${base}/portal/${encodeURIComponent(slug)}`;
 export const contactPortalUrl = (base: string, slug: string, token: string) =>
   `${teamPortalUrl(base, slug)}/c/${encodeURIComponent(token)}`;

@@ -32,6 +32,7 @@ import {
   newSessionExpiry,
   PORTAL_LIMITS,
   teamPortalUrl,
+  trustedMailBase,
   type SessionTimes,
 } from './portal.rules.ts';
 
@@ -209,12 +210,18 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
       const out = { issued: 0, dropped: 0 };
       await db.transaction().execute(async (tx) => {
         const pending = await repo.claimPendingRequests(opts.limit ?? 100, tx);
-        const teams = new Map<string, { id: string; name: string; slug: string; settings: TeamSettings } | null>();
+        const teams = new Map<
+          string,
+          { id: string; name: string; slug: string; settings: TeamSettings; memberOrigin: string | null } | null
+        >();
         const issuing: { r: (typeof pending)[number]; t: NonNullable<ReturnType<typeof teams.get>>; contact: ContactRow }[] = [];
         for (const r of pending) {
           if (!teams.has(r.teamId)) {
             const t = await repo.teamById(r.teamId, tx);
-            teams.set(r.teamId, t ? { id: t.id, name: t.name, slug: t.slug, settings: readSettings(t.settings) } : null);
+            teams.set(
+              r.teamId,
+              t ? { id: t.id, name: t.name, slug: t.slug, settings: readSettings(t.settings), memberOrigin: t.memberOrigin } : null,
+            );
           }
           const t = teams.get(r.teamId);
           const contact = !t
@@ -246,13 +253,14 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
             continue;
           }
           const to = contact.primaryEmail!;
+          const linkBase = trustedMailBase({ publicUrl: config.publicUrl, memberOrigin: t.memberOrigin, requestOrigin: r.origin });
           const code = generateCode();
           await repo.markRequest(r.id, { status: 'issued', contactId: contact.id, codeHash: codeHash(r.id, code), sentTo: to }, tx);
           const m = renderCodeMail({
             teamName: t.name,
             code,
             minutes: CODE_TTL_MINUTES,
-            portalUrl: teamPortalUrl(base(r.origin ?? undefined), t.slug),
+            portalUrl: linkBase && teamPortalUrl(linkBase, t.slug),
           });
           await mail.enqueue({ teamId: t.id, kind: 'portal.code', to, ...m, sensitive: true, discardAfter: r.expiresAt }, tx);
           out.issued++;

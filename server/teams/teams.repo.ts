@@ -30,6 +30,10 @@ export function createTeamsRepo(db: Executor) {
     updateSettings(id: string, settings: string, tx: Executor = db) {
       return tx.updateTable('teams').set({ settings, updatedAt: new Date() }).where('id', '=', id).execute();
     },
+    /** Remembers where a member signed in; writes only when it changed. */
+    async rememberMemberOrigin(id: string, origin: string, tx: Executor = db) {
+      await sql`UPDATE teams SET member_origin = ${origin} WHERE id = ${id} AND member_origin IS DISTINCT FROM ${origin}`.execute(tx);
+    },
     /** Serialises first-start bootstrap between processes sharing one database. */
     async lockBootstrap(tx: Executor) {
       await sql`SELECT pg_advisory_xact_lock(727272)`.execute(tx);

@@ -89,6 +89,10 @@ export function createTeamsService(deps: {
       });
     },
 
+    /** A member signed in at `origin`: links in mail written for the team's contacts may point there. */
+    async rememberMemberOrigin(teamId: string, origin: string) {
+      await teams.rememberMemberOrigin(teamId, origin);
+    },
     async getTeam(teamId: string) {
       const team = await teams.findById(teamId);
       if (!team) throw new AppError('NOT_FOUND', 'Team not found');
