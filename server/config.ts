@@ -39,6 +39,10 @@ export interface ImportConfig {
   /** XLSX (a zip): most entries and most uncompressed bytes, checked before anything is inflated. */
   xlsxMaxEntries: number;
   xlsxMaxUncompressedBytes: number;
+  /** Longest cell, in characters: a longer CSV cell fails its row, a longer XLSX cell the file. */
+  maxCellChars: number;
+  /** Most columns a header may have. */
+  maxColumns: number;
   /** Rows per committed batch (one transaction with the checkpoint). */
   batchRows: number;
   /** How long a worker holds an import or export without renewing; after that another worker takes over. */
@@ -51,6 +55,8 @@ export const defaultImportConfig: ImportConfig = {
   maxBytes: 200 * 1024 * 1024,
   xlsxMaxEntries: 10_000,
   xlsxMaxUncompressedBytes: 1024 * 1024 * 1024,
+  maxCellChars: 1_000_000,
+  maxColumns: 1000,
   batchRows: 5000,
   leaseSeconds: 30,
   fileTtlHours: 24,
@@ -114,6 +120,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         env.KDESK_IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES,
         defaultImportConfig.xlsxMaxUncompressedBytes,
       ),
+      maxCellChars: Math.max(1, int('KDESK_IMPORT_MAX_CELL_CHARS', env.KDESK_IMPORT_MAX_CELL_CHARS, defaultImportConfig.maxCellChars)),
+      maxColumns: Math.max(1, int('KDESK_IMPORT_MAX_COLUMNS', env.KDESK_IMPORT_MAX_COLUMNS, defaultImportConfig.maxColumns)),
       batchRows: Math.max(1, int('KDESK_IMPORT_BATCH_ROWS', env.KDESK_IMPORT_BATCH_ROWS, defaultImportConfig.batchRows)),
       leaseSeconds: Math.max(2, int('KDESK_JOB_LEASE_SECONDS', env.KDESK_JOB_LEASE_SECONDS, defaultImportConfig.leaseSeconds)),
       fileTtlHours: Math.max(1, int('KDESK_FILE_TTL_HOURS', env.KDESK_FILE_TTL_HOURS, defaultImportConfig.fileTtlHours)),

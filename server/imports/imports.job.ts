@@ -28,7 +28,7 @@ import {
   type Planned,
   type RowPatch,
 } from './rows.rules.ts';
-import { readRecords, type SourceInfo } from './source.ts';
+import { readOptionsOf, readRecords, type SourceInfo } from './source.ts';
 
 /** Per-row outcomes are kept for this many data rows of every import (the preview), and for every failed row. */
 export const PREVIEW_ROWS = 1000;
@@ -86,7 +86,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
   const headers = rec.headers;
   const plan: ColumnPlan[] = compileMapping(rec.mapping as MappingEntry[], headers);
   const info = sourceInfoOf(rec);
-  const readOpts = { xlsx: { maxEntries: config.xlsxMaxEntries, maxUncompressedBytes: config.xlsxMaxUncompressedBytes } };
+  const readOpts = readOptionsOf(config);
   const { defaultPhoneRegion } = await deps.teams.getSettings(rec.teamId);
 
   if (!rec.fileId) {

@@ -127,13 +127,20 @@ function numberText(v: string): string {
   return Number.isFinite(n) && Math.abs(n) < 1e21 ? n.toLocaleString('en-US', { useGrouping: false, maximumFractionDigits: 20 }) : v;
 }
 
+/** A cell as the sheet stores it: its 0-based column and its text. */
+export type XlsxCell = readonly [col: number, text: string];
+
 export interface XlsxRow {
   /** The sheet's own row number (as Excel shows it). */
   row: number;
-  cells: string[];
+  /** Only the cells the file holds, in file order: a row is never padded to its last column (XFD is 16,384). */
+  cells: XlsxCell[];
 }
 
-/** The rows of the first worksheet, in order. Empty rows are not listed (they are not in the file). */
+/**
+ * The rows of the first worksheet, in order. Empty rows are not listed (they are not in the file), nor
+ * empty cells: spreadsheets leave them out.
+ */
 export async function* readXlsxRows(file: string, limits: XlsxLimits): AsyncGenerator<XlsxRow> {
   const { zip, entries } = await openZip(file, limits);
   try {
@@ -228,7 +235,8 @@ export async function* readXlsxRows(file: string, limits: XlsxLimits): AsyncGene
         nextRow = r + 1;
         nextCol = 0;
       } else if (n === 'c' && row) {
-        const col = a.r ? columnIndex(a.r) : nextCol;
+        const ref = a.r ? columnIndex(a.r) : -1;
+        const col = ref >= 0 ? ref : nextCol;
         nextCol = col + 1;
         cell = { col, type: a.t ?? 'n', style: Number(a.s ?? 0), text: '', inValue: false };
       } else if (cell && (n === 'v' || (n === 't' && cell.type === 'inlineStr'))) cell.inValue = true;
@@ -249,10 +257,7 @@ export async function* readXlsxRows(file: string, limits: XlsxLimits): AsyncGene
           const num = Number(v);
           v = dateStyles.has(c.style) && Number.isFinite(num) ? serialToIso(num, date1904) : numberText(v);
         }
-        if (c.col < 16384) {
-          while (row.cells.length < c.col) row.cells.push('');
-          row.cells[c.col] = v;
-        }
+        if (c.col < 16384) row.cells.push([c.col, v]);
         cell = null;
       } else if (n === 'row' && row) {
         ready.push(row);
