@@ -45,6 +45,8 @@ export interface ImportConfig {
   maxColumns: number;
   /** Rows per committed batch (one transaction with the checkpoint). */
   batchRows: number;
+  /** And the most cell bytes a batch holds (2 bytes a character + 16 a cell): wide or long rows make smaller batches. */
+  batchMaxBytes: number;
   /** How long a worker holds an import or export without renewing; after that another worker takes over. */
   leaseSeconds: number;
   /** Uploaded and exported files are deleted after this many hours. */
@@ -58,6 +60,7 @@ export const defaultImportConfig: ImportConfig = {
   maxCellChars: 1_000_000,
   maxColumns: 1000,
   batchRows: 5000,
+  batchMaxBytes: 16 * 1024 * 1024,
   leaseSeconds: 30,
   fileTtlHours: 24,
 };
@@ -123,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxCellChars: Math.max(1, int('KDESK_IMPORT_MAX_CELL_CHARS', env.KDESK_IMPORT_MAX_CELL_CHARS, defaultImportConfig.maxCellChars)),
       maxColumns: Math.max(1, int('KDESK_IMPORT_MAX_COLUMNS', env.KDESK_IMPORT_MAX_COLUMNS, defaultImportConfig.maxColumns)),
       batchRows: Math.max(1, int('KDESK_IMPORT_BATCH_ROWS', env.KDESK_IMPORT_BATCH_ROWS, defaultImportConfig.batchRows)),
+      batchMaxBytes: Math.max(1, int('KDESK_IMPORT_BATCH_MAX_BYTES', env.KDESK_IMPORT_BATCH_MAX_BYTES, defaultImportConfig.batchMaxBytes)),
       leaseSeconds: Math.max(2, int('KDESK_JOB_LEASE_SECONDS', env.KDESK_JOB_LEASE_SECONDS, defaultImportConfig.leaseSeconds)),
       fileTtlHours: Math.max(1, int('KDESK_FILE_TTL_HOURS', env.KDESK_FILE_TTL_HOURS, defaultImportConfig.fileTtlHours)),
     },

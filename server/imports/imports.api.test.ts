@@ -606,6 +606,24 @@ describe('idempotency, one import per team, cancel, lease expiry', () => {
     expect(await contactsOf(team.teamId)).toEqual([]);
   });
 
+  it('commits rows with long cells in smaller batches, bounded by KDESK_IMPORT_BATCH_MAX_BYTES as well as by rows', async () => {
+    const bounded = await createTestContext({ imports: { batchRows: 1000, batchMaxBytes: 10_000 } });
+    try {
+      const t = await createTeam(bounded);
+      const csv = `primaryEmail,notes\n${Array.from({ length: 12 }, (_, i) => `long${i}@example.com,${'n'.repeat(2000)}`).join('\n')}\n`;
+      const res = await postImport(bounded, t.ownerToken, { name: 'long.csv', content: csv });
+      expect(res.statusCode).toBe(202);
+      const progress: number[] = [];
+      await runnerFor(bounded).runOnce({ onProgress: (p) => progress.push(p.processed) });
+      // each row weighs ~4 kB: a batch closes at its third row
+      expect(progress).toEqual([3, 6, 9, 12]);
+      const imp = (await call(bounded, t.ownerToken, 'GET', `/api/v1/imports/${res.json().id}`)).json();
+      expect(imp).toMatchObject({ status: 'succeeded', created: 12, failed: 0 });
+    } finally {
+      await bounded.close();
+    }
+  });
+
   it('a worker that dies loses its lease; another resumes from the checkpoint with exact counts and no duplicate', async () => {
     const team = await createTeam(ctx);
     await api(team).post('/api/v1/contacts', { firstName: 'Pre', primaryEmail: 'r3@example.com' });
