@@ -39,6 +39,8 @@ export interface ImportConfig {
   /** XLSX (a zip): most entries and most uncompressed bytes, checked before anything is inflated. */
   xlsxMaxEntries: number;
   xlsxMaxUncompressedBytes: number;
+  /** Most text an XLSX's shared-strings table may hold once read (2 bytes a character + 24 a string). */
+  xlsxMaxSharedStringsBytes: number;
   /** Longest cell, in characters: a longer CSV cell fails its row, a longer XLSX cell the file. */
   maxCellChars: number;
   /** Most columns a header may have. */
@@ -57,6 +59,7 @@ export const defaultImportConfig: ImportConfig = {
   maxBytes: 200 * 1024 * 1024,
   xlsxMaxEntries: 10_000,
   xlsxMaxUncompressedBytes: 1024 * 1024 * 1024,
+  xlsxMaxSharedStringsBytes: 128 * 1024 * 1024,
   maxCellChars: 1_000_000,
   maxColumns: 1000,
   batchRows: 5000,
@@ -122,6 +125,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         'KDESK_IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES',
         env.KDESK_IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES,
         defaultImportConfig.xlsxMaxUncompressedBytes,
+      ),
+      xlsxMaxSharedStringsBytes: int(
+        'KDESK_IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES',
+        env.KDESK_IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES,
+        defaultImportConfig.xlsxMaxSharedStringsBytes,
       ),
       maxCellChars: Math.max(1, int('KDESK_IMPORT_MAX_CELL_CHARS', env.KDESK_IMPORT_MAX_CELL_CHARS, defaultImportConfig.maxCellChars)),
       maxColumns: Math.max(1, int('KDESK_IMPORT_MAX_COLUMNS', env.KDESK_IMPORT_MAX_COLUMNS, defaultImportConfig.maxColumns)),

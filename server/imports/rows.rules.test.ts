@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { TEMPLATE_COLUMNS } from '#shared/import.schema.ts';
 import { emptyContact, emptyDirectory, type ContactFields } from '../contacts/contacts.rules.ts';
+import { columnName } from './cells.rules.ts';
 import { autoMap } from './mapping.rules.ts';
 import {
   cellBytes,
-  columnName,
   compileMapping,
   decodeRow,
   duplicateMessage,

@@ -14,6 +14,7 @@ import {
   type DirectoryFields,
 } from '../contacts/contacts.rules.ts';
 import {
+  columnName,
   labelEntries,
   normalizeLabel,
   parseBooleanCell,
@@ -38,13 +39,6 @@ export function compileMapping(entries: MappingEntry[], headers: string[]): Colu
       const li = e.labelColumn !== undefined ? headers.indexOf(e.labelColumn) : -1;
       return { index: e.index, column: e.column, field: e.field!, ...(li !== -1 ? { labelIndex: li } : {}) };
     });
-}
-
-/** A column as a spreadsheet names it: 0 → A, 26 → AA, 16383 → XFD. */
-export function columnName(index: number): string {
-  let s = '';
-  for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26)) s = String.fromCharCode(65 + ((n - 1) % 26)) + s;
-  return s;
 }
 
 /** Columns past the header's last one that an XLSX row keeps (so the errors file shows a stray value). */

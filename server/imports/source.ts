@@ -173,6 +173,8 @@ export const readOptionsOf = (config: ImportConfig): ReadOptions => ({
   xlsx: {
     maxEntries: config.xlsxMaxEntries,
     maxUncompressedBytes: config.xlsxMaxUncompressedBytes,
+    maxSharedStringsBytes: config.xlsxMaxSharedStringsBytes,
+    maxCellChars: config.maxCellChars,
   },
   maxCellChars: config.maxCellChars,
   maxColumns: config.maxColumns,

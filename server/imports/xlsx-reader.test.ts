@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -5,7 +6,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { zip } from './import-test-utils.ts';
 import { readXlsxRows, type XlsxLimits, type XlsxRow } from './xlsx-reader.ts';
 
-const limits: XlsxLimits = { maxEntries: 100, maxUncompressedBytes: 64 * 1024 * 1024 };
+const limits: XlsxLimits = {
+  maxEntries: 100,
+  maxUncompressedBytes: 64 * 1024 * 1024,
+  maxSharedStringsBytes: 1024 * 1024,
+  maxCellChars: 1000,
+};
 const fixture = (name: string) => path.resolve('server/imports/fixtures', name);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kdesk-xlsx-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -64,5 +70,38 @@ describe('readXlsxRows', () => {
     expect(rows).toHaveLength(201);
     expect(rows[1]).toEqual({ row: 2, cells: [[16383, '0']] });
     expect(rows.reduce((n, r) => n + r.cells.length, 0)).toBe(201);
+  });
+
+  it('fails a workbook whose shared strings hold more text than KDESK_IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES', async () => {
+    // 100 strings of 900 characters: ~182 kB kept, over a 64 kB limit
+    const sst = Array.from({ length: 100 }, (_, i) => `<si><t>${String(i).padStart(900, 'x')}</t></si>`).join('');
+    const file = workbook('<row r="1"><c r="A1" t="s"><v>0</v></c></row>', sst);
+    await expect(rowsOf(file, { ...limits, maxSharedStringsBytes: 64 * 1024 })).rejects.toThrow(
+      /^The shared strings of the XLSX file hold more than 65536 bytes of text \(KDESK_IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES\)/,
+    );
+    // within the limit the same file reads
+    expect((await rowsOf(file, { ...limits, maxSharedStringsBytes: 256 * 1024 }))[0]!.cells[0]![1]).toHaveLength(900);
+  });
+
+  it('fails a workbook with a shared string or a cell longer than KDESK_IMPORT_MAX_CELL_CHARS', async () => {
+    // rich text: many short runs that add up to one long string
+    const runs = Array.from({ length: 30 }, () => `<r><t>${'y'.repeat(50)}</t></r>`).join('');
+    await expect(rowsOf(workbook('<row r="1"><c r="A1" t="s"><v>0</v></c></row>', `<si>${runs}</si>`))).rejects.toThrow(
+      'Shared string 1 of the XLSX file is longer than 1000 characters (KDESK_IMPORT_MAX_CELL_CHARS)',
+    );
+    const inline = `<row r="1"><c r="A1" t="inlineStr"><is><t>email</t></is></c></row><row r="2"><c r="B2" t="inlineStr"><is><t>${'z'.repeat(1001)}</t></is></c></row>`;
+    await expect(rowsOf(workbook(inline))).rejects.toThrow(
+      'Cell B2 of the XLSX file is longer than 1000 characters (KDESK_IMPORT_MAX_CELL_CHARS)',
+    );
+  });
+
+  it('stops at a text node far longer than a cell can be, before it is read to its end', async () => {
+    // 4 MB of text in one node (random, so that it is no zip bomb), then XML that would fail as damaged
+    // if the reader got that far
+    const long = randomBytes(3 * 1024 * 1024).toString('base64');
+    const file = workbook('<row r="1"><c r="A1" t="s"><v>0</v></c></row>', `<si><t>${long}</t></si><broken`);
+    await expect(rowsOf(file)).rejects.toThrow(
+      /^The XLSX file holds a text or tag of more than 73536 characters \(in xl\/sharedStrings.xml\)/,
+    );
   });
 });
