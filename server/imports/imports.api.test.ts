@@ -281,6 +281,30 @@ describe('malformed input: a row-level reason, and nothing stored changes', () =
     );
   });
 
+  it('fails the row of a quoted cell over KDESK_IMPORT_MAX_CELL_CHARS, imports the rows after it and none of the text inside it', async () => {
+    const small = await createTestContext({ imports: { maxCellChars: 200 } });
+    try {
+      const t = await createTeam(small);
+      const inside = Array.from({ length: 20 }, (_, i) => `Fake,fake${i}@example.com`).join('\n');
+      const csv = `firstName,primaryEmail,notes\nJane,jane@example.com,"${inside}"\nReal,real@example.com,short\n`;
+      const imp = await importFile(small, t, 'long-cell.csv', csv);
+      expect(imp).toMatchObject({ status: 'succeeded', total: 2, created: 1, failed: 1 });
+      const rows = (await call(small, t.ownerToken, 'GET', `/api/v1/imports/${imp.id}/rows?action=fail`)).json().items;
+      expect(rows).toEqual([
+        expect.objectContaining({
+          row: 2,
+          error: 'Column 3 holds more than 200 characters, the most a cell may hold (KDESK_IMPORT_MAX_CELL_CHARS)',
+        }),
+      ]);
+      const emails = (await small.db.selectFrom('contacts').select('primaryEmail').where('teamId', '=', t.teamId).execute()).map(
+        (c) => c.primaryEmail,
+      );
+      expect(emails).toEqual(['real@example.com']);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('fails a key repeated in the file, naming the first row, and writes the first one only', async () => {
     const csv = 'primaryEmail,company\nnew1@example.com,A\nNEW1@example.com,B\nann@example.com,C\nann@example.com,D\n';
     const { imp, rows } = await run(team, csv);
