@@ -115,6 +115,16 @@ describe('createCsvParser', () => {
       ]);
     }
   });
+  it('never reads a too-long cell as rows when a later quote of its row is never closed', () => {
+    const long = Array.from({ length: 10 }, (_, i) => `fake${i},fake${i}@x.com`).join('\n');
+    for (const step of [1, 5, 1 << 20]) {
+      const r = parse(`a,b\n"${long}","open\nz,z\n`, ',', step, 20);
+      expect(r, `chunks of ${step}`).toEqual([
+        { cells: ['a', 'b'], line: 1 },
+        { cells: ['', ''], line: 2, error: expect.stringMatching(/^A quote \("\) opened on line 11 is never closed/) },
+      ]);
+    }
+  });
   it('parses every case of the csv-spectrum suite', () => {
     const dir = path.resolve('node_modules/csv-spectrum');
     const names = readdirSync(path.join(dir, 'csvs')).map((f) => f.replace(/\.csv$/, ''));

@@ -197,15 +197,18 @@ export function createCsvParser(opts: CsvParserOptions) {
     for (;;) {
       let value: string;
       if (i < n && s.charCodeAt(i) === 34) {
-        // quoted cell
+        // quoted cell; its length is counted as written (`""` is two), so that where the text is cut
+        // into chunks never changes which cells are too long
+        const open = i;
         let j = i + 1;
         let part = '';
         for (;;) {
           const k = s.indexOf('"', j);
           if (k === -1) {
-            if (n - i > maxCell) return over('quoted', i + 1);
+            if (n - open - 1 > maxCell) return over('quoted', open + 1);
             if (!final) return null;
-            return 'unterminated';
+            // reading on from the record's first line would read a too-long cell before it as rows
+            return error ? over('quoted', open + 1) : 'unterminated';
           }
           if (k + 1 >= n && !final) return null; // is it `""`? wait for more text
           if (s.charCodeAt(k + 1) === 34) {
@@ -224,7 +227,7 @@ export function createCsvParser(opts: CsvParserOptions) {
           if (c === delim || c === 10 || c === 13) break;
           e++;
         }
-        if (e >= n && !final && part.length + (e - i) > maxCell) {
+        if (e >= n && !final && e - open - 2 > maxCell) {
           for (let p = part.indexOf('\n'); p !== -1; p = part.indexOf('\n', p + 1)) lines++;
           lines += (part.match(/\r(?!\n)/g) ?? []).length;
           return over('rest', e);
@@ -232,7 +235,7 @@ export function createCsvParser(opts: CsvParserOptions) {
         if (e > i) part += s.slice(i, e);
         for (let p = part.indexOf('\n'); p !== -1; p = part.indexOf('\n', p + 1)) lines++;
         if (part.includes('\r')) lines += (part.match(/\r(?!\n)/g) ?? []).length;
-        if (part.length > maxCell) {
+        if (e - open - 2 > maxCell) {
           error ??= tooLong(cells.length + 1);
           part = '';
         }
