@@ -41,8 +41,16 @@ export interface ImportConfig {
   /** XLSX (a zip): most entries and most uncompressed bytes, checked before anything is inflated. */
   xlsxMaxEntries: number;
   xlsxMaxUncompressedBytes: number;
+  /** Most text an XLSX's shared-strings table may hold once read (2 bytes a character + 24 a string). */
+  xlsxMaxSharedStringsBytes: number;
+  /** Longest cell, in characters: a longer CSV cell fails its row, a longer XLSX cell the file. */
+  maxCellChars: number;
+  /** Most columns a header may have. */
+  maxColumns: number;
   /** Rows per committed batch (one transaction with the checkpoint). */
   batchRows: number;
+  /** And the most cell bytes a batch holds (2 bytes a character + 16 a cell): wide or long rows make smaller batches. */
+  batchMaxBytes: number;
   /** How long a worker holds an import or export without renewing; after that another worker takes over. */
   leaseSeconds: number;
   /** Uploaded and exported files are deleted after this many hours. */
@@ -53,7 +61,11 @@ export const defaultImportConfig: ImportConfig = {
   maxBytes: 200 * 1024 * 1024,
   xlsxMaxEntries: 10_000,
   xlsxMaxUncompressedBytes: 1024 * 1024 * 1024,
+  xlsxMaxSharedStringsBytes: 128 * 1024 * 1024,
+  maxCellChars: 1_000_000,
+  maxColumns: 1000,
   batchRows: 5000,
+  batchMaxBytes: 16 * 1024 * 1024,
   leaseSeconds: 30,
   fileTtlHours: 24,
 };
@@ -129,7 +141,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         env.KDESK_IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES,
         defaultImportConfig.xlsxMaxUncompressedBytes,
       ),
+      xlsxMaxSharedStringsBytes: int(
+        'KDESK_IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES',
+        env.KDESK_IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES,
+        defaultImportConfig.xlsxMaxSharedStringsBytes,
+      ),
+      maxCellChars: Math.max(1, int('KDESK_IMPORT_MAX_CELL_CHARS', env.KDESK_IMPORT_MAX_CELL_CHARS, defaultImportConfig.maxCellChars)),
+      maxColumns: Math.max(1, int('KDESK_IMPORT_MAX_COLUMNS', env.KDESK_IMPORT_MAX_COLUMNS, defaultImportConfig.maxColumns)),
       batchRows: Math.max(1, int('KDESK_IMPORT_BATCH_ROWS', env.KDESK_IMPORT_BATCH_ROWS, defaultImportConfig.batchRows)),
+      batchMaxBytes: Math.max(1, int('KDESK_IMPORT_BATCH_MAX_BYTES', env.KDESK_IMPORT_BATCH_MAX_BYTES, defaultImportConfig.batchMaxBytes)),
       leaseSeconds: Math.max(2, int('KDESK_JOB_LEASE_SECONDS', env.KDESK_JOB_LEASE_SECONDS, defaultImportConfig.leaseSeconds)),
       fileTtlHours: Math.max(1, int('KDESK_FILE_TTL_HOURS', env.KDESK_FILE_TTL_HOURS, defaultImportConfig.fileTtlHours)),
     },

@@ -124,6 +124,13 @@ export function labelEntries(entries: LabeledEntry[], fallback: string, taken: I
   return out;
 }
 
+/** A column as a spreadsheet names it: 0 → A, 26 → AA, 16383 → XFD. */
+export function columnName(index: number): string {
+  let s = '';
+  for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26)) s = String.fromCharCode(65 + ((n - 1) % 26)) + s;
+  return s;
+}
+
 export function shorten(s: string, max = 60): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }

@@ -70,11 +70,60 @@ describe('createCsvParser', () => {
     expect(r[2]).toMatchObject({ line: 3, cells: ['Bob', 'bob@x.com'] });
     expect(r).toHaveLength(3);
   });
-  it('takes a quoted cell longer than the limit as an unclosed quote while streaming, without holding the rest', () => {
+  it('fails the row of a quoted cell over the limit and never reads the rows it seems to hold, however the text arrives', () => {
+    // a 100-character limit; the cell holds 50 lines that look like rows
+    const inside = Array.from({ length: 50 }, (_, i) => `fake${i},fake${i}@x.com`).join('\n');
+    const text = `a,b,c\r\n1,"${inside}, ""quoted""",3\r\n"real",real@x.com,x\r\n`;
+    for (const step of [1, 7, 16, 100, 1 << 20]) {
+      const r = parse(text, ',', step, 100);
+      expect(r, `chunks of ${step}`).toEqual([
+        { cells: ['a', 'b', 'c'], line: 1 },
+        {
+          cells: ['1', '', '3'],
+          line: 2,
+          error: 'Column 2 holds more than 100 characters, the most a cell may hold (KDESK_IMPORT_MAX_CELL_CHARS)',
+        },
+        { cells: ['real', 'real@x.com', 'x'], line: 52 },
+      ]);
+    }
+  });
+  it('fails the row of an unquoted cell over the limit, or of text after a closing quote, and reads on', () => {
+    for (const step of [1, 9, 1 << 20]) {
+      const r = parse(`a,b\n${'u'.repeat(150)},x\n"q"${'t'.repeat(150)}\nok,1\n`, ',', step, 100);
+      expect(
+        r.map((x) => [x.line, x.cells, x.error?.slice(0, 20)]),
+        `chunks of ${step}`,
+      ).toEqual([
+        [1, ['a', 'b'], undefined],
+        [2, ['', 'x'], 'Column 1 holds more '],
+        [3, [''], 'Column 1 holds more '],
+        [4, ['ok', '1'], undefined],
+      ]);
+    }
+  });
+  it('takes the rest of the file as the cell of a quote still open past the limit: no row after it is read', () => {
     const body = Array.from({ length: 50 }, (_, i) => `r${i},v${i}`).join('\n');
-    const r = parse(`a,b\n"open,x\n${body}\n`, ',', 16, 100);
-    expect(r[1]).toMatchObject({ error: expect.stringContaining('line 2') });
-    expect(r.slice(2).map((x) => x.cells[0])).toEqual(Array.from({ length: 50 }, (_, i) => `r${i}`));
+    for (const step of [1, 16, 1 << 20]) {
+      const r = parse(`a,b\nx,"open\n${body}\n`, ',', step, 100);
+      expect(r, `chunks of ${step}`).toEqual([
+        { cells: ['a', 'b'], line: 1 },
+        {
+          cells: ['x', ''],
+          line: 2,
+          error: expect.stringMatching(/^A quote \("\) opened on line 2 is never closed: the rest of the file, more than 100 characters/),
+        },
+      ]);
+    }
+  });
+  it('never reads a too-long cell as rows when a later quote of its row is never closed', () => {
+    const long = Array.from({ length: 10 }, (_, i) => `fake${i},fake${i}@x.com`).join('\n');
+    for (const step of [1, 5, 1 << 20]) {
+      const r = parse(`a,b\n"${long}","open\nz,z\n`, ',', step, 20);
+      expect(r, `chunks of ${step}`).toEqual([
+        { cells: ['a', 'b'], line: 1 },
+        { cells: ['', ''], line: 2, error: expect.stringMatching(/^A quote \("\) opened on line 11 is never closed/) },
+      ]);
+    }
   });
   it('parses every case of the csv-spectrum suite', () => {
     const dir = path.resolve('node_modules/csv-spectrum');

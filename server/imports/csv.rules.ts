@@ -133,8 +133,25 @@ export interface CsvRecord {
 
 export interface CsvParserOptions {
   delimiter: string;
-  /** A quoted cell longer than this is taken as a quote that was never closed (default 1,000,000). */
+  /** Longest cell: a longer one fails its record and is skipped without being kept (default 1,000,000). */
   maxCellChars?: number;
+}
+
+/** Physical lines a piece of quoted text spans: LF, CRLF and a lone CR each end one. */
+function countLineEnds(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let p = from; p < to; p++) {
+    const c = s.charCodeAt(p);
+    if (c === 10 || (c === 13 && s.charCodeAt(p + 1) !== 10)) n++;
+  }
+  return n;
+}
+
+/** A record read so far: its cells, the lines it spans and why it fails, if it does. */
+interface RecordSoFar {
+  cells: string[];
+  lines: number;
+  error?: string;
 }
 
 /**
@@ -143,6 +160,9 @@ export interface CsvParserOptions {
  * Lenient where a strict parser would stop: a quote inside an unquoted cell is kept as text, text after
  * a closing quote is appended. A quote that is never closed makes that record fail with a reason, and
  * reading goes on from the next line, so one typo costs one row, not the rest of the file.
+ * A cell longer than `maxCellChars` fails its record, and is read to its end without being kept: what
+ * a long quoted cell holds never becomes rows, even when it looks like them (a quote that is still
+ * open after that many characters takes the rest of the file).
  */
 export function createCsvParser(opts: CsvParserOptions) {
   const delim = opts.delimiter.charCodeAt(0);
@@ -150,25 +170,45 @@ export function createCsvParser(opts: CsvParserOptions) {
   const maxCell = opts.maxCellChars ?? 1_000_000;
   let buf = '';
   let line = 1;
+  // the record whose cell went over the limit, while the rest of that cell is skipped ('quoted': up to
+  // its closing quote, then 'rest': up to the delimiter or the line end)
+  let skip: (RecordSoFar & { error: string; phase: 'quoted' | 'rest'; quoteLine: number }) | null = null;
+  // the cells of a record before the position reading goes on from (after a skipped cell)
+  let prefix: RecordSoFar | null = null;
+  const tooLong = (column: number) =>
+    `Column ${column} holds more than ${maxCell} characters, the most a cell may hold (KDESK_IMPORT_MAX_CELL_CHARS)`;
 
-  // Parses one record at `start`. Returns the cells and where the next record starts, or null when the
-  // buffer ends before the record does (and more text may come), or 'unterminated'.
-  function parseRecord(s: string, start: number, final: boolean): { cells: string[]; next: number; lines: number } | null | 'unterminated' {
+  type Over = RecordSoFar & { over: 'quoted' | 'rest'; resume: number };
+  // Parses one record at `start` (after `from`'s cells when it goes on). Returns the cells and where the
+  // next record starts, null when the buffer ends before the record does (and more text may come),
+  // 'unterminated', or Over: the cell running off the buffer is already too long, skip it from `resume`.
+  function parseRecord(
+    s: string,
+    start: number,
+    final: boolean,
+    from: RecordSoFar | null,
+  ): (RecordSoFar & { next: number }) | Over | null | 'unterminated' {
     const n = s.length;
-    const cells: string[] = [];
+    const cells: string[] = from ? [...from.cells] : [];
+    let error = from?.error;
     let i = start;
-    let lines = 1;
+    let lines = from?.lines ?? 1;
+    const over = (phase: 'quoted' | 'rest', resume: number): Over => ({ cells, lines, error, over: phase, resume });
     for (;;) {
       let value: string;
       if (i < n && s.charCodeAt(i) === 34) {
-        // quoted cell
+        // quoted cell; its length is counted as written (`""` is two), so that where the text is cut
+        // into chunks never changes which cells are too long
+        const open = i;
         let j = i + 1;
         let part = '';
         for (;;) {
           const k = s.indexOf('"', j);
           if (k === -1) {
-            if (!final && n - i <= maxCell) return null;
-            return 'unterminated';
+            if (n - open - 1 > maxCell) return over('quoted', open + 1);
+            if (!final) return null;
+            // reading on from the record's first line would read a too-long cell before it as rows
+            return error ? over('quoted', open + 1) : 'unterminated';
           }
           if (k + 1 >= n && !final) return null; // is it `""`? wait for more text
           if (s.charCodeAt(k + 1) === 34) {
@@ -180,7 +220,6 @@ export function createCsvParser(opts: CsvParserOptions) {
           i = k + 1;
           break;
         }
-        if (part.length > maxCell) return 'unterminated';
         // text after the closing quote, up to the delimiter or line end, is kept as it is
         let e = i;
         while (e < n) {
@@ -188,9 +227,18 @@ export function createCsvParser(opts: CsvParserOptions) {
           if (c === delim || c === 10 || c === 13) break;
           e++;
         }
+        if (e >= n && !final && e - open - 2 > maxCell) {
+          for (let p = part.indexOf('\n'); p !== -1; p = part.indexOf('\n', p + 1)) lines++;
+          lines += (part.match(/\r(?!\n)/g) ?? []).length;
+          return over('rest', e);
+        }
         if (e > i) part += s.slice(i, e);
         for (let p = part.indexOf('\n'); p !== -1; p = part.indexOf('\n', p + 1)) lines++;
         if (part.includes('\r')) lines += (part.match(/\r(?!\n)/g) ?? []).length;
+        if (e - open - 2 > maxCell) {
+          error ??= tooLong(cells.length + 1);
+          part = '';
+        }
         value = part;
         i = e;
       } else {
@@ -200,13 +248,19 @@ export function createCsvParser(opts: CsvParserOptions) {
           if (c === delim || c === 10 || c === 13) break;
           e++;
         }
+        if (e >= n && !final && e - i > maxCell) return over('rest', e);
         value = s.slice(i, e);
+        if (value.length > maxCell) {
+          error ??= tooLong(cells.length + 1);
+          value = '';
+        }
         i = e;
       }
       cells.push(value);
+      const done = (next: number) => ({ cells, next, lines, ...(error ? { error } : {}) });
       if (i >= n) {
         if (!final) return null;
-        return { cells, next: n, lines };
+        return done(n);
       }
       const c = s.charCodeAt(i);
       if (c === delim) {
@@ -214,15 +268,15 @@ export function createCsvParser(opts: CsvParserOptions) {
         if (i >= n && !final) return null;
         if (i >= n) {
           cells.push('');
-          return { cells, next: n, lines };
+          return done(n);
         }
         continue;
       }
       if (c === 13) {
         if (i + 1 >= n && !final) return null;
-        return { cells, next: s.charCodeAt(i + 1) === 10 ? i + 2 : i + 1, lines };
+        return done(s.charCodeAt(i + 1) === 10 ? i + 2 : i + 1);
       }
-      return { cells, next: i + 1, lines }; // \n
+      return done(i + 1); // \n
     }
   }
 
@@ -230,29 +284,110 @@ export function createCsvParser(opts: CsvParserOptions) {
     const out: CsvRecord[] = [];
     let pos = 0;
     const s = buf;
-    while (pos < s.length) {
-      const r = parseRecord(s, pos, final);
+    const n = s.length;
+    while (pos < n || (final && (skip || prefix))) {
+      if (skip) {
+        if (skip.phase === 'quoted') {
+          // up to the closing quote (a doubled one is text), dropping what is read
+          let j = pos;
+          let closing = -1;
+          let keep = n;
+          for (;;) {
+            const k = s.indexOf('"', j);
+            if (k === -1) break;
+            if (k + 1 >= n && !final) {
+              keep = k; // is it `""`? wait for more text
+              break;
+            }
+            if (s.charCodeAt(k + 1) === 34) {
+              j = k + 2;
+              continue;
+            }
+            closing = k;
+            break;
+          }
+          if (closing === -1) {
+            if (!final && keep > pos && s.charCodeAt(keep - 1) === 13) keep--; // its LF may come next
+            skip.lines += countLineEnds(s, pos, keep);
+            pos = keep;
+            if (final) {
+              out.push({
+                cells: [...skip.cells, ''],
+                line,
+                error: `A quote (") opened on line ${skip.quoteLine} is never closed: the rest of the file, more than ${maxCell} characters, was read as one cell, so no row after it was imported`,
+              });
+              line += skip.lines;
+              skip = null;
+              pos = n;
+            }
+            break;
+          }
+          skip.lines += countLineEnds(s, pos, closing);
+          skip.phase = 'rest';
+          pos = closing + 1;
+        }
+        // up to the delimiter or the line end
+        let e = pos;
+        while (e < n) {
+          const c = s.charCodeAt(e);
+          if (c === delim || c === 10 || c === 13) break;
+          e++;
+        }
+        if (e >= n || (s.charCodeAt(e) === 13 && e + 1 >= n && !final)) {
+          pos = e;
+          if (!final) break;
+        }
+        const c = e < n ? s.charCodeAt(e) : -1;
+        if (c === delim) {
+          // the record goes on after the skipped cell
+          prefix = { cells: [...skip.cells, ''], lines: skip.lines, error: skip.error };
+          skip = null;
+          pos = e + 1;
+          continue;
+        }
+        out.push({ cells: [...skip.cells, ''], line, error: skip.error });
+        line += skip.lines;
+        skip = null;
+        pos = c === 13 && s.charCodeAt(e + 1) === 10 ? e + 2 : Math.min(n, e + 1);
+        continue;
+      }
+      const r = parseRecord(s, pos, final, prefix);
       if (r === null) break;
       if (r === 'unterminated') {
         // the record fails; reading resumes on the line after the one it started on
         let e = pos;
-        while (e < s.length && s.charCodeAt(e) !== 10 && s.charCodeAt(e) !== 13) e++;
+        while (e < n && s.charCodeAt(e) !== 10 && s.charCodeAt(e) !== 13) e++;
         const raw = s.slice(pos, e);
+        const at = line + (prefix ? prefix.lines - 1 : 0);
         out.push({
-          cells: raw.split(String.fromCharCode(delim)),
+          cells: [...(prefix?.cells ?? []), ...raw.split(String.fromCharCode(delim))],
           line,
-          error: `A quote (") opened on line ${line} is never closed; put "" for a quote inside a quoted cell`,
+          error: prefix?.error ?? `A quote (") opened on line ${at} is never closed; put "" for a quote inside a quoted cell`,
         });
-        if (e < s.length && s.charCodeAt(e) === 13 && s.charCodeAt(e + 1) === 10) e++;
+        if (e < n && s.charCodeAt(e) === 13 && s.charCodeAt(e + 1) === 10) e++;
         pos = e + 1;
-        line++;
+        line = at + 1;
+        prefix = null;
         continue;
       }
-      out.push({ cells: r.cells, line });
+      prefix = null;
+      if ('over' in r) {
+        // the cell is too long already: its record fails, and the rest of the cell is skipped, not kept
+        skip = {
+          cells: r.cells,
+          lines: r.lines,
+          error: r.error ?? tooLong(r.cells.length + 1),
+          phase: r.over,
+          quoteLine: line + r.lines - 1,
+        };
+        pos = r.resume;
+        continue;
+      }
+      out.push({ cells: r.cells, line, ...(r.error ? { error: r.error } : {}) });
       line += r.lines;
       pos = r.next;
     }
-    buf = s.slice(pos);
+    buf = pos < n ? s.slice(pos) : '';
     return out;
   }
 

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { call, createMember, createTeam, createTestContext, type TestContext, type TestTeam } from '../../test/harness.ts';
@@ -155,6 +157,22 @@ describe('POST /api/v1/imports — a CSV end to end', () => {
     expect(c.find((x) => x.primaryEmail === 'yan@example.com')).toMatchObject({ active: false });
   });
 
+  it('imports an XLSX saved by LibreOffice Calc, whose rows leave out empty cells at the end and in the middle', async () => {
+    const file = readFileSync(path.resolve('server/imports/fixtures/libreoffice-short-rows.xlsx'));
+    const { imp, rows } = await run(team, file, {}, 'libreoffice.xlsx');
+    expect(rows.filter((r) => r.action === 'fail')).toEqual([]);
+    expect(imp).toMatchObject({ status: 'succeeded', format: 'xlsx', created: 4, failed: 0 });
+    expect(imp.headers).toHaveLength(30);
+    const c = await contactsOf(team.teamId);
+    expect(c.find((x) => x.primaryEmail === 'lena@example.com')).toMatchObject({
+      firstName: 'Lena',
+      lastName: 'Short',
+      phones: { phone: '+1 555 010 0001' },
+    });
+    expect(c.find((x) => x.primaryEmail === 'mia@example.com')).toMatchObject({ firstName: 'Mia', lastName: null, company: 'Acme' });
+    expect(c.find((x) => x.primaryEmail === 'noah@example.com')).toMatchObject({ lastName: 'Far', notes: 'met at the fair' });
+  });
+
   it('imports a Google Contacts export: labels from the Type columns, several values in a cell', async () => {
     const csv = [
       'Name,Given Name,Family Name,E-mail 1 - Type,E-mail 1 - Value,E-mail 2 - Type,E-mail 2 - Value,Phone 1 - Type,Phone 1 - Value,Organization 1 - Name',
@@ -228,6 +246,64 @@ describe('malformed input: a row-level reason, and nothing stored changes', () =
       expect(await snapshot(other.teamId)).toEqual(otherBefore);
     });
   }
+
+  it('fails XLSX rows with a value far right of the header, naming its column, without padding them to column XFD', async () => {
+    const sheet =
+      '<row r="1"><c r="A1" t="inlineStr"><is><t>primaryEmail</t></is></c><c r="B1" t="inlineStr"><is><t>company</t></is></c></row>' +
+      Array.from({ length: 300 }, (_, i) => `<row r="${i + 2}"><c r="XFD${i + 2}"><v>${i}</v></c></row>`).join('') +
+      '<row r="302"><c r="A302" t="inlineStr"><is><t>ann@example.com</t></is></c><c r="D302"><v>7</v></c></row>';
+    const file = zip([
+      { name: 'xl/workbook.xml', data: '<workbook><sheets><sheet name="a" r:id="rId1"/></sheets></workbook>' },
+      { name: 'xl/worksheets/sheet1.xml', data: `<worksheet><sheetData>${sheet}</sheetData></worksheet>` },
+    ]);
+    const before = await snapshot(team.teamId);
+    const { imp, rows } = await run(team, file, {}, 'far-right.xlsx');
+    expect(imp).toMatchObject({ status: 'succeeded', total: 301, failed: 301, created: 0, updated: 0 });
+    expect(rows[0]).toMatchObject({ row: 2, action: 'fail', cells: ['', ''] });
+    expect(rows[0]!.error).toMatch(/^Column XFD holds a value, but the header ends at column B/);
+    expect(rows.at(-1)).toMatchObject({ row: 302, cells: ['ann@example.com', '', '', '7'] });
+    expect(rows.at(-1)!.error).toMatch(/^Column D holds a value/);
+    expect(await snapshot(team.teamId)).toEqual(before);
+  });
+
+  it('answers 400 for a header with more columns than KDESK_IMPORT_MAX_COLUMNS', async () => {
+    const file = zip([
+      { name: 'xl/workbook.xml', data: '<workbook><sheets><sheet name="a" r:id="rId1"/></sheets></workbook>' },
+      {
+        name: 'xl/worksheets/sheet1.xml',
+        data: '<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>primaryEmail</t></is></c><c r="XFD1" t="inlineStr"><is><t>x</t></is></c></row></sheetData></worksheet>',
+      },
+    ]);
+    const res = await postImport(ctx, team.ownerToken, { name: 'wide.xlsx', content: file });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().details[0].message).toBe(
+      'The header row has 16384 columns; at most 1000 are accepted (KDESK_IMPORT_MAX_COLUMNS). Remove the columns you do not import.',
+    );
+  });
+
+  it('fails the row of a quoted cell over KDESK_IMPORT_MAX_CELL_CHARS, imports the rows after it and none of the text inside it', async () => {
+    const small = await createTestContext({ imports: { maxCellChars: 200 } });
+    try {
+      const t = await createTeam(small);
+      const inside = Array.from({ length: 20 }, (_, i) => `Fake,fake${i}@example.com`).join('\n');
+      const csv = `firstName,primaryEmail,notes\nJane,jane@example.com,"${inside}"\nReal,real@example.com,short\n`;
+      const imp = await importFile(small, t, 'long-cell.csv', csv);
+      expect(imp).toMatchObject({ status: 'succeeded', total: 2, created: 1, failed: 1 });
+      const rows = (await call(small, t.ownerToken, 'GET', `/api/v1/imports/${imp.id}/rows?action=fail`)).json().items;
+      expect(rows).toEqual([
+        expect.objectContaining({
+          row: 2,
+          error: 'Column 3 holds more than 200 characters, the most a cell may hold (KDESK_IMPORT_MAX_CELL_CHARS)',
+        }),
+      ]);
+      const emails = (await small.db.selectFrom('contacts').select('primaryEmail').where('teamId', '=', t.teamId).execute()).map(
+        (c) => c.primaryEmail,
+      );
+      expect(emails).toEqual(['real@example.com']);
+    } finally {
+      await small.close();
+    }
+  });
 
   it('fails a key repeated in the file, naming the first row, and writes the first one only', async () => {
     const csv = 'primaryEmail,company\nnew1@example.com,A\nNEW1@example.com,B\nann@example.com,C\nann@example.com,D\n';
@@ -552,6 +628,24 @@ describe('idempotency, one import per team, cancel, lease expiry', () => {
       error: expect.stringContaining('5 attempts in a row without progress'),
     });
     expect(await contactsOf(team.teamId)).toEqual([]);
+  });
+
+  it('commits rows with long cells in smaller batches, bounded by KDESK_IMPORT_BATCH_MAX_BYTES as well as by rows', async () => {
+    const bounded = await createTestContext({ imports: { batchRows: 1000, batchMaxBytes: 10_000 } });
+    try {
+      const t = await createTeam(bounded);
+      const csv = `primaryEmail,notes\n${Array.from({ length: 12 }, (_, i) => `long${i}@example.com,${'n'.repeat(2000)}`).join('\n')}\n`;
+      const res = await postImport(bounded, t.ownerToken, { name: 'long.csv', content: csv });
+      expect(res.statusCode).toBe(202);
+      const progress: number[] = [];
+      await runnerFor(bounded).runOnce({ onProgress: (p) => progress.push(p.processed) });
+      // each row weighs ~4 kB: a batch closes at its third row
+      expect(progress).toEqual([3, 6, 9, 12]);
+      const imp = (await call(bounded, t.ownerToken, 'GET', `/api/v1/imports/${res.json().id}`)).json();
+      expect(imp).toMatchObject({ status: 'succeeded', created: 12, failed: 0 });
+    } finally {
+      await bounded.close();
+    }
   });
 
   it('a worker that dies loses its lease; another resumes from the checkpoint with exact counts and no duplicate', async () => {

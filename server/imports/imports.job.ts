@@ -15,6 +15,7 @@ import { emptyDirectory, phonesE164, type ContactFields } from '../contacts/cont
 import type { TeamsService } from '../teams/teams.service.ts';
 import { createImportsRepo, type Counters, type ImportRecord, type RowOutcome } from './imports.repo.ts';
 import {
+  cellBytes,
   compileMapping,
   decodeRow,
   duplicateMessage,
@@ -28,7 +29,7 @@ import {
   type Planned,
   type RowPatch,
 } from './rows.rules.ts';
-import { readRecords, type SourceInfo } from './source.ts';
+import { readOptionsOf, readRecords, type SourceInfo } from './source.ts';
 
 /** Per-row outcomes are kept for this many data rows of every import (the preview), and for every failed row. */
 export const PREVIEW_ROWS = 1000;
@@ -86,7 +87,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
   const headers = rec.headers;
   const plan: ColumnPlan[] = compileMapping(rec.mapping as MappingEntry[], headers);
   const info = sourceInfoOf(rec);
-  const readOpts = { xlsx: { maxEntries: config.xlsxMaxEntries, maxUncompressedBytes: config.xlsxMaxUncompressedBytes } };
+  const readOpts = readOptionsOf(config);
   const { defaultPhoneRegion } = await deps.teams.getSettings(rec.teamId);
 
   if (!rec.fileId) {
@@ -132,6 +133,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
     const moved = new Map<string, CurrentContact | null>();
     let previewLeft = Math.max(0, PREVIEW_ROWS - (rec.processed ?? 0));
     let batch: Item[] = [];
+    let batchBytes = 0;
 
     const decode = (row: number, cells: string[], csvError: string | undefined): Item => {
       if (csvError) return { row, cells, patch: null, error: csvError };
@@ -158,6 +160,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
       if (!batch.length) return;
       const items = batch;
       batch = [];
+      batchBytes = 0;
       const r = await commitBatch(items, false).catch(async (err) => {
         // an email taken meanwhile by someone else (or moved in a chain inside the batch): row by row
         if (!isUniqueViolation(err)) throw err;
@@ -320,7 +323,9 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
         continue;
       }
       batch.push(decode(r.row, r.cells, r.error));
-      if (batch.length >= config.batchRows) {
+      // wide or long rows make a smaller batch: its memory is bounded, not only its row count
+      batchBytes += cellBytes(r.cells);
+      if (batch.length >= config.batchRows || batchBytes >= config.batchMaxBytes) {
         await flush();
         if (cancelRequested) break;
         if (stopped()) throw new LeaseLostError();

@@ -23,7 +23,7 @@ import { neutralizeCell, unneutralizeCell } from './cells.rules.ts';
 import { createFilesRepo } from './files.repo.ts';
 import { createImportsRepo, type ImportRecord } from './imports.repo.ts';
 import { applyMappingInput, autoMap, unmappedColumns } from './mapping.rules.ts';
-import { detectSource, readHead, storeUpload, type SourceInfo, type StoredUpload } from './source.ts';
+import { detectSource, readHead, readOptionsOf, storeUpload, type SourceInfo, type StoredUpload } from './source.ts';
 import { csvLine } from './csv-writer.ts';
 
 /** Emitted when an import is queued, so a runner in this process starts at once instead of at its next poll. */
@@ -77,7 +77,7 @@ export function createImportsService(deps: { db: Db; teams: TeamsService; config
   const { db, teams, config } = deps;
   const repo = createImportsRepo(db);
   const files = createFilesRepo(db);
-  const readOpts = { xlsx: { maxEntries: config.xlsxMaxEntries, maxUncompressedBytes: config.xlsxMaxUncompressedBytes } };
+  const readOpts = readOptionsOf(config);
 
   /** Member permission AND team setting (SPEC §1); the message says which one is missing. */
   async function requireImportAccess(actor: Actor) {

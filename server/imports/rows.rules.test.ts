@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { TEMPLATE_COLUMNS } from '#shared/import.schema.ts';
 import { emptyContact, emptyDirectory, type ContactFields } from '../contacts/contacts.rules.ts';
+import { columnName } from './cells.rules.ts';
 import { autoMap } from './mapping.rules.ts';
 import {
+  cellBytes,
   compileMapping,
   decodeRow,
   duplicateMessage,
   idKey,
+  layOutXlsxRow,
   matchRow,
   planRow,
   rowKeys,
@@ -220,5 +223,44 @@ describe('planRow', () => {
         })[h as string] ?? '',
     );
     expect(run(headers, cells)).toEqual({ action: 'unchanged', contactId: ID });
+  });
+});
+
+describe('layOutXlsxRow', () => {
+  it('names columns as a spreadsheet does', () => {
+    expect([0, 25, 26, 51, 701, 702, 16383].map(columnName)).toEqual(['A', 'Z', 'AA', 'AZ', 'ZZ', 'AAA', 'XFD']);
+  });
+  it('reads cells a spreadsheet left out, at the end or in the middle, as empty cells', () => {
+    expect(
+      layOutXlsxRow(
+        [
+          [1, 'Mia'],
+          [3, 'mia@example.com'],
+          [6, 'Acme'],
+        ],
+        30,
+      ),
+    ).toEqual({ cells: ['', 'Mia', '', 'mia@example.com', '', '', 'Acme', ...Array(23).fill('')] });
+  });
+  it('fails a row with a value past the header, naming its column, and keeps only a few columns past the header', () => {
+    const r = layOutXlsxRow(
+      [
+        [0, 'jane@example.com'],
+        [16383, 'x'],
+        [7, 'near'],
+      ],
+      5,
+    );
+    expect(r.error).toMatch(/^Column H holds a value, but the header ends at column E/);
+    expect(r.cells).toEqual(['jane@example.com', '', '', '', '', '', '', 'near']);
+    expect(layOutXlsxRow([[16383, 'x']], 5)).toEqual({
+      cells: ['', '', '', '', ''],
+      error: expect.stringMatching(/^Column XFD holds a value/),
+    });
+    // an empty cell past the header is no value
+    expect(layOutXlsxRow([[9, ' ']], 2)).toEqual({ cells: ['', '', '', '', '', '', '', '', '', ' '] });
+  });
+  it('weighs a row by its cells and their text', () => {
+    expect(cellBytes(['ab', ''])).toBe(16 + 4 + 16);
   });
 });

@@ -14,6 +14,7 @@ import {
   type DirectoryFields,
 } from '../contacts/contacts.rules.ts';
 import {
+  columnName,
   labelEntries,
   normalizeLabel,
   parseBooleanCell,
@@ -39,6 +40,35 @@ export function compileMapping(entries: MappingEntry[], headers: string[]): Colu
       return { index: e.index, column: e.column, field: e.field!, ...(li !== -1 ? { labelIndex: li } : {}) };
     });
 }
+
+/** Columns past the header's last one that an XLSX row keeps (so the errors file shows a stray value). */
+export const XLSX_EXTRA_COLUMNS = 10;
+
+/**
+ * An XLSX row's cells (only those the file holds) laid out under a header `width` columns wide. A missing
+ * cell is an empty one: spreadsheet programs leave out empty cells, trailing ones included. A value
+ * past the header cannot be imported: the row fails naming its column, and columns further than
+ * XLSX_EXTRA_COLUMNS past the header are dropped, so a cell in column XFD costs one cell, not 16,384.
+ */
+export function layOutXlsxRow(sparse: readonly (readonly [number, string])[], width: number): { cells: string[]; error?: string } {
+  const cells: string[] = Array.from({ length: width }, () => '');
+  const keep = width + XLSX_EXTRA_COLUMNS;
+  let stray = -1;
+  for (const [col, text] of sparse) {
+    if (col >= width && text.trim() !== '' && (stray === -1 || col < stray)) stray = col;
+    if (col >= keep) continue;
+    while (cells.length < col) cells.push('');
+    cells[col] = text;
+  }
+  if (stray === -1) return { cells };
+  return {
+    cells,
+    error: `Column ${columnName(stray)} holds a value, but the header ends at column ${columnName(width - 1)}: give that column a header (or clear it) and import the row again`,
+  };
+}
+
+/** What a row's cells weigh in memory, roughly (2 bytes a character, 16 a cell): bounds an import batch. */
+export const cellBytes = (cells: readonly string[]) => cells.reduce((n, c) => n + 16 + 2 * c.length, 0);
 
 interface LabeledInput {
   /** The whole map is replaced (an `emails` / `phones` column). */

@@ -17,6 +17,8 @@ import {
   type TextEncoding,
 } from './csv.rules.ts';
 import { CHUNK_BYTES, createFilesRepo } from './files.repo.ts';
+import type { ImportConfig } from '../config.ts';
+import { layOutXlsxRow } from './rows.rules.ts';
 import { readXlsxRows, XlsxFileError, type XlsxLimits } from './xlsx-reader.ts';
 
 /** How to read a stored file: decided once at upload, kept with the import so a resumed run reads it the same way. */
@@ -161,19 +163,55 @@ export interface SourceRecord {
 
 export interface ReadOptions {
   xlsx: XlsxLimits;
+  /** Longest cell, in characters. */
+  maxCellChars: number;
+  /** Most columns a header may have. */
+  maxColumns: number;
+}
+
+export const readOptionsOf = (config: ImportConfig): ReadOptions => ({
+  xlsx: {
+    maxEntries: config.xlsxMaxEntries,
+    maxUncompressedBytes: config.xlsxMaxUncompressedBytes,
+    maxSharedStringsBytes: config.xlsxMaxSharedStringsBytes,
+    maxCellChars: config.maxCellChars,
+  },
+  maxCellChars: config.maxCellChars,
+  maxColumns: config.maxColumns,
+});
+
+/** The header's width: up to its last non-empty cell (empty header cells at the end are not columns). */
+function headerWidth(cells: readonly (readonly [number, string])[], maxColumns: number): number {
+  let width = 0;
+  for (const [col, text] of cells) if (col >= width && text.trim() !== '') width = col + 1;
+  if (width > maxColumns) {
+    throw fileError(
+      `The header row has ${width} columns; at most ${maxColumns} are accepted (KDESK_IMPORT_MAX_COLUMNS). Remove the columns you do not import.`,
+    );
+  }
+  return width;
 }
 
 /**
  * Every non-blank record of a stored file, header first. `row` is the spreadsheet row number (a blank
- * line still counts, as a spreadsheet shows it).
+ * line still counts, as a spreadsheet shows it). XLSX rows are laid out under the header: as many cells
+ * as it has columns (see layOutXlsxRow).
  */
 export async function* readRecords(db: Executor, fileId: string, info: SourceInfo, opts: ReadOptions): AsyncGenerator<SourceRecord> {
   const files = createFilesRepo(db);
   if (info.format === 'xlsx') {
     const tmp = await files.toTempFile(fileId, 'upload.xlsx');
     try {
+      let width = -1;
       for await (const r of readXlsxRows(tmp.path, opts.xlsx)) {
-        if (!isBlankRecord(r.cells)) yield r;
+        if (r.cells.every(([, text]) => text.trim() === '')) continue;
+        if (width === -1) {
+          width = headerWidth(r.cells, opts.maxColumns);
+          yield { row: r.row, cells: layOutXlsxRow(r.cells, width).cells.slice(0, width) };
+          continue;
+        }
+        const { cells, error } = layOutXlsxRow(r.cells, width);
+        yield { row: r.row, cells, ...(error ? { error } : {}) };
       }
     } catch (err) {
       if (err instanceof XlsxFileError) throw fileError(err.message);
@@ -185,7 +223,7 @@ export async function* readRecords(db: Executor, fileId: string, info: SourceInf
   }
   const encoding = info.encoding ?? 'utf-8';
   const decoder = encoding === 'windows-1252' ? undefined : new TextDecoder(encoding);
-  const parser = createCsvParser({ delimiter: info.delimiter ?? ',' });
+  const parser = createCsvParser({ delimiter: info.delimiter ?? ',', maxCellChars: opts.maxCellChars });
   let toSkip = info.skipChars;
   let row = toSkip ? 1 : 0;
   let first = true;
@@ -227,8 +265,7 @@ export async function readHead(db: Executor, fileId: string, info: SourceInfo, o
   if (!header) throw fileError('The file has no rows');
   if (header.error) throw fileError(`The header row cannot be read: ${header.error}`);
   // trailing empty header cells (a delimiter at the end of the line) are not columns
-  const headers = [...header.cells];
-  while (headers.length && headers.at(-1)!.trim() === '') headers.pop();
+  const headers = header.cells.slice(0, headerWidth([...header.cells.entries()], opts.maxColumns));
   if (!headers.length) throw fileError('The header row is empty');
   return { headers, headerRow: header.row, rows };
 }

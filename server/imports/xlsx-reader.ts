@@ -3,11 +3,21 @@
 // yauzl stops any entry that inflates to more than it declared (validateEntrySizes).
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
+import { columnName } from './cells.rules.ts';
 
 export interface XlsxLimits {
   maxEntries: number;
   maxUncompressedBytes: number;
+  /** Most text the shared-strings table may hold once read: 2 bytes a character + SHARED_STRING_OVERHEAD a string. */
+  maxSharedStringsBytes: number;
+  /** Longest cell (or shared string), in characters. */
+  maxCellChars: number;
 }
+
+/** What keeping one more string costs besides its characters (its header and its slot in the table). */
+const SHARED_STRING_OVERHEAD = 24;
+/** XML may spell a character in up to ~8 (`&#x1F600;` is two): a longer text node or tag cannot be a cell. */
+const XML_CHARS_PER_CHAR = 8;
 
 /** A problem with the file itself (not a bug): its message is shown to the user. */
 export class XlsxFileError extends Error {}
@@ -51,8 +61,33 @@ async function openZip(file: string, limits: XlsxLimits): Promise<{ zip: ZipFile
   return { zip, entries };
 }
 
-/** Streams an entry's XML through a saxes parser; `onChunk` runs after each piece so callers can yield. */
-async function* parseEntry(zip: ZipFile, entry: Entry, parser: SaxesParser): AsyncGenerator<void> {
+interface XmlHandlers {
+  opentag?: (t: SaxesTagPlain) => void;
+  text?: (x: string) => void;
+  closetag?: (t: SaxesTagPlain) => void;
+}
+
+/**
+ * Streams an entry's XML to `handlers`, yielding after each inflated chunk so callers can hand out rows.
+ * saxes gathers a whole text node (or tag) before it calls a handler, so a piece too long to be a cell
+ * of `maxCell` characters fails the file between chunks instead of being gathered to its end.
+ */
+async function* parseEntry(zip: ZipFile, entry: Entry, handlers: XmlHandlers, maxCell: number): AsyncGenerator<void> {
+  const maxPiece = maxCell * XML_CHARS_PER_CHAR + 64 * 1024;
+  const parser = new SaxesParser();
+  let mark = 0;
+  parser.on('opentag', (t) => {
+    mark = parser.position;
+    handlers.opentag?.(t);
+  });
+  parser.on('text', (x) => {
+    mark = parser.position;
+    handlers.text?.(x);
+  });
+  parser.on('closetag', (t) => {
+    mark = parser.position;
+    handlers.closetag?.(t);
+  });
   let stream;
   try {
     stream = await zip.openReadStreamPromise(entry);
@@ -63,6 +98,11 @@ async function* parseEntry(zip: ZipFile, entry: Entry, parser: SaxesParser): Asy
   try {
     for await (const chunk of stream) {
       parser.write(decoder.decode(chunk as Buffer, { stream: true }));
+      if (parser.position - mark > maxPiece) {
+        throw new XlsxFileError(
+          `The XLSX file holds a text or tag of more than ${maxPiece} characters (in ${entry.fileName}); a cell holds at most ${maxCell} (KDESK_IMPORT_MAX_CELL_CHARS)`,
+        );
+      }
       yield;
     }
     parser.write(decoder.decode());
@@ -81,11 +121,9 @@ const local = (name: string) => name.slice(name.indexOf(':') + 1);
 export const decodeOoxmlEscapes = (s: string) =>
   s.includes('_x') ? s.replace(/_x([0-9A-Fa-f]{4})_/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))) : s;
 
-async function readXml(zip: ZipFile, entry: Entry | undefined, handlers: (p: SaxesParser) => void) {
+async function readXml(zip: ZipFile, entry: Entry | undefined, handlers: XmlHandlers, maxCell: number) {
   if (!entry) return;
-  const p = new SaxesParser();
-  handlers(p);
-  for await (const _ of parseEntry(zip, entry, p));
+  for await (const _ of parseEntry(zip, entry, handlers, maxCell));
 }
 
 function resolveTarget(target: string): string {
@@ -127,33 +165,51 @@ function numberText(v: string): string {
   return Number.isFinite(n) && Math.abs(n) < 1e21 ? n.toLocaleString('en-US', { useGrouping: false, maximumFractionDigits: 20 }) : v;
 }
 
+/** A cell as the sheet stores it: its 0-based column and its text. */
+export type XlsxCell = readonly [col: number, text: string];
+
 export interface XlsxRow {
   /** The sheet's own row number (as Excel shows it). */
   row: number;
-  cells: string[];
+  /** Only the cells the file holds, in file order: a row is never padded to its last column (XFD is 16,384). */
+  cells: XlsxCell[];
 }
 
-/** The rows of the first worksheet, in order. Empty rows are not listed (they are not in the file). */
+/**
+ * The rows of the first worksheet, in order. Empty rows are not listed (they are not in the file), nor
+ * empty cells: spreadsheets leave them out.
+ */
 export async function* readXlsxRows(file: string, limits: XlsxLimits): AsyncGenerator<XlsxRow> {
   const { zip, entries } = await openZip(file, limits);
+  const maxCell = limits.maxCellChars;
   try {
     // workbook → first sheet → its part name
     let firstSheetRid: string | null = null;
     let date1904 = false;
-    await readXml(zip, entries.get('xl/workbook.xml'), (p) =>
-      p.on('opentag', (t) => {
-        const n = local(t.name);
-        if (n === 'sheet' && firstSheetRid === null) firstSheetRid = (t.attributes as Record<string, string>)['r:id'] ?? null;
-        if (n === 'workbookPr') date1904 = ['1', 'true'].includes((t.attributes as Record<string, string>).date1904 ?? '');
-      }),
+    await readXml(
+      zip,
+      entries.get('xl/workbook.xml'),
+      {
+        opentag: (t) => {
+          const n = local(t.name);
+          if (n === 'sheet' && firstSheetRid === null) firstSheetRid = (t.attributes as Record<string, string>)['r:id'] ?? null;
+          if (n === 'workbookPr') date1904 = ['1', 'true'].includes((t.attributes as Record<string, string>).date1904 ?? '');
+        },
+      },
+      maxCell,
     );
     if (!entries.has('xl/workbook.xml')) throw new XlsxFileError('The file is a zip but not an XLSX workbook (no xl/workbook.xml)');
     const rels = new Map<string, { target: string; type: string }>();
-    await readXml(zip, entries.get('xl/_rels/workbook.xml.rels'), (p) =>
-      p.on('opentag', (t) => {
-        const a = t.attributes as Record<string, string>;
-        if (local(t.name) === 'Relationship' && a.Id && a.Target) rels.set(a.Id, { target: resolveTarget(a.Target), type: a.Type ?? '' });
-      }),
+    await readXml(
+      zip,
+      entries.get('xl/_rels/workbook.xml.rels'),
+      {
+        opentag: (t) => {
+          const a = t.attributes as Record<string, string>;
+          if (local(t.name) === 'Relationship' && a.Id && a.Target) rels.set(a.Id, { target: resolveTarget(a.Target), type: a.Type ?? '' });
+        },
+      },
+      maxCell,
     );
     const sheetPath = (firstSheetRid && rels.get(firstSheetRid)?.target) || 'xl/worksheets/sheet1.xml';
     const sheetEntry = entries.get(sheetPath);
@@ -161,31 +217,51 @@ export async function* readXlsxRows(file: string, limits: XlsxLimits): AsyncGene
     const sharedPath = [...rels.values()].find((r) => r.type.endsWith('/sharedStrings'))?.target ?? 'xl/sharedStrings.xml';
     const stylesPath = [...rels.values()].find((r) => r.type.endsWith('/styles'))?.target ?? 'xl/styles.xml';
 
-    // shared strings: the text of each <si>, without phonetic runs
+    // shared strings: the text of each <si>, without phonetic runs; their total is bounded before they are
+    // kept (a small file can repeat a long string into a table of gigabytes)
     const shared: string[] = [];
     {
       let cur: string | null = null;
       let inT = false;
       let inPh = 0;
-      await readXml(zip, entries.get(sharedPath), (p) => {
-        p.on('opentag', (t) => {
-          const n = local(t.name);
-          if (n === 'si') cur = '';
-          else if (n === 'rPh') inPh++;
-          else if (n === 't' && !inPh) inT = !t.isSelfClosing;
-        });
-        p.on('text', (x) => {
-          if (inT && cur !== null) cur += x;
-        });
-        p.on('closetag', (t) => {
-          const n = local(t.name);
-          if (n === 'si') {
-            shared.push(decodeOoxmlEscapes(cur ?? ''));
-            cur = null;
-          } else if (n === 'rPh') inPh--;
-          else if (n === 't') inT = false;
-        });
-      });
+      let bytes = 0;
+      await readXml(
+        zip,
+        entries.get(sharedPath),
+        {
+          opentag: (t) => {
+            const n = local(t.name);
+            if (n === 'si') cur = '';
+            else if (n === 'rPh') inPh++;
+            else if (n === 't' && !inPh) inT = !t.isSelfClosing;
+          },
+          text: (x) => {
+            if (!inT || cur === null) return;
+            if (cur.length + x.length > maxCell) {
+              throw new XlsxFileError(
+                `Shared string ${shared.length + 1} of the XLSX file is longer than ${maxCell} characters (KDESK_IMPORT_MAX_CELL_CHARS)`,
+              );
+            }
+            cur += x;
+          },
+          closetag: (t) => {
+            const n = local(t.name);
+            if (n === 'si') {
+              const text = decodeOoxmlEscapes(cur ?? '');
+              bytes += 2 * text.length + SHARED_STRING_OVERHEAD;
+              if (bytes > limits.maxSharedStringsBytes) {
+                throw new XlsxFileError(
+                  `The shared strings of the XLSX file hold more than ${limits.maxSharedStringsBytes} bytes of text (KDESK_IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES): save it as CSV, or split it into smaller files`,
+                );
+              }
+              shared.push(text);
+              cur = null;
+            } else if (n === 'rPh') inPh--;
+            else if (n === 't') inT = false;
+          },
+        },
+        maxCell,
+      );
     }
 
     // styles: which cell formats are dates
@@ -194,32 +270,36 @@ export async function* readXlsxRows(file: string, limits: XlsxLimits): AsyncGene
       const custom = new Map<number, string>();
       let inXfs = false;
       let xf = 0;
-      await readXml(zip, entries.get(stylesPath), (p) => {
-        p.on('opentag', (t) => {
-          const n = local(t.name);
-          const a = t.attributes as Record<string, string>;
-          if (n === 'numFmt') custom.set(Number(a.numFmtId), a.formatCode ?? '');
-          else if (n === 'cellXfs') inXfs = true;
-          else if (n === 'xf' && inXfs) {
-            const id = Number(a.numFmtId ?? 0);
-            if (BUILTIN_DATE_FORMATS.has(id) || (custom.has(id) && isDateFormat(custom.get(id)!))) dateStyles.add(xf);
-            xf++;
-          }
-        });
-        p.on('closetag', (t) => {
-          if (local(t.name) === 'cellXfs') inXfs = false;
-        });
-      });
+      await readXml(
+        zip,
+        entries.get(stylesPath),
+        {
+          opentag: (t) => {
+            const n = local(t.name);
+            const a = t.attributes as Record<string, string>;
+            if (n === 'numFmt') custom.set(Number(a.numFmtId), a.formatCode ?? '');
+            else if (n === 'cellXfs') inXfs = true;
+            else if (n === 'xf' && inXfs) {
+              const id = Number(a.numFmtId ?? 0);
+              if (BUILTIN_DATE_FORMATS.has(id) || (custom.has(id) && isDateFormat(custom.get(id)!))) dateStyles.add(xf);
+              xf++;
+            }
+          },
+          closetag: (t) => {
+            if (local(t.name) === 'cellXfs') inXfs = false;
+          },
+        },
+        maxCell,
+      );
     }
 
     // the sheet, streamed
-    const parser = new SaxesParser();
     const ready: XlsxRow[] = [];
     let row: XlsxRow | null = null;
     let nextRow = 1;
     let cell: { col: number; type: string; style: number; text: string; inValue: boolean } | null = null;
     let nextCol = 0;
-    parser.on('opentag', (t: SaxesTagPlain) => {
+    const opentag = (t: SaxesTagPlain) => {
       const n = local(t.name);
       const a = t.attributes;
       if (n === 'row') {
@@ -228,15 +308,22 @@ export async function* readXlsxRows(file: string, limits: XlsxLimits): AsyncGene
         nextRow = r + 1;
         nextCol = 0;
       } else if (n === 'c' && row) {
-        const col = a.r ? columnIndex(a.r) : nextCol;
+        const ref = a.r ? columnIndex(a.r) : -1;
+        const col = ref >= 0 ? ref : nextCol;
         nextCol = col + 1;
         cell = { col, type: a.t ?? 'n', style: Number(a.s ?? 0), text: '', inValue: false };
       } else if (cell && (n === 'v' || (n === 't' && cell.type === 'inlineStr'))) cell.inValue = true;
-    });
-    parser.on('text', (x) => {
-      if (cell?.inValue) cell.text += x;
-    });
-    parser.on('closetag', (t) => {
+    };
+    const text = (x: string) => {
+      if (!cell?.inValue || !row) return;
+      if (cell.text.length + x.length > maxCell) {
+        throw new XlsxFileError(
+          `Cell ${columnName(cell.col)}${row.row} of the XLSX file is longer than ${maxCell} characters (KDESK_IMPORT_MAX_CELL_CHARS)`,
+        );
+      }
+      cell.text += x;
+    };
+    const closetag = (t: SaxesTagPlain) => {
       const n = local(t.name);
       if ((n === 'v' || n === 't') && cell) cell.inValue = false;
       else if (n === 'c' && cell && row) {
@@ -249,17 +336,14 @@ export async function* readXlsxRows(file: string, limits: XlsxLimits): AsyncGene
           const num = Number(v);
           v = dateStyles.has(c.style) && Number.isFinite(num) ? serialToIso(num, date1904) : numberText(v);
         }
-        if (c.col < 16384) {
-          while (row.cells.length < c.col) row.cells.push('');
-          row.cells[c.col] = v;
-        }
+        if (c.col < 16384) row.cells.push([c.col, v]);
         cell = null;
       } else if (n === 'row' && row) {
         ready.push(row);
         row = null;
       }
-    });
-    for await (const _ of parseEntry(zip, sheetEntry, parser)) {
+    };
+    for await (const _ of parseEntry(zip, sheetEntry, { opentag, text, closetag }, maxCell)) {
       while (ready.length) yield ready.shift()!;
     }
     while (ready.length) yield ready.shift()!;
