@@ -30,6 +30,8 @@ export interface Config {
   imports: ImportConfig;
   /** Roles of this process: `web` (HTTP) and/or `worker` (background jobs). */
   services: ('web' | 'worker')[];
+  /** Heap (MB) of the child process that runs the worker role beside the web tier. */
+  workerHeapMb: number;
 }
 
 /** Limits and tuning of import and export (README: "Import and export"). */
@@ -45,6 +47,9 @@ export interface ImportConfig {
   leaseSeconds: number;
   /** Uploaded and exported files are deleted after this many hours. */
   fileTtlHours: number;
+  /** Previews read in a thread with this much heap (MB); at most this many at once per team. */
+  previewHeapMb: number;
+  previewsPerTeam: number;
 }
 
 export const defaultImportConfig: ImportConfig = {
@@ -54,6 +59,8 @@ export const defaultImportConfig: ImportConfig = {
   batchRows: 5000,
   leaseSeconds: 30,
   fileTtlHours: 24,
+  previewHeapMb: 256,
+  previewsPerTeam: 2,
 };
 
 function int(name: string, value: string | undefined, fallback: number): number {
@@ -117,7 +124,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       batchRows: Math.max(1, int('KDESK_IMPORT_BATCH_ROWS', env.KDESK_IMPORT_BATCH_ROWS, defaultImportConfig.batchRows)),
       leaseSeconds: Math.max(2, int('KDESK_JOB_LEASE_SECONDS', env.KDESK_JOB_LEASE_SECONDS, defaultImportConfig.leaseSeconds)),
       fileTtlHours: Math.max(1, int('KDESK_FILE_TTL_HOURS', env.KDESK_FILE_TTL_HOURS, defaultImportConfig.fileTtlHours)),
+      previewHeapMb: Math.max(32, int('KDESK_IMPORT_PREVIEW_HEAP_MB', env.KDESK_IMPORT_PREVIEW_HEAP_MB, defaultImportConfig.previewHeapMb)),
+      previewsPerTeam: Math.max(
+        1,
+        int('KDESK_IMPORT_PREVIEWS_PER_TEAM', env.KDESK_IMPORT_PREVIEWS_PER_TEAM, defaultImportConfig.previewsPerTeam),
+      ),
     },
     services: services(env.KDESK_SERVICES),
+    workerHeapMb: Math.max(64, int('KDESK_WORKER_HEAP_MB', env.KDESK_WORKER_HEAP_MB, 1024)),
   };
 }

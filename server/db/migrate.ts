@@ -6,6 +6,7 @@ import * as m0004 from './migrations/0004_imports.ts';
 import * as m0005 from './migrations/0005_portal.ts';
 import * as m0006 from './migrations/0006_search_walk.ts';
 import * as m0007 from './migrations/0007_cjk_names.ts';
+import * as m0008 from './migrations/0008_import_preview_slots.ts';
 
 // An explicit list (not a folder scan) so the same code runs under tsx, Vitest and a bundler.
 const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0005_portal': m0005,
   '0006_search_walk': m0006,
   '0007_cjk_names': m0007,
+  '0008_import_preview_slots': m0008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
