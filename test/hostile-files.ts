@@ -165,12 +165,13 @@ export async function writeFarRightColumnXlsx(file: string, rows = 20_000): Prom
 }
 
 /**
- * A workbook whose shared strings table unpacks to `sharedBytes` (default ~1 GB) from a ~5.6 MB file:
+ * A workbook whose shared strings table unpacks to `sharedBytes` (default 1,000 MiB, just under the 1 GiB
+ * default of KDESK_IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES, so the zip checks let it through) from a ~5.6 MB file:
  * 32 kB strings of one repeated letter with a pseudo-random letter every 600 characters, so the
  * compression ratio (~180:1) stays under what a zip-bomb check on the ratio refuses. The sheet has a
  * header and a few rows pointing at those strings.
  */
-export async function writeSharedStringBombXlsx(file: string, sharedBytes = 1024 ** 3): Promise<number> {
+export async function writeSharedStringBombXlsx(file: string, sharedBytes = 1000 * 1024 * 1024): Promise<number> {
   const STRING = 32 * 1024;
   const count = Math.max(1, Math.floor(sharedBytes / STRING));
   let seed = 12345;
