@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -227,17 +227,41 @@ export async function writeBenchCsv(file: string, rows: number, existingIds: str
   return (await stat(file)).size;
 }
 
+/** The pid and its descendants (the web workers and the job worker of `kdesk serve`). */
+export async function processTree(pid: number): Promise<number[]> {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    const p = out[i]!;
+    const tasks = await readdir(`/proc/${p}/task`).catch(() => [] as string[]);
+    for (const t of tasks) {
+      const kids = await readFile(`/proc/${p}/task/${t}/children`, 'utf8').catch(() => '');
+      out.push(...kids.split(' ').filter(Boolean).map(Number));
+    }
+  }
+  return out;
+}
+
+/** A field of /proc/<pid>/status in MB (VmRSS, VmHWM); 0 for a process that is gone. */
+export async function statusMb(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
+  const s = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(s);
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
 export interface Server {
   proc: ChildProcess;
   base: string;
-  /** Peak resident memory (VmHWM) of the server process so far, in MB. */
+  /** Peak resident memory (VmHWM) so far of the server's processes alive now, summed, in MB. */
   peakRssMb(): Promise<number>;
+  /** The end of what the server wrote to stderr. */
+  stderr(): string;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startServer(url: string, env: Record<string, string> = {}): Promise<Server> {
+export async function startServer(url: string, env: Record<string, string> = {}, cwd = process.cwd()): Promise<Server> {
   const port = 30000 + Math.floor(Math.random() * 20000);
   const proc = spawn(process.execPath, ['bin/kdesk.mjs', 'serve'], {
+    cwd,
     env: {
       ...process.env,
       DATABASE_URL: url,
@@ -251,7 +275,12 @@ export async function startServer(url: string, env: Record<string, string> = {})
       ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let errors = '';
+  proc.stderr!.on('data', (d: Buffer) => {
+    process.stderr.write(d);
+    errors = (errors + String(d)).slice(-200_000);
   });
   await new Promise<void>((resolve, reject) => {
     proc.stdout!.on('data', (d) => String(d).includes('kdesk is ready') && resolve());
@@ -260,9 +289,11 @@ export async function startServer(url: string, env: Record<string, string> = {})
   return {
     proc,
     base: `http://127.0.0.1:${port}`,
+    stderr: () => errors,
     async peakRssMb() {
-      const s = await readFile(`/proc/${proc.pid}/status`, 'utf8');
-      return Number(/VmHWM:\s+(\d+) kB/.exec(s)![1]) / 1024;
+      let sum = 0;
+      for (const pid of await processTree(proc.pid!)) sum += await statusMb(pid, 'VmHWM');
+      return sum;
     },
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
@@ -280,6 +311,7 @@ export async function uploadImport(
   file: string,
   fields: Record<string, string> = {},
   headers: Record<string, string> = {},
+  route = '/api/v1/imports',
 ) {
   const boundary = `----kdeskbench${randomBytes(8).toString('hex')}`;
   let head = '';
@@ -287,7 +319,7 @@ export async function uploadImport(
   head += `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${path.basename(file)}"\r\nContent-Type: text/csv\r\n\r\n`;
   const tail = `\r\n--${boundary}--\r\n`;
   const size = (await stat(file)).size;
-  const u = new URL('/api/v1/imports', base);
+  const u = new URL(route, base);
   return new Promise<{ status: number; body: { id: string } & Record<string, unknown> }>((resolve, reject) => {
     const req = http.request(
       u,

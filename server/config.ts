@@ -32,6 +32,8 @@ export interface Config {
   imports: ImportConfig;
   /** Roles of this process: `web` (HTTP) and/or `worker` (background jobs). */
   services: ('web' | 'worker')[];
+  /** Heap (MB) of the child process that runs the worker role beside the web tier. */
+  workerHeapMb: number;
 }
 
 /** Limits and tuning of import and export (README: "Import and export"). */
@@ -55,6 +57,9 @@ export interface ImportConfig {
   leaseSeconds: number;
   /** Uploaded and exported files are deleted after this many hours. */
   fileTtlHours: number;
+  /** Previews read in a thread with this much heap (MB); at most this many at once per team. */
+  previewHeapMb: number;
+  previewsPerTeam: number;
 }
 
 export const defaultImportConfig: ImportConfig = {
@@ -68,6 +73,8 @@ export const defaultImportConfig: ImportConfig = {
   batchMaxBytes: 16 * 1024 * 1024,
   leaseSeconds: 30,
   fileTtlHours: 24,
+  previewHeapMb: 256,
+  previewsPerTeam: 2,
 };
 
 /** What an operator should know at start about this configuration (printed as warnings). */
@@ -152,7 +159,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       batchMaxBytes: Math.max(1, int('KDESK_IMPORT_BATCH_MAX_BYTES', env.KDESK_IMPORT_BATCH_MAX_BYTES, defaultImportConfig.batchMaxBytes)),
       leaseSeconds: Math.max(2, int('KDESK_JOB_LEASE_SECONDS', env.KDESK_JOB_LEASE_SECONDS, defaultImportConfig.leaseSeconds)),
       fileTtlHours: Math.max(1, int('KDESK_FILE_TTL_HOURS', env.KDESK_FILE_TTL_HOURS, defaultImportConfig.fileTtlHours)),
+      previewHeapMb: Math.max(32, int('KDESK_IMPORT_PREVIEW_HEAP_MB', env.KDESK_IMPORT_PREVIEW_HEAP_MB, defaultImportConfig.previewHeapMb)),
+      previewsPerTeam: Math.max(
+        1,
+        int('KDESK_IMPORT_PREVIEWS_PER_TEAM', env.KDESK_IMPORT_PREVIEWS_PER_TEAM, defaultImportConfig.previewsPerTeam),
+      ),
     },
     services: services(env.KDESK_SERVICES),
+    workerHeapMb: Math.max(64, int('KDESK_WORKER_HEAP_MB', env.KDESK_WORKER_HEAP_MB, 1024)),
   };
 }

@@ -1,16 +1,22 @@
 // `kdesk serve` / `npm start`: opens the database (embedded unless DATABASE_URL), migrates, bootstraps
 // the first team on an empty database, and listens — in KDESK_WEB_WORKERS processes that share the port
 // (node:cluster). Every process is stateless, so workers are interchangeable.
+import { fork, type ChildProcess } from 'node:child_process';
 import cluster from 'node:cluster';
-import { buildApp, createServices } from './app.ts';
+import { buildApp, createServices, type Services } from './app.ts';
 import { configWarnings, loadConfig, type Config } from './config.ts';
+import type { Db } from './db/client.ts';
 import { openDatabase } from './db/connect.ts';
 import { jobHandlers, periodicTasks } from './jobs/handlers.ts';
 import { createJobRunner } from './jobs/runner.ts';
 import { createImportRunner } from './imports/import-runner.ts';
 
+/** Set in the environment of the child process that runs the worker role beside the web tier. */
+const JOBS_PROCESS = 'KDESK_JOBS_PROCESS';
+
 export async function serve(config: Config = loadConfig()) {
   if (cluster.isWorker) return runWorker(config);
+  if (process.env[JOBS_PROCESS]) return runJobsProcess(config);
 
   const log = (line: string) => {
     if (config.logLevel === 'debug' || config.logLevel === 'trace') console.error(`[postgres] ${line}`);
@@ -35,23 +41,18 @@ export async function serve(config: Config = loadConfig()) {
     );
   };
 
-  // Background jobs (bulk actions, imports, mail, trash purge) run in this process; any number of
-  // instances may run them, the jobs table hands each job to one of them.
-  const runner = config.services.includes('worker')
-    ? createJobRunner({ db: database.db, handlers: jobHandlers(services), periodic: periodicTasks(services) })
-    : null;
-  runner?.start();
-  // Imports hold their own lease on the import row (one import per team, resumed from its checkpoint).
-  const importRunner = config.services.includes('worker')
-    ? createImportRunner({ db: database.db, teams: services.teams, config: config.imports, log: (err) => console.error('[imports]', err) })
-    : null;
-  importRunner?.start();
+  // Background jobs (bulk actions, imports, mail, trash purge); any number of instances may run them,
+  // the jobs table hands each job to one of them. Beside the web tier they run in a child process with
+  // its own heap (KDESK_WORKER_HEAP_MB): a job that exhausts it (a hostile file, a parser bug) ends that
+  // child, which is started again, never the web processes nor the embedded database they use.
+  const jobsChild =
+    config.services.includes('worker') && config.services.includes('web') ? superviseJobsProcess(database.url, config) : null;
 
   if (!config.services.includes('web')) {
+    const background = startBackground(database.db, services, config);
     console.log(`kdesk worker is running (${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'})`);
     const stop = async () => {
-      await runner?.stop();
-      await importRunner?.stop();
+      await background.stop();
       await database.close().catch(() => {});
       process.exit(0);
     };
@@ -66,8 +67,7 @@ export async function serve(config: Config = loadConfig()) {
       if (closing) return;
       closing = true;
       await app.close().catch(() => {});
-      await runner?.stop();
-      await importRunner?.stop();
+      await jobsChild?.stop();
       await database.close().catch(() => {});
       process.exit(0);
     };
@@ -78,7 +78,7 @@ export async function serve(config: Config = loadConfig()) {
     return;
   }
 
-  // Primary: owns the embedded database and runs the jobs; web workers connect to it by URL and serve HTTP.
+  // Primary: owns the embedded database and supervises; web workers connect to it by URL and serve HTTP.
   cluster.setupPrimary({ execArgv: process.execArgv, args: process.argv.slice(2) });
   const env = { KDESK_WORKER_DATABASE_URL: database.url };
   let listening = 0;
@@ -101,13 +101,89 @@ export async function serve(config: Config = loadConfig()) {
         (w) => new Promise<void>((resolve) => (w!.isDead() ? resolve() : (w!.once('exit', () => resolve()), w!.process.kill('SIGTERM')))),
       ),
     );
-    await runner?.stop();
-    await importRunner?.stop();
+    await jobsChild?.stop();
     await database.close().catch(() => {});
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown());
   process.once('SIGTERM', () => void shutdown());
+}
+
+/** The job runner and the import runner of the worker role, started. */
+function startBackground(db: Db, services: Services, config: Config) {
+  const runner = createJobRunner({ db, handlers: jobHandlers(services), periodic: periodicTasks(services) });
+  runner.start();
+  // Imports hold their own lease on the import row (one import per team, resumed from its checkpoint).
+  const importRunner = createImportRunner({
+    db,
+    teams: services.teams,
+    config: config.imports,
+    log: (err) => console.error('[imports]', err),
+  });
+  importRunner.start();
+  return {
+    async stop() {
+      await runner.stop();
+      await importRunner.stop();
+    },
+  };
+}
+
+/**
+ * Runs the worker role in a child process (this same command, with a heap limit) and starts another when
+ * it exits. A job that ends the child each time is given up after a few claims (the runners' attempts).
+ */
+function superviseJobsProcess(databaseUrl: string, config: Config) {
+  let child: ChildProcess | null = null;
+  let closing = false;
+  let timer: NodeJS.Timeout | null = null;
+  const start = () => {
+    timer = null;
+    const c = fork(process.argv[1]!, process.argv.slice(2), {
+      env: { ...process.env, [JOBS_PROCESS]: '1', KDESK_WORKER_DATABASE_URL: databaseUrl },
+      execArgv: [...process.execArgv, `--max-old-space-size=${config.workerHeapMb}`],
+    });
+    child = c;
+    c.once('exit', (code, signal) => {
+      child = null;
+      if (closing) return;
+      console.error(`job worker ${c.pid} exited (${signal ?? code}); starting another`);
+      // a pause, so a crash loop costs little until the job is given up
+      timer = setTimeout(start, 1000);
+    });
+  };
+  start();
+  return {
+    async stop() {
+      closing = true;
+      if (timer) clearTimeout(timer);
+      const c = child;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        c.once('exit', () => resolve());
+        c.kill('SIGTERM');
+      });
+    },
+  };
+}
+
+async function runJobsProcess(config: Config) {
+  const { createDb } = await import('./db/client.ts');
+  const db = createDb(process.env.KDESK_WORKER_DATABASE_URL!, { max: config.dbPoolSize, prepare: config.dbPrepare });
+  const services = createServices(db, config);
+  const background = startBackground(db, services, config);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await background.stop();
+    services.mail.close();
+    await db.destroy().catch(() => {});
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => {}); // the parent decides when this process stops
+  process.once('disconnect', () => void stop()); // the parent is gone
 }
 
 async function runWorker(config: Config) {

@@ -145,6 +145,8 @@ export const importPreviewSchema = z.object({
   uploadId: z.string(),
   ...fileInfo,
   sampleRows: z.array(z.array(z.string())),
+  /** Sample cells were cut (200 characters each) or rows left out, to keep the answer small. */
+  sampleTruncated: z.boolean(),
   fields: z.array(z.object({ field: z.string(), label: z.string() })),
 });
 export type ImportPreview = z.infer<typeof importPreviewSchema>;

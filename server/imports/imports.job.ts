@@ -29,7 +29,7 @@ import {
   type Planned,
   type RowPatch,
 } from './rows.rules.ts';
-import { readOptionsOf, readRecords, type SourceInfo } from './source.ts';
+import { readOptionsOf, readRecords, storedFile, type SourceInfo } from './source.ts';
 
 /** Per-row outcomes are kept for this many data rows of every import (the preview), and for every failed row. */
 export const PREVIEW_ROWS = 1000;
@@ -118,7 +118,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
     if (total === null) {
       total = 0;
       let header = true;
-      for await (const _ of readRecords(db, fileId, info, readOpts)) {
+      for await (const _ of readRecords(storedFile(db, fileId), info, readOpts)) {
         if (header) header = false;
         else total++;
         if (stopped()) throw new LeaseLostError();
@@ -312,7 +312,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
       });
 
     let header = true;
-    for await (const r of readRecords(db, fileId, info, readOpts)) {
+    for await (const r of readRecords(storedFile(db, fileId), info, readOpts)) {
       if (header) {
         header = false;
         continue;

@@ -195,6 +195,29 @@ export function createImportsRepo(db: Executor) {
         WHERE team_id = ${teamId} AND id = ${id} AND status IN ('queued', 'running')`.execute(tx);
     },
 
+    /**
+     * Takes one of the team's `max` preview slots for `ttlSeconds`; false when all are held. Run it in a
+     * transaction: the advisory lock makes the count and the insert one step for the team's takers.
+     */
+    async takePreviewSlot(teamId: string, holder: string, max: number, ttlSeconds: number, tx: Executor): Promise<boolean> {
+      await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`import-preview:${teamId}`}, 0))`.execute(tx);
+      await sql`DELETE FROM import_preview_slots WHERE team_id = ${teamId} AND expires_at < now()`.execute(tx);
+      const r = await sql<{ holder: string }>`
+        INSERT INTO import_preview_slots (holder, team_id, expires_at)
+        SELECT ${holder}::uuid, ${teamId}::uuid, now() + make_interval(secs => ${ttlSeconds})
+        WHERE (SELECT count(*) FROM import_preview_slots WHERE team_id = ${teamId}) < ${max}
+        RETURNING holder`.execute(tx);
+      return r.rows.length > 0;
+    },
+    async renewPreviewSlot(holder: string, ttlSeconds: number, tx: Executor = db) {
+      await sql`UPDATE import_preview_slots SET expires_at = now() + make_interval(secs => ${ttlSeconds}) WHERE holder = ${holder}`.execute(
+        tx,
+      );
+    },
+    async releasePreviewSlot(holder: string, tx: Executor = db) {
+      await sql`DELETE FROM import_preview_slots WHERE holder = ${holder}`.execute(tx);
+    },
+
     async insertRowOutcomes(importId: string, rows: RowOutcome[], tx: Executor) {
       if (!rows.length) return;
       await sql`

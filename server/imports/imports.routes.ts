@@ -17,6 +17,7 @@
  *     mapping: MappingEntry[],            // one per header, in header order
  *     unmappedColumns: string[],          // headers with no field (not auto-mapped, not ignored on purpose)
  *     sampleRows: string[][],             // the first 20 data rows, cells as in the file (same order as headers)
+ *     sampleTruncated: boolean,           // cells cut to 200 characters, or rows left out past 128 k characters
  *     fields: { field: string, label: string }[]   // every target a column can be mapped to (for a dropdown)
  *   }
  *   MappingEntry { column: string, index: number, field: string | null, labelColumn?: string,
@@ -30,6 +31,9 @@
  *   400 VALIDATION details[{path:'file'|'mapping'|'mapping.<column>', message}] (empty file, header only,
  *       unreadable file, unknown field in mapping, a column name that is not in the file, two columns on one field)
  *   413 PAYLOAD_TOO_LARGE (KDESK_IMPORT_MAX_BYTES, default 200 MB), 415 UNSUPPORTED_MEDIA_TYPE (not CSV/XLSX)
+ *   429 RATE_LIMITED (Retry-After) when the team already has KDESK_IMPORT_PREVIEWS_PER_TEAM uploads being read
+ *       (previews and new imports alike); 400 on `file` when reading the file's start needs more than
+ *       KDESK_IMPORT_PREVIEW_HEAP_MB of memory, or the header has more than 1,000 columns
  *
  * `mapping` (form field or JSON property) = { "<column header>": "<field>" | null | "ignore" }
  *   or, for a label taken from another column, { "<column>": { "field": "phones", "labelColumn": "<column>" } }.
@@ -43,7 +47,7 @@
  *   202 Import (below)
  *   409 CONFLICT when another import of the team is queued or running: details { importId, status } of that import
  *       (or when the Idempotency-Key was used for another file/mode/mapping: details { importId })
- *   400/403/413/415 as for preview
+ *   400/403/413/415/429 as for preview
  *
  * GET  /api/v1/imports?limit=20                 → { items: Import[] }   newest first (extension)
  * GET  /api/v1/imports/:id                      → Import
@@ -198,6 +202,56 @@ function sendCsv(reply: FastifyReply, name: string, body: AsyncIterable<string> 
   return reply.send(typeof body === 'string' ? body : Readable.from(body));
 }
 
+/** Multipart (file | uploadId) or JSON (uploadId): queues the import. */
+async function createImport(req: FastifyRequest, imports: ImportsService) {
+  const actor = actorOf(req);
+  let input: CreateImportInput;
+  if (req.isMultipart()) {
+    const { upload, fields } = await readForm(req, imports);
+    try {
+      input = {
+        upload,
+        uploadId: fields.uploadId,
+        mapping: parseMapping(fields.mapping),
+        mode: parseMode(fields.mode),
+        dryRun: parseBool(fields.dryRun, 'dryRun'),
+      };
+    } catch (err) {
+      if (upload) await imports.discardUpload(upload);
+      throw err;
+    }
+  } else {
+    const b = jsonBody.safeParse(req.body ?? {});
+    if (!b.success) {
+      throw new AppError(
+        'VALIDATION',
+        'Invalid input',
+        b.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+      );
+    }
+    input = {
+      uploadId: b.data.uploadId,
+      mapping: parseMapping(b.data.mapping),
+      mode: parseMode(b.data.mode),
+      dryRun: parseBool(b.data.dryRun, 'dryRun'),
+    };
+  }
+  const key = req.headers['idempotency-key'];
+  return imports.create(actor, { ...input, idempotencyKey: typeof key === 'string' ? key : undefined });
+}
+
+/** The team's read slot around an upload; a refusal before the body was read also closes the connection. */
+async function inReadSlot<T>(req: FastifyRequest, imports: ImportsService, work: () => Promise<T>): Promise<T> {
+  try {
+    return await imports.withReadSlot(actorOf(req), work);
+  } catch (err) {
+    if (err instanceof AppError && !req.raw.complete && !err.headers?.connection) {
+      throw new AppError(err.code, err.message, err.details, { ...err.headers, connection: 'close' });
+    }
+    throw err;
+  }
+}
+
 export function importsRoutes(app: FastifyInstance, deps: { imports: ImportsService; importConfig: ImportConfig }) {
   const { imports } = deps;
   app.register(async (scope) => {
@@ -228,16 +282,18 @@ export function importsRoutes(app: FastifyInstance, deps: { imports: ImportsServ
       async (req) => {
         await imports.requireImportAccess(actorOf(req));
         if (!req.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file as multipart/form-data in the field "file"');
-        const { upload, fields } = await readForm(req, imports);
-        if (!upload) throw new AppError('VALIDATION', 'No file', [{ path: 'file', message: 'Send the file in the field "file"' }]);
-        let mapping;
-        try {
-          mapping = parseMapping(fields.mapping);
-        } catch (err) {
-          await imports.discardUpload(upload);
-          throw err;
-        }
-        return imports.preview(actorOf(req), upload, mapping);
+        return inReadSlot(req, imports, async () => {
+          const { upload, fields } = await readForm(req, imports);
+          if (!upload) throw new AppError('VALIDATION', 'No file', [{ path: 'file', message: 'Send the file in the field "file"' }]);
+          let mapping;
+          try {
+            mapping = parseMapping(fields.mapping);
+          } catch (err) {
+            await imports.discardUpload(upload);
+            throw err;
+          }
+          return imports.preview(actorOf(req), upload, mapping);
+        });
       },
     );
 
@@ -256,39 +312,7 @@ export function importsRoutes(app: FastifyInstance, deps: { imports: ImportsServ
       async (req, reply) => {
         const actor = actorOf(req);
         await imports.requireImportAccess(actor);
-        let input: CreateImportInput;
-        if (req.isMultipart()) {
-          const { upload, fields } = await readForm(req, imports);
-          try {
-            input = {
-              upload,
-              uploadId: fields.uploadId,
-              mapping: parseMapping(fields.mapping),
-              mode: parseMode(fields.mode),
-              dryRun: parseBool(fields.dryRun, 'dryRun'),
-            };
-          } catch (err) {
-            if (upload) await imports.discardUpload(upload);
-            throw err;
-          }
-        } else {
-          const b = jsonBody.safeParse(req.body ?? {});
-          if (!b.success) {
-            throw new AppError(
-              'VALIDATION',
-              'Invalid input',
-              b.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
-            );
-          }
-          input = {
-            uploadId: b.data.uploadId,
-            mapping: parseMapping(b.data.mapping),
-            mode: parseMode(b.data.mode),
-            dryRun: parseBool(b.data.dryRun, 'dryRun'),
-          };
-        }
-        const key = req.headers['idempotency-key'];
-        const created = await imports.create(actor, { ...input, idempotencyKey: typeof key === 'string' ? key : undefined });
+        const created = await inReadSlot(req, imports, () => createImport(req, imports));
         return reply.code(202).header('location', created.links.self).send(created);
       },
     );

@@ -23,13 +23,16 @@ import { neutralizeCell, unneutralizeCell } from './cells.rules.ts';
 import { createFilesRepo } from './files.repo.ts';
 import { createImportsRepo, type ImportRecord } from './imports.repo.ts';
 import { applyMappingInput, autoMap, unmappedColumns } from './mapping.rules.ts';
-import { detectSource, readHead, readOptionsOf, storeUpload, type SourceInfo, type StoredUpload } from './source.ts';
+import { detectSource, readOptionsOf, storeUpload, type SourceInfo, type StoredUpload } from './source.ts';
+import { createHeadReader } from './head-reader.ts';
 import { csvLine } from './csv-writer.ts';
 
 /** Emitted when an import is queued, so a runner in this process starts at once instead of at its next poll. */
 export const importEvents = new EventEmitter();
 
 const SAMPLE_ROWS = 20;
+/** A team's preview slot lasts this long unless renewed (a process that died frees it by then). */
+const READ_SLOT_SECONDS = 60;
 
 export function presentImport(r: ImportRecord): Import {
   const base = `/api/v1/imports/${r.id}`;
@@ -78,6 +81,7 @@ export function createImportsService(deps: { db: Db; teams: TeamsService; config
   const repo = createImportsRepo(db);
   const files = createFilesRepo(db);
   const readOpts = readOptionsOf(config);
+  const readHead = createHeadReader(db, { heapMb: config.previewHeapMb });
 
   /** Member permission AND team setting (SPEC §1); the message says which one is missing. */
   async function requireImportAccess(actor: Actor) {
@@ -99,7 +103,7 @@ export function createImportsService(deps: { db: Db; teams: TeamsService; config
 
   /** Reads the header and first rows of a stored file and maps them. */
   async function analyze(fileId: string, info: SourceInfo, mapping: MappingInput | undefined) {
-    const head = await readHead(db, fileId, info, readOpts, SAMPLE_ROWS);
+    const head = await readHead(fileId, info, readOpts, SAMPLE_ROWS);
     const auto = autoMap(
       head.headers,
       head.rows.map((r) => r.cells),
@@ -142,6 +146,36 @@ export function createImportsService(deps: { db: Db; teams: TeamsService; config
   return {
     requireImportAccess,
 
+    /**
+     * Runs an upload and the reading of its head (preview, or a new import) in one of the team's
+     * KDESK_IMPORT_PREVIEWS_PER_TEAM slots, taken before any work; 429 when they are all held.
+     */
+    async withReadSlot<T>(actor: Actor, work: () => Promise<T>): Promise<T> {
+      await requireImportAccess(actor);
+      const holder = uuidv7();
+      const taken = await db
+        .transaction()
+        .execute((tx) => repo.takePreviewSlot(actor.teamId, holder, config.previewsPerTeam, READ_SLOT_SECONDS, tx));
+      if (!taken) {
+        throw new AppError(
+          'RATE_LIMITED',
+          `This team is already uploading ${config.previewsPerTeam} files for import; try again when one of them is done`,
+          { retryAfterSeconds: 5 },
+          { 'Retry-After': '5' },
+        );
+      }
+      const renew = setInterval(
+        () => void repo.renewPreviewSlot(holder, READ_SLOT_SECONDS).catch(() => {}),
+        (READ_SLOT_SECONDS * 1000) / 3,
+      );
+      try {
+        return await work();
+      } finally {
+        clearInterval(renew);
+        await repo.releasePreviewSlot(holder).catch(() => {});
+      }
+    },
+
     /** Streams an upload into the file store (413 past KDESK_IMPORT_MAX_BYTES). */
     async upload(actor: Actor, stream: Readable, name: string): Promise<StoredUpload> {
       await requireImportAccess(actor);
@@ -181,6 +215,7 @@ export function createImportsService(deps: { db: Db; teams: TeamsService; config
           mapping: a.entries,
           unmappedColumns: unmappedColumns(a.entries),
           sampleRows: a.rows.map((r) => a.headers.map((_, i) => unneutralizeCell(r.cells[i] ?? ''))),
+          sampleTruncated: a.truncated,
           fields: Object.entries(IMPORT_FIELDS).map(([field, label]) => ({ field, label })),
         };
       } catch (err) {

@@ -1,6 +1,7 @@
 // From stored bytes to records: format and encoding detection at upload, then CSV or XLSX rows as text
 // cells, streamed with bounded memory. Row numbers count like a spreadsheet: the header is row 1.
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { AppError } from '#shared/errors.ts';
 import type { Executor } from '../db/client.ts';
@@ -192,15 +193,33 @@ function headerWidth(cells: readonly (readonly [number, string])[], maxColumns: 
   return width;
 }
 
+/** Where a file's bytes are read from: the file store, or a local copy (a preview thread has no database). */
+export interface FileBytes {
+  chunks(): AsyncIterable<Buffer>;
+  /** A local path to the whole file (XLSX is a zip, read with random access). */
+  localCopy(): Promise<{ path: string; cleanup: () => Promise<void> }>;
+}
+
+export function storedFile(db: Executor, fileId: string): FileBytes {
+  const files = createFilesRepo(db);
+  return { chunks: () => files.read(fileId), localCopy: () => files.toTempFile(fileId, 'upload.xlsx') };
+}
+
+export function localFile(file: string): FileBytes {
+  return {
+    chunks: () => createReadStream(file, { highWaterMark: CHUNK_BYTES }),
+    localCopy: async () => ({ path: file, cleanup: async () => {} }),
+  };
+}
+
 /**
- * Every non-blank record of a stored file, header first. `row` is the spreadsheet row number (a blank
+ * Every non-blank record of a file, header first. `row` is the spreadsheet row number (a blank
  * line still counts, as a spreadsheet shows it). XLSX rows are laid out under the header: as many cells
  * as it has columns (see layOutXlsxRow).
  */
-export async function* readRecords(db: Executor, fileId: string, info: SourceInfo, opts: ReadOptions): AsyncGenerator<SourceRecord> {
-  const files = createFilesRepo(db);
+export async function* readRecords(file: FileBytes, info: SourceInfo, opts: ReadOptions): AsyncGenerator<SourceRecord> {
   if (info.format === 'xlsx') {
-    const tmp = await files.toTempFile(fileId, 'upload.xlsx');
+    const tmp = await file.localCopy();
     try {
       let width = -1;
       for await (const r of readXlsxRows(tmp.path, opts.xlsx)) {
@@ -233,7 +252,7 @@ export async function* readRecords(db: Executor, fileId: string, info: SourceInf
       if (!isBlankRecord(r.cells) || r.error) yield { row, cells: r.cells, ...(r.error ? { error: r.error } : {}) };
     }
   };
-  for await (const chunk of files.read(fileId)) {
+  for await (const chunk of file.chunks()) {
     let b = chunk as Buffer;
     if (first) {
       first = false;
@@ -254,10 +273,10 @@ export async function* readRecords(db: Executor, fileId: string, info: SourceInf
 }
 
 /** The header (first record) and up to `n` following records. */
-export async function readHead(db: Executor, fileId: string, info: SourceInfo, opts: ReadOptions, n: number) {
+export async function readHead(file: FileBytes, info: SourceInfo, opts: ReadOptions, n: number) {
   let header: SourceRecord | null = null;
   const rows: SourceRecord[] = [];
-  for await (const r of readRecords(db, fileId, info, opts)) {
+  for await (const r of readRecords(file, info, opts)) {
     if (!header) header = r;
     else rows.push(r);
     if (rows.length >= n) break;

@@ -58,7 +58,8 @@ export function createJobsRepo(db: Executor) {
     async checkpoint(id: string, owner: string, p: { processed: number; result: unknown }, tx: Executor = db): Promise<boolean> {
       const row = await tx
         .updateTable('jobs')
-        .set({ processed: p.processed, result: JSON.stringify(p.result) })
+        // progress: the worker deaths counted so far were not caused by this job
+        .set({ processed: p.processed, result: JSON.stringify(p.result), attempts: 0 })
         .where('id', '=', id)
         .where('leaseOwner', '=', owner)
         .where('status', '=', 'running')
@@ -88,12 +89,13 @@ export function createJobsRepo(db: Executor) {
         .where('leaseOwner', '=', owner)
         .executeTakeFirst();
     },
-    /** Gives a failed attempt back to the queue after a delay. */
-    retryLater(id: string, owner: string, delayMs: number, error: string, tx: Executor = db) {
+    /** Gives a failed attempt back to the queue after a delay; `uncount`: the attempt did not count (shutdown). */
+    retryLater(id: string, owner: string, delayMs: number, error: string, opts: { uncount?: boolean } = {}, tx: Executor = db) {
       return tx
         .updateTable('jobs')
         .set({
           status: 'queued',
+          ...(opts.uncount ? { attempts: sql<number>`greatest(attempts - 1, 0)` } : {}),
           error,
           runAt: sql<Date>`now() + ${`${delayMs} milliseconds`}::interval`,
           leaseOwner: null,

@@ -49,6 +49,44 @@ describe('job runner', () => {
     expect(row.attempts).toBe(2);
   });
 
+  it('fails a job that ended its worker every time it ran, instead of taking it over forever', async () => {
+    const job = await enqueue('test.crash');
+    const repo = createJobsRepo(ctx.db);
+    // three workers in a row claim it and die (the lease runs out without a word from them)
+    for (let i = 0; i < 3; i++) {
+      expect((await repo.claim(['test.crash'], `dead-worker-${i}`, 60_000))?.id).toBe(job.id);
+      await sql`UPDATE jobs SET lease_until = now() - interval '1 second' WHERE id = ${job.id}`.execute(ctx.db);
+    }
+    let runs = 0;
+    const handlers: Record<string, JobHandler> = { 'test.crash': async () => void runs++ };
+    await createJobRunner({ db: ctx.db, handlers, log: silent, maxAttempts: 3 }).runUntilIdle();
+    expect(runs).toBe(0);
+    const after = await status(job.id);
+    expect(after.status).toBe('failed');
+    expect(after.error).toContain('The job stopped the worker 3 times');
+  });
+
+  it('does not count a shutdown against the job', async () => {
+    const job = await enqueue('test.shutdown');
+    let started: () => void = () => {};
+    const handlers: Record<string, JobHandler> = {
+      'test.shutdown': async ({ signal }) => {
+        started();
+        await new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+      },
+    };
+    // four deploys in a row while it runs
+    for (let i = 0; i < 4; i++) {
+      const running = new Promise<void>((r) => (started = r));
+      const runner = createJobRunner({ db: ctx.db, handlers, log: silent, maxAttempts: 3, pollMs: 10 });
+      runner.start();
+      await running;
+      await runner.stop();
+    }
+    expect(await status(job.id)).toMatchObject({ status: 'queued' });
+    await sql`UPDATE jobs SET status = 'cancelled' WHERE id = ${job.id}`.execute(ctx.db);
+  });
+
   it('stops a running job that is cancelled, and never starts a cancelled queued one', async () => {
     const queued = await enqueue('test.never');
     expect((await call(ctx, team.ownerToken, 'POST', `/api/v1/jobs/${queued.id}/cancel`)).json().status).toBe('cancelled');

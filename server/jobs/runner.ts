@@ -53,6 +53,16 @@ export function createJobRunner(opts: RunnerOptions) {
   let timer: NodeJS.Timeout | null = null;
 
   async function execute(job: JobRow): Promise<void> {
+    // claimed again after its lease ran out each time: the job itself most likely ends the process running it
+    if (job.attempts > maxAttempts) {
+      const times = job.attempts - 1;
+      await repo.finish(job.id, owner, {
+        status: 'failed',
+        error: `The job stopped the worker ${times} times (the process running it ended before the job finished); it is not tried again.`,
+      });
+      log(`${job.kind} ${job.id} given up after ${times} attempts that ended the worker`);
+      return;
+    }
     const handler = handlers[job.kind]!;
     const ac = new AbortController();
     const onStop = () => ac.abort(new JobStopped('shutdown'));
@@ -83,7 +93,7 @@ export function createJobRunner(opts: RunnerOptions) {
       if (reason === 'lease-lost') return; // another worker owns it now
       if (reason === 'shutdown') {
         // hand it back at once rather than waiting for the lease to expire
-        await repo.retryLater(job.id, owner, 0, 'interrupted by shutdown').catch(() => {});
+        await repo.retryLater(job.id, owner, 0, 'interrupted by shutdown', { uncount: true }).catch(() => {});
         return;
       }
       if (reason === 'cancelled') {
