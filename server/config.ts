@@ -82,8 +82,8 @@ export function configWarnings(config: Pick<Config, 'publicUrl'>): string[] {
   const out: string[] = [];
   if (!config.publicUrl) {
     out.push(
-      'KDESK_PUBLIC_URL is not set: links in mail (invitations, sign-in codes) use the address each request came to, ' +
-        'taken from its Host header. Set KDESK_PUBLIC_URL to the URL users open, e.g. https://help.example.com.',
+      'KDESK_PUBLIC_URL is not set: links in mail use the address each request came to (invitations), or where a member ' +
+        'last signed in (sign-in codes). Set KDESK_PUBLIC_URL to the URL users open, e.g. https://help.example.com.',
     );
   }
   return out;
