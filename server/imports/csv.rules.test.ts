@@ -21,6 +21,14 @@ function parse(text: string, delimiter = ',', step = text.length || 1, maxCellCh
   return out;
 }
 const cells = (text: string, delimiter = ',', step?: number) => parse(text, delimiter, step).map((r) => r.cells);
+/** Parses a whole text with the given options, pushed in pieces of 3 characters. */
+function parse2(text: string, opts: Parameters<typeof createCsvParser>[0]) {
+  const p = createCsvParser(opts);
+  const out = [];
+  for (let i = 0; i < text.length; i += 3) out.push(...p.push(text.slice(i, i + 3)));
+  out.push(...p.end());
+  return out;
+}
 
 describe('createCsvParser', () => {
   it('reads RFC 4180: quotes, doubled quotes, delimiters and line breaks inside quotes', () => {
@@ -122,6 +130,92 @@ describe('createCsvParser', () => {
       expect(r, `chunks of ${step}`).toEqual([
         { cells: ['a', 'b'], line: 1 },
         { cells: ['', ''], line: 2, error: expect.stringMatching(/^A quote \("\) opened on line 11 is never closed/) },
+      ]);
+    }
+  });
+  it('fails a record with more cells than the header allows, keeps none past them, and reads the next line', () => {
+    // a line that lost its line breaks: 200 rows run together
+    const lost = Array.from({ length: 200 }, (_, i) => `n${i},n${i}@x.com,"q, ${i}"`).join(',');
+    const text = `a,b,c\r\n${lost}\r\nok,ok@x.com,1\r\n`;
+    for (const step of [1, 7, 64, 1 << 20]) {
+      const p = createCsvParser({ delimiter: ',', maxColumns: 10, extraCells: 2 });
+      const r = [];
+      for (let i = 0; i < text.length; i += step) r.push(...p.push(text.slice(i, i + step)));
+      r.push(...p.end());
+      expect(r, `chunks of ${step}`).toEqual([
+        { cells: ['a', 'b', 'c'], line: 1 },
+        {
+          cells: ['n0', 'n0@x.com', 'q, 0', 'n1', 'n1@x.com'],
+          line: 2,
+          error: 'The row has 600 cells but the header has 3 columns (a missing line break?)',
+        },
+        { cells: ['ok', 'ok@x.com', '1'], line: 3 },
+      ]);
+    }
+  });
+  it('fails a record longer than maxRecordChars, keeps none of it past that, and reads the next line', () => {
+    // 30 cells of 90 characters, each within the cell limit; a quoted line break does not end the record
+    const long = Array.from({ length: 30 }, (_, i) => `"${String(i).padStart(2, '0')}\n${'x'.repeat(85)}"`).join(',');
+    const text = `${Array.from({ length: 40 }, (_, i) => `h${i}`).join(',')}\n${long}\nnext,row\n`;
+    for (const step of [1, 13, 1 << 20]) {
+      const p = createCsvParser({ delimiter: ',', maxCellChars: 100, maxRecordChars: 1000 });
+      const r = [];
+      for (let i = 0; i < text.length; i += step) r.push(...p.push(text.slice(i, i + step)));
+      r.push(...p.end());
+      expect(r.slice(1), `chunks of ${step}`).toEqual([
+        {
+          // 11 cells of 90 characters and their 10 delimiters are 1000 characters
+          cells: Array.from({ length: 11 }, (_, i) => `${String(i).padStart(2, '0')}\n${'x'.repeat(85)}`),
+          line: 2,
+          error: `The row holds ${long.length} characters, more than the 1000 a row may hold (KDESK_IMPORT_BATCH_MAX_BYTES / 2)`,
+        },
+        { cells: ['next', 'row'], line: 33 },
+      ]);
+    }
+  });
+  it('fails a header with more cells than maxColumns allows, or longer than maxRecordChars', () => {
+    const opts = { delimiter: ',', maxColumns: 3, extraCells: 1, maxRecordChars: 50 };
+    const wide = parse2('a,b,c,d,e,f\n1,2\n', opts);
+    expect(wide[0]).toEqual({
+      cells: ['a', 'b', 'c', 'd'],
+      line: 1,
+      error: 'The row has 6 cells; a header may have at most 3 columns (KDESK_IMPORT_MAX_COLUMNS)',
+    });
+    // blank lines before the header are not the header, and a header may end in empty cells
+    expect(parse2('\n,,\na,b,c,\n1,2,3,4,5\n', opts).map((r) => r.error ?? null)).toEqual([null, null, null, null]);
+    const long = parse2(`a,${'b'.repeat(60)}\n1,2\n`, opts);
+    expect(long[0]).toEqual({
+      cells: ['a'],
+      line: 1,
+      error: 'The row holds 62 characters, more than the 50 a row may hold (KDESK_IMPORT_BATCH_MAX_BYTES / 2)',
+    });
+  });
+  it('holds at most twice maxRecordChars while reading a 20 MB line without a line break in 64 KB chunks', () => {
+    // What the parser holds between pushes is all it could read again, so this bound also bounds its
+    // work per push: the work over the whole line grows with the line, not with its square.
+    const short = `a,b,c\n${'ab,'.repeat(7_000_000)}\nlast,row,1\n`; // many short cells
+    const long = `${Array.from({ length: 30 }, (_, i) => `h${i}`).join(',')}\n${`${'y'.repeat(999_999)},`.repeat(20)}\nlast,row,1\n`; // few long ones
+    for (const [name, text, cellsKept] of [
+      ['short cells', short, 13],
+      ['long cells', long, 8],
+    ] as const) {
+      const maxRecordChars = 8 * 1024 * 1024;
+      const p = createCsvParser({ delimiter: ',', maxRecordChars, maxColumns: 1000, extraCells: 10 });
+      const r = [];
+      let most = 0;
+      for (let i = 0; i < text.length; i += 64 * 1024) {
+        r.push(...p.push(text.slice(i, i + 64 * 1024)));
+        most = Math.max(most, p.heldChars);
+      }
+      r.push(...p.end());
+      expect(most, name).toBeLessThanOrEqual(2 * maxRecordChars);
+      expect(
+        r.map((x) => [x.line, x.cells.length, x.error?.slice(0, 14)]),
+        name,
+      ).toEqual([
+        [1, r[0]!.cells.length, undefined],
+        [2, cellsKept, expect.stringMatching(/^The row (has|holds)/)],
+        [3, 3, undefined],
       ]);
     }
   });

@@ -135,24 +135,25 @@ export interface CsvParserOptions {
   delimiter: string;
   /** Longest cell: a longer one fails its record and is skipped without being kept (default 1,000,000). */
   maxCellChars?: number;
+  /**
+   * Longest record, counted as written (delimiters, quotes and quoted line breaks included): a longer one
+   * fails and the rest of it is read to its end without being kept (default: no limit).
+   */
+  maxRecordChars?: number;
+  /** Most columns a header may have: the first record that is not blank fails past this many plus `extraCells`. */
+  maxColumns?: number;
+  /** How many cells more than the header a record may have before it fails and the rest of it is not kept. */
+  extraCells?: number;
 }
 
-/** Physical lines a piece of quoted text spans: LF, CRLF and a lone CR each end one. */
-function countLineEnds(s: string, from: number, to: number): number {
-  let n = 0;
-  for (let p = from; p < to; p++) {
-    const c = s.charCodeAt(p);
-    if (c === 10 || (c === 13 && s.charCodeAt(p + 1) !== 10)) n++;
-  }
-  return n;
-}
-
-/** A record read so far: its cells, the lines it spans and why it fails, if it does. */
-interface RecordSoFar {
-  cells: string[];
-  lines: number;
-  error?: string;
-}
+// where the parser is: at the start of a cell, inside an unquoted or a quoted one, just after a quote
+// inside quotes (`""` or the closing one?), in the text after a closing quote, or after a CR (its LF may follow)
+const CELL_START = 0;
+const UNQUOTED = 1;
+const QUOTED = 2;
+const QUOTE_IN_QUOTED = 3;
+const AFTER_QUOTE = 4;
+const AFTER_CR = 5;
 
 /**
  * A streaming CSV parser: `push(text)` returns the records completed so far, `end()` the rest.
@@ -162,244 +163,240 @@ interface RecordSoFar {
  * reading goes on from the next line, so one typo costs one row, not the rest of the file.
  * A cell longer than `maxCellChars` fails its record, and is read to its end without being kept: what
  * a long quoted cell holds never becomes rows, even when it looks like them (a quote that is still
- * open after that many characters takes the rest of the file).
+ * open after that many characters takes the rest of the file). So does a record longer than
+ * `maxRecordChars` or with more cells than its header allows (a file without line breaks), from there on.
+ * Its state is kept between pushes, so every character is read once, whatever the chunks.
  */
 export function createCsvParser(opts: CsvParserOptions) {
   const delim = opts.delimiter.charCodeAt(0);
   if (opts.delimiter.length !== 1 || delim === 34 || delim === 10 || delim === 13) throw new Error('Invalid delimiter');
   const maxCell = opts.maxCellChars ?? 1_000_000;
-  let buf = '';
-  let line = 1;
-  // the record whose cell went over the limit, while the rest of that cell is skipped ('quoted': up to
-  // its closing quote, then 'rest': up to the delimiter or the line end)
-  let skip: (RecordSoFar & { error: string; phase: 'quoted' | 'rest'; quoteLine: number }) | null = null;
-  // the cells of a record before the position reading goes on from (after a skipped cell)
-  let prefix: RecordSoFar | null = null;
+  const maxRecord = opts.maxRecordChars ?? Infinity;
+  const maxColumns = opts.maxColumns ?? Infinity;
+  const extraCells = opts.extraCells ?? Infinity;
   const tooLong = (column: number) =>
     `Column ${column} holds more than ${maxCell} characters, the most a cell may hold (KDESK_IMPORT_MAX_CELL_CHARS)`;
 
-  type Over = RecordSoFar & { over: 'quoted' | 'rest'; resume: number };
-  // Parses one record at `start` (after `from`'s cells when it goes on). Returns the cells and where the
-  // next record starts, null when the buffer ends before the record does (and more text may come),
-  // 'unterminated', or Over: the cell running off the buffer is already too long, skip it from `resume`.
-  function parseRecord(
-    s: string,
-    start: number,
-    final: boolean,
-    from: RecordSoFar | null,
-  ): (RecordSoFar & { next: number }) | Over | null | 'unterminated' {
-    const n = s.length;
-    const cells: string[] = from ? [...from.cells] : [];
-    let error = from?.error;
-    let i = start;
-    let lines = from?.lines ?? 1;
-    const over = (phase: 'quoted' | 'rest', resume: number): Over => ({ cells, lines, error, over: phase, resume });
-    for (;;) {
-      let value: string;
-      if (i < n && s.charCodeAt(i) === 34) {
-        // quoted cell; its length is counted as written (`""` is two), so that where the text is cut
-        // into chunks never changes which cells are too long
-        const open = i;
-        let j = i + 1;
-        let part = '';
-        for (;;) {
-          const k = s.indexOf('"', j);
-          if (k === -1) {
-            if (n - open - 1 > maxCell) return over('quoted', open + 1);
-            if (!final) return null;
-            // reading on from the record's first line would read a too-long cell before it as rows
-            return error ? over('quoted', open + 1) : 'unterminated';
-          }
-          if (k + 1 >= n && !final) return null; // is it `""`? wait for more text
-          if (s.charCodeAt(k + 1) === 34) {
-            part += s.slice(j, k + 1);
-            j = k + 2;
-            continue;
-          }
-          part += s.slice(j, k);
-          i = k + 1;
-          break;
-        }
-        // text after the closing quote, up to the delimiter or line end, is kept as it is
-        let e = i;
-        while (e < n) {
-          const c = s.charCodeAt(e);
-          if (c === delim || c === 10 || c === 13) break;
-          e++;
-        }
-        if (e >= n && !final && e - open - 2 > maxCell) {
-          for (let p = part.indexOf('\n'); p !== -1; p = part.indexOf('\n', p + 1)) lines++;
-          lines += (part.match(/\r(?!\n)/g) ?? []).length;
-          return over('rest', e);
-        }
-        if (e > i) part += s.slice(i, e);
-        for (let p = part.indexOf('\n'); p !== -1; p = part.indexOf('\n', p + 1)) lines++;
-        if (part.includes('\r')) lines += (part.match(/\r(?!\n)/g) ?? []).length;
-        if (e - open - 2 > maxCell) {
-          error ??= tooLong(cells.length + 1);
-          part = '';
-        }
-        value = part;
-        i = e;
-      } else {
-        let e = i;
-        while (e < n) {
-          const c = s.charCodeAt(e);
-          if (c === delim || c === 10 || c === 13) break;
-          e++;
-        }
-        if (e >= n && !final && e - i > maxCell) return over('rest', e);
-        value = s.slice(i, e);
-        if (value.length > maxCell) {
-          error ??= tooLong(cells.length + 1);
-          value = '';
-        }
-        i = e;
-      }
-      cells.push(value);
-      const done = (next: number) => ({ cells, next, lines, ...(error ? { error } : {}) });
-      if (i >= n) {
-        if (!final) return null;
-        return done(n);
-      }
-      const c = s.charCodeAt(i);
-      if (c === delim) {
-        i++;
-        if (i >= n && !final) return null;
-        if (i >= n) {
-          cells.push('');
-          return done(n);
-        }
-        continue;
-      }
-      if (c === 13) {
-        if (i + 1 >= n && !final) return null;
-        return done(s.charCodeAt(i + 1) === 10 ? i + 2 : i + 1);
-      }
-      return done(i + 1); // \n
-    }
+  let state = CELL_START;
+  let line = 1;
+  // cells of the first record that is not blank (the header), once read
+  let headerCells = -1;
+
+  // the record being read
+  let cells: string[] = [];
+  let cellCount = 0;
+  let recordChars = 0;
+  let lines = 1;
+  // a message, or one written when the record ends (it names the record's final size)
+  let error: string | (() => string) | undefined;
+  // false once the record is over a bound: the rest of it is read, not kept
+  let keeping = true;
+  // the record's text while it has no error, to read again from its second line if a quote in it is never closed
+  let raw: string[] | null = [];
+  let rawFrom = 0;
+
+  // the cell being read
+  let parts: string[] = [];
+  let cellChars = 0;
+  let cellDropped = false;
+  let quoteLine = 0;
+  let afterCr = false;
+
+  const cellLimit = () => (headerCells === -1 ? maxColumns + extraCells : headerCells + extraCells);
+
+  function overRecord(kind: 'chars' | 'cells') {
+    keeping = false;
+    raw = null;
+    parts = [];
+    const header = headerCells === -1;
+    error ??= () =>
+      kind === 'chars'
+        ? `The row holds ${recordChars} characters, more than the ${maxRecord} a row may hold (KDESK_IMPORT_BATCH_MAX_BYTES / 2)`
+        : header
+          ? `The row has ${cellCount} cells; a header may have at most ${maxColumns} columns (KDESK_IMPORT_MAX_COLUMNS)`
+          : `The row has ${cellCount} cells but the header has ${headerCells} columns (a missing line break?)`;
   }
 
-  function drain(final: boolean): CsvRecord[] {
-    const out: CsvRecord[] = [];
-    let pos = 0;
-    const s = buf;
+  function countChars(k: number) {
+    recordChars += k;
+    if (keeping && recordChars > maxRecord) overRecord('chars');
+  }
+
+  /** Cell text from `a` to `b` of `s`: counted, and kept while the cell and its record are within bounds. */
+  function take(s: string, a: number, b: number) {
+    if (b <= a) return;
+    const k = b - a;
+    // the limit this text goes over first decides the reason, wherever the chunks were cut
+    const toCell = cellDropped || !keeping ? Infinity : maxCell - cellChars;
+    const toRecord = keeping ? maxRecord - recordChars : Infinity;
+    cellChars += k;
+    recordChars += k;
+    if (k > toCell && toCell <= toRecord) {
+      cellDropped = true;
+      parts = [];
+      raw = null;
+      error ??= tooLong(cellCount + 1);
+    }
+    if (k > toRecord) overRecord('chars');
+    if (!cellDropped && keeping) parts.push(s.slice(a, b));
+  }
+
+  function endCell() {
+    cellCount++;
+    if (keeping) cells.push(cellDropped ? '' : parts.length === 1 ? parts[0]! : parts.join(''));
+    parts = [];
+    cellChars = 0;
+    cellDropped = false;
+  }
+
+  function endRecord(out: CsvRecord[]) {
+    const message = typeof error === 'function' ? error() : error;
+    out.push({ cells, line, ...(message ? { error: message } : {}) });
+    if (headerCells === -1 && (message || !isBlankRecord(cells))) headerCells = cells.length;
+    line += lines;
+    cells = [];
+    cellCount = 0;
+    recordChars = 0;
+    lines = 1;
+    error = undefined;
+    keeping = true;
+    raw = [];
+  }
+
+  /** Reads `s` on from the state the previous text left. */
+  function feed(s: string, out: CsvRecord[]) {
     const n = s.length;
-    while (pos < n || (final && (skip || prefix))) {
-      if (skip) {
-        if (skip.phase === 'quoted') {
-          // up to the closing quote (a doubled one is text), dropping what is read
-          let j = pos;
-          let closing = -1;
-          let keep = n;
-          for (;;) {
-            const k = s.indexOf('"', j);
-            if (k === -1) break;
-            if (k + 1 >= n && !final) {
-              keep = k; // is it `""`? wait for more text
-              break;
-            }
-            if (s.charCodeAt(k + 1) === 34) {
-              j = k + 2;
-              continue;
-            }
-            closing = k;
-            break;
-          }
-          if (closing === -1) {
-            if (!final && keep > pos && s.charCodeAt(keep - 1) === 13) keep--; // its LF may come next
-            skip.lines += countLineEnds(s, pos, keep);
-            pos = keep;
-            if (final) {
-              out.push({
-                cells: [...skip.cells, ''],
-                line,
-                error: `A quote (") opened on line ${skip.quoteLine} is never closed: the rest of the file, more than ${maxCell} characters, was read as one cell, so no row after it was imported`,
-              });
-              line += skip.lines;
-              skip = null;
-              pos = n;
-            }
-            break;
-          }
-          skip.lines += countLineEnds(s, pos, closing);
-          skip.phase = 'rest';
-          pos = closing + 1;
-        }
-        // up to the delimiter or the line end
-        let e = pos;
-        while (e < n) {
-          const c = s.charCodeAt(e);
-          if (c === delim || c === 10 || c === 13) break;
-          e++;
-        }
-        if (e >= n || (s.charCodeAt(e) === 13 && e + 1 >= n && !final)) {
-          pos = e;
-          if (!final) break;
-        }
-        const c = e < n ? s.charCodeAt(e) : -1;
-        if (c === delim) {
-          // the record goes on after the skipped cell
-          prefix = { cells: [...skip.cells, ''], lines: skip.lines, error: skip.error };
-          skip = null;
-          pos = e + 1;
+    let i = 0;
+    rawFrom = 0;
+    while (i < n) {
+      if (state === AFTER_CR) {
+        if (s.charCodeAt(i) === 10) i++;
+        state = CELL_START;
+        rawFrom = i;
+        continue;
+      }
+      if (state === CELL_START) {
+        if (s.charCodeAt(i) === 34) {
+          state = QUOTED;
+          quoteLine = line + lines - 1;
+          afterCr = false;
+          countChars(1);
+          i++;
           continue;
         }
-        out.push({ cells: [...skip.cells, ''], line, error: skip.error });
-        line += skip.lines;
-        skip = null;
-        pos = c === 13 && s.charCodeAt(e + 1) === 10 ? e + 2 : Math.min(n, e + 1);
+        state = UNQUOTED;
+      }
+      if (state === QUOTED) {
+        const k = s.indexOf('"', i);
+        const e = k === -1 ? n : k;
+        // LF, CRLF and a lone CR each end a physical line
+        for (let p = i; p < e; p++) {
+          const c = s.charCodeAt(p);
+          if (c === 13 || (c === 10 && !afterCr)) lines++;
+          afterCr = c === 13;
+        }
+        take(s, i, e);
+        if (k === -1) break;
+        countChars(1);
+        i = k + 1;
+        state = QUOTE_IN_QUOTED;
         continue;
       }
-      const r = parseRecord(s, pos, final, prefix);
-      if (r === null) break;
-      if (r === 'unterminated') {
-        // the record fails; reading resumes on the line after the one it started on
-        let e = pos;
-        while (e < n && s.charCodeAt(e) !== 10 && s.charCodeAt(e) !== 13) e++;
-        const raw = s.slice(pos, e);
-        const at = line + (prefix ? prefix.lines - 1 : 0);
-        out.push({
-          cells: [...(prefix?.cells ?? []), ...raw.split(String.fromCharCode(delim))],
-          line,
-          error: prefix?.error ?? `A quote (") opened on line ${at} is never closed; put "" for a quote inside a quoted cell`,
-        });
-        if (e < n && s.charCodeAt(e) === 13 && s.charCodeAt(e + 1) === 10) e++;
-        pos = e + 1;
-        line = at + 1;
-        prefix = null;
+      if (state === QUOTE_IN_QUOTED) {
+        if (s.charCodeAt(i) === 34) {
+          // `""` is a quote in the text, and counts as written (two), so chunks never change which cells are too long
+          cellChars++;
+          take(s, i, i + 1);
+          afterCr = false;
+          state = QUOTED;
+          i++;
+          continue;
+        }
+        state = AFTER_QUOTE; // the quote closed the cell; what follows it up to the delimiter is kept as it is
+      }
+      // UNQUOTED or AFTER_QUOTE: up to the delimiter or the line end
+      let e = i;
+      while (e < n) {
+        const c = s.charCodeAt(e);
+        if (c === delim || c === 10 || c === 13) break;
+        e++;
+      }
+      take(s, i, e);
+      if (e === n) break;
+      endCell();
+      const c = s.charCodeAt(e);
+      i = e + 1;
+      if (c === delim) {
+        countChars(1);
+        state = CELL_START;
+        if (keeping && cellCount >= cellLimit()) overRecord('cells');
         continue;
       }
-      prefix = null;
-      if ('over' in r) {
-        // the cell is too long already: its record fails, and the rest of the cell is skipped, not kept
-        skip = {
-          cells: r.cells,
-          lines: r.lines,
-          error: r.error ?? tooLong(r.cells.length + 1),
-          phase: r.over,
-          quoteLine: line + r.lines - 1,
-        };
-        pos = r.resume;
-        continue;
-      }
-      out.push({ cells: r.cells, line, ...(r.error ? { error: r.error } : {}) });
-      line += r.lines;
-      pos = r.next;
+      endRecord(out);
+      state = c === 13 ? AFTER_CR : CELL_START;
+      rawFrom = i;
     }
-    buf = pos < n ? s.slice(pos) : '';
-    return out;
+    if (raw && rawFrom < n) raw.push(rawFrom ? s.slice(rawFrom) : s);
+  }
+
+  function finish(out: CsvRecord[]) {
+    for (;;) {
+      if (state === AFTER_CR || (state === CELL_START && cellCount === 0)) return;
+      if (state !== QUOTED) {
+        endCell();
+        endRecord(out);
+        state = CELL_START;
+        return;
+      }
+      if (raw) {
+        // the quote is never closed: the record fails, and reading goes on from its second line
+        const text = raw.join('');
+        let e = 0;
+        while (e < text.length && text.charCodeAt(e) !== 10 && text.charCodeAt(e) !== 13) e++;
+        error = `A quote (") opened on line ${line} is never closed; put "" for a quote inside a quoted cell`;
+        cells = text.slice(0, e).split(String.fromCharCode(delim));
+        lines = 1;
+        endRecord(out);
+        state = CELL_START;
+        parts = [];
+        cellChars = 0;
+        cellDropped = false;
+        if (text.charCodeAt(e) === 13 && text.charCodeAt(e + 1) === 10) e++;
+        if (e + 1 < text.length) feed(text.slice(e + 1), out);
+        continue;
+      }
+      // a part of the record was not kept, so it cannot be read again: the quote takes the rest of the file
+      const held = cellDropped ? `, more than ${maxCell} characters,` : '';
+      error = `A quote (") opened on line ${quoteLine} is never closed: the rest of the file${held} was read as one cell, so no row after it was imported`;
+      cellDropped = true;
+      endCell();
+      endRecord(out);
+      state = CELL_START;
+      return;
+    }
   }
 
   return {
     push(text: string): CsvRecord[] {
-      buf = buf.length ? buf + text : text;
-      return drain(false);
+      const out: CsvRecord[] = [];
+      feed(text, out);
+      return out;
     },
     end(): CsvRecord[] {
-      const out = drain(true);
-      buf = '';
+      const out: CsvRecord[] = [];
+      finish(out);
       return out;
+    },
+    /**
+     * Characters held until the record being read ends: its cells so far, and its text while a quote in it
+     * may prove never closed. What bounds the parser's memory: at most twice `maxRecordChars`.
+     */
+    get heldChars(): number {
+      let n = 0;
+      for (const c of cells) n += c.length;
+      for (const p of parts) n += p.length;
+      for (const r of raw ?? []) n += r.length;
+      return n;
     },
   };
 }

@@ -305,6 +305,39 @@ describe('malformed input: a row-level reason, and nothing stored changes', () =
     }
   });
 
+  it('fails the row of a CSV line without line breaks, or longer than a row may hold, and imports the rows after it', async () => {
+    // a row may hold KDESK_IMPORT_BATCH_MAX_BYTES / 2 = 10,000 characters
+    const small = await createTestContext({ imports: { batchMaxBytes: 20_000 } });
+    try {
+      const t = await createTeam(small);
+      // 75,000 rows that lost their line breaks: 2 MB on one line
+      const lost = Array.from({ length: 75_000 }, (_, i) => `Fake,fake${i}@example.com,x`).join(',');
+      const longRow = `Long,long@example.com,"${'n'.repeat(15_000)}"`;
+      const csv = `firstName,primaryEmail,notes\nJane,jane@example.com,first\n${lost}\n${longRow}\nReal,real@example.com,after\n`;
+      const imp = await importFile(small, t, 'one-line.csv', csv);
+      expect(imp).toMatchObject({ status: 'succeeded', total: 4, created: 2, failed: 2 });
+      const rows = (await call(small, t.ownerToken, 'GET', `/api/v1/imports/${imp.id}/rows?action=fail`)).json().items;
+      expect(rows.map((r: { row: number; error: string; cells: string[] }) => [r.row, r.error, r.cells.length])).toEqual([
+        [3, 'The row has 225000 cells but the header has 3 columns (a missing line break?)', 13],
+        [4, `The row holds ${longRow.length} characters, more than the 10000 a row may hold (KDESK_IMPORT_BATCH_MAX_BYTES / 2)`, 2],
+      ]);
+      const emails = (await small.db.selectFrom('contacts').select('primaryEmail').where('teamId', '=', t.teamId).execute()).map(
+        (c) => c.primaryEmail,
+      );
+      expect(emails.sort()).toEqual(['jane@example.com', 'real@example.com']);
+
+      const header = await postImport(small, t.ownerToken, { name: 'long-header.csv', content: `a,${'b'.repeat(12_000)}\n1,2\n` });
+      expect(header.statusCode).toBe(400);
+      expect(header.json().details[0]).toEqual({
+        path: 'file',
+        message:
+          'The header row cannot be read: The row holds 12002 characters, more than the 10000 a row may hold (KDESK_IMPORT_BATCH_MAX_BYTES / 2)',
+      });
+    } finally {
+      await small.close();
+    }
+  });
+
   it('fails a key repeated in the file, naming the first row, and writes the first one only', async () => {
     const csv = 'primaryEmail,company\nnew1@example.com,A\nNEW1@example.com,B\nann@example.com,C\nann@example.com,D\n';
     const { imp, rows } = await run(team, csv);

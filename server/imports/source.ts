@@ -19,7 +19,7 @@ import {
 } from './csv.rules.ts';
 import { CHUNK_BYTES, createFilesRepo } from './files.repo.ts';
 import type { ImportConfig } from '../config.ts';
-import { layOutXlsxRow } from './rows.rules.ts';
+import { layOutXlsxRow, XLSX_EXTRA_COLUMNS } from './rows.rules.ts';
 import { readXlsxRows, XlsxFileError, type XlsxLimits } from './xlsx-reader.ts';
 
 /** How to read a stored file: decided once at upload, kept with the import so a resumed run reads it the same way. */
@@ -168,6 +168,8 @@ export interface ReadOptions {
   maxCellChars: number;
   /** Most columns a header may have. */
   maxColumns: number;
+  /** Longest CSV record, in characters as written: as much text as one import batch may hold. */
+  maxRecordChars: number;
 }
 
 export const readOptionsOf = (config: ImportConfig): ReadOptions => ({
@@ -179,6 +181,7 @@ export const readOptionsOf = (config: ImportConfig): ReadOptions => ({
   },
   maxCellChars: config.maxCellChars,
   maxColumns: config.maxColumns,
+  maxRecordChars: Math.floor(config.batchMaxBytes / 2),
 });
 
 /** The header's width: up to its last non-empty cell (empty header cells at the end are not columns). */
@@ -242,7 +245,14 @@ export async function* readRecords(file: FileBytes, info: SourceInfo, opts: Read
   }
   const encoding = info.encoding ?? 'utf-8';
   const decoder = encoding === 'windows-1252' ? undefined : new TextDecoder(encoding);
-  const parser = createCsvParser({ delimiter: info.delimiter ?? ',', maxCellChars: opts.maxCellChars });
+  const parser = createCsvParser({
+    delimiter: info.delimiter ?? ',',
+    maxCellChars: opts.maxCellChars,
+    maxRecordChars: opts.maxRecordChars,
+    maxColumns: opts.maxColumns,
+    // as many extra cells as an XLSX row keeps
+    extraCells: XLSX_EXTRA_COLUMNS,
+  });
   let toSkip = info.skipChars;
   let row = toSkip ? 1 : 0;
   let first = true;
