@@ -197,6 +197,20 @@ export function createContactsRepo(db: Executor) {
       );
     },
     /**
+     * How many of the scope's `window` newest rows match: a sample taken in creation order, whatever the
+     * sort a search asked for, from the created-at index alone (it carries search_text, migration 0006).
+     */
+    async matchShare(teamId: string, f: ScopeFilter, o: { pattern: string; window: number }, tx: Executor = db) {
+      const [r] = await run<{ hits: number; rows: number }>(
+        tx,
+        sql`SELECT count(*) FILTER (WHERE search_text LIKE ${o.pattern})::int AS hits, count(*)::int AS rows FROM (
+              SELECT search_text FROM contacts WHERE ${scope(teamId, f)}
+              ORDER BY ${orderBy({ field: 'createdAt', desc: true })} LIMIT ${o.window}) w`,
+        true,
+      );
+      return r!;
+    },
+    /**
      * Search, sparse case: all matches through the trigram index, counted exactly, then sorted.
      * The planner is told not to walk a sort index instead (it cannot know the matches are rare).
      */
