@@ -117,6 +117,7 @@ function startBackground(db: Db, services: Services, config: Config) {
   const importRunner = createImportRunner({
     db,
     teams: services.teams,
+    jobs: services.jobs,
     config: config.imports,
     log: (err) => console.error('[imports]', err),
   });

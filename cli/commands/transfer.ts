@@ -92,7 +92,7 @@ export function importCommand() {
           progress.update(processed);
         };
         // run it here unless a running server took it first; then follow its progress
-        const runner = createImportRunner({ db, teams: services.teams, config: config.imports });
+        const runner = createImportRunner({ db, teams: services.teams, jobs: services.jobs, config: config.imports });
         const ranHere = await runner.runImportById(created.id, { onProgress: (p) => show(p.processed, p.total) });
         let imp = await services.imports.get(actor, created.id);
         while (!ranHere && (imp.status === 'queued' || imp.status === 'running')) {

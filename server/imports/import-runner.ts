@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Db } from '../db/client.ts';
 import type { ImportConfig } from '../config.ts';
+import type { JobsService } from '../jobs/jobs.service.ts';
 import type { TeamsService } from '../teams/teams.service.ts';
 import { runImport, type RunHooks } from './imports.job.ts';
 import { createImportsRepo, type ImportRecord } from './imports.repo.ts';
@@ -29,6 +30,7 @@ export interface Runner {
 export function createImportRunner(deps: {
   db: Db;
   teams: TeamsService;
+  jobs: Pick<JobsService, 'actorNow'>;
   config: ImportConfig;
   pollMs?: number;
   log?: (err: unknown) => void;

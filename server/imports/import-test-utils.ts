@@ -42,7 +42,7 @@ export function postImport(
 }
 
 export function runnerFor(ctx: TestContext) {
-  return createImportRunner({ db: ctx.db, teams: ctx.services.teams, config: ctx.services.importConfig });
+  return createImportRunner({ db: ctx.db, teams: ctx.services.teams, jobs: ctx.services.jobs, config: ctx.services.importConfig });
 }
 
 /** Posts a file, runs the import to its end and returns the final import object. */

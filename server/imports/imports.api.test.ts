@@ -712,4 +712,37 @@ describe('idempotency, one import per team, cancel, lease expiry', () => {
     const stale = await ctx.db.selectFrom('imports').select(['leaseOwner', 'attempts']).where('id', '=', id).executeTakeFirstOrThrow();
     expect(stale).toMatchObject({ leaseOwner: null, attempts: 0 }); // progress resets the count of deaths
   });
+
+  it('stops an import at its next batch when its member loses the Import permission, keeping what was committed', async () => {
+    const team = await createTeam(ctx);
+    const agent = await createMember(ctx, team, { permissions: { importContacts: true } });
+    const lines = Array.from({ length: 10 }, (_, i) => `perm${i}@example.com`);
+    const res = await postImport(ctx, agent.token, { name: 'p.csv', content: `primaryEmail\n${lines.join('\n')}\n` });
+    expect(res.statusCode, res.body).toBe(202);
+    const id = res.json().id;
+    // one batch (3 rows) is committed, then the worker dies
+    const dying = new AbortController();
+    await runnerFor(ctx).runOnce({ signal: dying.signal, onProgress: () => dying.abort() });
+    const patch = await call(ctx, team.ownerToken, 'PATCH', `/api/v1/members/${agent.id}`, { permissions: { importContacts: false } });
+    expect(patch.statusCode, patch.body).toBe(200);
+    await sql`UPDATE imports SET lease_expires_at = now() - interval '1 second' WHERE id = ${id}`.execute(ctx.db);
+    expect(await runnerFor(ctx).runOnce()).toBe(id);
+    const done = (await api(team).get(`/api/v1/imports/${id}`)).json();
+    expect(done).toMatchObject({ status: 'failed', processed: 3, created: 3 });
+    expect(done.error).toMatch(/no longer has the permission .*importContacts/);
+    expect(await contactsOf(team.teamId)).toHaveLength(3);
+  });
+
+  it('fails a queued import of a member removed before it ran, saying why, and imports nothing', async () => {
+    const team = await createTeam(ctx);
+    const agent = await createMember(ctx, team, { permissions: { importContacts: true } });
+    const res = await postImport(ctx, agent.token, { name: 'q.csv', content: 'primaryEmail\nqueued1@example.com\nqueued2@example.com\n' });
+    expect(res.statusCode, res.body).toBe(202);
+    expect((await call(ctx, team.ownerToken, 'DELETE', `/api/v1/members/${agent.id}`)).statusCode).toBe(204);
+    await runnerFor(ctx).drain();
+    const done = (await api(team).get(`/api/v1/imports/${res.json().id}`)).json();
+    expect(done).toMatchObject({ status: 'failed', created: 0 });
+    expect(done.error).toMatch(/was removed from the team/);
+    expect(await contactsOf(team.teamId)).toHaveLength(0);
+  });
 });

@@ -8,6 +8,7 @@ import type { Db } from '../db/client.ts';
 import { uuidv7 } from '../db/ids.ts';
 import type { ContactRow } from '../db/schema.ts';
 import type { Actor } from '../auth/actor.ts';
+import { JobRevoked, type JobsService } from '../jobs/jobs.service.ts';
 import { auditRow } from '../audit/audit.repo.ts';
 import type { ImportConfig } from '../config.ts';
 import { fieldsToColumns, rowToDirectory, rowToFields } from '../contacts/contacts.presenter.ts';
@@ -59,6 +60,8 @@ const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 
 export interface RunDeps {
   db: Db;
   teams: TeamsService;
+  /** Re-checks, before the import starts and in each batch, that its member still may import. */
+  jobs: Pick<JobsService, 'actorNow'>;
   config: ImportConfig;
 }
 
@@ -114,6 +117,8 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
   const stopped = () => hooks.signal?.aborted || lost.signal.aborted;
 
   try {
+    // a member removed, or whose permission was taken away, while the import waited
+    await deps.jobs.actorNow(rec.teamId, actor, 'importContacts');
     let total = rec.total;
     if (total === null) {
       total = 0;
@@ -174,6 +179,9 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
 
     const commitBatch = (items: Item[], careful: boolean) =>
       db.transaction().execute(async (tx) => {
+        // FOR SHARE on the member: a removal or a change of permissions waits for this batch, and no batch
+        // commits after it
+        await deps.jobs.actorNow(rec.teamId, actor, 'importContacts', tx);
         const patches = items.filter((i) => i.patch && !i.error).map((i) => i.patch!);
         const ids = [...new Set(patches.flatMap((p) => (p.id ? [p.id] : [])))];
         const emails = [...new Set(patches.flatMap((p) => (p.email ? [p.email] : [])))];
@@ -335,8 +343,13 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
     await repo.finish(rec.id, owner, cancelRequested ? 'cancelled' : 'succeeded', null);
   } catch (err) {
     if (err instanceof LeaseLostError || stopped()) return; // another worker goes on (or this process is stopping)
+    const code = (err as { code?: string }).code;
     const message =
-      (err as { code?: string }).code === 'VALIDATION' ? (err as { details?: { message: string }[] }).details?.[0]?.message : null;
+      code === 'VALIDATION'
+        ? (err as { details?: { message: string }[] }).details?.[0]?.message
+        : err instanceof JobRevoked
+          ? err.message
+          : null;
     await repo.finish(rec.id, owner, 'failed', message ?? `The import stopped: ${(err as Error).message}`).catch(() => {});
     if (!message) throw err;
   } finally {

@@ -71,12 +71,15 @@ export function createJobsService(deps: { db: Db }) {
    * at enqueue time do not count any more once they were taken away.
    */
   async function actorFor(job: JobRow, permission: keyof MemberPermissions, tx: Executor = deps.db): Promise<Actor> {
-    const stored = jobActor(job);
+    return actorNow(job.teamId, jobActor(job), permission, tx);
+  }
+  /** `actorFor` for work that keeps its actor elsewhere than a jobs row (an import). */
+  async function actorNow(teamId: string, stored: Actor, permission: keyof MemberPermissions, tx: Executor = deps.db): Promise<Actor> {
     if (!stored.memberId) {
       requirePermission(stored, permission);
       return stored;
     }
-    const m = await repo.memberForJob(job.teamId, stored.memberId, tx);
+    const m = await repo.memberForJob(teamId, stored.memberId, tx);
     if (!m) throw new JobRevoked('Stopped: the member who started this job was removed from the team.');
     const actor: Actor = { ...stored, role: m.role, permissions: effectivePermissions(m) };
     if (!actor.permissions[permission]) {
@@ -95,6 +98,7 @@ export function createJobsService(deps: { db: Db }) {
   }
   return {
     actorFor,
+    actorNow,
     checkpoint,
     /**
      * One batch of a job in one transaction: checks the job's member (actorFor), does the work and saves
