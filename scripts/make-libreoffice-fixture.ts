@@ -1,44 +1,14 @@
 // Writes server/imports/fixtures/libreoffice-short-rows.xlsx with LibreOffice Calc (headless), the way a
 // user's spreadsheet program saves a sheet: it leaves empty cells out, so most rows are shorter than the
 // 30-column template header, and a row with an empty cell in the middle skips that cell reference.
-// Run after changing the rows below: node scripts/make-libreoffice-fixture.mjs (needs `soffice`).
+// Run after changing the rows below: node bin/run-ts.mjs scripts/make-libreoffice-fixture.ts (needs `soffice`).
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { TEMPLATE_COLUMNS } from '../shared/import.schema.ts';
 
-const header = [
-  'id',
-  'firstName',
-  'lastName',
-  'primaryEmail',
-  'emails',
-  'phones',
-  'company',
-  'job',
-  'division',
-  'addressLine1',
-  'addressLine2',
-  'city',
-  'state',
-  'postalCode',
-  'country',
-  'contactIsActive',
-  'portalAccess',
-  'canPostComments',
-  'canCloseTickets',
-  'emailNewTickets',
-  'emailTicketUpdates',
-  'emailNewComments',
-  'emailFormAssignments',
-  'reportsToContactId',
-  'reportsToSyncId',
-  'directorySyncId',
-  'directoryOrganizationId',
-  'notes',
-  'createdAt',
-  'updatedAt',
-];
+const header: readonly string[] = TEMPLATE_COLUMNS;
 const rows = [
   // six cells, then nothing: the row ends at column F
   ['', 'Lena', 'Short', 'lena@example.com', '', '+1 555 010 0001'],
