@@ -71,6 +71,8 @@ export function parseLabeledCell(raw: string, kind: 'emails' | 'phones'): CellRe
     if (parsed !== null && typeof parsed === 'object') {
       const out: LabeledEntry[] = [];
       for (const [label, x] of Object.entries(parsed)) {
+        // refused like the API refuses it in a JSON body (prototype poisoning), never silently dropped
+        if (label === '__proto__') return { ok: false, message: 'the label "__proto__" is not allowed' };
         const s = value(x);
         if (s === null) return { ok: false, message: `the value for "${shorten(label)}" must be text` };
         if (s.trim() !== '') out.push([label, s]);

@@ -161,6 +161,17 @@ describe('planRow', () => {
     const b = run(['primaryEmail', 'phones'], ['jane@x.com', '{"mobile":"555 0123"}']);
     expect(b.action === 'update' && b.after.phones).toEqual({ mobile: '555 0123' });
   });
+  it('keeps labels named like Object.prototype members as ordinary labels, and refuses __proto__ like the API', () => {
+    const a = run(['primaryEmail', 'phones'], ['jane@x.com', '{"constructor":"555 0124","toString":"555 0125"}']);
+    expect(a.action === 'update' && Object.entries(a.after.phones)).toEqual([
+      ['constructor', '555 0124'],
+      ['toString', '555 0125'],
+    ]);
+    expect(run(['firstName', 'emails'], ['X', '{"__proto__":"p@x.com","work":"w@x.com"}'])).toMatchObject({
+      action: 'fail',
+      error: 'emails: the label "__proto__" is not allowed',
+    });
+  });
   it('fails a bad email with the column name and the API message', () => {
     expect(run(['E-mail Address', 'firstName'], ['not-an-email', 'X'])).toEqual({
       action: 'fail',
