@@ -82,15 +82,15 @@ export async function serve(config: Config = loadConfig()) {
   cluster.setupPrimary({ execArgv: process.execArgv, args: process.argv.slice(2) });
   const env = { KDESK_WORKER_DATABASE_URL: database.url };
   let listening = 0;
-  const fork = () => {
+  const forkWeb = () => {
     const w = cluster.fork(env);
     w.once('listening', () => ++listening === config.webWorkers && ready());
   };
-  for (let i = 0; i < config.webWorkers; i++) fork();
+  for (let i = 0; i < config.webWorkers; i++) forkWeb();
   cluster.on('exit', (w, code, signal) => {
     if (closing) return;
     console.error(`web worker ${w.process.pid} exited (${signal ?? code}); starting another`);
-    fork();
+    forkWeb();
   });
   const shutdown = async () => {
     if (closing) return;
