@@ -19,8 +19,7 @@ export const HEAD_CSV_BYTES = 4 * 1024 * 1024;
 /** Longest sample cell a preview answers, and the most sample text (the rest is cut, and the preview says so). */
 export const PREVIEW_CELL_CHARS = 200;
 export const PREVIEW_SAMPLE_CHARS = 128 * 1024;
-/** A header longer than this is not a row of column names. */
-export const MAX_COLUMNS = 1000;
+/** A header longer than this is not a row of column names (its width is bounded by the readers, KDESK_IMPORT_MAX_COLUMNS). */
 export const MAX_HEADER_CHARS = 64 * 1024;
 /** Threads reading heads at once in one process; more wait their turn. */
 const THREADS_PER_PROCESS = 2;
@@ -148,7 +147,6 @@ export function createHeadReader(db: Executor, opts: { heapMb: number }) {
           partial: copy.partial,
           cellChars: PREVIEW_CELL_CHARS,
           sampleChars: PREVIEW_SAMPLE_CHARS,
-          maxColumns: MAX_COLUMNS,
           maxHeaderChars: MAX_HEADER_CHARS,
         });
       } finally {

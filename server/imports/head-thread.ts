@@ -14,7 +14,6 @@ export interface HeadJob {
   /** Longest cell text sent back, and the most text of all sample rows together. */
   cellChars: number;
   sampleChars: number;
-  maxColumns: number;
   maxHeaderChars: number;
 }
 
@@ -42,11 +41,6 @@ async function run(job: HeadJob): Promise<HeadResult> {
     truncated = true;
   }
   const { headers } = head;
-  if (headers.length > job.maxColumns) {
-    throw fileError(
-      `The header row has ${headers.length} columns; at most ${job.maxColumns} are read (is the first row the column names?)`,
-    );
-  }
   if (headers.reduce((n, h) => n + h.length, 0) > job.maxHeaderChars) {
     throw fileError(`The header row is longer than ${job.maxHeaderChars} characters (is the first row the column names?)`);
   }
