@@ -9,10 +9,10 @@ import { uuidv7 } from '../db/ids.ts';
 import type { ContactRow } from '../db/schema.ts';
 import type { Actor } from '../auth/actor.ts';
 import { JobRevoked, type JobsService } from '../jobs/jobs.service.ts';
-import { auditRow } from '../audit/audit.repo.ts';
 import type { ImportConfig } from '../config.ts';
-import { fieldsToColumns, rowToDirectory, rowToFields } from '../contacts/contacts.presenter.ts';
-import { emptyDirectory, phonesE164, type ContactFields } from '../contacts/contacts.rules.ts';
+import { rowToDirectory, rowToFields } from '../contacts/contacts.presenter.ts';
+import { emptyDirectory, type ContactFields } from '../contacts/contacts.rules.ts';
+import { createContactWriter, type ContactChange, type ContactCreate } from '../contacts/contacts.writer.ts';
 import type { TeamsService } from '../teams/teams.service.ts';
 import { createImportsRepo, type Counters, type ImportRecord, type RowOutcome } from './imports.repo.ts';
 import {
@@ -53,6 +53,7 @@ const current = (r: ContactRow): CurrentContact => ({
   fields: rowToFields(r),
   directory: rowToDirectory(r),
   companyId: r.companyId,
+  phonesE164: r.phonesE164,
 });
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
@@ -85,6 +86,7 @@ export function sourceInfoOf(rec: ImportRecord): SourceInfo {
 export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string, hooks: RunHooks = {}): Promise<void> {
   const { db, config } = deps;
   const repo = createImportsRepo(db);
+  const writer = createContactWriter(db);
   const actor = rec.actor as unknown as Actor;
   const auditActor: Actor = { ...actor, label: `${actor.label} (import)` };
   const headers = rec.headers;
@@ -201,7 +203,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
           item: Item;
           planned: Extract<Planned, { action: 'create' | 'update' }>;
           id: string;
-          row: Record<string, unknown>;
+          change: ContactChange | null;
         }[] = [];
         const position = new Map(items.map((it, i) => [it, i]));
         const outcome = (item: Item, action: RowOutcome['action'], error: string | null, contactId: string | null) => {
@@ -244,12 +246,12 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
             const id = planned.contactId ?? newIds.shift()!;
             // a new contact cannot be reached by a later row's id; its email key is taken already
             if (planned.action === 'update') touch(id, item.row);
-            // E.164 is computed only for phones that change (libphonenumber is the costliest step of a row)
-            const keepE164 = target.kind === 'update' && target.current.phonesE164 && planned.changes.phones === undefined;
-            const e164 = keepE164 ? target.current.phonesE164! : phonesE164(planned.after.phones, defaultPhoneRegion);
-            const columns = fieldsToColumns(planned.after, e164);
-            const row = planned.action === 'create' ? { id, teamId: rec.teamId, ...columns } : { id, ...columns };
-            writes.push({ item, planned, id, row });
+            // the writer computes E.164 only for phones that change (libphonenumber is the costliest step of a row)
+            const change: ContactChange | null =
+              target.kind === 'update'
+                ? { id, before: target.current.fields, after: planned.after, beforeE164: target.current.phonesE164 }
+                : null;
+            writes.push({ item, planned, id, change });
             // later rows of the file see this row's effect on who owns which email
             const next: CurrentContact = {
               id,
@@ -264,34 +266,24 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
           }
         }
 
-        // writes: updates first (they may free emails that creates take), then creates
         let done = writes;
         if (!rec.dryRun) {
-          const updates = writes.filter((w) => w.planned.action === 'update');
-          const creates = writes.filter((w) => w.planned.action === 'create');
+          // the contact writer: updates first (they may free emails that creates take), then creates
+          const write = async (ws: typeof writes) => {
+            const changes = ws.flatMap((w) => (w.change ? [w.change] : []));
+            const news: ContactCreate[] = ws.flatMap((w) => (w.change ? [] : [{ id: w.id, fields: w.planned.after }]));
+            const updated = await writer.update(tx, auditActor, changes, { region: defaultPhoneRegion });
+            const created = await writer.create(tx, auditActor, news, { region: defaultPhoneRegion });
+            return updated.length + created.length === changes.length + news.length;
+          };
           if (!careful) {
-            const updated = new Set(
-              await repo.updateContacts(
-                rec.teamId,
-                updates.map((w) => w.row),
-                tx,
-              ),
-            );
-            const inserted = new Set(
-              await repo.insertContacts(
-                creates.map((w) => w.row),
-                tx,
-              ),
-            );
-            if (updated.size !== updates.length || inserted.size !== creates.length)
-              throw new Error('A bulk write touched an unexpected number of rows');
+            if (!(await write(writes))) throw new Error('A bulk write touched an unexpected number of rows');
           } else {
             done = [];
-            for (const w of [...updates, ...creates].sort((a, b) => a.item.row - b.item.row)) {
+            for (const w of [...writes].sort((a, b) => a.item.row - b.item.row)) {
               await sql`SAVEPOINT import_row`.execute(tx);
               try {
-                if (w.planned.action === 'update') await repo.updateContacts(rec.teamId, [w.row], tx);
-                else await repo.insertContacts([w.row], tx);
+                await write([w]);
                 await sql`RELEASE SAVEPOINT import_row`.execute(tx);
                 done.push(w);
               } catch (err) {
@@ -306,10 +298,6 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
               }
             }
           }
-          await repo.insertAudit(
-            done.map((w) => auditRow(auditActor, 'contact', w.id, w.planned.action, w.planned.changes)),
-            tx,
-          );
         }
         for (const w of done) outcome(w.item, w.planned.action, null, w.id);
         outcomes.sort((a, b) => a.rowNumber - b.rowNumber);
