@@ -266,7 +266,7 @@ export function createContactsService(
           const [row] = await writer.update(
             tx,
             actor,
-            [{ id, before, after: applied.value, beforeE164: current.phonesE164 }],
+            [{ id, before, after: applied.value, changes, stored: current }],
             { region: defaultPhoneRegion, returnRows: true },
           );
           return presentContact(row!);

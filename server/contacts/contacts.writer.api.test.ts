@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createTeam, createTestContext, uid, type TestContext, type TestTeam } from '../../test/harness.ts';
 import { importFile } from '../imports/import-test-utils.ts';
 import { createContact, me, signIn } from '../portal/portal-test-support.ts';
+import { fieldsToColumns, rowToFields } from './contacts.presenter.ts';
 
 let ctx: TestContext;
 let team: TestTeam;
@@ -100,6 +101,35 @@ describe('one contact writer for the API and imports', () => {
     expect((await me(ctx, team.slug, noPortal.cookie)).statusCode).toBe(401);
     // a change that leaves the contact able to sign in keeps its session
     expect((await me(ctx, team.slug, untouched.cookie)).statusCode).toBe(200);
-    expect((await history(off.id))[0]).toMatchObject({ action: 'update', changes: { 'permissions.active': { before: true, after: false } } });
+    expect((await history(off.id))[0]).toMatchObject({
+      action: 'update',
+      changes: { 'permissions.active': { before: true, after: false } },
+    });
+  });
+
+  it('keeps the stored search columns and E.164 exactly as a fresh build would make them, whichever fields a change touches', async () => {
+    const c = await createContact(ctx, team, { firstName: 'Grace', lastName: 'Hopper', phones: { work: '+1 555 201 0400' } });
+    const derived = (r: Awaited<ReturnType<typeof row>>) => {
+      const { searchText, skLast, skFirst, skCompany, skEmail, searchVersion } = r;
+      return { searchText, skLast, skFirst, skCompany, skEmail, searchVersion, phonesE164: r.phonesE164 };
+    };
+    const fresh = (r: Awaited<ReturnType<typeof row>>) => {
+      const cols = fieldsToColumns(rowToFields(r), r.phonesE164);
+      const { searchText, skLast, skFirst, skCompany, skEmail, searchVersion } = cols;
+      return { searchText, skLast, skFirst, skCompany, skEmail, searchVersion, phonesE164: r.phonesE164 };
+    };
+    // only fields search does not read
+    await importFile(ctx, team, 'title.csv', `id,jobTitle,notes\r\n${c.id},Rear Admiral,Navy\r\n`);
+    const titled = await row(c.id);
+    expect(titled.jobTitle).toBe('Rear Admiral');
+    expect(derived(titled)).toEqual(fresh(titled));
+    // the name, the company and the phones: everything derived from them follows
+    await importFile(ctx, team, 'name.csv', `id,lastName,company,phones\r\n${c.id},Murray,Remington Rand,+1 555 201 0999\r\n`);
+    const renamed = await row(c.id);
+    expect(derived(renamed)).toEqual(fresh(renamed));
+    expect(renamed.skLast.startsWith('murray')).toBe(true);
+    expect(renamed.phonesE164).toContain('+15552010999');
+    const found = await call(ctx, team.ownerToken, 'GET', `/api/v1/contacts?q=${encodeURIComponent('remington')}`);
+    expect(found.json().items.map((x: { id: string }) => x.id)).toContain(c.id);
   });
 });

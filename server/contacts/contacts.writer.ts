@@ -9,7 +9,8 @@ import { sql } from 'kysely';
 import type { Executor } from '../db/client.ts';
 import type { ContactRow } from '../db/schema.ts';
 import type { Actor } from '../auth/actor.ts';
-import { fieldsToColumns, rowToFields, searchColumns } from './contacts.presenter.ts';
+import { contactColumns, fieldsToColumns, rowToFields, searchColumns } from './contacts.presenter.ts';
+import { SEARCH_VERSION } from './search.rules.ts';
 import { diffContacts, phonesE164, type ContactFields } from './contacts.rules.ts';
 import { createContactWriterRepo, type AuditInsert } from './contacts-writer.repo.ts';
 
@@ -95,9 +96,16 @@ export interface ContactChange {
   id: string;
   before: ContactFields;
   after: ContactFields;
-  /** E.164 of `before.phones` as stored: reused when the phones do not change. */
-  beforeE164?: string[] | null;
+  /** `diffContacts(before, after)` when the caller has it already (an import's plan); computed otherwise. */
+  changes?: Changes;
+  /** The derived columns as stored for `before`: E.164 is reused when the phones do not change, the search
+   *  columns when none of the searchable fields does (and they were built by the current normaliser). */
+  stored?: StoredDerived | null;
 }
+export type StoredDerived = Pick<
+  ContactRow,
+  'phonesE164' | 'searchText' | 'skLast' | 'skFirst' | 'skCompany' | 'skEmail' | 'searchVersion'
+>;
 
 /** Portal sessions end when the contact can no longer sign in with them. */
 export function losesPortalAccess(before: ContactFields, after: ContactFields): boolean {
@@ -137,8 +145,23 @@ export function createContactWriter(db: Executor) {
   const repo = createContactWriterRepo(db);
   const e164 = createE164Cache();
 
-  const columnsOf = (fields: ContactFields, region: string, reuse?: { before: ContactFields; e164?: string[] | null }) =>
-    fieldsToColumns(fields, reuse?.e164 && sameMap(reuse.before.phones, fields.phones) ? reuse.e164 : e164(fields.phones, region));
+  const columnsOf = (fields: ContactFields, region: string) => fieldsToColumns(fields, e164(fields.phones, region));
+
+  /** The columns of a change: what the stored row already derived is reused when its inputs did not change. */
+  function changedColumns(c: ContactChange, region: string) {
+    const { before: b, after: a, stored } = c;
+    if (!stored?.phonesE164 || !sameMap(b.phones, a.phones)) return columnsOf(a, region);
+    const searchSame =
+      stored.searchVersion === SEARCH_VERSION &&
+      b.firstName === a.firstName &&
+      b.lastName === a.lastName &&
+      b.company === a.company &&
+      b.primaryEmail === a.primaryEmail &&
+      sameMap(b.emails, a.emails);
+    if (!searchSame) return fieldsToColumns(a, stored.phonesE164);
+    const { searchText, skLast, skFirst, skCompany, skEmail, searchVersion } = stored;
+    return { ...contactColumns(a, stored.phonesE164), searchText, skLast, skFirst, skCompany, skEmail, searchVersion };
+  }
 
   return {
     /**
@@ -168,9 +191,9 @@ export function createContactWriter(db: Executor) {
       const audit: AuditInsert[] = [];
       const lost: string[] = [];
       for (const i of items) {
-        const changes = diffContacts(i.before, i.after);
+        const changes = i.changes ?? diffContacts(i.before, i.after);
         if (!Object.keys(changes).length) continue;
-        rows.push({ id: i.id, ...columnsOf(i.after, o.region, { before: i.before, e164: i.beforeE164 }) });
+        rows.push({ id: i.id, ...changedColumns(i, o.region) });
         audit.push(auditRow(b, 'contact', i.id, 'update', changes));
         if (losesPortalAccess(i.before, i.after)) lost.push(i.id);
       }
@@ -199,7 +222,10 @@ export function createContactWriter(db: Executor) {
         [contactId],
         sql`portal_verified_at = ${at}`,
         sql`portal_verified_at IS NULL`,
-        (changed) => changed.map((id) => auditRow(by, 'contact', id, 'portal.verified', { portalVerifiedAt: { before: null, after: at.toISOString() } })),
+        (changed) =>
+          changed.map((id) =>
+            auditRow(by, 'contact', id, 'portal.verified', { portalVerifiedAt: { before: null, after: at.toISOString() } }),
+          ),
         { endSessions: false, returnRows: true },
         tx,
       );

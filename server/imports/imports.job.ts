@@ -117,6 +117,8 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
     Math.max(500, (config.leaseSeconds * 1000) / 3),
   );
   const stopped = () => hooks.signal?.aborted || lost.signal.aborted;
+  // the batch whose transaction runs while the next one is read and decoded
+  let inflight: Promise<void> | null = null;
 
   try {
     // a member removed, or whose permission was taken away, while the import waited
@@ -154,33 +156,56 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
         };
       }
       const patch = decodeRow(cells, plan, { damagedEncoding: info.encodingDamaged });
-      let error: string | null = null;
-      for (const key of rowKeys(patch)) {
+      return { row, cells, patch, error: null };
+    };
+    /**
+     * Registers the row's keys (ids, primary emails) in file order; a key an earlier row had fails the row.
+     * Done when its batch is planned, not when it is read: the next batch is read while this one commits,
+     * and the keys of contacts this batch matches (touch) must be known before the next batch's keys are.
+     * Idempotent for a row (a batch retried row by row claims its keys again).
+     */
+    const claimKeys = (item: Item) => {
+      if (!item.patch) return;
+      for (const key of rowKeys(item.patch)) {
         const first = seen.get(key);
-        if (first !== undefined) error ??= duplicateMessage(key, first);
-        else seen.set(key, row);
+        if (first === undefined) seen.set(key, item.row);
+        else if (first !== item.row) item.error ??= duplicateMessage(key, first);
       }
-      return { row, cells, patch, error };
     };
 
-    const flush = async () => {
-      if (!batch.length) return;
+    /** Commits the batch read so far, after the one before it committed; answers false when the import must stop. */
+    const flush = async (): Promise<boolean> => {
+      if (inflight) {
+        const previous = inflight;
+        inflight = null;
+        await previous;
+      }
+      if (!batch.length) return true;
+      if (cancelRequested) return false;
+      if (stopped()) throw new LeaseLostError();
       const items = batch;
       batch = [];
       batchBytes = 0;
-      const r = await commitBatch(items, false).catch(async (err) => {
-        // an email taken meanwhile by someone else (or moved in a chain inside the batch): row by row
-        if (!isUniqueViolation(err)) throw err;
-        return commitBatch(items, true);
-      });
-      processed += items.length;
-      previewLeft = Math.max(0, previewLeft - items.length);
-      if (r.cancelRequested) cancelRequested = true;
-      hooks.onProgress?.({ processed, total });
+      inflight = commitBatch(items, false)
+        .catch(async (err) => {
+          // an email taken meanwhile by someone else (or moved in a chain inside the batch): row by row
+          if (!isUniqueViolation(err)) throw err;
+          return commitBatch(items, true);
+        })
+        .then((r) => {
+          processed += items.length;
+          previewLeft = Math.max(0, previewLeft - items.length);
+          if (r.cancelRequested) cancelRequested = true;
+          hooks.onProgress?.({ processed, total });
+        });
+      // awaited by the next flush (or at the end); a failure must not go unhandled meanwhile
+      inflight.catch(() => {});
+      return true;
     };
 
     const commitBatch = (items: Item[], careful: boolean) =>
       db.transaction().execute(async (tx) => {
+        for (const item of items) claimKeys(item);
         // FOR SHARE on the member: a removal or a change of permissions waits for this batch, and no batch
         // commits after it
         await deps.jobs.actorNow(rec.teamId, actor, 'importContacts', tx);
@@ -189,6 +214,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
         const emails = [...new Set(patches.flatMap((p) => (p.email ? [p.email] : [])))];
         const found = await repo.lockContacts(rec.teamId, ids, emails, !rec.dryRun, tx);
         const byId = new Map(found.map((r) => [r.id, current(r)]));
+        const stored = new Map(found.map((r) => [r.id, r]));
         const byEmail = new Map<string, CurrentContact>();
         for (const c of byId.values()) if (c.fields.primaryEmail) byEmail.set(c.fields.primaryEmail, c);
         const overlay = rec.dryRun ? moved : new Map<string, CurrentContact | null>();
@@ -249,7 +275,13 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
             // the writer computes E.164 only for phones that change (libphonenumber is the costliest step of a row)
             const change: ContactChange | null =
               target.kind === 'update'
-                ? { id, before: target.current.fields, after: planned.after, beforeE164: target.current.phonesE164 }
+                ? {
+                    id,
+                    before: target.current.fields,
+                    after: planned.after,
+                    changes: planned.changes,
+                    stored: target.current.phonesE164 ? stored.get(id) : undefined,
+                  }
                 : null;
             writes.push({ item, planned, id, change });
             // later rows of the file see this row's effect on who owns which email
@@ -315,21 +347,22 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
       }
       if (r.row <= rec.checkpointRow) {
         // done before: only its keys matter (a later row may not repeat them)
-        decode(r.row, r.cells, r.error);
+        claimKeys(decode(r.row, r.cells, r.error));
         continue;
       }
       batch.push(decode(r.row, r.cells, r.error));
       // wide or long rows make a smaller batch: its memory is bounded, not only its row count
       batchBytes += cellBytes(r.cells);
       if (batch.length >= config.batchRows || batchBytes >= config.batchMaxBytes) {
-        await flush();
-        if (cancelRequested) break;
-        if (stopped()) throw new LeaseLostError();
+        if (!(await flush())) break;
       }
     }
-    if (!cancelRequested) await flush();
+    // the last rows, then the end of their transaction
+    if (await flush()) await flush();
     await repo.finish(rec.id, owner, cancelRequested ? 'cancelled' : 'succeeded', null);
   } catch (err) {
+    // a batch still committing ends first (its outcome is in the checkpoint, or it rolls back)
+    await (inflight as Promise<void> | null)?.catch(() => {});
     if (err instanceof LeaseLostError || stopped()) return; // another worker goes on (or this process is stopping)
     const code = (err as { code?: string }).code;
     const message =
