@@ -138,10 +138,6 @@ export function createPortalRepo(db: Executor) {
     deleteSession(tokenHash: string, tx: Executor = db) {
       return tx.deleteFrom('portalSessions').where('tokenHash', '=', tokenHash).execute();
     },
-    deleteSessionsOfContacts(teamId: string, contactIds: string[], tx: Executor = db) {
-      if (!contactIds.length) return Promise.resolve();
-      return tx.deleteFrom('portalSessions').where('teamId', '=', teamId).where('contactId', 'in', contactIds).execute();
-    },
     deleteSessionsOfTeam(teamId: string, tx: Executor = db) {
       return tx.deleteFrom('portalSessions').where('teamId', '=', teamId).execute();
     },

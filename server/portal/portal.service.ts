@@ -338,10 +338,6 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
       if (token) await repo.deleteSession(hashSecret(token));
     },
 
-    /** Ends every portal session of these contacts (deactivated, deleted, portal access removed). */
-    endSessionsOf(teamId: string, contactIds: string[], tx?: Executor) {
-      return repo.deleteSessionsOfContacts(teamId, contactIds, tx);
-    },
     /** The team switched its portal off. */
     endTeamSessions(teamId: string, tx?: Executor) {
       return repo.deleteSessionsOfTeam(teamId, tx);
