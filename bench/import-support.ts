@@ -352,6 +352,72 @@ export async function getJson(base: string, token: string, p: string) {
   return (await r.json()) as Record<string, unknown>;
 }
 
+/** Another team in the bench database (its id), for a measurement that must not touch the first team's rows. */
+export async function createBenchTeam(url: string, name: string): Promise<string> {
+  const db = createDb(url);
+  try {
+    const services = createServices(db, { sessionTtlHours: 24 });
+    const { team } = await services.teams.createTeamWithOwner({
+      name,
+      ownerEmail: `${name.toLowerCase()}@example.com`,
+      ownerPassword: 'bench password',
+    });
+    return team.id;
+  } finally {
+    await db.destroy();
+  }
+}
+
+/**
+ * The floor of an import: the rows of the bench file, already normalised (columns built by the same row
+ * builder, E.164 computed, written to a file beforehand, untimed), written set-based into `teamId` (seeded
+ * like the import's team): COPY into a staging table, then one `INSERT … ON CONFLICT (id) DO UPDATE` with
+ * version + 1, into the same table with all its indexes. Answers the seconds of the COPY and the upsert.
+ */
+export async function timeRawUpsert(url: string, teamId: string, rows: number, existingIds: string[], dir: string): Promise<number> {
+  const keys = Object.keys({ id: '', teamId, ...fieldsToColumns(benchContact(0), []) });
+  const cols = keys.map((k) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
+  const file = path.join(dir, 'normalised.tsv');
+  const out = createWriteStream(file);
+  let buf = '';
+  for (let r = 0; r < rows; r++) {
+    const update = r % 2 === 0 && existingIds.length > 0;
+    const i = update ? (r / 2) % existingIds.length : existingIds.length + r;
+    const f = benchContact(i, update ? 1 : 0);
+    const row: Record<string, unknown> = {
+      id: update ? existingIds[i]! : uuidv7(),
+      teamId,
+      ...fieldsToColumns(f, phonesE164(f.phones, 'US')),
+    };
+    buf += keys.map((k) => copyText(row[k])).join('\t') + '\n';
+    if (buf.length > 1 << 20) {
+      if (!out.write(buf)) await once(out, 'drain');
+      buf = '';
+    }
+  }
+  out.end(buf);
+  await once(out, 'finish');
+
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const t0 = performance.now();
+    await client.query('BEGIN');
+    await client.query(`CREATE TEMP TABLE raw_staging (LIKE contacts INCLUDING DEFAULTS) ON COMMIT DROP`);
+    await pipeline(createReadStream(file), client.query(copyFrom(`COPY raw_staging (${cols.join(', ')}) FROM STDIN`)));
+    const set = cols.filter((c) => c !== 'id' && c !== 'team_id').map((c) => `${c} = EXCLUDED.${c}`);
+    await client.query(
+      `INSERT INTO contacts (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM raw_staging
+       ON CONFLICT (id) DO UPDATE SET ${set.join(', ')}, version = contacts.version + 1, updated_at = now()
+       WHERE contacts.team_id = EXCLUDED.team_id`,
+    );
+    await client.query('COMMIT');
+    return (performance.now() - t0) / 1000;
+  } finally {
+    await client.end();
+  }
+}
+
 /** Times a raw COPY of the CSV file into an unindexed, unlogged staging table of text columns. */
 export async function timeCopyFrom(url: string, file: string, columns: number): Promise<number> {
   const client = new pg.Client({ connectionString: url });

@@ -94,7 +94,7 @@ export function createServices(db: Db, config: ServicesConfig) {
   const auth = createAuthService({ db, sessionTtlHours: config.sessionTtlHours });
   const members = createMembersService({ db, auth });
   const jobs = createJobsService({ db });
-  const contacts = createContactsService({ db, teams, jobs, onPortalAccessLost: portal.endSessionsOf });
+  const contacts = createContactsService({ db, teams, jobs });
   registerBulkInvite(contacts, portal, jobs);
   const importConfig = config.imports ?? defaultImportConfig;
   const imports = createImportsService({ db, teams, config: importConfig });

@@ -3,7 +3,7 @@ import { normalizeEmail } from '#shared/email.ts';
 import type { Db, Executor } from '../db/client.ts';
 import { isUuid, uuidv7 } from '../db/ids.ts';
 import type { MemberRow } from '../db/schema.ts';
-import { createAuditRepo } from '../audit/audit.repo.ts';
+import { createAuditWriter } from '../contacts/contacts.writer.ts';
 import { createMembersRepo } from '../members/members.repo.ts';
 import { effectivePermissions } from '../members/members.rules.ts';
 import type { Actor } from './actor.ts';
@@ -32,7 +32,7 @@ export function createAuthService(deps: { db: Db; sessionTtlHours: number }) {
   const repo = createAuthRepo(deps.db);
   const members = createMembersRepo(deps.db);
   const limiter = createRateLimiter(deps.db);
-  const audit = createAuditRepo(deps.db);
+  const audit = createAuditWriter(deps.db);
   /** A new password: every session of the member ends (but `keepSession`) and every API token is revoked. */
   async function revokeCredentialsOf(memberId: string, tx?: Executor, keepSession?: string) {
     await repo.deleteSessionsOf(memberId, tx, { except: keepSession ? hashSecret(keepSession) : undefined });

@@ -38,8 +38,12 @@ export function rowToDirectory(r: ContactRow): DirectoryFields {
 /** The columns a write sets from the writable fields, with the derived search columns. Every write path
  *  (API, import, sync, demo) goes through here so search always sees what was stored. */
 export function fieldsToColumns(f: ContactFields, phonesE164: string[]) {
+  return { ...searchColumns(f, phonesE164), ...contactColumns(f, phonesE164) };
+}
+
+/** The columns of the writable fields alone (fieldsToColumns without the derived search columns). */
+export function contactColumns(f: ContactFields, phonesE164: string[]) {
   return {
-    ...searchColumns(f, phonesE164),
     firstName: f.firstName,
     lastName: f.lastName,
     company: f.company,

@@ -2,8 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { ADHOC, type Db, type Executor } from '../db/client.ts';
 import { compiledOnce } from '../db/compiled.ts';
 import { STALE_SEARCH_ROWS } from '../db/migrations/0007_cjk_names.ts';
-import type { ContactRow, ContactUpdate, NewContactRow } from '../db/schema.ts';
-import type { auditRow } from '../audit/audit.repo.ts';
+import type { ContactRow } from '../db/schema.ts';
 
 /** The directory scope of a listing or bulk action, without the search text. */
 export interface ScopeFilter {
@@ -120,49 +119,6 @@ export function createContactsRepo(db: Executor) {
         .where('teamId', '=', teamId)
         .where('primaryEmail', '=', email)
         .where('deletedAt', 'is', null)
-        .executeTakeFirst();
-    },
-    insert(row: NewContactRow, tx: Executor = db): Promise<ContactRow> {
-      return tx.insertInto('contacts').values(row).returningAll().executeTakeFirstOrThrow();
-    },
-    /** Inserts a contact and its audit row in one statement (atomic without a transaction: one round trip). */
-    insertAudited(row: NewContactRow, auditEntry: ReturnType<typeof auditRow>, tx: Executor = db): Promise<ContactRow> {
-      return tx
-        .with('audited', (w) => w.insertInto('auditLog').values(auditEntry))
-        .insertInto('contacts')
-        .values(row)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-    },
-    /** Inserts many rows; rows whose primary email is taken are skipped. Returns the ids written. */
-    async insertMany(rows: NewContactRow[], tx: Executor = db): Promise<string[]> {
-      const out = await tx
-        .insertInto('contacts')
-        .values(rows)
-        .onConflict((oc) =>
-          oc.columns(['teamId', 'primaryEmail']).where('primaryEmail', 'is not', null).where('deletedAt', 'is', null).doNothing(),
-        )
-        .returning('id')
-        .execute();
-      return out.map((r) => r.id);
-    },
-    update(teamId: string, id: string, patch: ContactUpdate, tx: Executor = db): Promise<ContactRow | undefined> {
-      return tx
-        .updateTable('contacts')
-        .set({ ...patch, version: sql<number>`version + 1`, updatedAt: sql`now()` })
-        .where('teamId', '=', teamId)
-        .where('id', '=', id)
-        .where('deletedAt', 'is', null)
-        .returningAll()
-        .executeTakeFirst();
-    },
-    /** Erases a contact that is in the trash. */
-    purge(teamId: string, id: string, tx: Executor = db) {
-      return tx
-        .deleteFrom('contacts')
-        .where('teamId', '=', teamId)
-        .where('id', '=', id)
-        .where('deletedAt', 'is not', null)
         .executeTakeFirst();
     },
     /** The page of a directory listing: keyset on (sort key, id); `pattern` is a LIKE over search_text. */
@@ -324,29 +280,6 @@ export function createContactsRepo(db: Executor) {
         .forUpdate()
         .execute();
     },
-    async setActive(teamId: string, ids: string[], active: boolean, tx: Executor = db): Promise<{ id: string }[]> {
-      if (!ids.length) return [];
-      return tx
-        .updateTable('contacts')
-        .set({ active, version: sql<number>`version + 1`, updatedAt: sql`now()` })
-        .where('teamId', '=', teamId)
-        .where('id', 'in', ids)
-        .where('deletedAt', 'is', null)
-        .where('active', '=', !active)
-        .returning('id')
-        .execute();
-    },
-    async moveToTrash(teamId: string, ids: string[], tx: Executor = db): Promise<{ id: string }[]> {
-      if (!ids.length) return [];
-      return tx
-        .updateTable('contacts')
-        .set({ deletedAt: sql`now()` })
-        .where('teamId', '=', teamId)
-        .where('id', 'in', ids)
-        .where('deletedAt', 'is', null)
-        .returning('id')
-        .execute();
-    },
     /** Newest deletions first, keyset on (deleted_at, id). */
     trash(teamId: string, o: { limit: number; pattern?: string; after?: { k: string; id: string } }, tx: Executor = db) {
       return run<ContactRow & { sortValue: string }>(
@@ -367,14 +300,6 @@ export function createContactsRepo(db: Executor) {
       );
       return r!.n;
     },
-    /** Erases trashed contacts (all teams) deleted before `before`, a batch at a time. */
-    async purgeTrashedBefore(before: Date, batch: number, tx: Executor = db): Promise<{ teamId: string; id: string }[]> {
-      const { rows } = await sql<{ teamId: string; id: string }>`
-        DELETE FROM contacts WHERE id IN (
-          SELECT id FROM contacts WHERE deleted_at IS NOT NULL AND deleted_at < ${before} LIMIT ${batch} FOR UPDATE SKIP LOCKED)
-        RETURNING team_id, id`.execute(tx);
-      return rows;
-    },
     /** Rows whose search columns an older normaliser computed differently (or none: rows from before 0003). */
     async staleSearchRows(batch: number, tx: Executor = db): Promise<ContactRow[]> {
       // only through the partial index on exactly these rows: without stale rows a scan would read the table
@@ -384,13 +309,6 @@ export function createContactsRepo(db: Executor) {
         sql`SELECT * FROM contacts WHERE ${sql.raw(STALE_SEARCH_ROWS)} LIMIT ${batch} FOR UPDATE SKIP LOCKED`,
         false,
       );
-    },
-    setSearchColumns(
-      id: string,
-      cols: Pick<ContactRow, 'searchText' | 'skLast' | 'skFirst' | 'skCompany' | 'skEmail' | 'searchVersion'>,
-      tx: Executor = db,
-    ) {
-      return tx.updateTable('contacts').set(cols).where('id', '=', id).execute();
     },
     /** Live contacts whose primary email is one of `emails` (who blocks a restore). */
     liveByPrimaryEmails(teamId: string, emails: string[], tx: Executor = db) {
@@ -402,30 +320,6 @@ export function createContactsRepo(db: Executor) {
         .where('primaryEmail', 'in', emails)
         .where('deletedAt', 'is', null)
         .execute();
-    },
-    /** Restores trashed rows (version + 1, like a single restore). */
-    restoreMany(teamId: string, ids: string[], tx: Executor = db): Promise<ContactRow[]> {
-      if (!ids.length) return Promise.resolve([]);
-      return tx
-        .updateTable('contacts')
-        .set({ deletedAt: null, version: sql<number>`version + 1`, updatedAt: sql`now()` })
-        .where('teamId', '=', teamId)
-        .where('id', 'in', ids)
-        .where('deletedAt', 'is not', null)
-        .returningAll()
-        .execute();
-    },
-    /** Erases trashed rows; answers the ids erased. */
-    async purgeMany(teamId: string, ids: string[], tx: Executor = db): Promise<string[]> {
-      if (!ids.length) return [];
-      const rows = await tx
-        .deleteFrom('contacts')
-        .where('teamId', '=', teamId)
-        .where('id', 'in', ids)
-        .where('deletedAt', 'is not', null)
-        .returning('id')
-        .execute();
-      return rows.map((r) => r.id);
     },
     /** Ids in the trash matching a search, deleted at or before `deletedBefore`, in id order after `afterId`. */
     async trashIdsMatching(

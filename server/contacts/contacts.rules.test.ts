@@ -121,6 +121,17 @@ describe('diffContacts', () => {
     expect(d.lastName).toEqual({ before: null, after: 'Kim' });
     expect(d.firstName).toBeUndefined();
     expect(d['permissions.active']).toEqual({ before: null, after: true });
+    expect(d.emails).toBeUndefined();
+  });
+  it('on delete lists what was there, in field order, as a create lists it', () => {
+    const c = { ...emptyContact(), firstName: 'Ana', phones: { work: '+1 555 201 0000' }, notes: 'VIP' };
+    c.permissions.canPostComments = false;
+    const created = diffContacts(null, c);
+    const deleted = diffContacts(c, null);
+    expect(Object.keys(deleted)).toEqual(Object.keys(created));
+    expect(Object.keys(created).slice(0, 3)).toEqual(['firstName', 'notes', 'phones']);
+    expect(deleted['permissions.canPostComments']).toEqual({ before: false, after: null });
+    expect(created.phones).toEqual({ before: null, after: { work: '+1 555 201 0000' } });
   });
 });
 

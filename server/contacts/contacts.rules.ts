@@ -183,6 +183,16 @@ export function diffContacts(
     }
     return out;
   };
+  const isEmpty = (v: unknown) => v === null || (typeof v === 'object' && Object.keys(v as object).length === 0);
+  if (before === null || after === null) {
+    // create or delete (an import's every new row): the filled-in values, without comparing each one
+    const out: Record<string, { before: unknown; after: unknown }> = {};
+    for (const [key, value] of Object.entries(flat(before ?? after))) {
+      const v = value ?? null;
+      if (!isEmpty(v)) out[key] = before === null ? { before: null, after: v } : { before: v, after: null };
+    }
+    return out;
+  }
   const a = flat(before);
   const b = flat(after);
   const changes: Record<string, { before: unknown; after: unknown }> = {};
@@ -190,9 +200,6 @@ export function diffContacts(
     const x = a[key] ?? null;
     const y = b[key] ?? null;
     if (JSON.stringify(x) !== JSON.stringify(y)) {
-      // on create/delete, skip empty values so the entry lists only what was there
-      const isEmpty = (v: unknown) => v === null || (typeof v === 'object' && Object.keys(v as object).length === 0);
-      if ((before === null || after === null) && isEmpty(x) && isEmpty(y)) continue;
       changes[key] = { before: x, after: y };
     }
   }

@@ -10,22 +10,22 @@ import type {
 } from '#shared/contact.schema.ts';
 import { AppError } from '#shared/errors.ts';
 import { sql, type RawBuilder } from 'kysely';
-import type { Db, Executor, Tx } from '../db/client.ts';
+import type { Db, Tx } from '../db/client.ts';
 import { isUuid, uuidv7 } from '../db/ids.ts';
-import type { ContactRow, NewContactRow } from '../db/schema.ts';
-import { requirePermission, systemActor, type Actor } from '../auth/actor.ts';
+import type { ContactRow } from '../db/schema.ts';
+import { requirePermission, type Actor } from '../auth/actor.ts';
 import type { JobContext } from '../jobs/runner.ts';
 
 export type BulkExtension = (actor: Actor, input: BulkInput) => Promise<{ affected: number } | { jobId: string }>;
-import { auditRow, createAuditRepo } from '../audit/audit.repo.ts';
+import { createAuditWriter, createContactWriter, type ContactCreate } from './contacts.writer.ts';
 import type { TeamsService } from '../teams/teams.service.ts';
 import { createContactsRepo, type IndexLookup, type ListedRow, type ScopeFilter, type SortField, type SortSpec } from './contacts.repo.ts';
 import { likePattern, parseSearch } from './search.rules.ts';
 import { coreTrigrams, teamInIndex } from './search-core.rules.ts';
 import { createSearchStats, type SearchStats } from './search-stats.ts';
 import type { JobsService } from '../jobs/jobs.service.ts';
-import { fieldsToColumns, presentContact, rowToDirectory, rowToFields, searchColumns } from './contacts.presenter.ts';
-import { applyContactInput, diffContacts, emptyContact, emptyDirectory, phonesE164, readOnlyViolations } from './contacts.rules.ts';
+import { presentContact, rowToDirectory, rowToFields } from './contacts.presenter.ts';
+import { applyContactInput, diffContacts, emptyContact, emptyDirectory, readOnlyViolations } from './contacts.rules.ts';
 import { createTrashService } from './trash.service.ts';
 import { encodeCursor, parseCursor, parseHistoryCursor, type Cursor } from './cursor.rules.ts';
 
@@ -69,11 +69,6 @@ const patternOf = (q: string | undefined) => {
   return needle ? likePattern(needle) : undefined;
 };
 
-export interface ContactsHooks {
-  /** Contacts that were deactivated, deleted or lost portal access: their portal sessions end in the same transaction. */
-  onPortalAccessLost?: (teamId: string, contactIds: string[], tx: Executor) => Promise<unknown>;
-}
-
 export function createContactsService(
   deps: {
     db: Db;
@@ -89,7 +84,7 @@ export function createContactsService(
     };
     /** trigram statistics for choosing what the trigram index looks up (default: sampled by this service) */
     searchStats?: SearchStats;
-  } & ContactsHooks,
+  },
 ) {
   const { db, teams, jobs } = deps;
   // how hard a search tries (tests lower them to exercise every path with little data)
@@ -98,7 +93,9 @@ export function createContactsService(
   // a scope the planner puts above this many rows is not counted at all (its total is an estimate anyway)
   const TRUST_ESTIMATE_ABOVE = deps.tuning?.trustEstimateAbove ?? 4 * EXACT_COUNT_CAP;
   const repo = createContactsRepo(db);
-  const audit = createAuditRepo(db);
+  // every write of a contact and its history goes through the writer (side effects included)
+  const writer = createContactWriter(db);
+  const audit = createAuditWriter(db);
   const searchStats = deps.searchStats ?? createSearchStats(db);
   /**
    * What the trigram index looks up for a search in a scope of `scopeRows`: the needle's rare trigrams
@@ -151,24 +148,7 @@ export function createContactsService(
   const bulkExtensions: Partial<Record<'invite' | 'export', BulkExtension>> = {};
 
   async function trashRows(actor: Actor, rows: ContactRow[], tx: Tx) {
-    const moved = new Set(
-      (
-        await repo.moveToTrash(
-          actor.teamId,
-          rows.map((r) => r.id),
-          tx,
-        )
-      ).map((r) => r.id),
-    );
-    await audit.recordMany(
-      actor,
-      'contact',
-      'delete',
-      rows.filter((r) => moved.has(r.id)).map((r) => ({ id: r.id, changes: diffContacts(rowToFields(r), null) })),
-      tx,
-    );
-    await deps.onPortalAccessLost?.(actor.teamId, [...moved], tx);
-    return moved.size;
+    return (await writer.trash(tx, actor, rows)).length;
   }
 
   /** One batch of a bulk action in the caller's transaction; answers how many contacts actually changed. */
@@ -177,26 +157,13 @@ export function createContactsService(
     // ids of another team, or gone since: nothing to do
     if (!rows.length) return 0;
     if (action === 'delete') return trashRows(actor, rows, tx);
-    const active = action === 'activate';
-    const changed = new Set(
-      (
-        await repo.setActive(
-          actor.teamId,
-          rows.map((r) => r.id),
-          active,
-          tx,
-        )
-      ).map((r) => r.id),
-    );
-    await audit.recordMany(
-      actor,
-      'contact',
-      'update',
-      [...changed].map((id) => ({ id, changes: { 'permissions.active': { before: !active, after: active } } })),
+    const changed = await writer.setActive(
       tx,
+      actor,
+      rows.map((r) => r.id),
+      action === 'activate',
     );
-    if (!active) await deps.onPortalAccessLost?.(actor.teamId, [...changed], tx);
-    return changed.size;
+    return changed.length;
   }
 
   async function bulkApply(actor: Actor, action: 'delete' | 'activate' | 'deactivate', ids: string[]): Promise<number> {
@@ -234,13 +201,9 @@ export function createContactsService(
       if (details.length || !applied.ok) throw new AppError('VALIDATION', 'Invalid contact', details);
       const { defaultPhoneRegion } = await teams.getSettings(actor.teamId);
       const fields = applied.value;
-      const id = uuidv7();
       try {
-        const row = await repo.insertAudited(
-          { id, teamId: actor.teamId, ...fieldsToColumns(fields, phonesE164(fields.phones, defaultPhoneRegion)) },
-          auditRow(actor, 'contact', id, 'create', diffContacts(null, fields)),
-        );
-        return presentContact(row);
+        const [row] = await writer.create(db, actor, [{ id: uuidv7(), fields }], { region: defaultPhoneRegion, returnRows: true });
+        return presentContact(row!);
       } catch (err) {
         if (isPrimaryEmailConflict(err)) throw await conflictError(actor.teamId, fields.primaryEmail!);
         throw err;
@@ -255,29 +218,18 @@ export function createContactsService(
       requirePermission(actor, 'modifyContacts');
       const { defaultPhoneRegion } = await teams.getSettings(actor.teamId);
       const failed: { index: number; details: unknown }[] = [];
-      const rows: NewContactRow[] = [];
-      const audits: { id: string; changes: ReturnType<typeof diffContacts> }[] = [];
+      const items: ContactCreate[] = [];
       for (const [index, input] of inputs.entries()) {
         const applied = applyContactInput(emptyContact(), input);
         if (!applied.ok) {
           failed.push({ index, details: applied.details });
           continue;
         }
-        const id = uuidv7();
-        rows.push({ id, teamId: actor.teamId, ...fieldsToColumns(applied.value, phonesE164(applied.value.phones, defaultPhoneRegion)) });
-        audits.push({ id, changes: diffContacts(null, applied.value) });
+        items.push({ id: uuidv7(), fields: applied.value });
       }
-      if (!rows.length) return { created: 0, failed };
+      if (!items.length) return { created: 0, failed };
       const created = await db.transaction().execute(async (tx) => {
-        const inserted = await repo.insertMany(rows, tx);
-        const ids = new Set(inserted);
-        await audit.recordMany(
-          actor,
-          'contact',
-          'create',
-          audits.filter((a) => ids.has(a.id)),
-          tx,
-        );
+        const inserted = await writer.create(tx, actor, items, { region: defaultPhoneRegion, skipTakenEmails: true });
         return inserted.length;
       });
       return { created, failed };
@@ -311,18 +263,12 @@ export function createContactsService(
           const changes = diffContacts(before, applied.value);
           if (Object.keys(changes).length === 0) return presentContact(current);
           attempted = applied.value.primaryEmail;
-          const row = await repo.update(
-            actor.teamId,
-            id,
-            fieldsToColumns(applied.value, phonesE164(applied.value.phones, defaultPhoneRegion)),
+          const [row] = await writer.update(
             tx,
+            actor,
+            [{ id, before, after: applied.value, changes, stored: current }],
+            { region: defaultPhoneRegion, returnRows: true },
           );
-          await audit.record({ actor, entityType: 'contact', entityId: id, action: 'update', changes }, tx);
-          const lost =
-            (before.permissions.active && !applied.value.permissions.active) ||
-            (before.permissions.portalAccess && !applied.value.permissions.portalAccess) ||
-            (before.primaryEmail !== null && before.primaryEmail !== applied.value.primaryEmail);
-          if (lost) await deps.onPortalAccessLost?.(actor.teamId, [id], tx);
           return presentContact(row!);
         });
       } catch (err) {
@@ -532,21 +478,7 @@ export function createContactsService(
       const before = new Date(now.getTime() - TRASH_DAYS * 86_400_000);
       let purged = 0;
       for (;;) {
-        const n = await db.transaction().execute(async (tx) => {
-          const rows = await repo.purgeTrashedBefore(before, 1000, tx);
-          const byTeam = new Map<string, string[]>();
-          for (const r of rows) byTeam.set(r.teamId, [...(byTeam.get(r.teamId) ?? []), r.id]);
-          for (const [teamId, ids] of byTeam) {
-            await audit.recordMany(
-              systemActor(teamId, 'kdesk trash purge'),
-              'contact',
-              'purge',
-              ids.map((id) => ({ id, changes: {} })),
-              tx,
-            );
-          }
-          return rows.length;
-        });
+        const n = await db.transaction().execute((tx) => writer.purgeExpired(tx, before, 1000, 'kdesk trash purge'));
         purged += n;
         if (n < 1000) return purged;
       }
@@ -558,7 +490,7 @@ export function createContactsService(
       for (;;) {
         const n = await db.transaction().execute(async (tx) => {
           const rows = await repo.staleSearchRows(batch, tx);
-          for (const r of rows) await repo.setSearchColumns(r.id, searchColumns(rowToFields(r), r.phonesE164), tx);
+          for (const r of rows) await writer.refreshSearch(tx, r);
           return rows.length;
         });
         done += n;

@@ -7,12 +7,10 @@ import type { Db, Tx } from '../db/client.ts';
 import { isUuid } from '../db/ids.ts';
 import type { ContactRow } from '../db/schema.ts';
 import { requirePermission, type Actor } from '../auth/actor.ts';
-import { createAuditRepo } from '../audit/audit.repo.ts';
 import type { JobsService } from '../jobs/jobs.service.ts';
 import type { JobContext } from '../jobs/runner.ts';
 import { createContactsRepo } from './contacts.repo.ts';
-import { rowToFields } from './contacts.presenter.ts';
-import { diffContacts } from './contacts.rules.ts';
+import { createContactWriter } from './contacts.writer.ts';
 import { likePattern, parseSearch } from './search.rules.ts';
 
 export const TRASH_BULK_JOB = 'contacts.trash-bulk';
@@ -73,7 +71,7 @@ const isPrimaryEmailConflict = (err: unknown) =>
 export function createTrashService(deps: { db: Db; jobs: JobsService; syncMax: number }) {
   const { db, jobs } = deps;
   const repo = createContactsRepo(db);
-  const audit = createAuditRepo(db);
+  const writer = createContactWriter(db);
 
   /** Restores the trashed rows among `ids` whose primary email no live contact holds. */
   async function restoreBatch(actor: Actor, ids: string[], tx: Tx): Promise<BatchOutcome> {
@@ -107,35 +105,15 @@ export function createTrashService(deps: { db: Db; jobs: JobsService; syncMax: n
       ok.push(r.id);
       if (email) claimed.set(email, r);
     }
-    const restored = await repo.restoreMany(actor.teamId, ok, tx);
-    await audit.recordMany(
-      actor,
-      'contact',
-      'restore',
-      restored.map((r) => ({ id: r.id, changes: {} })),
-      tx,
-    );
+    const restored = await writer.restore(tx, actor, ok);
     return { restored, purged: 0, notFound: ids.length - rows.length, skipped };
   }
 
   /** Erases the trashed rows among `ids`, with an audit row each holding what was erased. */
   async function purgeBatch(actor: Actor, ids: string[], tx: Tx): Promise<BatchOutcome> {
     const rows = await repo.lockMany(actor.teamId, ids, tx, { trashed: true });
-    const purged = new Set(
-      await repo.purgeMany(
-        actor.teamId,
-        rows.map((r) => r.id),
-        tx,
-      ),
-    );
-    await audit.recordMany(
-      actor,
-      'contact',
-      'purge',
-      rows.filter((r) => purged.has(r.id)).map((r) => ({ id: r.id, changes: diffContacts(rowToFields(r), null) })),
-      tx,
-    );
-    return { restored: [], purged: purged.size, notFound: ids.length - purged.size, skipped: [] };
+    const purged = (await writer.purge(tx, actor, rows)).length;
+    return { restored: [], purged, notFound: ids.length - purged, skipped: [] };
   }
 
   /**

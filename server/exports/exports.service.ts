@@ -9,7 +9,7 @@ import type { Db } from '../db/client.ts';
 import { isUuid, uuidv7 } from '../db/ids.ts';
 import type { JobRow } from '../db/schema.ts';
 import { requirePermission, type Actor } from '../auth/actor.ts';
-import { createAuditRepo } from '../audit/audit.repo.ts';
+import { createAuditWriter } from '../contacts/contacts.writer.ts';
 import type { ImportConfig } from '../config.ts';
 import type { ContactsService } from '../contacts/contacts.service.ts';
 import { createJobsRepo } from '../jobs/jobs.repo.ts';
@@ -74,7 +74,7 @@ function checkIds(ids: string[]): string[] {
 export function createExportsService(deps: { db: Db; config: ImportConfig; contacts: ContactsService; jobs: JobsService }) {
   const { db, config, contacts, jobs } = deps;
   const files = createFilesRepo(db);
-  const audit = createAuditRepo(db);
+  const audit = createAuditWriter(db);
   const jobsRepo = createJobsRepo(db);
 
   async function recordAudit(actor: Actor, id: string, format: string, sel: Selection, count: number, completed: boolean) {

@@ -9,10 +9,10 @@ import { uuidv7 } from '../db/ids.ts';
 import type { ContactRow } from '../db/schema.ts';
 import type { Actor } from '../auth/actor.ts';
 import { JobRevoked, type JobsService } from '../jobs/jobs.service.ts';
-import { auditRow } from '../audit/audit.repo.ts';
 import type { ImportConfig } from '../config.ts';
-import { fieldsToColumns, rowToDirectory, rowToFields } from '../contacts/contacts.presenter.ts';
-import { emptyDirectory, phonesE164, type ContactFields } from '../contacts/contacts.rules.ts';
+import { rowToDirectory, rowToFields } from '../contacts/contacts.presenter.ts';
+import { emptyDirectory, type ContactFields } from '../contacts/contacts.rules.ts';
+import { createContactWriter, type ContactChange, type ContactCreate } from '../contacts/contacts.writer.ts';
 import type { TeamsService } from '../teams/teams.service.ts';
 import { createImportsRepo, type Counters, type ImportRecord, type RowOutcome } from './imports.repo.ts';
 import {
@@ -53,6 +53,7 @@ const current = (r: ContactRow): CurrentContact => ({
   fields: rowToFields(r),
   directory: rowToDirectory(r),
   companyId: r.companyId,
+  phonesE164: r.phonesE164,
 });
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
@@ -85,6 +86,7 @@ export function sourceInfoOf(rec: ImportRecord): SourceInfo {
 export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string, hooks: RunHooks = {}): Promise<void> {
   const { db, config } = deps;
   const repo = createImportsRepo(db);
+  const writer = createContactWriter(db);
   const actor = rec.actor as unknown as Actor;
   const auditActor: Actor = { ...actor, label: `${actor.label} (import)` };
   const headers = rec.headers;
@@ -115,6 +117,8 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
     Math.max(500, (config.leaseSeconds * 1000) / 3),
   );
   const stopped = () => hooks.signal?.aborted || lost.signal.aborted;
+  // the batch whose transaction runs while the next one is read and decoded
+  let inflight: Promise<void> | null = null;
 
   try {
     // a member removed, or whose permission was taken away, while the import waited
@@ -152,33 +156,56 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
         };
       }
       const patch = decodeRow(cells, plan, { damagedEncoding: info.encodingDamaged });
-      let error: string | null = null;
-      for (const key of rowKeys(patch)) {
+      return { row, cells, patch, error: null };
+    };
+    /**
+     * Registers the row's keys (ids, primary emails) in file order; a key an earlier row had fails the row.
+     * Done when its batch is planned, not when it is read: the next batch is read while this one commits,
+     * and the keys of contacts this batch matches (touch) must be known before the next batch's keys are.
+     * Idempotent for a row (a batch retried row by row claims its keys again).
+     */
+    const claimKeys = (item: Item) => {
+      if (!item.patch) return;
+      for (const key of rowKeys(item.patch)) {
         const first = seen.get(key);
-        if (first !== undefined) error ??= duplicateMessage(key, first);
-        else seen.set(key, row);
+        if (first === undefined) seen.set(key, item.row);
+        else if (first !== item.row) item.error ??= duplicateMessage(key, first);
       }
-      return { row, cells, patch, error };
     };
 
-    const flush = async () => {
-      if (!batch.length) return;
+    /** Commits the batch read so far, after the one before it committed; answers false when the import must stop. */
+    const flush = async (): Promise<boolean> => {
+      if (inflight) {
+        const previous = inflight;
+        inflight = null;
+        await previous;
+      }
+      if (!batch.length) return true;
+      if (cancelRequested) return false;
+      if (stopped()) throw new LeaseLostError();
       const items = batch;
       batch = [];
       batchBytes = 0;
-      const r = await commitBatch(items, false).catch(async (err) => {
-        // an email taken meanwhile by someone else (or moved in a chain inside the batch): row by row
-        if (!isUniqueViolation(err)) throw err;
-        return commitBatch(items, true);
-      });
-      processed += items.length;
-      previewLeft = Math.max(0, previewLeft - items.length);
-      if (r.cancelRequested) cancelRequested = true;
-      hooks.onProgress?.({ processed, total });
+      inflight = commitBatch(items, false)
+        .catch(async (err) => {
+          // an email taken meanwhile by someone else (or moved in a chain inside the batch): row by row
+          if (!isUniqueViolation(err)) throw err;
+          return commitBatch(items, true);
+        })
+        .then((r) => {
+          processed += items.length;
+          previewLeft = Math.max(0, previewLeft - items.length);
+          if (r.cancelRequested) cancelRequested = true;
+          hooks.onProgress?.({ processed, total });
+        });
+      // awaited by the next flush (or at the end); a failure must not go unhandled meanwhile
+      inflight.catch(() => {});
+      return true;
     };
 
     const commitBatch = (items: Item[], careful: boolean) =>
       db.transaction().execute(async (tx) => {
+        for (const item of items) claimKeys(item);
         // FOR SHARE on the member: a removal or a change of permissions waits for this batch, and no batch
         // commits after it
         await deps.jobs.actorNow(rec.teamId, actor, 'importContacts', tx);
@@ -187,6 +214,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
         const emails = [...new Set(patches.flatMap((p) => (p.email ? [p.email] : [])))];
         const found = await repo.lockContacts(rec.teamId, ids, emails, !rec.dryRun, tx);
         const byId = new Map(found.map((r) => [r.id, current(r)]));
+        const stored = new Map(found.map((r) => [r.id, r]));
         const byEmail = new Map<string, CurrentContact>();
         for (const c of byId.values()) if (c.fields.primaryEmail) byEmail.set(c.fields.primaryEmail, c);
         const overlay = rec.dryRun ? moved : new Map<string, CurrentContact | null>();
@@ -201,7 +229,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
           item: Item;
           planned: Extract<Planned, { action: 'create' | 'update' }>;
           id: string;
-          row: Record<string, unknown>;
+          change: ContactChange | null;
         }[] = [];
         const position = new Map(items.map((it, i) => [it, i]));
         const outcome = (item: Item, action: RowOutcome['action'], error: string | null, contactId: string | null) => {
@@ -244,12 +272,18 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
             const id = planned.contactId ?? newIds.shift()!;
             // a new contact cannot be reached by a later row's id; its email key is taken already
             if (planned.action === 'update') touch(id, item.row);
-            // E.164 is computed only for phones that change (libphonenumber is the costliest step of a row)
-            const keepE164 = target.kind === 'update' && target.current.phonesE164 && planned.changes.phones === undefined;
-            const e164 = keepE164 ? target.current.phonesE164! : phonesE164(planned.after.phones, defaultPhoneRegion);
-            const columns = fieldsToColumns(planned.after, e164);
-            const row = planned.action === 'create' ? { id, teamId: rec.teamId, ...columns } : { id, ...columns };
-            writes.push({ item, planned, id, row });
+            // the writer computes E.164 only for phones that change (libphonenumber is the costliest step of a row)
+            const change: ContactChange | null =
+              target.kind === 'update'
+                ? {
+                    id,
+                    before: target.current.fields,
+                    after: planned.after,
+                    changes: planned.changes,
+                    stored: target.current.phonesE164 ? stored.get(id) : undefined,
+                  }
+                : null;
+            writes.push({ item, planned, id, change });
             // later rows of the file see this row's effect on who owns which email
             const next: CurrentContact = {
               id,
@@ -264,34 +298,24 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
           }
         }
 
-        // writes: updates first (they may free emails that creates take), then creates
         let done = writes;
         if (!rec.dryRun) {
-          const updates = writes.filter((w) => w.planned.action === 'update');
-          const creates = writes.filter((w) => w.planned.action === 'create');
+          // the contact writer: updates first (they may free emails that creates take), then creates
+          const write = async (ws: typeof writes) => {
+            const changes = ws.flatMap((w) => (w.change ? [w.change] : []));
+            const news: ContactCreate[] = ws.flatMap((w) => (w.change ? [] : [{ id: w.id, fields: w.planned.after }]));
+            const updated = await writer.update(tx, auditActor, changes, { region: defaultPhoneRegion });
+            const created = await writer.create(tx, auditActor, news, { region: defaultPhoneRegion });
+            return updated.length + created.length === changes.length + news.length;
+          };
           if (!careful) {
-            const updated = new Set(
-              await repo.updateContacts(
-                rec.teamId,
-                updates.map((w) => w.row),
-                tx,
-              ),
-            );
-            const inserted = new Set(
-              await repo.insertContacts(
-                creates.map((w) => w.row),
-                tx,
-              ),
-            );
-            if (updated.size !== updates.length || inserted.size !== creates.length)
-              throw new Error('A bulk write touched an unexpected number of rows');
+            if (!(await write(writes))) throw new Error('A bulk write touched an unexpected number of rows');
           } else {
             done = [];
-            for (const w of [...updates, ...creates].sort((a, b) => a.item.row - b.item.row)) {
+            for (const w of [...writes].sort((a, b) => a.item.row - b.item.row)) {
               await sql`SAVEPOINT import_row`.execute(tx);
               try {
-                if (w.planned.action === 'update') await repo.updateContacts(rec.teamId, [w.row], tx);
-                else await repo.insertContacts([w.row], tx);
+                await write([w]);
                 await sql`RELEASE SAVEPOINT import_row`.execute(tx);
                 done.push(w);
               } catch (err) {
@@ -306,10 +330,6 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
               }
             }
           }
-          await repo.insertAudit(
-            done.map((w) => auditRow(auditActor, 'contact', w.id, w.planned.action, w.planned.changes)),
-            tx,
-          );
         }
         for (const w of done) outcome(w.item, w.planned.action, null, w.id);
         outcomes.sort((a, b) => a.rowNumber - b.rowNumber);
@@ -327,21 +347,22 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
       }
       if (r.row <= rec.checkpointRow) {
         // done before: only its keys matter (a later row may not repeat them)
-        decode(r.row, r.cells, r.error);
+        claimKeys(decode(r.row, r.cells, r.error));
         continue;
       }
       batch.push(decode(r.row, r.cells, r.error));
       // wide or long rows make a smaller batch: its memory is bounded, not only its row count
       batchBytes += cellBytes(r.cells);
       if (batch.length >= config.batchRows || batchBytes >= config.batchMaxBytes) {
-        await flush();
-        if (cancelRequested) break;
-        if (stopped()) throw new LeaseLostError();
+        if (!(await flush())) break;
       }
     }
-    if (!cancelRequested) await flush();
+    // the last rows, then the end of their transaction
+    if (await flush()) await flush();
     await repo.finish(rec.id, owner, cancelRequested ? 'cancelled' : 'succeeded', null);
   } catch (err) {
+    // a batch still committing ends first (its outcome is in the checkpoint, or it rolls back)
+    await (inflight as Promise<void> | null)?.catch(() => {});
     if (err instanceof LeaseLostError || stopped()) return; // another worker goes on (or this process is stopping)
     const code = (err as { code?: string }).code;
     const message =

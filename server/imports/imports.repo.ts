@@ -1,8 +1,7 @@
 // SQL of imports: the import rows with their lease and checkpoint, per-row outcomes, and the set-based
-// contact writes of a batch (one statement per kind, arrays as parameters).
+// reads of the contacts a batch targets (the writes go through the contact writer).
 import { sql } from 'kysely';
 import type { Executor } from '../db/client.ts';
-import type { auditRow } from '../audit/audit.repo.ts';
 import type { ContactRow, ImportRowRecord } from '../db/schema.ts';
 
 export type ImportRecord = ImportRowRecord;
@@ -23,48 +22,7 @@ export interface Counters {
   failed: number;
 }
 
-const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-
-/** A PostgreSQL array literal of text, for a text[] value inside an array parameter. */
-const textArrayLiteral = (a: readonly string[]) => `{${a.map((s) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
-
 export function createImportsRepo(db: Executor) {
-  let columnTypes: Map<string, string> | null = null;
-
-  /** Column → SQL type of `contacts`, read once, so a bulk write follows the table as it is. */
-  async function contactColumnTypes(tx: Executor): Promise<Map<string, string>> {
-    if (columnTypes) return columnTypes;
-    const r = await sql<{ name: string; type: string }>`
-      SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type
-      FROM pg_attribute a WHERE a.attrelid = 'contacts'::regclass AND a.attnum > 0 AND NOT a.attisdropped`.execute(tx);
-    columnTypes = new Map(r.rows.map((x) => [x.name, x.type]));
-    return columnTypes;
-  }
-
-  /** unnest($1::t1[], $2::t2[], ...) AS u(c1, c2, ...) for rows of the same keys. */
-  async function unnestOf(rows: Record<string, unknown>[], tx: Executor) {
-    const types = await contactColumnTypes(tx);
-    const keys = Object.keys(rows[0]!);
-    const cols = keys.map((k) => {
-      const name = snake(k);
-      const type = types.get(name);
-      if (!type) throw new Error(`contacts has no column ${name}`);
-      const isArray = type.endsWith('[]');
-      const values = rows.map((r) => {
-        const v = r[k];
-        if (v === undefined || v === null) return null;
-        if (isArray) return textArrayLiteral(v as string[]);
-        if (v instanceof Date) return v.toISOString();
-        return v;
-      });
-      return { name, type, isArray, values };
-    });
-    const args = sql.join(cols.map((c) => sql`${c.values}::${sql.raw(c.isArray ? 'text' : c.type)}[]`));
-    const names = sql.raw(cols.map((c) => c.name).join(', '));
-    const select = sql.join(cols.map((c) => (c.isArray ? sql`u.${sql.raw(c.name)}::${sql.raw(c.type)}` : sql`u.${sql.raw(c.name)}`)));
-    return { cols, args, names, select };
-  }
-
   return {
     insert(row: Parameters<ReturnType<Executor['insertInto']>['values']>[0], tx: Executor = db) {
       return tx
@@ -257,43 +215,6 @@ export function createImportsRepo(db: Executor) {
           AND (id = ANY(${ids}::uuid[]) OR primary_email = ANY(${emails}::text[]))
         ORDER BY id ${lock ? sql`FOR UPDATE` : sql``}`.execute(tx);
       return r.rows;
-    },
-    /** Inserts rows built by the contacts' own row builder; returns the ids written. */
-    async insertContacts(rows: Record<string, unknown>[], tx: Executor): Promise<string[]> {
-      if (!rows.length) return [];
-      const u = await unnestOf(rows, tx);
-      const r = await sql<{ id: string }>`
-        INSERT INTO contacts (${u.names}) SELECT ${u.select} FROM unnest(${u.args}) AS u(${u.names}) RETURNING id`.execute(tx);
-      return r.rows.map((x) => x.id);
-    },
-    /** Updates rows (keyed by `id`) with version + 1 and a new updated_at, as the API's update does. */
-    async updateContacts(teamId: string, rows: Record<string, unknown>[], tx: Executor): Promise<string[]> {
-      if (!rows.length) return [];
-      const u = await unnestOf(rows, tx);
-      const set = sql.join(
-        u.cols
-          .filter((c) => c.name !== 'id')
-          .map((c) => sql`${sql.raw(c.name)} = ${c.isArray ? sql`u.${sql.raw(c.name)}::${sql.raw(c.type)}` : sql`u.${sql.raw(c.name)}`}`),
-      );
-      const r = await sql<{ id: string }>`
-        UPDATE contacts c SET ${set}, version = c.version + 1, updated_at = now()
-        FROM unnest(${u.args}) AS u(${u.names})
-        WHERE c.team_id = ${teamId} AND c.id = u.id AND c.deleted_at IS NULL
-          -- the ids again as an array: the planner then looks each one up by primary key instead of
-          -- hashing the whole table (measured: a seq scan of 100k rows for a 2,500-row batch without it)
-          AND c.id = ANY(${rows.map((r) => r.id)}::uuid[])
-        RETURNING c.id`.execute(tx);
-      return r.rows.map((x) => x.id);
-    },
-    async insertAudit(rows: ReturnType<typeof auditRow>[], tx: Executor) {
-      if (!rows.length) return;
-      const col = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((r) => r[k]);
-      await sql`
-        INSERT INTO audit_log (team_id, entity_type, entity_id, action, actor_type, actor_id, actor_label, changes, request_id)
-        SELECT * FROM unnest(${col('teamId')}::uuid[], ${col('entityType')}::text[], ${col('entityId')}::uuid[], ${col('action')}::text[],
-          ${col('actorType')}::text[], ${col('actorId')}::uuid[], ${col('actorLabel')}::text[], ${col('changes')}::jsonb[], ${col('requestId')}::text[])`.execute(
-        tx,
-      );
     },
   };
 }

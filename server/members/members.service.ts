@@ -7,7 +7,7 @@ import type { MemberRow } from '../db/schema.ts';
 import { requireTeamManager, type Actor } from '../auth/actor.ts';
 import { hashPassword } from '../auth/secrets.ts';
 import type { AuthService } from '../auth/auth.service.ts';
-import { createAuditRepo } from '../audit/audit.repo.ts';
+import { createAuditWriter } from '../contacts/contacts.writer.ts';
 import { createJobsRepo } from '../jobs/jobs.repo.ts';
 import { REMOVED_MEMBER_REASON } from '../jobs/jobs.service.ts';
 import { createMembersRepo } from './members.repo.ts';
@@ -28,7 +28,7 @@ export function presentMember(m: MemberRow): Member {
 export function createMembersService(deps: { db: Db; auth: Pick<AuthService, 'revokeCredentialsOf' | 'tokensOf' | 'revokeTokenOf'> }) {
   const { db } = deps;
   const repo = createMembersRepo(db);
-  const audit = createAuditRepo(db);
+  const audit = createAuditWriter(db);
   const jobs = createJobsRepo(db);
 
   async function load(actor: Actor, id: string, tx?: Tx) {

@@ -102,56 +102,9 @@ export function createPortalRepo(db: Executor) {
         .where('deletedAt', 'is', null)
         .execute();
     },
-    /** First successful sign-in: the contact becomes verified (a change like any other: version + 1). */
-    markVerified(teamId: string, contactId: string, at: Date, tx: Executor) {
-      return tx
-        .updateTable('contacts')
-        .set({ portalVerifiedAt: at, version: sql<number>`version + 1`, updatedAt: sql`now()` })
-        .where('teamId', '=', teamId)
-        .where('id', '=', contactId)
-        .where('portalVerifiedAt', 'is', null)
-        .returning(['id', 'version'])
-        .executeTakeFirst();
-    },
-    updateNotifications(
-      teamId: string,
-      contactId: string,
-      set: { notifyNewTickets?: boolean; notifyTicketUpdates?: boolean; notifyNewComments?: boolean; notifyFormAssignments?: boolean },
-      tx: Executor,
-    ) {
-      return tx
-        .updateTable('contacts')
-        .set({ ...set, version: sql<number>`version + 1`, updatedAt: sql`now()` })
-        .where('teamId', '=', teamId)
-        .where('id', '=', contactId)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-    },
     lockContact(teamId: string, contactId: string, tx: Executor) {
       return tx.selectFrom('contacts').selectAll().where('teamId', '=', teamId).where('id', '=', contactId).forUpdate().executeTakeFirst();
     },
-    audit(
-      row: { teamId: string; contactId: string; action: string; actorType: string; actorId: string | null; actorLabel: string | null },
-      changes: Record<string, { before: unknown; after: unknown }>,
-      requestId: string | null,
-      tx: Executor,
-    ) {
-      return tx
-        .insertInto('auditLog')
-        .values({
-          teamId: row.teamId,
-          entityType: 'contact',
-          entityId: row.contactId,
-          action: row.action,
-          actorType: row.actorType,
-          actorId: row.actorId,
-          actorLabel: row.actorLabel,
-          changes: JSON.stringify(changes),
-          requestId,
-        })
-        .execute();
-    },
-
     // --- contact sessions ---
     insertSession(
       row: { tokenHash: string; teamId: string; contactId: string; method: string; createdAt: Date; idleExpiresAt: Date; expiresAt: Date },
@@ -184,10 +137,6 @@ export function createPortalRepo(db: Executor) {
     },
     deleteSession(tokenHash: string, tx: Executor = db) {
       return tx.deleteFrom('portalSessions').where('tokenHash', '=', tokenHash).execute();
-    },
-    deleteSessionsOfContacts(teamId: string, contactIds: string[], tx: Executor = db) {
-      if (!contactIds.length) return Promise.resolve();
-      return tx.deleteFrom('portalSessions').where('teamId', '=', teamId).where('contactId', 'in', contactIds).execute();
     },
     deleteSessionsOfTeam(teamId: string, tx: Executor = db) {
       return tx.deleteFrom('portalSessions').where('teamId', '=', teamId).execute();

@@ -14,6 +14,7 @@ import { createRateLimiter, type Limit } from '../auth/rate-limit.ts';
 import { hashSecret } from '../auth/secrets.ts';
 import { canCloseTickets, canPostComments, canSignInToPortal } from '../contacts/contact-policy.rules.ts';
 import { rowToFields } from '../contacts/contacts.presenter.ts';
+import { auditByContact, createAuditWriter, createContactWriter } from '../contacts/contacts.writer.ts';
 import type { Db, Executor } from '../db/client.ts';
 import { isUuid, uuidv7 } from '../db/ids.ts';
 import type { ContactRow } from '../db/schema.ts';
@@ -69,6 +70,9 @@ function eligible(settings: TeamSettings, c: ContactRow): boolean {
 export function createPortalService(deps: { db: Db; mail: MailService; keyring: Keyring; config: PortalConfig; now: () => Date }) {
   const { db, mail, keyring, config, now } = deps;
   const repo = createPortalRepo(db);
+  // the contact's own changes (verification, preferences) and the history of links and invitations
+  const writer = createContactWriter(db);
+  const audit = createAuditWriter(db);
   const limiter = createRateLimiter(db);
   const times: SessionTimes = { idleMinutes: config.portalIdleMinutes, absoluteHours: config.portalSessionHours };
 
@@ -127,23 +131,8 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
       );
       let row = contact;
       if (!contact.portalVerifiedAt) {
-        const v = await repo.markVerified(t.id, contactId, at, tx);
-        if (v) {
-          row = { ...contact, portalVerifiedAt: at, version: v.version };
-          await repo.audit(
-            {
-              teamId: t.id,
-              contactId,
-              action: 'portal.verified',
-              actorType: 'contact',
-              actorId: contactId,
-              actorLabel: contact.primaryEmail,
-            },
-            { portalVerifiedAt: { before: null, after: at.toISOString() } },
-            requestId,
-            tx,
-          );
-        }
+        const v = await writer.markVerified(tx, auditByContact(t.id, contact, requestId), contactId, at);
+        if (v) row = { ...contact, portalVerifiedAt: at, version: v.version };
       }
       return { token, session: { tokenHash: hashSecret(token), contact: row, team: { ...t, settings }, idleExpiresAt, expiresAt } };
     });
@@ -339,38 +328,9 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
       return db.transaction().execute(async (tx) => {
         const current = await repo.lockContact(s.team.id, s.contact.id, tx);
         if (!current || !eligible(s.team.settings, current)) throw new AppError('UNAUTHENTICATED', 'Sign in again');
-        const before = rowToFields(current).notifications;
-        const after = { ...before, ...patch };
-        const changes: Record<string, { before: unknown; after: unknown }> = {};
-        for (const k of Object.keys(after) as (keyof typeof after)[]) {
-          if (before[k] !== after[k]) changes[`notifications.${k}`] = { before: before[k], after: after[k] };
-        }
-        if (!Object.keys(changes).length) return profile({ ...s, contact: current });
-        const row = await repo.updateNotifications(
-          s.team.id,
-          s.contact.id,
-          {
-            notifyNewTickets: after.newTickets,
-            notifyTicketUpdates: after.ticketUpdates,
-            notifyNewComments: after.newComments,
-            notifyFormAssignments: after.formAssignments,
-          },
-          tx,
-        );
-        await repo.audit(
-          {
-            teamId: s.team.id,
-            contactId: s.contact.id,
-            action: 'update',
-            actorType: 'contact',
-            actorId: s.contact.id,
-            actorLabel: current.primaryEmail,
-          },
-          changes,
-          requestId,
-          tx,
-        );
-        return profile({ ...s, contact: row });
+        const after = { ...rowToFields(current).notifications, ...patch };
+        const row = await writer.setNotifications(tx, auditByContact(s.team.id, current, requestId), current, after);
+        return profile({ ...s, contact: row ?? current });
       });
     },
 
@@ -378,10 +338,6 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
       if (token) await repo.deleteSession(hashSecret(token));
     },
 
-    /** Ends every portal session of these contacts (deactivated, deleted, portal access removed). */
-    endSessionsOf(teamId: string, contactIds: string[], tx?: Executor) {
-      return repo.deleteSessionsOfContacts(teamId, contactIds, tx);
-    },
     /** The team switched its portal off. */
     endTeamSessions(teamId: string, tx?: Executor) {
       return repo.deleteSessionsOfTeam(teamId, tx);
@@ -404,19 +360,7 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
       const token = randomBytes(24).toString('base64url');
       await db.transaction().execute(async (tx) => {
         await repo.upsertLink({ contactId: c.id, teamId: t.id, tokenHash: hashSecret(token) }, tx);
-        await repo.audit(
-          {
-            teamId: t.id,
-            contactId: c.id,
-            action: 'portal.link',
-            actorType: actorType(actor),
-            actorId: actor.memberId,
-            actorLabel: actor.label,
-          },
-          {},
-          actor.requestId ?? null,
-          tx,
-        );
+        await audit.record({ actor, entityType: 'contact', entityId: c.id, action: 'portal.link', changes: {} }, tx);
       });
       return { url: contactPortalUrl(base(requestOrigin), t.slug, token) };
     },
@@ -477,21 +421,13 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
           invited++;
         }
         await mail.enqueueMany(mails, tx);
-        for (const c of audits) {
-          await repo.audit(
-            {
-              teamId: t.id,
-              contactId: c.id,
-              action: 'portal.invite',
-              actorType: actorType(actor),
-              actorId: actor.memberId,
-              actorLabel: actor.label,
-            },
-            {},
-            actor.requestId ?? null,
-            tx,
-          );
-        }
+        await audit.recordMany(
+          actor,
+          'contact',
+          'portal.invite',
+          audits.map((c) => ({ id: c.id, changes: {} })),
+          tx,
+        );
         return { invited, skipped };
       };
       return trx ? run(trx) : db.transaction().execute(run);
@@ -515,10 +451,6 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
     base,
   };
   return service;
-}
-
-function actorType(actor: Actor) {
-  return actor.type === 'system' ? 'system' : actor.via === 'token' ? 'token' : 'member';
 }
 
 export type PortalService = ReturnType<typeof createPortalService>;

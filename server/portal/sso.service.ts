@@ -12,7 +12,7 @@ import { createRateLimiter } from '../auth/rate-limit.ts';
 import { canUseSso } from '../contacts/contact-policy.rules.ts';
 import { rowToFields } from '../contacts/contacts.presenter.ts';
 import type { Db } from '../db/client.ts';
-import { createAuditRepo } from '../audit/audit.repo.ts';
+import { createAuditWriter } from '../contacts/contacts.writer.ts';
 import type { ContactRow } from '../db/schema.ts';
 import type { Keyring } from './keyring.ts';
 import { createPortalRepo } from './portal.repo.ts';
@@ -60,7 +60,7 @@ export function createSsoService(deps: {
 }) {
   const { db, keyring, portal, now } = deps;
   const repo = createPortalRepo(db);
-  const audit = createAuditRepo(db);
+  const audit = createAuditWriter(db);
   const limiter = createRateLimiter(db);
   // discovery documents per team and provider (a cache: any instance can rebuild it)
   const cache = new Map<string, { at: number; config: oidc.Configuration }>();

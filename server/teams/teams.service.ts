@@ -10,7 +10,7 @@ import { hashPassword, randomPassword } from '../auth/secrets.ts';
 import { requireTeamManager, type Actor } from '../auth/actor.ts';
 import { createMembersRepo } from '../members/members.repo.ts';
 import { defaultPermissions } from '../members/members.rules.ts';
-import { createAuditRepo } from '../audit/audit.repo.ts';
+import { createAuditWriter } from '../contacts/contacts.writer.ts';
 import { createTeamsRepo } from './teams.repo.ts';
 import { applySettingsPatch, readSettings, slugify } from './teams.rules.ts';
 
@@ -22,7 +22,7 @@ export function createTeamsService(deps: {
   const { db } = deps;
   const teams = createTeamsRepo(db);
   const members = createMembersRepo(db);
-  const audit = createAuditRepo(db);
+  const audit = createAuditWriter(db);
 
   async function uniqueSlug(name: string, tx: Executor): Promise<string> {
     const base = slugify(name);

@@ -1,0 +1,313 @@
+// The one owner of writes to `contacts` and `audit_log`. The API, imports, the portal and the trash call
+// these functions with their transaction and a batch; each function builds the columns (search columns
+// included), bumps the version, writes one audit row per contact changed and applies the side effects
+// (portal sessions end when a contact loses its primary email, is deactivated, loses portal access or goes
+// to the trash). So the same change made by any path leaves the same row, history and sessions.
+// Audit rows of other entities (team settings, members, tokens, exports, SSO) go through
+// createAuditWriter, the only other way into `audit_log`.
+import { sql } from 'kysely';
+import type { Executor } from '../db/client.ts';
+import type { ContactRow } from '../db/schema.ts';
+import type { Actor } from '../auth/actor.ts';
+import { contactColumns, fieldsToColumns, rowToFields, searchColumns } from './contacts.presenter.ts';
+import { SEARCH_VERSION } from './search.rules.ts';
+import { diffContacts, phonesE164, type ContactFields } from './contacts.rules.ts';
+import { createContactWriterRepo, type AuditInsert } from './contacts-writer.repo.ts';
+
+export type Changes = Record<string, { before: unknown; after: unknown }>;
+
+/** Who an audit row names: a member, a token, the system, or a contact acting in the portal. */
+export interface AuditBy {
+  teamId: string;
+  type: 'member' | 'token' | 'system' | 'contact';
+  id: string | null;
+  label: string | null;
+  requestId: string | null;
+}
+
+export const auditByActor = (actor: Actor): AuditBy => ({
+  teamId: actor.teamId,
+  type: actor.type === 'system' ? 'system' : actor.via === 'token' ? 'token' : 'member',
+  id: actor.memberId,
+  label: actor.label,
+  requestId: actor.requestId ?? null,
+});
+
+/** A contact acting on their own record in the portal. */
+export const auditByContact = (teamId: string, contact: Pick<ContactRow, 'id' | 'primaryEmail'>, requestId: string | null): AuditBy => ({
+  teamId,
+  type: 'contact',
+  id: contact.id,
+  label: contact.primaryEmail,
+  requestId,
+});
+
+const isBy = (a: Actor | AuditBy): a is AuditBy => !('permissions' in a);
+const byOf = (a: Actor | AuditBy): AuditBy => (isBy(a) ? a : auditByActor(a));
+
+export function auditRow(by: Actor | AuditBy, entityType: string, entityId: string, action: string, changes: Changes): AuditInsert {
+  const b = byOf(by);
+  return {
+    teamId: b.teamId,
+    entityType,
+    entityId,
+    action,
+    actorType: b.type,
+    actorId: b.id,
+    actorLabel: b.label,
+    changes: JSON.stringify(changes),
+    requestId: b.requestId,
+  };
+}
+
+/** The audit log of non-contact entities (and the history read), with the shape services have always used. */
+export function createAuditWriter(db: Executor) {
+  const repo = createContactWriterRepo(db);
+  return {
+    async record(e: { actor: Actor | AuditBy; entityType: string; entityId: string; action: string; changes: Changes }, tx: Executor = db) {
+      await repo.audit([auditRow(e.actor, e.entityType, e.entityId, e.action, e.changes)], tx);
+    },
+    async recordMany(
+      actor: Actor | AuditBy,
+      entityType: string,
+      action: string,
+      entries: { id: string; changes: Changes }[],
+      tx: Executor = db,
+    ) {
+      await repo.audit(
+        entries.map((e) => auditRow(actor, entityType, e.id, action, e.changes)),
+        tx,
+      );
+    },
+    /** Newest first; `beforeId` is the keyset cursor. */
+    list: repo.listAudit,
+  };
+}
+export type AuditWriter = ReturnType<typeof createAuditWriter>;
+
+/** A new contact: its id and validated fields. */
+export interface ContactCreate {
+  id: string;
+  fields: ContactFields;
+}
+
+/** A change of a live contact: what it is now (as read in the caller's transaction) and what it becomes. */
+export interface ContactChange {
+  id: string;
+  before: ContactFields;
+  after: ContactFields;
+  /** `diffContacts(before, after)` when the caller has it already (an import's plan); computed otherwise. */
+  changes?: Changes;
+  /** The derived columns as stored for `before`: E.164 is reused when the phones do not change, the search
+   *  columns when none of the searchable fields does (and they were built by the current normaliser). */
+  stored?: StoredDerived | null;
+}
+export type StoredDerived = Pick<
+  ContactRow,
+  'phonesE164' | 'searchText' | 'skLast' | 'skFirst' | 'skCompany' | 'skEmail' | 'searchVersion'
+>;
+
+/** Portal sessions end when the contact can no longer sign in with them. */
+export function losesPortalAccess(before: ContactFields, after: ContactFields): boolean {
+  return (
+    (before.permissions.active && !after.permissions.active) ||
+    (before.permissions.portalAccess && !after.permissions.portalAccess) ||
+    (before.primaryEmail !== null && before.primaryEmail !== after.primaryEmail)
+  );
+}
+
+const sameMap = (a: Record<string, string>, b: Record<string, string>) => {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+};
+
+/**
+ * E.164 forms of phones, memoised per distinct phone text and region (libphonenumber is the costliest step
+ * of a row; an import's file repeats the same few formats and often the same numbers). Bounded: the cache
+ * is dropped whole when it reaches its size.
+ */
+export function createE164Cache(max = 50_000) {
+  const cache = new Map<string, string[]>();
+  return (phones: Record<string, string>, region: string): string[] => {
+    const values = Object.values(phones);
+    if (!values.length) return [];
+    const key = `${region}\u0000${values.join('\u0000')}`;
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const out = phonesE164(phones, region);
+    if (cache.size >= max) cache.clear();
+    cache.set(key, out);
+    return out;
+  };
+}
+
+export function createContactWriter(db: Executor) {
+  const repo = createContactWriterRepo(db);
+  const e164 = createE164Cache();
+
+  const columnsOf = (fields: ContactFields, region: string) => fieldsToColumns(fields, e164(fields.phones, region));
+
+  /** The columns of a change: what the stored row already derived is reused when its inputs did not change. */
+  function changedColumns(c: ContactChange, region: string) {
+    const { before: b, after: a, stored } = c;
+    if (!stored?.phonesE164 || !sameMap(b.phones, a.phones)) return columnsOf(a, region);
+    const searchSame =
+      stored.searchVersion === SEARCH_VERSION &&
+      b.firstName === a.firstName &&
+      b.lastName === a.lastName &&
+      b.company === a.company &&
+      b.primaryEmail === a.primaryEmail &&
+      sameMap(b.emails, a.emails);
+    if (!searchSame) return fieldsToColumns(a, stored.phonesE164);
+    const { searchText, skLast, skFirst, skCompany, skEmail, searchVersion } = stored;
+    return { ...contactColumns(a, stored.phonesE164), searchText, skLast, skFirst, skCompany, skEmail, searchVersion };
+  }
+
+  return {
+    /**
+     * New contacts with a 'create' audit row each. `skipTakenEmails`: a contact whose primary email is taken
+     * is left out (answered by its absence); otherwise it fails the statement with a unique violation.
+     */
+    async create(
+      tx: Executor,
+      by: Actor | AuditBy,
+      items: readonly ContactCreate[],
+      o: { region: string; skipTakenEmails?: boolean; returnRows?: boolean },
+    ): Promise<ContactRow[]> {
+      const b = byOf(by);
+      const rows = items.map((i) => ({ id: i.id, teamId: b.teamId, ...columnsOf(i.fields, o.region) }));
+      const audit = items.map((i) => auditRow(b, 'contact', i.id, 'create', diffContacts(null, i.fields)));
+      return repo.insert(rows, audit, o, tx);
+    },
+
+    /**
+     * Changes of live contacts: columns, version + 1, an 'update' audit row with the field differences, and
+     * the portal sessions of contacts that lose access ended. Changes that change nothing are not written.
+     * Answers the rows written (all columns with `returnRows`, else only ids).
+     */
+    async update(tx: Executor, by: Actor | AuditBy, items: readonly ContactChange[], o: { region: string; returnRows?: boolean }) {
+      const b = byOf(by);
+      const rows: Record<string, unknown>[] = [];
+      const audit: AuditInsert[] = [];
+      const lost: string[] = [];
+      for (const i of items) {
+        const changes = i.changes ?? diffContacts(i.before, i.after);
+        if (!Object.keys(changes).length) continue;
+        rows.push({ id: i.id, ...changedColumns(i, o.region) });
+        audit.push(auditRow(b, 'contact', i.id, 'update', changes));
+        if (losesPortalAccess(i.before, i.after)) lost.push(i.id);
+      }
+      return repo.update(b.teamId, rows, audit, lost, o, tx);
+    },
+
+    /** Activates or deactivates live contacts among `ids` (those already so are left alone). Answers the ids changed. */
+    async setActive(tx: Executor, actor: Actor, ids: readonly string[], active: boolean): Promise<string[]> {
+      const rows = await repo.setFlags(
+        actor.teamId,
+        ids,
+        sql`active = ${active}`,
+        sql`deleted_at IS NULL AND active = ${!active}`,
+        (changed) =>
+          changed.map((id) => auditRow(actor, 'contact', id, 'update', { 'permissions.active': { before: !active, after: active } })),
+        { endSessions: !active },
+        tx,
+      );
+      return rows.map((r) => r.id);
+    },
+
+    /** First successful portal sign-in: the contact becomes verified (version + 1, in the history as the contact's). */
+    async markVerified(tx: Executor, by: AuditBy, contactId: string, at: Date): Promise<{ version: number } | null> {
+      const [row] = await repo.setFlags(
+        by.teamId,
+        [contactId],
+        sql`portal_verified_at = ${at}`,
+        sql`portal_verified_at IS NULL`,
+        (changed) =>
+          changed.map((id) =>
+            auditRow(by, 'contact', id, 'portal.verified', { portalVerifiedAt: { before: null, after: at.toISOString() } }),
+          ),
+        { endSessions: false, returnRows: true },
+        tx,
+      );
+      return row ? { version: row.version } : null;
+    },
+
+    /** The contact's own email preferences, as a change by the contact. Answers the row (unchanged: undefined). */
+    async setNotifications(tx: Executor, by: AuditBy, current: ContactRow, notifications: ContactFields['notifications']) {
+      const before = rowToFields(current);
+      const after = { ...before, notifications };
+      const changes = diffContacts(before, after);
+      if (!Object.keys(changes).length) return undefined;
+      const n = notifications;
+      const [row] = await repo.setFlags(
+        by.teamId,
+        [current.id],
+        sql`notify_new_tickets = ${n.newTickets}, notify_ticket_updates = ${n.ticketUpdates},
+            notify_new_comments = ${n.newComments}, notify_form_assignments = ${n.formAssignments}`,
+        sql`true`,
+        (changed) => changed.map((id) => auditRow(by, 'contact', id, 'update', changes)),
+        { endSessions: false, returnRows: true },
+        tx,
+      );
+      return row;
+    },
+
+    /** Moves live contacts (locked by the caller) to the trash: a 'delete' audit row each with what was there; sessions end. */
+    async trash(tx: Executor, actor: Actor, rows: readonly ContactRow[]): Promise<string[]> {
+      const moved = new Set(
+        await repo.moveToTrash(
+          actor.teamId,
+          rows.map((r) => r.id),
+          tx,
+        ),
+      );
+      await repo.audit(
+        rows.filter((r) => moved.has(r.id)).map((r) => auditRow(actor, 'contact', r.id, 'delete', diffContacts(rowToFields(r), null))),
+        tx,
+      );
+      return [...moved];
+    },
+
+    /** Restores trashed contacts (version + 1, a 'restore' audit row each). The caller checked their emails are free. */
+    async restore(tx: Executor, actor: Actor, ids: readonly string[]): Promise<ContactRow[]> {
+      const restored = await repo.restore(actor.teamId, ids, tx);
+      await repo.audit(
+        restored.map((r) => auditRow(actor, 'contact', r.id, 'restore', {})),
+        tx,
+      );
+      return restored;
+    },
+
+    /** Erases trashed contacts (locked by the caller), with a 'purge' audit row each holding what was erased. */
+    async purge(tx: Executor, actor: Actor, rows: readonly ContactRow[]): Promise<string[]> {
+      const purged = new Set(
+        await repo.purge(
+          actor.teamId,
+          rows.map((r) => r.id),
+          tx,
+        ),
+      );
+      await repo.audit(
+        rows.filter((r) => purged.has(r.id)).map((r) => auditRow(actor, 'contact', r.id, 'purge', diffContacts(rowToFields(r), null))),
+        tx,
+      );
+      return [...purged];
+    },
+
+    /** Erases, in every team, contacts in the trash since before `before` (a batch); the system's 'purge' audit rows. */
+    async purgeExpired(tx: Executor, before: Date, batch: number, label: string): Promise<number> {
+      const rows = await repo.purgeTrashedBefore(before, batch, tx);
+      await repo.audit(
+        rows.map((r) => auditRow({ teamId: r.teamId, type: 'system', id: null, label, requestId: null }, 'contact', r.id, 'purge', {})),
+        tx,
+      );
+      return rows.length;
+    },
+
+    /** Recomputes the derived search columns of a row (a newer normaliser): not a change, no version or audit. */
+    async refreshSearch(tx: Executor, row: ContactRow): Promise<void> {
+      await repo.setSearchColumns(row.id, searchColumns(rowToFields(row), row.phonesE164), tx);
+    },
+  };
+}
+export type ContactWriter = ReturnType<typeof createContactWriter>;
