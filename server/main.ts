@@ -49,7 +49,7 @@ export async function serve(config: Config = loadConfig()) {
     config.services.includes('worker') && config.services.includes('web') ? superviseJobsProcess(database.url, config) : null;
 
   if (!config.services.includes('web')) {
-    const background = startBackground(database.db, services, config);
+    const background = startBackground(database.db, services, config, database.url);
     console.log(`kdesk worker is running (${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'})`);
     const stop = async () => {
       await background.stop();
@@ -110,8 +110,9 @@ export async function serve(config: Config = loadConfig()) {
 }
 
 /** The job runner and the import runner of the worker role, started. */
-function startBackground(db: Db, services: Services, config: Config) {
-  const runner = createJobRunner({ db, handlers: jobHandlers(services), periodic: periodicTasks(services) });
+function startBackground(db: Db, services: Services, config: Config, databaseUrl: string) {
+  // woken by NOTIFY when a job is queued; polls slowly when that connection is down
+  const runner = createJobRunner({ db, handlers: jobHandlers(services), periodic: periodicTasks(services), listenUrl: databaseUrl });
   runner.start();
   // Imports hold their own lease on the import row (one import per team, resumed from its checkpoint).
   const importRunner = createImportRunner({
@@ -172,7 +173,7 @@ async function runJobsProcess(config: Config) {
   const { createDb } = await import('./db/client.ts');
   const db = createDb(process.env.KDESK_WORKER_DATABASE_URL!, { max: config.dbPoolSize, prepare: config.dbPrepare });
   const services = createServices(db, config);
-  const background = startBackground(db, services, config);
+  const background = startBackground(db, services, config, process.env.KDESK_WORKER_DATABASE_URL!);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
