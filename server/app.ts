@@ -99,7 +99,7 @@ export function createServices(db: Db, config: ServicesConfig) {
   const contacts = createContactsService({ db, teams, jobs, onPortalAccessLost: portal.endSessionsOf });
   registerBulkInvite(contacts, portal, jobs);
   const importConfig = config.imports ?? defaultImportConfig;
-  const imports = createImportsService({ db, teams, config: importConfig });
+  const imports = createImportsService({ db, teams, jobs, config: importConfig });
   const exports = createExportsService({ db, config: importConfig, contacts, jobs });
   contacts.extendBulk('export', (actor, input) => exports.bulkExport(actor, input));
   return { teams, auth, members, jobs, contacts, keyring, mail, portal, sso, imports, exports, importConfig };

@@ -7,9 +7,8 @@ import { buildApp, createServices, type Services } from './app.ts';
 import { configWarnings, loadConfig, type Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import { openDatabase } from './db/connect.ts';
-import { jobHandlers, periodicTasks } from './jobs/handlers.ts';
+import { jobKinds, periodicTasks } from './jobs/handlers.ts';
 import { createJobRunner } from './jobs/runner.ts';
-import { createImportRunner } from './imports/import-runner.ts';
 
 /** Set in the environment of the child process that runs the worker role beside the web tier. */
 const JOBS_PROCESS = 'KDESK_JOBS_PROCESS';
@@ -109,26 +108,18 @@ export async function serve(config: Config = loadConfig()) {
   process.once('SIGTERM', () => void shutdown());
 }
 
-/** The job runner and the import runner of the worker role, started. */
+/** The job engine of the worker role (jobs, imports, mail, periodic tasks), started. */
 function startBackground(db: Db, services: Services, config: Config, databaseUrl: string) {
-  // woken by NOTIFY when a job is queued; polls slowly when that connection is down
-  const runner = createJobRunner({ db, handlers: jobHandlers(services), periodic: periodicTasks(services), listenUrl: databaseUrl });
-  runner.start();
-  // Imports hold their own lease on the import row (one import per team, resumed from its checkpoint).
-  const importRunner = createImportRunner({
+  const runner = createJobRunner({
     db,
-    teams: services.teams,
-    jobs: services.jobs,
-    config: config.imports,
-    log: (err) => console.error('[imports]', err),
+    handlers: jobKinds(services),
+    periodic: periodicTasks(services),
+    leaseMs: config.imports.leaseSeconds * 1000,
+    // woken by NOTIFY when a job is queued; polls slowly while that connection is down
+    listenUrl: databaseUrl,
   });
-  importRunner.start();
-  return {
-    async stop() {
-      await runner.stop();
-      await importRunner.stop();
-    },
-  };
+  runner.start();
+  return { stop: () => runner.stop() };
 }
 
 /**

@@ -2,7 +2,8 @@
 import type { Services } from '../app.ts';
 import { AppError } from '#shared/errors.ts';
 import { internalJobError } from './jobs.service.ts';
-import { JobStopped, type JobHandler, type PeriodicTask } from './runner.ts';
+import { JobStopped, type JobHandler, type JobKind, type PeriodicTask } from './runner.ts';
+import { IMPORT_JOB_KIND } from '../imports/import-runner.ts';
 import { runInviteJob } from '../portal/portal.bulk.ts';
 
 /**
@@ -31,6 +32,11 @@ export function jobHandlers(services: Services): Record<string, JobHandler> {
     'contacts.export': (ctx) => services.exports.runExportJob(ctx),
   };
   return Object.fromEntries(Object.entries(handlers).map(([kind, h]) => [kind, userSafe(h)]));
+}
+
+/** Every job kind a worker runs: the team jobs above and imports (which say what went wrong in their own row). */
+export function jobKinds(services: Services): Record<string, JobHandler | JobKind> {
+  return { ...jobHandlers(services), [IMPORT_JOB_KIND]: services.imports.jobKind() };
 }
 
 /**

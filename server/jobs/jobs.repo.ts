@@ -31,14 +31,22 @@ export function createJobsRepo(db: Executor) {
      * and wakes the workers when the transaction commits. Answers whether a job was queued.
      */
     async insertSingleton(
-      row: { id: string; teamId: string | null; kind: string; payload: unknown; singletonKey: string | null; runAt?: Date },
+      row: {
+        id: string;
+        teamId: string | null;
+        kind: string;
+        payload: unknown;
+        singletonKey: string | null;
+        runAt?: Date;
+        createdBy?: string | null;
+      },
       tx: Executor = db,
     ): Promise<boolean> {
       const { rows } = await sql<{ id: string }>`
         WITH ins AS (
-          INSERT INTO jobs (id, team_id, kind, payload, singleton_key, run_at)
+          INSERT INTO jobs (id, team_id, kind, payload, singleton_key, run_at, created_by)
           VALUES (${row.id}, ${row.teamId}, ${row.kind}, ${JSON.stringify(row.payload ?? {})}::jsonb, ${row.singletonKey},
-                  coalesce(${row.runAt ?? null}::timestamptz, now()))
+                  coalesce(${row.runAt ?? null}::timestamptz, now()), ${row.createdBy ?? null})
           ON CONFLICT (singleton_key) WHERE status = 'queued' DO NOTHING
           RETURNING id, kind, run_at)
         SELECT id, pg_notify(${JOBS_CHANNEL}, kind) FROM ins`.execute(tx);
@@ -60,7 +68,7 @@ export function createJobsRepo(db: Executor) {
      * index makes that hold even when two workers race: the loser's claim fails and it tries again).
      * `token` is this claim's lease: every later write of the worker is fenced by it.
      */
-    async claim(kinds: string[], token: string, leaseMs: number, tx: Executor = db): Promise<EngineJobRow | undefined> {
+    async claim(kinds: string[], token: string, leaseMs: number, tx: Executor = db, onlyId?: string): Promise<EngineJobRow | undefined> {
       if (!kinds.length) return undefined;
       try {
         const { rows } = await sql<EngineJobRow>`
@@ -73,6 +81,7 @@ export function createJobsRepo(db: Executor) {
               AND (j.status = 'queued' OR (j.status = 'running' AND j.lease_until < now()))
               AND (j.singleton_key IS NULL OR j.status = 'running' OR NOT EXISTS (
                 SELECT 1 FROM jobs r WHERE r.singleton_key = j.singleton_key AND r.status = 'running'))
+              ${onlyId ? sql`AND j.id = ${onlyId}` : sql``}
             ORDER BY j.run_at LIMIT 1 FOR UPDATE SKIP LOCKED)
           RETURNING *`.execute(tx);
         return rows[0];
@@ -183,6 +192,15 @@ export function createJobsRepo(db: Executor) {
                finished_at = CASE WHEN status = 'queued' THEN now() ELSE finished_at END
         WHERE team_id = ${teamId} AND id = ${id} RETURNING *`.execute(tx);
       return rows[0];
+    },
+    async cancelQueued(teamId: string, id: string, tx: Executor = db): Promise<void> {
+      await tx
+        .updateTable('jobs')
+        .set({ status: 'cancelled', cancelRequested: true, finishedAt: sql<Date>`now()` })
+        .where('teamId', '=', teamId)
+        .where('id', '=', id)
+        .where('status', '=', 'queued')
+        .execute();
     },
     /** Cancels the queued jobs a member started (the member is being removed), saying why. */
     async cancelQueuedOf(teamId: string, memberId: string, reason: string, tx: Executor = db): Promise<number> {

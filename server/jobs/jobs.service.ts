@@ -102,6 +102,20 @@ export function createJobsService(deps: { db: Db }) {
     actorNow,
     checkpoint,
     /**
+     * Queues a team's job that keeps its actor in its own domain row (an import), in the caller's
+     * transaction; with a singleton key, not while another of that key is queued. Wakes the workers on commit.
+     */
+    async queue(
+      j: { id: string; teamId: string; kind: string; payload: Record<string, unknown>; singletonKey?: string | null },
+      tx: Executor = deps.db,
+    ): Promise<boolean> {
+      return repo.insertSingleton({ ...j, singletonKey: j.singletonKey ?? null }, tx);
+    },
+    /** Cancels a queued job whose domain row was cancelled before it ran (an import), so it does not hold its singleton key. */
+    async dropQueued(teamId: string, id: string, tx: Executor = deps.db): Promise<void> {
+      await repo.cancelQueued(teamId, id, tx);
+    },
+    /**
      * Wakes the engine's own work of `kind` (mail delivery, sign-in codes): queues one run unless one is
      * already waiting, in the caller's transaction, and NOTIFYs the workers when it commits.
      */

@@ -39,6 +39,8 @@ export interface JobKind {
   backoffMs?: (attempt: number) => number;
   /** The engine's own work (a periodic task, mail delivery): no team; a finished run leaves no row. */
   system?: boolean;
+  /** Called when the engine fails a job without running it (it ended its worker too often), to fail its domain row too. */
+  onGiveUp?: (job: EngineJobRow, reason: string) => Promise<void>;
 }
 export interface PeriodicTask {
   name: string;
@@ -94,7 +96,10 @@ export function createJobRunner(opts: RunnerOptions) {
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const repo = createJobsRepo(db);
 
-  const kinds = new Map<string, Required<Pick<JobKind, 'run' | 'concurrency' | 'maxAttempts' | 'backoffMs'>> & { system: boolean }>();
+  const kinds = new Map<
+    string,
+    Required<Pick<JobKind, 'run' | 'concurrency' | 'maxAttempts' | 'backoffMs'>> & Pick<JobKind, 'onGiveUp'> & { system: boolean }
+  >();
   const addKind = (name: string, k: JobHandler | JobKind) => {
     const spec: JobKind = typeof k === 'function' ? { run: k } : k;
     kinds.set(name, {
@@ -103,6 +108,7 @@ export function createJobRunner(opts: RunnerOptions) {
       maxAttempts: spec.maxAttempts ?? maxAttempts,
       backoffMs: spec.backoffMs ?? defaultBackoff,
       system: spec.system ?? false,
+      onGiveUp: spec.onGiveUp,
     });
   };
   for (const [name, h] of Object.entries(opts.handlers)) addKind(name, h);
@@ -134,6 +140,7 @@ export function createJobRunner(opts: RunnerOptions) {
       const times = job.leaseExpiries;
       const error = `The job stopped the worker ${times} times (the process running it ended before the job finished); it is not tried again.`;
       await repo.finish(job.id, token, { status: 'failed', error });
+      await kind.onGiveUp?.(claimed, error);
       log(`${job.kind} ${job.id} given up after ${times} lease expiries`);
       return;
     }
@@ -354,6 +361,18 @@ export function createJobRunner(opts: RunnerOptions) {
         if (running.size) await Promise.race(running);
         else if (n === 0) return total;
       }
+    },
+    /** For tests and the CLI: claims one due job (of `kinds`, or the job `id`), runs it to its end; its id, or null. */
+    async runOne(only: string[] = [...kinds.keys()], id?: string): Promise<string | null> {
+      const job = await repo.claim(only, `${owner}:${randomUUID().slice(0, 8)}`, leaseMs, db, id);
+      if (!job) return null;
+      runningByKind.set(job.kind, (runningByKind.get(job.kind) ?? 0) + 1);
+      try {
+        await execute(job);
+      } finally {
+        runningByKind.set(job.kind, (runningByKind.get(job.kind) ?? 1) - 1);
+      }
+      return job.id;
     },
     /** For tests: registers the periodic tasks' schedules, queues the due ones and runs them to their end. */
     async runPeriodic(): Promise<number> {
