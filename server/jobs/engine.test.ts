@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createTeam, createTestContext, uid, type TestContext, type TestTeam } from '../../test/harness.ts';
 import { systemActor } from '../auth/actor.ts';
 import { createContact, startLogin } from '../portal/portal-test-support.ts';
-import { periodicTasks } from './handlers.ts';
+import { jobKinds, periodicTasks } from './handlers.ts';
+import { postImport } from '../imports/import-test-utils.ts';
 import { createJobsRepo } from './jobs.repo.ts';
 import { createJobRunner, type JobHandler } from './runner.ts';
 
@@ -276,5 +277,44 @@ describe('job engine', () => {
       await Promise.all(runners.map((r) => r.stop()));
     }
     expect(await ctx.services.jobs.unschedule(name)).toBe(true);
+  });
+
+  it('hands an import back on shutdown without counting it, and another worker ends it with exact counts', async () => {
+    const small = await createTestContext({ imports: { batchRows: 50 } });
+    try {
+      const t = await createTeam(small);
+      const lines = Array.from({ length: 1000 }, (_, i) => `Row${i},handback${i}@example.com`);
+      const res = await postImport(small, t.ownerToken, { name: 'h.csv', content: `firstName,primaryEmail\n${lines.join('\n')}\n` });
+      expect(res.statusCode, res.body).toBe(202);
+      const id = res.json().id as string;
+      const imp = () => small.db.selectFrom('imports').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      const contacts = async () =>
+        (
+          await small.db
+            .selectFrom('contacts')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('teamId', '=', t.teamId)
+            .executeTakeFirstOrThrow()
+        ).n;
+
+      const a = createJobRunner({ db: small.db, handlers: jobKinds(small.services), log: silent });
+      a.start();
+      expect(await until(async () => (await imp()).processed >= 100, 20_000)).toBe(true);
+      await a.stop();
+      const job = await small.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      expect(job).toMatchObject({ status: 'queued', attempts: 0, leaseExpiries: 0, leaseOwner: null, error: null });
+      const mid = await imp();
+      expect(mid.processed).toBeLessThan(1000);
+      expect(mid).toMatchObject({ created: mid.processed, leaseOwner: null });
+      expect(await contacts()).toBe(mid.processed);
+
+      const b = createJobRunner({ db: small.db, handlers: jobKinds(small.services), log: silent });
+      expect(await b.runUntilIdle()).toBe(1);
+      expect(await imp()).toMatchObject({ status: 'succeeded', processed: 1000, created: 1000, updated: 0, failed: 0 });
+      expect(await contacts()).toBe(1000);
+      expect((await small.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow()).attempts).toBe(1);
+    } finally {
+      await small.close();
+    }
   });
 });
