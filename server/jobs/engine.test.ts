@@ -279,6 +279,28 @@ describe('job engine', () => {
     expect(await ctx.services.jobs.unschedule(name)).toBe(true);
   });
 
+  it('runs a schedule created while the workers sleep at its first due time, not at their next poll', async () => {
+    const kind = `test.fresh.${uid()}`;
+    const ran: number[] = [];
+    const runner = createJobRunner({
+      db: ctx.db,
+      log: silent,
+      pollMs: 60_000,
+      listenUrl: ctx.url,
+      handlers: { [kind]: async () => void ran.push(Date.now()) },
+    });
+    runner.start();
+    try {
+      await new Promise((r) => setTimeout(r, 500)); // asleep until its next poll, a minute away
+      const name = `test.fresh.${uid()}`;
+      await ctx.services.jobs.schedule({ name, cron: '*/2 * * * * *', kind, singletonKey: name });
+      expect(await until(async () => ran.length >= 2, 8000)).toBe(true);
+      await ctx.services.jobs.unschedule(name);
+    } finally {
+      await runner.stop();
+    }
+  });
+
   it('hands an import back on shutdown without counting it, and another worker ends it with exact counts', async () => {
     const small = await createTestContext({ imports: { batchRows: 50 } });
     try {

@@ -4,6 +4,8 @@ import type { EngineJobRow, JobRow } from '../db/schema.ts';
 
 /** The channel a worker LISTENs on: a NOTIFY names the kind of job that was queued. */
 export const JOBS_CHANNEL = 'kdesk_jobs';
+/** The NOTIFY payload saying a schedule was created or changed (workers read the schedules again). */
+export const SCHEDULES_CHANGED = '@schedules';
 
 export function createJobsRepo(db: Executor) {
   return {
@@ -90,14 +92,14 @@ export function createJobsRepo(db: Executor) {
         throw err;
       }
     },
-    /** When a worker should look again without being woken: the next due job, expiring lease or schedule. */
-    async nextWake(kinds: string[], tx: Executor = db): Promise<Date | null> {
-      const { rows } = await sql<{ at: Date | null }>`
+    /** When a worker should look again without being woken: the next due job or expiring lease, and the next schedule. */
+    async nextWake(kinds: string[], tx: Executor = db): Promise<{ job: Date | null; schedule: Date | null }> {
+      const { rows } = await sql<{ job: Date | null; schedule: Date | null }>`
         SELECT least(
           (SELECT min(run_at) FROM jobs WHERE status = 'queued' AND kind = ANY(${kinds}::text[])),
-          (SELECT min(lease_until) FROM jobs WHERE status = 'running' AND kind = ANY(${kinds}::text[])),
-          (SELECT min(next_run_at) FROM schedules)) AS at`.execute(tx);
-      return rows[0]?.at ?? null;
+          (SELECT min(lease_until) FROM jobs WHERE status = 'running' AND kind = ANY(${kinds}::text[]))) AS job,
+          (SELECT min(next_run_at) FROM schedules) AS schedule`.execute(tx);
+      return rows[0] ?? { job: null, schedule: null };
     },
     /** Records progress and extends the lease; answers whether the job is still ours and not cancelled. */
     async heartbeat(id: string, owner: string, leaseMs: number, p: { processed?: number; total?: number | null }, tx: Executor = db) {

@@ -6,7 +6,7 @@ import { isUuid, uuidv7 } from '../db/ids.ts';
 import type { JobRow } from '../db/schema.ts';
 import { permissionNames, requirePermission, type Actor } from '../auth/actor.ts';
 import { effectivePermissions } from '../members/members.rules.ts';
-import { createJobsRepo } from './jobs.repo.ts';
+import { createJobsRepo, SCHEDULES_CHANGED } from './jobs.repo.ts';
 import { JobStopped } from './runner.ts';
 import { nextRun, parseCron } from './cron.rules.ts';
 
@@ -156,6 +156,7 @@ export function createJobsService(deps: { db: Db }) {
         },
         tx,
       );
+      await repo.notify(SCHEDULES_CHANGED, tx);
     },
     /** Removes a schedule; its jobs already queued stay. */
     unschedule(name: string, tx: Executor = deps.db): Promise<boolean> {

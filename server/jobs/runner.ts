@@ -15,7 +15,7 @@ import pg from 'pg';
 import type { Db, Executor } from '../db/client.ts';
 import type { EngineJobRow, JobRow } from '../db/schema.ts';
 import { nextRun, parseCron } from './cron.rules.ts';
-import { createJobsRepo, JOBS_CHANNEL } from './jobs.repo.ts';
+import { createJobsRepo, JOBS_CHANNEL, SCHEDULES_CHANGED } from './jobs.repo.ts';
 
 export interface JobContext {
   job: JobRow;
@@ -128,6 +128,8 @@ export function createJobRunner(opts: RunnerOptions) {
   let again = false;
   let listener: pg.Client | null = null;
   let started = false;
+  /** The next schedule's due time as last read: schedules are not looked at before it (a new one wakes us by NOTIFY). */
+  let nextScheduleAt = 0;
 
   async function execute(claimed: EngineJobRow): Promise<void> {
     // a team's job has its team; the engine's own kinds never read it
@@ -288,14 +290,16 @@ export function createJobRunner(opts: RunnerOptions) {
     try {
       do {
         again = false;
-        await fireSchedules();
+        if (Date.now() >= nextScheduleAt) {
+          await fireSchedules();
+          nextScheduleAt = 0;
+        }
         await fill();
       } while (again && !stopping.signal.aborted);
-      const free = freeKinds();
-      if (free.length) {
-        const at = await repo.nextWake(free);
-        if (at) wait = Math.min(pollMs, Math.max(MIN_SLEEP_MS, at.getTime() - Date.now() + 20));
-      }
+      const next = await repo.nextWake(freeKinds());
+      nextScheduleAt = next.schedule?.getTime() ?? Date.now() + pollMs;
+      const at = Math.min(next.job?.getTime() ?? Infinity, nextScheduleAt);
+      if (Number.isFinite(at)) wait = Math.min(pollMs, Math.max(MIN_SLEEP_MS, at - Date.now() + 20));
     } catch (err) {
       log('poll failed', err);
       wait = Math.min(pollMs, 5000);
@@ -313,7 +317,9 @@ export function createJobRunner(opts: RunnerOptions) {
     const client = new pg.Client({ connectionString: url });
     client.on('error', () => {});
     client.on('notification', (n) => {
-      if (n.channel === JOBS_CHANNEL && (!n.payload || kinds.has(n.payload))) wake();
+      if (n.channel !== JOBS_CHANNEL) return;
+      if (n.payload === SCHEDULES_CHANGED) nextScheduleAt = 0;
+      if (!n.payload || n.payload === SCHEDULES_CHANGED || kinds.has(n.payload)) wake();
     });
     client.on('end', () => {
       if (listener === client) listener = null;
