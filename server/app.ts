@@ -68,9 +68,11 @@ export type ServicesConfig = Pick<Config, 'sessionTtlHours'> &
 export function createServices(db: Db, config: ServicesConfig) {
   const now = config.now ?? (() => new Date());
   const keyring = createKeyring({ secretKey: config.secretKey ?? null, dataDir: config.dataDir ?? '.data' });
+  const jobs = createJobsService({ db });
   const mail = createMailService({
     db,
     now,
+    wake: jobs.wake,
     config: {
       smtpUrl: config.smtpUrl ?? null,
       mailFrom: config.mailFrom ?? 'kdesk <no-reply@localhost>',
@@ -82,6 +84,7 @@ export function createServices(db: Db, config: ServicesConfig) {
     mail,
     keyring,
     now,
+    wake: (kind) => jobs.wake(kind),
     config: {
       publicUrl: config.publicUrl ?? null,
       fallbackBaseUrl: `http://localhost:${config.port ?? 3000}`,
@@ -93,11 +96,10 @@ export function createServices(db: Db, config: ServicesConfig) {
   const teams = createTeamsService({ db, onPortalDisabled: portal.endTeamSessions });
   const auth = createAuthService({ db, sessionTtlHours: config.sessionTtlHours });
   const members = createMembersService({ db, auth });
-  const jobs = createJobsService({ db });
   const contacts = createContactsService({ db, teams, jobs });
   registerBulkInvite(contacts, portal, jobs);
   const importConfig = config.imports ?? defaultImportConfig;
-  const imports = createImportsService({ db, teams, config: importConfig });
+  const imports = createImportsService({ db, teams, jobs, config: importConfig });
   const exports = createExportsService({ db, config: importConfig, contacts, jobs });
   contacts.extendBulk('export', (actor, input) => exports.bulkExport(actor, input));
   return { teams, auth, members, jobs, contacts, keyring, mail, portal, sso, imports, exports, importConfig };

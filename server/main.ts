@@ -7,9 +7,8 @@ import { buildApp, createServices, type Services } from './app.ts';
 import { configWarnings, loadConfig, type Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import { openDatabase } from './db/connect.ts';
-import { jobHandlers, periodicTasks } from './jobs/handlers.ts';
+import { jobKinds, periodicTasks } from './jobs/handlers.ts';
 import { createJobRunner } from './jobs/runner.ts';
-import { createImportRunner } from './imports/import-runner.ts';
 
 /** Set in the environment of the child process that runs the worker role beside the web tier. */
 const JOBS_PROCESS = 'KDESK_JOBS_PROCESS';
@@ -49,7 +48,7 @@ export async function serve(config: Config = loadConfig()) {
     config.services.includes('worker') && config.services.includes('web') ? superviseJobsProcess(database.url, config) : null;
 
   if (!config.services.includes('web')) {
-    const background = startBackground(database.db, services, config);
+    const background = startBackground(database.db, services, config, database.url);
     console.log(`kdesk worker is running (${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'})`);
     const stop = async () => {
       await background.stop();
@@ -109,25 +108,18 @@ export async function serve(config: Config = loadConfig()) {
   process.once('SIGTERM', () => void shutdown());
 }
 
-/** The job runner and the import runner of the worker role, started. */
-function startBackground(db: Db, services: Services, config: Config) {
-  const runner = createJobRunner({ db, handlers: jobHandlers(services), periodic: periodicTasks(services) });
-  runner.start();
-  // Imports hold their own lease on the import row (one import per team, resumed from its checkpoint).
-  const importRunner = createImportRunner({
+/** The job engine of the worker role (jobs, imports, mail, periodic tasks), started. */
+function startBackground(db: Db, services: Services, config: Config, databaseUrl: string) {
+  const runner = createJobRunner({
     db,
-    teams: services.teams,
-    jobs: services.jobs,
-    config: config.imports,
-    log: (err) => console.error('[imports]', err),
+    handlers: jobKinds(services),
+    periodic: periodicTasks(services),
+    leaseMs: config.imports.leaseSeconds * 1000,
+    // woken by NOTIFY when a job is queued; polls slowly while that connection is down
+    listenUrl: databaseUrl,
   });
-  importRunner.start();
-  return {
-    async stop() {
-      await runner.stop();
-      await importRunner.stop();
-    },
-  };
+  runner.start();
+  return { stop: () => runner.stop() };
 }
 
 /**
@@ -172,7 +164,7 @@ async function runJobsProcess(config: Config) {
   const { createDb } = await import('./db/client.ts');
   const db = createDb(process.env.KDESK_WORKER_DATABASE_URL!, { max: config.dbPoolSize, prepare: config.dbPrepare });
   const services = createServices(db, config);
-  const background = startBackground(db, services, config);
+  const background = startBackground(db, services, config, process.env.KDESK_WORKER_DATABASE_URL!);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

@@ -1,6 +1,7 @@
 // POST /api/v1/contacts/trash/bulk: restore or erase selected rows of the trash, or every row matching a
 // search ("Empty trash"), at once or as a job; the single-restore rules per row; other teams untouched.
 import { sql } from 'kysely';
+import type { JobRow } from '../db/schema.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Contact } from '#shared/contact.schema.ts';
 import { call, createMember, createTeam, createTestContext, type TestContext, type TestTeam } from '../../test/harness.ts';
@@ -297,8 +298,9 @@ describe('POST /api/v1/contacts/trash/bulk', () => {
     const jobsRepo = createJobsRepo(ctx.db);
     const claimed = (await jobsRepo.claim(['contacts.trash-bulk'], 'worker-1', 30_000))!;
     const dying: JobContext = {
-      job: claimed,
+      job: claimed as JobRow,
       signal: new AbortController().signal,
+      checkpoint: () => Promise.reject(new Error('this worker has died')),
       progress: async () => {
         throw new Error('worker died');
       },

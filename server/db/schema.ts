@@ -260,7 +260,8 @@ export interface ImportRowsTable {
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export interface JobsTable {
   id: string;
-  teamId: string;
+  /** Null for the engine's own work (periodic tasks, mail delivery). */
+  teamId: string | null;
   kind: string;
   status: Generated<JobStatus>;
   payload: ColumnType<unknown, string | undefined, string>;
@@ -273,15 +274,26 @@ export interface JobsTable {
   attempts: Generated<number>;
   leaseOwner: string | null;
   leaseUntil: Date | null;
+  /** At most one queued and one running job per key (one import per team, one run per sync connection). */
+  singletonKey: string | null;
+  /** Times a worker lost this job's lease (most likely the job ended its process); reset by a checkpoint. */
+  leaseExpiries: Generated<number>;
   cancelRequested: Generated<boolean>;
   createdAt: Timestamp;
   startedAt: Date | null;
   finishedAt: Date | null;
 }
 
-export interface PeriodicRunsTable {
+export interface SchedulesTable {
   name: string;
-  lastRunAt: Date;
+  cron: string;
+  kind: string;
+  payload: ColumnType<unknown, string | undefined, string>;
+  teamId: string | null;
+  singletonKey: string | null;
+  nextRunAt: Date;
+  createdAt: Generated<Date>;
+  updatedAt: Generated<Date>;
 }
 
 export interface Database {
@@ -303,13 +315,16 @@ export interface Database {
   imports: ImportsTable;
   importRows: ImportRowsTable;
   jobs: JobsTable;
-  periodicRuns: PeriodicRunsTable;
+  schedules: SchedulesTable;
 }
 
 export type ContactRow = Selectable<ContactsTable>;
 export type NewContactRow = Insertable<ContactsTable>;
 export type ContactUpdate = Updateable<ContactsTable>;
-export type JobRow = Selectable<JobsTable>;
+/** Any row of the jobs table, as the engine claims it. */
+export type EngineJobRow = Selectable<JobsTable>;
+/** A team's job, as handlers of team work see it (the engine's own work has no team). */
+export type JobRow = Omit<EngineJobRow, 'teamId'> & { teamId: string };
 export type MemberRow = Selectable<MembersTable>;
 export type TeamRow = Selectable<TeamsTable>;
 export type ImportRowRecord = Selectable<ImportsTable>;

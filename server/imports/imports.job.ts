@@ -4,7 +4,7 @@
 // and the worker that takes over goes on from the checkpoint with exact counts.
 import type { MappingEntry } from '#shared/import.schema.ts';
 import { sql } from 'kysely';
-import type { Db } from '../db/client.ts';
+import type { Db, Executor } from '../db/client.ts';
 import { uuidv7 } from '../db/ids.ts';
 import type { ContactRow } from '../db/schema.ts';
 import type { Actor } from '../auth/actor.ts';
@@ -70,6 +70,8 @@ export interface RunHooks {
   signal?: AbortSignal;
   /** After each committed batch (the CLI draws its progress bar with it). */
   onProgress?: (p: { processed: number; total: number | null }) => void;
+  /** The job engine's checkpoint, in each batch's transaction: fenced by the job's lease, extends it. */
+  checkpoint?: (tx: Executor, state: { processed: number }) => Promise<void>;
 }
 
 export function sourceInfoOf(rec: ImportRecord): SourceInfo {
@@ -336,6 +338,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
         await repo.insertRowOutcomes(rec.id, outcomes, tx);
         const cp = await repo.checkpoint(rec.id, owner, counters, items.at(-1)!.row, config.leaseSeconds, tx);
         if (!cp) throw new LeaseLostError();
+        await hooks.checkpoint?.(tx, { processed: cp.processed });
         return cp;
       });
 

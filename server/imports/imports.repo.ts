@@ -52,26 +52,17 @@ export function createImportsRepo(db: Executor) {
       return tx.selectFrom('imports').selectAll().where('teamId', '=', teamId).orderBy('createdAt', 'desc').limit(limit).execute();
     },
 
-    /** Takes the oldest import that is queued or whose worker lost its lease. */
-    async claim(owner: string, leaseSeconds: number, tx: Executor = db): Promise<ImportRecord | undefined> {
+    /**
+     * Marks the import running for the worker that holds its job (the job engine's lease token), whatever
+     * worker held it before: the engine hands a job to one worker at a time, and this owner fences every
+     * later write of the previous one. Undefined when the import is no longer queued or running.
+     */
+    async takeForJob(id: string, owner: string, leaseSeconds: number, tx: Executor = db): Promise<ImportRecord | undefined> {
       const r = await sql<ImportRecord>`
         UPDATE imports SET status = 'running', lease_owner = ${owner},
           lease_expires_at = now() + make_interval(secs => ${leaseSeconds}), attempts = attempts + 1,
           started_at = coalesce(started_at, now()), updated_at = now()
-        WHERE id = (
-          SELECT id FROM imports
-          WHERE status IN ('queued', 'running') AND (lease_expires_at IS NULL OR lease_expires_at < now())
-          ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-        RETURNING *`.execute(tx);
-      return r.rows[0];
-    },
-    /** Takes one given import if it is queued or its lease ran out (the CLI runs its own import). */
-    async claimById(id: string, owner: string, leaseSeconds: number, tx: Executor = db): Promise<ImportRecord | undefined> {
-      const r = await sql<ImportRecord>`
-        UPDATE imports SET status = 'running', lease_owner = ${owner},
-          lease_expires_at = now() + make_interval(secs => ${leaseSeconds}), attempts = attempts + 1,
-          started_at = coalesce(started_at, now()), updated_at = now()
-        WHERE id = ${id} AND status IN ('queued', 'running') AND (lease_expires_at IS NULL OR lease_expires_at < now())
+        WHERE id = ${id} AND status IN ('queued', 'running')
         RETURNING *`.execute(tx);
       return r.rows[0];
     },
@@ -112,7 +103,7 @@ export function createImportsRepo(db: Executor) {
         .where('id', '=', id)
         .where('leaseOwner', '=', owner)
         .where('status', '=', 'running')
-        .returning(['cancelRequested'])
+        .returning(['cancelRequested', 'processed'])
         .executeTakeFirst();
       return r ?? null;
     },

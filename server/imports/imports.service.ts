@@ -1,7 +1,6 @@
 // Import service: permission and team-setting checks, upload → preview → import, idempotency, one
 // running import per team, cancel, results. The rows themselves are written by imports.job.ts.
 import { createHash } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { AppError } from '#shared/errors.ts';
 import {
@@ -26,9 +25,9 @@ import { applyMappingInput, autoMap, unmappedColumns } from './mapping.rules.ts'
 import { detectSource, readOptionsOf, storeUpload, type SourceInfo, type StoredUpload } from './source.ts';
 import { createHeadReader } from './head-reader.ts';
 import { csvLine } from './csv-writer.ts';
-
-/** Emitted when an import is queued, so a runner in this process starts at once instead of at its next poll. */
-export const importEvents = new EventEmitter();
+import type { JobsService } from '../jobs/jobs.service.ts';
+import type { JobKind } from '../jobs/runner.ts';
+import { IMPORT_JOB_KIND, importJobKind } from './import-runner.ts';
 
 const SAMPLE_ROWS = 20;
 /** A team's preview slot lasts this long unless renewed (a process that died frees it by then). */
@@ -76,7 +75,13 @@ export interface CreateImportInput {
   idempotencyKey?: string;
 }
 
-export function createImportsService(deps: { db: Db; teams: TeamsService; config: ImportConfig }) {
+export function createImportsService(deps: {
+  db: Db;
+  teams: TeamsService;
+  config: ImportConfig;
+  /** An import runs as a `contacts.import` job (one per team), queued with the import row. */
+  jobs: Pick<JobsService, 'queue' | 'actorNow' | 'dropQueued'>;
+}) {
   const { db, teams, config } = deps;
   const repo = createImportsRepo(db);
   const files = createFilesRepo(db);
@@ -267,7 +272,7 @@ export function createImportsService(deps: { db: Db; teams: TeamsService; config
       try {
         const rec = await db.transaction().execute(async (tx) => {
           await files.extend(file.fileId, Math.max(config.fileTtlHours, 24 * 7), tx);
-          return repo.insert(
+          const rec = await repo.insert(
             {
               id,
               teamId: actor.teamId,
@@ -293,8 +298,14 @@ export function createImportsService(deps: { db: Db; teams: TeamsService; config
             },
             tx,
           );
+          // the job has the import's id; no member on it, so removing the member fails the import (with
+          // the reason, in the import) rather than cancelling a job the import would wait for
+          await deps.jobs.queue(
+            { id, teamId: actor.teamId, kind: IMPORT_JOB_KIND, payload: { importId: id }, singletonKey: `import:${actor.teamId}` },
+            tx,
+          );
+          return rec;
         });
-        importEvents.emit('queued', rec.id);
         return presentImport(rec);
       } catch (err) {
         const constraint = (err as { constraint?: string }).constraint;
@@ -351,8 +362,14 @@ export function createImportsService(deps: { db: Db; teams: TeamsService; config
     async cancel(actor: Actor, id: string): Promise<Import> {
       const rec = await load(actor, id);
       await repo.requestCancel(actor.teamId, rec.id);
-      return presentImport((await repo.find(actor.teamId, rec.id))!);
+      const now = (await repo.find(actor.teamId, rec.id))!;
+      // cancelled before a worker had it: its job goes too (a running import stops at its next batch)
+      if (now.status === 'cancelled') await deps.jobs.dropQueued(actor.teamId, rec.id);
+      return presentImport(now);
     },
+
+    /** The `contacts.import` job kind, for the job engine. */
+    jobKind: (): JobKind => importJobKind({ db, teams, jobs: deps.jobs, config }),
 
     /** Expired uploads and exports, and uploads whose request died (a periodic task). */
     deleteExpiredFiles(): Promise<number> {

@@ -2,6 +2,7 @@
 // a job acts on what matched when it was asked for, its counts survive a crash and a takeover, its
 // errors never show internal text, and it stops when the member who started it loses the right.
 import { sql } from 'kysely';
+import type { JobRow } from '../db/schema.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createMember, createTeam, createTestContext, type TestContext, type TestTeam } from '../../test/harness.ts';
 import { systemActor } from '../auth/actor.ts';
@@ -77,8 +78,9 @@ async function crashAfter(kind: string, jobId: string, batches: number) {
   expect(claimed.id).toBe(jobId);
   let reports = 0;
   const dying: JobContext = {
-    job: claimed,
+    job: claimed as JobRow,
     signal: new AbortController().signal,
+    checkpoint: () => Promise.reject(new Error('this worker has died')),
     progress: async () => {
       if (++reports >= batches) throw new Error('worker died');
     },

@@ -2,7 +2,8 @@
 import type { Services } from '../app.ts';
 import { AppError } from '#shared/errors.ts';
 import { internalJobError } from './jobs.service.ts';
-import { JobStopped, type JobHandler, type PeriodicTask } from './runner.ts';
+import { JobStopped, type JobHandler, type JobKind, type PeriodicTask } from './runner.ts';
+import { IMPORT_JOB_KIND } from '../imports/import-runner.ts';
 import { runInviteJob } from '../portal/portal.bulk.ts';
 
 /**
@@ -33,13 +34,41 @@ export function jobHandlers(services: Services): Record<string, JobHandler> {
   return Object.fromEntries(Object.entries(handlers).map(([kind, h]) => [kind, userSafe(h)]));
 }
 
+/** Every job kind a worker runs: the team jobs above and imports (which say what went wrong in their own row). */
+export function jobKinds(services: Services): Record<string, JobHandler | JobKind> {
+  return { ...jobHandlers(services), [IMPORT_JOB_KIND]: services.imports.jobKind() };
+}
+
+/**
+ * The periodic tasks: each is a job kind of its own with a schedule, so a long one (a re-index) never
+ * delays another (sign-in codes, mail). Sign-in codes and mail are also woken the moment a request or a
+ * message is written (JobsService.wake); their schedules only catch what is due later (mail retries).
+ */
 export function periodicTasks(services: Services): PeriodicTask[] {
   return [
-    { name: 'contacts.purge-trash', everyMs: 60 * 60_000, run: async () => void (await services.contacts.purgeExpiredTrash()) },
-    { name: 'contacts.reindex-search', everyMs: 10 * 60_000, run: async () => void (await services.contacts.reindexStale()) },
-    // sign-in codes, then the mail outbox (codes arrive within a few seconds)
-    { name: 'portal.issue-codes', everyMs: 1000, run: async () => void (await services.portal.processLoginRequests()) },
-    { name: 'mail.deliver', everyMs: 2000, run: async () => void (await services.mail.deliverDue()) },
-    { name: 'files.delete-expired', everyMs: 30 * 60_000, run: async () => void (await services.imports.deleteExpiredFiles()) },
+    { name: 'contacts.purge-trash', cron: '@every 60m', run: async () => void (await services.contacts.purgeExpiredTrash()) },
+    { name: 'contacts.reindex-search', cron: '@every 10m', run: async () => void (await services.contacts.reindexStale()) },
+    {
+      name: 'portal.issue-codes',
+      cron: '@every 1m',
+      run: async () => {
+        // a full page means more may wait
+        for (;;) {
+          const r = await services.portal.processLoginRequests({ limit: 100 });
+          if (r.issued + r.dropped < 100) return;
+        }
+      },
+    },
+    {
+      name: 'mail.deliver',
+      cron: '@every 30s',
+      run: async () => {
+        for (;;) {
+          const r = await services.mail.deliverDue({ limit: 50 });
+          if (r.sent + r.retry + r.failed + r.discarded < 50) return;
+        }
+      },
+    },
+    { name: 'files.delete-expired', cron: '@every 30m', run: async () => void (await services.imports.deleteExpiredFiles()) },
   ];
 }

@@ -6,8 +6,9 @@ import { isUuid, uuidv7 } from '../db/ids.ts';
 import type { JobRow } from '../db/schema.ts';
 import { permissionNames, requirePermission, type Actor } from '../auth/actor.ts';
 import { effectivePermissions } from '../members/members.rules.ts';
-import { createJobsRepo } from './jobs.repo.ts';
+import { createJobsRepo, SCHEDULES_CHANGED } from './jobs.repo.ts';
 import { JobStopped } from './runner.ts';
+import { nextRun, parseCron } from './cron.rules.ts';
 
 export const jobSchema = z.object({
   id: z.string(),
@@ -100,6 +101,67 @@ export function createJobsService(deps: { db: Db }) {
     actorFor,
     actorNow,
     checkpoint,
+    /**
+     * Queues a team's job that keeps its actor in its own domain row (an import), in the caller's
+     * transaction; with a singleton key, not while another of that key is queued. Wakes the workers on commit.
+     */
+    async queue(
+      j: { id: string; teamId: string; kind: string; payload: Record<string, unknown>; singletonKey?: string | null },
+      tx: Executor = deps.db,
+    ): Promise<boolean> {
+      return repo.insertSingleton({ ...j, singletonKey: j.singletonKey ?? null }, tx);
+    },
+    /** Cancels a queued job whose domain row was cancelled before it ran (an import), so it does not hold its singleton key. */
+    async dropQueued(teamId: string, id: string, tx: Executor = deps.db): Promise<void> {
+      await repo.cancelQueued(teamId, id, tx);
+    },
+    /**
+     * Wakes the engine's own work of `kind` (mail delivery, sign-in codes): queues one run unless one is
+     * already waiting, in the caller's transaction, and NOTIFYs the workers when it commits.
+     */
+    async wake(kind: string, tx: Executor = deps.db): Promise<void> {
+      await repo.insertSingleton({ id: uuidv7(), teamId: null, kind, payload: {}, singletonKey: kind }, tx);
+    },
+    /**
+     * Creates or changes a schedule (cron-style, see cron.rules.ts): at each due time one job of `kind`
+     * is queued, once across all instances; with a singleton key, not while the previous run still waits.
+     * A new schedule is first due at its next time after now.
+     */
+    async schedule(
+      s: {
+        name: string;
+        cron: string;
+        kind: string;
+        payload?: Record<string, unknown>;
+        teamId?: string | null;
+        singletonKey?: string | null;
+      },
+      tx: Executor = deps.db,
+    ): Promise<void> {
+      let nextRunAt: Date;
+      try {
+        nextRunAt = nextRun(parseCron(s.cron), new Date());
+      } catch (err) {
+        throw new AppError('VALIDATION', 'Invalid schedule', [{ path: 'cron', message: (err as Error).message }]);
+      }
+      await repo.upsertSchedule(
+        {
+          name: s.name,
+          cron: s.cron,
+          kind: s.kind,
+          payload: s.payload ?? {},
+          teamId: s.teamId ?? null,
+          singletonKey: s.singletonKey ?? null,
+          nextRunAt,
+        },
+        tx,
+      );
+      await repo.notify(SCHEDULES_CHANGED, tx);
+    },
+    /** Removes a schedule; its jobs already queued stay. */
+    unschedule(name: string, tx: Executor = deps.db): Promise<boolean> {
+      return repo.deleteSchedule(name, tx);
+    },
     /**
      * One batch of a job in one transaction: checks the job's member (actorFor), does the work and saves
      * the counts the work answers as the job's checkpoint, all committed together.

@@ -132,7 +132,7 @@ describe('job runner', () => {
 
   it('runs a periodic task once per interval across instances', async () => {
     let runs = 0;
-    const periodic = [{ name: `test.tick.${team.teamId}`, everyMs: 60_000, run: async () => void runs++ }];
+    const periodic = [{ name: `test.tick.${team.teamId}`, cron: '@every 1m', run: async () => void runs++ }];
     const a = createJobRunner({ db: ctx.db, handlers: {}, periodic, log: silent });
     const b = createJobRunner({ db: ctx.db, handlers: {}, periodic, log: silent });
     await Promise.all([a.runPeriodic(), b.runPeriodic(), a.runPeriodic()]);

@@ -1,5 +1,5 @@
 // Outgoing mail through a transactional outbox: callers write a row in the same transaction as the
-// event (enqueue), and a periodic task (deliverDue) sends it by SMTP with retries and exponential
+// event (enqueue), which wakes the `mail.deliver` job (deliverDue, also run every 30 s for retries) to send it by SMTP with retries and exponential
 // backoff. Without SMTP_URL every message is kept in the built-in mailbox that owners/admins read.
 import { createTransport, type Transporter } from 'nodemailer';
 import type { MailboxPage } from '#shared/portal.schema.ts';
@@ -33,7 +33,13 @@ export interface OutgoingMail {
 const CLAIM_SECONDS = 120;
 const BLANKED = '(This message contains a one-time sign-in code for its recipient only; its text is not shown here.)';
 
-export function createMailService(deps: { db: Db; config: MailConfig; now: () => Date }) {
+export function createMailService(deps: {
+  db: Db;
+  config: MailConfig;
+  now: () => Date;
+  /** Wakes the `mail.deliver` job in the transaction that wrote a message (the job engine). */
+  wake?: (kind: 'mail.deliver', tx: Executor) => Promise<void>;
+}) {
   const { db, config, now } = deps;
   const repo = createMailRepo(db);
   let transport: Transporter | null = null;
@@ -90,7 +96,9 @@ export function createMailService(deps: { db: Db; config: MailConfig; now: () =>
 
     /** Writes one message; pass the caller's transaction so the mail exists exactly when the event does. */
     async enqueue(m: OutgoingMail, tx: Executor = db): Promise<string> {
-      return (await repo.insert(row(m, now()), tx)).id;
+      const { id } = await repo.insert(row(m, now()), tx);
+      if (config.smtpUrl) await deps.wake?.('mail.deliver', tx);
+      return id;
     },
 
     async enqueueMany(ms: OutgoingMail[], tx: Executor = db): Promise<void> {
@@ -99,6 +107,7 @@ export function createMailService(deps: { db: Db; config: MailConfig; now: () =>
         ms.map((m) => row(m, at)),
         tx,
       );
+      if (ms.length && config.smtpUrl) await deps.wake?.('mail.deliver', tx);
     },
 
     /** The periodic task: sends what is due; returns what happened, for logs and tests. */

@@ -67,7 +67,15 @@ function eligible(settings: TeamSettings, c: ContactRow): boolean {
   return canSignInToPortal(settings, rowToFields(c));
 }
 
-export function createPortalService(deps: { db: Db; mail: MailService; keyring: Keyring; config: PortalConfig; now: () => Date }) {
+export function createPortalService(deps: {
+  db: Db;
+  mail: MailService;
+  keyring: Keyring;
+  config: PortalConfig;
+  now: () => Date;
+  /** Wakes the `portal.issue-codes` job once a request is written (the job engine). */
+  wake?: (kind: 'portal.issue-codes') => Promise<void>;
+}) {
   const { db, mail, keyring, config, now } = deps;
   const repo = createPortalRepo(db);
   // the contact's own changes (verification, preferences) and the history of links and invitations
@@ -188,6 +196,8 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
         expiresAt: new Date(at.getTime() + CODE_TTL_MINUTES * 60_000),
         createdAt: at,
       });
+      // the same for every email: whether it belongs to anybody is decided by that job
+      await deps.wake?.('portal.issue-codes');
       return { requestId: id, expiresInSeconds: CODE_TTL_MINUTES * 60 };
     },
 
