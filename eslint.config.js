@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'web/dist/', '.data/', 'e2e/artifacts/', 'coverage/'] },
+  { ignores: ['node_modules/', 'web/dist/', 'dist/', '.data/', 'e2e/artifacts/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

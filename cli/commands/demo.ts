@@ -4,7 +4,6 @@ import { AppError } from '#shared/errors.ts';
 import { createServices } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import { systemActor } from '../../server/auth/actor.ts';
-import { createDemoGenerator } from '../../server/contacts/demo-data.ts';
 import { withDatabase } from '../database.ts';
 
 export function demoCommand() {
@@ -28,6 +27,8 @@ export function demoCommand() {
           if (teams.length !== 1) throw new AppError('BAD_REQUEST', 'Say which team with --team-of <member email>');
           teamId = teams[0]!.id;
         }
+        // loaded here, not with the CLI: faker's locales weigh ~30 MB that no other command needs
+        const { createDemoGenerator } = await import('../../server/contacts/demo-data.ts');
         const next = createDemoGenerator(Number(o.seed));
         const actor = systemActor(teamId, 'kdesk demo');
         const bar = new cliProgress.SingleBar(
