@@ -57,7 +57,7 @@ describe('cookies, static files and downloads over HTTP', () => {
     // among other cookies, in any order
     const me = await fetch(`${base}/api/v1/me`, { headers: { cookie: `theme=dark; ${session}; other=a%20b` } });
     expect(me.status).toBe(200);
-    expect((await me.json()).member.email).toBe(owner.email);
+    expect(((await me.json()) as { member: { email: string } }).member.email).toBe(owner.email);
   });
 
   it('serves the built web app: hashed assets cached for a year, pages not cached, app routes answer index.html', async () => {

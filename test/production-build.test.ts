@@ -116,7 +116,7 @@ describe('the production build', () => {
     const form = new FormData();
     form.append('file', new Blob(['Email,First Name\nserved1@example.com,Cy\nserved2@example.com,Di\n']), 'people.csv');
     const preview = await fetch(`${base}/api/v1/imports/preview`, { method: 'POST', headers: auth, body: form });
-    const head = await preview.json();
+    const head = (await preview.json()) as { headers: string[]; uploadId: string };
     expect(preview.status, JSON.stringify(head)).toBe(200);
     expect(head.headers).toEqual(['Email', 'First Name']);
 
@@ -126,14 +126,16 @@ describe('the production build', () => {
       body: JSON.stringify({ uploadId: head.uploadId }),
     });
     expect(started.status).toBe(202);
-    const { id } = await started.json();
-    let state: { status: string; created?: number; counts?: { created: number } } = { status: 'queued' };
+    const { id } = (await started.json()) as { id: string };
+    let state = { status: 'queued' };
     for (let i = 0; i < 300 && (state.status === 'queued' || state.status === 'running'); i++) {
       await new Promise((r) => setTimeout(r, 200));
-      state = await (await fetch(`${base}/api/v1/imports/${id}`, { headers: auth })).json();
+      state = (await (await fetch(`${base}/api/v1/imports/${id}`, { headers: auth })).json()) as { status: string };
     }
     expect(state).toMatchObject({ status: 'succeeded' });
-    const found = await (await fetch(`${base}/api/v1/contacts?q=served`, { headers: auth })).json();
-    expect(found.items.map((c: { primaryEmail: string }) => c.primaryEmail).sort()).toEqual(['served1@example.com', 'served2@example.com']);
+    const found = (await (await fetch(`${base}/api/v1/contacts?q=served`, { headers: auth })).json()) as {
+      items: { primaryEmail: string }[];
+    };
+    expect(found.items.map((c) => c.primaryEmail).sort()).toEqual(['served1@example.com', 'served2@example.com']);
   }, 120_000);
 });
