@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import layers from './scripts/eslint-layers.js';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'web/dist/', 'dist/', '.data/', 'e2e/artifacts/', 'coverage/'] },
@@ -26,5 +27,33 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-empty-object-type': 'off',
     },
+  },
+  // The server's layers (scripts/eslint-layers.js). Tests and their helpers set up and check the database
+  // directly, so the SQL and repo rules leave them alone; nothing imports a migration but migrate.ts (and a
+  // test of that migration).
+  {
+    files: ['**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    plugins: { kdesk: layers },
+    rules: { 'kdesk/no-migration-import': 'error' },
+  },
+  {
+    files: ['server/**/*.ts', 'cli/**/*.ts', 'shared/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/*-test-utils.ts', '**/*-test-support.ts'],
+    plugins: { kdesk: layers },
+    rules: {
+      'kdesk/no-foreign-repo': [
+        'error',
+        // TEMPORARY: the audit rows are still written through server/audit/audit.repo.ts by every feature;
+        // another change replaces that with a contacts-owned audit writer. Remove this line with it.
+        { allow: ['server/audit/audit.repo.ts'] },
+      ],
+    },
+  },
+  {
+    files: ['server/**/*.ts', 'cli/**/*.ts', 'shared/**/*.ts'],
+    ignores: ['**/*.repo.ts', 'server/db/**', '**/*.test.ts', '**/*-test-utils.ts', '**/*-test-support.ts'],
+    plugins: { kdesk: layers },
+    rules: { 'kdesk/sql-in-repo': 'error' },
   },
 );

@@ -9,7 +9,6 @@ import type {
   TrashPage,
 } from '#shared/contact.schema.ts';
 import { AppError } from '#shared/errors.ts';
-import { sql, type RawBuilder } from 'kysely';
 import type { Db, Executor, Tx } from '../db/client.ts';
 import { isUuid, uuidv7 } from '../db/ids.ts';
 import type { ContactRow, NewContactRow } from '../db/schema.ts';
@@ -448,13 +447,13 @@ export function createContactsService(
     async *pagesMatching<Row = ContactRow>(
       actor: Actor,
       selection: { filter: ContactFilter } | { ids: string[] },
-      o: { pageSize?: number; select?: RawBuilder<unknown>; createdBefore?: Date } = {},
+      o: { pageSize?: number; select?: string; createdBefore?: Date } = {},
     ): AsyncGenerator<Row[]> {
       const { scope } = bulkTarget({ action: 'export', ...selection }, o.createdBefore);
       const limit = o.pageSize ?? 5000;
       let afterId: string | undefined;
       for (;;) {
-        const rows = await repo.rowsMatching<Row & { id: string }>(actor.teamId, scope, { limit, afterId, select: o.select ?? sql`*` });
+        const rows = await repo.rowsMatching<Row & { id: string }>(actor.teamId, scope, { limit, afterId, select: o.select });
         if (rows.length) yield rows;
         if (rows.length < limit) return;
         afterId = rows.at(-1)!.id;
