@@ -443,9 +443,7 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
         const ids = [...new Set(contactIds)];
         const valid = ids.filter(isUuid);
         for (const id of ids) if (!isUuid(id)) skipped.push({ id, reason: 'Contact not found' });
-        const rows = valid.length
-          ? await repo.contactsByIds(t.id, valid, tx)
-          : [];
+        const rows = valid.length ? await repo.contactsByIds(t.id, valid, tx) : [];
         const byId = new Map(rows.map((r) => [r.id, r]));
         const mails = [];
         const audits = [];
