@@ -86,7 +86,7 @@ describe('the production build', () => {
     const exported = await kdesk(['export', '--out', path.join(out, 'all.csv'), '--team-of', 'built@example.com']);
     expect(exported.stderr).toContain('Exported 16 contacts');
     expect(await readFile(path.join(out, 'all.csv'), 'utf8')).toContain('built1@example.com');
-  });
+  }, 180_000);
 
   it('serves the API; a preview is read in its thread and an import runs in the job worker child', async () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
