@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import layers from './scripts/eslint-layers.js';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'web/dist/', 'dist/', '.data/', 'e2e/artifacts/', 'coverage/'] },
+  { ignores: ['node_modules/', 'web/dist/', 'dist/', '.tmp/', '.data/', 'e2e/artifacts/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
