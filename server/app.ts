@@ -8,9 +8,8 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import { defaultImportConfig, type Config } from './config.ts';
-import type { Db } from './db/client.ts';
+import { ping, type Db } from './db/client.ts';
 import { installErrorHandling } from './http/errors.ts';
 import { installStorableTextGuard } from './http/storable-text.ts';
 import { installJsonDepthLimit } from './http/json-depth.ts';
@@ -35,6 +34,9 @@ import { jobsRoutes } from './jobs/jobs.routes.ts';
 import { createImportsService } from './imports/imports.service.ts';
 import { importsRoutes } from './imports/imports.routes.ts';
 import { createExportsService } from './exports/exports.service.ts';
+import { createMembersRepo } from './members/members.repo.ts';
+import { createJobsRepo } from './jobs/jobs.repo.ts';
+import { createFilesRepo } from './imports/files.repo.ts';
 import { exportsRoutes } from './exports/exports.routes.ts';
 
 export interface AppDeps {
@@ -93,14 +95,17 @@ export function createServices(db: Db, config: ServicesConfig) {
     },
   });
   const sso = createSsoService({ db, keyring, portal, now, allowPrivateIssuers: config.allowPrivateIssuers ?? false });
-  const teams = createTeamsService({ db, onPortalDisabled: portal.endTeamSessions });
-  const auth = createAuthService({ db, sessionTtlHours: config.sessionTtlHours });
-  const members = createMembersService({ db, auth });
+  // repos one feature's service uses of another feature (a feature never imports another one's repo)
+  const membersRepo = createMembersRepo(db);
+  const jobsRepo = createJobsRepo(db);
+  const teams = createTeamsService({ db, members: membersRepo, onPortalDisabled: portal.endTeamSessions });
+  const auth = createAuthService({ db, members: membersRepo, sessionTtlHours: config.sessionTtlHours });
+  const members = createMembersService({ db, auth, jobs: jobsRepo });
   const contacts = createContactsService({ db, teams, jobs });
   registerBulkInvite(contacts, portal, jobs);
   const importConfig = config.imports ?? defaultImportConfig;
   const imports = createImportsService({ db, teams, jobs, config: importConfig });
-  const exports = createExportsService({ db, config: importConfig, contacts, jobs });
+  const exports = createExportsService({ db, config: importConfig, contacts, jobs, jobsRepo, files: createFilesRepo(db) });
   contacts.extendBulk('export', (actor, input) => exports.bulkExport(actor, input));
   return { teams, auth, members, jobs, contacts, keyring, mail, portal, sso, imports, exports, importConfig };
 }
@@ -159,7 +164,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.get('/api/health', { schema: { hide: true } }, async (_req, reply) => {
     try {
-      await sql`SELECT 1`.execute(db);
+      await ping(db);
       return { status: 'ok' };
     } catch {
       return reply.code(503).send({ status: 'unavailable' });

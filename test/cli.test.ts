@@ -119,7 +119,7 @@ describe('kdesk CLI with the embedded database', () => {
     // while the server runs, the CLI uses the same embedded PostgreSQL
     const token = (await kdesk(['admin', 'create-token', '--email', 'boss@example.com'], env())).stdout.trim();
     const me = await fetch(`http://127.0.0.1:${port}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
-    expect((await me.json()).member.email).toBe('boss@example.com');
+    expect(((await me.json()) as { member: { email: string } }).member.email).toBe('boss@example.com');
 
     server.kill('SIGTERM');
     await new Promise((r) => server!.once('exit', r));

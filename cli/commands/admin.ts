@@ -4,6 +4,7 @@ import { roleSchema } from '#shared/member.schema.ts';
 import { createServices } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import { systemActor } from '../../server/auth/actor.ts';
+import { createTeamsRepo } from '../../server/teams/teams.repo.ts';
 import { withDatabase } from '../database.ts';
 
 export function adminCommands() {
@@ -53,9 +54,9 @@ export function adminCommands() {
             if (!ref) throw new AppError('NOT_FOUND', `No member with the email ${o.teamOf}`);
             teamId = ref.teamId;
           } else {
-            const teams = await db.selectFrom('teams').select('id').limit(2).execute();
+            const teams = await createTeamsRepo(db).firstIds(2);
             if (teams.length !== 1) throw new AppError('BAD_REQUEST', 'There are several teams: say which with --team-of <member email>');
-            teamId = teams[0]!.id;
+            teamId = teams[0]!;
           }
           const m = await members.create(
             systemActor(teamId),

@@ -13,6 +13,7 @@ import { createServices, type Services } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import type { Db } from '../../server/db/client.ts';
 import { isUuid } from '../../server/db/ids.ts';
+import { createTeamsRepo } from '../../server/teams/teams.repo.ts';
 import { systemActor } from '../../server/auth/actor.ts';
 import { createImportRunner } from '../../server/imports/import-runner.ts';
 import { withDatabase } from '../database.ts';
@@ -25,18 +26,14 @@ async function resolveTeam(db: Db, services: Services, o: { team?: string; teamO
     return m.teamId;
   }
   if (o.team) {
-    const t = await db
-      .selectFrom('teams')
-      .select('id')
-      .where((eb) => (isUuid(o.team!) ? eb.or([eb('id', '=', o.team!), eb('slug', '=', o.team!)]) : eb('slug', '=', o.team!)))
-      .executeTakeFirst();
+    const t = await createTeamsRepo(db).findBySlugOrId(o.team, { isId: isUuid(o.team) });
     if (!t) throw new AppError('NOT_FOUND', `No team with the slug or id ${o.team}`);
     return t.id;
   }
-  const teams = await db.selectFrom('teams').select('id').limit(2).execute();
+  const teams = await createTeamsRepo(db).firstIds(2);
   if (teams.length !== 1)
     throw new AppError('BAD_REQUEST', 'There are several teams: say which with --team <slug> or --team-of <member email>');
-  return teams[0]!.id;
+  return teams[0]!;
 }
 
 const teamOptions = (c: Command) =>

@@ -4,7 +4,7 @@ import type { Db, Executor } from '../db/client.ts';
 import { isUuid, uuidv7 } from '../db/ids.ts';
 import type { MemberRow } from '../db/schema.ts';
 import { createAuditWriter } from '../contacts/contacts.writer.ts';
-import { createMembersRepo } from '../members/members.repo.ts';
+import type { MembersRepo } from '../members/members.repo.ts';
 import { effectivePermissions } from '../members/members.rules.ts';
 import type { Actor } from './actor.ts';
 import { createAuthRepo } from './auth.repo.ts';
@@ -28,9 +28,14 @@ export function actorFromMember(m: MemberRow, via: Actor['via'], requestId?: str
   };
 }
 
-export function createAuthService(deps: { db: Db; sessionTtlHours: number }) {
+export function createAuthService(deps: {
+  db: Db;
+  sessionTtlHours: number;
+  /** the members feature's repo (handed over by createServices): sign-in finds the member, a password change updates it */
+  members: Pick<MembersRepo, 'findByEmail' | 'findById' | 'update'>;
+}) {
   const repo = createAuthRepo(deps.db);
-  const members = createMembersRepo(deps.db);
+  const { members } = deps;
   const limiter = createRateLimiter(deps.db);
   const audit = createAuditWriter(deps.db);
   /** A new password: every session of the member ends (but `keepSession`) and every API token is revoked. */

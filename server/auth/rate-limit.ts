@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import { AppError } from '#shared/errors.ts';
 import type { Executor } from '../db/client.ts';
+import { createRateLimitsRepo } from './rate-limit.repo.ts';
 
 export interface Limit {
   key: string;
@@ -17,6 +17,7 @@ export interface Taken {
 
 /** Fixed-window counters in PostgreSQL, so every instance sees the same count. */
 export function createRateLimiter(db: Executor) {
+  const repo = createRateLimitsRepo(db);
   const limiter = {
     /**
      * Counts one attempt against every limit before the work is done; when one of them is used up, the
@@ -25,22 +26,11 @@ export function createRateLimiter(db: Executor) {
      */
     async attempt(limits: Limit[]): Promise<{ ok: true; taken: Taken[] } | { ok: false; retryAfter: number }> {
       // old windows are dropped now and then, so the table stays as small as the traffic of a day
-      if (Math.random() < 0.01) await sql`DELETE FROM rate_limits WHERE window_start < now() - interval '1 day'`.execute(db);
+      if (Math.random() < 0.01) await repo.dropOld();
       const taken: Taken[] = [];
       for (const l of limits) {
         // hits stops at max + 1 ("used up"), so a refund knows how many were let through
-        const { rows } = await sql<{ hits: number; windowStart: string; retryAfter: number }>`
-          INSERT INTO rate_limits (key, hits, window_start) VALUES (${l.key}, 1, now())
-          ON CONFLICT (key) DO UPDATE SET
-            hits = CASE WHEN rate_limits.window_start < now() - make_interval(secs => ${l.windowSeconds}) THEN 1
-                        ELSE least(rate_limits.hits + 1, ${l.max + 1}) END,
-            window_start = CASE WHEN rate_limits.window_start < now() - make_interval(secs => ${l.windowSeconds}) THEN now()
-                                ELSE rate_limits.window_start END
-          RETURNING hits, window_start::text AS window_start,
-            greatest(1, ceil(extract(epoch from (window_start + make_interval(secs => ${l.windowSeconds}) - now()))))::int AS retry_after`.execute(
-          db,
-        );
-        const row = rows[0]!;
+        const row = await repo.hit(l.key, l.max, l.windowSeconds);
         if (row.hits > l.max) {
           await limiter.refund(taken);
           return { ok: false, retryAfter: row.retryAfter };
@@ -62,14 +52,12 @@ export function createRateLimiter(db: Executor) {
     /** Gives back attempts that turned out not to count (a right password, a right code). */
     async refund(taken: Taken[]): Promise<void> {
       for (const t of taken) {
-        await sql`
-          UPDATE rate_limits SET hits = least(hits, ${t.max}) - 1
-          WHERE key = ${t.key} AND window_start = ${t.windowStart}::timestamptz AND hits > 0`.execute(db);
+        await repo.giveBack(t.key, t.max, t.windowStart);
       }
     },
 
     async reset(keys: string[]): Promise<void> {
-      if (keys.length) await db.deleteFrom('rateLimits').where('key', 'in', keys).execute();
+      if (keys.length) await repo.remove(keys);
     },
   };
   return limiter;

@@ -32,7 +32,9 @@ function auditSelect(rows: readonly AuditInsert[], onlyFrom?: string): RawBuilde
       AS a(team_id, entity_type, entity_id, action, actor_type, actor_id, actor_label, changes, request_id)
       ${onlyFrom ? sql`WHERE a.entity_id IN (SELECT id FROM ${sql.raw(onlyFrom)})` : sql``}`;
 }
-const AUDIT_COLUMNS = sql.raw('audit_log (team_id, entity_type, entity_id, action, actor_type, actor_id, actor_label, changes, request_id)');
+const AUDIT_COLUMNS = sql.raw(
+  'audit_log (team_id, entity_type, entity_id, action, actor_type, actor_id, actor_label, changes, request_id)',
+);
 
 /** Ends the portal sessions of the contacts in `ids` that the statement's `from` CTE wrote. */
 function endSessions(teamId: string, ids: readonly string[], from: string): RawBuilder<unknown> {
@@ -145,13 +147,13 @@ export function createContactWriterRepo(db: Executor) {
     async setFlags(
       teamId: string,
       ids: readonly string[],
-      set: RawBuilder<unknown>,
-      where: RawBuilder<unknown>,
+      flag: FlagChange,
       audit: (ids: string[]) => AuditInsert[],
       o: { endSessions: boolean; returnRows?: boolean },
       tx: Executor,
     ): Promise<ContactRow[]> {
       if (!ids.length) return [];
+      const { set, where } = flagSql(flag);
       // two statements: the audit rows are built from the rows this one actually changed
       const r = await sql<ContactRow>`
         WITH w AS (
@@ -160,10 +162,7 @@ export function createContactWriterRepo(db: Executor) {
           RETURNING ${returning(!!o.returnRows)})
         ${o.endSessions ? sql`, s AS (${endSessions(teamId, ids, 'w')})` : sql``}
         SELECT * FROM w`.execute(tx);
-      await this.audit(
-        audit(r.rows.map((x) => x.id)),
-        tx,
-      );
+      await this.audit(audit(r.rows.map((x) => x.id)), tx);
       return r.rows;
     },
 
@@ -231,3 +230,24 @@ export function createContactWriterRepo(db: Executor) {
   };
 }
 export type ContactWriterRepo = ReturnType<typeof createContactWriterRepo>;
+
+/** The flag changes the writer makes without a full row: what each sets and which rows it applies to. */
+export type FlagChange =
+  | { kind: 'active'; active: boolean }
+  | { kind: 'verified'; at: Date }
+  | { kind: 'notifications'; n: { newTickets: boolean; ticketUpdates: boolean; newComments: boolean; formAssignments: boolean } };
+
+function flagSql(f: FlagChange): { set: RawBuilder<unknown>; where: RawBuilder<unknown> } {
+  switch (f.kind) {
+    case 'active':
+      return { set: sql`active = ${f.active}`, where: sql`deleted_at IS NULL AND active = ${!f.active}` };
+    case 'verified':
+      return { set: sql`portal_verified_at = ${f.at}`, where: sql`portal_verified_at IS NULL` };
+    case 'notifications':
+      return {
+        set: sql`notify_new_tickets = ${f.n.newTickets}, notify_ticket_updates = ${f.n.ticketUpdates},
+            notify_new_comments = ${f.n.newComments}, notify_form_assignments = ${f.n.formAssignments}`,
+        where: sql`true`,
+      };
+  }
+}

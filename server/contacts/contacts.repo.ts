@@ -1,8 +1,19 @@
 import { sql, type RawBuilder } from 'kysely';
 import { ADHOC, type Db, type Executor } from '../db/client.ts';
 import { compiledOnce } from '../db/compiled.ts';
-import { STALE_SEARCH_ROWS } from '../db/migrations/0007_cjk_names.ts';
 import type { ContactRow } from '../db/schema.ts';
+import { CJK_RANGES } from './search.rules.ts';
+
+/** A code point in a PostgreSQL regex (`\uXXXX`, `\UXXXXXXXX`). */
+const pgCodePoint = (cp: number) => (cp > 0xffff ? `\\U${cp.toString(16).padStart(8, '0')}` : `\\u${cp.toString(16).padStart(4, '0')}`);
+/**
+ * The rows whose search columns are older than version 2 (what `contacts.reindex-search` rewrites). The text is
+ * the predicate of migration 0007's partial index (contacts_search_stale_idx), which PostgreSQL uses only for
+ * this very text: search-reindex.api.test.ts checks they are equal (a change of CJK_RANGES needs a new index).
+ */
+export const STALE_SEARCH_ROWS = `search_version < 1 OR (search_version < 2 AND (coalesce(first_name, '') || coalesce(last_name, '')) ~ '[${CJK_RANGES.map(
+  ([lo, hi]) => `${pgCodePoint(lo)}-${pgCodePoint(hi)}`,
+).join('')}]')`;
 
 /** The directory scope of a listing or bulk action, without the search text. */
 export interface ScopeFilter {
@@ -253,16 +264,30 @@ export function createContactsRepo(db: Executor) {
       );
       return rows.map((r) => r.id);
     },
-    /** Rows matching a filter in id order after `afterId`, with a caller's select list (exports). */
+    /** The planner's estimate of the contacts table's rows (0 before it was first analysed). */
+    async tableRowsEstimate(): Promise<number> {
+      const [cls] = (await sql<{ n: number }>`SELECT reltuples::float8 AS n FROM pg_class WHERE oid = 'contacts'::regclass`.execute(db))
+        .rows;
+      return Math.max(0, cls?.n ?? 0);
+    },
+    /** The search text of up to `limit` live contacts from `percent` % of the table's pages, taken at random. */
+    async sampleSearchText(percent: number, limit: number): Promise<{ searchText: string }[]> {
+      const { rows } = await sql<{ searchText: string }>`
+      SELECT search_text FROM contacts TABLESAMPLE SYSTEM (${percent})
+      WHERE deleted_at IS NULL AND search_text <> '' LIMIT ${limit}`.execute(db);
+      return rows;
+    },
+    /** Rows matching a filter in id order after `afterId`, with a caller's select list (a constant such as the
+     *  export's columns, never user input; every column by default). */
     async rowsMatching<Row>(
       teamId: string,
       f: ScopeFilter & { pattern?: string },
-      o: { limit: number; afterId?: string; select: RawBuilder<unknown> },
+      o: { limit: number; afterId?: string; select?: string },
       tx: Executor = db,
     ): Promise<Row[]> {
       return run<Row>(
         tx,
-        sql`SELECT ${o.select} FROM contacts WHERE ${scope(teamId, f)} ${f.pattern ? sql`AND search_text LIKE ${f.pattern}` : sql``}
+        sql`SELECT ${sql.raw(o.select ?? '*')} FROM contacts WHERE ${scope(teamId, f)} ${f.pattern ? sql`AND search_text LIKE ${f.pattern}` : sql``}
             ${o.afterId ? sql`AND id > ${o.afterId}` : sql``} ORDER BY id LIMIT ${o.limit}`,
         !!f.pattern,
       );

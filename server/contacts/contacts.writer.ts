@@ -5,7 +5,6 @@
 // to the trash). So the same change made by any path leaves the same row, history and sessions.
 // Audit rows of other entities (team settings, members, tokens, exports, SSO) go through
 // createAuditWriter, the only other way into `audit_log`.
-import { sql } from 'kysely';
 import type { Executor } from '../db/client.ts';
 import type { ContactRow } from '../db/schema.ts';
 import type { Actor } from '../auth/actor.ts';
@@ -205,8 +204,7 @@ export function createContactWriter(db: Executor) {
       const rows = await repo.setFlags(
         actor.teamId,
         ids,
-        sql`active = ${active}`,
-        sql`deleted_at IS NULL AND active = ${!active}`,
+        { kind: 'active', active },
         (changed) =>
           changed.map((id) => auditRow(actor, 'contact', id, 'update', { 'permissions.active': { before: !active, after: active } })),
         { endSessions: !active },
@@ -220,8 +218,7 @@ export function createContactWriter(db: Executor) {
       const [row] = await repo.setFlags(
         by.teamId,
         [contactId],
-        sql`portal_verified_at = ${at}`,
-        sql`portal_verified_at IS NULL`,
+        { kind: 'verified', at },
         (changed) =>
           changed.map((id) =>
             auditRow(by, 'contact', id, 'portal.verified', { portalVerifiedAt: { before: null, after: at.toISOString() } }),
@@ -242,9 +239,7 @@ export function createContactWriter(db: Executor) {
       const [row] = await repo.setFlags(
         by.teamId,
         [current.id],
-        sql`notify_new_tickets = ${n.newTickets}, notify_ticket_updates = ${n.ticketUpdates},
-            notify_new_comments = ${n.newComments}, notify_form_assignments = ${n.formAssignments}`,
-        sql`true`,
+        { kind: 'notifications', n },
         (changed) => changed.map((id) => auditRow(by, 'contact', id, 'update', changes)),
         { endSessions: false, returnRows: true },
         tx,

@@ -5,9 +5,11 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Contact } from '#shared/contact.schema.ts';
 import { call, createTeam, createTestContext, type TestContext, type TestTeam } from '../../test/harness.ts';
-import { CJK_CLASS, up as migrate0007 } from '../db/migrations/0007_cjk_names.ts';
+// a test of migration 0007 (the one place besides migrate.ts that imports a migration)
+import { CJK_CLASS, STALE_SEARCH_ROWS as MIGRATION_STALE_ROWS, up as migrate0007 } from '../db/migrations/0007_cjk_names.ts';
 import { periodicTasks } from '../jobs/handlers.ts';
 import { createJobRunner } from '../jobs/runner.ts';
+import { STALE_SEARCH_ROWS } from './contacts.repo.ts';
 import { CJK_RANGES, hasCjk, SEARCH_VERSION } from './search.rules.ts';
 
 let ctx: TestContext;
@@ -31,6 +33,10 @@ describe('the CJK characters of migration 0007 (SQL) and of search.rules.ts (Jav
   it('are written from the same ranges', () => {
     const esc = (cp: number) => (cp > 0xffff ? `\\U${cp.toString(16).padStart(8, '0')}` : `\\u${cp.toString(16).padStart(4, '0')}`);
     expect(CJK_CLASS).toBe(`[${CJK_RANGES.map(([lo, hi]) => `${esc(lo)}-${esc(hi)}`).join('')}]`);
+  });
+
+  it("select the stale rows with the very text of the migration's partial index, so the re-index job can use it", () => {
+    expect(STALE_SEARCH_ROWS).toBe(MIGRATION_STALE_ROWS);
   });
 
   it('are the same code points for PostgreSQL and for hasCjk, up to plane 3', async () => {

@@ -2,8 +2,8 @@
 // can look up only its needle's rare part (search-core.rules.ts). Kept per process, refreshed in the
 // background when older than `maxAgeMs`; a search never waits for it (without statistics it uses the whole
 // needle, as before).
-import { sql } from 'kysely';
 import type { Executor } from '../db/client.ts';
+import { createContactsRepo } from './contacts.repo.ts';
 import { trigramCounter, type TrigramFrequencies } from './search-core.rules.ts';
 
 export interface SearchStats {
@@ -17,18 +17,16 @@ export function createSearchStats(db: Executor, o: { sampleRows?: number; maxAge
   const sampleRows = o.sampleRows ?? 20_000;
   const maxAgeMs = o.maxAgeMs ?? 60 * 60 * 1000;
   const now = o.now ?? Date.now;
+  const repo = createContactsRepo(db);
   let known: TrigramFrequencies | null = null;
   let takenAt = -Infinity;
   let loading: Promise<TrigramFrequencies> | null = null;
 
   async function sample(): Promise<TrigramFrequencies> {
-    const [cls] = (await sql<{ n: number }>`SELECT reltuples::float8 AS n FROM pg_class WHERE oid = 'contacts'::regclass`.execute(db)).rows;
-    const tableRows = Math.max(0, cls?.n ?? 0);
+    const tableRows = await repo.tableRowsEstimate();
     // whole pages at random (cheap); every page when the table is small or was never analysed
     const percent = tableRows > 0 ? Math.min(100, (100 * sampleRows * 1.5) / tableRows) : 100;
-    const { rows } = await sql<{ searchText: string }>`
-      SELECT search_text FROM contacts TABLESAMPLE SYSTEM (${percent})
-      WHERE deleted_at IS NULL AND search_text <> '' LIMIT ${sampleRows}`.execute(db);
+    const rows = await repo.sampleSearchText(percent, sampleRows);
     // ~0.6 s of work for 20,000 rows: done in slices, so the requests this process serves meanwhile wait
     // for a slice (a few ms), not for all of it
     const counter = trigramCounter(tableRows);

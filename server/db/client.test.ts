@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../test/harness.ts';
-import { createDb, type Db } from './client.ts';
+import { createDb, inSavepoint, type Db } from './client.ts';
 
 let db: Db;
 beforeAll(async () => {
@@ -35,5 +35,25 @@ describe('column names and json contents', () => {
       db,
     );
     expect(r.rows[0]).toEqual({ someColumn: 1, phones: { home_office: '1', Work_Phone: '2' } });
+  });
+});
+
+describe('inSavepoint', () => {
+  it('undoes only what failed inside it; the transaction goes on and commits the rest', async () => {
+    await sql`CREATE TABLE savepoint_demo (email text PRIMARY KEY)`.execute(db);
+    const failed: string[] = [];
+    await db.transaction().execute(async (tx) => {
+      for (const email of ['a@x.com', 'b@x.com', 'a@x.com', 'c@x.com']) {
+        try {
+          await inSavepoint(tx, 'row', () => sql`INSERT INTO savepoint_demo VALUES (${email})`.execute(tx));
+        } catch (err) {
+          expect((err as { code?: string }).code).toBe('23505');
+          failed.push(email);
+        }
+      }
+    });
+    expect(failed).toEqual(['a@x.com']);
+    const { rows } = await sql<{ email: string }>`SELECT email FROM savepoint_demo ORDER BY email`.execute(db);
+    expect(rows.map((r) => r.email)).toEqual(['a@x.com', 'b@x.com', 'c@x.com']);
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { CamelCasePlugin, Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { CamelCasePlugin, Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -70,4 +70,25 @@ function usePreparedStatements(client: pg.PoolClient) {
       return query(text, values);
     });
   };
+}
+
+/** Answers whether the database answers (the health check). */
+export async function ping(db: Executor): Promise<void> {
+  await sql`SELECT 1`.execute(db);
+}
+
+/**
+ * Runs `fn` inside a savepoint of `tx`: when it throws, what it wrote is rolled back, the transaction goes on
+ * and the error is thrown again (the caller decides whether it ends the transaction).
+ */
+export async function inSavepoint<T>(tx: Tx, name: string, fn: () => Promise<T>): Promise<T> {
+  await sql`SAVEPOINT ${sql.id(name)}`.execute(tx);
+  try {
+    const result = await fn();
+    await sql`RELEASE SAVEPOINT ${sql.id(name)}`.execute(tx);
+    return result;
+  } catch (err) {
+    await sql`ROLLBACK TO SAVEPOINT ${sql.id(name)}`.execute(tx);
+    throw err;
+  }
 }

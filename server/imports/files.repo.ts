@@ -14,6 +14,14 @@ export const CHUNK_BYTES = 1024 * 1024;
 
 export function createFilesRepo(db: Executor) {
   return {
+    /** Keeps what was learned about a file (its encoding, its format) with it. */
+    async setMeta(id: string, meta: unknown, tx: Executor = db): Promise<void> {
+      await tx
+        .updateTable('files')
+        .set({ meta: JSON.stringify(meta) })
+        .where('id', '=', id)
+        .execute();
+    },
     async create(
       f: { id: string; teamId: string; purpose: 'import' | 'export'; name: string; createdBy: string | null; ttlHours: number },
       tx: Executor = db,

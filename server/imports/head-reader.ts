@@ -26,8 +26,11 @@ const THREADS_PER_PROCESS = 2;
 const THREAD_TIMEOUT_MS = 60_000;
 const THREAD_IDLE_MS = 30_000;
 
+// From the sources (tests, `npm run dev`) a small .mjs registers tsx in the thread, then loads the TypeScript
+// entry; in the build (scripts/build.mjs) this code sits in dist/ beside the compiled dist/head-thread.js.
+const fromSources = import.meta.url.endsWith('.ts');
 const entry = new URL('./head-thread.ts', import.meta.url).href;
-const bootstrap = new URL('./head-thread.mjs', import.meta.url);
+const bootstrap = new URL(fromSources ? './head-thread.mjs' : './head-thread.js', import.meta.url);
 
 const fileError = (message: string) => new AppError('VALIDATION', 'The file cannot be imported', [{ path: 'file', message }]);
 

@@ -3,8 +3,7 @@
 // the import's counters + checkpoint, fenced by the lease: a crash loses at most the batch in flight,
 // and the worker that takes over goes on from the checkpoint with exact counts.
 import type { MappingEntry } from '#shared/import.schema.ts';
-import { sql } from 'kysely';
-import type { Db, Executor } from '../db/client.ts';
+import { inSavepoint, type Db, type Executor } from '../db/client.ts';
 import { uuidv7 } from '../db/ids.ts';
 import type { ContactRow } from '../db/schema.ts';
 import type { Actor } from '../auth/actor.ts';
@@ -315,14 +314,11 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
           } else {
             done = [];
             for (const w of [...writes].sort((a, b) => a.item.row - b.item.row)) {
-              await sql`SAVEPOINT import_row`.execute(tx);
               try {
-                await write([w]);
-                await sql`RELEASE SAVEPOINT import_row`.execute(tx);
+                await inSavepoint(tx, 'import_row', () => write([w]));
                 done.push(w);
               } catch (err) {
                 if (!isUniqueViolation(err)) throw err;
-                await sql`ROLLBACK TO SAVEPOINT import_row`.execute(tx);
                 outcome(
                   w.item,
                   'fail',

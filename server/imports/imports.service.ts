@@ -204,11 +204,7 @@ export function createImportsService(deps: {
       try {
         const info = detectSource(upload);
         const a = await analyze(upload.fileId, info, mapping);
-        await db
-          .updateTable('files')
-          .set({ meta: JSON.stringify({ utf8: upload.utf8, source: info }) })
-          .where('id', '=', upload.fileId)
-          .execute();
+        await files.setMeta(upload.fileId, { utf8: upload.utf8, source: info });
         return {
           uploadId: upload.fileId,
           fileName: upload.name,

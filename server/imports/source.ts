@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { TextDecoder } from 'node:util';
 import { AppError } from '#shared/errors.ts';
 import type { Executor } from '../db/client.ts';
 import { uuidv7 } from '../db/ids.ts';

@@ -288,3 +288,8 @@ export function createJobsRepo(db: Executor) {
   };
 }
 export type JobsRepo = ReturnType<typeof createJobsRepo>;
+
+/** Subscribes a dedicated connection to the engine's wake-up channel. */
+export async function listenForJobs(client: { query(text: string): Promise<unknown> }) {
+  await client.query(`LISTEN ${JOBS_CHANNEL}`);
+}

@@ -15,7 +15,7 @@ import pg from 'pg';
 import type { Db, Executor } from '../db/client.ts';
 import type { EngineJobRow, JobRow } from '../db/schema.ts';
 import { nextRun, parseCron } from './cron.rules.ts';
-import { createJobsRepo, JOBS_CHANNEL, SCHEDULES_CHANGED } from './jobs.repo.ts';
+import { createJobsRepo, JOBS_CHANNEL, listenForJobs, SCHEDULES_CHANGED } from './jobs.repo.ts';
 
 export interface JobContext {
   job: JobRow;
@@ -328,7 +328,7 @@ export function createJobRunner(opts: RunnerOptions) {
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${JOBS_CHANNEL}`);
+      await listenForJobs(client);
       listener = client;
       wake(); // what was queued while not listening
     } catch (err) {

@@ -8,7 +8,7 @@ import { requireTeamManager, type Actor } from '../auth/actor.ts';
 import { hashPassword } from '../auth/secrets.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import { createAuditWriter } from '../contacts/contacts.writer.ts';
-import { createJobsRepo } from '../jobs/jobs.repo.ts';
+import type { JobsRepo } from '../jobs/jobs.repo.ts';
 import { REMOVED_MEMBER_REASON } from '../jobs/jobs.service.ts';
 import { createMembersRepo } from './members.repo.ts';
 import { canManageRole, defaultPermissions } from './members.rules.ts';
@@ -25,11 +25,16 @@ export function presentMember(m: MemberRow): Member {
   };
 }
 
-export function createMembersService(deps: { db: Db; auth: Pick<AuthService, 'revokeCredentialsOf' | 'tokensOf' | 'revokeTokenOf'> }) {
+export function createMembersService(deps: {
+  db: Db;
+  auth: Pick<AuthService, 'revokeCredentialsOf' | 'tokensOf' | 'revokeTokenOf'>;
+  /** the jobs feature's repo (handed over by createServices): removing a member cancels their queued jobs */
+  jobs: Pick<JobsRepo, 'cancelQueuedOf'>;
+}) {
   const { db } = deps;
   const repo = createMembersRepo(db);
   const audit = createAuditWriter(db);
-  const jobs = createJobsRepo(db);
+  const { jobs } = deps;
 
   async function load(actor: Actor, id: string, tx?: Tx) {
     const m = isUuid(id) ? await repo.findById(actor.teamId, id, tx) : undefined;

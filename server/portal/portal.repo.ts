@@ -6,6 +6,10 @@ import type { PortalLoginRequestsTable, PortalSsoStatesTable } from '../db/schem
 
 export function createPortalRepo(db: Executor) {
   return {
+    /** The team's contacts among `ids` (live or in the trash). */
+    contactsByIds(teamId: string, ids: string[], tx: Executor = db) {
+      return tx.selectFrom('contacts').selectAll().where('teamId', '=', teamId).where('id', 'in', ids).execute();
+    },
     teamBySlug(slug: string, tx: Executor = db) {
       return tx.selectFrom('teams').select(['id', 'name', 'slug', 'settings']).where('slug', '=', slug).executeTakeFirst();
     },

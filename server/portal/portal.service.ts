@@ -397,9 +397,7 @@ export function createPortalService(deps: {
         const ids = [...new Set(contactIds)];
         const valid = ids.filter(isUuid);
         for (const id of ids) if (!isUuid(id)) skipped.push({ id, reason: 'Contact not found' });
-        const rows = valid.length
-          ? await tx.selectFrom('contacts').selectAll().where('teamId', '=', t.id).where('id', 'in', valid).execute()
-          : [];
+        const rows = valid.length ? await repo.contactsByIds(t.id, valid, tx) : [];
         const byId = new Map(rows.map((r) => [r.id, r]));
         const mails = [];
         const audits = [];

@@ -3,6 +3,22 @@ import type { Executor } from '../db/client.ts';
 
 export function createTeamsRepo(db: Executor) {
   return {
+    /** Locks the team's row until `tx` ends (changes of its settings one after the other). */
+    async lock(id: string, tx: Executor): Promise<void> {
+      await sql`SELECT 1 FROM teams WHERE id = ${id} FOR UPDATE`.execute(tx);
+    },
+    /** The ids of the first `limit` teams, oldest first (the CLI's "the only team"). */
+    async firstIds(limit: number, tx: Executor = db): Promise<string[]> {
+      return (await tx.selectFrom('teams').select('id').orderBy('createdAt').orderBy('id').limit(limit).execute()).map((t) => t.id);
+    },
+    /** The team with this slug, or this id. */
+    findBySlugOrId(ref: string, o: { isId: boolean }, tx: Executor = db) {
+      return tx
+        .selectFrom('teams')
+        .select('id')
+        .where((eb) => (o.isId ? eb.or([eb('id', '=', ref), eb('slug', '=', ref)]) : eb('slug', '=', ref)))
+        .executeTakeFirst();
+    },
     findById(id: string, tx: Executor = db) {
       return tx.selectFrom('teams').selectAll().where('id', '=', id).executeTakeFirst();
     },

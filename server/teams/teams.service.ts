@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { AppError } from '#shared/errors.ts';
 import { normalizeEmail } from '#shared/email.ts';
 import { limits } from '#shared/limits.ts';
@@ -8,7 +7,7 @@ import type { Db, Executor } from '../db/client.ts';
 import { uuidv7 } from '../db/ids.ts';
 import { hashPassword, randomPassword } from '../auth/secrets.ts';
 import { requireTeamManager, type Actor } from '../auth/actor.ts';
-import { createMembersRepo } from '../members/members.repo.ts';
+import type { MembersRepo } from '../members/members.repo.ts';
 import { defaultPermissions } from '../members/members.rules.ts';
 import { createAuditWriter } from '../contacts/contacts.writer.ts';
 import { createTeamsRepo } from './teams.repo.ts';
@@ -16,12 +15,14 @@ import { applySettingsPatch, readSettings, slugify } from './teams.rules.ts';
 
 export function createTeamsService(deps: {
   db: Db;
+  /** the members feature's repo (handed over by createServices): a team is created with its owner */
+  members: Pick<MembersRepo, 'findByEmail' | 'insert'>;
   /** The team switched its portal off: contact sessions end in the same transaction. */
   onPortalDisabled?: (teamId: string, tx: Executor) => Promise<unknown>;
 }) {
   const { db } = deps;
   const teams = createTeamsRepo(db);
-  const members = createMembersRepo(db);
+  const { members } = deps;
   const audit = createAuditWriter(db);
 
   async function uniqueSlug(name: string, tx: Executor): Promise<string> {
@@ -112,7 +113,7 @@ export function createTeamsService(deps: {
         ]);
       }
       return db.transaction().execute(async (tx) => {
-        await sql`SELECT 1 FROM teams WHERE id = ${actor.teamId} FOR UPDATE`.execute(tx);
+        await teams.lock(actor.teamId, tx);
         const before = readSettings((await teams.findById(actor.teamId, tx))?.settings);
         const after = applySettingsPatch(before, patch);
         await teams.updateSettings(actor.teamId, JSON.stringify(after), tx);
