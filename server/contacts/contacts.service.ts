@@ -43,16 +43,14 @@ function decodeCursor(cursor: string, sort: string): Cursor {
   ]);
 }
 
-export function createContactsService(
-  deps: {
-    db: Db;
-    teams: TeamsService;
-    jobs: JobsService;
-    /** how hard a search tries, and trigram statistics (see search.planner.ts) */
-    tuning?: SearchTuning;
-    searchStats?: SearchStats;
-  },
-) {
+export function createContactsService(deps: {
+  db: Db;
+  teams: TeamsService;
+  jobs: JobsService;
+  /** how hard a search tries, and trigram statistics (see search.planner.ts) */
+  tuning?: SearchTuning;
+  searchStats?: SearchStats;
+}) {
   const { db, teams, jobs } = deps;
   const repo = createContactsRepo(db);
   // every write of a contact and its history goes through the writer (side effects included)
@@ -191,12 +189,10 @@ export function createContactsService(
           const changes = diffContacts(before, applied.value);
           if (Object.keys(changes).length === 0) return presentContact(current);
           attempted = applied.value.primaryEmail;
-          const [row] = await writer.update(
-            tx,
-            actor,
-            [{ id, before, after: applied.value, changes, stored: current }],
-            { region: defaultPhoneRegion, returnRows: true },
-          );
+          const [row] = await writer.update(tx, actor, [{ id, before, after: applied.value, changes, stored: current }], {
+            region: defaultPhoneRegion,
+            returnRows: true,
+          });
           return presentContact(row!);
         });
       } catch (err) {
