@@ -31,7 +31,15 @@ export default tseslint.config(
   {
     // contacts and audit_log have one writer; tests, benchmarks and migrations may set up rows directly
     files: ['**/*.{ts,tsx,js,mjs}'],
-    ignores: ['server/contacts/contacts-writer.repo.ts', 'server/db/migrations/**', '**/*.test.ts', 'test/**', 'e2e/**', 'bench/**', 'eslint-rules/**'],
+    ignores: [
+      'server/contacts/contacts-writer.repo.ts',
+      'server/db/migrations/**',
+      '**/*.test.ts',
+      'test/**',
+      'e2e/**',
+      'bench/**',
+      'eslint-rules/**',
+    ],
     plugins: { kdesk },
     rules: { 'kdesk/one-contact-writer': 'error' },
   },

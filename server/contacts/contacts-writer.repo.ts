@@ -32,7 +32,9 @@ function auditSelect(rows: readonly AuditInsert[], onlyFrom?: string): RawBuilde
       AS a(team_id, entity_type, entity_id, action, actor_type, actor_id, actor_label, changes, request_id)
       ${onlyFrom ? sql`WHERE a.entity_id IN (SELECT id FROM ${sql.raw(onlyFrom)})` : sql``}`;
 }
-const AUDIT_COLUMNS = sql.raw('audit_log (team_id, entity_type, entity_id, action, actor_type, actor_id, actor_label, changes, request_id)');
+const AUDIT_COLUMNS = sql.raw(
+  'audit_log (team_id, entity_type, entity_id, action, actor_type, actor_id, actor_label, changes, request_id)',
+);
 
 /** Ends the portal sessions of the contacts in `ids` that the statement's `from` CTE wrote. */
 function endSessions(teamId: string, ids: readonly string[], from: string): RawBuilder<unknown> {
@@ -160,10 +162,7 @@ export function createContactWriterRepo(db: Executor) {
           RETURNING ${returning(!!o.returnRows)})
         ${o.endSessions ? sql`, s AS (${endSessions(teamId, ids, 'w')})` : sql``}
         SELECT * FROM w`.execute(tx);
-      await this.audit(
-        audit(r.rows.map((x) => x.id)),
-        tx,
-      );
+      await this.audit(audit(r.rows.map((x) => x.id)), tx);
       return r.rows;
     },
 

@@ -69,23 +69,21 @@ const patternOf = (q: string | undefined) => {
   return needle ? likePattern(needle) : undefined;
 };
 
-export function createContactsService(
-  deps: {
-    db: Db;
-    teams: TeamsService;
-    jobs: JobsService;
-    tuning?: {
-      scanBudget?: number;
-      probeRows?: number;
-      exactCountCap?: number;
-      coreTrigrams?: number;
-      trustEstimateAbove?: number;
-      shareWindow?: number;
-    };
-    /** trigram statistics for choosing what the trigram index looks up (default: sampled by this service) */
-    searchStats?: SearchStats;
-  },
-) {
+export function createContactsService(deps: {
+  db: Db;
+  teams: TeamsService;
+  jobs: JobsService;
+  tuning?: {
+    scanBudget?: number;
+    probeRows?: number;
+    exactCountCap?: number;
+    coreTrigrams?: number;
+    trustEstimateAbove?: number;
+    shareWindow?: number;
+  };
+  /** trigram statistics for choosing what the trigram index looks up (default: sampled by this service) */
+  searchStats?: SearchStats;
+}) {
   const { db, teams, jobs } = deps;
   // how hard a search tries (tests lower them to exercise every path with little data)
   const SCAN_BUDGET = deps.tuning?.scanBudget ?? DEFAULT_SCAN_BUDGET;
@@ -263,12 +261,10 @@ export function createContactsService(
           const changes = diffContacts(before, applied.value);
           if (Object.keys(changes).length === 0) return presentContact(current);
           attempted = applied.value.primaryEmail;
-          const [row] = await writer.update(
-            tx,
-            actor,
-            [{ id, before, after: applied.value, changes, stored: current }],
-            { region: defaultPhoneRegion, returnRows: true },
-          );
+          const [row] = await writer.update(tx, actor, [{ id, before, after: applied.value, changes, stored: current }], {
+            region: defaultPhoneRegion,
+            returnRows: true,
+          });
           return presentContact(row!);
         });
       } catch (err) {
