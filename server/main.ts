@@ -124,7 +124,7 @@ function startBackground(db: Db, services: Services, config: Config, databaseUrl
 
 /**
  * Runs the worker role in a child process (this same command, with a heap limit) and starts another when
- * it exits. A job that ends the child each time is given up after a few claims (the runners' attempts).
+ * it exits. A job that ends the child each time is given up after a few lease expiries (the job engine).
  */
 function superviseJobsProcess(databaseUrl: string, config: Config) {
   let child: ChildProcess | null = null;

@@ -50,6 +50,8 @@ export function importJobKind(deps: ImportDeps, hooks: () => RunHooks = () => ({
     // an error fails the import (its row says why); the engine does not retry it
     maxAttempts: 1,
     concurrency: 1,
+    // a long file's count pass commits nothing: a few more worker deaths in a row before giving up
+    maxLeaseExpiries: 5,
     async onGiveUp(job: EngineJobRow, reason: string) {
       const repo = createImportsRepo(deps.db);
       const importId = (job.payload as { importId: string }).importId;

@@ -650,20 +650,20 @@ describe('idempotency, one import per team, cancel, lease expiry', () => {
     expect((await api(team).get(`/api/v1/imports/${third.json().id}`)).json()).toMatchObject({ status: 'succeeded', created: 1 });
   });
 
-  it('gives up, with the committed counts, after 3 worker deaths in a row without progress', async () => {
+  it('gives up, with the committed counts, after 5 worker deaths in a row without progress', async () => {
     const team = await createTeam(ctx);
     const res = await postImport(ctx, team.ownerToken, { name: 'p.csv', content: 'primaryEmail\npoison@example.com\n' });
     const id = res.json().id;
-    // three workers took its job (the job has the import's id) and died, each time before a checkpoint
+    // five workers took its job (the job has the import's id) and died, each time before a checkpoint
     await sql`UPDATE imports SET status = 'running' WHERE id = ${id}`.execute(ctx.db);
-    await sql`UPDATE jobs SET status = 'running', lease_owner = 'dead', lease_expiries = 2, lease_until = now() - interval '1 second' WHERE id = ${id}`.execute(
+    await sql`UPDATE jobs SET status = 'running', lease_owner = 'dead', lease_expiries = 4, lease_until = now() - interval '1 second' WHERE id = ${id}`.execute(
       ctx.db,
     );
     expect(await runnerFor(ctx).runOnce()).toBe(id);
     expect((await api(team).get(`/api/v1/imports/${id}`)).json()).toMatchObject({
       status: 'failed',
       processed: 0,
-      error: expect.stringContaining('The job stopped the worker 3 times'),
+      error: expect.stringContaining('The job stopped the worker 5 times'),
     });
     expect(await contactsOf(team.teamId)).toEqual([]);
   });

@@ -39,6 +39,8 @@ export interface JobKind {
   backoffMs?: (attempt: number) => number;
   /** The engine's own work (a periodic task, mail delivery): no team; a finished run leaves no row. */
   system?: boolean;
+  /** Lease expiries in a row without a checkpoint after which a job of this kind fails (the runner's default: 3). */
+  maxLeaseExpiries?: number;
   /** Called when the engine fails a job without running it (it ended its worker too often), to fail its domain row too. */
   onGiveUp?: (job: EngineJobRow, reason: string) => Promise<void>;
 }
@@ -98,7 +100,8 @@ export function createJobRunner(opts: RunnerOptions) {
 
   const kinds = new Map<
     string,
-    Required<Pick<JobKind, 'run' | 'concurrency' | 'maxAttempts' | 'backoffMs'>> & Pick<JobKind, 'onGiveUp'> & { system: boolean }
+    Required<Pick<JobKind, 'run' | 'concurrency' | 'maxAttempts' | 'backoffMs' | 'maxLeaseExpiries'>> &
+      Pick<JobKind, 'onGiveUp'> & { system: boolean }
   >();
   const addKind = (name: string, k: JobHandler | JobKind) => {
     const spec: JobKind = typeof k === 'function' ? { run: k } : k;
@@ -106,6 +109,7 @@ export function createJobRunner(opts: RunnerOptions) {
       run: spec.run,
       concurrency: spec.concurrency ?? opts.concurrency ?? 2,
       maxAttempts: spec.maxAttempts ?? maxAttempts,
+      maxLeaseExpiries: spec.maxLeaseExpiries ?? maxLeaseExpiries,
       backoffMs: spec.backoffMs ?? defaultBackoff,
       system: spec.system ?? false,
       onGiveUp: spec.onGiveUp,
@@ -136,7 +140,7 @@ export function createJobRunner(opts: RunnerOptions) {
     const job = claimed as JobRow;
     const kind = kinds.get(job.kind)!;
     const token = job.leaseOwner!;
-    if (job.leaseExpiries >= maxLeaseExpiries) {
+    if (job.leaseExpiries >= kind.maxLeaseExpiries) {
       // taken over after its lease ran out each time, with no checkpoint in between: the job itself most
       // likely ends the process running it (a crash, the heap limit)
       const times = job.leaseExpiries;
