@@ -196,6 +196,18 @@ export function createTicketsRepo(db: Executor) {
         .execute();
     },
 
+    /** Every member of the team (who a ticket may be assigned to). */
+    allMembers(teamId: string, tx: Executor = db) {
+      return tx
+        .selectFrom('members')
+        .select(['id', 'name', 'email'])
+        .where('teamId', '=', teamId)
+        .orderBy('name')
+        .orderBy('email')
+        .limit(5000)
+        .execute();
+    },
+
     members(teamId: string, ids: string[], tx: Executor = db) {
       if (!ids.length) return Promise.resolve([]);
       return tx.selectFrom('members').select(['id', 'name', 'email']).where('teamId', '=', teamId).where('id', 'in', ids).execute();

@@ -10,6 +10,7 @@
 //   DELETE /api/v1/tickets/:id/contacts/:contactId   204 (409 for the requester)
 //   GET    /api/v1/tickets/:id/comments          200 { items: Comment[] } (public and private, oldest first)
 //   POST   /api/v1/tickets/:id/comments          201 Comment { body, public? }  (private notes: public false)
+//   GET    /api/v1/tickets/assignees             200 { items: [{ id, name, email }] } (members a ticket can be assigned to)
 //   GET    /api/v1/tickets/:id/history           200 the ticket's audit entries, newest first
 //   GET    /api/v1/contacts/:id/tickets          200 like GET /tickets, the contact's tickets
 //   GET|POST /api/v1/request-templates, GET|PATCH|DELETE /api/v1/request-templates/:id
@@ -91,6 +92,18 @@ export function ticketsRoutes(
       },
     },
     async (req) => tickets.list(actorOf(req), req.query),
+  );
+
+  r.get(
+    '/api/v1/tickets/assignees',
+    {
+      schema: {
+        tags,
+        summary: 'Members a ticket can be assigned to',
+        response: { 200: z.object({ items: z.array(z.object({ id: z.string(), name: z.string(), email: z.string() })) }), ...errors() },
+      },
+    },
+    async (req) => tickets.assignees(actorOf(req)),
   );
 
   r.post(

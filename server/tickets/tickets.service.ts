@@ -483,6 +483,11 @@ export function createTicketsService(deps: {
 
     list: (actor: Actor, q: TicketListQuery) => list(actor.teamId, q),
 
+    /** Members a ticket can be assigned to (every member of the team may work tickets). */
+    async assignees(actor: Actor): Promise<{ items: { id: string; name: string; email: string }[] }> {
+      return { items: (await repo.allMembers(actor.teamId)).map((m) => ({ id: m.id, name: m.name ?? m.email, email: m.email })) };
+    },
+
     get: (actor: Actor, id: string) => detail(actor.teamId, id),
 
     async create(actor: Actor, input: TicketInput): Promise<TicketDetail> {
