@@ -72,6 +72,8 @@ function RequestForm(props: { slug: string; template: PortalTemplate | null }) {
       keys.map((k) => [k, template?.fields[k]?.default == null ? (k === 'priority' ? 'normal' : '') : String(template.fields[k]!.default)]),
     ),
   );
+  // the value is read before the state update runs (React may run the updater after the event is gone)
+  const setValue = (k: string, v: string) => setValues((x) => ({ ...x, [k]: v }));
   const [assigneeId, setAssignee] = useState<string | null>(null);
   const [emails, setEmails] = useState<string[]>([]);
   const locked = (k: string) => template?.fields[k]?.locked === true;
@@ -130,20 +132,13 @@ function RequestForm(props: { slug: string; template: PortalTemplate | null }) {
                 value={values[k] || 'normal'}
                 allowDeselect={false}
                 data={priorities}
-                onChange={(v) => setValues((x) => ({ ...x, [k]: v ?? 'normal' }))}
+                onChange={(v) => setValue(k, v ?? 'normal')}
               />
             );
           }
           if (k === 'description') {
             return (
-              <Textarea
-                key={k}
-                {...common}
-                autosize
-                minRows={4}
-                value={values[k]}
-                onChange={(e) => setValues((x) => ({ ...x, [k]: e.currentTarget.value }))}
-              />
+              <Textarea key={k} {...common} autosize minRows={4} value={values[k]} onChange={(e) => setValue(k, e.currentTarget.value)} />
             );
           }
           return (
@@ -152,7 +147,7 @@ function RequestForm(props: { slug: string; template: PortalTemplate | null }) {
               {...common}
               required={k === 'subject'}
               value={values[k]}
-              onChange={(e) => setValues((x) => ({ ...x, [k]: e.currentTarget.value }))}
+              onChange={(e) => setValue(k, e.currentTarget.value)}
             />
           );
         })}

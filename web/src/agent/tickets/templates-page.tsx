@@ -133,13 +133,13 @@ export default function TemplatesPage() {
         </Paper>
       ) : (
         <Paper withBorder radius="md">
-          <Table.ScrollContainer minWidth={640}>
+          <Table.ScrollContainer minWidth={320}>
             <Table verticalSpacing="sm">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Name</Table.Th>
-                  <Table.Th>Available to</Table.Th>
-                  <Table.Th>Locked fields</Table.Th>
+                  <Table.Th visibleFrom="sm">Available to</Table.Th>
+                  <Table.Th visibleFrom="sm">Locked fields</Table.Th>
                   <Table.Th w={100}>
                     <VisuallyHidden>Actions</VisuallyHidden>
                   </Table.Th>
@@ -157,11 +157,14 @@ export default function TemplatesPage() {
                           {t.description}
                         </Text>
                       )}
+                      <Text size="xs" c="dimmed" hiddenFrom="sm">
+                        {availabilityText(t)}
+                      </Text>
                     </Table.Td>
-                    <Table.Td>
+                    <Table.Td visibleFrom="sm">
                       <Text size="sm">{availabilityText(t)}</Text>
                     </Table.Td>
-                    <Table.Td>
+                    <Table.Td visibleFrom="sm">
                       <Group gap={4}>
                         {Object.entries(t.fields)
                           .filter(([, f]) => f.locked)

@@ -3,7 +3,7 @@ import { priorityColors, priorityLabels, statusColors, statusLabels, type Ticket
 
 export function StatusBadge(props: { status: TicketStatus }) {
   return (
-    <Badge variant="light" color={statusColors[props.status]} radius="sm">
+    <Badge variant="light" color={statusColors[props.status]} radius="sm" style={{ flexShrink: 0, overflow: 'visible' }}>
       {statusLabels[props.status]}
     </Badge>
   );
@@ -11,7 +11,7 @@ export function StatusBadge(props: { status: TicketStatus }) {
 
 export function PriorityBadge(props: { priority: TicketPriority }) {
   return (
-    <Badge variant="outline" color={priorityColors[props.priority]} radius="sm">
+    <Badge variant="outline" color={priorityColors[props.priority]} radius="sm" style={{ flexShrink: 0 }}>
       {priorityLabels[props.priority]}
     </Badge>
   );

@@ -1,4 +1,5 @@
 import { Anchor, Button, Group, Paper, SegmentedControl, Select, Stack, Table, Text } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { IconPlus, IconTicket } from '@tabler/icons-react';
 import { Link, useSearchParams } from 'react-router';
 import { PageHeader } from '../../components/page-header.tsx';
@@ -30,6 +31,8 @@ export default function TicketsPage() {
   const q = params.get('q') ?? '';
   const contactId = params.get('contact') ?? undefined;
   const assignees = useAssignees();
+  // phones get a list of cards and a status menu instead of a wide table and a long segmented control
+  const narrow = useMediaQuery('(max-width: 48em)') ?? false;
   const list = useTicketList({
     status: status === 'all' ? undefined : status,
     assigneeId: assignee === 'me' ? me.member.id : assignee || undefined,
@@ -61,16 +64,26 @@ export default function TicketsPage() {
       />
       <Stack gap="md">
         <Group gap="sm" align="flex-end" wrap="wrap">
-          <SegmentedControl
-            aria-label="Status"
-            value={status}
-            onChange={(v) => set('status', v === 'open,pending' ? '' : v)}
-            data={statusViews}
-            style={{ maxWidth: '100%', overflowX: 'auto' }}
-          />
+          {narrow ? (
+            <Select
+              label="Status"
+              w={160}
+              value={status}
+              allowDeselect={false}
+              data={statusViews}
+              onChange={(v) => set('status', !v || v === 'open,pending' ? '' : v)}
+            />
+          ) : (
+            <SegmentedControl
+              aria-label="Status"
+              value={status}
+              onChange={(v) => set('status', v === 'open,pending' ? '' : v)}
+              data={statusViews}
+            />
+          )}
           <Select
             label="Assignee"
-            w={220}
+            w={narrow ? 160 : 220}
             value={assignee}
             onChange={(v) => set('assignee', v ?? '')}
             data={[
@@ -100,6 +113,12 @@ export default function TicketsPage() {
                 : 'New requests from the portal and tickets you create appear here.'}
             </Text>
           </Paper>
+        ) : narrow ? (
+          <Stack gap="xs" component="ul" p={0} m={0} style={{ listStyle: 'none' }}>
+            {rows.map((t) => (
+              <TicketCard key={t.id} t={t} />
+            ))}
+          </Stack>
         ) : (
           <Paper withBorder radius="md">
             <Table.ScrollContainer minWidth={760}>
@@ -181,5 +200,25 @@ function TicketRow(props: { t: Ticket }) {
         </Text>
       </Table.Td>
     </Table.Tr>
+  );
+}
+
+function TicketCard(props: { t: Ticket }) {
+  const { t } = props;
+  return (
+    <Paper withBorder radius="md" p="sm" component="li">
+      <Group justify="space-between" wrap="nowrap" align="flex-start" gap="xs">
+        <Anchor component={Link} to={`/tickets/${t.id}`} fw={600} size="sm" style={{ overflowWrap: 'anywhere' }}>
+          {t.subject}
+        </Anchor>
+        <StatusBadge status={t.status} />
+      </Group>
+      <Group gap="xs" mt={6} wrap="wrap">
+        <Text size="xs" c="dimmed">
+          #{t.number} · {t.requesterName ?? 'No requester'} · {t.assigneeName ?? 'Unassigned'} · {formatRelative(t.updatedAt)}
+        </Text>
+        <PriorityBadge priority={t.priority} />
+      </Group>
+    </Paper>
   );
 }
