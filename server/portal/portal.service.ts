@@ -161,6 +161,7 @@ export function createPortalService(deps: { db: Db; mail: MailService; keyring: 
         portalEnabled: t.settings.portalEnabled,
         sso: { google: offer('google'), microsoft: offer('microsoft') },
         codeLength: 7,
+        visitorRequests: t.settings.portalEnabled && t.settings.portalTicketCreation === 'anyone',
       };
     },
 

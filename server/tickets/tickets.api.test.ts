@@ -335,7 +335,9 @@ describe('POST /portal/api/:slug/requests as a visitor', () => {
     const known = await createContact(ctx, tm);
     const body = (email: string) => ({ name: 'Vera Visitor', email, fields: { subject: 'Cannot log in' } });
     expect((await portal(tm.slug, null, 'POST', '/requests', body(known.primaryEmail))).statusCode).toBe(401);
+    expect((await portal(tm.slug, null, 'GET', '')).json().visitorRequests).toBe(false);
     await call(ctx, tm.ownerToken, 'PATCH', '/api/v1/settings', { portalTicketCreation: 'anyone' });
+    expect((await portal(tm.slug, null, 'GET', '')).json().visitorRequests).toBe(true);
     const a = await portal(tm.slug, null, 'POST', '/requests', body(known.primaryEmail));
     const newEmail = `vera-${uid()}@example.org`;
     const b = await portal(tm.slug, null, 'POST', '/requests', body(newEmail));
@@ -370,6 +372,20 @@ describe('POST /portal/api/:slug/requests as a visitor', () => {
     expect(codes).toEqual([202, 202, 202, 202, 202, 429]);
     const tickets = await call(ctx, tm.ownerToken, 'GET', '/api/v1/tickets');
     expect(tickets.json().total).toBe(5);
+  });
+});
+
+describe('POST /portal/api/:slug/requests signed in', () => {
+  it("counts a contact's requests per hour before creating anything", async () => {
+    const tm = await createTeam(ctx);
+    const c = await createContact(ctx, tm);
+    const { cookie } = await signIn(ctx, tm.slug, c.primaryEmail);
+    const codes: number[] = [];
+    for (let i = 0; i < 31; i++)
+      codes.push((await portal(tm.slug, cookie, 'POST', '/requests', { fields: { subject: `r${i}` } })).statusCode);
+    expect(codes.filter((x) => x === 201)).toHaveLength(30);
+    expect(codes.at(-1)).toBe(429);
+    expect((await call(ctx, tm.ownerToken, 'GET', '/api/v1/tickets')).json().total).toBe(30);
   });
 });
 

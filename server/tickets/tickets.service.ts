@@ -54,6 +54,8 @@ const COMMENTS_MAX = 1_000;
 const PORTAL_PAGE = 50;
 /** Visitor requests (portalTicketCreation "anyone"): per address and per IP, per hour. */
 const VISITOR_LIMITS = { perEmail: 5, perIp: 20, windowSeconds: 3600 };
+/** Signed-in contacts: requests per contact per hour (each may mail up to 20 added people). */
+const CONTACT_REQUESTS_PER_HOUR = 30;
 
 type Listed = Awaited<ReturnType<ReturnType<typeof createTicketsRepo>['page']>>[number];
 
@@ -840,6 +842,10 @@ export function createTicketsService(deps: {
         );
         requesterId = (await contacts.findOrCreateByEmail(system, { email: visitorEmail!, ...splitName(input.name ?? '') })).id;
       } else {
+        await limiter.take(
+          [{ key: `portal-request:contact:${requester.id}`, max: CONTACT_REQUESTS_PER_HOUR, windowSeconds: 3600 }],
+          'You have sent many requests in the last hour; try again later.',
+        );
         requesterId = requester.id;
       }
       const otherIds: string[] = [];

@@ -63,6 +63,8 @@ function TeamPortal(props: { withLink: boolean; view?: 'home' | 'ticket' | 'new'
     if (props.view === 'new') return <PortalRequestPage slug={info.team.slug} teamName={info.team.name} />;
     return <PortalHome team={info} profile={profile.data} />;
   }
+  // a visitor may submit a request without signing in when the team takes requests from anyone
+  if (props.view === 'new' && info.visitorRequests) return <PortalRequestPage slug={info.team.slug} teamName={info.team.name} visitor />;
   return <SignIn team={info} linkToken={props.withLink ? (token ?? null) : null} ssoError={search.get('error')} />;
 }
 

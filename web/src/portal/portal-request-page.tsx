@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Alert, Anchor, Button, Group, Paper, Select, Stack, TagsInput, Text, Textarea, TextInput, Title } from '@mantine/core';
-import { IconArrowLeft, IconLock } from '@tabler/icons-react';
+import { IconArrowLeft, IconCircleCheck, IconLock } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from 'react-router';
 import { isApiError } from '../lib/api.ts';
@@ -18,7 +18,7 @@ const builtIn = ['subject', 'description', 'priority'];
 const labelOf = (key: string) => ({ subject: 'Subject', description: 'Description', priority: 'Priority' })[key] ?? key.replace(/_/g, ' ');
 
 /** "New request": a template's form (defaults filled in, locked fields shown but not editable), or a plain form. */
-export function PortalRequestPage(props: { slug: string; teamName: string }) {
+export function PortalRequestPage(props: { slug: string; teamName: string; visitor?: boolean }) {
   const { slug } = props;
   usePortalTitle('New request', props.teamName);
   const templates = usePortalTemplates(slug);
@@ -26,6 +26,7 @@ export function PortalRequestPage(props: { slug: string; teamName: string }) {
   const items = templates.data?.items ?? [];
   const chosen = items.find((t) => t.id === templateId) ?? (templateId === null && items.length ? items[0]! : null);
   const back = `/portal/${encodeURIComponent(slug)}`;
+  const [received, setReceived] = useState<string | null>(null);
   return (
     <PortalShell
       teamName={props.teamName}
@@ -33,36 +34,48 @@ export function PortalRequestPage(props: { slug: string; teamName: string }) {
       right={
         <Anchor component={Link} to={back} size="sm">
           <Group gap={4} wrap="nowrap">
-            <IconArrowLeft size={16} aria-hidden /> Your requests
+            <IconArrowLeft size={16} aria-hidden /> {props.visitor ? 'Sign in' : 'Your requests'}
           </Group>
         </Anchor>
       }
     >
-      <Stack gap="lg">
-        <Stack gap={4}>
-          <Title order={1} fz={26}>
-            New request
-          </Title>
-          <Text size="sm" c="dimmed">
-            Tell {props.teamName} what you need. You will get an email when they reply.
-          </Text>
-        </Stack>
-        {items.length > 1 && (
-          <Select
-            label="What is it about?"
-            value={chosen?.id ?? null}
-            allowDeselect={false}
-            data={items.map((t) => ({ value: t.id, label: t.name }))}
-            onChange={setTemplateId}
+      {received ? (
+        <Alert color="teal" icon={<IconCircleCheck size={20} />} title="Thank you, we received your request" role="status">
+          {props.teamName} will answer by email at {received}. To follow your requests here, sign in with that address.
+        </Alert>
+      ) : (
+        <Stack gap="lg">
+          <Stack gap={4}>
+            <Title order={1} fz={26}>
+              New request
+            </Title>
+            <Text size="sm" c="dimmed">
+              Tell {props.teamName} what you need. You will get an email when they reply.
+            </Text>
+          </Stack>
+          {items.length > 1 && (
+            <Select
+              label="What is it about?"
+              value={chosen?.id ?? null}
+              allowDeselect={false}
+              data={items.map((t) => ({ value: t.id, label: t.name }))}
+              onChange={setTemplateId}
+            />
+          )}
+          <RequestForm
+            key={chosen?.id ?? 'plain'}
+            slug={slug}
+            template={chosen}
+            visitor={props.visitor ?? false}
+            onReceived={setReceived}
           />
-        )}
-        <RequestForm key={chosen?.id ?? 'plain'} slug={slug} template={chosen} />
-      </Stack>
+        </Stack>
+      )}
     </PortalShell>
   );
 }
 
-function RequestForm(props: { slug: string; template: PortalTemplate | null }) {
+function RequestForm(props: { slug: string; template: PortalTemplate | null; visitor: boolean; onReceived: (email: string) => void }) {
   const { template, slug } = props;
   const navigate = useNavigate();
   const qc = useQueryClient();
@@ -75,6 +88,8 @@ function RequestForm(props: { slug: string; template: PortalTemplate | null }) {
   // the value is read before the state update runs (React may run the updater after the event is gone)
   const setValue = (k: string, v: string) => setValues((x) => ({ ...x, [k]: v }));
   const [assigneeId, setAssignee] = useState<string | null>(null);
+  const [name, setName] = useState('');
+  const [email, setEmail] = useState('');
   const [emails, setEmails] = useState<string[]>([]);
   const locked = (k: string) => template?.fields[k]?.locked === true;
   const submit = useMutation({
@@ -85,8 +100,10 @@ function RequestForm(props: { slug: string; template: PortalTemplate | null }) {
         fields: Object.fromEntries(keys.filter((k) => values[k] !== '').map((k) => [k, values[k]])),
         ...(assigneeId ? { assigneeId } : {}),
         ...(emails.length ? { contactEmails: emails } : {}),
+        ...(props.visitor ? { name, email } : {}),
       }),
     onSuccess: (out) => {
+      if (props.visitor) return props.onReceived(email.trim());
       void qc.invalidateQueries({ queryKey: portalTicketKeys.list(slug) });
       navigate(out.ticket ? `/portal/${encodeURIComponent(slug)}/tickets/${out.ticket.id}` : `/portal/${encodeURIComponent(slug)}`);
     },
@@ -116,10 +133,34 @@ function RequestForm(props: { slug: string; template: PortalTemplate | null }) {
             {submit.error.message}
           </Alert>
         )}
+        {props.visitor && (
+          <>
+            <TextInput
+              label="Your name"
+              required
+              autoComplete="name"
+              value={name}
+              onChange={(e) => setName(e.currentTarget.value)}
+              error={errorFor('name')}
+            />
+            <TextInput
+              label="Your email address"
+              required
+              type="email"
+              autoComplete="email"
+              value={email}
+              onChange={(e) => setEmail(e.currentTarget.value)}
+              error={errorFor('email')}
+              description="We will answer at this address."
+            />
+          </>
+        )}
         {keys.map((k) => {
           const common = {
             label: labelOf(k),
-            disabled: locked(k),
+            // read-only rather than disabled: the value stays readable at full contrast
+            readOnly: locked(k),
+            variant: locked(k) ? 'filled' : 'default',
             rightSection: locked(k) ? lockHint : undefined,
             description: locked(k) ? 'Set by this form' : undefined,
             error: errorFor(`fields.${k}`),
@@ -162,7 +203,7 @@ function RequestForm(props: { slug: string; template: PortalTemplate | null }) {
             error={errorFor('assigneeId')}
           />
         )}
-        {template?.allowAddContacts && (
+        {template?.allowAddContacts && !props.visitor && (
           <TagsInput
             label="Also keep informed"
             description="Email addresses of colleagues who should follow this request (Enter after each)"
