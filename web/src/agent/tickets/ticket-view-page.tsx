@@ -19,7 +19,7 @@ import {
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconLock, IconMail, IconPhone } from '@tabler/icons-react';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { PageHeader } from '../../components/page-header.tsx';
 import { PageLoader } from '../../components/loaders.tsx';
@@ -82,6 +82,7 @@ export default function TicketViewPage() {
           <Stack gap="md">
             <Properties t={t} />
             <TicketContacts t={t} />
+            <TicketHistory ticketId={t.id} />
           </Stack>
         </Grid.Col>
       </Grid>
@@ -295,6 +296,58 @@ function TicketContacts(props: { t: TicketDetail }) {
           }}
         />
       </Stack>
+    </Paper>
+  );
+}
+
+const actionLabels: Record<string, string> = {
+  create: 'Created',
+  update: 'Updated',
+  comment: 'Commented',
+  add_contact: 'Added a contact',
+  remove_contact: 'Removed a contact',
+};
+
+/** Who did what to the ticket, newest first (the audit log). */
+function TicketHistory(props: { ticketId: string }) {
+  const history = useQuery({
+    queryKey: ticketKeys.history(props.ticketId),
+    queryFn: ({ signal }) => ticketsApi.history(props.ticketId, signal),
+  });
+  return (
+    <Paper withBorder radius="md" p="md" component="section" aria-labelledby="ticket-history-title">
+      <Title order={2} fz="md" mb="sm" id="ticket-history-title">
+        History
+      </Title>
+      {history.isPending ? (
+        <Text size="sm" c="dimmed">
+          Loading…
+        </Text>
+      ) : history.isError ? (
+        <Text size="sm" c="red">
+          {errorMessage(history.error)}
+        </Text>
+      ) : (
+        <Stack gap={8} component="ol" p={0} m={0} style={{ listStyle: 'none' }}>
+          {history.data.items.map((h, i) => {
+            const changed = Object.entries(h.changes)
+              .filter(([k]) => ['status', 'priority', 'assigneeId', 'subject'].includes(k))
+              .map(([k, v]) => (k === 'assigneeId' ? 'assignee' : `${k} → ${String(v.after)}`));
+            return (
+              <li key={i}>
+                <Text size="xs">
+                  <b>{actionLabels[h.action] ?? h.action}</b>
+                  {changed.length && h.action === 'update' ? ` (${changed.join(', ')})` : ''} by{' '}
+                  {h.actor.label?.replace(/ <[^>]*>.*$/, '') ?? h.actor.type}
+                </Text>
+                <Text size="xs" c="dimmed">
+                  {formatDateTime(h.at)}
+                </Text>
+              </li>
+            );
+          })}
+        </Stack>
+      )}
     </Paper>
   );
 }
