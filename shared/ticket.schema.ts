@@ -135,7 +135,8 @@ export const commentSchema = z.object({
   createdAt: z.string(),
 });
 export type Comment = z.infer<typeof commentSchema>;
-export const commentList = z.object({ items: z.array(commentSchema) });
+/** The newest 1,000 comments, oldest first; `olderOmitted` when the ticket has more. */
+export const commentList = z.object({ items: z.array(commentSchema), olderOmitted: z.boolean() });
 
 export const ticketContactInput = z.object({ contactId: uuid }).strict();
 
@@ -219,6 +220,8 @@ export const portalTicketPage = z.object({ items: z.array(portalTicket), nextCur
 export type PortalTicketPage = z.infer<typeof portalTicketPage>;
 export const portalTicketDetail = portalTicket.extend({
   comments: z.array(commentSchema.omit({ public: true })),
+  /** More than 1,000 public comments: the oldest are not in `comments`. */
+  olderOmitted: z.boolean(),
   contacts: z.array(z.object({ id: z.string(), name: z.string() })),
   can: z.object({ comment: z.boolean(), close: z.boolean() }),
   /** Why not, naming the team setting or the contact permission that is off; null when allowed. */

@@ -110,6 +110,30 @@ describe('GET /api/v1/tickets', () => {
   });
 });
 
+describe('ticket numbers', () => {
+  it('gives parallel creations distinct consecutive numbers', async () => {
+    const tm = await createTeam(ctx);
+    const c = await createContact(ctx, tm);
+    const made = await Promise.all(Array.from({ length: 12 }, () => newTicket(tm, { requesterId: c.id })));
+    expect(made.map((m) => m.number).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+  });
+});
+
+describe('request templates across teams', () => {
+  it("answers 404 for another team's template, and a portal request cannot use it", async () => {
+    const other = await createTeam(ctx);
+    const tpl = (await call(ctx, other.ownerToken, 'POST', '/api/v1/request-templates', { name: 'Theirs' })).json();
+    for (const [method, body] of [['GET'], ['PATCH', { name: 'Mine now' }], ['DELETE']] as const) {
+      expect((await call(ctx, t, method, `/api/v1/request-templates/${tpl.id}`, body)).statusCode).toBe(404);
+    }
+    const c = await createContact(ctx, team);
+    const { cookie } = await signIn(ctx, team.slug, c.primaryEmail);
+    const res = await portal(team.slug, cookie, 'POST', '/requests', { templateId: tpl.id, fields: { subject: 'x' } });
+    expect(res.statusCode).toBe(404);
+    expect((await call(ctx, other.ownerToken, 'GET', `/api/v1/request-templates/${tpl.id}`)).json().name).toBe('Theirs');
+  });
+});
+
 describe('ticket updates, contacts, comments and history', () => {
   it('records every change in the ticket history and keeps the requester on the ticket', async () => {
     const a = await createContact(ctx, team);
@@ -186,6 +210,7 @@ describe('notifications', () => {
       ticket: { id: tk.id, number: tk.number, subject: 'x', status: 'open' },
       authorContactId: null,
       comment: { body: 'Fixed?', authorName: 'Agent' },
+      team: await ctx.services.teams.getTeam(team.teamId),
     };
     const again = await ctx.db.transaction().execute((tx) => ctx.services.tickets.notify(tx, event));
     expect(again).toBe(0);

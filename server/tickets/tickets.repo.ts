@@ -217,10 +217,11 @@ export function createTicketsRepo(db: Executor) {
       return tx.insertInto('ticketComments').values(row).returningAll().executeTakeFirstOrThrow();
     },
 
-    comments(teamId: string, ticketId: string, o: { publicOnly: boolean; limit: number }, tx: Executor = db) {
+    /** The newest `limit` comments, oldest first. */
+    async comments(teamId: string, ticketId: string, o: { publicOnly: boolean; limit: number }, tx: Executor = db) {
       let q = tx.selectFrom('ticketComments').selectAll().where('teamId', '=', teamId).where('ticketId', '=', ticketId);
       if (o.publicOnly) q = q.where('isPublic', '=', true);
-      return q.orderBy('id').limit(o.limit).execute();
+      return (await q.orderBy('id', 'desc').limit(o.limit).execute()).reverse();
     },
 
     /**

@@ -50,6 +50,7 @@ import {
 
 /** Above this many matches a list's total is flagged as an estimate (counting stops there). */
 const COUNT_CAP = 10_000;
+/** A conversation shows its newest comments, at most this many (`olderOmitted` says when there were more). */
 const COMMENTS_MAX = 1_000;
 const PORTAL_PAGE = 50;
 /** Visitor requests (portalTicketCreation "anyone"): per address and per IP, per hour. */
@@ -57,6 +58,7 @@ const VISITOR_LIMITS = { perEmail: 5, perIp: 20, windowSeconds: 3600 };
 /** Signed-in contacts: requests per contact per hour (each may mail up to 20 added people). */
 const CONTACT_REQUESTS_PER_HOUR = 30;
 
+type TeamForMail = Awaited<ReturnType<TeamsService['getTeam']>>;
 type Listed = Awaited<ReturnType<ReturnType<typeof createTicketsRepo>['page']>>[number];
 
 /** Who acts in the portal: the signed-in contact and their team (what portal.session returns). */
@@ -210,9 +212,12 @@ export function createTicketsService(deps: {
       authorContactId: string | null;
       comment?: { body: string; authorName: string };
       changes?: string[];
+      /** Read by the caller before its transaction: a second pooled connection taken inside one could
+       *  wait forever once every connection holds such a transaction. */
+      team: TeamForMail;
     },
   ): Promise<number> {
-    const team = await teams.getTeam(p.teamId);
+    const team = p.team;
     const settings = readSettings(team.settings);
     const people = await repo.ticketContacts(p.teamId, p.ticket.id, tx);
     const recipients = recipientsOf(
@@ -285,6 +290,7 @@ export function createTicketsService(deps: {
         { path: 'contactIds', message: `At most ${TICKET_CONTACTS_MAX} contacts on a ticket` },
       ]);
     }
+    const team = await teams.getTeam(actor.teamId);
     await db.transaction().execute(async (tx) => {
       const at = now();
       const number = await repo.nextNumber(actor.teamId, tx);
@@ -315,7 +321,7 @@ export function createTicketsService(deps: {
       }
       changes.contactIds = { before: null, after: contactIds };
       await audit.record({ actor, entityType: 'ticket', entityId: id, action: 'create', changes }, tx);
-      await notify(tx, { teamId: actor.teamId, eventId: id, event: 'created', ticket: row, authorContactId });
+      await notify(tx, { teamId: actor.teamId, eventId: id, event: 'created', ticket: row, authorContactId, team });
     });
     return id;
   }
@@ -326,6 +332,7 @@ export function createTicketsService(deps: {
     c: { body: string; isPublic: boolean; author: { type: 'member' | 'contact'; id: string | null; name: string } },
     reopen: boolean,
   ): Promise<Comment> {
+    const team = await teams.getTeam(actor.teamId);
     return db.transaction().execute(async (tx) => {
       const ticket = await lockTicket(actor.teamId, ticketId, tx);
       const at = now();
@@ -358,6 +365,7 @@ export function createTicketsService(deps: {
           ticket: { ...ticket, status: reopened ? 'open' : ticket.status },
           authorContactId: c.author.type === 'contact' ? c.author.id : null,
           comment: { body: c.body, authorName: c.author.name },
+          team,
         });
       }
       return presentComment(row);
@@ -366,6 +374,7 @@ export function createTicketsService(deps: {
 
   async function changeTicket(actor: Actor, id: string, patch: TicketPatch, authorContactId: string | null): Promise<void> {
     if (patch.assigneeId !== undefined) await requireMember(actor.teamId, patch.assigneeId, 'assigneeId');
+    const team = await teams.getTeam(actor.teamId);
     await db.transaction().execute(async (tx) => {
       const before = await lockTicket(actor.teamId, id, tx);
       const changes: Changes = {};
@@ -399,6 +408,7 @@ export function createTicketsService(deps: {
           ticket: { ...before, subject: patch.subject ?? before.subject, status: patch.status ?? before.status },
           authorContactId,
           changes: told,
+          team,
         });
       }
     });
@@ -563,10 +573,10 @@ export function createTicketsService(deps: {
       });
     },
 
-    async comments(actor: Actor, id: string): Promise<{ items: Comment[] }> {
+    async comments(actor: Actor, id: string): Promise<{ items: Comment[]; olderOmitted: boolean }> {
       await load(actor.teamId, id);
-      const rows = await repo.comments(actor.teamId, id, { publicOnly: false, limit: COMMENTS_MAX });
-      return { items: rows.map(presentComment) };
+      const rows = await repo.comments(actor.teamId, id, { publicOnly: false, limit: COMMENTS_MAX + 1 });
+      return { items: rows.slice(-COMMENTS_MAX).map(presentComment), olderOmitted: rows.length > COMMENTS_MAX };
     },
 
     comment(actor: Actor, id: string, input: CommentInput): Promise<Comment> {
@@ -704,7 +714,7 @@ export function createTicketsService(deps: {
     async portalGet(p: PortalContext, id: string): Promise<PortalTicketDetail> {
       const row = await portalLoad(p, id);
       const [comments, people] = await Promise.all([
-        repo.comments(p.team.id, id, { publicOnly: true, limit: COMMENTS_MAX }),
+        repo.comments(p.team.id, id, { publicOnly: true, limit: COMMENTS_MAX + 1 }),
         repo.ticketContacts(p.team.id, id),
       ]);
       const fields = rowToFields(p.contact);
@@ -712,7 +722,8 @@ export function createTicketsService(deps: {
       const cl = closeRefusal(p.team.settings, fields);
       return {
         ...portalTicketOf({ ...row, createdAt: new Date(row.createdAt), updatedAt: new Date(row.updatedAt) }),
-        comments: comments.map((c) => {
+        olderOmitted: comments.length > COMMENTS_MAX,
+        comments: comments.slice(-COMMENTS_MAX).map((c) => {
           const { public: _, ...rest } = presentComment(c);
           return rest;
         }),

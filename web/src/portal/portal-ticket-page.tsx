@@ -101,6 +101,11 @@ export function PortalTicketPage(props: { slug: string; teamName: string; ticket
               No replies yet. The support team will answer here and by email.
             </Text>
           )}
+          {t.olderOmitted && (
+            <Text size="xs" c="dimmed">
+              Older replies are not shown here.
+            </Text>
+          )}
           {t.comments.map((c) => (
             <Paper
               key={c.id}

@@ -103,6 +103,11 @@ function Conversation(props: { ticketId: string }) {
   }
   return (
     <Stack gap="sm" component="section" aria-label="Conversation">
+      {comments.data.olderOmitted && (
+        <Text size="xs" c="dimmed">
+          Older comments are not shown: this conversation has more than {comments.data.items.length}.
+        </Text>
+      )}
       {comments.data.items.map((c) => (
         <Paper
           key={c.id}

@@ -51,7 +51,8 @@ export const ticketsApi = {
   addContact: (id: string, contactId: string) =>
     request<TicketDetail>('POST', `/api/v1/tickets/${enc(id)}/contacts`, { body: { contactId } }),
   removeContact: (id: string, contactId: string) => request<void>('DELETE', `/api/v1/tickets/${enc(id)}/contacts/${enc(contactId)}`),
-  comments: (id: string, signal?: AbortSignal) => request<{ items: Comment[] }>('GET', `/api/v1/tickets/${enc(id)}/comments`, { signal }),
+  comments: (id: string, signal?: AbortSignal) =>
+    request<{ items: Comment[]; olderOmitted: boolean }>('GET', `/api/v1/tickets/${enc(id)}/comments`, { signal }),
   comment: (id: string, body: string, isPublic: boolean) =>
     request<Comment>('POST', `/api/v1/tickets/${enc(id)}/comments`, { body: { body, public: isPublic } }),
   history: (id: string, signal?: AbortSignal) => request<HistoryPage>('GET', `/api/v1/tickets/${enc(id)}/history`, { signal }),
