@@ -1,6 +1,6 @@
 // The portal's tickets: the contact's requests, a request's public conversation, comments, closing,
 // and new requests from the templates offered to the contact.
-import { useQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import type {
   Comment,
   PortalRequestInput,
@@ -17,7 +17,8 @@ const base = (slug: string) => `/portal/api/${encodeURIComponent(slug)}`;
 const enc = encodeURIComponent;
 
 export const portalTicketsApi = {
-  list: (slug: string) => request<PortalTicketPage>('GET', `${base(slug)}/tickets`),
+  list: (slug: string, cursor: string | null = null) =>
+    request<PortalTicketPage>('GET', `${base(slug)}/tickets${cursor ? `?cursor=${enc(cursor)}` : ''}`),
   get: (slug: string, id: string) => request<PortalTicketDetail>('GET', `${base(slug)}/tickets/${enc(id)}`),
   comment: (slug: string, id: string, body: string) => request<Comment>('POST', `${base(slug)}/tickets/${enc(id)}/comments`, { body }),
   close: (slug: string, id: string) => request<PortalTicketDetail>('POST', `${base(slug)}/tickets/${enc(id)}/close`),
@@ -32,8 +33,14 @@ export const portalTicketKeys = {
   templates: (slug: string) => ['portal', slug, 'templates'] as const,
 };
 
+/** The contact's tickets, newest first, 50 per page. */
 export const usePortalTickets = (slug: string) =>
-  useQuery({ queryKey: portalTicketKeys.list(slug), queryFn: () => portalTicketsApi.list(slug) });
+  useInfiniteQuery({
+    queryKey: portalTicketKeys.list(slug),
+    queryFn: ({ pageParam }) => portalTicketsApi.list(slug, pageParam),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+  });
 export const usePortalTicket = (slug: string, id: string) =>
   useQuery({ queryKey: portalTicketKeys.detail(slug, id), queryFn: () => portalTicketsApi.get(slug, id) });
 export const usePortalTemplates = (slug: string) =>

@@ -27,30 +27,39 @@ export function PortalTicketsCard(props: { slug: string }) {
         <Text size="sm" c="red" role="alert">
           {list.error.message}
         </Text>
-      ) : list.data.items.length === 0 ? (
+      ) : list.data.pages[0]!.items.length === 0 ? (
         <Text size="sm" c="dimmed">
           You have no requests yet. Start one with “New request”.
         </Text>
       ) : (
         <Stack gap={0} component="ul" p={0} m={0} style={{ listStyle: 'none' }}>
-          {list.data.items.map((t, i) => (
-            <li key={t.id} style={{ borderTop: i ? '1px solid var(--mantine-color-gray-2)' : undefined }}>
-              <Group justify="space-between" wrap="nowrap" py="sm" gap="sm">
-                <Stack gap={2} style={{ minWidth: 0 }}>
-                  <Anchor component={Link} to={`${base}/tickets/${t.id}`} fw={600} size="sm" style={{ overflowWrap: 'anywhere' }}>
-                    {t.subject}
-                  </Anchor>
-                  <Text size="xs" c="dimmed">
-                    #{t.number} · updated {dateFmt.format(new Date(t.updatedAt))}
-                  </Text>
-                </Stack>
-                <Badge variant="light" color={statusColor[t.status]} radius="sm" style={{ flexShrink: 0 }}>
-                  {statusText[t.status]}
-                </Badge>
-              </Group>
-            </li>
-          ))}
+          {list.data.pages
+            .flatMap((p) => p.items)
+            .map((t, i) => (
+              <li key={t.id} style={{ borderTop: i ? '1px solid var(--mantine-color-gray-2)' : undefined }}>
+                <Group justify="space-between" wrap="nowrap" py="sm" gap="sm">
+                  <Stack gap={2} style={{ minWidth: 0 }}>
+                    <Anchor component={Link} to={`${base}/tickets/${t.id}`} fw={600} size="sm" style={{ overflowWrap: 'anywhere' }}>
+                      {t.subject}
+                    </Anchor>
+                    <Text size="xs" c="dimmed">
+                      #{t.number} · updated {dateFmt.format(new Date(t.updatedAt))}
+                    </Text>
+                  </Stack>
+                  <Badge variant="light" color={statusColor[t.status]} radius="sm" style={{ flexShrink: 0 }}>
+                    {statusText[t.status]}
+                  </Badge>
+                </Group>
+              </li>
+            ))}
         </Stack>
+      )}
+      {list.hasNextPage && (
+        <Group justify="center" mt="sm">
+          <Button variant="default" size="sm" onClick={() => void list.fetchNextPage()} loading={list.isFetchingNextPage}>
+            Show older requests
+          </Button>
+        </Group>
       )}
     </Paper>
   );
