@@ -38,6 +38,8 @@ import { createMembersRepo } from './members/members.repo.ts';
 import { createJobsRepo } from './jobs/jobs.repo.ts';
 import { createFilesRepo } from './imports/files.repo.ts';
 import { exportsRoutes } from './exports/exports.routes.ts';
+import { createTicketsService } from './tickets/tickets.service.ts';
+import { ticketsRoutes } from './tickets/tickets.routes.ts';
 
 export interface AppDeps {
   db: Db;
@@ -107,7 +109,8 @@ export function createServices(db: Db, config: ServicesConfig) {
   const imports = createImportsService({ db, teams, jobs, config: importConfig });
   const exports = createExportsService({ db, config: importConfig, contacts, jobs, jobsRepo, files: createFilesRepo(db) });
   contacts.extendBulk('export', (actor, input) => exports.bulkExport(actor, input));
-  return { teams, auth, members, jobs, contacts, keyring, mail, portal, sso, imports, exports, importConfig };
+  const tickets = createTicketsService({ db, teams, mail, contacts, now, publicUrl: config.publicUrl ?? null });
+  return { teams, auth, members, jobs, contacts, keyring, mail, portal, sso, imports, exports, importConfig, tickets };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -181,6 +184,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   jobsRoutes(app, services);
   importsRoutes(app, services);
   exportsRoutes(app, services);
+  ticketsRoutes(app, { ...services, options: { secureCookies: config.secureCookies, publicUrl: config.publicUrl } });
 
   serveWeb(app, config.webDir);
   return app;

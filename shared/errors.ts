@@ -7,6 +7,11 @@ export const errorStatus = {
   FORBIDDEN: 403,
   CSRF: 403,
   PORTAL_DISABLED: 403,
+  // portal refusals name the team setting or the contact permission that is off
+  ALLOW_PORTAL_COMMENTS_OFF: 403,
+  CAN_POST_COMMENTS_OFF: 403,
+  ALLOW_CONTACTS_CLOSE_TICKETS_OFF: 403,
+  CAN_CLOSE_TICKETS_OFF: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,

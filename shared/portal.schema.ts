@@ -17,6 +17,8 @@ export const portalTeamInfo = z.object({
   /** Which sign-in buttons to show (team setting on, provider configured, portal enabled). */
   sso: z.object({ google: z.boolean(), microsoft: z.boolean() }),
   codeLength: z.number(),
+  /** portalTicketCreation "anyone": visitors may submit a request with their name and email. */
+  visitorRequests: z.boolean(),
 });
 export type PortalTeamInfo = z.infer<typeof portalTeamInfo>;
 

@@ -9,6 +9,7 @@ import type {
   TrashPage,
 } from '#shared/contact.schema.ts';
 import { AppError } from '#shared/errors.ts';
+import { normalizeEmail } from '#shared/email.ts';
 import type { Db, Tx } from '../db/client.ts';
 import { isUuid, uuidv7 } from '../db/ids.ts';
 import type { ContactRow } from '../db/schema.ts';
@@ -113,7 +114,7 @@ export function createContactsService(deps: {
     return row;
   }
 
-  return {
+  const service = {
     async get(actor: Actor, id: string): Promise<Contact> {
       return presentContact(await load(actor, id));
     },
@@ -421,6 +422,35 @@ export function createContactsService(deps: {
         nextCursor: rows.length > q.limit ? String(items.at(-1)!.id) : null,
       };
     },
+
+    /**
+     * The live contact whose primary email this is, or a new contact made with this name (portal
+     * requests from visitors, "add other contacts"). The caller must not tell its user which happened.
+     */
+    async findOrCreateByEmail(
+      actor: Actor,
+      input: { email: string; firstName?: string | null; lastName?: string | null },
+    ): Promise<{ id: string; created: boolean }> {
+      const norm = normalizeEmail(input.email);
+      if (!norm.ok) throw new AppError('VALIDATION', 'Invalid email address', [{ path: 'email', message: norm.message }]);
+      const found = await repo.findByPrimaryEmail(actor.teamId, norm.email);
+      if (found) return { id: found.id, created: false };
+      try {
+        const c = await service.create(actor, {
+          primaryEmail: norm.email,
+          firstName: input.firstName ?? null,
+          lastName: input.lastName ?? null,
+        });
+        return { id: c.id, created: true };
+      } catch (err) {
+        // made by a parallel request meanwhile: that one is the contact
+        const again =
+          err instanceof AppError && err.code === 'CONFLICT' ? await repo.findByPrimaryEmail(actor.teamId, norm.email) : undefined;
+        if (again) return { id: again.id, created: false };
+        throw err;
+      }
+    },
   };
+  return service;
 }
 export type ContactsService = ReturnType<typeof createContactsService>;

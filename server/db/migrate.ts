@@ -11,6 +11,7 @@ import * as m0009 from './migrations/0009_portal_code_address.ts';
 import * as m0010 from './migrations/0010_import_preview_slots.ts';
 import * as m0014 from './migrations/0014_job_engine.ts';
 import * as m0015 from './migrations/0015_import_jobs.ts';
+import * as m0016 from './migrations/0016_tickets.ts';
 
 // An explicit list (not a folder scan) so the same code runs under tsx, Vitest and a bundler.
 const migrations: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0010_import_preview_slots': m0010,
   '0014_job_engine': m0014,
   '0015_import_jobs': m0015,
+  '0016_tickets': m0016,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

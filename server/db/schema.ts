@@ -296,6 +296,69 @@ export interface SchedulesTable {
   updatedAt: Generated<Date>;
 }
 
+// Tickets (0016_tickets)
+export type TicketStatus = 'open' | 'pending' | 'resolved' | 'closed';
+export type TicketPriority = 'low' | 'normal' | 'high' | 'urgent';
+export interface TicketCountersTable {
+  teamId: string;
+  lastNumber: number;
+}
+export interface TicketsTable {
+  id: string;
+  teamId: string;
+  number: number;
+  subject: string;
+  description: string;
+  status: TicketStatus;
+  priority: TicketPriority;
+  requesterId: string | null;
+  assigneeId: string | null;
+  companyId: string | null;
+  templateId: string | null;
+  customFields: ColumnType<Record<string, unknown>, string | undefined, string>;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+  closedAt: Date | null;
+}
+export interface TicketContactsTable {
+  ticketId: string;
+  contactId: string;
+  teamId: string;
+  addedAt: Timestamp;
+}
+export interface TicketCommentsTable {
+  id: string;
+  teamId: string;
+  ticketId: string;
+  body: string;
+  isPublic: boolean;
+  authorType: 'member' | 'contact';
+  authorMemberId: string | null;
+  authorContactId: string | null;
+  authorName: string;
+  createdAt: Timestamp;
+}
+export interface TicketNotificationsTable {
+  eventId: string;
+  contactId: string;
+  teamId: string;
+  kind: string;
+  createdAt: Timestamp;
+}
+export interface RequestTemplatesTable {
+  id: string;
+  teamId: string;
+  name: string;
+  description: string;
+  fields: ColumnType<Record<string, { default: unknown; locked: boolean }>, string, string>;
+  availability: ColumnType<{ mode: 'everyone' | 'contacts' | 'domains'; contactIds: string[]; domains: string[] }, string, string>;
+  allowChooseAssignee: boolean;
+  assigneeIds: string[];
+  allowAddContacts: boolean;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
 export interface Database {
   teams: TeamsTable;
   members: MembersTable;
@@ -316,6 +379,12 @@ export interface Database {
   importRows: ImportRowsTable;
   jobs: JobsTable;
   schedules: SchedulesTable;
+  ticketCounters: TicketCountersTable;
+  tickets: TicketsTable;
+  ticketContacts: TicketContactsTable;
+  ticketComments: TicketCommentsTable;
+  ticketNotifications: TicketNotificationsTable;
+  requestTemplates: RequestTemplatesTable;
 }
 
 export type ContactRow = Selectable<ContactsTable>;
@@ -328,3 +397,6 @@ export type JobRow = Omit<EngineJobRow, 'teamId'> & { teamId: string };
 export type MemberRow = Selectable<MembersTable>;
 export type TeamRow = Selectable<TeamsTable>;
 export type ImportRowRecord = Selectable<ImportsTable>;
+export type TicketRow = Selectable<TicketsTable>;
+export type TicketCommentRow = Selectable<TicketCommentsTable>;
+export type RequestTemplateRow = Selectable<RequestTemplatesTable>;

@@ -25,13 +25,14 @@ export function oneLine(value: string): string {
 }
 
 /** Only http(s) URLs go into an href; anything else is refused rather than escaped into a link. */
-function safeHref(url: string): string {
+export function safeHref(url: string): string {
   const u = new URL(url);
   if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error(`Refusing to put a ${u.protocol} URL into a mail`);
   return escapeHtml(u.toString());
 }
 
-function layout(teamName: string, bodyHtml: string): string {
+/** The branded frame of every mail: the team name on top and at the bottom, values escaped by the caller. */
+export function layout(teamName: string, bodyHtml: string): string {
   const team = escapeHtml(teamName);
   return [
     '<!doctype html>',

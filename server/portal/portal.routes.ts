@@ -4,7 +4,7 @@
 // (`__Host-kdesk_portal` over https), HttpOnly, SameSite=Lax, Path=/. Writes made with the cookie need
 // a same-origin Origin (or Sec-Fetch-Site: same-origin) like the agent API, else 403 {code: "CSRF"}.
 //
-//   GET  /portal/api/<slug>                        200 { team: {name, slug}, portalEnabled, sso: {google, microsoft}, codeLength: 7 }
+//   GET  /portal/api/<slug>                        200 { team: {name, slug}, portalEnabled, sso: {google, microsoft}, codeLength: 7, visitorRequests }
 //                                                  404 unknown team
 //   POST /portal/api/<slug>/login/start            body { email } | { linkToken }
 //                                                  200 { requestId, expiresInSeconds: 600 } — the same for every email, known or not

@@ -158,6 +158,7 @@ export function createPortalService(deps: {
         portalEnabled: t.settings.portalEnabled,
         sso: { google: offer('google'), microsoft: offer('microsoft') },
         codeLength: 7,
+        visitorRequests: t.settings.portalEnabled && t.settings.portalTicketCreation === 'anyone',
       };
     },
 

@@ -100,6 +100,13 @@ export function createTeamsService(deps: {
       return team;
     },
 
+    /** A team by its portal slug (404 for an unknown slug). */
+    async getTeamBySlug(slug: string) {
+      const t = await teams.findBySlug(slug);
+      if (!t) throw new AppError('NOT_FOUND', 'No portal at this address');
+      return { id: t.id, name: t.name, slug: t.slug, settings: readSettings(t.settings) };
+    },
+
     async getSettings(teamId: string): Promise<TeamSettings> {
       const team = await teams.findById(teamId);
       return readSettings(team?.settings);

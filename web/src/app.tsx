@@ -19,6 +19,10 @@ const TeamSettingsPage = lazy(() => import('./agent/settings/team-settings-page.
 const ContactSyncPage = lazy(() => import('./agent/sync/contact-sync-page.tsx'));
 const MailboxPage = lazy(() => import('./agent/mailbox/mailbox-page.tsx'));
 const ImportPage = lazy(() => import('./agent/imports/import-page.tsx'));
+const TicketsPage = lazy(() => import('./agent/tickets/tickets-page.tsx'));
+const TicketViewPage = lazy(() => import('./agent/tickets/ticket-view-page.tsx'));
+const TicketNewPage = lazy(() => import('./agent/tickets/ticket-new-page.tsx'));
+const TemplatesPage = lazy(() => import('./agent/tickets/templates-page.tsx'));
 
 const page = (node: ReactNode) => <Suspense fallback={<PageLoader />}>{node}</Suspense>;
 
@@ -66,6 +70,10 @@ const router = createBrowserRouter([
       { path: 'contacts/import/:id', element: page(<ImportPage />) },
       { path: 'contacts/:id', element: page(<ContactViewPage />) },
       { path: 'contacts/:id/edit', element: page(<ContactEditPage />) },
+      { path: 'tickets', element: page(<TicketsPage />) },
+      { path: 'tickets/new', element: page(<TicketNewPage />) },
+      { path: 'tickets/templates', element: page(<TemplatesPage />) },
+      { path: 'tickets/:id', element: page(<TicketViewPage />) },
       {
         element: <RequireManager />,
         children: [

@@ -115,7 +115,8 @@ interface RequestOptions {
   signal?: AbortSignal;
 }
 
-async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+/** One call of the member API; feature clients (tickets) build on it. */
+export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
   let url = path;
   if (opts.query) {
     const qs = new URLSearchParams();

@@ -25,7 +25,8 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** One call of the portal API; feature clients (tickets) build on it. */
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {

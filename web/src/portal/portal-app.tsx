@@ -10,12 +10,25 @@ import { Message, NoSuchPortal, PortalDisabled, Unreachable } from './portal-mes
 import { PortalShell } from './portal-shell.tsx';
 import { SignIn } from './sign-in.tsx';
 import { PortalHome } from './portal-home.tsx';
+import { PortalTicketPage } from './portal-ticket-page.tsx';
+import { PortalRequestPage } from './portal-request-page.tsx';
 
 const LAST_TEAM_KEY = 'kdesk-portal:last-team';
 
-/** /portal/<slug> and /portal/<slug>/c/<linkToken>: sign-in when signed out, the home page when signed in. */
-function TeamPortal(props: { withLink: boolean }) {
-  const { slug = '', token } = useParams();
+/** The installable portal is named after the team: point the page's manifest at the team's own. */
+function useTeamManifest(slug: string | null) {
+  useEffect(() => {
+    const link = document.querySelector<HTMLLinkElement>('link[rel="manifest"]');
+    if (link && slug) link.href = `/portal/api/${encodeURIComponent(slug)}/manifest.webmanifest`;
+  }, [slug]);
+}
+
+/**
+ * /portal/<slug> and /portal/<slug>/c/<linkToken>: sign-in when signed out, the home page when signed in;
+ * /portal/<slug>/tickets/<id> and /portal/<slug>/new: a request and the new-request form (after sign-in).
+ */
+function TeamPortal(props: { withLink: boolean; view?: 'home' | 'ticket' | 'new' }) {
+  const { slug = '', token, ticketId = '' } = useParams();
   const [search] = useSearchParams();
   const team = useTeam(slug);
   const portalOn = team.data?.portalEnabled === true;
@@ -24,6 +37,7 @@ function TeamPortal(props: { withLink: boolean }) {
   useEffect(() => {
     if (team.data) localStorage.setItem(LAST_TEAM_KEY, team.data.team.slug);
   }, [team.data]);
+  useTeamManifest(team.data?.team.slug ?? null);
 
   if (team.isPending || (portalOn && profile.isPending)) {
     return (
@@ -45,8 +59,12 @@ function TeamPortal(props: { withLink: boolean }) {
   if (profile.data) {
     // a contact link opened while signed in: the link has done its job, keep it out of the address bar
     if (props.withLink) return <Navigate to={`/portal/${encodeURIComponent(slug)}`} replace />;
+    if (props.view === 'ticket') return <PortalTicketPage slug={info.team.slug} teamName={info.team.name} ticketId={ticketId} />;
+    if (props.view === 'new') return <PortalRequestPage slug={info.team.slug} teamName={info.team.name} />;
     return <PortalHome team={info} profile={profile.data} />;
   }
+  // a visitor may submit a request without signing in when the team takes requests from anyone
+  if (props.view === 'new' && info.visitorRequests) return <PortalRequestPage slug={info.team.slug} teamName={info.team.name} visitor />;
   return <SignIn team={info} linkToken={props.withLink ? (token ?? null) : null} ssoError={search.get('error')} />;
 }
 
@@ -65,6 +83,8 @@ const router = createBrowserRouter([
   { path: '/portal', element: <Landing /> },
   { path: '/portal/:slug', element: <TeamPortal withLink={false} /> },
   { path: '/portal/:slug/c/:token', element: <TeamPortal withLink /> },
+  { path: '/portal/:slug/tickets/:ticketId', element: <TeamPortal withLink={false} view="ticket" /> },
+  { path: '/portal/:slug/new', element: <TeamPortal withLink={false} view="new" /> },
   { path: '*', element: <NoSuchPortal /> },
 ]);
 

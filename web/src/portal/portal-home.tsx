@@ -8,6 +8,7 @@ import { SwitchRow } from '../components/switch-row.tsx';
 import { portalApi, type NotificationKey, type PortalProfile, type PortalTeamInfo } from './portal-api.ts';
 import { PortalShell } from './portal-shell.tsx';
 import { portalKeys, usePortalTitle } from './portal-queries.ts';
+import { PortalTicketsCard } from './portal-tickets.tsx';
 
 const notificationRows: { key: NotificationKey; label: string; description: string }[] = [
   { key: 'newTickets', label: 'New requests', description: 'When a new request is opened for you or you are added to one.' },
@@ -126,9 +127,11 @@ export function PortalHome(props: { team: PortalTeamInfo; profile: PortalProfile
             Hello, {firstName}
           </Title>
           <Text c="dimmed" size="sm">
-            Your details and email preferences at {team.team.name}.
+            Your requests, details and email preferences at {team.team.name}.
           </Text>
         </Stack>
+
+        <PortalTicketsCard slug={slug} />
 
         <Paper withBorder radius="lg" p={{ base: 'md', xs: 'lg' }} component="section" aria-labelledby="kp-profile-title">
           <Group justify="space-between" mb="md" gap="xs">

@@ -288,6 +288,15 @@ export function SignIn(props: { team: PortalTeamInfo; linkToken: string | null; 
               </>
             )}
 
+            {team.visitorRequests && !linkToken && (
+              <Text size="sm" c="dimmed" ta="center">
+                Just need help?{' '}
+                <Anchor component={Link} to={`/portal/${encodeURIComponent(slug)}/new`} size="sm">
+                  Submit a request without signing in
+                </Anchor>
+              </Text>
+            )}
+
             {linkToken && (
               <Text size="xs" c="dimmed">
                 This is your personal sign-in link: please don't share it. Not you?{' '}

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Alert, Anchor, Badge, Button, Menu, SimpleGrid, Stack, Text } from '@mantine/core';
-import { IconDots, IconEye, IconPencil, IconTrash } from '@tabler/icons-react';
+import { IconDots, IconEye, IconPencil, IconTicket, IconTrash } from '@tabler/icons-react';
 import { Link, useNavigate, useParams } from 'react-router';
 import type { Contact } from '../../lib/api.ts';
 import { contactName, formatDateTime } from '../../lib/format.ts';
@@ -17,6 +17,9 @@ import { ContactLoadError } from './contact-load-error.tsx';
 import { ContactBreadcrumbs } from './contact-breadcrumbs.tsx';
 import { useContactPortalActions } from '../portal/portal-actions.tsx';
 import { DirectoryFields, Field, Flag, LabeledList } from './contact-display.tsx';
+import { ContactTickets } from '../tickets/contact-tickets.tsx';
+
+const ticketsSection = { id: 'tickets', label: 'Tickets', icon: IconTicket, description: 'Tickets this contact is on, newest first.' };
 
 const section = (id: (typeof sections)[number]['id']) => sections.find((s) => s.id === id)!;
 
@@ -82,7 +85,7 @@ export default function ContactViewPage() {
         </Alert>
       )}
 
-      <SectionLayout sections={[...sections, historySection]}>
+      <SectionLayout sections={[...sections, ticketsSection, historySection]}>
         <SectionCard section={section('information')}>
           <Stack gap="md">
             <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md" verticalSpacing="md">
@@ -138,6 +141,10 @@ export default function ContactViewPage() {
 
         <SectionCard section={section('directory')}>
           <DirectoryFields directory={c.directory} />
+        </SectionCard>
+
+        <SectionCard section={ticketsSection}>
+          <ContactTickets contactId={c.id} />
         </SectionCard>
 
         <SectionCard section={historySection}>

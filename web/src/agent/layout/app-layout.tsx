@@ -1,7 +1,17 @@
 import { AppShell, Avatar, Burger, Divider, Group, Menu, NavLink, ScrollArea, Stack, Text, UnstyledButton } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconAddressBook, IconApi, IconChevronDown, IconLogout, IconMail, IconRefresh, IconSettings } from '@tabler/icons-react';
+import {
+  IconAddressBook,
+  IconApi,
+  IconChevronDown,
+  IconLogout,
+  IconMail,
+  IconRefresh,
+  IconSettings,
+  IconTemplate,
+  IconTicket,
+} from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { Link, Outlet, ScrollRestoration, useLocation, useNavigate } from 'react-router';
@@ -12,7 +22,9 @@ import { Logo } from '../../components/logo.tsx';
 import { JobProgress } from '../../components/job-progress.tsx';
 
 const navItems = [
+  { to: '/tickets', label: 'Tickets', icon: IconTicket, managersOnly: false },
   { to: '/contacts', label: 'Contacts', icon: IconAddressBook, managersOnly: false },
+  { to: '/tickets/templates', label: 'Request templates', icon: IconTemplate, managersOnly: false },
   { to: '/sync', label: 'Contact Sync', icon: IconRefresh, managersOnly: true },
   { to: '/settings', label: 'Team Settings', icon: IconSettings, managersOnly: true },
   { to: '/mailbox', label: 'Mailbox', icon: IconMail, managersOnly: true },
@@ -61,7 +73,10 @@ export function AppLayout() {
             {navItems
               .filter((item) => !item.managersOnly || perms.manageTeam)
               .map((item) => {
-                const active = location.pathname === item.to || location.pathname.startsWith(`${item.to}/`);
+                const active =
+                  (location.pathname === item.to || location.pathname.startsWith(`${item.to}/`)) &&
+                  // "Request templates" lives under /tickets/ but is its own item
+                  !(item.to === '/tickets' && location.pathname.startsWith('/tickets/templates'));
                 return (
                   <NavLink
                     key={item.to}

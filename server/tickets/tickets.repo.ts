@@ -1,0 +1,268 @@
+// SQL of tickets, their contacts, comments, sent notifications and request templates. Every query is
+// scoped by team. Contacts and members are only read here (their own features write them).
+import { sql, type Insertable } from 'kysely';
+import type { Executor } from '../db/client.ts';
+import type { RequestTemplatesTable, TicketCommentsTable, TicketStatus, TicketsTable } from '../db/schema.ts';
+
+export interface TicketFilter {
+  status?: TicketStatus[];
+  assigneeId?: string | 'none';
+  contactId?: string;
+  companyId?: string;
+  /** a pattern for ILIKE on the subject (already escaped), and/or a ticket number */
+  pattern?: string;
+  number?: number;
+}
+
+export function createTicketsRepo(db: Executor) {
+  function listBase(tx: Executor, teamId: string, f: TicketFilter) {
+    let q = tx.selectFrom('tickets as t').where('t.teamId', '=', teamId);
+    if (f.status?.length) q = q.where('t.status', 'in', f.status);
+    if (f.assigneeId === 'none') q = q.where('t.assigneeId', 'is', null);
+    else if (f.assigneeId) q = q.where('t.assigneeId', '=', f.assigneeId);
+    if (f.companyId) q = q.where('t.companyId', '=', f.companyId);
+    if (f.contactId) {
+      const contactId = f.contactId;
+      q = q.where('t.id', 'in', (eb) =>
+        eb.selectFrom('ticketContacts').select('ticketId').where('teamId', '=', teamId).where('contactId', '=', contactId),
+      );
+    }
+    if (f.pattern !== undefined || f.number !== undefined) {
+      const { pattern, number } = f;
+      q = q.where((eb) =>
+        eb.or([
+          ...(pattern !== undefined ? [eb('t.subject', 'ilike', pattern)] : []),
+          ...(number !== undefined ? [eb('t.number', '=', number)] : []),
+        ]),
+      );
+    }
+    return q;
+  }
+
+  const listColumns = [
+    't.id',
+    't.teamId',
+    't.number',
+    't.subject',
+    't.description',
+    't.status',
+    't.priority',
+    't.requesterId',
+    't.assigneeId',
+    't.companyId',
+    't.templateId',
+    't.customFields',
+    't.createdAt',
+    't.updatedAt',
+    't.closedAt',
+  ] as const;
+
+  function withNames<Q extends ReturnType<typeof listBase>>(q: Q) {
+    return q
+      .leftJoin('contacts as rc', 'rc.id', 't.requesterId')
+      .leftJoin('members as m', 'm.id', 't.assigneeId')
+      .select(listColumns)
+      .select([
+        'rc.firstName as requesterFirstName',
+        'rc.lastName as requesterLastName',
+        'rc.primaryEmail as requesterEmail',
+        'm.name as assigneeName',
+        'm.email as assigneeEmail',
+        sql<
+          string[]
+        >`coalesce((SELECT array_agg(tc.contact_id ORDER BY tc.added_at, tc.contact_id) FROM ticket_contacts tc WHERE tc.ticket_id = t.id), '{}')`.as(
+          'contactIds',
+        ),
+      ]);
+  }
+
+  return {
+    /** The team's next ticket number; the counter row is locked until the caller's transaction ends. */
+    async nextNumber(teamId: string, tx: Executor): Promise<number> {
+      const r = await sql<{ lastNumber: number }>`
+        INSERT INTO ticket_counters (team_id, last_number) VALUES (${teamId}, 1)
+        ON CONFLICT (team_id) DO UPDATE SET last_number = ticket_counters.last_number + 1
+        RETURNING last_number`.execute(tx);
+      return r.rows[0]!.lastNumber;
+    },
+
+    insert(row: Insertable<TicketsTable>, tx: Executor = db) {
+      return tx.insertInto('tickets').values(row).returningAll().executeTakeFirstOrThrow();
+    },
+
+    /** Adds contacts to a ticket; returns the ids that were not on it yet. */
+    async addContacts(teamId: string, ticketId: string, contactIds: string[], at: Date, tx: Executor = db): Promise<string[]> {
+      if (!contactIds.length) return [];
+      const rows = await tx
+        .insertInto('ticketContacts')
+        .values(contactIds.map((contactId) => ({ teamId, ticketId, contactId, addedAt: at })))
+        .onConflict((oc) => oc.columns(['ticketId', 'contactId']).doNothing())
+        .returning('contactId')
+        .execute();
+      return rows.map((r) => r.contactId);
+    },
+
+    async removeContact(teamId: string, ticketId: string, contactId: string, tx: Executor = db): Promise<boolean> {
+      const r = await tx
+        .deleteFrom('ticketContacts')
+        .where('teamId', '=', teamId)
+        .where('ticketId', '=', ticketId)
+        .where('contactId', '=', contactId)
+        .executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    },
+
+    async isOnTicket(teamId: string, ticketId: string, contactId: string, tx: Executor = db): Promise<boolean> {
+      const r = await tx
+        .selectFrom('ticketContacts')
+        .select('contactId')
+        .where('teamId', '=', teamId)
+        .where('ticketId', '=', ticketId)
+        .where('contactId', '=', contactId)
+        .executeTakeFirst();
+      return r !== undefined;
+    },
+
+    find(teamId: string, id: string, tx: Executor = db) {
+      return withNames(listBase(tx, teamId, {}))
+        .where('t.id', '=', id)
+        .executeTakeFirst();
+    },
+
+    lock(teamId: string, id: string, tx: Executor) {
+      return tx.selectFrom('tickets').selectAll().where('teamId', '=', teamId).where('id', '=', id).forUpdate().executeTakeFirst();
+    },
+
+    update(teamId: string, id: string, set: Partial<Insertable<TicketsTable>>, tx: Executor = db) {
+      return tx.updateTable('tickets').set(set).where('teamId', '=', teamId).where('id', '=', id).execute();
+    },
+
+    /** Newest first, keyset-paged on id (UUIDv7). */
+    page(teamId: string, f: TicketFilter, o: { limit: number; beforeId?: string }, tx: Executor = db) {
+      let q = withNames(listBase(tx, teamId, f));
+      if (o.beforeId) q = q.where('t.id', '<', o.beforeId);
+      return q.orderBy('t.id', 'desc').limit(o.limit).execute();
+    },
+
+    /** How many match, counted up to `cap` + 1 (so a huge scope costs at most that many index rows). */
+    async count(teamId: string, f: TicketFilter, cap: number, tx: Executor = db): Promise<number> {
+      const inner = listBase(tx, teamId, f)
+        .select(sql`1`.as('one'))
+        .limit(cap + 1);
+      const r = await tx
+        .selectFrom(inner.as('x'))
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
+
+    /** A contact's tickets (the portal list): only tickets the contact is on. */
+    contactPage(teamId: string, contactId: string, o: { limit: number; beforeId?: string }, tx: Executor = db) {
+      let q = tx
+        .selectFrom('ticketContacts as tc')
+        .innerJoin('tickets as t', 't.id', 'tc.ticketId')
+        .leftJoin('contacts as rc', 'rc.id', 't.requesterId')
+        .where('tc.teamId', '=', teamId)
+        .where('tc.contactId', '=', contactId)
+        .select(['t.id', 't.number', 't.subject', 't.description', 't.status', 't.priority', 't.createdAt', 't.updatedAt'])
+        .select(['rc.firstName as requesterFirstName', 'rc.lastName as requesterLastName', 'rc.primaryEmail as requesterEmail']);
+      if (o.beforeId) q = q.where('tc.ticketId', '<', o.beforeId);
+      return q.orderBy('tc.ticketId', 'desc').limit(o.limit).execute();
+    },
+
+    /** The contacts of a ticket with what the ticket view and the notifications need. */
+    ticketContacts(teamId: string, ticketId: string, tx: Executor = db) {
+      return tx
+        .selectFrom('ticketContacts as tc')
+        .innerJoin('contacts as c', 'c.id', 'tc.contactId')
+        .where('tc.teamId', '=', teamId)
+        .where('tc.ticketId', '=', ticketId)
+        .where('c.deletedAt', 'is', null)
+        .selectAll('c')
+        .orderBy('tc.addedAt')
+        .orderBy('tc.contactId')
+        .execute();
+    },
+
+    /** Live (not deleted) contacts of the team among `ids`. */
+    liveContacts(teamId: string, ids: string[], tx: Executor = db) {
+      if (!ids.length) return Promise.resolve([]);
+      return tx
+        .selectFrom('contacts')
+        .select(['id', 'companyId', 'primaryEmail', 'firstName', 'lastName'])
+        .where('teamId', '=', teamId)
+        .where('id', 'in', ids)
+        .where('deletedAt', 'is', null)
+        .execute();
+    },
+
+    /** Every member of the team (who a ticket may be assigned to). */
+    allMembers(teamId: string, tx: Executor = db) {
+      return tx
+        .selectFrom('members')
+        .select(['id', 'name', 'email'])
+        .where('teamId', '=', teamId)
+        .orderBy('name')
+        .orderBy('email')
+        .limit(5000)
+        .execute();
+    },
+
+    members(teamId: string, ids: string[], tx: Executor = db) {
+      if (!ids.length) return Promise.resolve([]);
+      return tx.selectFrom('members').select(['id', 'name', 'email']).where('teamId', '=', teamId).where('id', 'in', ids).execute();
+    },
+
+    insertComment(row: Insertable<TicketCommentsTable>, tx: Executor = db) {
+      return tx.insertInto('ticketComments').values(row).returningAll().executeTakeFirstOrThrow();
+    },
+
+    /** The newest `limit` comments, oldest first. */
+    async comments(teamId: string, ticketId: string, o: { publicOnly: boolean; limit: number }, tx: Executor = db) {
+      let q = tx.selectFrom('ticketComments').selectAll().where('teamId', '=', teamId).where('ticketId', '=', ticketId);
+      if (o.publicOnly) q = q.where('isPublic', '=', true);
+      return (await q.orderBy('id', 'desc').limit(o.limit).execute()).reverse();
+    },
+
+    /**
+     * Records that `eventId` notifies these contacts; returns only those not recorded before, so a
+     * fan-out that runs again for the same event mails nobody twice.
+     */
+    async claimNotifications(teamId: string, eventId: string, kind: string, contactIds: string[], at: Date, tx: Executor) {
+      if (!contactIds.length) return [];
+      const rows = await tx
+        .insertInto('ticketNotifications')
+        .values(contactIds.map((contactId) => ({ teamId, eventId, contactId, kind, createdAt: at })))
+        .onConflict((oc) => oc.columns(['eventId', 'contactId']).doNothing())
+        .returning('contactId')
+        .execute();
+      return rows.map((r) => r.contactId);
+    },
+
+    // --- request templates ---
+
+    templates(teamId: string, tx: Executor = db) {
+      return tx.selectFrom('requestTemplates').selectAll().where('teamId', '=', teamId).orderBy('name').orderBy('id').limit(1000).execute();
+    },
+    template(teamId: string, id: string, tx: Executor = db) {
+      return tx.selectFrom('requestTemplates').selectAll().where('teamId', '=', teamId).where('id', '=', id).executeTakeFirst();
+    },
+    insertTemplate(row: Insertable<RequestTemplatesTable>, tx: Executor = db) {
+      return tx.insertInto('requestTemplates').values(row).returningAll().executeTakeFirstOrThrow();
+    },
+    updateTemplate(teamId: string, id: string, set: Partial<Insertable<RequestTemplatesTable>>, tx: Executor = db) {
+      return tx
+        .updateTable('requestTemplates')
+        .set(set)
+        .where('teamId', '=', teamId)
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+    },
+    async deleteTemplate(teamId: string, id: string, tx: Executor = db) {
+      const r = await tx.deleteFrom('requestTemplates').where('teamId', '=', teamId).where('id', '=', id).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    },
+  };
+}
+export type TicketsRepo = ReturnType<typeof createTicketsRepo>;
