@@ -130,11 +130,25 @@ export const mappingInputSchema = z.record(
 );
 export type MappingInput = z.infer<typeof mappingInputSchema>;
 
+/** Text encodings of a CSV file: Unicode, and the Windows code pages Excel saves CSV in around the world. */
+export const textEncodings = [
+  'utf-8',
+  'utf-16le',
+  'utf-16be',
+  'windows-1252',
+  'windows-1251',
+  'euc-kr',
+  'shift_jis',
+  'gb18030',
+  'big5',
+] as const;
+export type TextEncodingName = (typeof textEncodings)[number];
+
 const fileInfo = {
   fileName: z.string(),
   fileSize: z.number().int(),
   format: z.enum(['csv', 'xlsx']),
-  encoding: z.enum(['utf-8', 'utf-16le', 'utf-16be', 'windows-1252']).nullable(),
+  encoding: z.enum(textEncodings).nullable(),
   delimiter: z.string().nullable(),
   headers: z.array(z.string()),
   mapping: z.array(mappingEntrySchema),
@@ -144,6 +158,13 @@ const fileInfo = {
 export const importPreviewSchema = z.object({
   uploadId: z.string(),
   ...fileInfo,
+  /**
+   * False when the bytes could be read in more than one encoding and nothing decided between them: the
+   * import does not start until an encoding is chosen (preview again with `encoding`, or send it with the import).
+   */
+  encodingConfident: z.boolean(),
+  /** Encodings the file can be read in, most likely first (empty for XLSX): the picker's choices. */
+  encodingChoices: z.array(z.object({ encoding: z.enum(textEncodings), label: z.string() })),
   sampleRows: z.array(z.array(z.string())),
   /** Sample cells were cut (200 characters each) or rows left out, to keep the answer small. */
   sampleTruncated: z.boolean(),

@@ -219,7 +219,7 @@ export interface ImportsTable {
   fileName: string;
   fileSize: number;
   format: 'csv' | 'xlsx';
-  encoding: 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252' | null;
+  encoding: 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252' | 'windows-1251' | 'euc-kr' | 'shift_jis' | 'gb18030' | 'big5' | null;
   encodingDamaged: Generated<boolean>;
   delimiter: string | null;
   skipChars: Generated<number>;

@@ -151,7 +151,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
           error: `The row has ${cells.length} cells but the header has ${headers.length} columns (a missing delimiter, or a line break inside an unquoted cell?)`,
         };
       }
-      const patch = decodeRow(cells, plan, { damagedEncoding: info.encodingDamaged });
+      const patch = decodeRow(cells, plan, { damagedEncoding: info.encodingDamaged, encoding: info.encoding });
       let error: string | null = null;
       for (const key of rowKeys(patch)) {
         const first = seen.get(key);

@@ -98,6 +98,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 export interface DecodeOptions {
   /** The file was read as UTF-8 but has bytes that are not: a cell holding U+FFFD came from those. */
   damagedEncoding?: boolean;
+  /** The file's encoding, named when a cell holds a byte sequence that is not valid in it. */
+  encoding?: string | null;
 }
 
 /** Decodes one row's cells through the mapping. Never throws: problems go to `errors`, one per cell. */
@@ -119,7 +121,12 @@ export function decodeRow(cells: string[], plan: ColumnPlan[], opts: DecodeOptio
       continue;
     }
     if (opts.damagedEncoding && raw.includes('\uFFFD')) {
-      fail(col.column, 'contains bytes that are not valid UTF-8 (save the file as UTF-8 and upload it again)');
+      fail(
+        col.column,
+        !opts.encoding || opts.encoding === 'utf-8'
+          ? 'contains bytes that are not valid UTF-8 (save the file as UTF-8 and upload it again)'
+          : `contains bytes that are not valid ${opts.encoding} (choose the file's encoding in the preview, or save it as UTF-8 and upload it again)`,
+      );
       continue;
     }
     const f = col.field;
