@@ -166,6 +166,19 @@ function ImportWizard(props: { recent: Import[] | undefined; recentLoading: bool
     setStartError(e);
   };
 
+  // the picker: the same upload read in another encoding; new headers make the hand mapping meaningless
+  const reread = useMutation({
+    mutationFn: (encoding: string) => api.previewAgain({ uploadId: preview!.uploadId, encoding }),
+    onMutate: () => setStartError(null),
+    onSuccess: (next) => {
+      if (next.headers.join('\u0000') !== preview?.headers.join('\u0000')) setEdits({});
+      setServerErrors({});
+      setPreview(next);
+      invalidate();
+    },
+    onError: (e) => setStartError(e),
+  });
+
   const startDryRun = useMutation({
     mutationFn: () => api.startImport({ uploadId: preview!.uploadId, mapping: mappingInput(preview!, edits), mode, dryRun: true }),
     onMutate: () => setStartError(null),
@@ -265,6 +278,8 @@ function ImportWizard(props: { recent: Import[] | undefined; recentLoading: bool
         edits={edits}
         mode={mode}
         serverErrors={serverErrors}
+        onEncoding={(encoding) => reread.mutate(encoding)}
+        encodingPending={reread.isPending}
         onChooseAnotherFile={() => go(1)}
         onEdit={(index, field) => {
           setEdits((prev) => {
@@ -283,10 +298,16 @@ function ImportWizard(props: { recent: Import[] | undefined; recentLoading: bool
       <StepFooter
         back={<BackButton onClick={() => go(1)} />}
         hint={
-          conflicts > 0 && (
+          conflicts > 0 ? (
             <Text size="sm" c="red.7">
               Resolve {plural(conflicts, 'conflict')} first
             </Text>
+          ) : (
+            !preview.encodingConfident && (
+              <Text size="sm" c="red.7">
+                Confirm the file&apos;s encoding first
+              </Text>
+            )
           )
         }
         next={
@@ -294,7 +315,7 @@ function ImportWizard(props: { recent: Import[] | undefined; recentLoading: bool
             rightSection={<IconArrowRight size={18} />}
             onClick={() => startDryRun.mutate()}
             loading={startDryRun.isPending}
-            disabled={conflicts > 0 || !hasIdentityColumn(states) || preview.sampleRows.length === 0}
+            disabled={conflicts > 0 || !hasIdentityColumn(states) || preview.sampleRows.length === 0 || !preview.encodingConfident}
           >
             Preview import
           </Button>
