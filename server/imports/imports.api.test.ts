@@ -227,7 +227,7 @@ describe('malformed input: a row-level reason, and nothing stored changes', () =
     [
       'a read-only directory field',
       'primaryEmail,directorySyncId\nann@example.com,abc\n',
-      'directorySyncId: Read-only: written by Contact Sync',
+      'directorySyncId: read-only (written by Contact Sync): the contact has none, the file says "abc"; leave the cell as exported or empty',
     ],
     ['a broken JSON list', 'primaryEmail,emails\nann@example.com,"{""work"":"\n', /^emails: is not valid JSON/],
   ];
@@ -496,6 +496,37 @@ describe('permissions and team setting', () => {
       expect((await call(ctx, b.ownerToken, 'GET', url)).statusCode).toBe(404);
     }
     expect((await call(ctx, b.ownerToken, 'POST', `/api/v1/imports/${imp.id}/cancel`)).statusCode).toBe(404);
+  });
+});
+
+describe('re-importing an export of synced contacts', () => {
+  it('passes the read-only directory columns as exported (unchanged) and fails a changed one with both values', async () => {
+    const team = await createTeam(ctx);
+    const created = await api(team).post('/api/v1/contacts', { firstName: 'Sam', lastName: 'Synced', primaryEmail: 'sam@example.com' });
+    expect(created.statusCode).toBe(201);
+    // what Contact Sync writes (the API refuses it)
+    await ctx.db
+      .updateTable('contacts')
+      .set({ directorySyncId: 'ad-4711', directoryOrganizationId: 'org-9', reportsToSyncId: 'ad-1000' })
+      .where('id', '=', created.json().id)
+      .execute();
+    const exported = (await api(team).get('/api/v1/contacts/export.csv')).body;
+    expect(exported).toContain('ad-4711');
+
+    const again = await run(team, exported);
+    expect(again.imp).toMatchObject({ status: 'succeeded', unchanged: 1, failed: 0, updated: 0 });
+
+    const changed = await run(team, exported.replace('ad-4711', 'ad-9999'));
+    expect(changed.imp).toMatchObject({ failed: 1, updated: 0 });
+    expect(changed.rows[0]!.error).toBe(
+      'directorySyncId: read-only (written by Contact Sync): the contact has "ad-4711", the file says "ad-9999"; leave the cell as exported or empty',
+    );
+    const stored = await ctx.db
+      .selectFrom('contacts')
+      .select('directorySyncId')
+      .where('id', '=', created.json().id)
+      .executeTakeFirstOrThrow();
+    expect(stored.directorySyncId).toBe('ad-4711');
   });
 });
 

@@ -334,7 +334,12 @@ export function planRow(p: RowPatch, target: Target, lookup: Lookup): Planned {
     const msgs = parsed.error.issues.map((i) => messageFor(i.path.map(String).join('.'), i.message, columns));
     return { action: 'fail', error: [...new Set(msgs)].join('; '), contactId };
   }
-  const ro = readOnlyViolations(parsed.data.directory, current?.directory ?? emptyDirectory(), undefined, current?.companyId ?? null);
+  const stored = current?.directory ?? emptyDirectory();
+  // a read-only column re-imported as exported passes (dropUnchanged); a different value fails the row,
+  // saying what the contact holds and what the file says
+  const ro = readOnlyViolations(parsed.data.directory, stored, undefined, current?.companyId ?? null).map((d) =>
+    d.path.startsWith('directory.') ? { ...d, message: readOnlyMessage(d.path, stored, parsed.data.directory) } : d,
+  );
   const base = current?.fields ?? emptyContact();
   const applied = applyContactInput(base, parsed.data);
   const details = [...ro, ...(applied.ok ? [] : applied.details)];
@@ -355,6 +360,14 @@ export function planRow(p: RowPatch, target: Target, lookup: Lookup): Planned {
   const changes = diffContacts(current?.fields ?? null, after);
   if (current && Object.keys(changes).length === 0) return { action: 'unchanged', contactId: current.id };
   return { action: current ? 'update' : 'create', contactId, before: current?.fields ?? null, after, changes };
+}
+
+function readOnlyMessage(path: string, stored: DirectoryFields, input: Partial<DirectoryFields> | null | undefined): string {
+  const k = path.slice('directory.'.length) as keyof DirectoryFields;
+  const has = stored[k];
+  const says = input?.[k] ?? null;
+  const quote = (v: string | null) => (v === null ? 'none' : `"${shorten(v)}"`);
+  return `read-only (written by Contact Sync): the contact has ${quote(has)}, the file says ${quote(says)}; leave the cell as exported or empty`;
 }
 
 const sameMap = (a: Record<string, string>, b: Record<string, string>) => {
