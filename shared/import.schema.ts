@@ -108,6 +108,9 @@ export const TEMPLATE_FIELD: Record<TemplateColumn, ImportField | null> = {
 
 export const importModes = ['upsert', 'create', 'update'] as const;
 export type ImportMode = (typeof importModes)[number];
+/** Another key that rows with neither id nor primary email can be matched by (otherwise they always create). */
+export const importMatchKeys = ['phone', 'directorySyncId'] as const;
+export type ImportMatchKey = (typeof importMatchKeys)[number];
 export const importStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type ImportStatus = (typeof importStatuses)[number];
 export const rowActions = ['create', 'update', 'unchanged', 'fail'] as const;
@@ -176,6 +179,8 @@ export const importSchema = z.object({
   id: z.string(),
   status: z.enum(importStatuses),
   mode: z.enum(importModes),
+  /** How rows with neither an id nor a primary email find their contact; null: they always create one. */
+  matchBy: z.enum(importMatchKeys).nullable(),
   dryRun: z.boolean(),
   ...fileInfo,
   total: z.number().int().nullable(),
@@ -184,6 +189,8 @@ export const importSchema = z.object({
   updated: z.number().int(),
   unchanged: z.number().int(),
   failed: z.number().int(),
+  /** Rows with neither an id nor a primary email: without matchBy each creates a contact, again at every import. */
+  unkeyed: z.number().int(),
   cancelRequested: z.boolean(),
   error: z.string().nullable(),
   createdBy: z.object({ id: z.string().nullable(), label: z.string() }),

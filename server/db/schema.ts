@@ -215,6 +215,10 @@ export interface ImportsTable {
   fileId: string | null;
   status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
   mode: 'upsert' | 'create' | 'update';
+  /** How rows with neither id nor primary email find their contact (null: they always create one). */
+  matchBy: 'phone' | 'directorySyncId' | null;
+  /** Rows with neither an id nor a primary email so far. */
+  unkeyed: Generated<number>;
   dryRun: boolean;
   fileName: string;
   fileSize: number;

@@ -4,7 +4,7 @@
 // and the worker that takes over goes on from the checkpoint with exact counts.
 import type { MappingEntry } from '#shared/import.schema.ts';
 import { sql } from 'kysely';
-import type { Db } from '../db/client.ts';
+import type { Db, Executor } from '../db/client.ts';
 import { uuidv7 } from '../db/ids.ts';
 import type { ContactRow } from '../db/schema.ts';
 import type { Actor } from '../auth/actor.ts';
@@ -31,6 +31,8 @@ import {
   type RowPatch,
 } from './rows.rules.ts';
 import { readOptionsOf, readRecords, storedFile, type SourceInfo } from './source.ts';
+import { isUnkeyed, matchByKeys, matchKeysOf } from './match.rules.ts';
+import { createMatchRepo } from './match.repo.ts';
 
 /** Per-row outcomes are kept for this many data rows of every import (the preview), and for every failed row. */
 export const PREVIEW_ROWS = 1000;
@@ -85,6 +87,7 @@ export function sourceInfoOf(rec: ImportRecord): SourceInfo {
 export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string, hooks: RunHooks = {}): Promise<void> {
   const { db, config } = deps;
   const repo = createImportsRepo(db);
+  const matchRepo = createMatchRepo();
   const actor = rec.actor as unknown as Actor;
   const auditActor: Actor = { ...actor, label: `${actor.label} (import)` };
   const headers = rec.headers;
@@ -177,6 +180,30 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
       hooks.onProgress?.({ processed, total });
     };
 
+    /**
+     * Rows with neither id nor primary email, matched by the import's `matchBy` key (match.rules.ts): the
+     * contacts holding the batch's keys are loaded (and locked) once; a contact an earlier row changed is
+     * seen as changed.
+     */
+    const matchKeyLookup = async (items: Item[], byId: Map<string, CurrentContact>, tx: Executor): Promise<Pick<Lookup, 'byMatchKey'>> => {
+      const matchBy = rec.matchBy;
+      if (!matchBy) return {};
+      const keysOf = new Map<RowPatch, string[]>();
+      for (const i of items) if (!i.error && isUnkeyed(i.patch)) keysOf.set(i.patch!, matchKeysOf(i.patch!, matchBy, defaultPhoneRegion));
+      const rows = await matchRepo.findByKeys(rec.teamId, matchBy, [...new Set([...keysOf.values()].flat())], !rec.dryRun, tx);
+      const holders = new Map<string, string[]>();
+      for (const r of rows) {
+        if (!byId.has(r.id)) byId.set(r.id, current(r));
+        for (const k of matchBy === 'phone' ? r.phonesE164 : [r.directorySyncId ?? '']) holders.set(k, [...(holders.get(k) ?? []), r.id]);
+      }
+      return {
+        byMatchKey: (p) => {
+          const m = matchByKeys(keysOf.get(p) ?? [], holders, (id) => byId.get(id));
+          return m.kind === 'many' ? { ...m, key: matchBy } : m;
+        },
+      };
+    };
+
     const commitBatch = (items: Item[], careful: boolean) =>
       db.transaction().execute(async (tx) => {
         // FOR SHARE on the member: a removal or a change of permissions waits for this batch, and no batch
@@ -193,6 +220,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
         const lookup: Lookup = {
           byId: (id) => byId.get(id),
           byEmail: (e) => (overlay.has(e) ? (overlay.get(e) ?? undefined) : byEmail.get(e)),
+          ...(await matchKeyLookup(items, byId, tx)),
         };
 
         const counters: Counters = { processed: items.length, created: 0, updated: 0, unchanged: 0, failed: 0 };
@@ -314,6 +342,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
         for (const w of done) outcome(w.item, w.planned.action, null, w.id);
         outcomes.sort((a, b) => a.rowNumber - b.rowNumber);
         await repo.insertRowOutcomes(rec.id, outcomes, tx);
+        await matchRepo.addUnkeyed(rec.id, items.filter((i) => !i.error && isUnkeyed(i.patch)).length, tx);
         const cp = await repo.checkpoint(rec.id, owner, counters, items.at(-1)!.row, config.leaseSeconds, tx);
         if (!cp) throw new LeaseLostError();
         return cp;

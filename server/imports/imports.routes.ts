@@ -50,8 +50,11 @@
  *
  * ── Run ──────────────────────────────────────────────────────────────────────────────────────────────
  * POST /api/v1/imports   multipart: file | uploadId, mapping?, mode? ('upsert' default | 'create' | 'update'),
- *                        dryRun? ('true'|'false'), encoding? (one of the preview's encodings; overrides detection)
- *                        — or JSON { uploadId, mapping?, mode?, dryRun?, encoding? }
+ *                        dryRun? ('true'|'false'), encoding? (one of the preview's encodings; overrides detection),
+ *                        matchBy? ('phone' | 'directorySyncId': how a row with neither id nor primaryEmail finds its
+ *                        contact — a phone's E.164 form or the directory sync id held by exactly one contact of the
+ *                        team; without it such a row always creates a contact, so a re-import duplicates it)
+ *                        — or JSON { uploadId, mapping?, mode?, dryRun?, encoding?, matchBy? }
  *   400 on `encoding` when the file's encoding was not recognised for sure and none was chosen
  *   header Idempotency-Key (optional): a retried POST with the same key (same team) answers the same import.
  *   202 Import (below)
@@ -67,6 +70,8 @@
  *     fileName, fileSize, format, encoding, delimiter, headers: string[], mapping: MappingEntry[], unmappedColumns: string[],
  *     total: number | null,                     // data rows in the file (null until counted)
  *     processed, created, updated, unchanged, failed: number,   // what was actually written (dry run: would be)
+ *     unkeyed: number,                          // rows with neither id nor primaryEmail (dry run included)
+ *     matchBy: 'phone' | 'directorySyncId' | null,
  *     cancelRequested: boolean,
  *     error: string | null,                     // why the whole import failed (status 'failed')
  *     createdBy: { id: string | null, label: string },
@@ -99,6 +104,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '#shared/errors.ts';
 import {
+  importMatchKeys,
   importModes,
   importPreviewSchema,
   importRowSchema,
@@ -200,6 +206,12 @@ function parseMode(raw: unknown): CreateImportInput['mode'] {
   throw new AppError('VALIDATION', 'Invalid input', [{ path: 'mode', message: 'Must be upsert, create or update' }]);
 }
 
+function parseMatchBy(raw: unknown): CreateImportInput['matchBy'] {
+  if (raw === undefined || raw === '' || raw === null) return undefined;
+  if (typeof raw === 'string' && (importMatchKeys as readonly string[]).includes(raw)) return raw as CreateImportInput['matchBy'];
+  throw new AppError('VALIDATION', 'Invalid input', [{ path: 'matchBy', message: `Must be one of ${importMatchKeys.join(', ')}` }]);
+}
+
 function parseEncoding(raw: unknown): TextEncodingName | undefined {
   if (raw === undefined || raw === '') return undefined;
   if (typeof raw === 'string' && (textEncodings as readonly string[]).includes(raw.trim().toLowerCase())) {
@@ -215,6 +227,7 @@ const jsonBody = z
     mode: z.string().optional(),
     dryRun: z.union([z.boolean(), z.string()]).optional(),
     encoding: z.string().optional(),
+    matchBy: z.string().nullable().optional(),
   })
   .strict();
 
@@ -239,6 +252,7 @@ async function createImport(req: FastifyRequest, imports: ImportsService) {
         mode: parseMode(fields.mode),
         dryRun: parseBool(fields.dryRun, 'dryRun'),
         encoding: parseEncoding(fields.encoding),
+        matchBy: parseMatchBy(fields.matchBy),
       };
     } catch (err) {
       if (upload) await imports.discardUpload(upload);
@@ -259,6 +273,7 @@ async function createImport(req: FastifyRequest, imports: ImportsService) {
       mode: parseMode(b.data.mode),
       dryRun: parseBool(b.data.dryRun, 'dryRun'),
       encoding: parseEncoding(b.data.encoding),
+      matchBy: parseMatchBy(b.data.matchBy),
     };
   }
   const key = req.headers['idempotency-key'];

@@ -13,6 +13,7 @@ import {
   type ImportPreview,
   type ImportRow,
   type MappingEntry,
+  type ImportMatchKey,
   type MappingInput,
   type TextEncodingName,
 } from '#shared/import.schema.ts';
@@ -44,6 +45,7 @@ export function presentImport(r: ImportRecord): Import {
     id: r.id,
     status: r.status,
     mode: r.mode,
+    matchBy: r.matchBy ?? null,
     dryRun: r.dryRun,
     fileName: r.fileName,
     fileSize: Number(r.fileSize),
@@ -59,6 +61,7 @@ export function presentImport(r: ImportRecord): Import {
     updated: r.updated,
     unchanged: r.unchanged,
     failed: r.failed,
+    unkeyed: r.unkeyed ?? 0,
     cancelRequested: r.cancelRequested,
     error: r.error,
     createdBy: { id: actor.memberId ?? null, label: actor.label ?? 'unknown' },
@@ -73,6 +76,8 @@ export function presentImport(r: ImportRecord): Import {
 export interface CreateImportInput {
   upload?: StoredUpload;
   uploadId?: string;
+  /** How rows with neither id nor primary email find their contact (default: they create one). */
+  matchBy?: ImportMatchKey;
   /** The file's text encoding, chosen by the user: overrides detection (CSV only). */
   encoding?: TextEncodingName;
   mapping?: MappingInput;
@@ -292,7 +297,7 @@ export function createImportsService(deps: { db: Db; teams: TeamsService; config
         throw new AppError('VALIDATION', 'Invalid Idempotency-Key', [{ path: 'Idempotency-Key', message: 'At most 200 characters' }]);
       const file = await uploadedFile(actor, input);
       const requestHash = createHash('sha256')
-        .update(JSON.stringify([file.sha256, mode, dryRun, input.mapping ?? null, input.encoding ?? null]))
+        .update(JSON.stringify([file.sha256, mode, dryRun, input.mapping ?? null, input.encoding ?? null, input.matchBy ?? null]))
         .digest('hex');
       const replay = async () => {
         const prev = key ? await repo.findByIdempotencyKey(actor.teamId, key) : undefined;
@@ -342,6 +347,7 @@ export function createImportsService(deps: { db: Db; teams: TeamsService; config
               fileId: file.fileId,
               status: 'queued',
               mode,
+              matchBy: input.matchBy ?? null,
               dryRun,
               fileName: file.name,
               fileSize: file.size,

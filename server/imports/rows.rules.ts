@@ -229,6 +229,8 @@ export type Target = { kind: 'create' } | { kind: 'update'; current: CurrentCont
 export interface Lookup {
   byId(id: string): CurrentContact | undefined;
   byEmail(email: string): CurrentContact | undefined;
+  /** A row with neither id nor primary email, by the import's `matchBy` key (absent: such rows create). */
+  byMatchKey?(p: RowPatch): { kind: 'none' } | { kind: 'one'; contact: CurrentContact } | { kind: 'many'; ids: string[]; key: string };
 }
 
 const nameOf = (c: CurrentContact) => {
@@ -245,7 +247,23 @@ export function matchRow(p: RowPatch, lookup: Lookup, mode: ImportMode): Target 
       return { kind: 'fail', error: `id: the contact ${nameOf(c)} already exists (mode "create" only adds new contacts)` };
     return { kind: 'update', current: c };
   }
-  const c = p.email ? lookup.byEmail(p.email) : undefined;
+  let c = p.email ? lookup.byEmail(p.email) : undefined;
+  if (!p.email && lookup.byMatchKey) {
+    const m = lookup.byMatchKey(p);
+    if (m.kind === 'many') {
+      const ids = m.ids.slice(0, 3).join(', ') + (m.ids.length > 3 ? ', ...' : '');
+      return {
+        kind: 'fail',
+        error: `${m.key}: matches ${m.ids.length} contacts (${ids}); add an id or primary email column to say which one`,
+      };
+    }
+    if (m.kind === 'one') {
+      if (mode === 'create') {
+        return { kind: 'fail', error: `The contact ${nameOf(m.contact)} already exists (mode "create" only adds new contacts)` };
+      }
+      c = m.contact;
+    }
+  }
   if (c) {
     if (mode === 'create') {
       return {
