@@ -103,4 +103,43 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: import wizard encoding picke
     expect(found.items[0]).toMatchObject({ firstName: '志明', lastName: '陳', company: '台積電' });
     await screenshot(page, 'import-enc-04-summary', { fullPage: true });
   });
+
+  step('says how many rows have neither id nor email, and re-checks them matched by phone', async () => {
+    await apiCall('PATCH', '/api/v1/settings', { defaultPhoneRegion: 'TW' });
+    await apiCall('POST', '/api/v1/contacts', { firstName: '美玲', lastName: '吳', phones: { mobile: '+886 912 345 678' } });
+    const phoneList = 'firstName,lastName,phones\r\n美玲,吳,0912-345-678\r\n建宏,蔡,02 2345 6789\r\n';
+    await page.getByRole('link', { name: 'Import another file' }).click();
+    await page.waitForURL(/\/contacts\/import$/);
+    await page.getByRole('button', { name: 'Choose a file', exact: true }).click();
+    await page
+      .getByLabel('File to import', { exact: true })
+      .setInputFiles({ name: 'pbx-phone-list.csv', mimeType: 'text/csv', buffer: Buffer.from(phoneList) });
+    await visible(page.getByRole('table', { name: 'Column mapping' }));
+    await page.getByRole('button', { name: 'Preview import' }).click();
+    const notice = page.getByTestId('import-unkeyed');
+    await visible(notice, 60_000);
+    expect(await notice.innerText()).toContain('2 rows have neither a contact id nor a primary email');
+    await visible(page.getByRole('heading', { name: '2 contacts ready to import' }));
+    await screenshot(page, 'import-enc-05-unkeyed', { fullPage: true });
+
+    const matchBy = page
+      .getByRole('textbox', { name: 'Match rows without id or email by' })
+      .or(page.getByRole('combobox', { name: 'Match rows without id or email by' }))
+      .first();
+    await matchBy.click();
+    await page.getByRole('option', { name: 'A phone number (any format)' }).click();
+    await expect.poll(async () => notice.innerText(), { timeout: 60_000 }).toContain('matched to existing contacts by phone number');
+    // 美玲 is found by her mobile number written another way: one update (the number as typed), one new contact
+    await visible(page.getByRole('listitem', { name: 'Will update: 1' }));
+    await visible(page.getByRole('listitem', { name: 'Will create: 1' }));
+    await screenshot(page, 'import-enc-06-matched-by-phone', { fullPage: true });
+    await page.addScriptTag({ path: axePath });
+    const violations = await page.evaluate(async () => {
+      const axe = (
+        window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: { id: string; impact: string }[] }> } }
+      ).axe;
+      return (await axe.run({ include: [['[data-testid="import-unkeyed"]']] }, { resultTypes: ['violations'] })).violations;
+    });
+    expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
+  });
 });

@@ -19,6 +19,7 @@ import { StartStep } from './start-step.tsx';
 import { UploadStep } from './upload-step.tsx';
 import { MappingStep } from './mapping-step.tsx';
 import { ImportSummary, PreviewResult, RunProgress } from './import-result.tsx';
+import type { MatchBy } from './match-key.tsx';
 import { RecentImports } from './recent-imports.tsx';
 import './imports.css';
 
@@ -136,6 +137,7 @@ function ImportWizard(props: { recent: Import[] | undefined; recentLoading: bool
   const [mode, setMode] = useState<ImportMode>('upsert');
   const [preview, setPreview] = useState<ImportPreview | null>(null);
   const [edits, setEdits] = useState<MappingEdits>({});
+  const [matchBy, setMatchBy] = useState<MatchBy | null>(null);
   const [dryRunId, setDryRunId] = useState<string | null>(null);
   const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
   const [startError, setStartError] = useState<unknown>(null);
@@ -180,7 +182,15 @@ function ImportWizard(props: { recent: Import[] | undefined; recentLoading: bool
   });
 
   const startDryRun = useMutation({
-    mutationFn: () => api.startImport({ uploadId: preview!.uploadId, mapping: mappingInput(preview!, edits), mode, dryRun: true }),
+    // a new match key is passed along: the state it was just set in is not read until the next render
+    mutationFn: (nextMatchBy?: MatchBy | null) =>
+      api.startImport({
+        uploadId: preview!.uploadId,
+        mapping: mappingInput(preview!, edits),
+        mode,
+        dryRun: true,
+        matchBy: nextMatchBy === undefined ? matchBy : nextMatchBy,
+      }),
     onMutate: () => setStartError(null),
     onSuccess: (imp) => {
       qc.setQueryData(keys.import(imp.id), imp);
@@ -192,7 +202,10 @@ function ImportWizard(props: { recent: Import[] | undefined; recentLoading: bool
 
   const run = useMutation({
     mutationFn: () =>
-      api.startImport({ uploadId: preview!.uploadId, mapping: mappingInput(preview!, edits), mode, dryRun: false }, runKey.current),
+      api.startImport(
+        { uploadId: preview!.uploadId, mapping: mappingInput(preview!, edits), mode, dryRun: false, matchBy },
+        runKey.current,
+      ),
     onMutate: () => setStartError(null),
     onSuccess: (imp) => {
       qc.setQueryData(keys.import(imp.id), imp);
@@ -323,7 +336,18 @@ function ImportWizard(props: { recent: Import[] | undefined; recentLoading: bool
       />
     );
   } else {
-    content = <PreviewResult imp={d} error={dry.error} />;
+    content = (
+      <PreviewResult
+        imp={d}
+        error={dry.error}
+        matchPending={startDryRun.isPending}
+        onMatchBy={(m) => {
+          setMatchBy(m);
+          invalidate();
+          startDryRun.mutate(m);
+        }}
+      />
+    );
     footer = (
       <StepFooter
         back={<BackButton onClick={() => go(2)} label="Back to mapping" />}
