@@ -25,7 +25,15 @@ import { coreTrigrams, teamInIndex } from './search-core.rules.ts';
 import { createSearchStats, type SearchStats } from './search-stats.ts';
 import type { JobsService } from '../jobs/jobs.service.ts';
 import { fieldsToColumns, presentContact, rowToDirectory, rowToFields, searchColumns } from './contacts.presenter.ts';
-import { applyContactInput, diffContacts, emptyContact, emptyDirectory, phonesE164, readOnlyViolations } from './contacts.rules.ts';
+import {
+  applyContactInput,
+  diffContacts,
+  emptyContact,
+  emptyDirectory,
+  phonesE164,
+  readOnlyViolations,
+  reportsToChange,
+} from './contacts.rules.ts';
 import { createTrashService } from './trash.service.ts';
 import { encodeCursor, parseCursor, parseHistoryCursor, type Cursor } from './cursor.rules.ts';
 
@@ -214,6 +222,16 @@ export function createContactsService(
     return { scope: { ...scopeOf(input.filter), pattern: patternOf(input.filter.q), ...(createdBefore ? { createdBefore } : {}) } };
   }
 
+  /** A reports-to contact must be a live contact of the same team (another team's id is "not found" too). */
+  async function requireReportsTo(teamId: string, value: string | null | undefined, tx?: Executor) {
+    if (!value) return;
+    if (!(await repo.findById(teamId, value, {}, tx))) {
+      throw new AppError('VALIDATION', 'Invalid contact', [
+        { path: 'directory.reportsToContactId', message: 'No contact with this id in this team' },
+      ]);
+    }
+  }
+
   async function load(actor: Actor, id: string): Promise<ContactRow> {
     const row = isUuid(id) ? await repo.findById(actor.teamId, id) : undefined;
     if (!row) throw new AppError('NOT_FOUND', 'Contact not found');
@@ -228,17 +246,27 @@ export function createContactsService(
     async create(actor: Actor, input: ContactInput): Promise<Contact> {
       requirePermission(actor, 'modifyContacts');
       const base = emptyContact();
-      const ro = readOnlyViolations(input.directory, emptyDirectory(), input.companyId, null);
+      const ro = readOnlyViolations(input.directory, emptyDirectory(), input.companyId, null, { reportsToContactEditable: true });
+      const reportsTo = reportsToChange(input.directory, emptyDirectory(), null);
       const applied = applyContactInput(base, input);
-      const details = [...ro, ...(applied.ok ? [] : applied.details)];
+      const details = [...ro, ...(reportsTo.detail ? [reportsTo.detail] : []), ...(applied.ok ? [] : applied.details)];
       if (details.length || !applied.ok) throw new AppError('VALIDATION', 'Invalid contact', details);
+      await requireReportsTo(actor.teamId, reportsTo.value);
       const { defaultPhoneRegion } = await teams.getSettings(actor.teamId);
       const fields = applied.value;
       const id = uuidv7();
       try {
         const row = await repo.insertAudited(
-          { id, teamId: actor.teamId, ...fieldsToColumns(fields, phonesE164(fields.phones, defaultPhoneRegion)) },
-          auditRow(actor, 'contact', id, 'create', diffContacts(null, fields)),
+          {
+            id,
+            teamId: actor.teamId,
+            ...fieldsToColumns(fields, phonesE164(fields.phones, defaultPhoneRegion)),
+            ...(reportsTo.value ? { reportsToContactId: reportsTo.value } : {}),
+          },
+          auditRow(actor, 'contact', id, 'create', {
+            ...diffContacts(null, fields),
+            ...(reportsTo.value ? { 'directory.reportsToContactId': { before: null, after: reportsTo.value } } : {}),
+          }),
         );
         return presentContact(row);
       } catch (err) {
@@ -304,17 +332,26 @@ export function createContactsService(
             );
           }
           const before = rowToFields(current);
-          const ro = readOnlyViolations(input.directory, rowToDirectory(current), input.companyId, current.companyId);
+          const directory = rowToDirectory(current);
+          const ro = readOnlyViolations(input.directory, directory, input.companyId, current.companyId, { reportsToContactEditable: true });
+          const reportsTo = reportsToChange(input.directory, directory, id);
           const applied = applyContactInput(before, input);
-          const details = [...ro, ...(applied.ok ? [] : applied.details)];
+          const details = [...ro, ...(reportsTo.detail ? [reportsTo.detail] : []), ...(applied.ok ? [] : applied.details)];
           if (details.length || !applied.ok) throw new AppError('VALIDATION', 'Invalid contact', details);
+          await requireReportsTo(actor.teamId, reportsTo.value, tx);
           const changes = diffContacts(before, applied.value);
+          if (reportsTo.value !== undefined) {
+            changes['directory.reportsToContactId'] = { before: directory.reportsToContactId, after: reportsTo.value };
+          }
           if (Object.keys(changes).length === 0) return presentContact(current);
           attempted = applied.value.primaryEmail;
           const row = await repo.update(
             actor.teamId,
             id,
-            fieldsToColumns(applied.value, phonesE164(applied.value.phones, defaultPhoneRegion)),
+            {
+              ...fieldsToColumns(applied.value, phonesE164(applied.value.phones, defaultPhoneRegion)),
+              ...(reportsTo.value !== undefined ? { reportsToContactId: reportsTo.value } : {}),
+            },
             tx,
           );
           await audit.record({ actor, entityType: 'contact', entityId: id, action: 'update', changes }, tx);
