@@ -142,4 +142,23 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: import wizard encoding picke
     });
     expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
   });
+
+  step('sets who an imported contact reports to in the contact editor (no connection manages it)', async () => {
+    const [report] = (await apiCall('GET', `/api/v1/contacts?q=${encodeURIComponent('shufen.lin@example.tw')}`)).items;
+    const [boss] = (await apiCall('GET', `/api/v1/contacts?q=${encodeURIComponent('zhiming.chen@example.tw')}`)).items;
+    await page.goto(url(`/contacts/${report.id}/edit`));
+    const field = page.getByRole('textbox', { name: 'Reports to (contact ID)' });
+    await visible(field);
+    await field.fill('not-an-id');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await visible(page.getByText('Must be the id of a contact').first());
+    await field.fill(boss.id);
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(async () => (await apiCall('GET', `/api/v1/contacts/${report.id}`)).directory.reportsToContactId).toBe(boss.id);
+    await page.goto(url(`/contacts/${report.id}/edit`));
+    await visible(field);
+    expect(await field.inputValue()).toBe(boss.id);
+    await field.scrollIntoViewIfNeeded();
+    await screenshot(page, 'import-enc-07-reports-to');
+  });
 });
