@@ -530,6 +530,41 @@ describe('re-importing an export of synced contacts', () => {
   });
 });
 
+describe('reportsToContactId by import', () => {
+  it('sets who a contact reports to (audited), refuses an id of another team or of no contact, and a synced contact', async () => {
+    const team = await createTeam(ctx);
+    const other = await createTeam(ctx);
+    const boss = (await api(team).post('/api/v1/contacts', { firstName: 'Boss', primaryEmail: 'boss@example.com' })).json();
+    const foreign = (await call(ctx, other.ownerToken, 'POST', '/api/v1/contacts', { firstName: 'Foreign' })).json();
+    const synced = (await api(team).post('/api/v1/contacts', { firstName: 'Synced', primaryEmail: 'synced@example.com' })).json();
+    await ctx.db
+      .updateTable('contacts')
+      .set({ directoryConnectionId: '0190a0a0-0000-7000-8000-00000000c0c0' })
+      .where('id', '=', synced.id)
+      .execute();
+    const csv = [
+      'primaryEmail,firstName,reportsToContactId',
+      `ann@example.com,Ann,${boss.id.toUpperCase()}`,
+      `bob@example.com,Bob,${foreign.id}`,
+      `synced@example.com,Synced,${boss.id}`,
+      'cy@example.com,Cy,42',
+    ].join('\n');
+    const { imp, rows } = await run(team, csv);
+    expect(imp).toMatchObject({ created: 1, failed: 3 });
+    const byRow = Object.fromEntries(rows.map((r) => [r.row, r.error]));
+    expect(byRow[3]).toBe(`reportsToContactId: no contact with the id ${foreign.id} in this team`);
+    expect(byRow[4]).toMatch(/^reportsToContactId: read-only \(written by Contact Sync\)/);
+    expect(byRow[5]).toBe('reportsToContactId: Must be the id of a contact');
+    const ann = (await contactsOf(team.teamId)).find((c) => c.firstName === 'Ann')!;
+    expect(ann.reportsToContactId).toBe(boss.id);
+    const history = (await api(team).get(`/api/v1/contacts/${ann.id}/history`)).json();
+    expect(JSON.stringify(history)).toContain(boss.id);
+    // the same file again changes nothing for Ann
+    const again = await run(team, csv.split('\n').slice(0, 2).join('\n'));
+    expect(again.imp).toMatchObject({ unchanged: 1 });
+  });
+});
+
 describe('template, preview and mapping', () => {
   let team: TestTeam;
   beforeEach(async () => {

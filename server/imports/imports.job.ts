@@ -73,6 +73,13 @@ export interface RunHooks {
   onProgress?: (p: { processed: number; total: number | null }) => void;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A row's reports-to contact id, when it is one (anything else fails the row in planRow). */
+const reportsToIdOf = (p: RowPatch): string[] => {
+  const v = p.input.directory?.reportsToContactId?.trim().toLowerCase();
+  return v && UUID.test(v) ? [v] : [];
+};
+
 export function sourceInfoOf(rec: ImportRecord): SourceInfo {
   return {
     format: rec.format,
@@ -210,7 +217,9 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
         // commits after it
         await deps.jobs.actorNow(rec.teamId, actor, 'importContacts', tx);
         const patches = items.filter((i) => i.patch && !i.error).map((i) => i.patch!);
-        const ids = [...new Set(patches.flatMap((p) => (p.id ? [p.id] : [])))];
+        // the contacts rows name as their reports-to contact are looked up with them (they must be of this team)
+        const reportsTo = patches.flatMap((p) => reportsToIdOf(p));
+        const ids = [...new Set([...patches.flatMap((p) => (p.id ? [p.id] : [])), ...reportsTo])];
         const emails = [...new Set(patches.flatMap((p) => (p.email ? [p.email] : [])))];
         const found = await repo.lockContacts(rec.teamId, ids, emails, !rec.dryRun, tx);
         const byId = new Map(found.map((r) => [r.id, current(r)]));
@@ -275,7 +284,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
             // E.164 is computed only for phones that change (libphonenumber is the costliest step of a row)
             const keepE164 = target.kind === 'update' && target.current.phonesE164 && planned.changes.phones === undefined;
             const e164 = keepE164 ? target.current.phonesE164! : phonesE164(planned.after.phones, defaultPhoneRegion);
-            const columns = fieldsToColumns(planned.after, e164);
+            const columns = { ...fieldsToColumns(planned.after, e164), reportsToContactId: planned.reportsToContactId };
             const row = planned.action === 'create' ? { id, teamId: rec.teamId, ...columns } : { id, ...columns };
             writes.push({ item, planned, id, row });
             // later rows of the file see this row's effect on who owns which email

@@ -10,6 +10,7 @@ import {
   emptyContact,
   emptyDirectory,
   readOnlyViolations,
+  reportsToChange,
   type ContactFields,
   type DirectoryFields,
 } from '../contacts/contacts.rules.ts';
@@ -321,6 +322,8 @@ export type Planned =
       after: ContactFields;
       changes: ReturnType<typeof diffContacts>;
       version?: number;
+      /** The reports-to contact to store (the stored one when the row does not change it). */
+      reportsToContactId: string | null;
     };
 
 const messageFor = (path: string, message: string, columns: Map<string, string>) => {
@@ -355,9 +358,20 @@ export function planRow(p: RowPatch, target: Target, lookup: Lookup): Planned {
   const stored = current?.directory ?? emptyDirectory();
   // a read-only column re-imported as exported passes (dropUnchanged); a different value fails the row,
   // saying what the contact holds and what the file says
-  const ro = readOnlyViolations(parsed.data.directory, stored, undefined, current?.companyId ?? null).map((d) =>
-    d.path.startsWith('directory.') ? { ...d, message: readOnlyMessage(d.path, stored, parsed.data.directory) } : d,
-  );
+  const ro = readOnlyViolations(parsed.data.directory, stored, undefined, current?.companyId ?? null, {
+    reportsToContactEditable: true,
+  }).map((d) => (d.path.startsWith('directory.') ? { ...d, message: readOnlyMessage(d.path, stored, parsed.data.directory) } : d));
+  // who the contact reports to is the file's to set while no connection manages the contact (as in the API)
+  const reportsTo = reportsToChange(parsed.data.directory, stored, contactId);
+  if (reportsTo.detail) {
+    ro.push(
+      reportsTo.detail.message.startsWith('Read-only')
+        ? { ...reportsTo.detail, message: readOnlyMessage(reportsTo.detail.path, stored, parsed.data.directory) }
+        : reportsTo.detail,
+    );
+  } else if (reportsTo.value && !lookup.byId(reportsTo.value)) {
+    ro.push({ path: 'directory.reportsToContactId', message: `no contact with the id ${reportsTo.value} in this team` });
+  }
   const base = current?.fields ?? emptyContact();
   const applied = applyContactInput(base, parsed.data);
   const details = [...ro, ...(applied.ok ? [] : applied.details)];
@@ -376,8 +390,12 @@ export function planRow(p: RowPatch, target: Target, lookup: Lookup): Planned {
     }
   }
   const changes = diffContacts(current?.fields ?? null, after);
+  if (reportsTo.value !== undefined) {
+    changes['directory.reportsToContactId'] = { before: stored.reportsToContactId, after: reportsTo.value };
+  }
   if (current && Object.keys(changes).length === 0) return { action: 'unchanged', contactId: current.id };
-  return { action: current ? 'update' : 'create', contactId, before: current?.fields ?? null, after, changes };
+  const reportsToContactId = reportsTo.value !== undefined ? reportsTo.value : stored.reportsToContactId;
+  return { action: current ? 'update' : 'create', contactId, before: current?.fields ?? null, after, changes, reportsToContactId };
 }
 
 function readOnlyMessage(path: string, stored: DirectoryFields, input: Partial<DirectoryFields> | null | undefined): string {
