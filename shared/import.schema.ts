@@ -108,6 +108,9 @@ export const TEMPLATE_FIELD: Record<TemplateColumn, ImportField | null> = {
 
 export const importModes = ['upsert', 'create', 'update'] as const;
 export type ImportMode = (typeof importModes)[number];
+/** Another key that rows with neither id nor primary email can be matched by (otherwise they always create). */
+export const importMatchKeys = ['phone', 'directorySyncId'] as const;
+export type ImportMatchKey = (typeof importMatchKeys)[number];
 export const importStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type ImportStatus = (typeof importStatuses)[number];
 export const rowActions = ['create', 'update', 'unchanged', 'fail'] as const;
@@ -130,11 +133,25 @@ export const mappingInputSchema = z.record(
 );
 export type MappingInput = z.infer<typeof mappingInputSchema>;
 
+/** Text encodings of a CSV file: Unicode, and the Windows code pages Excel saves CSV in around the world. */
+export const textEncodings = [
+  'utf-8',
+  'utf-16le',
+  'utf-16be',
+  'windows-1252',
+  'windows-1251',
+  'euc-kr',
+  'shift_jis',
+  'gb18030',
+  'big5',
+] as const;
+export type TextEncodingName = (typeof textEncodings)[number];
+
 const fileInfo = {
   fileName: z.string(),
   fileSize: z.number().int(),
   format: z.enum(['csv', 'xlsx']),
-  encoding: z.enum(['utf-8', 'utf-16le', 'utf-16be', 'windows-1252']).nullable(),
+  encoding: z.enum(textEncodings).nullable(),
   delimiter: z.string().nullable(),
   headers: z.array(z.string()),
   mapping: z.array(mappingEntrySchema),
@@ -144,6 +161,13 @@ const fileInfo = {
 export const importPreviewSchema = z.object({
   uploadId: z.string(),
   ...fileInfo,
+  /**
+   * False when the bytes could be read in more than one encoding and nothing decided between them: the
+   * import does not start until an encoding is chosen (preview again with `encoding`, or send it with the import).
+   */
+  encodingConfident: z.boolean(),
+  /** Encodings the file can be read in, most likely first (empty for XLSX): the picker's choices. */
+  encodingChoices: z.array(z.object({ encoding: z.enum(textEncodings), label: z.string() })),
   sampleRows: z.array(z.array(z.string())),
   /** Sample cells were cut (200 characters each) or rows left out, to keep the answer small. */
   sampleTruncated: z.boolean(),
@@ -155,6 +179,8 @@ export const importSchema = z.object({
   id: z.string(),
   status: z.enum(importStatuses),
   mode: z.enum(importModes),
+  /** How rows with neither an id nor a primary email find their contact; null: they always create one. */
+  matchBy: z.enum(importMatchKeys).nullable(),
   dryRun: z.boolean(),
   ...fileInfo,
   total: z.number().int().nullable(),
@@ -163,6 +189,8 @@ export const importSchema = z.object({
   updated: z.number().int(),
   unchanged: z.number().int(),
   failed: z.number().int(),
+  /** Rows with neither an id nor a primary email: without matchBy each creates a contact, again at every import. */
+  unkeyed: z.number().int(),
   cancelRequested: z.boolean(),
   error: z.string().nullable(),
   createdBy: z.object({ id: z.string().nullable(), label: z.string() }),

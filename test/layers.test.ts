@@ -39,7 +39,11 @@ describe('ESLint keeps the layers', () => {
       'export const all = [createJobsRepo, createFilesRepo, createExportsRepo, createContactWriterRepo] as unknown as MembersRepo[];',
       '',
     ].join('\n');
-    expect(await layerProblems('server/exports/exports.service.ts', code)).toEqual(['kdesk/no-foreign-repo 1', 'kdesk/no-foreign-repo 2', 'kdesk/no-foreign-repo 5']);
+    expect(await layerProblems('server/exports/exports.service.ts', code)).toEqual([
+      'kdesk/no-foreign-repo 1',
+      'kdesk/no-foreign-repo 2',
+      'kdesk/no-foreign-repo 5',
+    ]);
     // the composition root hands repos over
     expect(await layerProblems('server/app.ts', code)).toEqual([]);
   });

@@ -8,7 +8,14 @@ import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { contactFilter } from '#shared/contact.schema.ts';
 import { AppError } from '#shared/errors.ts';
-import { importModes, mappingInputSchema, type Import, type MappingInput } from '#shared/import.schema.ts';
+import {
+  importModes,
+  mappingInputSchema,
+  textEncodings,
+  type Import,
+  type MappingInput,
+  type TextEncodingName,
+} from '#shared/import.schema.ts';
 import { createServices, type Services } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import type { Db } from '../../server/db/client.ts';
@@ -61,11 +68,24 @@ export function importCommand() {
       .addOption(new Option('--mode <mode>', 'upsert, create or update').choices(importModes).default('upsert').env('KDESK_IMPORT_MODE'))
       .addOption(new Option('--dry-run', 'check every row and count, write nothing').env('KDESK_IMPORT_DRY_RUN'))
       .addOption(new Option('--mapping <file>', 'JSON file: {"<column>": "<field>" | null}').env('KDESK_IMPORT_MAPPING'))
+      .addOption(
+        new Option('--encoding <encoding>', "the CSV file's text encoding, when detection is unsure or wrong")
+          .choices(textEncodings)
+          .env('KDESK_IMPORT_ENCODING'),
+      )
       .addOption(new Option('--errors <file>', 'where to write the failed rows (default: <file>-errors.csv)').env('KDESK_IMPORT_ERRORS')),
   ).action(
     async (
       file: string,
-      o: { mode: Import['mode']; dryRun?: boolean; mapping?: string; errors?: string; team?: string; teamOf?: string },
+      o: {
+        mode: Import['mode'];
+        dryRun?: boolean;
+        mapping?: string;
+        encoding?: TextEncodingName;
+        errors?: string;
+        team?: string;
+        teamOf?: string;
+      },
     ) => {
       let mapping: MappingInput | undefined;
       if (o.mapping) {
@@ -78,7 +98,13 @@ export function importCommand() {
         const services = createServices(db, config);
         const actor = systemActor(await resolveTeam(db, services, o), 'kdesk CLI');
         const upload = await services.imports.upload(actor, createReadStream(file), path.basename(file));
-        const created = await services.imports.create(actor, { upload, mapping, mode: o.mode, dryRun: Boolean(o.dryRun) });
+        const created = await services.imports.create(actor, {
+          upload,
+          mapping,
+          mode: o.mode,
+          dryRun: Boolean(o.dryRun),
+          encoding: o.encoding,
+        });
         if (created.unmappedColumns.length) console.error(`Not imported (no field): ${created.unmappedColumns.join(', ')}`);
         const progress = bar(o.dryRun ? 'checking' : 'importing');
         let started = false;

@@ -125,6 +125,52 @@ describe('POST /api/v1/contacts', () => {
   });
 });
 
+describe('directory.reportsToContactId (org relationships)', () => {
+  const post = (body: unknown, token = t) => call(ctx, token, 'POST', '/api/v1/contacts', body);
+  const patch = (id: string, body: unknown) => call(ctx, t, 'PATCH', `/api/v1/contacts/${id}`, body);
+
+  it('is set on create and update of a contact no connection manages, cleared with null, and audited', async () => {
+    const boss = (await post({ firstName: 'Boss' })).json();
+    const deputy = (await post({ firstName: 'Deputy' })).json();
+    const created = await post({ firstName: 'Report', directory: { reportsToContactId: boss.id } });
+    expect(created.statusCode).toBe(201);
+    expect(created.json().directory).toMatchObject({ reportsToContactId: boss.id, syncId: null });
+
+    const moved = await patch(created.json().id, { directory: { reportsToContactId: deputy.id } });
+    expect(moved.statusCode).toBe(200);
+    expect(moved.json()).toMatchObject({ directory: { reportsToContactId: deputy.id }, version: created.json().version + 1 });
+    const history = (await call(ctx, t, 'GET', `/api/v1/contacts/${created.json().id}/history`)).json();
+    expect(JSON.stringify(history)).toContain(deputy.id);
+
+    const cleared = await patch(created.json().id, { directory: { reportsToContactId: null } });
+    expect(cleared.json().directory.reportsToContactId).toBeNull();
+    // a GET echoed back as it is changes nothing
+    const echoed = await patch(created.json().id, cleared.json());
+    expect(echoed.json().version).toBe(cleared.json().version);
+  });
+
+  it('answers 400 for itself, a contact of another team or no contact, and for a contact Contact Sync manages', async () => {
+    const c = (await post({ firstName: 'Solo' })).json();
+    const other = await createTeam(ctx);
+    const foreign = (await post({ firstName: 'Foreign' }, other.ownerToken)).json();
+    for (const value of [c.id, foreign.id, '0190a0a0-0000-7000-8000-000000000000', 'not-an-id']) {
+      const res = await patch(c.id, { directory: { reportsToContactId: value } });
+      expect(res.statusCode, value).toBe(400);
+      expect(res.json().details[0].path).toBe('directory.reportsToContactId');
+    }
+    const boss = (await post({ firstName: 'Boss' })).json();
+    await ctx.db
+      .updateTable('contacts')
+      .set({ directoryConnectionId: '0190a0a0-0000-7000-8000-00000000c0c0' })
+      .where('id', '=', c.id)
+      .execute();
+    const managed = await patch(c.id, { directory: { reportsToContactId: boss.id } });
+    expect(managed.statusCode).toBe(400);
+    expect(managed.json().details[0]).toMatchObject({ path: 'directory.reportsToContactId', message: expect.stringMatching(/Read-only/) });
+    expect((await call(ctx, t, 'GET', `/api/v1/contacts/${c.id}`)).json().directory.reportsToContactId).toBeNull();
+  });
+});
+
 describe('PATCH /api/v1/contacts/:id', () => {
   it('changes only the fields sent, bumps the version and answers the new ETag', async () => {
     const c = (await call(ctx, t, 'POST', '/api/v1/contacts', { ...jane, primaryEmail: 'patch1@acme.com' })).json();

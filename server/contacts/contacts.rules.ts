@@ -149,15 +149,43 @@ export function hasIdentity(c: ContactFields): boolean {
   return Boolean(c.firstName || c.lastName || c.company || c.primaryEmail || Object.keys(c.emails).length);
 }
 
-/** Directory fields are written by Contact Sync only: a client may echo them back, not change them. */
+/**
+ * The reports-to contact a client sets on a contact no connection manages (`undefined`: not changed), or
+ * the problem with it. Whether the id names a contact of the team is checked by the caller (I/O).
+ */
+export function reportsToChange(
+  input: Partial<DirectoryFields> | null | undefined,
+  current: DirectoryFields,
+  selfId: string | null,
+): { value?: string | null; detail?: ErrorDetail } {
+  const raw = input?.reportsToContactId;
+  if (raw === undefined) return {};
+  const v = typeof raw === 'string' ? raw.trim().toLowerCase() || null : null;
+  if (v === current.reportsToContactId) return {};
+  const path = 'directory.reportsToContactId';
+  if (current.connectionId !== null) return { detail: { path, message: 'Read-only: written by Contact Sync' } };
+  if (v !== null && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v)) {
+    return { detail: { path, message: 'Must be the id of a contact' } };
+  }
+  if (v !== null && v === selfId) return { detail: { path, message: 'A contact cannot report to itself' } };
+  return { value: v };
+}
+
+/**
+ * Directory fields are written by Contact Sync only: a client may echo them back, not change them.
+ * `reportsToContactEditable`: the reports-to contact of a contact no connection manages is the client's to
+ * set (see reportsToChange), so it is not a violation here.
+ */
 export function readOnlyViolations(
   input: Partial<DirectoryFields> | null | undefined,
   current: DirectoryFields,
   companyIdInput: string | null | undefined,
   currentCompanyId: string | null,
+  opts: { reportsToContactEditable?: boolean } = {},
 ): ErrorDetail[] {
   const details: ErrorDetail[] = [];
   for (const [k, v] of Object.entries(input ?? {})) {
+    if (k === 'reportsToContactId' && opts.reportsToContactEditable) continue;
     if (v !== undefined && (v ?? null) !== current[k as keyof DirectoryFields]) {
       details.push({ path: `directory.${k}`, message: 'Read-only: written by Contact Sync' });
     }

@@ -10,7 +10,7 @@ import type {
 } from '#shared/contact.schema.ts';
 import { AppError } from '#shared/errors.ts';
 import { normalizeEmail } from '#shared/email.ts';
-import type { Db, Tx } from '../db/client.ts';
+import type { Db, Executor, Tx } from '../db/client.ts';
 import { isUuid, uuidv7 } from '../db/ids.ts';
 import type { ContactRow } from '../db/schema.ts';
 import { requirePermission, type Actor } from '../auth/actor.ts';
@@ -24,7 +24,7 @@ import { createSearchPlanner, patternOf, scopeOf, type SearchTuning } from './se
 import type { SearchStats } from './search-stats.ts';
 import type { JobsService } from '../jobs/jobs.service.ts';
 import { presentContact, rowToDirectory, rowToFields } from './contacts.presenter.ts';
-import { applyContactInput, diffContacts, emptyContact, emptyDirectory, readOnlyViolations } from './contacts.rules.ts';
+import { applyContactInput, diffContacts, emptyContact, emptyDirectory, readOnlyViolations, reportsToChange } from './contacts.rules.ts';
 import { createTrashService } from './trash.service.ts';
 import { encodeCursor, parseCursor, parseHistoryCursor, type Cursor } from './cursor.rules.ts';
 
@@ -108,6 +108,16 @@ export function createContactsService(deps: {
     return { scope: { ...scopeOf(input.filter), pattern: patternOf(input.filter.q), ...(createdBefore ? { createdBefore } : {}) } };
   }
 
+  /** A reports-to contact must be a live contact of the same team (another team's id is "not found" too). */
+  async function requireReportsTo(teamId: string, value: string | null | undefined, tx?: Executor) {
+    if (!value) return;
+    if (!(await repo.findById(teamId, value, {}, tx))) {
+      throw new AppError('VALIDATION', 'Invalid contact', [
+        { path: 'directory.reportsToContactId', message: 'No contact with this id in this team' },
+      ]);
+    }
+  }
+
   async function load(actor: Actor, id: string): Promise<ContactRow> {
     const row = isUuid(id) ? await repo.findById(actor.teamId, id) : undefined;
     if (!row) throw new AppError('NOT_FOUND', 'Contact not found');
@@ -122,14 +132,19 @@ export function createContactsService(deps: {
     async create(actor: Actor, input: ContactInput): Promise<Contact> {
       requirePermission(actor, 'modifyContacts');
       const base = emptyContact();
-      const ro = readOnlyViolations(input.directory, emptyDirectory(), input.companyId, null);
+      const ro = readOnlyViolations(input.directory, emptyDirectory(), input.companyId, null, { reportsToContactEditable: true });
+      const reportsTo = reportsToChange(input.directory, emptyDirectory(), null);
       const applied = applyContactInput(base, input);
-      const details = [...ro, ...(applied.ok ? [] : applied.details)];
+      const details = [...ro, ...(reportsTo.detail ? [reportsTo.detail] : []), ...(applied.ok ? [] : applied.details)];
       if (details.length || !applied.ok) throw new AppError('VALIDATION', 'Invalid contact', details);
+      await requireReportsTo(actor.teamId, reportsTo.value);
       const { defaultPhoneRegion } = await teams.getSettings(actor.teamId);
       const fields = applied.value;
       try {
-        const [row] = await writer.create(db, actor, [{ id: uuidv7(), fields }], { region: defaultPhoneRegion, returnRows: true });
+        const [row] = await writer.create(db, actor, [{ id: uuidv7(), fields, reportsToContactId: reportsTo.value ?? null }], {
+          region: defaultPhoneRegion,
+          returnRows: true,
+        });
         return presentContact(row!);
       } catch (err) {
         if (isPrimaryEmailConflict(err)) throw await conflictError(actor.teamId, fields.primaryEmail!);
@@ -183,17 +198,25 @@ export function createContactsService(deps: {
             );
           }
           const before = rowToFields(current);
-          const ro = readOnlyViolations(input.directory, rowToDirectory(current), input.companyId, current.companyId);
+          const directory = rowToDirectory(current);
+          const ro = readOnlyViolations(input.directory, directory, input.companyId, current.companyId, { reportsToContactEditable: true });
+          const reportsTo = reportsToChange(input.directory, directory, id);
           const applied = applyContactInput(before, input);
-          const details = [...ro, ...(applied.ok ? [] : applied.details)];
+          const details = [...ro, ...(reportsTo.detail ? [reportsTo.detail] : []), ...(applied.ok ? [] : applied.details)];
           if (details.length || !applied.ok) throw new AppError('VALIDATION', 'Invalid contact', details);
+          await requireReportsTo(actor.teamId, reportsTo.value, tx);
           const changes = diffContacts(before, applied.value);
+          if (reportsTo.value !== undefined) {
+            changes['directory.reportsToContactId'] = { before: directory.reportsToContactId, after: reportsTo.value };
+          }
           if (Object.keys(changes).length === 0) return presentContact(current);
           attempted = applied.value.primaryEmail;
-          const [row] = await writer.update(tx, actor, [{ id, before, after: applied.value, changes, stored: current }], {
-            region: defaultPhoneRegion,
-            returnRows: true,
-          });
+          const [row] = await writer.update(
+            tx,
+            actor,
+            [{ id, before, after: applied.value, changes, stored: current, reportsToContactId: reportsTo.value }],
+            { region: defaultPhoneRegion, returnRows: true },
+          );
           return presentContact(row!);
         });
       } catch (err) {

@@ -88,6 +88,8 @@ export type AuditWriter = ReturnType<typeof createAuditWriter>;
 export interface ContactCreate {
   id: string;
   fields: ContactFields;
+  /** Who the contact reports to, for a contact no connection manages (absent: none). */
+  reportsToContactId?: string | null;
 }
 
 /** A change of a live contact: what it is now (as read in the caller's transaction) and what it becomes. */
@@ -100,6 +102,8 @@ export interface ContactChange {
   /** The derived columns as stored for `before`: E.164 is reused when the phones do not change, the search
    *  columns when none of the searchable fields does (and they were built by the current normaliser). */
   stored?: StoredDerived | null;
+  /** A new reports-to contact (absent: unchanged); its history entry is the caller's, in `changes`. */
+  reportsToContactId?: string | null;
 }
 export type StoredDerived = Pick<
   ContactRow,
@@ -174,8 +178,20 @@ export function createContactWriter(db: Executor) {
       o: { region: string; skipTakenEmails?: boolean; returnRows?: boolean },
     ): Promise<ContactRow[]> {
       const b = byOf(by);
-      const rows = items.map((i) => ({ id: i.id, teamId: b.teamId, ...columnsOf(i.fields, o.region) }));
-      const audit = items.map((i) => auditRow(b, 'contact', i.id, 'create', diffContacts(null, i.fields)));
+      // a bulk statement writes rows of the same columns: the reports-to column is written for all or none
+      const withReports = items.some((i) => i.reportsToContactId);
+      const rows = items.map((i) => ({
+        id: i.id,
+        teamId: b.teamId,
+        ...columnsOf(i.fields, o.region),
+        ...(withReports ? { reportsToContactId: i.reportsToContactId ?? null } : {}),
+      }));
+      const audit = items.map((i) =>
+        auditRow(b, 'contact', i.id, 'create', {
+          ...diffContacts(null, i.fields),
+          ...(i.reportsToContactId ? { 'directory.reportsToContactId': { before: null, after: i.reportsToContactId } } : {}),
+        }),
+      );
       return repo.insert(rows, audit, o, tx);
     },
 
@@ -186,17 +202,26 @@ export function createContactWriter(db: Executor) {
      */
     async update(tx: Executor, by: Actor | AuditBy, items: readonly ContactChange[], o: { region: string; returnRows?: boolean }) {
       const b = byOf(by);
-      const rows: Record<string, unknown>[] = [];
-      const audit: AuditInsert[] = [];
-      const lost: string[] = [];
+      // a bulk statement writes rows of the same columns: changes with a reports-to contact go in their own
+      const groups = [
+        { rows: [] as Record<string, unknown>[], audit: [] as AuditInsert[], lost: [] as string[] },
+        { rows: [] as Record<string, unknown>[], audit: [] as AuditInsert[], lost: [] as string[] },
+      ];
       for (const i of items) {
         const changes = i.changes ?? diffContacts(i.before, i.after);
         if (!Object.keys(changes).length) continue;
-        rows.push({ id: i.id, ...changedColumns(i, o.region) });
-        audit.push(auditRow(b, 'contact', i.id, 'update', changes));
-        if (losesPortalAccess(i.before, i.after)) lost.push(i.id);
+        const g = groups[i.reportsToContactId === undefined ? 0 : 1]!;
+        g.rows.push({
+          id: i.id,
+          ...changedColumns(i, o.region),
+          ...(i.reportsToContactId === undefined ? {} : { reportsToContactId: i.reportsToContactId }),
+        });
+        g.audit.push(auditRow(b, 'contact', i.id, 'update', changes));
+        if (losesPortalAccess(i.before, i.after)) g.lost.push(i.id);
       }
-      return repo.update(b.teamId, rows, audit, lost, o, tx);
+      const out: ContactRow[] = [];
+      for (const g of groups) out.push(...(await repo.update(b.teamId, g.rows, g.audit, g.lost, o, tx)));
+      return out;
     },
 
     /** Activates or deactivates live contacts among `ids` (those already so are left alone). Answers the ids changed. */

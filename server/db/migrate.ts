@@ -9,6 +9,7 @@ import * as m0007 from './migrations/0007_cjk_names.ts';
 import * as m0008 from './migrations/0008_portal_login_origin.ts';
 import * as m0009 from './migrations/0009_portal_code_address.ts';
 import * as m0010 from './migrations/0010_import_preview_slots.ts';
+import * as m0013 from './migrations/0013_import_match_by.ts';
 import * as m0014 from './migrations/0014_job_engine.ts';
 import * as m0015 from './migrations/0015_import_jobs.ts';
 import * as m0016 from './migrations/0016_tickets.ts';
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '0008_portal_login_origin': m0008,
   '0009_portal_code_address': m0009,
   '0010_import_preview_slots': m0010,
+  '0013_import_match_by': m0013,
   '0014_job_engine': m0014,
   '0015_import_jobs': m0015,
   '0016_tickets': m0016,

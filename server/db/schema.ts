@@ -215,11 +215,15 @@ export interface ImportsTable {
   fileId: string | null;
   status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
   mode: 'upsert' | 'create' | 'update';
+  /** How rows with neither id nor primary email find their contact (null: they always create one). */
+  matchBy: 'phone' | 'directorySyncId' | null;
+  /** Rows with neither an id nor a primary email so far. */
+  unkeyed: Generated<number>;
   dryRun: boolean;
   fileName: string;
   fileSize: number;
   format: 'csv' | 'xlsx';
-  encoding: 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252' | null;
+  encoding: 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252' | 'windows-1251' | 'euc-kr' | 'shift_jis' | 'gb18030' | 'big5' | null;
   encodingDamaged: Generated<boolean>;
   delimiter: string | null;
   skipChars: Generated<number>;

@@ -1,7 +1,10 @@
 // Reading CSV text: encoding detection, dialect (delimiter) detection and a streaming RFC 4180 parser
 // that never gives up on a file because of one bad record. Pure (no I/O): callers push text in.
 
-export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
+import type { LegacyEncoding } from './encoding.rules.ts';
+
+/** Unicode encodings, and the Windows code pages Excel saves CSV files in (see encoding.rules.ts). */
+export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | LegacyEncoding;
 
 /** A byte order mark and its length, or null. */
 export function sniffBom(b: Uint8Array): { encoding: TextEncoding; length: number } | null {

@@ -227,7 +227,7 @@ describe('malformed input: a row-level reason, and nothing stored changes', () =
     [
       'a read-only directory field',
       'primaryEmail,directorySyncId\nann@example.com,abc\n',
-      'directorySyncId: Read-only: written by Contact Sync',
+      'directorySyncId: read-only (written by Contact Sync): the contact has none, the file says "abc"; leave the cell as exported or empty',
     ],
     ['a broken JSON list', 'primaryEmail,emails\nann@example.com,"{""work"":"\n', /^emails: is not valid JSON/],
   ];
@@ -496,6 +496,72 @@ describe('permissions and team setting', () => {
       expect((await call(ctx, b.ownerToken, 'GET', url)).statusCode).toBe(404);
     }
     expect((await call(ctx, b.ownerToken, 'POST', `/api/v1/imports/${imp.id}/cancel`)).statusCode).toBe(404);
+  });
+});
+
+describe('re-importing an export of synced contacts', () => {
+  it('passes the read-only directory columns as exported (unchanged) and fails a changed one with both values', async () => {
+    const team = await createTeam(ctx);
+    const created = await api(team).post('/api/v1/contacts', { firstName: 'Sam', lastName: 'Synced', primaryEmail: 'sam@example.com' });
+    expect(created.statusCode).toBe(201);
+    // what Contact Sync writes (the API refuses it)
+    await ctx.db
+      .updateTable('contacts')
+      .set({ directorySyncId: 'ad-4711', directoryOrganizationId: 'org-9', reportsToSyncId: 'ad-1000' })
+      .where('id', '=', created.json().id)
+      .execute();
+    const exported = (await api(team).get('/api/v1/contacts/export.csv')).body;
+    expect(exported).toContain('ad-4711');
+
+    const again = await run(team, exported);
+    expect(again.imp).toMatchObject({ status: 'succeeded', unchanged: 1, failed: 0, updated: 0 });
+
+    const changed = await run(team, exported.replace('ad-4711', 'ad-9999'));
+    expect(changed.imp).toMatchObject({ failed: 1, updated: 0 });
+    expect(changed.rows[0]!.error).toBe(
+      'directorySyncId: read-only (written by Contact Sync): the contact has "ad-4711", the file says "ad-9999"; leave the cell as exported or empty',
+    );
+    const stored = await ctx.db
+      .selectFrom('contacts')
+      .select('directorySyncId')
+      .where('id', '=', created.json().id)
+      .executeTakeFirstOrThrow();
+    expect(stored.directorySyncId).toBe('ad-4711');
+  });
+});
+
+describe('reportsToContactId by import', () => {
+  it('sets who a contact reports to (audited), refuses an id of another team or of no contact, and a synced contact', async () => {
+    const team = await createTeam(ctx);
+    const other = await createTeam(ctx);
+    const boss = (await api(team).post('/api/v1/contacts', { firstName: 'Boss', primaryEmail: 'boss@example.com' })).json();
+    const foreign = (await call(ctx, other.ownerToken, 'POST', '/api/v1/contacts', { firstName: 'Foreign' })).json();
+    const synced = (await api(team).post('/api/v1/contacts', { firstName: 'Synced', primaryEmail: 'synced@example.com' })).json();
+    await ctx.db
+      .updateTable('contacts')
+      .set({ directoryConnectionId: '0190a0a0-0000-7000-8000-00000000c0c0' })
+      .where('id', '=', synced.id)
+      .execute();
+    const csv = [
+      'primaryEmail,firstName,reportsToContactId',
+      `ann@example.com,Ann,${boss.id.toUpperCase()}`,
+      `bob@example.com,Bob,${foreign.id}`,
+      `synced@example.com,Synced,${boss.id}`,
+      'cy@example.com,Cy,42',
+    ].join('\n');
+    const { imp, rows } = await run(team, csv);
+    expect(imp).toMatchObject({ created: 1, failed: 3 });
+    const byRow = Object.fromEntries(rows.map((r) => [r.row, r.error]));
+    expect(byRow[3]).toBe(`reportsToContactId: no contact with the id ${foreign.id} in this team`);
+    expect(byRow[4]).toMatch(/^reportsToContactId: read-only \(written by Contact Sync\)/);
+    expect(byRow[5]).toBe('reportsToContactId: Must be the id of a contact');
+    const ann = (await contactsOf(team.teamId)).find((c) => c.firstName === 'Ann')!;
+    expect(ann.reportsToContactId).toBe(boss.id);
+    const history = (await api(team).get(`/api/v1/contacts/${ann.id}/history`)).json();
+    expect(JSON.stringify(history)).toContain(boss.id);
+    // the same file again changes nothing for Ann
+    const again = await run(team, csv.split('\n').slice(0, 2).join('\n'));
+    expect(again.imp).toMatchObject({ unchanged: 1 });
   });
 });
 

@@ -30,6 +30,8 @@ import {
   type RowPatch,
 } from './rows.rules.ts';
 import { readOptionsOf, readRecords, storedFile, type SourceInfo } from './source.ts';
+import { isUnkeyed, matchByKeys, matchKeysOf } from './match.rules.ts';
+import { createMatchRepo } from './match.repo.ts';
 
 /** Per-row outcomes are kept for this many data rows of every import (the preview), and for every failed row. */
 export const PREVIEW_ROWS = 1000;
@@ -73,6 +75,13 @@ export interface RunHooks {
   checkpoint?: (tx: Executor, state: { processed: number }) => Promise<void>;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A row's reports-to contact id, when it is one (anything else fails the row in planRow). */
+const reportsToIdOf = (p: RowPatch): string[] => {
+  const v = p.input.directory?.reportsToContactId?.trim().toLowerCase();
+  return v && UUID.test(v) ? [v] : [];
+};
+
 export function sourceInfoOf(rec: ImportRecord): SourceInfo {
   return {
     format: rec.format,
@@ -88,6 +97,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
   const { db, config } = deps;
   const repo = createImportsRepo(db);
   const writer = createContactWriter(db);
+  const matchRepo = createMatchRepo();
   const actor = rec.actor as unknown as Actor;
   const auditActor: Actor = { ...actor, label: `${actor.label} (import)` };
   const headers = rec.headers;
@@ -156,7 +166,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
           error: `The row has ${cells.length} cells but the header has ${headers.length} columns (a missing delimiter, or a line break inside an unquoted cell?)`,
         };
       }
-      const patch = decodeRow(cells, plan, { damagedEncoding: info.encodingDamaged });
+      const patch = decodeRow(cells, plan, { damagedEncoding: info.encodingDamaged, encoding: info.encoding });
       return { row, cells, patch, error: null };
     };
     /**
@@ -204,6 +214,30 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
       return true;
     };
 
+    /**
+     * Rows with neither id nor primary email, matched by the import's `matchBy` key (match.rules.ts): the
+     * contacts holding the batch's keys are loaded (and locked) once; a contact an earlier row changed is
+     * seen as changed.
+     */
+    const matchKeyLookup = async (items: Item[], byId: Map<string, CurrentContact>, tx: Executor): Promise<Pick<Lookup, 'byMatchKey'>> => {
+      const matchBy = rec.matchBy;
+      if (!matchBy) return {};
+      const keysOf = new Map<RowPatch, string[]>();
+      for (const i of items) if (!i.error && isUnkeyed(i.patch)) keysOf.set(i.patch!, matchKeysOf(i.patch!, matchBy, defaultPhoneRegion));
+      const rows = await matchRepo.findByKeys(rec.teamId, matchBy, [...new Set([...keysOf.values()].flat())], !rec.dryRun, tx);
+      const holders = new Map<string, string[]>();
+      for (const r of rows) {
+        if (!byId.has(r.id)) byId.set(r.id, current(r));
+        for (const k of matchBy === 'phone' ? r.phonesE164 : [r.directorySyncId ?? '']) holders.set(k, [...(holders.get(k) ?? []), r.id]);
+      }
+      return {
+        byMatchKey: (p) => {
+          const m = matchByKeys(keysOf.get(p) ?? [], holders, (id) => byId.get(id));
+          return m.kind === 'many' ? { ...m, key: matchBy } : m;
+        },
+      };
+    };
+
     const commitBatch = (items: Item[], careful: boolean) =>
       db.transaction().execute(async (tx) => {
         for (const item of items) claimKeys(item);
@@ -211,7 +245,9 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
         // commits after it
         await deps.jobs.actorNow(rec.teamId, actor, 'importContacts', tx);
         const patches = items.filter((i) => i.patch && !i.error).map((i) => i.patch!);
-        const ids = [...new Set(patches.flatMap((p) => (p.id ? [p.id] : [])))];
+        // the contacts rows name as their reports-to contact are looked up with them (they must be of this team)
+        const reportsTo = patches.flatMap((p) => reportsToIdOf(p));
+        const ids = [...new Set([...patches.flatMap((p) => (p.id ? [p.id] : [])), ...reportsTo])];
         const emails = [...new Set(patches.flatMap((p) => (p.email ? [p.email] : [])))];
         const found = await repo.lockContacts(rec.teamId, ids, emails, !rec.dryRun, tx);
         const byId = new Map(found.map((r) => [r.id, current(r)]));
@@ -222,6 +258,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
         const lookup: Lookup = {
           byId: (id) => byId.get(id),
           byEmail: (e) => (overlay.has(e) ? (overlay.get(e) ?? undefined) : byEmail.get(e)),
+          ...(await matchKeyLookup(items, byId, tx)),
         };
 
         const counters: Counters = { processed: items.length, created: 0, updated: 0, unchanged: 0, failed: 0 };
@@ -282,6 +319,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
                     after: planned.after,
                     changes: planned.changes,
                     stored: target.current.phonesE164 ? stored.get(id) : undefined,
+                    reportsToContactId: planned.reportsToContactId,
                   }
                 : null;
             writes.push({ item, planned, id, change });
@@ -304,7 +342,9 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
           // the contact writer: updates first (they may free emails that creates take), then creates
           const write = async (ws: typeof writes) => {
             const changes = ws.flatMap((w) => (w.change ? [w.change] : []));
-            const news: ContactCreate[] = ws.flatMap((w) => (w.change ? [] : [{ id: w.id, fields: w.planned.after }]));
+            const news: ContactCreate[] = ws.flatMap((w) =>
+              w.change ? [] : [{ id: w.id, fields: w.planned.after, reportsToContactId: w.planned.reportsToContactId }],
+            );
             const updated = await writer.update(tx, auditActor, changes, { region: defaultPhoneRegion });
             const created = await writer.create(tx, auditActor, news, { region: defaultPhoneRegion });
             return updated.length + created.length === changes.length + news.length;
@@ -332,6 +372,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
         for (const w of done) outcome(w.item, w.planned.action, null, w.id);
         outcomes.sort((a, b) => a.rowNumber - b.rowNumber);
         await repo.insertRowOutcomes(rec.id, outcomes, tx);
+        await matchRepo.addUnkeyed(rec.id, items.filter((i) => !i.error && isUnkeyed(i.patch)).length, tx);
         const cp = await repo.checkpoint(rec.id, owner, counters, items.at(-1)!.row, config.leaseSeconds, tx);
         if (!cp) throw new LeaseLostError();
         await hooks.checkpoint?.(tx, { processed: cp.processed });

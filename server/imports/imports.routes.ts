@@ -6,12 +6,20 @@
  * `allowBulkContactImport` (403 FORBIDDEN whose message names what is missing). Exports need `exportContacts`.
  *
  * ── Upload and mapping step ──────────────────────────────────────────────────────────────────────────
- * POST /api/v1/imports/preview            multipart: file (required), mapping (optional JSON, see below)
+ * POST /api/v1/imports/preview            multipart: file (required), mapping (optional JSON, see below), encoding?
+ *                                         or JSON { uploadId, encoding?, mapping? }: the same upload read again
+ *                                         (another encoding or mapping), nothing uploaded
  *   200 ImportPreview {
  *     uploadId: string,                   // pass to POST /api/v1/imports instead of uploading the file again (kept 24 h)
  *     fileName: string, fileSize: number,
  *     format: 'csv' | 'xlsx',
- *     encoding: 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252' | null,   // null for xlsx
+ *     encoding: 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252' | 'windows-1251' | 'euc-kr' | 'shift_jis'
+ *               | 'gb18030' | 'big5' | null,   // null for xlsx. A file that is not Unicode is read in the Windows
+ *               // code page its bytes fit (Excel saves CSV in the machine's code page), the team's
+ *               // defaultPhoneRegion deciding between close readings (KR → euc-kr, JP → shift_jis, ...)
+ *     encodingConfident: boolean,         // false: the bytes fit several encodings and nothing decided; the
+ *                                         // import answers 400 on `encoding` until one is chosen
+ *     encodingChoices: { encoding, label }[],   // the picker: the detected one, then the likely ones, then the rest
  *     delimiter: ',' | ';' | '\t' | '|' | null,                               // null for xlsx
  *     headers: string[],                  // as in the file, in order
  *     mapping: MappingEntry[],            // one per header, in header order
@@ -42,7 +50,12 @@
  *
  * ── Run ──────────────────────────────────────────────────────────────────────────────────────────────
  * POST /api/v1/imports   multipart: file | uploadId, mapping?, mode? ('upsert' default | 'create' | 'update'),
- *                        dryRun? ('true'|'false')      — or JSON { uploadId, mapping?, mode?, dryRun? }
+ *                        dryRun? ('true'|'false'), encoding? (one of the preview's encodings; overrides detection),
+ *                        matchBy? ('phone' | 'directorySyncId': how a row with neither id nor primaryEmail finds its
+ *                        contact — a phone's E.164 form or the directory sync id held by exactly one contact of the
+ *                        team; without it such a row always creates a contact, so a re-import duplicates it)
+ *                        — or JSON { uploadId, mapping?, mode?, dryRun?, encoding?, matchBy? }
+ *   400 on `encoding` when the file's encoding was not recognised for sure and none was chosen
  *   header Idempotency-Key (optional): a retried POST with the same key (same team) answers the same import.
  *   202 Import (below)
  *   409 CONFLICT when another import of the team is queued or running: details { importId, status } of that import
@@ -57,6 +70,8 @@
  *     fileName, fileSize, format, encoding, delimiter, headers: string[], mapping: MappingEntry[], unmappedColumns: string[],
  *     total: number | null,                     // data rows in the file (null until counted)
  *     processed, created, updated, unchanged, failed: number,   // what was actually written (dry run: would be)
+ *     unkeyed: number,                          // rows with neither id nor primaryEmail (dry run included)
+ *     matchBy: 'phone' | 'directorySyncId' | null,
  *     cancelRequested: boolean,
  *     error: string | null,                     // why the whole import failed (status 'failed')
  *     createdBy: { id: string | null, label: string },
@@ -89,13 +104,16 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '#shared/errors.ts';
 import {
+  importMatchKeys,
   importModes,
   importPreviewSchema,
   importRowSchema,
   importSchema,
   mappingInputSchema,
   rowActions,
+  textEncodings,
   type MappingInput,
+  type TextEncodingName,
 } from '#shared/import.schema.ts';
 import { actorOf } from '../http/auth.ts';
 import { errors, idParams } from '../http/schemas.ts';
@@ -188,14 +206,32 @@ function parseMode(raw: unknown): CreateImportInput['mode'] {
   throw new AppError('VALIDATION', 'Invalid input', [{ path: 'mode', message: 'Must be upsert, create or update' }]);
 }
 
+function parseMatchBy(raw: unknown): CreateImportInput['matchBy'] {
+  if (raw === undefined || raw === '' || raw === null) return undefined;
+  if (typeof raw === 'string' && (importMatchKeys as readonly string[]).includes(raw)) return raw as CreateImportInput['matchBy'];
+  throw new AppError('VALIDATION', 'Invalid input', [{ path: 'matchBy', message: `Must be one of ${importMatchKeys.join(', ')}` }]);
+}
+
+function parseEncoding(raw: unknown): TextEncodingName | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw === 'string' && (textEncodings as readonly string[]).includes(raw.trim().toLowerCase())) {
+    return raw.trim().toLowerCase() as TextEncodingName;
+  }
+  throw new AppError('VALIDATION', 'Invalid input', [{ path: 'encoding', message: `Must be one of ${textEncodings.join(', ')}` }]);
+}
+
 const jsonBody = z
   .object({
     uploadId: z.string(),
     mapping: z.unknown().optional(),
     mode: z.string().optional(),
     dryRun: z.union([z.boolean(), z.string()]).optional(),
+    encoding: z.string().optional(),
+    matchBy: z.string().nullable().optional(),
   })
   .strict();
+
+const previewJsonBody = z.object({ uploadId: z.string(), mapping: z.unknown().optional(), encoding: z.string().optional() }).strict();
 
 function sendCsv(reply: FastifyReply, name: string, body: AsyncIterable<string> | string) {
   reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}"`).header('cache-control', 'no-store');
@@ -215,6 +251,8 @@ async function createImport(req: FastifyRequest, imports: ImportsService) {
         mapping: parseMapping(fields.mapping),
         mode: parseMode(fields.mode),
         dryRun: parseBool(fields.dryRun, 'dryRun'),
+        encoding: parseEncoding(fields.encoding),
+        matchBy: parseMatchBy(fields.matchBy),
       };
     } catch (err) {
       if (upload) await imports.discardUpload(upload);
@@ -234,6 +272,8 @@ async function createImport(req: FastifyRequest, imports: ImportsService) {
       mapping: parseMapping(b.data.mapping),
       mode: parseMode(b.data.mode),
       dryRun: parseBool(b.data.dryRun, 'dryRun'),
+      encoding: parseEncoding(b.data.encoding),
+      matchBy: parseMatchBy(b.data.matchBy),
     };
   }
   const key = req.headers['idempotency-key'];
@@ -274,25 +314,42 @@ export function importsRoutes(app: FastifyInstance, deps: { imports: ImportsServ
       {
         schema: {
           tags,
-          summary: 'Upload a file and get its columns, the automatic mapping and the first rows (multipart: file, mapping?)',
-          consumes: ['multipart/form-data'],
+          summary:
+            'Upload a file and get its columns, the automatic mapping and the first rows (multipart: file, mapping?, encoding?; or JSON { uploadId, encoding?, mapping? } to read an upload again)',
+          consumes: ['multipart/form-data', 'application/json'],
           response: { 200: importPreviewSchema, ...errors(400, 403) },
         },
       },
       async (req) => {
         await imports.requireImportAccess(actorOf(req));
-        if (!req.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file as multipart/form-data in the field "file"');
+        if (!req.isMultipart()) {
+          if (!req.headers['content-type']?.startsWith('application/json')) {
+            throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file as multipart/form-data in the field "file"');
+          }
+          const b = previewJsonBody.safeParse(req.body ?? {});
+          if (!b.success) {
+            throw new AppError(
+              'VALIDATION',
+              'Invalid input',
+              b.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+            );
+          }
+          const input = { uploadId: b.data.uploadId, mapping: parseMapping(b.data.mapping), encoding: parseEncoding(b.data.encoding) };
+          return inReadSlot(req, imports, () => imports.previewAgain(actorOf(req), input));
+        }
         return inReadSlot(req, imports, async () => {
           const { upload, fields } = await readForm(req, imports);
           if (!upload) throw new AppError('VALIDATION', 'No file', [{ path: 'file', message: 'Send the file in the field "file"' }]);
           let mapping;
+          let encoding;
           try {
             mapping = parseMapping(fields.mapping);
+            encoding = parseEncoding(fields.encoding);
           } catch (err) {
             await imports.discardUpload(upload);
             throw err;
           }
-          return imports.preview(actorOf(req), upload, mapping);
+          return imports.preview(actorOf(req), upload, mapping, encoding);
         });
       },
     );

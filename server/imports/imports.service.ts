@@ -6,12 +6,15 @@ import { AppError } from '#shared/errors.ts';
 import {
   IMPORT_FIELDS,
   TEMPLATE_COLUMNS,
+  textEncodings,
   type Import,
   type ImportMode,
   type ImportPreview,
   type ImportRow,
   type MappingEntry,
+  type ImportMatchKey,
   type MappingInput,
+  type TextEncodingName,
 } from '#shared/import.schema.ts';
 import type { Db } from '../db/client.ts';
 import { isUuid, uuidv7 } from '../db/ids.ts';
@@ -22,7 +25,8 @@ import { neutralizeCell, unneutralizeCell } from './cells.rules.ts';
 import { createFilesRepo } from './files.repo.ts';
 import { createImportsRepo, type ImportRecord } from './imports.repo.ts';
 import { applyMappingInput, autoMap, unmappedColumns } from './mapping.rules.ts';
-import { detectSource, readOptionsOf, storeUpload, type SourceInfo, type StoredUpload } from './source.ts';
+import { detectSource, readOptionsOf, readStoredHead, storeUpload, type SourceInfo, type StoredUpload } from './source.ts';
+import { ENCODING_LABELS } from './encoding.rules.ts';
 import { createHeadReader } from './head-reader.ts';
 import { csvLine } from './csv-writer.ts';
 import type { JobsService } from '../jobs/jobs.service.ts';
@@ -40,6 +44,7 @@ export function presentImport(r: ImportRecord): Import {
     id: r.id,
     status: r.status,
     mode: r.mode,
+    matchBy: r.matchBy ?? null,
     dryRun: r.dryRun,
     fileName: r.fileName,
     fileSize: Number(r.fileSize),
@@ -55,6 +60,7 @@ export function presentImport(r: ImportRecord): Import {
     updated: r.updated,
     unchanged: r.unchanged,
     failed: r.failed,
+    unkeyed: r.unkeyed ?? 0,
     cancelRequested: r.cancelRequested,
     error: r.error,
     createdBy: { id: actor.memberId ?? null, label: actor.label ?? 'unknown' },
@@ -69,6 +75,10 @@ export function presentImport(r: ImportRecord): Import {
 export interface CreateImportInput {
   upload?: StoredUpload;
   uploadId?: string;
+  /** How rows with neither id nor primary email find their contact (default: they create one). */
+  matchBy?: ImportMatchKey;
+  /** The file's text encoding, chosen by the user: overrides detection (CSV only). */
+  encoding?: TextEncodingName;
   mapping?: MappingInput;
   mode?: ImportMode;
   dryRun?: boolean;
@@ -126,14 +136,29 @@ export function createImportsService(deps: {
     return { ...head, entries: applied.entries };
   }
 
+  /** Detection hints and choices: the team's phone region, and the encoding the user picked. */
+  async function sourceOptions(actor: Actor, encoding: TextEncodingName | undefined) {
+    const settings = await teams.getSettings(actor.teamId);
+    return { regionHint: settings.defaultPhoneRegion, ...(encoding ? { encoding } : {}) };
+  }
+
+  function checkEncodingChoice(info: SourceInfo, encoding: TextEncodingName | undefined) {
+    if (encoding && info.format === 'xlsx') {
+      throw new AppError('VALIDATION', 'Invalid encoding', [
+        { path: 'encoding', message: 'An XLSX file has no text encoding to choose; send no encoding' },
+      ]);
+    }
+  }
+
   async function uploadedFile(
     actor: Actor,
     input: CreateImportInput,
-  ): Promise<{ fileId: string; name: string; size: number; sha256: string; info: SourceInfo }> {
+  ): Promise<{ fileId: string; name: string; size: number; sha256: string; info: SourceInfo; utf8?: unknown }> {
     if (input.upload) {
-      const info = detectSource(input.upload);
-      const { fileId, name, size, sha256 } = input.upload;
-      return { fileId, name, size, sha256, info };
+      const info = detectSource(input.upload, await sourceOptions(actor, input.encoding));
+      checkEncodingChoice(info, input.encoding);
+      const { fileId, name, size, sha256, utf8 } = input.upload;
+      return { fileId, name, size, sha256, info, utf8 };
     }
     if (!input.uploadId)
       throw new AppError('VALIDATION', 'Nothing to import', [{ path: 'file', message: 'Send a file, or the uploadId of a preview' }]);
@@ -143,9 +168,49 @@ export function createImportsService(deps: {
         { path: 'uploadId', message: 'No such upload in this team (uploads are kept 24 hours)' },
       ]);
     }
-    const info = (f.meta as { source?: SourceInfo }).source;
+    const meta = f.meta as { source?: SourceInfo; utf8?: StoredUpload['utf8'] };
+    let info = meta.source;
     if (!info) throw new AppError('VALIDATION', 'Unknown upload', [{ path: 'uploadId', message: 'The upload was not analysed' }]);
-    return { fileId: f.id, name: f.name, size: Number(f.size), sha256: f.sha256 ?? '', info };
+    checkEncodingChoice(info, input.encoding);
+    if (input.encoding && input.encoding !== info.encoding) {
+      const head = await readStoredHead(db, f.id);
+      const utf8 = meta.utf8 ?? { multibyte: 0, invalid: 0 };
+      info = detectSource({ head, size: Number(f.size), utf8, name: f.name }, await sourceOptions(actor, input.encoding));
+    } else if (input.encoding) info = { ...info, encodingConfident: true };
+    return { fileId: f.id, name: f.name, size: Number(f.size), sha256: f.sha256 ?? '', info, utf8: meta.utf8 };
+  }
+
+  /** The preview of a stored upload read with `info` (the answer of POST /imports/preview). */
+  async function previewOf(
+    file: { fileId: string; name: string; size: number; info: SourceInfo; utf8?: unknown },
+    mapping: MappingInput | undefined,
+  ): Promise<ImportPreview> {
+    const { info } = file;
+    const a = await analyze(file.fileId, info, mapping);
+    await files.setMeta(file.fileId, { utf8: file.utf8, source: info });
+    const choices =
+      info.format === 'csv'
+        ? [...new Set([info.encoding!, ...(info.encodingCandidates ?? []), ...textEncodings])].map((encoding) => ({
+            encoding,
+            label: ENCODING_LABELS[encoding] ?? encoding,
+          }))
+        : [];
+    return {
+      uploadId: file.fileId,
+      fileName: file.name,
+      fileSize: file.size,
+      format: info.format,
+      encoding: info.encoding,
+      encodingConfident: info.encodingConfident ?? true,
+      encodingChoices: choices,
+      delimiter: info.delimiter,
+      headers: a.headers,
+      mapping: a.entries,
+      unmappedColumns: unmappedColumns(a.entries),
+      sampleRows: a.rows.map((r) => a.headers.map((_, i) => unneutralizeCell(r.cells[i] ?? ''))),
+      sampleTruncated: a.truncated,
+      fields: Object.entries(IMPORT_FIELDS).map(([field, label]) => ({ field, label })),
+    };
   }
 
   return {
@@ -199,30 +264,28 @@ export function createImportsService(deps: {
       await files.delete(upload.fileId).catch(() => {});
     },
 
-    async preview(actor: Actor, upload: StoredUpload, mapping: MappingInput | undefined): Promise<ImportPreview> {
+    async preview(
+      actor: Actor,
+      upload: StoredUpload,
+      mapping: MappingInput | undefined,
+      encoding?: TextEncodingName,
+    ): Promise<ImportPreview> {
       await requireImportAccess(actor);
       try {
-        const info = detectSource(upload);
-        const a = await analyze(upload.fileId, info, mapping);
-        await files.setMeta(upload.fileId, { utf8: upload.utf8, source: info });
-        return {
-          uploadId: upload.fileId,
-          fileName: upload.name,
-          fileSize: upload.size,
-          format: info.format,
-          encoding: info.encoding,
-          delimiter: info.delimiter,
-          headers: a.headers,
-          mapping: a.entries,
-          unmappedColumns: unmappedColumns(a.entries),
-          sampleRows: a.rows.map((r) => a.headers.map((_, i) => unneutralizeCell(r.cells[i] ?? ''))),
-          sampleTruncated: a.truncated,
-          fields: Object.entries(IMPORT_FIELDS).map(([field, label]) => ({ field, label })),
-        };
+        return await previewOf(await uploadedFile(actor, { upload, encoding }), mapping);
       } catch (err) {
         await files.delete(upload.fileId).catch(() => {});
         throw err;
       }
+    },
+
+    /** The preview of an upload again, read in another encoding or with another mapping (nothing is uploaded). */
+    async previewAgain(
+      actor: Actor,
+      input: { uploadId: string; mapping?: MappingInput; encoding?: TextEncodingName },
+    ): Promise<ImportPreview> {
+      await requireImportAccess(actor);
+      return previewOf(await uploadedFile(actor, input), input.mapping);
     },
 
     /** Queues an import (202). A retried request with the same Idempotency-Key answers the same import. */
@@ -235,7 +298,7 @@ export function createImportsService(deps: {
         throw new AppError('VALIDATION', 'Invalid Idempotency-Key', [{ path: 'Idempotency-Key', message: 'At most 200 characters' }]);
       const file = await uploadedFile(actor, input);
       const requestHash = createHash('sha256')
-        .update(JSON.stringify([file.sha256, mode, dryRun, input.mapping ?? null]))
+        .update(JSON.stringify([file.sha256, mode, dryRun, input.mapping ?? null, input.encoding ?? null, input.matchBy ?? null]))
         .digest('hex');
       const replay = async () => {
         const prev = key ? await repo.findByIdempotencyKey(actor.teamId, key) : undefined;
@@ -250,6 +313,16 @@ export function createImportsService(deps: {
       };
       const earlier = await replay();
       if (earlier) return earlier;
+      if (file.info.encodingConfident === false) {
+        if (input.upload) await files.delete(file.fileId).catch(() => {});
+        const choices = (file.info.encodingCandidates ?? []).slice(0, 3).join(', ');
+        throw new AppError('VALIDATION', "Choose the file's encoding", [
+          {
+            path: 'encoding',
+            message: `The file is not UTF-8, and its bytes read as more than one encoding (most likely ${choices}). Preview it, check the names, and send the encoding that shows them correctly.`,
+          },
+        ]);
+      }
 
       let a;
       try {
@@ -275,6 +348,7 @@ export function createImportsService(deps: {
               fileId: file.fileId,
               status: 'queued',
               mode,
+              matchBy: input.matchBy ?? null,
               dryRun,
               fileName: file.name,
               fileSize: file.size,

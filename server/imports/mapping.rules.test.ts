@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { TEMPLATE_COLUMNS } from '#shared/import.schema.ts';
+import { parseCsv } from './import-test-utils.ts';
 import { applyMappingInput, autoMap, headerKey, resolveField, unmappedColumns } from './mapping.rules.ts';
+import { compileMapping, decodeRow } from './rows.rules.ts';
 
 const fields = (headers: string[], sample: string[][] = []) =>
   Object.fromEntries(autoMap(headers, sample).map((e) => [e.column, e.labelColumn ? `${e.field} (label: ${e.labelColumn})` : e.field]));
@@ -199,7 +202,10 @@ describe('autoMap', () => {
     expect(unmappedColumns(m)).toEqual(['id']);
   });
 
-  it('gives a field to the first column only and reports the others', () => {
+  it('gives a field to the most specific column whatever the order, and reports the others', () => {
+    const m2 = autoMap(['Title', 'Account', 'Company Name', 'Job Title']);
+    expect(m2.map((e) => e.field)).toEqual([null, null, 'company', 'jobTitle']);
+    expect(m2[0]!.note).toBe('jobTitle already comes from column "Job Title"');
     const m = autoMap(['Email', 'E-mail Address', 'Mail']);
     expect(m.map((e) => e.field)).toEqual(['primaryEmail', null, null]);
     expect(m[1]!.note).toBe('primaryEmail already comes from column "Email"');
@@ -209,6 +215,137 @@ describe('autoMap', () => {
   it('normalises header spelling', () => {
     expect(headerKey('E-mail Address')).toBe(headerKey('email address'));
     expect(headerKey(' Prénom ')).toBe('prenom');
+  });
+});
+
+/** A real export (header as the product writes it, one contact): what each contact field receives. */
+function importOf(name: string) {
+  const [headers, row] = parseCsv(readFileSync(new URL(`./fixtures/exports/${name}`, import.meta.url), 'utf8')) as [string[], string[]];
+  const mapping = autoMap(headers, [row]);
+  const patch = decodeRow(row, compileMapping(mapping, headers));
+  const byField = Object.fromEntries(mapping.filter((e) => e.field).map((e) => [e.field, e.column]));
+  return { mapping, patch, byField, note: (column: string) => mapping.find((e) => e.column === column)?.note };
+}
+
+describe('autoMap on real export header sets (the most specific header wins)', () => {
+  it('Outlook desktop: Title is the honorific, Job Title the job; E-mail Address is primary, 2 and 3 are labeled', () => {
+    const { patch, byField, note } = importOf('outlook-desktop.csv');
+    expect(patch.errors).toEqual([]);
+    expect(patch.input).toMatchObject({
+      firstName: 'Ana',
+      lastName: 'Silva',
+      jobTitle: 'Chief Scientist',
+      company: 'Contoso Ltd',
+      division: 'Research',
+      primaryEmail: 'ana.silva@contoso.com',
+      notes: 'Met at the 2025 summit',
+      address: { line1: '1 Main St', line2: 'Floor 2', city: 'Seattle', state: 'WA', postalCode: '98052', country: 'United States' },
+    });
+    expect(patch.emails?.labeled).toEqual([
+      ['email2', 'ana@home.example'],
+      ['email3', 'asilva@lab.example'],
+    ]);
+    expect(patch.phones?.labeled).toEqual(
+      expect.arrayContaining([
+        ['work', '+1 206 555 0100'],
+        ['mobile', '+1 206 555 0199'],
+        ['fax', '+1 206 555 0101'],
+      ]),
+    );
+    expect(byField).toMatchObject({ jobTitle: 'Job Title', company: 'Company', primaryEmail: 'E-mail Address' });
+    expect(note('Title')).toMatch(/honorific/);
+    // Outlook's Account is a billing field, never the company
+    expect(note('Account')).toBe('company already comes from column "Company"');
+  });
+
+  it('Outlook.com: Title before Job Title in the file still leaves jobTitle to Job Title', () => {
+    const { patch, byField, note } = importOf('outlook-com.csv');
+    expect(patch.errors).toEqual([]);
+    expect(patch.input).toMatchObject({ firstName: 'Ben', lastName: 'Okafor', jobTitle: 'Account Manager', company: 'Fabrikam' });
+    expect(patch.input.primaryEmail).toBe('ben.okafor@fabrikam.com');
+    expect(patch.emails?.labeled).toEqual([['email2', 'ben@home.example']]);
+    expect(byField.jobTitle).toBe('Job Title');
+    expect(note('Title')).toMatch(/honorific/);
+  });
+
+  it('Google Contacts (legacy Google CSV): Organization 1 - Title beats Occupation; E-mail 1 is primary, its other values labeled', () => {
+    const { patch, byField } = importOf('google-legacy.csv');
+    expect(patch.errors).toEqual([]);
+    expect(patch.input).toMatchObject({
+      firstName: 'Wei',
+      lastName: 'Chen',
+      company: 'Acme Asia',
+      jobTitle: 'Support Lead',
+      division: 'Operations',
+      primaryEmail: 'wei.chen@example.com',
+      notes: 'VIP customer',
+    });
+    expect(patch.emails?.labeled).toEqual([['home', 'wei@home.example']]);
+    expect(byField).toMatchObject({ jobTitle: 'Organization 1 - Title', 'address.line1': 'Address 1 - Street' });
+    expect(byField.fullName).toBeUndefined();
+  });
+
+  it('Google Contacts (2024 format with "- Label" columns)', () => {
+    const { patch, byField } = importOf('google-2024.csv');
+    expect(patch.errors).toEqual([]);
+    expect(patch.input).toMatchObject({
+      firstName: 'Dana',
+      lastName: 'Kim',
+      company: 'Globex',
+      jobTitle: 'Head of Support',
+      division: 'Customer Care',
+      primaryEmail: 'dana.kim@globex.example',
+      address: { line1: '1 Market St', line2: 'Suite 300', city: 'San Francisco', state: 'CA', postalCode: '94105' },
+    });
+    expect(patch.emails?.labeled).toEqual([['home', 'dana@home.example']]);
+    expect(byField.jobTitle).toBe('Organization Title');
+  });
+
+  it('Freshdesk: its Title is the job title (no honorific columns); its numeric Contact ID is not a kdesk id', () => {
+    const { patch, byField, note } = importOf('freshdesk.csv');
+    expect(patch.errors).toEqual([]);
+    expect(patch.id).toBeNull();
+    expect(patch.input).toMatchObject({ firstName: 'Elif', lastName: 'Yilmaz', jobTitle: 'Procurement Lead', company: 'Initech' });
+    expect(patch.input.primaryEmail).toBe('elif.yilmaz@initech.example');
+    expect(byField).toMatchObject({ jobTitle: 'Title', fullName: 'Full Name', emails: 'Other Emails' });
+    expect(note('Contact ID')).toMatch(/not kdesk contact ids/);
+  });
+
+  it('Zendesk: organization is the company; the numeric id stays unmapped', () => {
+    const { patch, byField, note } = importOf('zendesk.csv');
+    expect(patch.errors).toEqual([]);
+    expect(patch.input).toMatchObject({ firstName: 'Farah', lastName: 'Haddad', company: 'Umbrella Corp', notes: 'Key account contact' });
+    expect(byField).toMatchObject({ primaryEmail: 'email', 'phones.phone': 'phone' });
+    expect(note('id')).toMatch(/not kdesk contact ids/);
+  });
+
+  it('HubSpot: Company Name and Job Title, Record ID unmapped', () => {
+    const { patch, mapping } = importOf('hubspot.csv');
+    expect(patch.errors).toEqual([]);
+    expect(patch.input).toMatchObject({
+      firstName: 'Gus',
+      lastName: 'Meyer',
+      company: 'Hooli',
+      jobTitle: 'Office Manager',
+      primaryEmail: 'gus.meyer@hooli.example',
+      address: { line1: 'Unter den Linden 1', city: 'Berlin', postalCode: '10117', country: 'Germany' },
+    });
+    expect(patch.phones?.labeled).toEqual([
+      ['phone', '+49 30 555 0100'],
+      ['mobile', '+49 151 555 0100'],
+    ]);
+    expect(unmappedColumns(mapping)).toContain('Record ID');
+  });
+
+  it('a HubSpot "Contact ID" of numbers is not taken as the kdesk id (every row would fail)', () => {
+    expect(autoMap(['Contact ID', 'Email'], [['51234567', 'a@x.com']])[0]).toMatchObject({
+      field: null,
+      note: expect.stringMatching(/not kdesk/),
+    });
+  });
+
+  it('a lone Title column (Salesforce, Freshdesk) is the job title', () => {
+    expect(fields(['First Name', 'Last Name', 'Title'])).toMatchObject({ Title: 'jobTitle' });
   });
 });
 

@@ -11,26 +11,28 @@ export const headerKey = (h: string) =>
     .toLowerCase()
     .replace(/[^a-z0-9]/g, '');
 
-// header key → field. Several synonyms per field: the first column that claims a field wins.
-const SYNONYMS: Record<string, string> = {};
+// header key → field and rank. A field's synonyms are listed most specific first: when several columns of
+// a file could fill one field, the lowest rank wins (`Job Title` over `Title`, `Company Name` over `Account`),
+// whatever the column order; equal ranks go to the leftmost column.
+const SYNONYMS: Record<string, { field: string; rank: number }> = {};
 const syn = (field: string, ...headers: string[]) => {
-  for (const h of headers) SYNONYMS[headerKey(h)] = field;
+  headers.forEach((h, rank) => (SYNONYMS[headerKey(h)] = { field, rank }));
 };
-syn('id', 'Contact ID', 'kdesk id');
+syn('id', 'kdesk id', 'Contact ID');
 syn('firstName', 'First Name', 'Given Name', 'firstname', 'first', 'Forename', 'Vorname', 'Prénom');
 syn('lastName', 'Last Name', 'Family Name', 'Surname', 'lastname', 'last', 'Nachname', 'Nom');
-syn('fullName', 'Name', 'Full Name', 'Display Name', 'Contact Name', 'Contact');
+syn('fullName', 'Full Name', 'Name', 'Contact Name', 'Display Name', 'Contact');
 syn(
   'primaryEmail',
+  'Primary Email',
+  'Primary E-mail',
   'Email',
   'E-mail',
   'Email Address',
   'E-mail Address',
-  'Primary Email',
-  'Mail',
-  'Work Email',
   'Email 1',
-  'Primary E-mail',
+  'Work Email',
+  'Mail',
 );
 syn('emails', 'Other Emails', 'Additional Emails', 'Secondary Emails', 'Alternate Emails', 'Email Addresses');
 syn('emails.email2', 'E-mail 2 Address', 'Email 2', 'Secondary Email', 'Second Email', 'Alternate Email');
@@ -59,7 +61,19 @@ syn(
   'Firm',
   'Firma',
 );
-syn('jobTitle', 'Job Title', 'Title', 'Job', 'Position', 'Role Title', 'Organization Title', 'Organization 1 - Title', 'Job Position');
+syn(
+  'jobTitle',
+  'Job Title',
+  'Organization Title',
+  'Organization 1 - Title',
+  'Job Position',
+  'Position',
+  'Role Title',
+  'Job',
+  'Occupation',
+  // last: Outlook's `Title` is an honorific (see TITLE_IS_HONORIFIC); Freshdesk's and Salesforce's is the job title
+  'Title',
+);
 syn('division', 'Division', 'Department', 'Dept', 'Organization Department', 'Organization 1 - Department', 'Team', 'Abteilung');
 syn('notes', 'Notes', 'Note', 'Description', 'Comments', 'Comment', 'About', 'Background Info');
 syn(
@@ -134,6 +148,17 @@ const TEMPLATE_BY_KEY = new Map<string, string | null>(TEMPLATE_COLUMNS.map((c) 
 const SERVER_OWNED = new Set(['createdat', 'updatedat']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** An id column whose sample values are not all kdesk ids (HubSpot's `Contact ID`, Zendesk's `id`) is not ours. */
+const looksLikeIds = (sample: string[][], i: number) =>
+  sample
+    .map((r) => (r[i] ?? '').trim())
+    .filter(Boolean)
+    .every((v) => UUID.test(v));
+
+/** Outlook's `Title` (Mr., Dr.) sits among the name parts; a file with these columns uses it so. */
+const TITLE = headerKey('Title');
+const HONORIFIC_CONTEXT = new Set(['Middle Name', 'Suffix', 'Name Suffix', 'Name Prefix', 'Given Yomi'].map(headerKey));
+
 /** Google Contacts: `E-mail 2 - Value` + `E-mail 2 - Type` (older export) or `- Label` (newer). */
 const GOOGLE_VALUE = /^(e-?mail|phone) (\d+) - value$/i;
 
@@ -189,8 +214,7 @@ export function autoMap(headers: string[], sample: string[][] = []): MappingEntr
     const f = TEMPLATE_BY_KEY.get(k);
     if (!f) return;
     if (f === 'id') {
-      const values = sample.map((r) => (r[i] ?? '').trim()).filter(Boolean);
-      if (values.length && !values.every((v) => UUID.test(v))) {
+      if (!looksLikeIds(sample, i)) {
         e.note = 'The values are not kdesk contact ids (ids from another system?); map it by hand to import it';
         return;
       }
@@ -222,14 +246,31 @@ export function autoMap(headers: string[], sample: string[][] = []): MappingEntr
     else claim(e, `${kind}.${kind === 'emails' ? 'email' : 'phone'}${n}`, 'synonym');
   });
 
-  // 3. synonyms
-  const hasBusinessAddress = keys.some((k) => SYNONYMS[k]?.startsWith('address.'));
+  // 3. synonyms: per field, the most specific header of the file wins (lowest rank, then leftmost)
+  const hasBusinessAddress = keys.some((k) => SYNONYMS[k]?.field.startsWith('address.'));
+  const honorificTitle = keys.some((k) => HONORIFIC_CONTEXT.has(k));
+  const candidates = new Map<string, { i: number; rank: number }[]>();
   entries.forEach((e, i) => {
     if (e.field || e.note) return;
     const k = keys[i]!;
-    const f = SYNONYMS[k] ?? (!hasBusinessAddress ? HOME_ADDRESS[k] : undefined);
-    if (f) claim(e, f, 'synonym');
+    if (k === TITLE && honorificTitle) {
+      e.note = 'An honorific (Mr., Dr.) in this layout, not the job title';
+      return;
+    }
+    const s = SYNONYMS[k] ?? (!hasBusinessAddress && HOME_ADDRESS[k] ? { field: HOME_ADDRESS[k], rank: 100 } : undefined);
+    if (!s) return;
+    if (s.field === 'id' && !looksLikeIds(sample, i)) {
+      e.note = 'The values are not kdesk contact ids (ids from another system?); map it by hand to import it';
+      return;
+    }
+    const list = candidates.get(s.field) ?? [];
+    list.push({ i, rank: s.rank });
+    candidates.set(s.field, list);
   });
+  for (const [field, list] of candidates) {
+    list.sort((a, b) => a.rank - b.rank || a.i - b.i);
+    for (const { i } of list) claim(entries[i]!, field, 'synonym');
+  }
 
   // 4. a full name column is not needed when first and last names have columns of their own
   for (const e of entries) {

@@ -206,7 +206,8 @@ describe('planRow', () => {
   it('refuses to change read-only directory fields like the API, but accepts the stored value echoed back', () => {
     expect(run(['primaryEmail', 'directorySyncId'], ['jane@x.com', 'abc'])).toMatchObject({
       action: 'fail',
-      error: 'directorySyncId: Read-only: written by Contact Sync',
+      error:
+        'directorySyncId: read-only (written by Contact Sync): the contact has none, the file says "abc"; leave the cell as exported or empty',
     });
     const synced = { ...jane, directory: { ...emptyDirectory(), syncId: 'abc' } };
     expect(run(['primaryEmail', 'directorySyncId'], ['jane@x.com', 'abc'], lookupOf(synced))).toEqual({

@@ -10,6 +10,7 @@ import {
   emptyContact,
   emptyDirectory,
   readOnlyViolations,
+  reportsToChange,
   type ContactFields,
   type DirectoryFields,
 } from '../contacts/contacts.rules.ts';
@@ -98,6 +99,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 export interface DecodeOptions {
   /** The file was read as UTF-8 but has bytes that are not: a cell holding U+FFFD came from those. */
   damagedEncoding?: boolean;
+  /** The file's encoding, named when a cell holds a byte sequence that is not valid in it. */
+  encoding?: string | null;
 }
 
 /** Decodes one row's cells through the mapping. Never throws: problems go to `errors`, one per cell. */
@@ -119,7 +122,12 @@ export function decodeRow(cells: string[], plan: ColumnPlan[], opts: DecodeOptio
       continue;
     }
     if (opts.damagedEncoding && raw.includes('\uFFFD')) {
-      fail(col.column, 'contains bytes that are not valid UTF-8 (save the file as UTF-8 and upload it again)');
+      fail(
+        col.column,
+        !opts.encoding || opts.encoding === 'utf-8'
+          ? 'contains bytes that are not valid UTF-8 (save the file as UTF-8 and upload it again)'
+          : `contains bytes that are not valid ${opts.encoding} (choose the file's encoding in the preview, or save it as UTF-8 and upload it again)`,
+      );
       continue;
     }
     const f = col.field;
@@ -222,6 +230,8 @@ export type Target = { kind: 'create' } | { kind: 'update'; current: CurrentCont
 export interface Lookup {
   byId(id: string): CurrentContact | undefined;
   byEmail(email: string): CurrentContact | undefined;
+  /** A row with neither id nor primary email, by the import's `matchBy` key (absent: such rows create). */
+  byMatchKey?(p: RowPatch): { kind: 'none' } | { kind: 'one'; contact: CurrentContact } | { kind: 'many'; ids: string[]; key: string };
 }
 
 const nameOf = (c: CurrentContact) => {
@@ -238,7 +248,23 @@ export function matchRow(p: RowPatch, lookup: Lookup, mode: ImportMode): Target 
       return { kind: 'fail', error: `id: the contact ${nameOf(c)} already exists (mode "create" only adds new contacts)` };
     return { kind: 'update', current: c };
   }
-  const c = p.email ? lookup.byEmail(p.email) : undefined;
+  let c = p.email ? lookup.byEmail(p.email) : undefined;
+  if (!p.email && lookup.byMatchKey) {
+    const m = lookup.byMatchKey(p);
+    if (m.kind === 'many') {
+      const ids = m.ids.slice(0, 3).join(', ') + (m.ids.length > 3 ? ', ...' : '');
+      return {
+        kind: 'fail',
+        error: `${m.key}: matches ${m.ids.length} contacts (${ids}); add an id or primary email column to say which one`,
+      };
+    }
+    if (m.kind === 'one') {
+      if (mode === 'create') {
+        return { kind: 'fail', error: `The contact ${nameOf(m.contact)} already exists (mode "create" only adds new contacts)` };
+      }
+      c = m.contact;
+    }
+  }
   if (c) {
     if (mode === 'create') {
       return {
@@ -296,6 +322,8 @@ export type Planned =
       after: ContactFields;
       changes: ReturnType<typeof diffContacts>;
       version?: number;
+      /** The reports-to contact to store (the stored one when the row does not change it). */
+      reportsToContactId: string | null;
     };
 
 const messageFor = (path: string, message: string, columns: Map<string, string>) => {
@@ -327,7 +355,23 @@ export function planRow(p: RowPatch, target: Target, lookup: Lookup): Planned {
     const msgs = parsed.error.issues.map((i) => messageFor(i.path.map(String).join('.'), i.message, columns));
     return { action: 'fail', error: [...new Set(msgs)].join('; '), contactId };
   }
-  const ro = readOnlyViolations(parsed.data.directory, current?.directory ?? emptyDirectory(), undefined, current?.companyId ?? null);
+  const stored = current?.directory ?? emptyDirectory();
+  // a read-only column re-imported as exported passes (dropUnchanged); a different value fails the row,
+  // saying what the contact holds and what the file says
+  const ro = readOnlyViolations(parsed.data.directory, stored, undefined, current?.companyId ?? null, {
+    reportsToContactEditable: true,
+  }).map((d) => (d.path.startsWith('directory.') ? { ...d, message: readOnlyMessage(d.path, stored, parsed.data.directory) } : d));
+  // who the contact reports to is the file's to set while no connection manages the contact (as in the API)
+  const reportsTo = reportsToChange(parsed.data.directory, stored, contactId);
+  if (reportsTo.detail) {
+    ro.push(
+      reportsTo.detail.message.startsWith('Read-only')
+        ? { ...reportsTo.detail, message: readOnlyMessage(reportsTo.detail.path, stored, parsed.data.directory) }
+        : reportsTo.detail,
+    );
+  } else if (reportsTo.value && !lookup.byId(reportsTo.value)) {
+    ro.push({ path: 'directory.reportsToContactId', message: `no contact with the id ${reportsTo.value} in this team` });
+  }
   const base = current?.fields ?? emptyContact();
   const applied = applyContactInput(base, parsed.data);
   const details = [...ro, ...(applied.ok ? [] : applied.details)];
@@ -346,8 +390,20 @@ export function planRow(p: RowPatch, target: Target, lookup: Lookup): Planned {
     }
   }
   const changes = diffContacts(current?.fields ?? null, after);
+  if (reportsTo.value !== undefined) {
+    changes['directory.reportsToContactId'] = { before: stored.reportsToContactId, after: reportsTo.value };
+  }
   if (current && Object.keys(changes).length === 0) return { action: 'unchanged', contactId: current.id };
-  return { action: current ? 'update' : 'create', contactId, before: current?.fields ?? null, after, changes };
+  const reportsToContactId = reportsTo.value !== undefined ? reportsTo.value : stored.reportsToContactId;
+  return { action: current ? 'update' : 'create', contactId, before: current?.fields ?? null, after, changes, reportsToContactId };
+}
+
+function readOnlyMessage(path: string, stored: DirectoryFields, input: Partial<DirectoryFields> | null | undefined): string {
+  const k = path.slice('directory.'.length) as keyof DirectoryFields;
+  const has = stored[k];
+  const says = input?.[k] ?? null;
+  const quote = (v: string | null) => (v === null ? 'none' : `"${shorten(v)}"`);
+  return `read-only (written by Contact Sync): the contact has ${quote(has)}, the file says ${quote(says)}; leave the cell as exported or empty`;
 }
 
 const sameMap = (a: Record<string, string>, b: Record<string, string>) => {

@@ -18,6 +18,7 @@ import {
   sniffBom,
   type TextEncoding,
 } from './csv.rules.ts';
+import { createLegacyDecoder, decodeLegacy, guessLegacyEncoding, legacyEncodings, type LegacyEncoding } from './encoding.rules.ts';
 import { CHUNK_BYTES, createFilesRepo } from './files.repo.ts';
 import type { ImportConfig } from '../config.ts';
 import { layOutXlsxRow, XLSX_EXTRA_COLUMNS } from './rows.rules.ts';
@@ -29,6 +30,10 @@ export interface SourceInfo {
   encoding: TextEncoding | null;
   /** Read as UTF-8 although some bytes are not: rows holding such a byte fail instead of the file being misread. */
   encodingDamaged: boolean;
+  /** False when the file could be read in several encodings and none won: the import waits for a choice. */
+  encodingConfident?: boolean;
+  /** Encodings the file can be read in, most likely first (a file that is not Unicode). */
+  encodingCandidates?: TextEncoding[];
   delimiter: string | null;
   /** Characters to skip at the start (an Excel `sep=;` line). */
   skipChars: number;
@@ -45,6 +50,21 @@ export interface StoredUpload {
 }
 
 const HEAD_BYTES = 256 * 1024;
+
+/** The first bytes of a stored upload, for detecting its encoding again (another one was chosen). */
+export async function readStoredHead(db: Executor, fileId: string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let len = 0;
+  const stream = createFilesRepo(db).read(fileId);
+  for await (const chunk of stream) {
+    const b = chunk as Buffer;
+    parts.push(b.subarray(0, HEAD_BYTES - len));
+    len += Math.min(b.length, HEAD_BYTES - len);
+    if (len >= HEAD_BYTES) break;
+  }
+  stream.destroy();
+  return Buffer.concat(parts, len);
+}
 
 /**
  * Streams an upload into the file store, counting as it goes: past `maxBytes` it stops reading, deletes
@@ -124,8 +144,15 @@ export function formatBytes(n: number): string {
 const fileError = (message: string) => new AppError('VALIDATION', 'The file cannot be imported', [{ path: 'file', message }]);
 const unsupported = (message: string) => new AppError('UNSUPPORTED_MEDIA_TYPE', message, [{ path: 'file', message }]);
 
-/** Decides format, encoding and delimiter from the first bytes and the whole-file UTF-8 statistics. */
-export function detectSource(upload: Pick<StoredUpload, 'head' | 'size' | 'utf8' | 'name'>): SourceInfo {
+/**
+ * Decides format, encoding and delimiter from the first bytes and the whole-file UTF-8 statistics. A file
+ * that is neither UTF-8 nor UTF-16 is one of the Windows code pages: `regionHint` (the team's default phone
+ * region) tips the balance between readings that are close. `encoding` is the user's choice, which wins.
+ */
+export function detectSource(
+  upload: Pick<StoredUpload, 'head' | 'size' | 'utf8' | 'name'>,
+  opts: { regionHint?: string | null; encoding?: TextEncoding } = {},
+): SourceInfo {
   const h = upload.head;
   if (upload.size === 0) throw fileError('The file is empty');
   if (h[0] === 0x50 && h[1] === 0x4b && h[2] === 0x03 && h[3] === 0x04) {
@@ -137,23 +164,51 @@ export function detectSource(upload: Pick<StoredUpload, 'head' | 'size' | 'utf8'
   const bom = sniffBom(h);
   let encoding: TextEncoding;
   let damaged = false;
+  let confident = true;
+  let candidates: TextEncoding[] | undefined;
   if (bom) encoding = bom.encoding;
   else {
     const u16 = guessUtf16(h);
     if (u16) encoding = u16;
     else ({ encoding, damaged } = chooseEncoding(upload.utf8));
+    if (!u16 && encoding === 'windows-1252') {
+      const guess = guessLegacyEncoding(h, opts.regionHint);
+      encoding = guess.encoding;
+      confident = guess.confident;
+      candidates = guess.candidates;
+    }
   }
+  if (opts.encoding) {
+    encoding = opts.encoding;
+    confident = true;
+    damaged = encoding === 'utf-8' && upload.utf8.invalid > 0;
+  }
+  // in a double-byte code page a byte sequence may be invalid: the row holding it fails instead of being
+  // written with U+FFFD in it
+  if (isDoubleByte(encoding)) damaged = true;
   const text = decode(encoding, h.subarray(bom?.length ?? 0), false);
   if (text.includes('\u0000') || h.subarray(0, 5).toString('latin1') === '%PDF-') {
     throw unsupported('This is not a CSV or XLSX file (it holds binary data)');
   }
   const complete = h.length >= upload.size;
   const { delimiter, skipChars } = detectDialect(text, complete);
-  return { format: 'csv', encoding, encodingDamaged: damaged, delimiter, skipChars };
+  return {
+    format: 'csv',
+    encoding,
+    encodingDamaged: damaged,
+    encodingConfident: confident,
+    ...(candidates ? { encodingCandidates: candidates } : {}),
+    delimiter,
+    skipChars,
+  };
 }
+
+const isLegacy = (e: TextEncoding): e is LegacyEncoding => (legacyEncodings as readonly string[]).includes(e);
+const isDoubleByte = (e: TextEncoding) => isLegacy(e) && e !== 'windows-1252' && e !== 'windows-1251';
 
 function decode(encoding: TextEncoding, bytes: Uint8Array, stream: boolean, decoder?: TextDecoder): string {
   if (encoding === 'windows-1252') return decodeWindows1252(bytes);
+  if (isLegacy(encoding)) return decodeLegacy(encoding, bytes);
   return (decoder ?? new TextDecoder(encoding)).decode(bytes, { stream });
 }
 
@@ -245,7 +300,8 @@ export async function* readRecords(file: FileBytes, info: SourceInfo, opts: Read
     return;
   }
   const encoding = info.encoding ?? 'utf-8';
-  const decoder = encoding === 'windows-1252' ? undefined : new TextDecoder(encoding);
+  const legacy = encoding !== 'windows-1252' && isLegacy(encoding) ? createLegacyDecoder(encoding) : undefined;
+  const decoder = encoding === 'windows-1252' || legacy ? undefined : new TextDecoder(encoding as 'utf-8');
   const parser = createCsvParser({
     delimiter: info.delimiter ?? ',',
     maxCellChars: opts.maxCellChars,
@@ -270,7 +326,7 @@ export async function* readRecords(file: FileBytes, info: SourceInfo, opts: Read
       const bom = sniffBom(b);
       if (bom && bom.encoding === encoding) b = b.subarray(bom.length);
     }
-    let text = decode(encoding, b, true, decoder);
+    let text = legacy ? legacy.write(b) : decode(encoding, b, true, decoder);
     if (toSkip) {
       const n = Math.min(toSkip, text.length);
       text = text.slice(n);
@@ -278,7 +334,7 @@ export async function* readRecords(file: FileBytes, info: SourceInfo, opts: Read
     }
     yield* emit(parser.push(text));
   }
-  const tail = decoder ? decoder.decode() : '';
+  const tail = decoder ? decoder.decode() : legacy ? legacy.end() : '';
   yield* emit(parser.push(tail));
   yield* emit(parser.end());
 }

@@ -287,8 +287,14 @@ export const api = {
     form.append('file', file, file.name);
     return upload<ImportPreview>('/api/v1/imports/preview', form, opts);
   },
+  /** Reads an uploaded file again in another encoding (nothing is uploaded). */
+  previewAgain: (input: { uploadId: string; encoding: string }) =>
+    request<ImportPreview>('POST', '/api/v1/imports/preview', { body: input }),
   /** Starts an import (or a dry run) of an uploaded file; the key makes a retried click answer the same import. */
-  startImport: (input: { uploadId: string; mapping: MappingInput; mode: ImportMode; dryRun: boolean }, idempotencyKey?: string) =>
+  startImport: (
+    input: { uploadId: string; mapping: MappingInput; mode: ImportMode; dryRun: boolean; matchBy?: Import['matchBy'] },
+    idempotencyKey?: string,
+  ) =>
     request<Import>('POST', '/api/v1/imports', {
       body: input,
       headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : undefined,

@@ -50,6 +50,7 @@ import {
 } from './contact-form.ts';
 import {
   addressLabels,
+  directoryLabels,
   fieldLabel,
   historySection,
   informationLabels,
@@ -484,6 +485,24 @@ function ContactEditor(props: { contact: Contact | null; latest?: Contact }) {
         </SectionCard>
 
         <SectionCard section={section('directory')}>
+          {!loaded.contact?.directory.connectionId && (
+            <TextInput
+              label={directoryLabels.reportsToContactId}
+              description="The ID of the contact this person reports to (on that contact's page). Contact Sync fills it for synced contacts."
+              autoComplete="off"
+              spellCheck={false}
+              maxLength={36}
+              styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
+              mb="md"
+              value={values.reportsToContactId}
+              onChange={(e) => {
+                const v = e.currentTarget.value;
+                setValues((f) => ({ ...f, reportsToContactId: v }));
+                setErrors(({ 'directory.reportsToContactId': _, ...rest }) => rest);
+              }}
+              error={errors['directory.reportsToContactId']}
+            />
+          )}
           <DirectoryFields directory={loaded.contact?.directory ?? null} />
         </SectionCard>
 

@@ -24,6 +24,8 @@ export type ContactFormValues = Record<TextField, string> & {
   address: Record<AddressField, string>;
   notifications: Record<NotificationField, boolean>;
   permissions: Record<PermissionField, boolean>;
+  /** The contact this one reports to (its id); editable while no Contact Sync connection manages the contact. */
+  reportsToContactId: string;
 };
 
 export const emailLabelSuggestions = ['work', 'personal', 'billing', 'support', 'other'];
@@ -53,6 +55,7 @@ export function emptyForm(): ContactFormValues {
     // the server's defaults for a new contact
     notifications: { newTickets: true, ticketUpdates: true, newComments: true, formAssignments: true },
     permissions: { active: true, portalAccess: true, canPostComments: true, canCloseTickets: true },
+    reportsToContactId: '',
   };
 }
 
@@ -64,6 +67,7 @@ export function formFromContact(c: Contact): ContactFormValues {
   f.phones = Object.entries(c.phones).map(([label, value]) => newRow(label, value));
   f.notifications = { ...c.notifications };
   f.permissions = { ...c.permissions };
+  f.reportsToContactId = c.directory.reportsToContactId ?? '';
   return f;
 }
 
@@ -99,6 +103,8 @@ export function toCreateInput(f: ContactFormValues): ContactInput {
   if (Object.keys(address).length) input.address = address;
   input.notifications = { ...f.notifications };
   input.permissions = { ...f.permissions };
+  const reportsTo = clean(f.reportsToContactId);
+  if (reportsTo !== null) input.directory = { reportsToContactId: reportsTo };
   return input;
 }
 
@@ -122,6 +128,7 @@ export function toPatchInput(f: ContactFormValues, base: ContactFormValues): Con
   const permissions: Partial<Record<PermissionField, boolean>> = {};
   for (const k of permissionFields) if (f.permissions[k] !== base.permissions[k]) permissions[k] = f.permissions[k];
   if (Object.keys(permissions).length) input.permissions = permissions;
+  if (clean(f.reportsToContactId) !== clean(base.reportsToContactId)) input.directory = { reportsToContactId: clean(f.reportsToContactId) };
   return input;
 }
 

@@ -33,7 +33,7 @@ export const sections = [
     id: 'directory',
     label: 'Directory / Sync',
     icon: IconSitemap,
-    description: 'Identifiers written by Contact Sync. They are read-only here.',
+    description: 'Identifiers written by Contact Sync, read-only here. Who a contact reports to can be set while no connection manages it.',
   },
 ] as const;
 export type SectionId = (typeof sections)[number]['id'] | 'history';

@@ -19,6 +19,7 @@ import { StartStep } from './start-step.tsx';
 import { UploadStep } from './upload-step.tsx';
 import { MappingStep } from './mapping-step.tsx';
 import { ImportSummary, PreviewResult, RunProgress } from './import-result.tsx';
+import type { MatchBy } from './match-key.tsx';
 import { RecentImports } from './recent-imports.tsx';
 import './imports.css';
 
@@ -136,6 +137,7 @@ function ImportWizard(props: { recent: Import[] | undefined; recentLoading: bool
   const [mode, setMode] = useState<ImportMode>('upsert');
   const [preview, setPreview] = useState<ImportPreview | null>(null);
   const [edits, setEdits] = useState<MappingEdits>({});
+  const [matchBy, setMatchBy] = useState<MatchBy | null>(null);
   const [dryRunId, setDryRunId] = useState<string | null>(null);
   const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
   const [startError, setStartError] = useState<unknown>(null);
@@ -166,8 +168,29 @@ function ImportWizard(props: { recent: Import[] | undefined; recentLoading: bool
     setStartError(e);
   };
 
+  // the picker: the same upload read in another encoding; new headers make the hand mapping meaningless
+  const reread = useMutation({
+    mutationFn: (encoding: string) => api.previewAgain({ uploadId: preview!.uploadId, encoding }),
+    onMutate: () => setStartError(null),
+    onSuccess: (next) => {
+      if (next.headers.join('\u0000') !== preview?.headers.join('\u0000')) setEdits({});
+      setServerErrors({});
+      setPreview(next);
+      invalidate();
+    },
+    onError: (e) => setStartError(e),
+  });
+
   const startDryRun = useMutation({
-    mutationFn: () => api.startImport({ uploadId: preview!.uploadId, mapping: mappingInput(preview!, edits), mode, dryRun: true }),
+    // a new match key is passed along: the state it was just set in is not read until the next render
+    mutationFn: (nextMatchBy?: MatchBy | null) =>
+      api.startImport({
+        uploadId: preview!.uploadId,
+        mapping: mappingInput(preview!, edits),
+        mode,
+        dryRun: true,
+        matchBy: nextMatchBy === undefined ? matchBy : nextMatchBy,
+      }),
     onMutate: () => setStartError(null),
     onSuccess: (imp) => {
       qc.setQueryData(keys.import(imp.id), imp);
@@ -179,7 +202,10 @@ function ImportWizard(props: { recent: Import[] | undefined; recentLoading: bool
 
   const run = useMutation({
     mutationFn: () =>
-      api.startImport({ uploadId: preview!.uploadId, mapping: mappingInput(preview!, edits), mode, dryRun: false }, runKey.current),
+      api.startImport(
+        { uploadId: preview!.uploadId, mapping: mappingInput(preview!, edits), mode, dryRun: false, matchBy },
+        runKey.current,
+      ),
     onMutate: () => setStartError(null),
     onSuccess: (imp) => {
       qc.setQueryData(keys.import(imp.id), imp);
@@ -265,6 +291,8 @@ function ImportWizard(props: { recent: Import[] | undefined; recentLoading: bool
         edits={edits}
         mode={mode}
         serverErrors={serverErrors}
+        onEncoding={(encoding) => reread.mutate(encoding)}
+        encodingPending={reread.isPending}
         onChooseAnotherFile={() => go(1)}
         onEdit={(index, field) => {
           setEdits((prev) => {
@@ -283,10 +311,16 @@ function ImportWizard(props: { recent: Import[] | undefined; recentLoading: bool
       <StepFooter
         back={<BackButton onClick={() => go(1)} />}
         hint={
-          conflicts > 0 && (
+          conflicts > 0 ? (
             <Text size="sm" c="red.7">
               Resolve {plural(conflicts, 'conflict')} first
             </Text>
+          ) : (
+            !preview.encodingConfident && (
+              <Text size="sm" c="red.7">
+                Confirm the file&apos;s encoding first
+              </Text>
+            )
           )
         }
         next={
@@ -294,7 +328,7 @@ function ImportWizard(props: { recent: Import[] | undefined; recentLoading: bool
             rightSection={<IconArrowRight size={18} />}
             onClick={() => startDryRun.mutate()}
             loading={startDryRun.isPending}
-            disabled={conflicts > 0 || !hasIdentityColumn(states) || preview.sampleRows.length === 0}
+            disabled={conflicts > 0 || !hasIdentityColumn(states) || preview.sampleRows.length === 0 || !preview.encodingConfident}
           >
             Preview import
           </Button>
@@ -302,7 +336,18 @@ function ImportWizard(props: { recent: Import[] | undefined; recentLoading: bool
       />
     );
   } else {
-    content = <PreviewResult imp={d} error={dry.error} />;
+    content = (
+      <PreviewResult
+        imp={d}
+        error={dry.error}
+        matchPending={startDryRun.isPending}
+        onMatchBy={(m) => {
+          setMatchBy(m);
+          invalidate();
+          startDryRun.mutate(m);
+        }}
+      />
+    );
     footer = (
       <StepFooter
         back={<BackButton onClick={() => go(2)} label="Back to mapping" />}

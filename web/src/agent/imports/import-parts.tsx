@@ -246,12 +246,13 @@ export function formatBytes(n: number): string {
 }
 
 const delimiterNames: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
+const encodingNames: Record<string, string> = { shift_jis: 'Shift_JIS', big5: 'Big5', 'euc-kr': 'EUC-KR', gb18030: 'GB18030' };
 
 /** "CSV · UTF-8 · semicolon-separated" or "Excel workbook". */
 export function describeFormat(f: Pick<Import, 'format' | 'encoding' | 'delimiter'>): string {
   if (f.format === 'xlsx') return 'Excel workbook';
   const parts = ['CSV'];
-  if (f.encoding) parts.push(f.encoding.toUpperCase().replace('WINDOWS', 'Windows'));
+  if (f.encoding) parts.push(encodingNames[f.encoding] ?? f.encoding.toUpperCase().replace('WINDOWS', 'Windows'));
   if (f.delimiter) parts.push(`${delimiterNames[f.delimiter] ?? `"${f.delimiter}"`}-separated`);
   return parts.join(' · ');
 }

@@ -9,6 +9,7 @@ import { formatCount, formatDateTime, plural } from '../../lib/format.ts';
 import { keys } from '../../lib/queries.ts';
 import { CountTiles, FinishedIcon, ImportErrorAlert, modeText, OutcomeBar } from './import-parts.tsx';
 import { ImportRows } from './import-rows.tsx';
+import { UnkeyedRows, type MatchBy } from './match-key.tsx';
 
 /** Processed / total as a bar; total may be unknown for a moment while the file is counted. */
 function RowProgress(props: { imp: Import; label: string }) {
@@ -43,7 +44,13 @@ function RowProgress(props: { imp: Import; label: string }) {
 }
 
 /** Step 4: what the import would do, row by row; nothing written yet. */
-export function PreviewResult(props: { imp: Import | undefined; error: unknown }) {
+export function PreviewResult(props: {
+  imp: Import | undefined;
+  error: unknown;
+  /** Checks the file again matching rows without id or email by another key (absent: no control). */
+  onMatchBy?: (m: MatchBy | null) => void;
+  matchPending?: boolean;
+}) {
   const { imp } = props;
   if (props.error) return <ImportErrorAlert error={props.error} title="Could not check the file" />;
   if (!imp) return <RowProgressSkeleton />;
@@ -83,6 +90,7 @@ export function PreviewResult(props: { imp: Import | undefined; error: unknown }
           </div>
           <CountTiles counts={imp} dryRun />
           <OutcomeBar counts={imp} total={total} dryRun />
+          {props.onMatchBy && <UnkeyedRows imp={imp} pending={props.matchPending ?? false} onMatchBy={props.onMatchBy} />}
           {imp.failed > 0 && (
             <Alert color="orange" variant="light" icon={<IconAlertTriangle size={18} />} p="sm">
               <Group justify="space-between" gap="sm" wrap="wrap">

@@ -15,6 +15,7 @@ import {
   type MappingEdits,
 } from './import-mapping.ts';
 import { describeFormat, formatBytes, useNarrow } from './import-parts.tsx';
+import { EncodingPicker } from './encoding-picker.tsx';
 
 /** Step 3: every column of the file, what it will fill, a few of its values; unmapped columns stand out. */
 export function MappingStep(props: {
@@ -25,6 +26,9 @@ export function MappingStep(props: {
   onChooseAnotherFile: () => void;
   /** server-side errors per column (400 details `mapping.<column>`) */
   serverErrors: Record<string, string>;
+  /** Reads the file again in another encoding (or confirms the detected one). */
+  onEncoding: (encoding: string) => void;
+  encodingPending: boolean;
 }) {
   const { preview, edits } = props;
   const states = useMemo(() => columnStates(preview, edits), [preview, edits]);
@@ -58,6 +62,8 @@ export function MappingStep(props: {
           </Button>
         </Group>
       </Card>
+
+      <EncodingPicker preview={preview} pending={props.encodingPending} onChoose={props.onEncoding} />
 
       {preview.sampleRows.length === 0 && (
         <Alert
