@@ -592,6 +592,29 @@ export function createContactsService(
       }
     },
 
+    /**
+     * The same pages as pagesMatching, each as one text: `line` (an SQL expression over a contacts row) of
+     * every row, in id order (exports written by the database).
+     */
+    async *textPagesMatching(
+      actor: Actor,
+      selection: { filter: ContactFilter } | { ids: string[] },
+      o: { line: RawBuilder<string>; pageSize?: number; createdBefore?: Date },
+    ): AsyncGenerator<{ text: string; rows: number }> {
+      const { scope } = bulkTarget({ action: 'export', ...selection }, o.createdBefore);
+      const limit = o.pageSize ?? 5000;
+      type Page = { text: string; rows: number; lastId: string | null };
+      const fetch = (afterId?: string): Promise<Page> => repo.textMatching(actor.teamId, scope, { limit, afterId, line: o.line });
+      let next: Promise<Page> | null = fetch();
+      while (next) {
+        const page: Page = await next;
+        // the database builds the next page while the caller writes this one (at most two pages held)
+        next = page.rows < limit ? null : fetch(page.lastId!);
+        next?.catch(() => {}); // a failure is thrown where it is awaited; a caller that stops early leaves it
+        if (page.rows) yield { text: page.text, rows: page.rows };
+      }
+    },
+
     /** The database's clock, for a job's "created before the request" bound. */
     now: () => repo.now(),
 

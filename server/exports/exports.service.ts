@@ -18,6 +18,7 @@ import type { JobContext } from '../jobs/runner.ts';
 import { createFilesRepo } from '../imports/files.repo.ts';
 import { csvLine } from '../imports/csv-writer.ts';
 import { contactToCells, EXPORT_SELECT, exportHeader, xlsxCell, type ExportRow } from './export.rules.ts';
+import { CSV_LINE_SQL } from './exports.repo.ts';
 import { sql } from 'kysely';
 
 export const EXPORT_JOB = 'contacts.export';
@@ -123,11 +124,9 @@ export function createExportsService(deps: { db: Db; config: ImportConfig; conta
         let completed = false;
         try {
           yield '\uFEFF' + csvLine(exportHeader());
-          for await (const page of contacts.pagesMatching<ExportRow>(actor, sel, { select: sql.raw(EXPORT_SELECT) })) {
-            let chunk = '';
-            for (const c of page) chunk += csvLine(contactToCells(c));
-            count += page.length;
-            yield chunk;
+          for await (const page of contacts.textPagesMatching(actor, sel, { line: CSV_LINE_SQL })) {
+            count += page.rows;
+            yield page.text;
           }
           completed = true;
         } finally {
@@ -204,12 +203,14 @@ export function createExportsService(deps: { db: Db; config: ImportConfig; conta
       try {
         if (format === 'csv') {
           await out.write('\uFEFF' + csvLine(exportHeader()));
-          for await (const page of pages()) {
+          const textPages = contacts.textPagesMatching(actor, selection, {
+            line: CSV_LINE_SQL,
+            ...(createdBefore ? { createdBefore: new Date(createdBefore) } : {}),
+          });
+          for await (const page of textPages) {
             await stillAllowed();
-            let chunk = '';
-            for (const c of page) chunk += csvLine(contactToCells(c));
-            await out.write(chunk);
-            processed += page.length;
+            await out.write(page.text);
+            processed += page.rows;
             await ctx.progress(processed);
           }
         } else {
@@ -217,20 +218,32 @@ export function createExportsService(deps: { db: Db; config: ImportConfig; conta
           const { default: ExcelJS } = await import('exceljs');
           const pass = new PassThrough();
           const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: pass, useSharedStrings: false, useStyles: false });
+          let writeFailed: { err: unknown } | null = null;
           const consumed = (async () => {
             for await (const chunk of pass) await out.write(chunk as Buffer);
-          })();
-          const ws = wb.addWorksheet('Contacts');
-          ws.addRow(exportHeader()).commit();
-          for await (const page of pages()) {
-            await stillAllowed();
-            for (const c of page) ws.addRow(contactToCells(c).map(xlsxCell)).commit();
-            processed += page.length;
-            await ctx.progress(processed);
+          })().catch((err: unknown) => {
+            writeFailed = { err };
+          });
+          try {
+            const ws = wb.addWorksheet('Contacts');
+            ws.addRow(exportHeader()).commit();
+            for await (const page of pages()) {
+              await stillAllowed();
+              for (const c of page) ws.addRow(contactToCells(c).map(xlsxCell)).commit();
+              processed += page.length;
+              if (writeFailed) throw (writeFailed as { err: unknown }).err;
+              await ctx.progress(processed);
+            }
+            ws.commit();
+            await wb.commit();
+            await consumed;
+            if (writeFailed) throw (writeFailed as { err: unknown }).err;
+          } catch (err) {
+            // a failed export closes its writer: the consumer ends and nothing it buffered stays in memory
+            pass.destroy();
+            await consumed;
+            throw err;
           }
-          ws.commit();
-          await wb.commit();
-          await consumed;
         }
         await out.close({ format, rows: processed });
       } catch (err) {
