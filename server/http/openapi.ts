@@ -75,11 +75,24 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
 
 type Transform = NonNullable<FastifyDynamicSwaggerOptions['transform']>;
 
+/**
+ * OpenAPI 3.0 reads `enum` before `nullable`: a nullable enum must list null among its values, or validators
+ * (and clients generated from the document) refuse the null the server sends. Patched in place, recursively.
+ */
+function nullableEnums(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(nullableEnums);
+  if (!node || typeof node !== 'object') return;
+  const o = node as Record<string, unknown>;
+  if (o.nullable === true && Array.isArray(o.enum) && !o.enum.includes(null)) o.enum = [...(o.enum as unknown[]), null];
+  for (const v of Object.values(o)) nullableEnums(v);
+}
+
 /** The zod → JSON Schema transform, plus each operation's id (its own, or the one listed above). */
 export const openapiTransform: Transform = (input) => {
   const out = jsonSchemaTransform(input as Parameters<typeof jsonSchemaTransform>[0]) as ReturnType<Transform>;
   const schema = out.schema as { hide?: boolean; operationId?: string } | undefined;
   if (!schema || schema.hide) return out;
+  nullableEnums(schema);
   const methods = [input.route.method].flat().filter((m) => m !== 'HEAD');
   const id = schema.operationId ?? OPERATION_IDS[`${methods[0]} ${input.url}`];
   return id ? { ...out, schema: { ...schema, operationId: id } } : out;
