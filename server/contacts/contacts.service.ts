@@ -594,7 +594,9 @@ export function createContactsService(
 
     /**
      * The same pages as pagesMatching, each as one text: `line` (an SQL expression over a contacts row) of
-     * every row, in id order (exports written by the database).
+     * every row, in id order (exports written by the database). Where a page ends is looked up first (an
+     * index walk), so the database builds two pages at once on two connections while the caller writes
+     * the one before: at most three pages are held.
      */
     async *textPagesMatching(
       actor: Actor,
@@ -604,13 +606,22 @@ export function createContactsService(
       const { scope } = bulkTarget({ action: 'export', ...selection }, o.createdBefore);
       const limit = o.pageSize ?? 5000;
       type Page = { text: string; rows: number; lastId: string | null };
-      const fetch = (afterId?: string): Promise<Page> => repo.textMatching(actor.teamId, scope, { limit, afterId, line: o.line });
-      let next: Promise<Page> | null = fetch();
-      while (next) {
-        const page: Page = await next;
-        // the database builds the next page while the caller writes this one (at most two pages held)
-        next = page.rows < limit ? null : fetch(page.lastId!);
-        next?.catch(() => {}); // a failure is thrown where it is awaited; a caller that stops early leaves it
+      const inFlight: Promise<Page>[] = [];
+      let afterId: string | undefined;
+      let done = false;
+      const launch = async () => {
+        // the page (afterId, end]: `end` is its last row, or null when it is the last page
+        const end = await repo.nthIdMatching(actor.teamId, scope, { n: limit, afterId });
+        const page = repo.textMatching(actor.teamId, scope, { limit, afterId, ...(end ? { uptoId: end } : {}), line: o.line });
+        page.catch(() => {}); // a failure is thrown where it is awaited; a caller that stops early leaves it
+        inFlight.push(page);
+        if (end) afterId = end;
+        else done = true;
+      };
+      while (!done && inFlight.length < 2) await launch();
+      while (inFlight.length) {
+        const page = await inFlight.shift()!;
+        if (!done) await launch();
         if (page.rows) yield { text: page.text, rows: page.rows };
       }
     },

@@ -9,6 +9,7 @@ import { systemActor } from '../auth/actor.ts';
 import { csvLine } from '../imports/csv-writer.ts';
 import { parseCsv } from '../imports/import-test-utils.ts';
 import { contactToCells, EXPORT_SELECT, exportHeader, type ExportRow } from './export.rules.ts';
+import { CSV_LINE_SQL } from './exports.repo.ts';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -156,6 +157,27 @@ describe('the CSV export written by PostgreSQL', () => {
     expect(lines.length).toBe(variedContacts().length + 1);
   });
 
+  it('gives the same bytes whatever the page size (pages are built two at a time)', async () => {
+    const expected = await rowByRowCsv(team.teamId);
+    const body = expected.slice(expected.indexOf('\r\n') + 2);
+    for (const pageSize of [1, 7, 50, 1000]) {
+      let text = '';
+      let rows = 0;
+      const pages = ctx.services.contacts.textPagesMatching(
+        systemActor(team.teamId),
+        { filter: { status: 'all' } },
+        { line: CSV_LINE_SQL, pageSize },
+      );
+      for await (const page of pages) {
+        text += page.text;
+        rows += page.rows;
+        expect(page.rows).toBeLessThanOrEqual(pageSize);
+      }
+      expect(rows, `page size ${pageSize}`).toBe(variedContacts().length);
+      expect(text === body, `page size ${pageSize}`).toBe(true);
+    }
+  });
+
   it('writes the same bytes in an export job (pages of the job, download)', async () => {
     const expected = await rowByRowCsv(team.teamId);
     const job = await call(ctx, team.ownerToken, 'POST', '/api/v1/exports', { format: 'csv' });
@@ -204,6 +226,24 @@ describe('an export holds exactly the rows the directory shows', () => {
     } while (cursor);
     return ids.sort();
   }
+  it('gives the same rows in pages of any size, with a search', async () => {
+    const dir = await directoryIds('q=smith');
+    for (const pageSize of [1, 3, 20]) {
+      const pages = ctx.services.contacts.textPagesMatching(
+        systemActor(team.teamId),
+        { filter: { status: 'all', q: 'smith' } },
+        { line: CSV_LINE_SQL, pageSize },
+      );
+      let text = '';
+      for await (const page of pages) text += page.text;
+      expect(
+        parseCsv(text)
+          .map((r) => r[0]!)
+          .sort(),
+      ).toEqual(dir);
+    }
+  });
+
   const exportIds = async (query: string) =>
     parseCsv((await get(team, `/api/v1/contacts/export.csv?${query}`)).body)
       .slice(1)
