@@ -6,7 +6,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
+import { validatorCompiler } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { defaultImportConfig, type Config } from './config.ts';
 import { ping, type Db } from './db/client.ts';
@@ -14,6 +14,7 @@ import { installErrorHandling } from './http/errors.ts';
 import { installStorableTextGuard } from './http/storable-text.ts';
 import { installJsonDepthLimit } from './http/json-depth.ts';
 import { registerAuth, type AuthOptions } from './http/auth.ts';
+import { openapiTransform } from './http/openapi.ts';
 import { createAuthService } from './auth/auth.service.ts';
 import { authRoutes } from './auth/auth.routes.ts';
 import { createTeamsService } from './teams/teams.service.ts';
@@ -146,13 +147,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         title: 'kdesk API',
         version: '1',
         description: 'Help-desk contact directory. Errors: {statusCode, code, message, details?, requestId}.',
+        license: { name: 'MIT', url: 'https://opensource.org/license/mit' },
       },
+      // the server that serves this document (paths start with /api or /portal/api)
+      servers: [{ url: '/', description: 'this kdesk server' }],
       components: {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'kdesk_session' } },
       },
       security: [{ bearer: [] }, { session: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: openapiTransform,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
 

@@ -9,10 +9,13 @@ export const emailString = z.string().superRefine((value, ctx) => {
   if (!r.ok) ctx.addIssue({ code: 'custom', message: r.message });
 });
 
+// The digit check is a refinement, not a second pattern: OpenAPI tools merge two patterns into one
+// regex that reads "\d" as "starts with a digit" (Prism refused "+1 555 123 4567"); the document keeps
+// only the anchored pattern of allowed characters.
 export const phoneString = z
   .string()
   .max(limits.phoneMax, `Must be at most ${limits.phoneMax} characters`)
-  .regex(/\d/, 'A phone number needs at least one digit')
+  .refine((v) => /\d/.test(v), 'A phone number needs at least one digit')
   .regex(/^[\d\s+\-()./#*,;a-zA-Z]*$/u, 'A phone number may contain digits, spaces, + - ( ) . / and an extension');
 
 const label = z.string().trim().min(1, 'A label cannot be empty').max(limits.labelMax, `A label is at most ${limits.labelMax} characters`);

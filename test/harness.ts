@@ -9,6 +9,7 @@ import { createDb, type Db } from '../server/db/client.ts';
 import { defaultImportConfig, type ImportConfig } from '../server/config.ts';
 import { jobHandlers } from '../server/jobs/handlers.ts';
 import { createJobRunner } from '../server/jobs/runner.ts';
+import { checkAgainstOpenApi } from './openapi-conformance.ts';
 
 export interface TestContext {
   app: FastifyInstance;
@@ -71,6 +72,7 @@ export async function createTestContext(
   const full = { ...testConfig, ...config, imports };
   const services = createServices(db, full);
   const app = await buildApp({ db, config: full, services });
+  checkAgainstOpenApi(app);
   await app.ready();
   return {
     app,

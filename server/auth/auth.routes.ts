@@ -11,7 +11,7 @@ import {
   setSessionCookie,
   type AuthOptions,
 } from '../http/auth.ts';
-import { errors, idParams } from '../http/schemas.ts';
+import { errorBodySchema, errors, idParams } from '../http/schemas.ts';
 import type { MembersService } from '../members/members.service.ts';
 import { presentMember } from '../members/members.service.ts';
 import type { TeamsService } from '../teams/teams.service.ts';
@@ -67,7 +67,7 @@ export function authRoutes(
 
   r.post(
     '/api/v1/auth/logout',
-    { schema: { tags, summary: 'Sign out (ends the session)', response: { 204: z.null() } } },
+    { schema: { tags, summary: 'Sign out (ends the session)', response: { 204: z.null(), 403: errorBodySchema } } },
     async (req, reply) => {
       const token = req.cookies[sessionCookieName(options.secureCookies)];
       if (token) {
@@ -119,7 +119,7 @@ export function authRoutes(
 
   r.get(
     '/api/v1/tokens',
-    { schema: { tags, summary: 'Your API tokens', response: { 200: z.object({ items: z.array(tokenSchema) }) } } },
+    { schema: { tags, summary: 'Your API tokens', response: { 200: z.object({ items: z.array(tokenSchema) }), ...errors() } } },
     async (req) => ({ items: (await auth.listTokens(actorOf(req))).map(presentToken) }),
   );
 

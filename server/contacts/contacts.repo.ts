@@ -292,6 +292,37 @@ export function createContactsRepo(db: Executor) {
         !!f.pattern,
       );
     },
+    /**
+     * The rows matching a filter after `afterId` and up to `uptoId` (id order; at most `limit`), as one text:
+     * `line` of each row joined in id order (exports: one value per page instead of a row object per contact).
+     */
+    async textMatching(
+      teamId: string,
+      f: ScopeFilter & { pattern?: string },
+      o: { limit: number; afterId?: string; uptoId?: string; line: RawBuilder<string> },
+      tx: Executor = db,
+    ): Promise<{ text: string; rows: number; lastId: string | null }> {
+      const [page] = await run<{ text: string | null; rows: number; lastId: string | null }>(
+        tx,
+        sql`SELECT coalesce(string_agg(line, '' ORDER BY id), '') AS text, count(*)::int AS rows, max(id::text COLLATE "C") AS last_id
+            FROM (SELECT id, ${o.line} AS line FROM contacts
+                  WHERE ${scope(teamId, f)} ${f.pattern ? sql`AND search_text LIKE ${f.pattern}` : sql``}
+                  ${o.afterId ? sql`AND id > ${o.afterId}` : sql``} ${o.uptoId ? sql`AND id <= ${o.uptoId}` : sql``}
+                  ORDER BY id LIMIT ${o.limit}) page`,
+        !!f.pattern,
+      );
+      return { text: page?.text ?? '', rows: page?.rows ?? 0, lastId: page?.lastId ?? null };
+    },
+    /** The id of the `n`th row matching a filter after `afterId` (id order), or null when fewer match: a page's end. */
+    async nthIdMatching(teamId: string, f: ScopeFilter & { pattern?: string }, o: { n: number; afterId?: string }, tx: Executor = db) {
+      const [row] = await run<{ id: string }>(
+        tx,
+        sql`SELECT id FROM contacts WHERE ${scope(teamId, f)} ${f.pattern ? sql`AND search_text LIKE ${f.pattern}` : sql``}
+            ${o.afterId ? sql`AND id > ${o.afterId}` : sql``} ORDER BY id OFFSET ${o.n - 1} LIMIT 1`,
+        !!f.pattern,
+      );
+      return row?.id ?? null;
+    },
     /** Rows among `ids`, live (default) or in the trash, locked for a change in id order (the lock order). */
     lockMany(teamId: string, ids: string[], tx: Executor = db, o: { trashed?: boolean } = {}): Promise<ContactRow[]> {
       if (!ids.length) return Promise.resolve([]);

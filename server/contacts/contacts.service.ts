@@ -10,6 +10,7 @@ import type {
 } from '#shared/contact.schema.ts';
 import { AppError } from '#shared/errors.ts';
 import { normalizeEmail } from '#shared/email.ts';
+import type { RawBuilder } from 'kysely';
 import type { Db, Executor, Tx } from '../db/client.ts';
 import { isUuid, uuidv7 } from '../db/ids.ts';
 import type { ContactRow } from '../db/schema.ts';
@@ -410,6 +411,40 @@ export function createContactsService(deps: {
         if (rows.length) yield rows;
         if (rows.length < limit) return;
         afterId = rows.at(-1)!.id;
+      }
+    },
+
+    /**
+     * The same pages as pagesMatching, each as one text: `line` (an SQL expression over a contacts row) of
+     * every row, in id order (exports written by the database). Where a page ends is looked up first (an
+     * index walk), so the database builds two pages at once on two connections while the caller writes
+     * the one before: at most three pages are held.
+     */
+    async *textPagesMatching(
+      actor: Actor,
+      selection: { filter: ContactFilter } | { ids: string[] },
+      o: { line: RawBuilder<string>; pageSize?: number; createdBefore?: Date },
+    ): AsyncGenerator<{ text: string; rows: number }> {
+      const { scope } = bulkTarget({ action: 'export', ...selection }, o.createdBefore);
+      const limit = o.pageSize ?? 5000;
+      type Page = { text: string; rows: number; lastId: string | null };
+      const inFlight: Promise<Page>[] = [];
+      let afterId: string | undefined;
+      let done = false;
+      const launch = async () => {
+        // the page (afterId, end]: `end` is its last row, or null when it is the last page
+        const end = await repo.nthIdMatching(actor.teamId, scope, { n: limit, afterId });
+        const page = repo.textMatching(actor.teamId, scope, { limit, afterId, ...(end ? { uptoId: end } : {}), line: o.line });
+        page.catch(() => {}); // a failure is thrown where it is awaited; a caller that stops early leaves it
+        inFlight.push(page);
+        if (end) afterId = end;
+        else done = true;
+      };
+      while (!done && inFlight.length < 2) await launch();
+      while (inFlight.length) {
+        const page = await inFlight.shift()!;
+        if (!done) await launch();
+        if (page.rows) yield { text: page.text, rows: page.rows };
       }
     },
 

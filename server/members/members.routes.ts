@@ -30,8 +30,10 @@ export function membersRoutes(app: FastifyInstance, deps: { members: MembersServ
     { schema: { tags, summary: 'Add a member', body: memberCreate, response: { 201: memberSchema, ...errors(400, 403, 409) } } },
     async (req, reply) => reply.code(201).send(await members.create(actorOf(req), req.body)),
   );
-  r.get('/api/v1/members/:id', { schema: { tags, params: idParams, response: { 200: memberSchema, ...errors(403, 404) } } }, async (req) =>
-    members.get(actorOf(req), req.params.id),
+  r.get(
+    '/api/v1/members/:id',
+    { schema: { tags, summary: 'A member (owners/admins)', params: idParams, response: { 200: memberSchema, ...errors(403, 404) } } },
+    async (req) => members.get(actorOf(req), req.params.id),
   );
   r.patch(
     '/api/v1/members/:id',
@@ -75,7 +77,14 @@ export function membersRoutes(app: FastifyInstance, deps: { members: MembersServ
   );
   r.delete(
     '/api/v1/members/:id',
-    { schema: { tags, params: idParams, response: { 204: z.null(), ...errors(403, 404, 409) } } },
+    {
+      schema: {
+        tags,
+        summary: 'Remove a member (ends their sessions, revokes their tokens)',
+        params: idParams,
+        response: { 204: z.null(), ...errors(403, 404, 409) },
+      },
+    },
     async (req, reply) => {
       await members.remove(actorOf(req), req.params.id);
       return reply.code(204).send(null);

@@ -59,7 +59,7 @@ import {
 } from '#shared/portal.schema.ts';
 import { AppError } from '#shared/errors.ts';
 import { actorOf, checkSameOrigin } from '../http/auth.ts';
-import { errors, idParams } from '../http/schemas.ts';
+import { errorBodySchema, errors, idParams } from '../http/schemas.ts';
 import type { PortalService, PortalSession } from './portal.service.ts';
 import { SsoError, type SsoService } from './sso.service.ts';
 
@@ -175,7 +175,7 @@ export function portalRoutes(app: FastifyInstance, deps: { portal: PortalService
 
   r.post(
     '/portal/api/:teamSlug/logout',
-    { schema: { tags, summary: 'Sign out of the portal', params: slugParams, response: { 204: z.null() } } },
+    { schema: { tags, summary: 'Sign out of the portal', params: slugParams, response: { 204: z.null(), 403: errorBodySchema } } },
     async (req, reply) => {
       const token = req.cookies[cookieName];
       if (token) {
@@ -190,7 +190,10 @@ export function portalRoutes(app: FastifyInstance, deps: { portal: PortalService
 
   r.get(
     '/portal/api/:teamSlug/sso/:provider/start',
-    { schema: { tags, summary: 'Start Google / Microsoft sign-in (302 to the provider)', params: ssoParams } },
+    {
+      // a browser navigation (302), not an API call: not in the OpenAPI document
+      schema: { hide: true, tags, summary: 'Start Google / Microsoft sign-in (302 to the provider)', params: ssoParams },
+    },
     async (req, reply) => {
       const { url, browserSecret } = await sso.start(req.params.teamSlug, req.params.provider, origin(req), req.ip);
       reply.setCookie(ssoCookieName(options.secureCookies), browserSecret, { ...cookieOpts, maxAge: 600 });
@@ -200,7 +203,10 @@ export function portalRoutes(app: FastifyInstance, deps: { portal: PortalService
 
   r.get(
     '/portal/api/:teamSlug/sso/:provider/callback',
-    { schema: { tags, summary: 'Where the identity provider sends the browser back', params: ssoParams } },
+    {
+      // a browser navigation (302), not an API call: not in the OpenAPI document
+      schema: { hide: true, tags, summary: 'Where the identity provider sends the browser back', params: ssoParams },
+    },
     async (req, reply) => {
       const { teamSlug, provider } = req.params;
       const back = `/portal/${encodeURIComponent(teamSlug)}`;

@@ -1,0 +1,99 @@
+// The OpenAPI document's operation ids: one stable name per route, so that generated clients keep their
+// method names (`listContacts`, not `getApiV1Contacts`) whatever happens to a path's wording.
+// A route may carry its own `schema.operationId`; otherwise it must be listed here, keyed by
+// "METHOD /fastify/url" as the route file writes it. server/http/openapi.api.test.ts fails for a documented
+// route without one, and for names used twice.
+import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+
+export const OPERATION_IDS: Readonly<Record<string, string>> = {
+  // auth
+  'POST /api/v1/auth/login': 'login',
+  'POST /api/v1/auth/logout': 'logout',
+  'POST /api/v1/auth/password': 'changePassword',
+  'GET /api/v1/me': 'getMe',
+  'POST /api/v1/tokens': 'createToken',
+  'GET /api/v1/tokens': 'listTokens',
+  'DELETE /api/v1/tokens/:id': 'revokeToken',
+  // members
+  'GET /api/v1/members': 'listMembers',
+  'POST /api/v1/members': 'createMember',
+  'GET /api/v1/members/:id': 'getMember',
+  'PATCH /api/v1/members/:id': 'updateMember',
+  'DELETE /api/v1/members/:id': 'removeMember',
+  'GET /api/v1/members/:id/tokens': 'listMemberTokens',
+  'DELETE /api/v1/members/:id/tokens/:tokenId': 'revokeMemberToken',
+  // settings
+  'GET /api/v1/settings': 'getSettings',
+  'PATCH /api/v1/settings': 'updateSettings',
+  // contacts
+  'GET /api/v1/contacts': 'listContacts',
+  'POST /api/v1/contacts': 'createContact',
+  'GET /api/v1/contacts/:id': 'getContact',
+  'PATCH /api/v1/contacts/:id': 'updateContact',
+  'DELETE /api/v1/contacts/:id': 'deleteContact',
+  'GET /api/v1/contacts/trash': 'listTrash',
+  'POST /api/v1/contacts/:id/restore': 'restoreContact',
+  'POST /api/v1/contacts/trash/bulk': 'bulkTrashAction',
+  'POST /api/v1/contacts/bulk': 'bulkContactAction',
+  'GET /api/v1/contacts/:id/history': 'getContactHistory',
+  // mail
+  'GET /api/v1/mailbox/messages': 'listMailboxMessages',
+  // portal (contacts' side)
+  'GET /portal/api/:teamSlug': 'getPortal',
+  'POST /portal/api/:teamSlug/login/start': 'startPortalLogin',
+  'POST /portal/api/:teamSlug/login/verify': 'verifyPortalLogin',
+  'GET /portal/api/:teamSlug/me': 'getPortalProfile',
+  'PATCH /portal/api/:teamSlug/me/notifications': 'updatePortalNotifications',
+  'POST /portal/api/:teamSlug/logout': 'portalLogout',
+  // portal (agents' side)
+  'GET /api/v1/portal-link': 'getPortalLink',
+  'POST /api/v1/contacts/:id/portal-link': 'createContactPortalLink',
+  'DELETE /api/v1/contacts/:id/portal-link': 'revokeContactPortalLink',
+  'POST /api/v1/contacts/:id/invite': 'inviteContact',
+  'GET /api/v1/portal/sso': 'getPortalSso',
+  'PUT /api/v1/portal/sso/:provider': 'setPortalSso',
+  'DELETE /api/v1/portal/sso/:provider': 'removePortalSso',
+  // jobs
+  'GET /api/v1/jobs/:id': 'getJob',
+  'POST /api/v1/jobs/:id/cancel': 'cancelJob',
+  // exports
+  'GET /api/v1/contacts/export.csv': 'exportContactsCsv',
+  'POST /api/v1/exports': 'createExport',
+  'GET /api/v1/exports/:id': 'getExport',
+  'GET /api/v1/exports/:id/download': 'downloadExport',
+  // imports
+  'GET /api/v1/imports/template.csv': 'getImportTemplate',
+  'POST /api/v1/imports/preview': 'previewImport',
+  'POST /api/v1/imports': 'createImport',
+  'GET /api/v1/imports': 'listImports',
+  'GET /api/v1/imports/:id': 'getImport',
+  'GET /api/v1/imports/:id/rows': 'listImportRows',
+  'GET /api/v1/imports/:id/errors.csv': 'getImportErrorsCsv',
+  'POST /api/v1/imports/:id/cancel': 'cancelImport',
+};
+
+type Transform = NonNullable<FastifyDynamicSwaggerOptions['transform']>;
+
+/**
+ * OpenAPI 3.0 reads `enum` before `nullable`: a nullable enum must list null among its values, or validators
+ * (and clients generated from the document) refuse the null the server sends. Patched in place, recursively.
+ */
+function nullableEnums(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(nullableEnums);
+  if (!node || typeof node !== 'object') return;
+  const o = node as Record<string, unknown>;
+  if (o.nullable === true && Array.isArray(o.enum) && !o.enum.includes(null)) o.enum = [...(o.enum as unknown[]), null];
+  for (const v of Object.values(o)) nullableEnums(v);
+}
+
+/** The zod → JSON Schema transform, plus each operation's id (its own, or the one listed above). */
+export const openapiTransform: Transform = (input) => {
+  const out = jsonSchemaTransform(input as Parameters<typeof jsonSchemaTransform>[0]) as ReturnType<Transform>;
+  const schema = out.schema as { hide?: boolean; operationId?: string } | undefined;
+  if (!schema || schema.hide) return out;
+  nullableEnums(schema);
+  const methods = [input.route.method].flat().filter((m) => m !== 'HEAD');
+  const id = schema.operationId ?? OPERATION_IDS[`${methods[0]} ${input.url}`];
+  return id ? { ...out, schema: { ...schema, operationId: id } } : out;
+};
