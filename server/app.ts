@@ -92,7 +92,13 @@ export function createServices(db: Db, config: ServicesConfig) {
   const sso = createSsoService({ db, keyring, portal, now, allowPrivateIssuers: config.allowPrivateIssuers ?? false });
   const teams = createTeamsService({ db, onPortalDisabled: portal.endTeamSessions });
   const auth = createAuthService({ db, sessionTtlHours: config.sessionTtlHours });
-  const members = createMembersService({ db, auth });
+  const members = createMembersService({
+    db,
+    auth,
+    mail,
+    now,
+    links: { publicUrl: config.publicUrl ?? null, fallbackBaseUrl: `http://localhost:${config.port ?? 3000}` },
+  });
   const jobs = createJobsService({ db });
   const contacts = createContactsService({ db, teams, jobs, onPortalAccessLost: portal.endSessionsOf });
   registerBulkInvite(contacts, portal, jobs);

@@ -9,7 +9,9 @@ export function createAuthRepo(db: Executor) {
       .innerJoin('members as m', 'm.id', 's.memberId')
       .selectAll('m')
       .where('s.tokenHash', '=', '')
-      .where('s.expiresAt', '>', new Date(0)),
+      .where('s.expiresAt', '>', new Date(0))
+      // a deactivated member's sessions were deleted; this keeps one created in a race from working
+      .where('m.deactivatedAt', 'is', null),
   );
   const byToken = compiledOnce(() =>
     db
@@ -17,7 +19,8 @@ export function createAuthRepo(db: Executor) {
       .innerJoin('members as m', 'm.id', 't.memberId')
       .selectAll('m')
       .select(['t.id as tokenId', 't.lastUsedAt as tokenLastUsedAt'])
-      .where('t.tokenHash', '=', ''),
+      .where('t.tokenHash', '=', '')
+      .where('m.deactivatedAt', 'is', null),
   );
   return {
     insertSession(row: { tokenHash: string; memberId: string; expiresAt: Date }, tx: Executor = db) {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { meSchema, passwordString } from '#shared/member.schema.ts';
+import { invitationAccept, invitationPreview, meSchema, memberSchema, passwordString, selfPatch } from '#shared/member.schema.ts';
 import {
   actorOf,
   checkSameOrigin,
@@ -95,6 +95,47 @@ export function authRoutes(
       return reply.code(204).send(null);
     },
   );
+  r.patch(
+    '/api/v1/me',
+    { schema: { tags, summary: 'Change your own name', body: selfPatch, response: { 200: memberSchema, ...errors(400) } } },
+    async (req) => deps.members.updateSelf(actorOf(req), req.body),
+  );
+
+  r.get(
+    '/api/v1/invitations/:token',
+    {
+      schema: {
+        tags,
+        summary: 'What an invitation link is for (no sign-in needed); 404 once used, renewed, revoked or expired',
+        params: z.object({ token: z.string().max(200) }),
+        response: { 200: invitationPreview, ...errors(404) },
+      },
+    },
+    async (req) => deps.members.previewInvitation(req.params.token),
+  );
+
+  r.post(
+    '/api/v1/invitations/:token/accept',
+    {
+      schema: {
+        tags,
+        summary: 'Accept an invitation: creates the member and signs them in (the link works once)',
+        params: z.object({ token: z.string().max(200) }),
+        body: invitationAccept,
+        response: { 200: meSchema, ...errors(400, 404, 409) },
+      },
+    },
+    async (req, reply) => {
+      if (req.headers.origin || req.actor) checkSameOrigin(req, options.publicUrl);
+      const member = await deps.members.acceptInvitation(req.params.token, req.body);
+      const { sessionToken, expiresAt } = await auth.startSession(member.id);
+      setSessionCookie(reply, options, sessionToken, expiresAt);
+      if (!options.publicUrl) await teams.rememberMemberOrigin(member.teamId, requestOrigin(req));
+      const team = await teams.getTeam(member.teamId);
+      return { member: presentMember(member), team: { id: team.id, name: team.name, slug: team.slug }, via: 'session' as const };
+    },
+  );
+
   r.get(
     '/api/v1/me',
     { schema: { tags, summary: 'The signed-in member and team', response: { 200: meSchema, ...errors() } } },

@@ -9,6 +9,7 @@ import * as m0007 from './migrations/0007_cjk_names.ts';
 import * as m0008 from './migrations/0008_portal_login_origin.ts';
 import * as m0009 from './migrations/0009_portal_code_address.ts';
 import * as m0010 from './migrations/0010_import_preview_slots.ts';
+import * as m0019 from './migrations/0019_member_admin.ts';
 
 // An explicit list (not a folder scan) so the same code runs under tsx, Vitest and a bundler.
 const migrations: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '0008_portal_login_origin': m0008,
   '0009_portal_code_address': m0009,
   '0010_import_preview_slots': m0010,
+  '0019_member_admin': m0019,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -28,6 +28,28 @@ export interface MembersTable {
   exportContacts: Generated<boolean>;
   createdAt: Timestamp;
   updatedAt: Timestamp;
+  /** Set while the member is deactivated: no sign-in, no session, no token (0019). */
+  deactivatedAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  lastSignInAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface MemberInvitationsTable {
+  id: string;
+  teamId: string;
+  email: string;
+  role: Role;
+  modifyContacts: boolean;
+  importContacts: boolean;
+  exportContacts: boolean;
+  tokenHash: string;
+  invitedBy: string | null;
+  invitedByLabel: string | null;
+  expiresAt: Date;
+  acceptedAt: Date | null;
+  revokedAt: Date | null;
+  memberId: string | null;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
 }
 
 export interface SessionsTable {
@@ -287,6 +309,7 @@ export interface PeriodicRunsTable {
 export interface Database {
   teams: TeamsTable;
   members: MembersTable;
+  memberInvitations: MemberInvitationsTable;
   sessions: SessionsTable;
   apiTokens: ApiTokensTable;
   contacts: ContactsTable;

@@ -31,7 +31,7 @@ function safeHref(url: string): string {
   return escapeHtml(u.toString());
 }
 
-function layout(teamName: string, bodyHtml: string): string {
+function layout(teamName: string, bodyHtml: string, footer = `Sent by the portal of ${teamName}.`): string {
   const team = escapeHtml(teamName);
   return [
     '<!doctype html>',
@@ -40,7 +40,7 @@ function layout(teamName: string, bodyHtml: string): string {
     '<div style="max-width:520px;margin:0 auto;background:#fff;border:1px solid #d8dee4;border-radius:8px;padding:24px">',
     `<div style="font-size:14px;font-weight:600;color:#57606a;margin-bottom:16px">${team}</div>`,
     bodyHtml,
-    `<div style="margin-top:24px;font-size:12px;color:#8c959f">Sent by the portal of ${team}.</div>`,
+    `<div style="margin-top:24px;font-size:12px;color:#8c959f">${escapeHtml(footer)}</div>`,
     '</div></body></html>',
   ].join('\n');
 }
@@ -95,6 +95,44 @@ export function renderInvitationMail(p: { teamName: string; contactName: string 
     ].join('\n'),
   );
   return { subject: oneLine(`${p.teamName} invites you to its support portal`), text, html };
+}
+
+const button = (url: string, label: string) =>
+  `<p style="margin:0 0 16px"><a href="${safeHref(url)}" style="display:inline-block;background:#1f6feb;color:#fff;text-decoration:none;padding:10px 16px;border-radius:6px">${escapeHtml(label)}</a></p>`;
+const pasteLine = (url: string) =>
+  `<p style="margin:0 0 12px;font-size:13px;color:#57606a">Or paste this address into your browser: ${escapeHtml(url)}</p>`;
+const para = (text: string, extra = '') => `<p style="margin:0 0 12px${extra}">${escapeHtml(text)}</p>`;
+
+const roleNames = { owner: 'an owner', admin: 'an admin', agent: 'an agent' } as const;
+
+/** A person is invited to join a team as a member (a one-time link). */
+export function renderMemberInvitationMail(p: {
+  teamName: string;
+  inviter: string | null;
+  role: keyof typeof roleNames;
+  url: string;
+  days: number;
+  supportEmail?: string | null;
+}): RenderedMail {
+  const who = p.inviter ? `${p.inviter} invites you` : 'You are invited';
+  const lead = `${who} to join ${p.teamName} on kdesk as ${roleNames[p.role]}.`;
+  const validity = `The link works once and for ${p.days} days. If you did not expect this invitation, you can ignore this message.`;
+  const contact = p.supportEmail ? `Questions: ${p.supportEmail}` : null;
+  const text = [lead, '', `Accept the invitation and choose your password: ${p.url}`, '', validity, ...(contact ? ['', contact] : [])].join(
+    '\n',
+  );
+  const html = layout(
+    p.teamName,
+    [
+      para(lead),
+      button(p.url, 'Accept the invitation'),
+      pasteLine(p.url),
+      para(validity, ';color:#57606a'),
+      ...(contact ? [para(contact)] : []),
+    ].join('\n'),
+    `Sent by kdesk for ${p.teamName}.`,
+  );
+  return { subject: oneLine(`Join ${p.teamName} on kdesk`), text, html };
 }
 
 export const MAIL_RETRY = { baseSeconds: 30, maxSeconds: 6 * 3600 };

@@ -11,6 +11,7 @@ import { requireTeamManager, type Actor } from '../auth/actor.ts';
 import { createMembersRepo } from '../members/members.repo.ts';
 import { defaultPermissions } from '../members/members.rules.ts';
 import { createAuditRepo } from '../audit/audit.repo.ts';
+import { passwordProblem } from '../auth/password.rules.ts';
 import { createTeamsRepo } from './teams.repo.ts';
 import { applySettingsPatch, readSettings, slugify } from './teams.rules.ts';
 
@@ -40,9 +41,8 @@ export function createTeamsService(deps: {
     if (!name || name.length > limits.nameMax) details.push({ path: 'name', message: 'A team needs a name of 1 to 200 characters' });
     const email = normalizeEmail(input.ownerEmail);
     if (!email.ok) details.push({ path: 'ownerEmail', message: email.message });
-    if (input.ownerPassword.length < limits.passwordMin) {
-      details.push({ path: 'ownerPassword', message: `A password needs at least ${limits.passwordMin} characters` });
-    }
+    const weak = passwordProblem(input.ownerPassword, email.ok ? email.email : input.ownerEmail);
+    if (weak) details.push({ path: 'ownerPassword', message: weak });
     if (details.length || !email.ok) throw new AppError('VALIDATION', 'Invalid team', details);
     const passwordHash = await hashPassword(input.ownerPassword);
     const run = async (t: Executor) => {
