@@ -16,6 +16,7 @@ import { installStorableTextGuard } from './http/storable-text.ts';
 import { installJsonDepthLimit } from './http/json-depth.ts';
 import { registerAuth, type AuthOptions } from './http/auth.ts';
 import { createAuthService } from './auth/auth.service.ts';
+import { createPasswordResetService } from './auth/password-reset.service.ts';
 import { authRoutes } from './auth/auth.routes.ts';
 import { createTeamsService } from './teams/teams.service.ts';
 import { settingsRoutes } from './teams/settings.routes.ts';
@@ -99,6 +100,7 @@ export function createServices(db: Db, config: ServicesConfig) {
     now,
     links: { publicUrl: config.publicUrl ?? null, fallbackBaseUrl: `http://localhost:${config.port ?? 3000}` },
   });
+  const passwordResets = createPasswordResetService({ db, mail, auth, publicUrl: config.publicUrl ?? null, now });
   const jobs = createJobsService({ db });
   const contacts = createContactsService({ db, teams, jobs, onPortalAccessLost: portal.endSessionsOf });
   registerBulkInvite(contacts, portal, jobs);
@@ -106,7 +108,7 @@ export function createServices(db: Db, config: ServicesConfig) {
   const imports = createImportsService({ db, teams, config: importConfig });
   const exports = createExportsService({ db, config: importConfig, contacts, jobs });
   contacts.extendBulk('export', (actor, input) => exports.bulkExport(actor, input));
-  return { teams, auth, members, jobs, contacts, keyring, mail, portal, sso, imports, exports, importConfig };
+  return { teams, auth, passwordResets, members, jobs, contacts, keyring, mail, portal, sso, imports, exports, importConfig };
 }
 export type Services = ReturnType<typeof createServices>;
 

@@ -10,6 +10,7 @@ import * as m0008 from './migrations/0008_portal_login_origin.ts';
 import * as m0009 from './migrations/0009_portal_code_address.ts';
 import * as m0010 from './migrations/0010_import_preview_slots.ts';
 import * as m0019 from './migrations/0019_member_admin.ts';
+import * as m0020 from './migrations/0020_password_resets.ts';
 
 // An explicit list (not a folder scan) so the same code runs under tsx, Vitest and a bundler.
 const migrations: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '0009_portal_code_address': m0009,
   '0010_import_preview_slots': m0010,
   '0019_member_admin': m0019,
+  '0020_password_resets': m0020,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -33,6 +33,19 @@ export interface MembersTable {
   lastSignInAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
+export interface PasswordResetsTable {
+  id: string;
+  email: string;
+  ip: string | null;
+  origin: string | null;
+  status: Generated<'pending' | 'issued' | 'dropped'>;
+  memberId: string | null;
+  tokenHash: string | null;
+  expiresAt: Date;
+  usedAt: Date | null;
+  createdAt: Timestamp;
+}
+
 export interface MemberInvitationsTable {
   id: string;
   teamId: string;
@@ -310,6 +323,7 @@ export interface Database {
   teams: TeamsTable;
   members: MembersTable;
   memberInvitations: MemberInvitationsTable;
+  passwordResets: PasswordResetsTable;
   sessions: SessionsTable;
   apiTokens: ApiTokensTable;
   contacts: ContactsTable;

@@ -39,6 +39,7 @@ export function periodicTasks(services: Services): PeriodicTask[] {
     { name: 'contacts.reindex-search', everyMs: 10 * 60_000, run: async () => void (await services.contacts.reindexStale()) },
     // sign-in codes, then the mail outbox (codes arrive within a few seconds)
     { name: 'portal.issue-codes', everyMs: 1000, run: async () => void (await services.portal.processLoginRequests()) },
+    { name: 'auth.password-resets', everyMs: 1000, run: async () => void (await services.passwordResets.processRequests()) },
     { name: 'mail.deliver', everyMs: 2000, run: async () => void (await services.mail.deliverDue()) },
     { name: 'files.delete-expired', everyMs: 30 * 60_000, run: async () => void (await services.imports.deleteExpiredFiles()) },
   ];

@@ -135,6 +135,26 @@ export function renderMemberInvitationMail(p: {
   return { subject: oneLine(`Join ${p.teamName} on kdesk`), text, html };
 }
 
+/** A member asked to reset their password. `url` null: no trusted address for a link (see trustedMailBase). */
+export function renderPasswordResetMail(p: { teamName: string; url: string | null; token: string; minutes: number }): RenderedMail {
+  const lead = `Someone asked to reset the password of your ${p.teamName} account on kdesk.`;
+  const validity = `The link works once and for ${p.minutes} minutes. If it was not you, ignore this message: your password stays as it is.`;
+  const where = p.url
+    ? `Choose a new password: ${p.url}`
+    : `Open /reset-password/${p.token} on the address where you use kdesk to choose a new password.`;
+  const text = [lead, '', where, '', validity].join('\n');
+  const html = layout(
+    p.teamName,
+    [
+      para(lead),
+      ...(p.url ? [button(p.url, 'Choose a new password'), pasteLine(p.url)] : [para(where)]),
+      para(validity, ';color:#57606a'),
+    ].join('\n'),
+    `Sent by kdesk for ${p.teamName}.`,
+  );
+  return { subject: oneLine(`Reset your ${p.teamName} password`), text, html };
+}
+
 export const MAIL_RETRY = { baseSeconds: 30, maxSeconds: 6 * 3600 };
 
 /** Delay before retry number `attempts` (1 after the first failure): 30 s, 1 min, 2 min, ... capped at 6 h. */
