@@ -20,6 +20,7 @@ import { createPasswordResetService } from './auth/password-reset.service.ts';
 import { authRoutes } from './auth/auth.routes.ts';
 import { createTeamsService } from './teams/teams.service.ts';
 import { settingsRoutes } from './teams/settings.routes.ts';
+import { teamRoutes } from './teams/team.routes.ts';
 import { createMembersService } from './members/members.service.ts';
 import { membersRoutes } from './members/members.routes.ts';
 import { createContactsService } from './contacts/contacts.service.ts';
@@ -176,6 +177,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   authRoutes(app, { ...services, options: authOptions });
   membersRoutes(app, services);
   settingsRoutes(app, services);
+  teamRoutes(app, services);
   contactsRoutes(app, services);
   mailRoutes(app, services);
   portalRoutes(app, { ...services, options: { secureCookies: config.secureCookies, publicUrl: config.publicUrl } });

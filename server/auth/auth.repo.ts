@@ -115,7 +115,7 @@ export function createAuthRepo(db: Executor) {
       return tx
         .selectFrom('members as m')
         .innerJoin('teams as t', 't.id', 'm.teamId')
-        .select(['m.id', 'm.email', 'm.name', 'm.teamId', 'm.deactivatedAt', 't.name as teamName', 't.memberOrigin'])
+        .select(['m.id', 'm.email', 'm.name', 'm.teamId', 'm.deactivatedAt', 't.name as teamName', 't.memberOrigin', 't.supportEmail'])
         .where('m.email', '=', email)
         .executeTakeFirst();
     },

@@ -72,6 +72,7 @@ export function createPasswordResetService(deps: {
             token,
             url: base && `${base}/reset-password/${encodeURIComponent(token)}`,
             minutes: RESET_TTL_MINUTES,
+            supportEmail: m.supportEmail,
           });
           await deps.mail.enqueue(
             { teamId: m.teamId, kind: 'member.password-reset', to: m.email, ...mail, sensitive: true, discardAfter: r.expiresAt },

@@ -11,6 +11,7 @@ import * as m0009 from './migrations/0009_portal_code_address.ts';
 import * as m0010 from './migrations/0010_import_preview_slots.ts';
 import * as m0019 from './migrations/0019_member_admin.ts';
 import * as m0020 from './migrations/0020_password_resets.ts';
+import * as m0021 from './migrations/0021_team_identity.ts';
 
 // An explicit list (not a folder scan) so the same code runs under tsx, Vitest and a bundler.
 const migrations: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0010_import_preview_slots': m0010,
   '0019_member_admin': m0019,
   '0020_password_resets': m0020,
+  '0021_team_identity': m0021,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

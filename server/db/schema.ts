@@ -10,6 +10,8 @@ export interface TeamsTable {
   settings: ColumnType<Record<string, unknown>, string | undefined, string>;
   /** The address a member of the team last signed in at (links in mail when KDESK_PUBLIC_URL is unset). */
   memberOrigin: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Shown in every mail of the team (Team settings > General, 0021). */
+  supportEmail: ColumnType<string | null, string | null | undefined, string | null>;
   createdAt: Timestamp;
   updatedAt: Timestamp;
 }
@@ -31,6 +33,12 @@ export interface MembersTable {
   /** Set while the member is deactivated: no sign-in, no session, no token (0019). */
   deactivatedAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
   lastSignInAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface TeamSlugRedirectsTable {
+  oldSlug: string;
+  teamId: string;
+  createdAt: Timestamp;
 }
 
 export interface PasswordResetsTable {
@@ -324,6 +332,7 @@ export interface Database {
   members: MembersTable;
   memberInvitations: MemberInvitationsTable;
   passwordResets: PasswordResetsTable;
+  teamSlugRedirects: TeamSlugRedirectsTable;
   sessions: SessionsTable;
   apiTokens: ApiTokensTable;
   contacts: ContactsTable;

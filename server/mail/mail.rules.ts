@@ -31,8 +31,12 @@ function safeHref(url: string): string {
   return escapeHtml(u.toString());
 }
 
-function layout(teamName: string, bodyHtml: string, footer = `Sent by the portal of ${teamName}.`): string {
+/** The team's support address, when it set one (Team settings > General): said in every mail. */
+const supportLine = (supportEmail: string | null | undefined) => (supportEmail ? `Questions? Write to ${supportEmail}.` : null);
+
+function layout(teamName: string, bodyHtml: string, footer = `Sent by the portal of ${teamName}.`, supportEmail?: string | null): string {
   const team = escapeHtml(teamName);
+  const support = supportLine(supportEmail);
   return [
     '<!doctype html>',
     '<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"></head>',
@@ -40,6 +44,7 @@ function layout(teamName: string, bodyHtml: string, footer = `Sent by the portal
     '<div style="max-width:520px;margin:0 auto;background:#fff;border:1px solid #d8dee4;border-radius:8px;padding:24px">',
     `<div style="font-size:14px;font-weight:600;color:#57606a;margin-bottom:16px">${team}</div>`,
     bodyHtml,
+    ...(support ? [`<p style="margin:16px 0 0;font-size:13px;color:#57606a">${escapeHtml(support)}</p>`] : []),
     `<div style="margin-top:24px;font-size:12px;color:#8c959f">${escapeHtml(footer)}</div>`,
     '</div></body></html>',
   ].join('\n');
@@ -47,7 +52,13 @@ function layout(teamName: string, bodyHtml: string, footer = `Sent by the portal
 
 /** The sign-in code mail. The code is shown in groups for reading; the portal accepts it with or without the space. */
 /** `portalUrl` null: no address is trusted for a link (see trustedMailBase), the mail carries only the code. */
-export function renderCodeMail(p: { teamName: string; code: string; minutes: number; portalUrl: string | null }): RenderedMail {
+export function renderCodeMail(p: {
+  teamName: string;
+  code: string;
+  minutes: number;
+  portalUrl: string | null;
+  supportEmail?: string | null;
+}): RenderedMail {
   const shown = `${p.code.slice(0, 3)} ${p.code.slice(3)}`;
   const text = [
     `Your sign-in code for the portal of ${p.teamName}:`,
@@ -58,6 +69,7 @@ export function renderCodeMail(p: { teamName: string; code: string; minutes: num
     ...(p.portalUrl ? [`Portal: ${p.portalUrl}`] : []),
     '',
     'If you did not ask for this code, you can ignore this message: nobody can sign in without it.',
+    ...(p.supportEmail ? ['', supportLine(p.supportEmail)!] : []),
   ].join('\n');
   const html = layout(
     p.teamName,
@@ -68,12 +80,19 @@ export function renderCodeMail(p: { teamName: string; code: string; minutes: num
       ...(p.portalUrl ? [`<p style="margin:0 0 12px"><a href="${safeHref(p.portalUrl)}">Open the portal</a></p>`] : []),
       '<p style="margin:0;color:#57606a">If you did not ask for this code, you can ignore this message: nobody can sign in without it.</p>',
     ].join('\n'),
+    `Sent by the portal of ${p.teamName}.`,
+    p.supportEmail,
   );
   return { subject: oneLine(`Your ${p.teamName} sign-in code`), text, html };
 }
 
 /** "Send portal invitation": the contact-specific link. */
-export function renderInvitationMail(p: { teamName: string; contactName: string | null; url: string }): RenderedMail {
+export function renderInvitationMail(p: {
+  teamName: string;
+  contactName: string | null;
+  url: string;
+  supportEmail?: string | null;
+}): RenderedMail {
   const greeting = p.contactName ? `Hello ${p.contactName},` : 'Hello,';
   const text = [
     greeting,
@@ -83,6 +102,7 @@ export function renderInvitationMail(p: { teamName: string; contactName: string 
     `Open your personal link to sign in: ${p.url}`,
     '',
     'We will send a one-time code to this address when you sign in. Keep the link to yourself.',
+    ...(p.supportEmail ? ['', supportLine(p.supportEmail)!] : []),
   ].join('\n');
   const html = layout(
     p.teamName,
@@ -93,6 +113,8 @@ export function renderInvitationMail(p: { teamName: string; contactName: string 
       `<p style="margin:0 0 12px;font-size:13px;color:#57606a">Or paste this address into your browser: ${escapeHtml(p.url)}</p>`,
       '<p style="margin:0;color:#57606a">We will send a one-time code to this address when you sign in. Keep the link to yourself.</p>',
     ].join('\n'),
+    `Sent by the portal of ${p.teamName}.`,
+    p.supportEmail,
   );
   return { subject: oneLine(`${p.teamName} invites you to its support portal`), text, html };
 }
@@ -117,7 +139,7 @@ export function renderMemberInvitationMail(p: {
   const who = p.inviter ? `${p.inviter} invites you` : 'You are invited';
   const lead = `${who} to join ${p.teamName} on kdesk as ${roleNames[p.role]}.`;
   const validity = `The link works once and for ${p.days} days. If you did not expect this invitation, you can ignore this message.`;
-  const contact = p.supportEmail ? `Questions: ${p.supportEmail}` : null;
+  const contact = supportLine(p.supportEmail);
   const text = [lead, '', `Accept the invitation and choose your password: ${p.url}`, '', validity, ...(contact ? ['', contact] : [])].join(
     '\n',
   );
@@ -131,18 +153,25 @@ export function renderMemberInvitationMail(p: {
       ...(contact ? [para(contact)] : []),
     ].join('\n'),
     `Sent by kdesk for ${p.teamName}.`,
+    p.supportEmail,
   );
   return { subject: oneLine(`Join ${p.teamName} on kdesk`), text, html };
 }
 
 /** A member asked to reset their password. `url` null: no trusted address for a link (see trustedMailBase). */
-export function renderPasswordResetMail(p: { teamName: string; url: string | null; token: string; minutes: number }): RenderedMail {
+export function renderPasswordResetMail(p: {
+  teamName: string;
+  url: string | null;
+  token: string;
+  minutes: number;
+  supportEmail?: string | null;
+}): RenderedMail {
   const lead = `Someone asked to reset the password of your ${p.teamName} account on kdesk.`;
   const validity = `The link works once and for ${p.minutes} minutes. If it was not you, ignore this message: your password stays as it is.`;
   const where = p.url
     ? `Choose a new password: ${p.url}`
     : `Open /reset-password/${p.token} on the address where you use kdesk to choose a new password.`;
-  const text = [lead, '', where, '', validity].join('\n');
+  const text = [lead, '', where, '', validity, ...(p.supportEmail ? ['', supportLine(p.supportEmail)!] : [])].join('\n');
   const html = layout(
     p.teamName,
     [
@@ -151,6 +180,7 @@ export function renderPasswordResetMail(p: { teamName: string; url: string | nul
       para(validity, ';color:#57606a'),
     ].join('\n'),
     `Sent by kdesk for ${p.teamName}.`,
+    p.supportEmail,
   );
   return { subject: oneLine(`Reset your ${p.teamName} password`), text, html };
 }

@@ -47,8 +47,8 @@ export function createMembersRepo(db: Executor) {
     delete(teamId: string, id: string, tx: Executor = db) {
       return tx.deleteFrom('members').where('teamId', '=', teamId).where('id', '=', id).executeTakeFirst();
     },
-    async teamName(teamId: string, tx: Executor = db) {
-      return (await tx.selectFrom('teams').select('name').where('id', '=', teamId).executeTakeFirstOrThrow()).name;
+    teamBrand(teamId: string, tx: Executor = db) {
+      return tx.selectFrom('teams').select(['name', 'supportEmail']).where('id', '=', teamId).executeTakeFirstOrThrow();
     },
     touchSignIn(id: string, at: Date, tx: Executor = db) {
       return tx.updateTable('members').set({ lastSignInAt: at }).where('id', '=', id).execute();

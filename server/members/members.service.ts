@@ -77,8 +77,10 @@ export function createMembersService(deps: {
 
   async function sendInvitation(actor: Actor, row: InvitationRow, token: string, tx: Tx) {
     if (!deps.mail) return;
+    const brand = await repo.teamBrand(row.teamId, tx);
     const m = renderMemberInvitationMail({
-      teamName: await repo.teamName(row.teamId, tx),
+      teamName: brand.name,
+      supportEmail: brand.supportEmail,
       inviter: actor.type === 'member' ? actor.label.replace(/ <[^>]*>$/, '') : null,
       role: row.role,
       url: `${linkBase(actor)}/invite/${encodeURIComponent(token)}`,

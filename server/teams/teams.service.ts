@@ -3,6 +3,7 @@ import { AppError } from '#shared/errors.ts';
 import { normalizeEmail } from '#shared/email.ts';
 import { limits } from '#shared/limits.ts';
 import { defaultTeamSettings, type TeamSettings, type TeamSettingsPatch } from '#shared/settings.schema.ts';
+import type { Team, TeamPatch } from '#shared/team.schema.ts';
 import { isSupportedCountry } from 'libphonenumber-js';
 import type { Db, Executor } from '../db/client.ts';
 import { uuidv7 } from '../db/ids.ts';
@@ -14,6 +15,20 @@ import { createAuditRepo } from '../audit/audit.repo.ts';
 import { passwordProblem } from '../auth/password.rules.ts';
 import { createTeamsRepo } from './teams.repo.ts';
 import { applySettingsPatch, readSettings, slugify } from './teams.rules.ts';
+
+function presentTeam(
+  t: { id: string; name: string; slug: string; supportEmail: string | null; settings: Record<string, unknown> },
+  previousSlugs: string[],
+): Team {
+  return {
+    id: t.id,
+    name: t.name,
+    slug: t.slug,
+    previousSlugs,
+    supportEmail: t.supportEmail,
+    defaultPhoneRegion: readSettings(t.settings).defaultPhoneRegion,
+  };
+}
 
 export function createTeamsService(deps: {
   db: Db;
@@ -97,6 +112,84 @@ export function createTeamsService(deps: {
       const team = await teams.findById(teamId);
       if (!team) throw new AppError('NOT_FOUND', 'Team not found');
       return team;
+    },
+
+    /** Team settings > General (owners and admins read it). */
+    async getGeneral(actor: Actor): Promise<Team> {
+      requireTeamManager(actor);
+      const t = await teams.findById(actor.teamId);
+      if (!t) throw new AppError('NOT_FOUND', 'Team not found');
+      return presentTeam(t, await teams.previousSlugs(t.id));
+    },
+
+    /**
+     * Renames the team, moves its portal address (the old one keeps redirecting, and no other team can
+     * take it), sets the support email shown in mails and the default phone region. Owners only.
+     */
+    async updateGeneral(actor: Actor, patch: TeamPatch): Promise<Team> {
+      if (actor.role !== 'owner') throw new AppError('FORBIDDEN', 'Only team owners can change the team name and address.');
+      if (patch.defaultPhoneRegion && !isSupportedCountry(patch.defaultPhoneRegion)) {
+        throw new AppError('VALIDATION', 'Invalid team', [
+          { path: 'defaultPhoneRegion', message: `${patch.defaultPhoneRegion} is not a country code kdesk knows phone numbers for` },
+        ]);
+      }
+      let supportEmail: string | null | undefined = undefined;
+      if (patch.supportEmail !== undefined) {
+        const n = patch.supportEmail === null ? null : normalizeEmail(patch.supportEmail);
+        if (n && !n.ok) throw new AppError('VALIDATION', 'Invalid team', [{ path: 'supportEmail', message: n.message }]);
+        supportEmail = n ? n.email : null;
+      }
+      const updated = await db.transaction().execute(async (tx) => {
+        const before = await teams.lockTeam(actor.teamId, tx);
+        if (!before) throw new AppError('NOT_FOUND', 'Team not found');
+        const slug = patch.slug && patch.slug !== before.slug ? patch.slug : undefined;
+        if (slug) {
+          const owner = await teams.redirectOwner(slug, tx);
+          const current = await teams.findBySlug(slug, tx);
+          if (current || (owner && owner !== before.id)) {
+            throw new AppError('CONFLICT', `The portal address ${slug} is taken`, [
+              { path: 'slug', message: 'Another team uses (or used) this address: choose another' },
+            ]);
+          }
+          // the old address redirects to the new one; taking back an old address of our own ends its redirect
+          await teams.addRedirect(before.slug, before.id, tx);
+          if (owner === before.id) await teams.deleteRedirect(slug, tx);
+        }
+        const after = await teams.updateTeam(
+          before.id,
+          {
+            ...(patch.name ? { name: patch.name.trim() } : {}),
+            ...(slug ? { slug } : {}),
+            ...(supportEmail !== undefined ? { supportEmail } : {}),
+          },
+          tx,
+        );
+        const changes: Record<string, { before: unknown; after: unknown }> = {};
+        for (const k of ['name', 'slug', 'supportEmail'] as const) {
+          if (before[k] !== after[k]) changes[k] = { before: before[k], after: after[k] };
+        }
+        if (Object.keys(changes).length) {
+          await audit.record({ actor, entityType: 'team', entityId: before.id, action: 'team.update', changes }, tx);
+        }
+        return after;
+      });
+      if (patch.defaultPhoneRegion) await this.updateSettings(actor, { defaultPhoneRegion: patch.defaultPhoneRegion });
+      return presentTeam(
+        {
+          ...updated,
+          settings: patch.defaultPhoneRegion ? { ...updated.settings, defaultPhoneRegion: patch.defaultPhoneRegion } : updated.settings,
+        },
+        await teams.previousSlugs(updated.id),
+      );
+    },
+
+    /** The current address of a team that moved from `oldSlug`, if one did. */
+    redirectFor(oldSlug: string) {
+      return teams.redirectFor(oldSlug);
+    },
+
+    async getBySlug(slug: string) {
+      return teams.findBySlug(slug);
     },
 
     async getSettings(teamId: string): Promise<TeamSettings> {
