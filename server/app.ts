@@ -21,6 +21,8 @@ import { authRoutes } from './auth/auth.routes.ts';
 import { createTeamsService } from './teams/teams.service.ts';
 import { settingsRoutes } from './teams/settings.routes.ts';
 import { teamRoutes } from './teams/team.routes.ts';
+import { createAuditService } from './audit/audit.service.ts';
+import { auditRoutes } from './audit/audit.routes.ts';
 import { createMembersService } from './members/members.service.ts';
 import { membersRoutes } from './members/members.routes.ts';
 import { createContactsService } from './contacts/contacts.service.ts';
@@ -109,7 +111,8 @@ export function createServices(db: Db, config: ServicesConfig) {
   const imports = createImportsService({ db, teams, config: importConfig });
   const exports = createExportsService({ db, config: importConfig, contacts, jobs });
   contacts.extendBulk('export', (actor, input) => exports.bulkExport(actor, input));
-  return { teams, auth, passwordResets, members, jobs, contacts, keyring, mail, portal, sso, imports, exports, importConfig };
+  const audit = createAuditService({ db });
+  return { teams, auth, passwordResets, members, audit, jobs, contacts, keyring, mail, portal, sso, imports, exports, importConfig };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -178,6 +181,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   membersRoutes(app, services);
   settingsRoutes(app, services);
   teamRoutes(app, services);
+  auditRoutes(app, services);
   contactsRoutes(app, services);
   mailRoutes(app, services);
   portalRoutes(app, { ...services, options: { secureCookies: config.secureCookies, publicUrl: config.publicUrl } });
