@@ -94,7 +94,7 @@ export function createServices(db: Db, config: ServicesConfig) {
     },
   });
   const sso = createSsoService({ db, keyring, portal, now, allowPrivateIssuers: config.allowPrivateIssuers ?? false });
-  const teams = createTeamsService({ db, onPortalDisabled: portal.endTeamSessions });
+  const teams = createTeamsService({ db, onPortalDisabled: portal.endTeamSessions, ssoConfigured: sso.configuredProviders });
   const auth = createAuthService({ db, sessionTtlHours: config.sessionTtlHours });
   const members = createMembersService({
     db,

@@ -34,6 +34,8 @@ export function createTeamsService(deps: {
   db: Db;
   /** The team switched its portal off: contact sessions end in the same transaction. */
   onPortalDisabled?: (teamId: string, tx: Executor) => Promise<unknown>;
+  /** The SSO providers the team configured: a switch for another one is refused. */
+  ssoConfigured?: (teamId: string) => Promise<Set<'google' | 'microsoft'>>;
 }) {
   const { db } = deps;
   const teams = createTeamsRepo(db);
@@ -203,6 +205,22 @@ export function createTeamsService(deps: {
         throw new AppError('VALIDATION', 'Invalid settings', [
           { path: 'defaultPhoneRegion', message: `${patch.defaultPhoneRegion} is not a country code kdesk knows phone numbers for` },
         ]);
+      }
+      const switchingOn = (['google', 'microsoft'] as const).filter((p) => patch.contactSso?.[p] === true);
+      if (switchingOn.length && deps.ssoConfigured) {
+        const configured = await deps.ssoConfigured(actor.teamId);
+        const missing = switchingOn.filter((p) => !configured.has(p));
+        if (missing.length) {
+          const names = { google: 'Google', microsoft: 'Microsoft' };
+          throw new AppError(
+            'VALIDATION',
+            'Set up sign-in before switching it on',
+            missing.map((p) => ({
+              path: `contactSso.${p}`,
+              message: `${names[p]} sign-in is not set up: add its client ID and secret first`,
+            })),
+          );
+        }
       }
       return db.transaction().execute(async (tx) => {
         await sql`SELECT 1 FROM teams WHERE id = ${actor.teamId} FOR UPDATE`.execute(tx);
