@@ -30,6 +30,7 @@ import { contactsRoutes } from './contacts/contacts.routes.ts';
 import { createKeyring } from './portal/keyring.ts';
 import { createMailService } from './mail/mail.service.ts';
 import { mailRoutes } from './mail/mail.routes.ts';
+import { renderExportReadyMail } from './mail/mail.rules.ts';
 import { createPortalService } from './portal/portal.service.ts';
 import { createSsoService } from './portal/sso.service.ts';
 import { portalRoutes } from './portal/portal.routes.ts';
@@ -109,7 +110,27 @@ export function createServices(db: Db, config: ServicesConfig) {
   registerBulkInvite(contacts, portal, jobs);
   const importConfig = config.imports ?? defaultImportConfig;
   const imports = createImportsService({ db, teams, config: importConfig });
-  const exports = createExportsService({ db, config: importConfig, contacts, jobs });
+  const exports = createExportsService({
+    db,
+    config: importConfig,
+    contacts,
+    jobs,
+    notifyReady: async (n) => {
+      const to = await members.recipient(n.teamId, n.memberId);
+      if (!to) return;
+      const base = (config.publicUrl ?? n.baseUrl ?? `http://localhost:${config.port ?? 3000}`).replace(/\/$/, '');
+      const m = renderExportReadyMail({
+        teamName: to.teamName,
+        name: to.memberName,
+        fileName: n.fileName,
+        rows: n.rows,
+        url: `${base}/api/v1/exports/${n.jobId}/download`,
+        hours: n.expiresInHours,
+        supportEmail: to.supportEmail,
+      });
+      await mail.enqueue({ teamId: n.teamId, kind: 'export.ready', to: to.email, ...m });
+    },
+  });
   contacts.extendBulk('export', (actor, input) => exports.bulkExport(actor, input));
   const audit = createAuditService({ db });
   return { teams, auth, passwordResets, members, audit, jobs, contacts, keyring, mail, portal, sso, imports, exports, importConfig };

@@ -185,6 +185,29 @@ export function renderPasswordResetMail(p: {
   return { subject: oneLine(`Reset your ${p.teamName} password`), text, html };
 }
 
+/** An export job the member started is done: the download link (it needs the member signed in). */
+export function renderExportReadyMail(p: {
+  teamName: string;
+  name: string | null;
+  fileName: string;
+  rows: number;
+  url: string;
+  hours: number;
+  supportEmail?: string | null;
+}): RenderedMail {
+  const greeting = p.name ? `Hello ${p.name},` : 'Hello,';
+  const lead = `your export of ${p.rows.toLocaleString('en-US')} contact${p.rows === 1 ? '' : 's'} (${p.fileName}) is ready.`;
+  const validity = `The file can be downloaded for ${p.hours} hours by you, signed in to kdesk.`;
+  const text = [greeting, '', lead, '', `Download it: ${p.url}`, '', validity].join('\n');
+  const html = layout(
+    p.teamName,
+    [para(greeting), para(lead), button(p.url, 'Download the export'), pasteLine(p.url), para(validity, ';color:#57606a')].join('\n'),
+    `Sent by kdesk for ${p.teamName}.`,
+    p.supportEmail,
+  );
+  return { subject: oneLine(`Your ${p.teamName} contact export is ready`), text, html };
+}
+
 export const MAIL_RETRY = { baseSeconds: 30, maxSeconds: 6 * 3600 };
 
 /** Delay before retry number `attempts` (1 after the first failure): 30 s, 1 min, 2 min, ... capped at 6 h. */

@@ -416,6 +416,14 @@ export function createMembersService(deps: {
       });
     },
 
+    /** Where to mail a member, and the team's name and support address for the mail (undefined: gone or deactivated). */
+    async recipient(teamId: string, memberId: string) {
+      const m = await repo.findById(teamId, memberId);
+      if (!m || m.deactivatedAt) return undefined;
+      const brand = await repo.teamBrand(teamId);
+      return { email: m.email, memberName: m.name, teamName: brand.name, supportEmail: brand.supportEmail };
+    },
+
     /** The acting member's own record (any role). */
     async self(actor: Actor) {
       if (!actor.memberId) throw new AppError('NOT_FOUND', 'Not a member');
