@@ -1,7 +1,19 @@
 import { AppShell, Avatar, Burger, Divider, Group, Menu, NavLink, ScrollArea, Stack, Text, UnstyledButton } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconAddressBook, IconApi, IconChevronDown, IconLogout, IconMail, IconRefresh, IconSettings } from '@tabler/icons-react';
+import {
+  IconAddressBook,
+  IconApi,
+  IconBuilding,
+  IconChevronDown,
+  IconHistory,
+  IconLogout,
+  IconMail,
+  IconRefresh,
+  IconSettings,
+  IconUser,
+  IconUsers,
+} from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { Link, Outlet, ScrollRestoration, useLocation, useNavigate } from 'react-router';
@@ -14,7 +26,10 @@ import { JobProgress } from '../../components/job-progress.tsx';
 const navItems = [
   { to: '/contacts', label: 'Contacts', icon: IconAddressBook, managersOnly: false },
   { to: '/sync', label: 'Contact Sync', icon: IconRefresh, managersOnly: true },
+  { to: '/members', label: 'Members', icon: IconUsers, managersOnly: true },
+  { to: '/team', label: 'Team General', icon: IconBuilding, managersOnly: true },
   { to: '/settings', label: 'Team Settings', icon: IconSettings, managersOnly: true },
+  { to: '/logs', label: 'Logs', icon: IconHistory, managersOnly: true },
   { to: '/mailbox', label: 'Mailbox', icon: IconMail, managersOnly: true },
 ];
 
@@ -149,6 +164,9 @@ function UserMenu() {
           </Text>
         </Stack>
         <Menu.Divider />
+        <Menu.Item component={Link} to="/account" leftSection={<IconUser size={16} />}>
+          Account
+        </Menu.Item>
         <Menu.Item component="a" href="/api/docs" target="_blank" rel="noreferrer" leftSection={<IconApi size={16} />}>
           API documentation
         </Menu.Item>
