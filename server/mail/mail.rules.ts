@@ -122,7 +122,7 @@ export function renderInvitationMail(p: {
 const button = (url: string, label: string) =>
   `<p style="margin:0 0 16px"><a href="${safeHref(url)}" style="display:inline-block;background:#1f6feb;color:#fff;text-decoration:none;padding:10px 16px;border-radius:6px">${escapeHtml(label)}</a></p>`;
 const pasteLine = (url: string) =>
-  `<p style="margin:0 0 12px;font-size:13px;color:#57606a">Or paste this address into your browser: ${escapeHtml(url)}</p>`;
+  `<p style="margin:0 0 12px;font-size:13px;color:#57606a;overflow-wrap:anywhere;word-break:break-all">Or paste this address into your browser: ${escapeHtml(url)}</p>`;
 const para = (text: string, extra = '') => `<p style="margin:0 0 12px${extra}">${escapeHtml(text)}</p>`;
 
 const roleNames = { owner: 'an owner', admin: 'an admin', agent: 'an agent' } as const;

@@ -37,8 +37,8 @@ const permissionLabels: [keyof Member['permissions'], string][] = [
 
 export default function MembersPage() {
   usePageTitle('Members');
-  const members = useQuery({ queryKey: adminKeys.members, queryFn: adminApi.members });
-  const invitations = useQuery({ queryKey: adminKeys.invitations, queryFn: adminApi.invitations });
+  const members = useQuery({ queryKey: adminKeys.members, queryFn: adminApi.members, staleTime: 0 });
+  const invitations = useQuery({ queryKey: adminKeys.invitations, queryFn: adminApi.invitations, staleTime: 0 });
   if (members.isPending) return <PageLoader />;
   if (members.isError)
     return <ErrorState title="Could not load the members" error={members.error} onRetry={() => void members.refetch()} />;

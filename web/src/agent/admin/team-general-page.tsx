@@ -33,7 +33,7 @@ const detailsOf = (e: unknown): Record<string, string> =>
 
 export default function TeamGeneralPage() {
   usePageTitle('Team General');
-  const team = useQuery({ queryKey: adminKeys.team, queryFn: adminApi.team });
+  const team = useQuery({ queryKey: adminKeys.team, queryFn: adminApi.team, staleTime: 0 });
   if (team.isPending) return <PageLoader />;
   if (team.isError) return <ErrorState title="Could not load the team" error={team.error} onRetry={() => void team.refetch()} />;
   return (
