@@ -2,8 +2,11 @@
 // accepts from the link in the Mailbox, lands signed in and changes their password on the Account page;
 // the owner renames the team and moves its portal address on Team General, then sees the new name in the
 // portal and in a sign-in code mail; the Logs page shows what happened. Desktop 1440×900 and phone 390×844.
-import { randomBytes } from 'node:crypto';
-import { beforeAll, describe, expect } from 'vitest';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Provider from 'oidc-provider';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { KdeskServer } from './support/kdesk-server.ts';
 import { launchBrowser, screenshot, visible } from './support/browser.ts';
@@ -17,7 +20,57 @@ const agentWho = {
   password: 'tps reports are due',
   next: 'a new stapler 2026',
 };
+const milton = `milton.${tag}@initech.example.com`;
 const desktop = { width: 1440, height: 900 };
+
+/** A real OpenID Provider (oidc-provider) on loopback, standing in for Google: it signs in `account` at once. */
+async function startIdp(redirectUri: string, account: { sub: string; email: string }) {
+  const server = http.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const jwk = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
+  const provider = new Provider(issuer, {
+    clients: [
+      {
+        client_id: 'initech-portal',
+        client_secret: 'idp client secret',
+        redirect_uris: [redirectUri],
+        response_types: ['code'],
+        grant_types: ['authorization_code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    ],
+    findAccount: async (_ctx: unknown, id: string) => ({
+      accountId: id,
+      claims: async () => ({ sub: id, email: account.email, email_verified: true, hd: 'initech.example.com' }),
+    }),
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['hd'] },
+    conformIdTokenClaims: false,
+    cookies: { keys: ['idp journey cookie key'] },
+    jwks: { keys: [{ ...jwk, kid: 'k1', use: 'sig', alg: 'RS256' }] },
+    features: { devInteractions: { enabled: false } },
+    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+    pkce: { required: () => true, methods: ['S256'] },
+  } as never);
+  const callback = provider.callback();
+  server.on('request', async (req, res) => {
+    if (req.url?.startsWith('/interaction/')) {
+      const details = await provider.interactionDetails(req, res);
+      const grant = new provider.Grant({ accountId: account.sub, clientId: details.params.client_id as string });
+      grant.addOIDCScope('openid email profile');
+      const grantId = await grant.save();
+      await provider.interactionFinished(
+        req,
+        res,
+        { login: { accountId: account.sub }, consent: { grantId } },
+        { mergeWithLastSubmission: false },
+      );
+      return;
+    }
+    callback(req, res);
+  });
+  return { issuer, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
 const phone = { width: 390, height: 844 };
 
 describe.skipIf(!process.env.KDESK_E2E)('Team administration: invite, accept, password, rename, logs in Chromium', () => {
@@ -30,7 +83,12 @@ describe.skipIf(!process.env.KDESK_E2E)('Team administration: invite, accept, pa
   let invitationLink = '';
   const slug = `initech-${tag}`;
 
+  let idp: Awaited<ReturnType<typeof startIdp>> | undefined;
+  afterAll(() => idp?.close());
+
   beforeAll(async () => {
+    // the loopback provider has a private address: allowed for this server only (its own process)
+    process.env.KDESK_ALLOW_PRIVATE_ISSUERS = 'true';
     server = await startJourneyServer({ adminEmail: owner.email, adminPassword: owner.password, teamName: 'My team' });
     browser = await launchBrowser();
     ownerContext = await newContext(browser, { viewport: desktop });
@@ -150,15 +208,50 @@ describe.skipIf(!process.env.KDESK_E2E)('Team administration: invite, accept, pa
     // a contact asks for a code: the mail is branded with the new name and says the support address
     await ownerPage.goto(`${server.baseUrl}/contacts/new`);
     await ownerPage.getByLabel('First name').fill('Milton');
-    await ownerPage.getByLabel('Primary email').fill(`milton.${tag}@initech.example.com`);
+    await ownerPage.getByLabel('Primary email').fill(milton);
     await ownerPage.getByRole('button', { name: 'Create contact' }).click();
     await ownerPage.waitForURL(/\/contacts\/[0-9a-f-]{36}$/);
-    await portal.getByLabel('Email address').fill(`milton.${tag}@initech.example.com`);
+    await portal.getByLabel('Email address').fill(milton);
     await portal.getByRole('button', { name: /code/i }).first().click();
     await portal.close();
-    const text = await openMail(`milton.${tag}@initech.example.com`, /Your Initech Support sign-in code/);
+    const text = await openMail(milton, /Your Initech Support sign-in code/);
     expect(text).toContain('Questions? Write to help@initech.example.com.');
     await screenshot(ownerPage, 'admin-08-code-mail-renamed');
+  });
+
+  step('the owner sets up Google sign-in against a real OpenID Provider and switches it on', async () => {
+    await nav('Team General').click();
+    const card = ownerPage.getByRole('region', { name: 'Google', exact: true });
+    await visible(card);
+    const redirectUri = `${server.baseUrl}/portal/api/${slug}/sso/google/callback`;
+    await visible(card.getByText(redirectUri));
+    // the switch waits for the set-up
+    expect(await card.getByRole('switch', { name: 'Contacts may sign in with Google' }).isDisabled()).toBe(true);
+    idp = await startIdp(redirectUri, { sub: `google-${tag}`, email: milton });
+    await card.getByLabel(/^Issuer/).fill(idp.issuer);
+    await card.getByLabel(/^Client ID/).fill('initech-portal');
+    await card.getByLabel(/^Client secret/).fill('idp client secret');
+    await card.getByRole('button', { name: 'Save Google set-up' }).click();
+    await visible(ownerPage.getByText('Google sign-in saved'));
+    const toggle = card.getByRole('switch', { name: 'Contacts may sign in with Google' });
+    await expect.poll(async () => toggle.isDisabled()).toBe(false);
+    await toggle.click({ force: true });
+    await visible(card.getByText('On', { exact: true }));
+    await screenshot(ownerPage, 'admin-09-sso-google-on', { fullPage: true });
+  });
+
+  step('a contact signs in to the portal with Google', async () => {
+    const contactContext = await newContext(browser, { viewport: phone, deviceScaleFactor: 2 });
+    const portal = await contactContext.newPage();
+    await portal.goto(`${server.baseUrl}/portal/${slug}`);
+    const google = portal.getByRole('link', { name: 'Continue with Google' });
+    await visible(google);
+    await screenshot(portal, 'admin-10-portal-sso-phone');
+    await google.click();
+    await visible(portal.getByRole('heading', { level: 1, name: 'Hello, Milton' }), 20_000);
+    expect(portal.url()).toContain(`/portal/${slug}`);
+    await screenshot(portal, 'admin-11-portal-signed-in-with-google-phone');
+    await contactContext.close();
   });
 
   step('the Logs page shows what happened, with the raw entry on click', async () => {
@@ -167,15 +260,15 @@ describe.skipIf(!process.env.KDESK_E2E)('Team administration: invite, accept, pa
     const table = ownerPage.getByRole('table', { name: 'Log entries' });
     await visible(table.getByText('team.update'));
     await visible(table.getByText('invitation.accept'));
-    await screenshot(ownerPage, 'admin-09-logs');
+    await screenshot(ownerPage, 'admin-12-logs');
     await table.getByRole('row').filter({ hasText: 'team.update' }).first().getByRole('button').click();
     const raw = ownerPage.getByTestId('raw-entry');
     await visible(raw);
     expect(await raw.innerText()).toContain('Initech Support');
-    await screenshot(ownerPage, 'admin-10-logs-raw-entry');
+    await screenshot(ownerPage, 'admin-13-logs-raw-entry');
     await ownerPage.keyboard.press('Escape');
     await ownerPage.setViewportSize(phone);
-    await screenshot(ownerPage, 'admin-11-logs-phone');
+    await screenshot(ownerPage, 'admin-14-logs-phone');
     await nav('Members')
       .click()
       .catch(async () => {
@@ -183,6 +276,6 @@ describe.skipIf(!process.env.KDESK_E2E)('Team administration: invite, accept, pa
         await nav('Members').click();
       });
     await visible(ownerPage.getByRole('heading', { level: 1, name: 'Members' }));
-    await screenshot(ownerPage, 'admin-12-members-phone');
+    await screenshot(ownerPage, 'admin-15-members-phone');
   });
 });

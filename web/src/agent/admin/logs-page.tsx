@@ -146,7 +146,7 @@ export default function LogsPage() {
                     </Table.Td>
                     <Table.Td>
                       <Group gap={6} wrap="nowrap">
-                        <Badge variant="light" color="gray" size="sm">
+                        <Badge variant="light" color="gray" size="sm" style={{ flexShrink: 0, overflow: 'visible' }}>
                           {entityNames[e.entityType] ?? e.entityType}
                         </Badge>
                         <Text size="sm">{e.action}</Text>

@@ -73,6 +73,8 @@ function GeneralCard(props: { team: Team }) {
       qc.setQueryData(adminKeys.team, t);
       void qc.invalidateQueries({ queryKey: keys.me });
       void qc.invalidateQueries({ queryKey: keys.settings });
+      // the redirect URIs carry the portal address
+      void qc.invalidateQueries({ queryKey: adminKeys.sso });
       notifications.show({ color: 'green', message: 'Team saved' });
     },
   });
@@ -214,7 +216,7 @@ function SsoCard(props: { provider: 'google' | 'microsoft'; configs: SsoConfigs;
   const errors = detailsOf(save.error);
   const id = `sso-${props.provider}`;
   return (
-    <Card withBorder radius="md" padding="lg" aria-labelledby={id}>
+    <Card withBorder radius="md" padding="lg" component="section" aria-labelledby={id}>
       <Group justify="space-between" mb="sm" wrap="nowrap">
         <Title order={3} size="h5" id={id}>
           {p.title}
