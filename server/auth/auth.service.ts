@@ -34,10 +34,12 @@ export function createAuthService(deps: { db: Db; sessionTtlHours: number }) {
   const members = createMembersRepo(deps.db);
   const limiter = createRateLimiter(deps.db);
   const audit = createAuditRepo(deps.db);
-  /** A new password: every session of the member ends (but `keepSession`) and every API token is revoked. */
+  /** A new password: every session of the member ends (but `keepSession`), every API token and open reset link is revoked. */
   async function revokeCredentialsOf(memberId: string, tx?: Executor, keepSession?: string) {
     await repo.deleteSessionsOf(memberId, tx, { except: keepSession ? hashSecret(keepSession) : undefined });
     await repo.deleteTokensOf(memberId, tx);
+    // an open password reset link must not undo the change (or the deactivation) that ended everything else
+    await repo.voidResetsOf(memberId, new Date(), tx ?? deps.db);
   }
 
   /** A new session for a member who just proved who they are (sign-in, accepted invitation, password reset). */

@@ -82,6 +82,15 @@ describe('POST /api/v1/auth/password-reset', () => {
     expect((await call(ctx, null, 'GET', `/api/v1/auth/password-reset/${encodeURIComponent(token)}`)).statusCode).toBe(404);
   });
 
+  it('voids an open link when the password is set another way or the member is deactivated', async () => {
+    const agent = await createMember(ctx, team);
+    await ask(agent.email);
+    const { token } = await linkFor(agent.email);
+    await call(ctx, team.ownerToken, 'PATCH', `/api/v1/members/${agent.id}`, { password: 'set by the owner now' });
+    expect((await complete(token, 'a new long passphrase')).statusCode).toBe(404);
+    expect((await signIn(agent.email, 'set by the owner now')).statusCode).toBe(200);
+  });
+
   it('lets exactly one of parallel uses of a link through', async () => {
     const agent = await createMember(ctx, team);
     await ask(agent.email);
