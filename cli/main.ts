@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { adminCommands } from './commands/admin.ts';
 import { demoCommand } from './commands/demo.ts';
@@ -8,6 +9,11 @@ import { exportCommand, importCommand } from './commands/transfer.ts';
 const program = new Command()
   .name('kdesk')
   .description('kdesk — help-desk contact directory.\nEvery flag can also be set with the environment variable shown next to it.')
+  .version(
+    (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version,
+    '-V, --version',
+    'print the kdesk version',
+  )
   .showHelpAfterError();
 
 program.addCommand(serveCommand());

@@ -16,9 +16,13 @@ import { installJsonDepthLimit } from './http/json-depth.ts';
 import { registerAuth, type AuthOptions } from './http/auth.ts';
 import { openapiTransform } from './http/openapi.ts';
 import { createAuthService } from './auth/auth.service.ts';
+import { createPasswordResetService } from './auth/password-reset.service.ts';
 import { authRoutes } from './auth/auth.routes.ts';
 import { createTeamsService } from './teams/teams.service.ts';
 import { settingsRoutes } from './teams/settings.routes.ts';
+import { teamRoutes } from './teams/team.routes.ts';
+import { createAuditService } from './audit/audit.service.ts';
+import { auditRoutes } from './audit/audit.routes.ts';
 import { createMembersService } from './members/members.service.ts';
 import { membersRoutes } from './members/members.routes.ts';
 import { createContactsService } from './contacts/contacts.service.ts';
@@ -26,6 +30,7 @@ import { contactsRoutes } from './contacts/contacts.routes.ts';
 import { createKeyring } from './portal/keyring.ts';
 import { createMailService } from './mail/mail.service.ts';
 import { mailRoutes } from './mail/mail.routes.ts';
+import { renderExportReadyMail } from './mail/mail.rules.ts';
 import { createPortalService } from './portal/portal.service.ts';
 import { createSsoService } from './portal/sso.service.ts';
 import { portalRoutes } from './portal/portal.routes.ts';
@@ -101,17 +106,77 @@ export function createServices(db: Db, config: ServicesConfig) {
   // repos one feature's service uses of another feature (a feature never imports another one's repo)
   const membersRepo = createMembersRepo(db);
   const jobsRepo = createJobsRepo(db);
-  const teams = createTeamsService({ db, members: membersRepo, onPortalDisabled: portal.endTeamSessions });
+  const teams = createTeamsService({
+    db,
+    members: membersRepo,
+    onPortalDisabled: portal.endTeamSessions,
+    ssoConfigured: sso.configuredProviders,
+  });
   const auth = createAuthService({ db, members: membersRepo, sessionTtlHours: config.sessionTtlHours });
-  const members = createMembersService({ db, auth, jobs: jobsRepo });
+  const members = createMembersService({
+    db,
+    auth,
+    jobs: jobsRepo,
+    mail,
+    now,
+    links: { publicUrl: config.publicUrl ?? null, fallbackBaseUrl: `http://localhost:${config.port ?? 3000}` },
+  });
+  const passwordResets = createPasswordResetService({
+    db,
+    mail,
+    auth,
+    members: membersRepo,
+    publicUrl: config.publicUrl ?? null,
+    now,
+    wake: (kind) => jobs.wake(kind),
+  });
   const contacts = createContactsService({ db, teams, jobs });
   registerBulkInvite(contacts, portal, jobs);
   const importConfig = config.imports ?? defaultImportConfig;
   const imports = createImportsService({ db, teams, jobs, config: importConfig });
-  const exports = createExportsService({ db, config: importConfig, contacts, jobs, jobsRepo, files: createFilesRepo(db) });
+  const exports = createExportsService({
+    db,
+    config: importConfig,
+    contacts,
+    jobs,
+    jobsRepo,
+    files: createFilesRepo(db),
+    notifyReady: async (n) => {
+      const to = await members.recipient(n.teamId, n.memberId);
+      if (!to) return;
+      const base = (config.publicUrl ?? n.baseUrl ?? `http://localhost:${config.port ?? 3000}`).replace(/\/$/, '');
+      const m = renderExportReadyMail({
+        teamName: to.teamName,
+        name: to.memberName,
+        fileName: n.fileName,
+        rows: n.rows,
+        url: `${base}/api/v1/exports/${n.jobId}/download`,
+        hours: n.expiresInHours,
+        supportEmail: to.supportEmail,
+      });
+      await mail.enqueue({ teamId: n.teamId, kind: 'export.ready', to: to.email, ...m });
+    },
+  });
   contacts.extendBulk('export', (actor, input) => exports.bulkExport(actor, input));
   const tickets = createTicketsService({ db, teams, mail, contacts, now, publicUrl: config.publicUrl ?? null });
-  return { teams, auth, members, jobs, contacts, keyring, mail, portal, sso, imports, exports, importConfig, tickets };
+  const audit = createAuditService({ db });
+  return {
+    teams,
+    auth,
+    passwordResets,
+    members,
+    audit,
+    jobs,
+    contacts,
+    keyring,
+    mail,
+    portal,
+    sso,
+    imports,
+    exports,
+    importConfig,
+    tickets,
+  };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -182,6 +247,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   authRoutes(app, { ...services, options: authOptions });
   membersRoutes(app, services);
   settingsRoutes(app, services);
+  teamRoutes(app, services);
+  auditRoutes(app, services);
   contactsRoutes(app, services);
   mailRoutes(app, services);
   portalRoutes(app, { ...services, options: { secureCookies: config.secureCookies, publicUrl: config.publicUrl } });

@@ -28,7 +28,12 @@ export async function serve(config: Config = loadConfig()) {
   const boot = await services.teams.bootstrap(config);
   if (boot) {
     console.log(`\nCreated team "${boot.team.name}" with owner ${boot.owner.email}.`);
-    if (boot.generatedPassword) console.log(`Owner password (shown once, change it after signing in): ${boot.generatedPassword}\n`);
+    if (boot.generatedPassword) {
+      console.log(`Owner password (shown once): ${boot.generatedPassword}`);
+      console.log(
+        `Change it on the Account page after signing in, or set one with: npx kdesk admin reset-password --email ${boot.owner.email}\n`,
+      );
+    }
   }
 
   let closing = false;

@@ -25,6 +25,9 @@ export const memberSchema = z.object({
   role: roleSchema,
   /** What the member has been granted (owners always have everything). */
   permissions: memberPermissionsSchema,
+  /** `deactivated`: cannot sign in; their sessions ended and tokens were revoked when it happened. */
+  status: z.enum(['active', 'deactivated']),
+  lastSignInAt: z.string().nullable(),
   createdAt: z.string(),
 });
 export type Member = z.infer<typeof memberSchema>;
@@ -46,6 +49,8 @@ export const memberPatch = z
     password: passwordString.optional(),
     role: roleSchema.optional(),
     permissions: memberPermissionsSchema.partial().optional(),
+    /** false deactivates the member (sessions end, tokens are revoked, queued jobs are cancelled); true reactivates. */
+    active: z.boolean().optional(),
   })
   .strict();
 export type MemberPatch = z.infer<typeof memberPatch>;
@@ -56,3 +61,37 @@ export const meSchema = z.object({
   via: z.enum(['session', 'token']),
 });
 export type Me = z.infer<typeof meSchema>;
+
+/** The acting member changes their own profile. */
+export const selfPatch = z.object({ name: z.string().trim().max(limits.nameMax).nullable() }).strict();
+
+export const invitationCreate = z
+  .object({
+    email: emailString,
+    role: roleSchema.default('agent'),
+    permissions: memberPermissionsSchema.partial().optional(),
+  })
+  .strict();
+export type InvitationCreate = z.infer<typeof invitationCreate>;
+
+export const invitationSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  role: roleSchema,
+  permissions: memberPermissionsSchema,
+  /** `expired` after 7 days: resend it to renew the link. */
+  status: z.enum(['pending', 'expired']),
+  invitedBy: z.string().nullable(),
+  expiresAt: z.string(),
+  createdAt: z.string(),
+});
+export type Invitation = z.infer<typeof invitationSchema>;
+
+/** What the invitation page shows before the invited person chooses a password. */
+export const invitationPreview = z.object({ email: z.string(), teamName: z.string(), role: roleSchema, expiresAt: z.string() });
+export type InvitationPreview = z.infer<typeof invitationPreview>;
+
+export const invitationAccept = z
+  .object({ name: z.string().trim().min(1, 'Enter your name').max(limits.nameMax), password: passwordString })
+  .strict();
+export type InvitationAccept = z.infer<typeof invitationAccept>;

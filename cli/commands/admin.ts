@@ -5,6 +5,7 @@ import { createServices } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import { systemActor } from '../../server/auth/actor.ts';
 import { createTeamsRepo } from '../../server/teams/teams.repo.ts';
+import { randomPassword } from '../../server/auth/secrets.ts';
 import { withDatabase } from '../database.ts';
 
 export function adminCommands() {
@@ -77,6 +78,25 @@ export function adminCommands() {
         });
       },
     );
+
+  admin
+    .command('reset-password')
+    .description("set a member's password (for an owner locked out with no mail set up); their sessions and API tokens end")
+    .addOption(new Option('--email <email>', 'member email').env('KDESK_MEMBER_EMAIL').makeOptionMandatory())
+    .addOption(new Option('--password <password>', 'the new password (default: a generated one, printed once)').env('KDESK_NEW_PASSWORD'))
+    .action(async (o: { email: string; password?: string }) => {
+      await withDatabase(async ({ db }) => {
+        const { members } = createServices(db, loadConfig());
+        const m = await members.findByEmail(o.email);
+        if (!m) throw new AppError('NOT_FOUND', `No member with the email ${o.email}`);
+        const password = o.password ?? randomPassword();
+        await members.update(systemActor(m.teamId), m.id, { password });
+        if (o.password) console.log(`Set a new password for ${m.email}; their sessions and API tokens ended.`);
+        else console.log(`New password for ${m.email} (shown once; change it on the Account page after signing in): ${password}`);
+        if (m.deactivatedAt)
+          console.log('Note: this member is deactivated; an owner or admin must reactivate them before they can sign in.');
+      });
+    });
 
   admin
     .command('create-token')

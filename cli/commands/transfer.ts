@@ -6,6 +6,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
+import { etaText } from '../progress.rules.ts';
 import { contactFilter } from '#shared/contact.schema.ts';
 import { AppError } from '#shared/errors.ts';
 import {
@@ -48,16 +49,39 @@ const teamOptions = (c: Command) =>
     .addOption(new Option('--team <slug>', 'the team (slug or id; default: the only team)').env('KDESK_TEAM'))
     .addOption(new Option('--team-of <email>', 'the team of this member').env('KDESK_TEAM_OF'));
 
+/** A progress bar whose time left comes from the average rate since it started (cli/progress.rules.ts). */
 function bar(label: string) {
-  return new cliProgress.SingleBar(
+  const b = new cliProgress.SingleBar(
     {
-      format: `${label} |{bar}| {value}/{total} rows ({percentage}%) {eta_formatted} left`,
+      format: `${label} |{bar}| {value}/{total} rows ({percentage}%) {timeLeft}`,
       noTTYOutput: true,
       notTTYSchedule: 2000,
       stream: process.stderr,
     },
     cliProgress.Presets.shades_classic,
   );
+  let startedAt = 0;
+  let startValue = 0;
+  let total: number | null = null;
+  const timeLeft = (value: number) => ({ timeLeft: etaText({ startedAt, startValue, value, total, now: Date.now() }) });
+  return {
+    start(t: number | null, value: number) {
+      startedAt = Date.now();
+      startValue = value;
+      total = t;
+      b.start(t ?? 0, value, timeLeft(value));
+    },
+    setTotal(t: number) {
+      total = t;
+      b.setTotal(t);
+    },
+    update(value: number) {
+      b.update(value, timeLeft(value));
+    },
+    stop() {
+      b.stop();
+    },
+  };
 }
 
 export function importCommand() {
@@ -109,7 +133,7 @@ export function importCommand() {
         const progress = bar(o.dryRun ? 'checking' : 'importing');
         let started = false;
         const show = (processed: number, total: number | null) => {
-          if (!started) progress.start(total ?? 0, processed);
+          if (!started) progress.start(total, processed);
           started = true;
           if (total !== null) progress.setTotal(total);
           progress.update(processed);

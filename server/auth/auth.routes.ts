@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { meSchema, passwordString } from '#shared/member.schema.ts';
+import { invitationAccept, invitationPreview, meSchema, memberSchema, passwordString, selfPatch } from '#shared/member.schema.ts';
 import {
   actorOf,
   checkSameOrigin,
@@ -17,6 +17,7 @@ import { presentMember } from '../members/members.service.ts';
 import type { TeamsService } from '../teams/teams.service.ts';
 import type { Actor } from './actor.ts';
 import type { AuthService } from './auth.service.ts';
+import type { PasswordResetService } from './password-reset.service.ts';
 
 const tags = ['auth'];
 export const tokenSchema = z.object({ id: z.string(), name: z.string(), createdAt: z.string(), lastUsedAt: z.string().nullable() });
@@ -29,7 +30,7 @@ export const presentToken = (t: { id: string; name: string; createdAt: Date; las
 
 export function authRoutes(
   app: FastifyInstance,
-  deps: { auth: AuthService; teams: TeamsService; members: MembersService; options: AuthOptions },
+  deps: { auth: AuthService; teams: TeamsService; members: MembersService; passwordResets: PasswordResetService; options: AuthOptions },
 ) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { auth, teams, options } = deps;
@@ -95,6 +96,97 @@ export function authRoutes(
       return reply.code(204).send(null);
     },
   );
+  r.post(
+    '/api/v1/auth/password-reset',
+    {
+      schema: {
+        tags,
+        summary: 'Mail a password reset link (1 hour, works once). The answer is the same whether or not the address belongs to a member',
+        body: z.object({ email: z.string().max(320) }).strict(),
+        response: { 202: z.object({ message: z.string() }), ...errors(400, 429) },
+      },
+    },
+    async (req, reply) => {
+      await deps.passwordResets.request(req.body.email, req.ip, requestOrigin(req));
+      return reply.code(202).send({
+        message: 'If this address belongs to a kdesk account, a link to choose a new password is on its way. It works for 1 hour.',
+      });
+    },
+  );
+  r.get(
+    '/api/v1/auth/password-reset/:token',
+    {
+      schema: {
+        tags,
+        summary: 'Whether a reset link still works (for the reset page)',
+        params: z.object({ token: z.string().max(200) }),
+        response: { 200: z.object({ email: z.string() }), ...errors(404) },
+      },
+    },
+    async (req) => deps.passwordResets.check(req.params.token),
+  );
+  r.post(
+    '/api/v1/auth/password-reset/:token',
+    {
+      schema: {
+        tags,
+        summary: 'Choose a new password with a reset link; ends every session and API token of the member and signs in here',
+        params: z.object({ token: z.string().max(200) }),
+        body: z.object({ password: passwordString }).strict(),
+        response: { 200: meSchema, ...errors(400, 404) },
+      },
+    },
+    async (req, reply) => {
+      if (req.headers.origin || req.actor) checkSameOrigin(req, options.publicUrl);
+      const member = await deps.passwordResets.complete(req.params.token, req.body.password);
+      const { sessionToken, expiresAt } = await auth.startSession(member.id);
+      setSessionCookie(reply, options, sessionToken, expiresAt);
+      const team = await teams.getTeam(member.teamId);
+      return { member: presentMember(member), team: { id: team.id, name: team.name, slug: team.slug }, via: 'session' as const };
+    },
+  );
+
+  r.patch(
+    '/api/v1/me',
+    { schema: { tags, summary: 'Change your own name', body: selfPatch, response: { 200: memberSchema, ...errors(400) } } },
+    async (req) => deps.members.updateSelf(actorOf(req), req.body),
+  );
+
+  r.get(
+    '/api/v1/invitations/:token',
+    {
+      schema: {
+        tags,
+        summary: 'What an invitation link is for (no sign-in needed); 404 once used, renewed, revoked or expired',
+        params: z.object({ token: z.string().max(200) }),
+        response: { 200: invitationPreview, ...errors(404) },
+      },
+    },
+    async (req) => deps.members.previewInvitation(req.params.token),
+  );
+
+  r.post(
+    '/api/v1/invitations/:token/accept',
+    {
+      schema: {
+        tags,
+        summary: 'Accept an invitation: creates the member and signs them in (the link works once)',
+        params: z.object({ token: z.string().max(200) }),
+        body: invitationAccept,
+        response: { 200: meSchema, ...errors(400, 404, 409) },
+      },
+    },
+    async (req, reply) => {
+      if (req.headers.origin || req.actor) checkSameOrigin(req, options.publicUrl);
+      const member = await deps.members.acceptInvitation(req.params.token, req.body);
+      const { sessionToken, expiresAt } = await auth.startSession(member.id);
+      setSessionCookie(reply, options, sessionToken, expiresAt);
+      if (!options.publicUrl) await teams.rememberMemberOrigin(member.teamId, requestOrigin(req));
+      const team = await teams.getTeam(member.teamId);
+      return { member: presentMember(member), team: { id: team.id, name: team.name, slug: team.slug }, via: 'session' as const };
+    },
+  );
+
   r.get(
     '/api/v1/me',
     { schema: { tags, summary: 'The signed-in member and team', response: { 200: meSchema, ...errors() } } },

@@ -10,6 +10,7 @@ import type { Actor } from './actor.ts';
 import { createAuthRepo } from './auth.repo.ts';
 import { createRateLimiter, type Limit } from './rate-limit.ts';
 import { hashPassword, hashSecret, newSecret, verifyPassword } from './secrets.ts';
+import { requireGoodPassword } from './password.rules.ts';
 
 const TOKEN_TOUCH_INTERVAL_MS = 60_000;
 // Failed sign-ins allowed per 15 minutes: per account (guessing one password) and per client address.
@@ -32,16 +33,28 @@ export function createAuthService(deps: {
   db: Db;
   sessionTtlHours: number;
   /** the members feature's repo (handed over by createServices): sign-in finds the member, a password change updates it */
-  members: Pick<MembersRepo, 'findByEmail' | 'findById' | 'update'>;
+  members: Pick<MembersRepo, 'findByEmail' | 'findById' | 'update' | 'touchSignIn'>;
 }) {
   const repo = createAuthRepo(deps.db);
   const { members } = deps;
   const limiter = createRateLimiter(deps.db);
   const audit = createAuditWriter(deps.db);
-  /** A new password: every session of the member ends (but `keepSession`) and every API token is revoked. */
+  /** A new password: every session of the member ends (but `keepSession`), every API token and open reset link is revoked. */
   async function revokeCredentialsOf(memberId: string, tx?: Executor, keepSession?: string) {
     await repo.deleteSessionsOf(memberId, tx, { except: keepSession ? hashSecret(keepSession) : undefined });
     await repo.deleteTokensOf(memberId, tx);
+    // an open password reset link must not undo the change (or the deactivation) that ended everything else
+    await repo.voidResetsOf(memberId, new Date(), tx ?? deps.db);
+  }
+
+  /** A new session for a member who just proved who they are (sign-in, accepted invitation, password reset). */
+  async function startSession(memberId: string, tx?: Executor) {
+    const sessionToken = newSecret('kds');
+    const at = new Date();
+    const expiresAt = new Date(at.getTime() + deps.sessionTtlHours * 3600_000);
+    await repo.insertSession({ tokenHash: hashSecret(sessionToken), memberId, expiresAt }, tx);
+    await members.touchSignIn(memberId, at, tx);
+    return { sessionToken, expiresAt };
   }
 
   return {
@@ -64,12 +77,13 @@ export function createAuthService(deps: {
       // only failures count: a sign-in forgets the account's failures and gives back the address's try
       await limiter.reset([limits[0]!.key]);
       await limiter.refund(taken.slice(1));
+      // told only to someone who knows the password
+      if (member.deactivatedAt) throw new AppError('FORBIDDEN', 'This account is deactivated. Ask a team owner or admin to reactivate it.');
       if (Math.random() < 0.01) await repo.purgeExpiredSessions(); // keeps the sessions table small
-      const sessionToken = newSecret('kds');
-      const expiresAt = new Date(Date.now() + deps.sessionTtlHours * 3600_000);
-      await repo.insertSession({ tokenHash: hashSecret(sessionToken), memberId: member.id, expiresAt });
-      return { sessionToken, member, expiresAt };
+      return { ...(await startSession(member.id)), member };
     },
+
+    startSession,
 
     async logout(sessionToken: string) {
       await repo.deleteSession(hashSecret(sessionToken));
@@ -145,6 +159,7 @@ export function createAuthService(deps: {
         ]);
       }
       await limiter.refund(taken);
+      requireGoodPassword(input.newPassword, member.email, 'newPassword');
       const passwordHash = await hashPassword(input.newPassword);
       await deps.db.transaction().execute(async (tx) => {
         await members.update(actor.teamId, member.id, { passwordHash }, tx);

@@ -13,6 +13,9 @@ import * as m0013 from './migrations/0013_import_match_by.ts';
 import * as m0014 from './migrations/0014_job_engine.ts';
 import * as m0015 from './migrations/0015_import_jobs.ts';
 import * as m0016 from './migrations/0016_tickets.ts';
+import * as m0019 from './migrations/0019_member_admin.ts';
+import * as m0020 from './migrations/0020_password_resets.ts';
+import * as m0021 from './migrations/0021_team_identity.ts';
 
 // An explicit list (not a folder scan) so the same code runs under tsx, Vitest and a bundler.
 const migrations: Record<string, Migration> = {
@@ -30,6 +33,9 @@ const migrations: Record<string, Migration> = {
   '0014_job_engine': m0014,
   '0015_import_jobs': m0015,
   '0016_tickets': m0016,
+  '0019_member_admin': m0019,
+  '0020_password_resets': m0020,
+  '0021_team_identity': m0021,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -10,6 +10,8 @@ export interface TeamsTable {
   settings: ColumnType<Record<string, unknown>, string | undefined, string>;
   /** The address a member of the team last signed in at (links in mail when KDESK_PUBLIC_URL is unset). */
   memberOrigin: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Shown in every mail of the team (Team settings > General, 0021). */
+  supportEmail: ColumnType<string | null, string | null | undefined, string | null>;
   createdAt: Timestamp;
   updatedAt: Timestamp;
 }
@@ -26,6 +28,47 @@ export interface MembersTable {
   modifyContacts: Generated<boolean>;
   importContacts: Generated<boolean>;
   exportContacts: Generated<boolean>;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+  /** Set while the member is deactivated: no sign-in, no session, no token (0019). */
+  deactivatedAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  lastSignInAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface TeamSlugRedirectsTable {
+  oldSlug: string;
+  teamId: string;
+  createdAt: Timestamp;
+}
+
+export interface PasswordResetsTable {
+  id: string;
+  email: string;
+  ip: string | null;
+  origin: string | null;
+  status: Generated<'pending' | 'issued' | 'dropped'>;
+  memberId: string | null;
+  tokenHash: string | null;
+  expiresAt: Date;
+  usedAt: Date | null;
+  createdAt: Timestamp;
+}
+
+export interface MemberInvitationsTable {
+  id: string;
+  teamId: string;
+  email: string;
+  role: Role;
+  modifyContacts: boolean;
+  importContacts: boolean;
+  exportContacts: boolean;
+  tokenHash: string;
+  invitedBy: string | null;
+  invitedByLabel: string | null;
+  expiresAt: Date;
+  acceptedAt: Date | null;
+  revokedAt: Date | null;
+  memberId: string | null;
   createdAt: Timestamp;
   updatedAt: Timestamp;
 }
@@ -366,6 +409,9 @@ export interface RequestTemplatesTable {
 export interface Database {
   teams: TeamsTable;
   members: MembersTable;
+  memberInvitations: MemberInvitationsTable;
+  passwordResets: PasswordResetsTable;
+  teamSlugRedirects: TeamSlugRedirectsTable;
   sessions: SessionsTable;
   apiTokens: ApiTokensTable;
   contacts: ContactsTable;

@@ -35,6 +35,8 @@ interface ExportPayload {
   format: 'csv' | 'xlsx';
   /** only contacts created at or before the request (absent in jobs queued before this bound existed) */
   createdBefore?: string;
+  /** The address the request came to: the "export is ready" mail links there (unless KDESK_PUBLIC_URL is set). */
+  baseUrl?: string;
 }
 interface ExportResult {
   fileId: string;
@@ -76,6 +78,17 @@ function checkIds(ids: string[]): string[] {
   return unique;
 }
 
+/** Tells the member who asked for an export job that its file is ready (a mail with the download link). */
+export type ExportReadyNotifier = (n: {
+  teamId: string;
+  memberId: string;
+  jobId: string;
+  fileName: string;
+  rows: number;
+  baseUrl: string | undefined;
+  expiresInHours: number;
+}) => Promise<void>;
+
 export function createExportsService(deps: {
   db: Db;
   config: ImportConfig;
@@ -84,6 +97,7 @@ export function createExportsService(deps: {
   /** the jobs and imports features' repos (handed over by createServices): an export is a job whose file is kept like an upload */
   jobsRepo: Pick<JobsRepo, 'find'>;
   files: FilesRepo;
+  notifyReady?: ExportReadyNotifier;
 }) {
   const { db, config, contacts, jobs } = deps;
   const { files } = deps;
@@ -118,7 +132,7 @@ export function createExportsService(deps: {
     // the file holds what matches now, not the contacts added while the job waits or runs
     const createdBefore = await contacts.now();
     const total = await contacts.countMatching(actor, sel, createdBefore);
-    const payload: ExportPayload = { selection: sel, format, createdBefore: createdBefore.toISOString() };
+    const payload: ExportPayload = { selection: sel, format, createdBefore: createdBefore.toISOString(), baseUrl: actor.origin };
     return jobs.enqueue({ actor, kind: EXPORT_JOB, payload: payload as unknown as Record<string, unknown>, total });
   }
 
@@ -266,6 +280,18 @@ export function createExportsService(deps: {
       }
       await ctx.progress(processed, processed);
       await recordAudit(actor, ctx.job.id, format, selection, processed, true);
+      // the member who asked gets the link by mail (written before the job's result: a job retried after this point may mail twice, never not at all)
+      if (actor.memberId && deps.notifyReady) {
+        await deps.notifyReady({
+          teamId: actor.teamId,
+          memberId: actor.memberId,
+          jobId: ctx.job.id,
+          fileName,
+          rows: processed,
+          baseUrl: (ctx.job.payload as ExportPayload).baseUrl,
+          expiresInHours: config.fileTtlHours,
+        });
+      }
       return { fileId, fileName, rows: processed, downloadUrl: `/api/v1/exports/${ctx.job.id}/download` };
     },
   };

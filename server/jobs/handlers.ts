@@ -60,6 +60,17 @@ export function periodicTasks(services: Services): PeriodicTask[] {
       },
     },
     {
+      // also woken by each reset request (its transaction), so the link is mailed at once
+      name: 'auth.password-resets',
+      cron: '@every 1m',
+      run: async () => {
+        for (;;) {
+          const r = await services.passwordResets.processRequests({ limit: 100 });
+          if (r.issued + r.dropped < 100) return;
+        }
+      },
+    },
+    {
       name: 'mail.deliver',
       cron: '@every 30s',
       run: async () => {

@@ -222,7 +222,7 @@ export function createJobsRepo(db: Executor) {
     memberForJob(teamId: string, memberId: string, tx: Executor = db) {
       return tx
         .selectFrom('members')
-        .select(['id', 'role', 'modifyContacts', 'importContacts', 'exportContacts'])
+        .select(['id', 'role', 'modifyContacts', 'importContacts', 'exportContacts', 'deactivatedAt'])
         .where('teamId', '=', teamId)
         .where('id', '=', memberId)
         .forShare()

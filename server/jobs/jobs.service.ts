@@ -63,6 +63,8 @@ export const internalJobError = (jobId: string) =>
 
 /** What the queued jobs of a removed member say. */
 export const REMOVED_MEMBER_REASON = 'Cancelled: the member who started this job was removed from the team.';
+/** What the queued jobs of a deactivated member say. */
+export const DEACTIVATED_MEMBER_REASON = 'Cancelled: the member who started this job was deactivated.';
 
 export function createJobsService(deps: { db: Db }) {
   const repo = createJobsRepo(deps.db);
@@ -82,6 +84,7 @@ export function createJobsService(deps: { db: Db }) {
     }
     const m = await repo.memberForJob(teamId, stored.memberId, tx);
     if (!m) throw new JobRevoked('Stopped: the member who started this job was removed from the team.');
+    if (m.deactivatedAt) throw new JobRevoked('Stopped: the member who started this job was deactivated.');
     const actor: Actor = { ...stored, role: m.role, permissions: effectivePermissions(m) };
     if (!actor.permissions[permission]) {
       throw new JobRevoked(

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { memberCreate, memberPatch, memberSchema } from '#shared/member.schema.ts';
+import { invitationCreate, invitationSchema, memberCreate, memberPatch, memberSchema } from '#shared/member.schema.ts';
 import { actorOf } from '../http/auth.ts';
 import { errors, idParams } from '../http/schemas.ts';
 import { presentToken, tokenSchema } from '../auth/auth.routes.ts';
@@ -31,16 +31,58 @@ export function membersRoutes(app: FastifyInstance, deps: { members: MembersServ
     async (req, reply) => reply.code(201).send(await members.create(actorOf(req), req.body)),
   );
   r.get(
-    '/api/v1/members/:id',
-    { schema: { tags, summary: 'A member (owners/admins)', params: idParams, response: { 200: memberSchema, ...errors(403, 404) } } },
-    async (req) => members.get(actorOf(req), req.params.id),
+    '/api/v1/members/invitations',
+    {
+      schema: {
+        tags,
+        summary: 'Open invitations (owners/admins)',
+        response: { 200: z.object({ items: z.array(invitationSchema) }), ...errors(403) },
+      },
+    },
+    async (req) => ({ items: await members.listInvitations(actorOf(req)) }),
+  );
+  r.post(
+    '/api/v1/members/invitations',
+    {
+      schema: {
+        tags,
+        summary: 'Invite a member by email (a one-time link valid 7 days; inviting again renews it)',
+        body: invitationCreate,
+        response: { 201: invitationSchema, ...errors(400, 403, 409) },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await members.invite(actorOf(req), req.body)),
+  );
+  r.post(
+    '/api/v1/members/invitations/:id/resend',
+    {
+      schema: {
+        tags,
+        summary: 'Send an invitation again with a new link and 7 more days (the old link stops working)',
+        params: idParams,
+        response: { 200: invitationSchema, ...errors(403, 404) },
+      },
+    },
+    async (req) => members.resendInvitation(actorOf(req), req.params.id),
+  );
+  r.delete(
+    '/api/v1/members/invitations/:id',
+    { schema: { tags, summary: 'Revoke an invitation', params: idParams, response: { 204: z.null(), ...errors(403, 404) } } },
+    async (req, reply) => {
+      await members.revokeInvitation(actorOf(req), req.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+  r.get('/api/v1/members/:id', { schema: { tags, params: idParams, response: { 200: memberSchema, ...errors(403, 404) } } }, async (req) =>
+    members.get(actorOf(req), req.params.id),
   );
   r.patch(
     '/api/v1/members/:id',
     {
       schema: {
         tags,
-        summary: 'Change role, permissions, name or password',
+        summary:
+          'Change role, permissions, name or password, or deactivate (`active: false`: sessions end, API tokens are revoked, queued jobs are cancelled, running ones stop at their next batch)',
         params: idParams,
         body: memberPatch,
         response: { 200: memberSchema, ...errors(400, 403, 404, 409) },
@@ -80,7 +122,7 @@ export function membersRoutes(app: FastifyInstance, deps: { members: MembersServ
     {
       schema: {
         tags,
-        summary: 'Remove a member (ends their sessions, revokes their tokens)',
+        summary: 'Remove a member (their sessions and API tokens go with them; their queued jobs are cancelled, running ones stop)',
         params: idParams,
         response: { 204: z.null(), ...errors(403, 404, 409) },
       },

@@ -14,7 +14,11 @@ export function createPortalRepo(db: Executor) {
       return tx.selectFrom('teams').select(['id', 'name', 'slug', 'settings']).where('slug', '=', slug).executeTakeFirst();
     },
     teamById(id: string, tx: Executor = db) {
-      return tx.selectFrom('teams').select(['id', 'name', 'slug', 'settings', 'memberOrigin']).where('id', '=', id).executeTakeFirst();
+      return tx
+        .selectFrom('teams')
+        .select(['id', 'name', 'slug', 'settings', 'memberOrigin', 'supportEmail'])
+        .where('id', '=', id)
+        .executeTakeFirst();
     },
 
     // --- sign-in requests and codes ---

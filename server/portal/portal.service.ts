@@ -212,7 +212,14 @@ export function createPortalService(deps: {
         const pending = await repo.claimPendingRequests(opts.limit ?? 100, tx);
         const teams = new Map<
           string,
-          { id: string; name: string; slug: string; settings: TeamSettings; memberOrigin: string | null } | null
+          {
+            id: string;
+            name: string;
+            slug: string;
+            settings: TeamSettings;
+            memberOrigin: string | null;
+            supportEmail: string | null;
+          } | null
         >();
         const issuing: { r: (typeof pending)[number]; t: NonNullable<ReturnType<typeof teams.get>>; contact: ContactRow }[] = [];
         for (const r of pending) {
@@ -220,7 +227,16 @@ export function createPortalService(deps: {
             const t = await repo.teamById(r.teamId, tx);
             teams.set(
               r.teamId,
-              t ? { id: t.id, name: t.name, slug: t.slug, settings: readSettings(t.settings), memberOrigin: t.memberOrigin } : null,
+              t
+                ? {
+                    id: t.id,
+                    name: t.name,
+                    slug: t.slug,
+                    settings: readSettings(t.settings),
+                    memberOrigin: t.memberOrigin,
+                    supportEmail: t.supportEmail,
+                  }
+                : null,
             );
           }
           const t = teams.get(r.teamId);
@@ -261,6 +277,7 @@ export function createPortalService(deps: {
             code,
             minutes: CODE_TTL_MINUTES,
             portalUrl: linkBase && teamPortalUrl(linkBase, t.slug),
+            supportEmail: t.supportEmail,
           });
           await mail.enqueue({ teamId: t.id, kind: 'portal.code', to, ...m, sensitive: true, discardAfter: r.expiresAt }, tx);
           out.issued++;
@@ -424,7 +441,12 @@ export function createPortalService(deps: {
           const token = randomBytes(24).toString('base64url');
           await repo.upsertLink({ contactId: c.id, teamId: t.id, tokenHash: hashSecret(token) }, tx);
           const name = [c.firstName, c.lastName].filter(Boolean).join(' ') || null;
-          const m = renderInvitationMail({ teamName: t.name, contactName: name, url: contactPortalUrl(at, t.slug, token) });
+          const m = renderInvitationMail({
+            teamName: t.name,
+            contactName: name,
+            url: contactPortalUrl(at, t.slug, token),
+            supportEmail: t.supportEmail,
+          });
           mails.push({ teamId: t.id, kind: 'portal.invitation', to: c.primaryEmail!, ...m });
           audits.push(c);
           invited++;

@@ -120,6 +120,11 @@ export function createSsoService(deps: {
   }
 
   return {
+    /** The providers a team configured (issuer, client id and secret): only those may be switched on. */
+    async configuredProviders(teamId: string): Promise<Set<SsoProvider>> {
+      return new Set((await repo.ssoConfigs(teamId)).map((r) => r.provider));
+    },
+
     async getConfigs(actor: Actor, base: string): Promise<SsoConfigs> {
       requireTeamManager(actor);
       const t = await repo.teamById(actor.teamId);

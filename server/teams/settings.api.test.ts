@@ -16,7 +16,30 @@ describe('GET|PATCH /api/v1/settings', () => {
     expect((await call(ctx, team.ownerToken, 'GET', '/api/v1/settings')).json()).toEqual(defaultTeamSettings);
   });
 
+  it('refuses to switch on a sign-in provider that is not set up, and allows it once it is', async () => {
+    const t = await createTeam(ctx);
+    const res = await call(ctx, t.ownerToken, 'PATCH', '/api/v1/settings', { contactSso: { google: true, microsoft: true } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().details.map((d: { path: string }) => d.path)).toEqual(['contactSso.google', 'contactSso.microsoft']);
+    expect((await call(ctx, t.ownerToken, 'GET', '/api/v1/settings')).json().contactSso).toEqual({ google: false, microsoft: false });
+    const put = await call(ctx, t.ownerToken, 'PUT', '/api/v1/portal/sso/microsoft', {
+      issuer: 'https://login.microsoftonline.com/organizations/v2.0',
+      clientId: 'app-id',
+      clientSecret: 'app secret',
+    });
+    expect(put.statusCode).toBe(200);
+    const on = await call(ctx, t.ownerToken, 'PATCH', '/api/v1/settings', { contactSso: { microsoft: true } });
+    expect(on.json().contactSso).toEqual({ google: false, microsoft: true });
+    // switching off never needs a set-up
+    expect((await call(ctx, t.ownerToken, 'PATCH', '/api/v1/settings', { contactSso: { google: false } })).statusCode).toBe(200);
+  });
+
   it('stores a partial change, merges nested objects and audits it', async () => {
+    await call(ctx, team.ownerToken, 'PUT', '/api/v1/portal/sso/microsoft', {
+      issuer: 'https://login.microsoftonline.com/organizations/v2.0',
+      clientId: 'app-id',
+      clientSecret: 'app secret',
+    });
     const res = await call(ctx, team.ownerToken, 'PATCH', '/api/v1/settings', {
       portalEnabled: false,
       contactSso: { microsoft: true },

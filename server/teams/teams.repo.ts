@@ -25,13 +25,63 @@ export function createTeamsRepo(db: Executor) {
     findBySlug(slug: string, tx: Executor = db) {
       return tx.selectFrom('teams').selectAll().where('slug', '=', slug).executeTakeFirst();
     },
+    /** Slugs starting with `prefix` that are taken: current ones and old ones that redirect. */
     slugsLike(prefix: string, tx: Executor = db) {
       return tx
         .selectFrom('teams')
         .select('slug')
         .where('slug', 'like', `${prefix}%`)
+        .union(tx.selectFrom('teamSlugRedirects').select('oldSlug as slug').where('oldSlug', 'like', `${prefix}%`))
         .execute()
         .then((rows) => new Set(rows.map((r) => r.slug)));
+    },
+    lockTeam(id: string, tx: Executor) {
+      return tx.selectFrom('teams').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    },
+    updateTeam(id: string, set: { name?: string; slug?: string; supportEmail?: string | null }, tx: Executor) {
+      return tx
+        .updateTable('teams')
+        .set({ ...set, updatedAt: new Date() })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    },
+    /** The team an old portal address now belongs to (its current slug), if any. */
+    redirectFor(oldSlug: string, tx: Executor = db) {
+      return tx
+        .selectFrom('teamSlugRedirects as r')
+        .innerJoin('teams as t', 't.id', 'r.teamId')
+        .select('t.slug')
+        .where('r.oldSlug', '=', oldSlug)
+        .executeTakeFirst()
+        .then((r) => r?.slug);
+    },
+    redirectOwner(oldSlug: string, tx: Executor) {
+      return tx
+        .selectFrom('teamSlugRedirects')
+        .select('teamId')
+        .where('oldSlug', '=', oldSlug)
+        .executeTakeFirst()
+        .then((r) => r?.teamId);
+    },
+    previousSlugs(teamId: string, tx: Executor = db) {
+      return tx
+        .selectFrom('teamSlugRedirects')
+        .select('oldSlug')
+        .where('teamId', '=', teamId)
+        .orderBy('createdAt', 'desc')
+        .execute()
+        .then((rows) => rows.map((r) => r.oldSlug));
+    },
+    addRedirect(oldSlug: string, teamId: string, tx: Executor) {
+      return tx
+        .insertInto('teamSlugRedirects')
+        .values({ oldSlug, teamId })
+        .onConflict((oc) => oc.column('oldSlug').doUpdateSet({ createdAt: new Date() }).where('teamSlugRedirects.teamId', '=', teamId))
+        .execute();
+    },
+    deleteRedirect(oldSlug: string, tx: Executor) {
+      return tx.deleteFrom('teamSlugRedirects').where('oldSlug', '=', oldSlug).execute();
     },
     count(tx: Executor = db) {
       return tx

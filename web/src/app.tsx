@@ -23,6 +23,13 @@ const TicketsPage = lazy(() => import('./agent/tickets/tickets-page.tsx'));
 const TicketViewPage = lazy(() => import('./agent/tickets/ticket-view-page.tsx'));
 const TicketNewPage = lazy(() => import('./agent/tickets/ticket-new-page.tsx'));
 const TemplatesPage = lazy(() => import('./agent/tickets/templates-page.tsx'));
+const MembersPage = lazy(() => import('./agent/admin/members-page.tsx'));
+const AccountPage = lazy(() => import('./agent/admin/account-page.tsx'));
+const TeamGeneralPage = lazy(() => import('./agent/admin/team-general-page.tsx'));
+const LogsPage = lazy(() => import('./agent/admin/logs-page.tsx'));
+const AcceptInvitationPage = lazy(() => import('./agent/admin/public-pages.tsx').then((m) => ({ default: m.AcceptInvitationPage })));
+const ForgotPasswordPage = lazy(() => import('./agent/admin/public-pages.tsx').then((m) => ({ default: m.ForgotPasswordPage })));
+const ResetPasswordPage = lazy(() => import('./agent/admin/public-pages.tsx').then((m) => ({ default: m.ResetPasswordPage })));
 
 const page = (node: ReactNode) => <Suspense fallback={<PageLoader />}>{node}</Suspense>;
 
@@ -48,7 +55,7 @@ function RequireManager() {
     return (
       <ErrorState
         title="Only owners and admins can open this page"
-        message="Team Settings, Contact Sync and the Mailbox are for your team's owners and admins. Ask one of them if something needs to change."
+        message="Members, Team General, Team Settings, Contact Sync, Logs and the Mailbox are for your team's owners and admins. Ask one of them if something needs to change."
       />
     );
   }
@@ -57,6 +64,9 @@ function RequireManager() {
 
 const router = createBrowserRouter([
   { path: '/login', element: <LoginPage />, errorElement: <RouteErrorPage /> },
+  { path: '/invite/:token', element: page(<AcceptInvitationPage />), errorElement: <RouteErrorPage /> },
+  { path: '/forgot-password', element: page(<ForgotPasswordPage />), errorElement: <RouteErrorPage /> },
+  { path: '/reset-password/:token', element: page(<ResetPasswordPage />), errorElement: <RouteErrorPage /> },
   {
     path: '/',
     element: <RequireAuth />,
@@ -74,12 +84,16 @@ const router = createBrowserRouter([
       { path: 'tickets/new', element: page(<TicketNewPage />) },
       { path: 'tickets/templates', element: page(<TemplatesPage />) },
       { path: 'tickets/:id', element: page(<TicketViewPage />) },
+      { path: 'account', element: page(<AccountPage />) },
       {
         element: <RequireManager />,
         children: [
           { path: 'settings', element: page(<TeamSettingsPage />) },
           { path: 'sync', element: page(<ContactSyncPage />) },
           { path: 'mailbox', element: page(<MailboxPage />) },
+          { path: 'members', element: page(<MembersPage />) },
+          { path: 'team', element: page(<TeamGeneralPage />) },
+          { path: 'logs', element: page(<LogsPage />) },
         ],
       },
       { path: '*', element: <NotFoundPage /> },

@@ -6,6 +6,11 @@ import '@mantine/core/styles.css';
 import './portal.css';
 import { PortalApp } from './portal-app.tsx';
 
+// the team's own manifest (its name and start page), so an installed portal is named after the team
+const teamSlug = /^\/portal\/([^/?#]+)/.exec(location.pathname)?.[1];
+const manifestLink = document.querySelector<HTMLLinkElement>('link[rel="manifest"]');
+if (teamSlug && manifestLink) manifestLink.href = `/portal/api/${teamSlug}/manifest.webmanifest`;
+
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <PortalApp />

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Alert, Anchor, Box, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
 import { IconAlertCircle } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { Navigate, useNavigate, useSearchParams } from 'react-router';
+import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
 import { api, ApiError, errorMessage } from '../../lib/api.ts';
 import { keys, useMe } from '../../lib/queries.ts';
 import { Logo } from '../../components/logo.tsx';
@@ -102,9 +102,9 @@ export function LoginPage() {
           </form>
         </Paper>
         <Stack gap={4} mt="lg" align="center">
-          <Text c="dimmed" size="xs" ta="center">
-            Forgot your password? Ask a team owner or admin to reset it.
-          </Text>
+          <Anchor component={Link} to="/forgot-password" size="sm">
+            Forgot your password?
+          </Anchor>
           <Anchor href="/api/docs" size="xs" target="_blank" rel="noreferrer">
             API documentation
           </Anchor>

@@ -4,13 +4,17 @@ import { notifications } from '@mantine/notifications';
 import {
   IconAddressBook,
   IconApi,
+  IconBuilding,
   IconChevronDown,
+  IconHistory,
   IconLogout,
   IconMail,
   IconRefresh,
   IconSettings,
   IconTemplate,
   IconTicket,
+  IconUser,
+  IconUsers,
 } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
@@ -26,7 +30,10 @@ const navItems = [
   { to: '/contacts', label: 'Contacts', icon: IconAddressBook, managersOnly: false },
   { to: '/tickets/templates', label: 'Request templates', icon: IconTemplate, managersOnly: false },
   { to: '/sync', label: 'Contact Sync', icon: IconRefresh, managersOnly: true },
+  { to: '/members', label: 'Members', icon: IconUsers, managersOnly: true },
+  { to: '/team', label: 'Team General', icon: IconBuilding, managersOnly: true },
   { to: '/settings', label: 'Team Settings', icon: IconSettings, managersOnly: true },
+  { to: '/logs', label: 'Logs', icon: IconHistory, managersOnly: true },
   { to: '/mailbox', label: 'Mailbox', icon: IconMail, managersOnly: true },
 ];
 
@@ -164,6 +171,9 @@ function UserMenu() {
           </Text>
         </Stack>
         <Menu.Divider />
+        <Menu.Item component={Link} to="/account" leftSection={<IconUser size={16} />}>
+          Account
+        </Menu.Item>
         <Menu.Item component="a" href="/api/docs" target="_blank" rel="noreferrer" leftSection={<IconApi size={16} />}>
           API documentation
         </Menu.Item>
