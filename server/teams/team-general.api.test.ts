@@ -34,7 +34,7 @@ describe('GET|PATCH /api/v1/team', () => {
     expect(manifest.json()).toMatchObject({
       name: 'Acme Support support',
       start_url: `/portal/${slug}/?source=pwa`,
-      scope: `/portal/${slug}/`,
+      scope: '/portal/',
     });
   });
 

@@ -48,9 +48,10 @@ export function teamRoutes(app: FastifyInstance, deps: { teams: TeamsService }) 
             id: scope,
             name: `${t.name} support`,
             short_name: t.name.length > 12 ? t.name.slice(0, 12).trim() : t.name,
-            description: `The support portal of ${t.name}: sign in with a one-time code, see your profile and choose which emails you get.`,
+            description: `Follow your requests to ${t.name} and start new ones.`,
             start_url: `${scope}?source=pwa`,
-            scope,
+            // the service worker's scope: one installed portal app serves whichever team page it opens
+            scope: '/portal/',
             display: 'standalone',
             background_color: '#f8f9fa',
             theme_color: '#4c6ef5',

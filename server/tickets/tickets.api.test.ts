@@ -421,7 +421,7 @@ describe('GET /portal/api/:slug/manifest.webmanifest', () => {
     expect(res.json()).toMatchObject({
       name: 'Acme Support support',
       short_name: 'Acme Support',
-      start_url: `/portal/${team.slug}?source=pwa`,
+      start_url: `/portal/${team.slug}/?source=pwa`,
     });
   });
 });

@@ -23,7 +23,6 @@
 //   GET  /portal/api/<slug>/templates            200 { items: PortalTemplate[] } (only those available to the contact)
 //   POST /portal/api/<slug>/requests             201 { ticket } signed in; 202 { ticket: null } for a visitor
 //        (portalTicketCreation "anyone": body has name + email; 401 otherwise; 429 when rate-limited)
-//   GET  /portal/api/<slug>/manifest.webmanifest the installable portal's manifest, named after the team
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -368,29 +367,4 @@ export function ticketsRoutes(
       return reply.code(202).send({ ticket: null });
     },
   );
-
-  r.get('/portal/api/:teamSlug/manifest.webmanifest', { schema: { hide: true, params: slugParams } }, async (req, reply) => {
-    const team = await teams.getTeamBySlug(req.params.teamSlug);
-    const base = `/portal/${encodeURIComponent(team.slug)}`;
-    return reply
-      .header('content-type', 'application/manifest+json; charset=utf-8')
-      .header('cache-control', 'no-cache')
-      .send({
-        id: `${base}/`,
-        name: `${team.name} support`,
-        short_name: team.name.slice(0, 30),
-        description: `Follow your requests to ${team.name} and start new ones.`,
-        start_url: `${base}?source=pwa`,
-        scope: '/portal/',
-        display: 'standalone',
-        background_color: '#f8f9fa',
-        theme_color: '#4c6ef5',
-        lang: 'en',
-        icons: [
-          { src: '/portal/icons/icon-192.png', sizes: '192x192', type: 'image/png', purpose: 'any' },
-          { src: '/portal/icons/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'any' },
-          { src: '/portal/icons/icon-maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
-        ],
-      });
-  });
 }
