@@ -50,7 +50,7 @@ export async function signInAs(page: Page, baseUrl: string, who: Credentials) {
 
 /** Signs out of `page` from the account menu and waits for the login page. */
 export async function signOutOf(page: Page) {
-  await page.getByRole('button', { name: /^Account menu for/ }).click();
+  await page.getByRole('button', { name: /account menu$/ }).click();
   await page.getByRole('menuitem', { name: 'Sign out' }).click();
   await page.waitForURL(/\/login/);
   await visible(page.getByRole('heading', { name: 'Sign in' }));

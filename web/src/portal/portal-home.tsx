@@ -1,5 +1,19 @@
 import { useState } from 'react';
-import { Alert, Avatar, Badge, Button, Group, Menu, Paper, SimpleGrid, Stack, Text, Title, UnstyledButton } from '@mantine/core';
+import {
+  Alert,
+  Avatar,
+  Badge,
+  Button,
+  Group,
+  Menu,
+  Paper,
+  SimpleGrid,
+  Stack,
+  Text,
+  Title,
+  UnstyledButton,
+  VisuallyHidden,
+} from '@mantine/core';
 import { IconAlertCircle, IconCheck, IconChevronDown, IconCircleCheck, IconLogout } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
@@ -90,15 +104,16 @@ export function PortalHome(props: { team: PortalTeamInfo; profile: PortalProfile
       right={
         <Menu position="bottom-end" width={240} shadow="md">
           <Menu.Target>
-            <UnstyledButton aria-label={`Account menu for ${name}`} px={6} py={4} style={{ borderRadius: 8 }}>
+            <UnstyledButton px={6} py={4} style={{ borderRadius: 8 }}>
               <Group gap={8} wrap="nowrap">
-                <Avatar color="indigo" radius="xl" size={34}>
+                <Avatar color="indigo" radius="xl" size={34} aria-hidden>
                   {initialsOf(profile)}
                 </Avatar>
-                <Text size="sm" fw={600} visibleFrom="xs" maw={180} truncate>
+                <Text size="sm" fw={600} className="kd-hide-below-xs" maw={180} truncate>
                   {name}
                 </Text>
-                <IconChevronDown size={16} stroke={1.8} color="var(--mantine-color-dimmed)" />
+                <VisuallyHidden>, account menu</VisuallyHidden>
+                <IconChevronDown size={16} stroke={1.8} color="var(--mantine-color-dimmed)" aria-hidden />
               </Group>
             </UnstyledButton>
           </Menu.Target>

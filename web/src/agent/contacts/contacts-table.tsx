@@ -201,6 +201,7 @@ const ContactRow = memo(function ContactRow(props: {
               to={`/contacts/${c.id}`}
               fw={600}
               size="sm"
+              underline="hover"
               c="var(--mantine-color-text)"
               onClick={stop}
               display="block"

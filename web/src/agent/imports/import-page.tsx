@@ -284,7 +284,7 @@ function ImportWizard(props: { recent: Import[] | undefined; recentLoading: bool
         back={<BackButton onClick={() => go(1)} />}
         hint={
           conflicts > 0 && (
-            <Text size="sm" c="red.7">
+            <Text size="sm" c="red">
               Resolve {plural(conflicts, 'conflict')} first
             </Text>
           )
