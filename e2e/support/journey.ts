@@ -77,7 +77,7 @@ export function journeySteps(parts: JourneyParts) {
     failed = true;
     const name = ctx.task.name.replace(/\W+/g, '-').slice(0, parts.nameLength ?? 60);
     for (const [prefix, page] of Object.entries(parts.pages())) {
-      if (page) await screenshot(page, `failure-${prefix}${name}`, { fullPage: true }).catch(() => {});
+      if (page) await screenshot(page, `failure-${prefix}${name}`, { fullPage: true, axe: false }).catch(() => {});
     }
   });
 

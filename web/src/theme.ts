@@ -15,6 +15,12 @@ export const theme = createTheme({
     Switch: { defaultProps: { size: 'md' } },
     // links are told apart from the text around them by more than their colour
     Anchor: { defaultProps: { underline: 'always' } },
+    // Mantine leaves the close buttons of modals, alerts and toasts unnamed (a toast's grey text: styles.css)
+    CloseButton: { defaultProps: { 'aria-label': 'Close' } },
+    // the menu's focus placeholder (a focusable role=presentation div) is not a menu item: the menu keeps
+    // its own focus handling (arrow keys reach the items)
+    Menu: { defaultProps: { withInitialFocusPlaceholder: false } },
+    Notification: { defaultProps: { closeButtonProps: { 'aria-label': 'Dismiss' } } },
     // sentence-case badges read better in tables than Mantine's default capitals
     Modal: { styles: { title: { fontWeight: 650, fontSize: 'var(--mantine-font-size-lg)' } } },
     Badge: { styles: { root: { textTransform: 'none', fontWeight: 600, letterSpacing: 0 } } },

@@ -167,7 +167,13 @@ function UserMenu() {
         <Menu.Item component="a" href="/api/docs" target="_blank" rel="noreferrer" leftSection={<IconApi size={16} />}>
           API documentation
         </Menu.Item>
-        <Menu.Item color="red" leftSection={<IconLogout size={16} />} onClick={() => logout.mutate()} disabled={logout.isPending}>
+        <Menu.Item
+          color="red"
+          c="var(--mantine-color-red-text)"
+          leftSection={<IconLogout size={16} />}
+          onClick={() => logout.mutate()}
+          disabled={logout.isPending}
+        >
           Sign out
         </Menu.Item>
       </Menu.Dropdown>
