@@ -18,6 +18,7 @@ import { IconAlertCircle, IconCheck, IconChevronDown, IconCircleCheck, IconLogou
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import { isApiError } from '../lib/api.ts';
+import { initials, personName } from '../lib/format.ts';
 import { SwitchRow } from '../components/switch-row.tsx';
 import { portalApi, type NotificationKey, type PortalProfile, type PortalTeamInfo } from './portal-api.ts';
 import { PortalShell } from './portal-shell.tsx';
@@ -36,10 +37,10 @@ const notificationRows: { key: NotificationKey; label: string; description: stri
 
 const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 
-const nameOf = (p: PortalProfile) => [p.firstName, p.lastName].filter(Boolean).join(' ').trim() || p.primaryEmail;
+const nameOf = (p: PortalProfile) => personName(p.firstName, p.lastName) || p.primaryEmail;
 function initialsOf(p: PortalProfile) {
-  const letters = [p.firstName?.[0], p.lastName?.[0]].filter(Boolean).join('');
-  return (letters || p.primaryEmail.slice(0, 2)).toUpperCase();
+  const name = personName(p.firstName, p.lastName);
+  return name ? initials(name) : p.primaryEmail.slice(0, 2).toUpperCase();
 }
 
 /** The signed-in contact's page: who they are to the team, and which emails they want. */
@@ -128,7 +129,13 @@ export function PortalHome(props: { team: PortalTeamInfo; profile: PortalProfile
               </Text>
             </Stack>
             <Menu.Divider />
-            <Menu.Item color="red" leftSection={<IconLogout size={16} />} onClick={() => logout.mutate()} disabled={logout.isPending}>
+            <Menu.Item
+              color="red"
+              c="var(--mantine-color-red-text)"
+              leftSection={<IconLogout size={16} />}
+              onClick={() => logout.mutate()}
+              disabled={logout.isPending}
+            >
               Sign out
             </Menu.Item>
           </Menu.Dropdown>
@@ -175,7 +182,7 @@ export function PortalHome(props: { team: PortalTeamInfo; profile: PortalProfile
             <Title order={2} fz="lg" id="kp-notifications-title">
               Email notifications
             </Title>
-            <Text size="xs" c="teal.8" fw={600} aria-live="polite" data-testid="notifications-status">
+            <Text size="xs" c="teal" fw={600} aria-live="polite" data-testid="notifications-status">
               {savedLabel && !pending ? (
                 <Group gap={4} component="span" wrap="nowrap">
                   <IconCheck size={14} /> Saved
