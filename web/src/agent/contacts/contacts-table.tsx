@@ -90,9 +90,9 @@ export function ContactsTable(props: ContactsTableProps) {
           {selection && (
             <SelectAllHeader what="contacts" state={props.headerCheck} onToggle={props.onToggleAll} disabled={contacts.length === 0} />
           )}
-          {/* the name gets a quarter of the row (about 25 characters on a laptop); the phone, which cannot be
-              sorted by, gives way first */}
-          <SortHeader column="name" label="Name" sort={props.sort} onSort={props.onSort} w="26%" />
+          {/* the name gets a quarter of a wide row (about 25 characters on a laptop) and what is left on a
+              narrow one; the phone, which cannot be sorted by, gives way first */}
+          <SortHeader column="name" label="Name" sort={props.sort} onSort={props.onSort} className="kd-col-name" />
           <SortHeader column="email" label="Primary email" sort={props.sort} onSort={props.onSort} className="kd-col-sm" />
           <SortHeader column="company" label="Company" sort={props.sort} onSort={props.onSort} className="kd-col-md" w="16%" />
           <Table.Th w={150} className="kd-col-xxl">
