@@ -18,8 +18,8 @@ export const theme = createTheme({
     // Mantine leaves the close buttons of modals, alerts and toasts unnamed (a toast's grey text: styles.css)
     CloseButton: { defaultProps: { 'aria-label': 'Close' } },
     // the menu's focus placeholder (a focusable role=presentation div) is not a menu item: the menu keeps
-    // its own focus handling (arrow keys reach the items)
-    Menu: { defaultProps: { withInitialFocusPlaceholder: false } },
+    // its own focus handling (arrow keys reach the items); closing it gives the focus back to its button
+    Menu: { defaultProps: { withInitialFocusPlaceholder: false, returnFocus: true } },
     Notification: { defaultProps: { closeButtonProps: { 'aria-label': 'Dismiss' } } },
     // sentence-case badges read better in tables than Mantine's default capitals
     Modal: { styles: { title: { fontWeight: 650, fontSize: 'var(--mantine-font-size-lg)' } } },
