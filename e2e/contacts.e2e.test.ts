@@ -80,6 +80,10 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: contacts journey in Chromium
     expect(await page.getByTestId('team-name').textContent()).toBe('Acme Support');
     // an empty directory invites the owner to create the first contact
     await visible(page.getByText('No contacts yet'));
+    // ... or to import them with the wizard (no CLI command to copy)
+    const importLink = page.getByRole('link', { name: 'Import contacts' });
+    expect(await importLink.getAttribute('href')).toBe('/contacts/import');
+    expect(await page.getByRole('main').textContent()).not.toContain('kdesk import');
     await screenshot(page, '02-contacts-empty');
   });
 

@@ -107,7 +107,8 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: directory journey in Chromiu
     expect(await search().evaluate((el) => el === document.activeElement)).toBe(true);
     await page.keyboard.type('한빛');
     await expect.poll(() => total().textContent()).toBe('1 contact');
-    await expect.poll(rowNames).toEqual([name(korean)]);
+    // a Korean name reads family name first, without a space
+    await expect.poll(rowNames).toEqual(['박지훈']);
     expect(new URL(page.url()).searchParams.get('q')).toBe('한빛');
     await visible(dataRows().first().locator('mark', { hasText: '한빛' }));
     await screenshot(page, 'dir-02-search-korean');
@@ -375,6 +376,47 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: directory journey in Chromiu
     // sort stays reachable from the toolbar when sort columns are hidden
     await visible(page.getByRole('button', { name: 'Sort', exact: true }));
     await screenshot(page, 'dir-19-narrow');
+    await page.setViewportSize({ width: 1366, height: 900 });
+  });
+
+  step('shows names in full on a laptop, and fits the bulk bar and the editor on a phone', async () => {
+    // 1440 x 900: 'Maximiliana Eugenia Vanderb…' shows at least 25 characters
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(url(`/contacts?status=all&q=${encodeURIComponent('Vanderbilt')}`));
+    await expect.poll(() => dataRows().count()).toBe(1);
+    const nameLink = dataRows().first().locator('td:nth-child(2) a');
+    const shown = await nameLink.evaluate((el) => ({ width: el.clientWidth, full: el.scrollWidth, chars: el.textContent!.length }));
+    expect(Math.floor((shown.width / shown.full) * shown.chars)).toBeGreaterThanOrEqual(25);
+    await screenshot(page, 'dir-21-desktop-1440');
+
+    // 390 x 844: every bulk action is on the screen
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(url('/contacts?status=all&q=quillfeather'));
+    await expect.poll(() => dataRows().count()).toBeGreaterThanOrEqual(2);
+    // the name takes what the other columns leave
+    expect((await dataRows().first().locator('td:nth-child(2)').boundingBox())!.width).toBeGreaterThan(150);
+    await dataRows().nth(0).getByRole('checkbox').check();
+    await dataRows().nth(1).getByRole('checkbox').check();
+    await visible(bulkBar());
+    for (const name of ['Send portal invitation', 'Activate', 'Deactivate', 'Delete', 'Clear selection']) {
+      const box = (await bulkBar().getByRole('button', { name, exact: true }).boundingBox())!;
+      expect(box.x, name).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width, name).toBeLessThanOrEqual(390);
+    }
+    await screenshot(page, 'dir-22-phone-bulk-bar');
+    await page.keyboard.press('Escape');
+
+    // the editor's email and phone fields take the width of the phone
+    await page.goto(url('/contacts/new'));
+    await page.getByRole('button', { name: 'Add email' }).click();
+    await page.getByRole('button', { name: 'Add phone' }).click();
+    for (const field of [page.getByRole('textbox', { name: 'Email 1 address' }), page.getByRole('textbox', { name: 'Phone 1 number' })]) {
+      expect((await field.boundingBox())!.width).toBeGreaterThan(250);
+    }
+    await screenshot(page, 'dir-23-phone-editor-rows', { fullPage: true });
+    // leave the unsaved form (the browser asks first)
+    page.once('dialog', (d) => void d.accept());
+    await page.goto(url('/contacts'));
     await page.setViewportSize({ width: 1366, height: 900 });
   });
 

@@ -77,11 +77,11 @@ describe.skipIf(!process.env.KDESK_E2E)('Contact portal: invitation, code sign-i
     nameLength: 50,
   });
 
-  step('copies the team portal URL from the Contacts page', async () => {
+  step('copies the team portal URL from the Contacts page ("Get Contact Portal")', async () => {
     await signInAs(agent, server.baseUrl, owner);
 
-    await agent.getByRole('button', { name: 'Copy team portal URL' }).click();
-    await visible(agent.getByText('Team portal URL copied'));
+    await agent.getByRole('button', { name: 'Get Contact Portal' }).click();
+    await visible(agent.getByText('Contact portal link copied'));
     const copied = await agent.evaluate(() => navigator.clipboard.readText());
     expect(copied).toMatch(new RegExp(`^${server.baseUrl.replace(/[.]/g, '\\.')}/portal/[a-z0-9-]+$`));
     teamSlug = copied.split('/portal/')[1]!;
@@ -326,6 +326,42 @@ describe.skipIf(!process.env.KDESK_E2E)('Contact portal: invitation, code sign-i
     await portal.getByRole('button', { name: 'Email me a sign-in code' }).click();
     await visible(portal.getByText('Your personal link may have been replaced by a newer invitation or switched off'));
     await screenshot(portal, 'portal-20-old-link-code-step-mobile');
+  });
+
+  step('the directory row menu offers the portal link, the invitation only to an unverified contact, and says why not', async () => {
+    const headers = { origin: server.baseUrl };
+    const newcomer = { firstName: 'Noor', lastName: `Haddad ${tag}`, primaryEmail: `noor.${tag}@example.com` };
+    expect((await agent.request.post(url('/api/v1/contacts'), { data: newcomer, headers })).status()).toBe(201);
+    const rowMenu = async (name: string) => {
+      await agent.goto(url(`/contacts?q=${encodeURIComponent(tag)}`));
+      await agent.getByRole('button', { name: `Actions for ${name}` }).click();
+      return agent.getByRole('menu');
+    };
+    const items = async (menu: ReturnType<Page['getByRole']>) =>
+      (await menu.getByRole('menuitem').allTextContents()).map((t) => t.replace(/(link|invitation)(The|Needs).*/, '$1'));
+
+    // signed in once (verified): no invitation to send, the personal link is there
+    let menu = await rowMenu(fullName);
+    expect(await items(menu)).toEqual(['View', 'Edit', 'Copy primary email', 'Copy portal link', 'Delete']);
+    await screenshot(agent, 'portal-21-row-menu-verified');
+    await agent.keyboard.press('Escape');
+
+    // never signed in: "Send portal invitation" too
+    const newcomerName = `${newcomer.firstName} ${newcomer.lastName}`;
+    menu = await rowMenu(newcomerName);
+    expect(await items(menu)).toEqual(['View', 'Edit', 'Copy primary email', 'Copy portal link', 'Send portal invitation', 'Delete']);
+    await screenshot(agent, 'portal-22-row-menu-unverified');
+    await agent.keyboard.press('Escape');
+
+    // with the team portal off no link is made, and the menu says why
+    expect((await agent.request.patch(url('/api/v1/settings'), { data: { portalEnabled: false }, headers })).status()).toBe(200);
+    menu = await rowMenu(newcomerName);
+    const linkItem = menu.getByRole('menuitem', { name: /Copy portal link/ });
+    expect(await linkItem.isDisabled()).toBe(true);
+    expect(await linkItem.textContent()).toContain('The team portal is switched off');
+    await screenshot(agent, 'portal-23-row-menu-portal-off');
+    await agent.keyboard.press('Escape');
+    expect((await agent.request.patch(url('/api/v1/settings'), { data: { portalEnabled: true }, headers })).status()).toBe(200);
   });
 
   step('is installable: manifest, icons and a service worker that never caches the API', async () => {

@@ -3,6 +3,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { expectAccessible } from './axe.ts';
 import { repoRoot } from './kdesk-server.ts';
 
 export const artifactsDir = path.join(repoRoot, 'e2e', 'artifacts');
@@ -22,11 +23,16 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** Saves e2e/artifacts/<name>.png; toasts are hidden unless asked for, so they never cover the page. */
-export async function screenshot(page: Page, name: string, opts: { fullPage?: boolean; withToasts?: boolean } = {}) {
+/**
+ * Saves e2e/artifacts/<name>.png; toasts are hidden unless asked for, so they never cover the page.
+ * Every screen a journey pictures is also checked with axe (`expectAccessible`), toasts included:
+ * a serious or critical WCAG A/AA violation fails the step (`axe: false` only for failure pictures).
+ */
+export async function screenshot(page: Page, name: string, opts: { fullPage?: boolean; withToasts?: boolean; axe?: boolean } = {}) {
   await mkdir(artifactsDir, { recursive: true });
   // let transitions (menus, notifications) settle so the picture shows the resting state
   await page.waitForTimeout(350);
+  if (opts.axe !== false) await expectAccessible(page, name);
   await page.screenshot({
     path: path.join(artifactsDir, `${name}.png`),
     fullPage: opts.fullPage ?? false,

@@ -37,7 +37,7 @@ export function requirePermission(actor: Actor, permission: keyof MemberPermissi
   if (!actor.permissions[permission]) {
     throw new AppError(
       'FORBIDDEN',
-      `Your account is missing the member permission "${permissionNames[permission]}" (${permission}). Ask a team owner or admin to enable it.`,
+      `Your account is missing the member permission "${permissionNames[permission]}". Ask a team owner or admin to enable it.`,
     );
   }
 }

@@ -10,6 +10,18 @@ export function canSignInToPortal(team: TeamSettings, c: PolicyContact): boolean
   return team.portalEnabled && c.permissions.active && c.permissions.portalAccess && c.primaryEmail !== null;
 }
 
+/**
+ * Why the contact cannot sign in to the portal (so gets no contact link and no invitation), or null when
+ * it can: the same rule as canSignInToPortal, in words for the person who asked.
+ */
+export function portalSignInRefusal(team: TeamSettings, c: PolicyContact): string | null {
+  if (!team.portalEnabled) return 'The team portal is switched off';
+  if (c.primaryEmail === null) return 'The contact has no primary email';
+  if (!c.permissions.active) return 'The contact is inactive';
+  if (!c.permissions.portalAccess) return 'The contact has no portal access';
+  return null;
+}
+
 export function canPostComments(team: TeamSettings, c: PolicyContact): boolean {
   return canSignInToPortal(team, c) && team.allowPortalComments && c.permissions.canPostComments;
 }

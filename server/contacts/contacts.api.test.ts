@@ -329,6 +329,8 @@ describe('member permissions on contacts', () => {
     const create = await call(ctx, viewer.token, 'POST', '/api/v1/contacts', { firstName: 'Nope' });
     expect(create.statusCode).toBe(403);
     expect(create.json().message).toMatch(/Modify contacts/);
+    // the message is shown to people: the permission's name, not its API key
+    expect(create.json().message).not.toContain('modifyContacts');
     expect((await call(ctx, viewer.token, 'PATCH', `/api/v1/contacts/${c.id}`, { firstName: 'Changed' })).statusCode).toBe(403);
     expect((await call(ctx, viewer.token, 'DELETE', `/api/v1/contacts/${c.id}`)).statusCode).toBe(403);
     expect((await call(ctx, t, 'GET', `/api/v1/contacts/${c.id}`)).json()).toMatchObject({ firstName: 'Viewable', version: 1 });

@@ -302,7 +302,13 @@ export function importsRoutes(app: FastifyInstance, deps: { imports: ImportsServ
 
     r.get(
       '/api/v1/imports/template.csv',
-      { schema: { tags, summary: 'The CSV template (SPEC §4 columns)', response: { 200: z.string(), ...errors(403) } } },
+      {
+        schema: {
+          tags,
+          summary: 'The CSV template: the header row of every column an import reads',
+          response: { 200: z.string(), ...errors(403) },
+        },
+      },
       async (req, reply) => {
         await imports.requireImportAccess(actorOf(req));
         return sendCsv(reply, 'kdesk-contacts-template.csv', imports.template());

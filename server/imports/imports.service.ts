@@ -102,7 +102,7 @@ export function createImportsService(deps: {
   async function requireImportAccess(actor: Actor) {
     const settings = await teams.getSettings(actor.teamId);
     const missing: string[] = [];
-    if (!actor.permissions.importContacts) missing.push('the member permission "Import contacts (bulk)" (importContacts)');
+    if (!actor.permissions.importContacts) missing.push('the member permission "Import contacts (bulk)"');
     // the CLI (an operator on the server) is not bound by the team's setting
     if (!settings.allowBulkContactImport && actor.type !== 'system') {
       missing.push('the team setting "Allow bulk contact import" (Team Settings > Communication)');

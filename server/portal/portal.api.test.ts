@@ -318,6 +318,29 @@ describe('contact links', () => {
     expect((await call(ctx, team.ownerToken, 'POST', `/api/v1/contacts/${foreign.id}/invite`)).statusCode).toBe(404);
   });
 
+  it('makes no contact link while the team portal is off or the contact may not sign in, and says why', async () => {
+    const t = await createTeam(ctx);
+    const noAccess = await createContact(ctx, t, { permissions: { portalAccess: false } });
+    const inactive = await createContact(ctx, t, { permissions: { active: false } });
+    const noEmail = await createContact(ctx, t, { primaryEmail: null });
+    const fine = await createContact(ctx, t);
+    const refused = async (id: string) => {
+      const res = await call(ctx, t.ownerToken, 'POST', `/api/v1/contacts/${id}/portal-link`);
+      expect(res.statusCode).toBe(409);
+      return res.json().message as string;
+    };
+    expect(await refused(noAccess.id)).toBe('No portal link made: the contact has no portal access');
+    expect(await refused(inactive.id)).toBe('No portal link made: the contact is inactive');
+    expect(await refused(noEmail.id)).toBe('No portal link made: the contact has no primary email');
+    expect((await call(ctx, t.ownerToken, 'POST', `/api/v1/contacts/${fine.id}/portal-link`)).statusCode).toBe(200);
+
+    expect((await call(ctx, t.ownerToken, 'PATCH', '/api/v1/settings', { portalEnabled: false })).statusCode).toBe(200);
+    expect(await refused(fine.id)).toBe('No portal link made: the team portal is switched off');
+    // nothing was stored for the refused contacts
+    const links = await ctx.db.selectFrom('portalLinks').select('contactId').where('teamId', '=', t.teamId).execute();
+    expect(links.map((l) => l.contactId)).toEqual([fine.id]);
+  });
+
   it('needs modifyContacts to create links and send invitations', async () => {
     const viewer = await createMember(ctx, team, { permissions: { modifyContacts: false } });
     const c = await createContact(ctx, team);

@@ -30,7 +30,8 @@
 //          200 { items: [{ id, to, subject, text, html, kind, status: pending|sent|failed|kept, attempts, lastError, sentAt, createdAt }],
 //                nextCursor, smtpConfigured }
 //   GET    /api/v1/portal-link                      200 { url }  (team link /portal/<slug>)
-//   POST   /api/v1/contacts/:id/portal-link         200 { url }  (contact link /portal/<slug>/c/<token>; a new token each time; modifyContacts)
+//   POST   /api/v1/contacts/:id/portal-link         200 { url }  (contact link /portal/<slug>/c/<token>; a new token each time; modifyContacts;
+//                                                    409 with the reason when the contact may not sign in)
 //   DELETE /api/v1/contacts/:id/portal-link         204 (the contact link stops working)
 //   POST   /api/v1/contacts/:id/invite              202 { invited: 1|0, skipped: [{id, reason}] } — emails a new contact link (modifyContacts)
 //   GET    /api/v1/portal/sso                       owners/admins: { google: SsoConfig|null, microsoft: SsoConfig|null, redirectUris: {google, microsoft} }
@@ -246,8 +247,10 @@ export function portalRoutes(app: FastifyInstance, deps: { portal: PortalService
       schema: {
         tags,
         summary: "A new contact-specific portal link (the contact's previous link stops working)",
+        description:
+          'Only for a contact who may sign in: 409 with the reason when the team portal is off, or the contact is inactive, has no portal access or no primary email.',
         params: idParams,
-        response: { 200: portalLink, ...errors(403, 404) },
+        response: { 200: portalLink, ...errors(403, 404, 409) },
       },
     },
     async (req, reply) => {

@@ -12,7 +12,7 @@ import type { TeamSettings } from '#shared/settings.schema.ts';
 import { requirePermission, type Actor } from '../auth/actor.ts';
 import { createRateLimiter, type Limit } from '../auth/rate-limit.ts';
 import { hashSecret } from '../auth/secrets.ts';
-import { canCloseTickets, canPostComments, canSignInToPortal } from '../contacts/contact-policy.rules.ts';
+import { canCloseTickets, canPostComments, canSignInToPortal, portalSignInRefusal } from '../contacts/contact-policy.rules.ts';
 import { rowToFields } from '../contacts/contacts.presenter.ts';
 import { auditByContact, createAuditWriter, createContactWriter } from '../contacts/contacts.writer.ts';
 import type { Db, Executor } from '../db/client.ts';
@@ -379,12 +379,19 @@ export function createPortalService(deps: {
       return { url: teamPortalUrl(base(requestOrigin), t.slug) };
     },
 
-    /** A new contact link (the previous one stops working). */
+    /**
+     * A new contact link (the previous one stops working), only for a contact who may sign in: with the
+     * team portal off, or a contact who could not sign in, the answer is 409 with the reason.
+     */
     async contactLink(actor: Actor, contactId: string, requestOrigin?: string) {
       requirePermission(actor, 'modifyContacts');
       const t = await repo.teamById(actor.teamId);
       const c = isUuid(contactId) ? await repo.contactById(actor.teamId, contactId) : undefined;
       if (!t || !c || c.deletedAt) throw new AppError('NOT_FOUND', 'Contact not found');
+      const refusal = portalSignInRefusal(readSettings(t.settings), rowToFields(c));
+      if (refusal) {
+        throw new AppError('CONFLICT', `No portal link made: ${refusal.toLowerCase()}`, [{ path: 'contact', message: refusal }]);
+      }
       const token = randomBytes(24).toString('base64url');
       await db.transaction().execute(async (tx) => {
         await repo.upsertLink({ contactId: c.id, teamId: t.id, tokenHash: hashSecret(token) }, tx);
@@ -422,18 +429,7 @@ export function createPortalService(deps: {
         const at = base(opts.baseUrl);
         for (const id of valid) {
           const c = byId.get(id);
-          const reason =
-            !c || c.deletedAt
-              ? 'Contact not found'
-              : !settings.portalEnabled
-                ? 'The team portal is switched off'
-                : !c.primaryEmail
-                  ? 'The contact has no primary email'
-                  : !c.active
-                    ? 'The contact is inactive'
-                    : !c.portalAccess
-                      ? 'The contact has no portal access'
-                      : null;
+          const reason = !c || c.deletedAt ? 'Contact not found' : portalSignInRefusal(settings, rowToFields(c));
           if (reason || !c) {
             skipped.push({ id, reason: reason ?? 'Contact not found' });
             continue;

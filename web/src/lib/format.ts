@@ -2,9 +2,20 @@ import type { Contact } from './api.ts';
 
 type Named = Pick<Contact, 'firstName' | 'lastName' | 'company' | 'primaryEmail' | 'emails'>;
 
+// Chinese, Japanese and Korean names: family name first, without a space (김민준, 王伟, 山田太郎).
+const cjk = /^[\p{Script=Han}\p{Script=Hangul}\p{Script=Hiragana}\p{Script=Katakana}\u30fc\u3005\s]+$/u;
+
+/** First and last name as the person writes them: "Jane Doe", but "김민준" for 민준 / 김. */
+export function personName(firstName: string | null | undefined, lastName: string | null | undefined): string {
+  const first = firstName?.trim() ?? '';
+  const last = lastName?.trim() ?? '';
+  if (first && last && cjk.test(first) && cjk.test(last)) return `${last}${first}`;
+  return [first, last].filter(Boolean).join(' ');
+}
+
 /** The name a person would use for the contact: full name, else company, else an email. */
 export function contactName(c: Named): string {
-  const full = [c.firstName, c.lastName].filter(Boolean).join(' ').trim();
+  const full = personName(c.firstName, c.lastName);
   if (full) return full;
   if (c.company) return c.company;
   if (c.primaryEmail) return c.primaryEmail;
@@ -13,6 +24,8 @@ export function contactName(c: Named): string {
 }
 
 export function initials(name: string): string {
+  // a CJK name's family name is its first character (김민준 → 김)
+  if (cjk.test(name.trim()) && name.trim()) return name.trim()[0]!;
   const parts = name
     .replace(/@.*/, '')
     .split(/[\s._-]+/)

@@ -3,7 +3,7 @@ import { Center, Loader, MantineProvider } from '@mantine/core';
 import { IconMapOff } from '@tabler/icons-react';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { createBrowserRouter, Navigate, RouterProvider, useParams, useSearchParams } from 'react-router';
-import { theme } from '../theme.ts';
+import { cssVariablesResolver, theme } from '../theme.ts';
 import { isApiError } from '../lib/api.ts';
 import { useProfile, useTeam } from './portal-queries.ts';
 import { Message, NoSuchPortal, PortalDisabled, Unreachable } from './portal-messages.tsx';
@@ -99,7 +99,7 @@ export function PortalApp() {
       }),
   );
   return (
-    <MantineProvider theme={theme} defaultColorScheme="light">
+    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="light">
       <QueryClientProvider client={client}>
         <RouterProvider router={router} />
       </QueryClientProvider>

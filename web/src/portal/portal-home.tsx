@@ -1,9 +1,24 @@
 import { useState } from 'react';
-import { Alert, Avatar, Badge, Button, Group, Menu, Paper, SimpleGrid, Stack, Text, Title, UnstyledButton } from '@mantine/core';
+import {
+  Alert,
+  Avatar,
+  Badge,
+  Button,
+  Group,
+  Menu,
+  Paper,
+  SimpleGrid,
+  Stack,
+  Text,
+  Title,
+  UnstyledButton,
+  VisuallyHidden,
+} from '@mantine/core';
 import { IconAlertCircle, IconCheck, IconChevronDown, IconCircleCheck, IconLogout } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import { isApiError } from '../lib/api.ts';
+import { initials, personName } from '../lib/format.ts';
 import { SwitchRow } from '../components/switch-row.tsx';
 import { portalApi, type NotificationKey, type PortalProfile, type PortalTeamInfo } from './portal-api.ts';
 import { PortalShell } from './portal-shell.tsx';
@@ -23,10 +38,10 @@ const notificationRows: { key: NotificationKey; label: string; description: stri
 
 const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 
-const nameOf = (p: PortalProfile) => [p.firstName, p.lastName].filter(Boolean).join(' ').trim() || p.primaryEmail;
+const nameOf = (p: PortalProfile) => personName(p.firstName, p.lastName) || p.primaryEmail;
 function initialsOf(p: PortalProfile) {
-  const letters = [p.firstName?.[0], p.lastName?.[0]].filter(Boolean).join('');
-  return (letters || p.primaryEmail.slice(0, 2)).toUpperCase();
+  const name = personName(p.firstName, p.lastName);
+  return name ? initials(name) : p.primaryEmail.slice(0, 2).toUpperCase();
 }
 
 /** The signed-in contact's page: who they are to the team, and which emails they want. */
@@ -91,15 +106,16 @@ export function PortalHome(props: { team: PortalTeamInfo; profile: PortalProfile
       right={
         <Menu position="bottom-end" width={240} shadow="md">
           <Menu.Target>
-            <UnstyledButton aria-label={`Account menu for ${name}`} px={6} py={4} style={{ borderRadius: 8 }}>
+            <UnstyledButton px={6} py={4} style={{ borderRadius: 8 }}>
               <Group gap={8} wrap="nowrap">
-                <Avatar color="indigo" radius="xl" size={34}>
+                <Avatar color="indigo" radius="xl" size={34} aria-hidden>
                   {initialsOf(profile)}
                 </Avatar>
-                <Text size="sm" fw={600} visibleFrom="xs" maw={180} truncate>
+                <Text size="sm" fw={600} className="kd-hide-below-xs" maw={180} truncate>
                   {name}
                 </Text>
-                <IconChevronDown size={16} stroke={1.8} color="var(--mantine-color-dimmed)" />
+                <VisuallyHidden>, account menu</VisuallyHidden>
+                <IconChevronDown size={16} stroke={1.8} color="var(--mantine-color-dimmed)" aria-hidden />
               </Group>
             </UnstyledButton>
           </Menu.Target>
@@ -114,7 +130,13 @@ export function PortalHome(props: { team: PortalTeamInfo; profile: PortalProfile
               </Text>
             </Stack>
             <Menu.Divider />
-            <Menu.Item color="red" leftSection={<IconLogout size={16} />} onClick={() => logout.mutate()} disabled={logout.isPending}>
+            <Menu.Item
+              color="red"
+              c="var(--mantine-color-red-text)"
+              leftSection={<IconLogout size={16} />}
+              onClick={() => logout.mutate()}
+              disabled={logout.isPending}
+            >
               Sign out
             </Menu.Item>
           </Menu.Dropdown>
@@ -163,7 +185,7 @@ export function PortalHome(props: { team: PortalTeamInfo; profile: PortalProfile
             <Title order={2} fz="lg" id="kp-notifications-title">
               Email notifications
             </Title>
-            <Text size="xs" c="teal.8" fw={600} aria-live="polite" data-testid="notifications-status">
+            <Text size="xs" c="teal" fw={600} aria-live="polite" data-testid="notifications-status">
               {savedLabel && !pending ? (
                 <Group gap={4} component="span" wrap="nowrap">
                   <IconCheck size={14} /> Saved

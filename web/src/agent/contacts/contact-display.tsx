@@ -69,7 +69,7 @@ export function Flag(props: { on: boolean; label: string; description: string })
       <div>
         <Text size="sm" fw={500}>
           {props.label}:{' '}
-          <Text span c={props.on ? 'green.8' : 'dimmed'} fw={600} size="sm">
+          <Text span c={props.on ? 'green' : 'dimmed'} fw={600} size="sm">
             {props.on ? 'On' : 'Off'}
           </Text>
         </Text>

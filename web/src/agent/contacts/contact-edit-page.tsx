@@ -582,10 +582,9 @@ function LabeledRowsEditor(props: {
             const valueError = props.errors[`${kind}#${i}.value`];
             const used = new Set(rows.filter((_, j) => j !== i).map((r) => r.label.trim()));
             return (
-              <Group key={row.key} gap="sm" wrap="nowrap" align="flex-start" data-testid={`${kind}-row`}>
+              <div key={row.key} className="kd-labeled-row" data-testid={`${kind}-row`}>
                 <Autocomplete
-                  w={170}
-                  style={{ flexShrink: 0 }}
+                  className="kd-labeled-row-label"
                   aria-label={`${t.one} ${n} label`}
                   placeholder="Label"
                   data={props.suggestions.filter((s) => !used.has(s))}
@@ -596,7 +595,7 @@ function LabeledRowsEditor(props: {
                   comboboxProps={{ withinPortal: true }}
                 />
                 <TextInput
-                  style={{ flex: 1, minWidth: 0 }}
+                  className="kd-labeled-row-value"
                   aria-label={`${t.one} ${n} ${kind === 'emails' ? 'address' : 'number'}`}
                   placeholder={t.placeholder}
                   type={kind === 'emails' ? 'email' : 'tel'}
@@ -614,6 +613,7 @@ function LabeledRowsEditor(props: {
                 />
                 <Tooltip label={`Remove ${row.label.trim() || t.one.toLowerCase()}`}>
                   <ActionIcon
+                    className="kd-labeled-row-remove"
                     variant="subtle"
                     color="gray"
                     size={36}
@@ -623,7 +623,7 @@ function LabeledRowsEditor(props: {
                     <IconTrash size={18} />
                   </ActionIcon>
                 </Tooltip>
-              </Group>
+              </div>
             );
           })}
         </Stack>

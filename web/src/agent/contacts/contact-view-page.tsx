@@ -65,7 +65,12 @@ export default function ContactViewPage() {
                 <Menu.Dropdown>
                   {portalActions.items(c)}
                   <Menu.Divider />
-                  <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={() => setDeleting(c)}>
+                  <Menu.Item
+                    color="red"
+                    c="var(--mantine-color-red-text)"
+                    leftSection={<IconTrash size={16} />}
+                    onClick={() => setDeleting(c)}
+                  >
                     Delete
                   </Menu.Item>
                 </Menu.Dropdown>

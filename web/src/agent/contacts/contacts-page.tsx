@@ -5,6 +5,7 @@ import {
   IconArrowsSort,
   IconCheck,
   IconPlus,
+  IconFileUpload,
   IconSearchOff,
   IconTrash,
   IconFilterOff,
@@ -35,7 +36,7 @@ import {
 import { selectedCount } from './selection.ts';
 import { useRowSelection } from './use-row-selection.ts';
 import { ListLoadError, SelectionBanners, usePagedRows } from './directory-table.tsx';
-import { CopyTeamPortalUrlButton } from '../portal/portal-actions.tsx';
+import { CopyTeamPortalUrlButton, useContactPortalActions } from '../portal/portal-actions.tsx';
 import { ContactsTransferActions } from '../exports/contacts-transfer-actions.tsx';
 
 const PAGE_SIZE = 100;
@@ -63,6 +64,7 @@ function describeFilter(state: DirectoryState): string {
 
 export function ContactsPage() {
   const perms = usePermissions();
+  const portalActions = useContactPortalActions();
   const [params, setParams] = useSearchParams();
   const state = useMemo(() => parseDirectoryState(params), [params]);
   const [toDelete, setToDelete] = useState<Contact | null>(null);
@@ -164,7 +166,7 @@ export function ContactsPage() {
           <Menu position="bottom-end" shadow="md" width={240}>
             <Menu.Target>
               <Tooltip label={`Sorted by ${describeSort(state.sort).toLowerCase()}`}>
-                <Button variant="default" leftSection={<IconArrowsSort size={17} />} hiddenFrom="lg" aria-label="Sort">
+                <Button variant="default" leftSection={<IconArrowsSort size={17} />} hiddenFrom="lg">
                   Sort
                 </Button>
               </Tooltip>
@@ -197,7 +199,9 @@ export function ContactsPage() {
             title="No contacts yet"
             description={
               perms.modifyContacts
-                ? 'Contacts are the people your team supports. Create your first contact, import a CSV file (kdesk import contacts.csv), or connect a directory with Contact Sync.'
+                ? `Contacts are the people your team supports. Create your first contact${
+                    perms.importContacts ? ', or import them from a CSV or Excel file with the Import wizard' : ''
+                  }.`
                 : 'Contacts are the people your team supports. Ask a team owner or admin to add contacts, or to give you the Modify contacts permission.'
             }
           >
@@ -207,9 +211,9 @@ export function ContactsPage() {
                   <Button component={Link} to="/contacts/new" leftSection={<IconPlus size={18} />}>
                     Create contact
                   </Button>
-                  {perms.manageTeam && (
-                    <Button component={Link} to="/sync" variant="default">
-                      Set up Contact Sync
+                  {perms.importContacts && (
+                    <Button component={Link} to="/contacts/import" variant="default" leftSection={<IconFileUpload size={18} />}>
+                      Import contacts
                     </Button>
                   )}
                 </Group>
@@ -246,7 +250,9 @@ export function ContactsPage() {
             onToggleRow={rowSelection.onToggleRow}
             canModify={perms.modifyContacts}
             onDelete={setToDelete}
+            portalItems={portalActions.items}
           />
+          {portalActions.dialogs}
           {!list.hasNextPage && contacts.length > 0 && !stale && (
             <Text size="xs" c="dimmed" ta="center" py="sm" className="kd-list-end">
               {contacts.length === 1 ? '1 contact' : `All ${formatCount(contacts.length)} contacts`} · sorted by{' '}

@@ -1,4 +1,4 @@
-import { memo, useCallback, useRef, type MouseEvent } from 'react';
+import { memo, useCallback, useRef, type MouseEvent, type ReactNode } from 'react';
 import { ActionIcon, Anchor, Avatar, Badge, Group, Menu, Table, Text, Tooltip, UnstyledButton, VisuallyHidden } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import {
@@ -27,7 +27,7 @@ export const colorFor = (id: string) =>
 const stop = (e: MouseEvent) => e.stopPropagation();
 
 // Responsive classes of the columns, in order (see DirectoryTable).
-const columnClasses = ['', 'kd-col-sm', 'kd-col-md', 'kd-col-xl', '', 'kd-col-lg', 'kd-col-md', ''];
+const columnClasses = ['', 'kd-col-sm', 'kd-col-md', 'kd-col-xxl', '', 'kd-col-lg', 'kd-col-md', ''];
 
 /** `text` with the parts that match the search marked. */
 export function Marked({ text, q }: { text: string; q: string }) {
@@ -61,6 +61,8 @@ export interface ContactsTableProps extends PagedRows {
   onToggleRow: (id: string, index: number, shiftKey: boolean) => void;
   canModify: boolean;
   onDelete: (c: Contact) => void;
+  /** "Copy portal link" / "Send portal invitation" of the row menu (a stable function) */
+  portalItems?: (c: Contact) => ReactNode;
 }
 
 export function ContactsTable(props: ContactsTableProps) {
@@ -88,15 +90,17 @@ export function ContactsTable(props: ContactsTableProps) {
           {selection && (
             <SelectAllHeader what="contacts" state={props.headerCheck} onToggle={props.onToggleAll} disabled={contacts.length === 0} />
           )}
-          <SortHeader column="name" label="Name" sort={props.sort} onSort={props.onSort} />
+          {/* the name gets a quarter of a wide row (about 25 characters on a laptop) and what is left on a
+              narrow one; the phone, which cannot be sorted by, gives way first */}
+          <SortHeader column="name" label="Name" sort={props.sort} onSort={props.onSort} className="kd-col-name" />
           <SortHeader column="email" label="Primary email" sort={props.sort} onSort={props.onSort} className="kd-col-sm" />
-          <SortHeader column="company" label="Company" sort={props.sort} onSort={props.onSort} className="kd-col-md" w="17%" />
-          <Table.Th w={150} className="kd-col-xl">
+          <SortHeader column="company" label="Company" sort={props.sort} onSort={props.onSort} className="kd-col-md" w="16%" />
+          <Table.Th w={150} className="kd-col-xxl">
             Phone
           </Table.Th>
-          <Table.Th w={104}>Status</Table.Th>
-          <SortHeader column="created" label="Created" sort={props.sort} onSort={props.onSort} className="kd-col-lg" w={124} />
-          <SortHeader column="updated" label="Updated" sort={props.sort} onSort={props.onSort} className="kd-col-md" w={124} />
+          <Table.Th w={96}>Status</Table.Th>
+          <SortHeader column="created" label="Created" sort={props.sort} onSort={props.onSort} className="kd-col-lg" w={118} />
+          <SortHeader column="updated" label="Updated" sort={props.sort} onSort={props.onSort} className="kd-col-md" w={118} />
           <Table.Th w={52}>
             <VisuallyHidden>Actions</VisuallyHidden>
           </Table.Th>
@@ -114,6 +118,7 @@ export function ContactsTable(props: ContactsTableProps) {
           canModify={canModify}
           onToggle={onToggle}
           onDelete={onDelete}
+          portalItems={props.portalItems}
         />
       )}
     />
@@ -161,6 +166,7 @@ const ContactRow = memo(function ContactRow(props: {
   canModify: boolean;
   onToggle: (id: string, index: number, shift: boolean) => void;
   onDelete: (c: Contact) => void;
+  portalItems?: (c: Contact) => ReactNode;
 }) {
   const { contact: c, q, canModify } = props;
   const navigate = useNavigate();
@@ -201,6 +207,7 @@ const ContactRow = memo(function ContactRow(props: {
               to={`/contacts/${c.id}`}
               fw={600}
               size="sm"
+              underline="hover"
               c="var(--mantine-color-text)"
               onClick={stop}
               display="block"
@@ -249,7 +256,7 @@ const ContactRow = memo(function ContactRow(props: {
           dash
         )}
       </Table.Td>
-      <Table.Td className="kd-col-xl">
+      <Table.Td className="kd-col-xxl">
         {phone ? (
           <Text size="sm" truncate title={`${phone.label}: ${phone.number}`}>
             {phone.number}
@@ -278,7 +285,7 @@ const ContactRow = memo(function ContactRow(props: {
         </Tooltip>
       </Table.Td>
       <Table.Td onClick={stop}>
-        <Menu position="bottom-end" withinPortal shadow="md" width={200}>
+        <Menu position="bottom-end" withinPortal shadow="md" width={240}>
           <Menu.Target>
             <ActionIcon variant="subtle" color="gray" aria-label={`Actions for ${name}`}>
               <IconDots size={18} />
@@ -298,10 +305,21 @@ const ContactRow = memo(function ContactRow(props: {
                 Copy primary email
               </Menu.Item>
             )}
+            {canModify && props.portalItems && (
+              <>
+                <Menu.Divider />
+                {props.portalItems(c)}
+              </>
+            )}
             {canModify && (
               <>
                 <Menu.Divider />
-                <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={() => props.onDelete(c)}>
+                <Menu.Item
+                  color="red"
+                  c="var(--mantine-color-red-text)"
+                  leftSection={<IconTrash size={16} />}
+                  onClick={() => props.onDelete(c)}
+                >
                   Delete
                 </Menu.Item>
               </>

@@ -1,7 +1,8 @@
 // The bar at the bottom of a list while rows are selected, and the confirmation dialog of its actions;
 // shared by the directory (bulk-bar.tsx) and the Trash (trash-bulk-bar.tsx).
 import type { ReactNode } from 'react';
-import { ActionBar, Alert, Button, Group, Modal, Text } from '@mantine/core';
+import { ActionBar, ActionIcon, Alert, Button, Group, Modal, Text, Tooltip } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { IconAlertCircle, type IconTrash } from '@tabler/icons-react';
 import { errorMessage } from '../../lib/api.ts';
 
@@ -24,6 +25,8 @@ export function SelectionBar(props: {
   busy: boolean;
   onClear: () => void;
 }) {
+  // a phone has no room for the labels: the actions become named icon buttons, so all of them fit
+  const narrow = useMediaQuery('(max-width: 40em)') ?? false;
   return (
     <ActionBar
       opened={props.opened}
@@ -37,25 +40,50 @@ export function SelectionBar(props: {
       zIndex={190}
       px="sm"
     >
-      <Text size="sm" fw={600} px={6} aria-live="polite" style={{ whiteSpace: 'nowrap' }}>
+      <Text
+        size="sm"
+        fw={600}
+        px={narrow ? 2 : 6}
+        maw={narrow ? 110 : undefined}
+        lh={narrow ? 1.25 : undefined}
+        aria-live="polite"
+        style={{ whiteSpace: narrow ? 'normal' : 'nowrap' }}
+      >
         {props.countText}
       </Text>
       <ActionBar.Divider />
-      {props.actions.map((a) => (
-        <Button
-          key={a.key}
-          size="sm"
-          variant={a.danger ? 'light' : 'subtle'}
-          color={a.danger ? 'red' : 'gray'}
-          c={a.danger ? undefined : 'var(--mantine-color-text)'}
-          leftSection={<a.icon size={16} />}
-          onClick={a.onClick}
-          loading={a.loading}
-          disabled={props.busy}
-        >
-          {a.label}
-        </Button>
-      ))}
+      {props.actions.map((a) =>
+        narrow ? (
+          <Tooltip key={a.key} label={a.label}>
+            <ActionIcon
+              size={40}
+              variant={a.danger ? 'light' : 'subtle'}
+              color={a.danger ? 'red' : 'gray'}
+              c={a.danger ? undefined : 'var(--mantine-color-text)'}
+              aria-label={a.label}
+              onClick={a.onClick}
+              loading={a.loading}
+              disabled={props.busy}
+            >
+              <a.icon size={20} />
+            </ActionIcon>
+          </Tooltip>
+        ) : (
+          <Button
+            key={a.key}
+            size="sm"
+            variant={a.danger ? 'light' : 'subtle'}
+            color={a.danger ? 'red' : 'gray'}
+            c={a.danger ? undefined : 'var(--mantine-color-text)'}
+            leftSection={<a.icon size={16} />}
+            onClick={a.onClick}
+            loading={a.loading}
+            disabled={props.busy}
+          >
+            {a.label}
+          </Button>
+        ),
+      )}
       <ActionBar.Divider />
       <ActionBar.CloseButton aria-label="Clear selection" />
     </ActionBar>

@@ -339,7 +339,7 @@ function TrashRow(props: {
       )}
       <Table.Td>
         <Group gap="sm" wrap="nowrap">
-          <Avatar size={32} radius="xl" color={colorFor(c.id)} aria-hidden style={{ flexShrink: 0, opacity: 0.7 }}>
+          <Avatar size={32} radius="xl" color={colorFor(c.id)} aria-hidden style={{ flexShrink: 0 }}>
             {initials(name)}
           </Avatar>
           <div style={{ minWidth: 0 }}>

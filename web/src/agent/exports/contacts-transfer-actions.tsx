@@ -78,12 +78,7 @@ export function ContactsTransferActions(props: {
                 <IconFileExport size={18} />
               </ActionIcon>
             ) : (
-              <Button
-                variant="default"
-                leftSection={<IconFileExport size={18} />}
-                rightSection={<IconChevronDown size={16} />}
-                aria-label="Import and export"
-              >
+              <Button variant="default" leftSection={<IconFileExport size={18} />} rightSection={<IconChevronDown size={16} />}>
                 {perms.importContacts && perms.exportContacts ? 'Import / export' : perms.importContacts ? 'Import' : 'Export'}
               </Button>
             )}

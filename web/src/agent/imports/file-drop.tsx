@@ -1,4 +1,4 @@
-import { useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
+import { useId, useRef, useState, type DragEvent } from 'react';
 import { Box, Button, Group, Stack, Text, ThemeIcon } from '@mantine/core';
 import { IconFileSpreadsheet, IconUpload } from '@tabler/icons-react';
 
@@ -6,20 +6,17 @@ export const ACCEPT =
   '.csv,.tsv,.txt,.xlsx,text/csv,text/tab-separated-values,text/plain,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /**
- * A drop zone that is also a button: drag a file onto it, or click / press Enter to pick one. The native
- * file input stays in the page (visually hidden) so it has a label for assistive technology and tests.
+ * A drop zone with a "Choose file" button: drag a file onto it, click anywhere in it, or tab to the button
+ * and press Enter. The zone itself is not a control (a button inside a button is announced twice and
+ * cannot be reached by screen readers); the native file input stays in the page (hidden) with a label
+ * for tests.
  */
 export function FileDrop(props: { onFile: (file: File) => void; disabled?: boolean; maxBytesText?: string }) {
   const input = useRef<HTMLInputElement>(null);
   const [over, setOver] = useState(false);
 
+  const helpId = useId();
   const pick = () => !props.disabled && input.current?.click();
-  const onKey = (e: KeyboardEvent) => {
-    if (e.key === 'Enter' || e.key === ' ') {
-      e.preventDefault();
-      pick();
-    }
-  };
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setOver(false);
@@ -29,12 +26,7 @@ export function FileDrop(props: { onFile: (file: File) => void; disabled?: boole
 
   return (
     <Box
-      role="button"
-      tabIndex={props.disabled ? -1 : 0}
-      aria-disabled={props.disabled || undefined}
-      aria-label="Choose a file to import, or drop it here"
       onClick={pick}
-      onKeyDown={onKey}
       onDragOver={(e) => {
         e.preventDefault();
         if (!props.disabled) setOver(true);
@@ -52,12 +44,21 @@ export function FileDrop(props: { onFile: (file: File) => void; disabled?: boole
         <Text fw={600} size="lg" ta="center">
           {over ? 'Drop the file to upload it' : 'Drag a file here, or choose one'}
         </Text>
-        <Text size="sm" c="dimmed" ta="center" maw={440}>
+        <Text size="sm" c="dimmed" ta="center" maw={440} id={helpId}>
           CSV (any delimiter or encoding) or Excel .xlsx{props.maxBytesText ? `, up to ${props.maxBytesText}` : ''}. The first row must hold
           the column names.
         </Text>
         <Group>
-          <Button variant="default" leftSection={<IconFileSpreadsheet size={18} />} tabIndex={-1} disabled={props.disabled}>
+          <Button
+            variant="default"
+            leftSection={<IconFileSpreadsheet size={18} />}
+            disabled={props.disabled}
+            aria-describedby={helpId}
+            onClick={(e) => {
+              e.stopPropagation();
+              pick();
+            }}
+          >
             Choose file
           </Button>
         </Group>

@@ -30,15 +30,21 @@ function RowProgress(props: { imp: Import; label: string }) {
             : `${formatCount(imp.processed)} of ${plural(total, 'row')} · ${percent}%`}
         </Text>
       </Group>
-      <Progress
-        value={imp.total === null ? 100 : percent}
-        animated
-        striped={imp.total === null}
-        size="lg"
-        radius="xl"
-        aria-label={props.label}
-        aria-valuetext={imp.total === null ? undefined : `${imp.processed} of ${total} rows`}
-      />
+      {/* the progressbar says rows, not only a percentage (Progress puts aria-valuetext on a plain div) */}
+      <Progress.Root size="lg" radius="xl">
+        <Progress.Section
+          value={imp.total === null ? 100 : percent}
+          animated
+          striped={imp.total === null}
+          withAria={false}
+          role="progressbar"
+          aria-label={props.label}
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={imp.total === null ? undefined : percent}
+          aria-valuetext={imp.total === null ? undefined : `${imp.processed} of ${total} rows`}
+        />
+      </Progress.Root>
     </Stack>
   );
 }

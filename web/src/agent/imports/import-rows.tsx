@@ -203,7 +203,7 @@ function RowLine(props: { row: ImportRow; imp: Import }) {
       </Table.Td>
       <Table.Td>
         {r.error ? (
-          <Text size="sm" c="red.8" style={{ overflowWrap: 'anywhere' }} lineClamp={3} title={r.error}>
+          <Text size="sm" c="red" style={{ overflowWrap: 'anywhere' }} lineClamp={3} title={r.error}>
             {r.error}
           </Text>
         ) : (
@@ -244,7 +244,7 @@ function RowCard(props: { row: ImportRow; imp: Import }) {
         {who.subtitle ? ` · ${who.subtitle}` : ''}
       </Text>
       {r.error && (
-        <Text size="sm" c="red.8" mt={4} style={{ overflowWrap: 'anywhere' }}>
+        <Text size="sm" c="red" mt={4} style={{ overflowWrap: 'anywhere' }}>
           {r.error}
         </Text>
       )}

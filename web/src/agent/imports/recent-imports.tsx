@@ -44,6 +44,7 @@ export function RecentImports(props: { items: Import[] | undefined; loading: boo
                       to={`/contacts/import/${i.id}`}
                       size="sm"
                       fw={600}
+                      underline="hover"
                       c="var(--mantine-color-text)"
                       display="block"
                       truncate

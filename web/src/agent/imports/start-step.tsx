@@ -61,7 +61,7 @@ export function StartStep(props: { mode: ImportMode; onMode: (m: ImportMode) => 
           <Radio.Group value={props.mode} onChange={(v) => props.onMode(v as ImportMode)} aria-labelledby="import-mode-title">
             <Stack gap="xs">
               {modes.map((m) => (
-                <Radio.Card key={m} value={m} className="kd-choice" aria-label={modeText[m].title}>
+                <Radio.Card key={m} value={m} className="kd-choice">
                   <Group wrap="nowrap" align="flex-start" gap="sm">
                     <Radio.Indicator mt={2} />
                     <Box>

@@ -1,4 +1,17 @@
-import { AppShell, Avatar, Burger, Divider, Group, Menu, NavLink, ScrollArea, Stack, Text, UnstyledButton } from '@mantine/core';
+import {
+  AppShell,
+  Avatar,
+  Burger,
+  Divider,
+  Group,
+  Menu,
+  NavLink,
+  ScrollArea,
+  Stack,
+  Text,
+  UnstyledButton,
+  VisuallyHidden,
+} from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import {
@@ -62,7 +75,7 @@ export function AppLayout() {
               size="sm"
               aria-label={opened ? 'Close navigation' : 'Open navigation'}
             />
-            <Link to="/contacts" style={{ textDecoration: 'none', color: 'inherit' }} aria-label="KDesk home">
+            <Link to="/contacts" style={{ textDecoration: 'none', color: 'inherit' }}>
               <Logo />
             </Link>
             <Divider orientation="vertical" my={18} visibleFrom="xs" />
@@ -140,12 +153,13 @@ function UserMenu() {
   return (
     <Menu position="bottom-end" width={260} shadow="md">
       <Menu.Target>
-        <UnstyledButton aria-label={`Account menu for ${name}`} data-testid="user-menu" style={{ borderRadius: 8 }} px={6} py={4}>
+        {/* named by what it shows (WCAG 2.5.3), so voice control users can say what they see */}
+        <UnstyledButton data-testid="user-menu" style={{ borderRadius: 8 }} px={6} py={4}>
           <Group gap="sm" wrap="nowrap">
-            <Avatar color="indigo" radius="xl" size={34}>
+            <Avatar color="indigo" radius="xl" size={34} aria-hidden>
               {initials(name)}
             </Avatar>
-            <Stack gap={0} visibleFrom="sm" style={{ minWidth: 0, maxWidth: 220 }}>
+            <Stack gap={0} className="kd-hide-below-sm" style={{ minWidth: 0, maxWidth: 220 }}>
               <Text size="sm" fw={600} lh={1.3} truncate>
                 {name}
               </Text>
@@ -153,7 +167,8 @@ function UserMenu() {
                 {roleLabel[me.member.role]} · {me.member.email}
               </Text>
             </Stack>
-            <IconChevronDown size={16} stroke={1.8} color="var(--mantine-color-dimmed)" />
+            <VisuallyHidden>, account menu</VisuallyHidden>
+            <IconChevronDown size={16} stroke={1.8} color="var(--mantine-color-dimmed)" aria-hidden />
           </Group>
         </UnstyledButton>
       </Menu.Target>
@@ -177,7 +192,13 @@ function UserMenu() {
         <Menu.Item component="a" href="/api/docs" target="_blank" rel="noreferrer" leftSection={<IconApi size={16} />}>
           API documentation
         </Menu.Item>
-        <Menu.Item color="red" leftSection={<IconLogout size={16} />} onClick={() => logout.mutate()} disabled={logout.isPending}>
+        <Menu.Item
+          color="red"
+          c="var(--mantine-color-red-text)"
+          leftSection={<IconLogout size={16} />}
+          onClick={() => logout.mutate()}
+          disabled={logout.isPending}
+        >
           Sign out
         </Menu.Item>
       </Menu.Dropdown>

@@ -1,7 +1,7 @@
 // Agent-side portal actions: "Copy team portal URL" (Contacts header), and for one contact "Copy portal
 // link" and "Send portal invitation" (contact page and row menus). Kept in one place so the Contacts
 // pages only mount them.
-import { useState, type ReactNode } from 'react';
+import { useCallback, useState, type ReactNode } from 'react';
 import { Alert, Anchor, Button, CopyButton, Group, Menu, Modal, Stack, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconAlertCircle, IconCheck, IconCopy, IconLink, IconSend } from '@tabler/icons-react';
@@ -9,7 +9,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import { api, errorMessage, isApiError, type Contact } from '../../lib/api.ts';
 import { contactName } from '../../lib/format.ts';
-import { usePermissions } from '../../lib/queries.ts';
+import { usePermissions, useTeamSettings } from '../../lib/queries.ts';
 
 /** Copies text; false when the browser refuses (no permission, not a secure page). */
 async function copyText(text: string): Promise<boolean> {
@@ -21,8 +21,12 @@ async function copyText(text: string): Promise<boolean> {
   }
 }
 
-/** Why a contact cannot sign in to the portal, or null when it can (the server checks again). */
-export function portalBlocker(c: Contact): string | null {
+/**
+ * Why a contact cannot sign in to the portal, or null when it can (the server checks again, and says
+ * why when it refuses). `portalEnabled`: the team's switch, when the person may read the settings.
+ */
+export function portalBlocker(c: Contact, portalEnabled?: boolean): string | null {
+  if (portalEnabled === false) return 'The team portal is switched off';
   if (!c.primaryEmail) return 'Needs a primary email';
   if (!c.permissions.active) return 'The contact is inactive';
   if (!c.permissions.portalAccess) return 'Needs portal access';
@@ -57,14 +61,14 @@ function LinkField(props: { url: string; label: string }) {
   );
 }
 
-/** Contacts page header: copies the team's portal address (/portal/<teamSlug>). */
+/** Contacts page header: "Get Contact Portal" copies the team's portal address (/portal/<teamSlug>). */
 export function CopyTeamPortalUrlButton() {
   const [manual, setManual] = useState<string | null>(null);
   const link = useMutation({
     mutationFn: () => api.teamPortalLink(),
     onSuccess: async ({ url }) => {
       if (await copyText(url))
-        notifications.show({ color: 'teal', icon: <IconCheck size={18} />, title: 'Team portal URL copied', message: url });
+        notifications.show({ color: 'teal', icon: <IconCheck size={18} />, title: 'Contact portal link copied', message: url });
       else setManual(url);
     },
     onError: (e) => notifications.show({ color: 'red', title: 'Could not get the portal URL', message: errorMessage(e) }),
@@ -72,9 +76,9 @@ export function CopyTeamPortalUrlButton() {
   return (
     <>
       <Button variant="default" leftSection={<IconLink size={18} />} onClick={() => link.mutate()} loading={link.isPending}>
-        Copy team portal URL
+        Get Contact Portal
       </Button>
-      <Modal opened={manual !== null} onClose={() => setManual(null)} title="Team portal URL">
+      <Modal opened={manual !== null} onClose={() => setManual(null)} title="Contact portal link">
         <Stack>
           <Text size="sm">Contacts sign in here with their primary email. Share it on your website or in your email signature.</Text>
           {manual && <LinkField url={manual} label="Portal address" />}
@@ -85,40 +89,54 @@ export function CopyTeamPortalUrlButton() {
 }
 
 type Dialog = { kind: 'link' | 'invite'; contact: Contact } | null;
+const noItems = () => null;
 
 /**
- * Menu items "Copy portal link" and "Send portal invitation" for one contact, plus their dialogs.
- * `items(contact)` goes inside a Menu.Dropdown; `dialogs` once on the page (menus unmount on close).
+ * Menu items "Copy portal link" and, for a contact who has not signed in yet (unverified), "Send portal
+ * invitation", plus their dialogs. A contact who may not sign in gets the items disabled with the reason.
+ * `items(contact)` goes inside a Menu.Dropdown (it keeps its identity while the team's switch does, so
+ * memoised rows stay memoised); `dialogs` once on the page (menus unmount on close).
  */
 export function useContactPortalActions(): { items: (c: Contact) => ReactNode; dialogs: ReactNode } {
   const perms = usePermissions();
   const [dialog, setDialog] = useState<Dialog>(null);
-  if (!perms.modifyContacts) return { items: () => null, dialogs: null };
+  // owners and admins read the team's switch; for agents the server says it when it refuses
+  const portalEnabled = useTeamSettings(perms.manageTeam && perms.modifyContacts).data?.portalEnabled;
 
-  const items = (c: Contact) => {
-    const blocker = portalBlocker(c);
-    const hint = blocker ? (
-      <Text size="xs" c="dimmed">
-        {blocker}
-      </Text>
-    ) : null;
-    return (
-      <>
-        <Menu.Item leftSection={<IconLink size={16} />} disabled={Boolean(blocker)} onClick={() => setDialog({ kind: 'link', contact: c })}>
-          Copy portal link
-          {hint}
-        </Menu.Item>
-        <Menu.Item
-          leftSection={<IconSend size={16} />}
-          disabled={Boolean(blocker)}
-          onClick={() => setDialog({ kind: 'invite', contact: c })}
-        >
-          Send portal invitation
-          {hint}
-        </Menu.Item>
-      </>
-    );
-  };
+  const items = useCallback(
+    (c: Contact) => {
+      const blocker = portalBlocker(c, portalEnabled);
+      const hint = blocker ? (
+        <Text size="xs" c="dimmed">
+          {blocker}
+        </Text>
+      ) : null;
+      return (
+        <>
+          <Menu.Item
+            leftSection={<IconLink size={16} />}
+            disabled={Boolean(blocker)}
+            onClick={() => setDialog({ kind: 'link', contact: c })}
+          >
+            Copy portal link
+            {hint}
+          </Menu.Item>
+          {c.portalVerifiedAt === null && (
+            <Menu.Item
+              leftSection={<IconSend size={16} />}
+              disabled={Boolean(blocker)}
+              onClick={() => setDialog({ kind: 'invite', contact: c })}
+            >
+              Send portal invitation
+              {hint}
+            </Menu.Item>
+          )}
+        </>
+      );
+    },
+    [portalEnabled],
+  );
+  if (!perms.modifyContacts) return { items: noItems, dialogs: null };
 
   const close = () => setDialog(null);
   const dialogs = (
@@ -173,7 +191,9 @@ function PortalLinkModal(props: { contact: Contact | null; onClose: () => void }
               </Text>
               {create.isError && (
                 <Alert variant="light" color="red" icon={<IconAlertCircle size={18} />} title="No link created" role="alert">
-                  {errorMessage(create.error)}
+                  {isApiError(create.error, 'CONFLICT')
+                    ? (create.error.details[0]?.message ?? create.error.message)
+                    : errorMessage(create.error)}
                 </Alert>
               )}
               <Group justify="flex-end">
