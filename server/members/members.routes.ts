@@ -31,7 +31,7 @@ export function membersRoutes(app: FastifyInstance, deps: { members: MembersServ
     async (req, reply) => reply.code(201).send(await members.create(actorOf(req), req.body)),
   );
   r.get(
-    '/api/v1/members/invitations',
+    '/api/v1/member-invitations',
     {
       schema: {
         tags,
@@ -42,7 +42,7 @@ export function membersRoutes(app: FastifyInstance, deps: { members: MembersServ
     async (req) => ({ items: await members.listInvitations(actorOf(req)) }),
   );
   r.post(
-    '/api/v1/members/invitations',
+    '/api/v1/member-invitations',
     {
       schema: {
         tags,
@@ -54,7 +54,7 @@ export function membersRoutes(app: FastifyInstance, deps: { members: MembersServ
     async (req, reply) => reply.code(201).send(await members.invite(actorOf(req), req.body)),
   );
   r.post(
-    '/api/v1/members/invitations/:id/resend',
+    '/api/v1/member-invitations/:id/resend',
     {
       schema: {
         tags,
@@ -66,15 +66,17 @@ export function membersRoutes(app: FastifyInstance, deps: { members: MembersServ
     async (req) => members.resendInvitation(actorOf(req), req.params.id),
   );
   r.delete(
-    '/api/v1/members/invitations/:id',
+    '/api/v1/member-invitations/:id',
     { schema: { tags, summary: 'Revoke an invitation', params: idParams, response: { 204: z.null(), ...errors(403, 404) } } },
     async (req, reply) => {
       await members.revokeInvitation(actorOf(req), req.params.id);
       return reply.code(204).send(null);
     },
   );
-  r.get('/api/v1/members/:id', { schema: { tags, params: idParams, response: { 200: memberSchema, ...errors(403, 404) } } }, async (req) =>
-    members.get(actorOf(req), req.params.id),
+  r.get(
+    '/api/v1/members/:id',
+    { schema: { tags, summary: 'One member (owners/admins)', params: idParams, response: { 200: memberSchema, ...errors(403, 404) } } },
+    async (req) => members.get(actorOf(req), req.params.id),
   );
   r.patch(
     '/api/v1/members/:id',
