@@ -16,7 +16,7 @@ beforeAll(async () => {
   startedAt = new Date(Date.now() - 1000).toISOString();
   admin = await createMember(ctx, team, { role: 'admin' });
   await call(ctx, team.ownerToken, 'POST', '/api/v1/contacts', { firstName: '=HYPERLINK("x")', primaryEmail: `c-${uid()}@example.com` });
-  await call(ctx, admin.token, 'POST', '/api/v1/member-invitations', { email: `inv-${uid()}@example.com` });
+  await call(ctx, admin.token, 'POST', '/api/v1/members/invitations', { email: `inv-${uid()}@example.com` });
   await call(ctx, admin.token, 'PATCH', '/api/v1/settings', { portalEnabled: false });
   await call(ctx, team.ownerToken, 'PATCH', '/api/v1/team', { name: 'Audited Team' });
   await call(ctx, other.ownerToken, 'POST', '/api/v1/contacts', { firstName: 'Elsewhere' });

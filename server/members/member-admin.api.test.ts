@@ -35,7 +35,7 @@ async function invitationLink(t: TestTeam, to: string): Promise<string> {
 const tokenOf = (link: string) => decodeURIComponent(link.split('/invite/')[1]!);
 
 async function invite(t: TestTeam, body: Record<string, unknown>, token = t.ownerToken) {
-  return call(ctx, token, 'POST', '/api/v1/member-invitations', body);
+  return call(ctx, token, 'POST', '/api/v1/members/invitations', body);
 }
 
 describe('roles × actions', () => {
@@ -48,7 +48,7 @@ describe('roles × actions', () => {
     // each action runs on a fresh target so an earlier success does not change a later answer
     const actions: [string, (actor: string) => Promise<number>][] = [
       ['list members', async (tok) => (await call(ctx, tok, 'GET', '/api/v1/members')).statusCode],
-      ['list invitations', async (tok) => (await call(ctx, tok, 'GET', '/api/v1/member-invitations')).statusCode],
+      ['list invitations', async (tok) => (await call(ctx, tok, 'GET', '/api/v1/members/invitations')).statusCode],
       ['invite an agent', async (tok) => (await invite(t, { email: `i-${uid()}@example.com` }, tok)).statusCode],
       ['invite an owner', async (tok) => (await invite(t, { email: `i-${uid()}@example.com`, role: 'owner' }, tok)).statusCode],
       [
@@ -124,8 +124,8 @@ describe('roles × actions', () => {
     const inv = (await invite(other, { email: `x-${uid()}@example.com` })).json();
     expect((await call(ctx, team.ownerToken, 'GET', `/api/v1/members/${stranger.id}`)).statusCode).toBe(404);
     expect((await call(ctx, team.ownerToken, 'PATCH', `/api/v1/members/${stranger.id}`, { active: false })).statusCode).toBe(404);
-    expect((await call(ctx, team.ownerToken, 'POST', `/api/v1/member-invitations/${inv.id}/resend`)).statusCode).toBe(404);
-    expect((await call(ctx, team.ownerToken, 'DELETE', `/api/v1/member-invitations/${inv.id}`)).statusCode).toBe(404);
+    expect((await call(ctx, team.ownerToken, 'POST', `/api/v1/members/invitations/${inv.id}/resend`)).statusCode).toBe(404);
+    expect((await call(ctx, team.ownerToken, 'DELETE', `/api/v1/members/invitations/${inv.id}`)).statusCode).toBe(404);
     expect((await call(ctx, stranger.token, 'GET', '/api/v1/me')).statusCode).toBe(200);
   });
 });
@@ -144,7 +144,7 @@ describe('members list', () => {
   });
 });
 
-describe('POST /api/v1/member-invitations', () => {
+describe('POST /api/v1/members/invitations', () => {
   it('mails a one-time link that creates the member with the invited role and signs them in', async () => {
     const t = await createTeam(ctx);
     const email = `New.Agent-${uid()}@Example.com`;
@@ -179,7 +179,7 @@ describe('POST /api/v1/member-invitations', () => {
       password: 'another long passphrase',
     });
     expect(again.statusCode).toBe(404);
-    expect((await call(ctx, t.ownerToken, 'GET', '/api/v1/member-invitations')).json().items).toEqual([]);
+    expect((await call(ctx, t.ownerToken, 'GET', '/api/v1/members/invitations')).json().items).toEqual([]);
   });
 
   it('makes exactly one member when the link is accepted many times at once', async () => {
@@ -205,18 +205,18 @@ describe('POST /api/v1/member-invitations', () => {
     const email = `resend-${uid()}@example.com`;
     const inv = (await invite(t, { email })).json();
     const first = tokenOf(await invitationLink(t, email));
-    expect((await call(ctx, t.ownerToken, 'POST', `/api/v1/member-invitations/${inv.id}/resend`)).statusCode).toBe(200);
+    expect((await call(ctx, t.ownerToken, 'POST', `/api/v1/members/invitations/${inv.id}/resend`)).statusCode).toBe(200);
     const second = tokenOf(await invitationLink(t, email));
     expect(second).not.toBe(first);
     expect((await call(ctx, null, 'GET', `/api/v1/invitations/${encodeURIComponent(first)}`)).statusCode).toBe(404);
     expect((await call(ctx, null, 'GET', `/api/v1/invitations/${encodeURIComponent(second)}`)).statusCode).toBe(200);
-    expect((await call(ctx, t.ownerToken, 'DELETE', `/api/v1/member-invitations/${inv.id}`)).statusCode).toBe(204);
+    expect((await call(ctx, t.ownerToken, 'DELETE', `/api/v1/members/invitations/${inv.id}`)).statusCode).toBe(204);
     const accept = await call(ctx, null, 'POST', `/api/v1/invitations/${encodeURIComponent(second)}/accept`, {
       name: 'Late',
       password: 'a fine long passphrase',
     });
     expect(accept.statusCode).toBe(404);
-    expect((await call(ctx, t.ownerToken, 'DELETE', `/api/v1/member-invitations/${inv.id}`)).statusCode).toBe(404);
+    expect((await call(ctx, t.ownerToken, 'DELETE', `/api/v1/members/invitations/${inv.id}`)).statusCode).toBe(404);
   });
 
   it('stops working after 7 days, and shows as expired until resent', async () => {
@@ -227,9 +227,9 @@ describe('POST /api/v1/member-invitations', () => {
     clockOffsetMs = 7 * 86_400_000 + 60_000;
     try {
       expect((await call(ctx, null, 'GET', `/api/v1/invitations/${encodeURIComponent(token)}`)).statusCode).toBe(404);
-      const list = (await call(ctx, t.ownerToken, 'GET', '/api/v1/member-invitations')).json().items;
+      const list = (await call(ctx, t.ownerToken, 'GET', '/api/v1/members/invitations')).json().items;
       expect(list.find((i: { id: string }) => i.id === inv.id).status).toBe('expired');
-      await call(ctx, t.ownerToken, 'POST', `/api/v1/member-invitations/${inv.id}/resend`);
+      await call(ctx, t.ownerToken, 'POST', `/api/v1/members/invitations/${inv.id}/resend`);
       const renewed = tokenOf(await invitationLink(t, email));
       expect((await call(ctx, null, 'GET', `/api/v1/invitations/${encodeURIComponent(renewed)}`)).statusCode).toBe(200);
     } finally {

@@ -31,7 +31,7 @@ export function membersRoutes(app: FastifyInstance, deps: { members: MembersServ
     async (req, reply) => reply.code(201).send(await members.create(actorOf(req), req.body)),
   );
   r.get(
-    '/api/v1/member-invitations',
+    '/api/v1/members/invitations',
     {
       schema: {
         tags,
@@ -42,7 +42,7 @@ export function membersRoutes(app: FastifyInstance, deps: { members: MembersServ
     async (req) => ({ items: await members.listInvitations(actorOf(req)) }),
   );
   r.post(
-    '/api/v1/member-invitations',
+    '/api/v1/members/invitations',
     {
       schema: {
         tags,
@@ -54,7 +54,7 @@ export function membersRoutes(app: FastifyInstance, deps: { members: MembersServ
     async (req, reply) => reply.code(201).send(await members.invite(actorOf(req), req.body)),
   );
   r.post(
-    '/api/v1/member-invitations/:id/resend',
+    '/api/v1/members/invitations/:id/resend',
     {
       schema: {
         tags,
@@ -66,7 +66,7 @@ export function membersRoutes(app: FastifyInstance, deps: { members: MembersServ
     async (req) => members.resendInvitation(actorOf(req), req.params.id),
   );
   r.delete(
-    '/api/v1/member-invitations/:id',
+    '/api/v1/members/invitations/:id',
     { schema: { tags, summary: 'Revoke an invitation', params: idParams, response: { 204: z.null(), ...errors(403, 404) } } },
     async (req, reply) => {
       await members.revokeInvitation(actorOf(req), req.params.id);

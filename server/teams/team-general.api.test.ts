@@ -103,7 +103,7 @@ describe('GET|PATCH /api/v1/team', () => {
     const contact = await createContact(ctx, t);
     await startLogin(ctx, slug, { email: contact.primaryEmail });
     await ctx.services.portal.processLoginRequests();
-    await call(ctx, t.ownerToken, 'POST', '/api/v1/member-invitations', { email: `new-${uid()}@example.com` });
+    await call(ctx, t.ownerToken, 'POST', '/api/v1/members/invitations', { email: `new-${uid()}@example.com` });
     const mails = (await call(ctx, t.ownerToken, 'GET', '/api/v1/mailbox/messages')).json().items as {
       kind: string;
       subject: string;

@@ -36,11 +36,11 @@ export const adminApi = {
   members: () => request<{ items: Member[] }>('GET', '/api/v1/members'),
   updateMember: (id: string, patch: MemberPatch) => request<Member>('PATCH', `/api/v1/members/${enc(id)}`, { body: patch }),
   removeMember: (id: string) => request<void>('DELETE', `/api/v1/members/${enc(id)}`),
-  invitations: () => request<{ items: Invitation[] }>('GET', '/api/v1/member-invitations'),
+  invitations: () => request<{ items: Invitation[] }>('GET', '/api/v1/members/invitations'),
   invite: (body: { email: string; role: Role; permissions?: Partial<Member['permissions']> }) =>
-    request<Invitation>('POST', '/api/v1/member-invitations', { body }),
-  resendInvitation: (id: string) => request<Invitation>('POST', `/api/v1/member-invitations/${enc(id)}/resend`),
-  revokeInvitation: (id: string) => request<void>('DELETE', `/api/v1/member-invitations/${enc(id)}`),
+    request<Invitation>('POST', '/api/v1/members/invitations', { body }),
+  resendInvitation: (id: string) => request<Invitation>('POST', `/api/v1/members/invitations/${enc(id)}/resend`),
+  revokeInvitation: (id: string) => request<void>('DELETE', `/api/v1/members/invitations/${enc(id)}`),
   invitationPreview: (token: string) => request<InvitationPreview>('GET', `/api/v1/invitations/${enc(token)}`),
   acceptInvitation: (token: string, body: { name: string; password: string }) =>
     request<Me>('POST', `/api/v1/invitations/${enc(token)}/accept`, { body }),
