@@ -73,8 +73,10 @@ export function membersRoutes(app: FastifyInstance, deps: { members: MembersServ
       return reply.code(204).send(null);
     },
   );
-  r.get('/api/v1/members/:id', { schema: { tags, params: idParams, response: { 200: memberSchema, ...errors(403, 404) } } }, async (req) =>
-    members.get(actorOf(req), req.params.id),
+  r.get(
+    '/api/v1/members/:id',
+    { schema: { tags, summary: 'One member (owners/admins)', params: idParams, response: { 200: memberSchema, ...errors(403, 404) } } },
+    async (req) => members.get(actorOf(req), req.params.id),
   );
   r.patch(
     '/api/v1/members/:id',

@@ -33,9 +33,17 @@ export function teamRoutes(app: FastifyInstance, deps: { teams: TeamsService }) 
   );
 
   // The portal as an installable app, named after the team (the portal page links here for its team).
+  // A file for the browser (application/manifest+json), not part of the API: left out of the OpenAPI document.
   r.get(
     '/portal/api/:teamSlug/manifest.webmanifest',
-    { schema: { tags: ['portal'], summary: "The team portal's web app manifest", params: z.object({ teamSlug: z.string().max(100) }) } },
+    {
+      schema: {
+        hide: true,
+        tags: ['portal'],
+        summary: "The team portal's web app manifest",
+        params: z.object({ teamSlug: z.string().max(100) }),
+      },
+    },
     async (req, reply) => {
       const t = await teams.getBySlug(req.params.teamSlug);
       if (!t) return reply.code(404).send({ statusCode: 404, code: 'NOT_FOUND', message: 'No portal at this address', requestId: req.id });
