@@ -6,11 +6,25 @@ import { migrateCommand } from './commands/migrate.ts';
 import { serveCommand } from './commands/serve.ts';
 import { exportCommand, importCommand } from './commands/transfer.ts';
 
+/** The version in kdesk's package.json: one folder up from cli/ (TypeScript) or dist/ (the build), or further up
+ *  for a build placed deeper (the production-build test builds into .tmp/<dir>/). */
+function kdeskVersion(): string {
+  for (const rel of ['../package.json', '../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'kdesk' && pkg.version) return pkg.version;
+    } catch {
+      // not there: look one folder further up
+    }
+  }
+  return 'unknown';
+}
+
 const program = new Command()
   .name('kdesk')
   .description('kdesk — help-desk contact directory.\nEvery flag can also be set with the environment variable shown next to it.')
   .version(
-    (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version,
+    kdeskVersion(),
     '-V, --version',
     'print the kdesk version',
   )

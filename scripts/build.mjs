@@ -7,7 +7,7 @@
 //   --outdir <dir>                    the server build elsewhere (a directory inside the checkout, so that
 //                                     its imports find node_modules; the tests build one of their own)
 import { execSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -50,6 +50,10 @@ if (what !== 'web') {
   });
   // dist/ is an ES module tree whatever the nearest package.json says
   writeFileSync(path.join(outdir, 'package.json'), JSON.stringify({ type: 'module' }) + '\n');
+  // files the server reads beside its code (new URL('./…', import.meta.url)): the bundle and its chunks sit in outdir
+  for (const f of ['server/auth/common-passwords.txt', 'server/auth/common-passwords.LICENSE.txt']) {
+    copyFileSync(path.join(root, f), path.join(outdir, path.basename(f)));
+  }
   console.log(`server: ${path.relative(root, outdir) || '.'}/ built in ${Math.round(performance.now() - started)} ms`);
 }
 

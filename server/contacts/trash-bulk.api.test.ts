@@ -366,7 +366,7 @@ describe('POST /api/v1/contacts/trash/bulk', () => {
     ]) {
       const res = await call(ctx, viewer.token, 'POST', BULK, body);
       expect(res.statusCode).toBe(403);
-      expect(res.json().message).toContain('modifyContacts');
+      expect(res.json().message).toContain('Modify contacts');
     }
     expect(await trashIds(team)).toEqual([c.id]);
     expect((await call(ctx, null, 'POST', BULK, { action: 'purge', filter: {} })).statusCode).toBe(401);

@@ -1,10 +1,26 @@
 import { randomBytes } from 'node:crypto';
 
-/** UUID version 7 (RFC 9562): time-ordered, so new rows land at the right edge of the primary key index. */
+let lastMs = 0;
+let seq = 0;
+
+/**
+ * UUID version 7 (RFC 9562): time-ordered, so new rows land at the right edge of the primary key index. Ids made
+ * by one process are strictly increasing (RFC 9562 method 1: a 12-bit counter in rand_a restarts at a random
+ * value each millisecond), so rows created together in one call keep their order by id.
+ */
 export function uuidv7(now = Date.now()): string {
   const b = randomBytes(16);
-  b.writeUIntBE(now, 0, 6);
-  b[6] = (b[6]! & 0x0f) | 0x70;
+  if (now > lastMs) {
+    lastMs = now;
+    seq = b.readUInt16BE(6) & 0x7ff; // leave room to count up within the millisecond
+  } else if (++seq > 0xfff) {
+    // 4,096 ids in one millisecond (or a clock that went back): borrow the next millisecond
+    lastMs += 1;
+    seq = 0;
+  }
+  b.writeUIntBE(lastMs, 0, 6);
+  b[6] = 0x70 | (seq >> 8);
+  b[7] = seq & 0xff;
   b[8] = (b[8]! & 0x3f) | 0x80;
   const h = b.toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;

@@ -128,7 +128,7 @@ describe('GET /api/v1/contacts/export.csv', () => {
     const agent = await createMember(ctx, team, { permissions: { exportContacts: false } });
     const res = await call(ctx, agent.token, 'GET', '/api/v1/contacts/export.csv');
     expect(res.statusCode).toBe(403);
-    expect(res.json().message).toContain('exportContacts');
+    expect(res.json().message).toContain('Export contacts');
     expect((await call(ctx, agent.token, 'POST', '/api/v1/exports', {})).statusCode).toBe(403);
   });
 
@@ -172,7 +172,7 @@ describe('GET /api/v1/contacts/export.csv', () => {
     for (const action of ['delete', 'activate', 'deactivate', 'invite']) {
       const refused = await call(ctx, exporter.token, 'POST', '/api/v1/contacts/bulk', { action, ids: [ids[0]] });
       expect(refused.statusCode, action).toBe(403);
-      expect(refused.json().message).toContain('modifyContacts');
+      expect(refused.json().message).toContain('Modify contacts');
     }
     expect((await get(team, `/api/v1/contacts/${ids[0]}`)).json()).toMatchObject({ version: 1, permissions: { active: true } });
 
@@ -180,6 +180,6 @@ describe('GET /api/v1/contacts/export.csv', () => {
     const modifier = await createMember(ctx, team, { permissions: { modifyContacts: true, exportContacts: false } });
     const noExport = await call(ctx, modifier.token, 'POST', '/api/v1/contacts/bulk', { action: 'export', ids: [ids[0]] });
     expect(noExport.statusCode).toBe(403);
-    expect(noExport.json().message).toContain('exportContacts');
+    expect(noExport.json().message).toContain('Export contacts');
   });
 });
