@@ -23,11 +23,7 @@ function kdeskVersion(): string {
 const program = new Command()
   .name('kdesk')
   .description('kdesk — help-desk contact directory.\nEvery flag can also be set with the environment variable shown next to it.')
-  .version(
-    kdeskVersion(),
-    '-V, --version',
-    'print the kdesk version',
-  )
+  .version(kdeskVersion(), '-V, --version', 'print the kdesk version')
   .showHelpAfterError();
 
 program.addCommand(serveCommand());
