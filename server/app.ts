@@ -141,8 +141,8 @@ export function createServices(db: Db, config: ServicesConfig) {
     jobs,
     jobsRepo,
     files: createFilesRepo(db),
-    notifyReady: async (n) => {
-      const to = await members.recipient(n.teamId, n.memberId);
+    notifyReady: async (n, tx) => {
+      const to = await members.recipient(n.teamId, n.memberId, tx);
       if (!to) return;
       const base = (config.publicUrl ?? n.baseUrl ?? `http://localhost:${config.port ?? 3000}`).replace(/\/$/, '');
       const m = renderExportReadyMail({
@@ -154,7 +154,7 @@ export function createServices(db: Db, config: ServicesConfig) {
         hours: n.expiresInHours,
         supportEmail: to.supportEmail,
       });
-      await mail.enqueue({ teamId: n.teamId, kind: 'export.ready', to: to.email, ...m });
+      await mail.enqueue({ teamId: n.teamId, kind: 'export.ready', to: to.email, ...m }, tx);
     },
   });
   contacts.extendBulk('export', (actor, input) => exports.bulkExport(actor, input));

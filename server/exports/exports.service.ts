@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import type { BulkInput, ContactFilter } from '#shared/contact.schema.ts';
 import { AppError } from '#shared/errors.ts';
 import type { Export } from '#shared/import.schema.ts';
-import type { Db } from '../db/client.ts';
+import type { Db, Executor } from '../db/client.ts';
 import { isUuid, uuidv7 } from '../db/ids.ts';
 import type { JobRow } from '../db/schema.ts';
 import { requirePermission, type Actor } from '../auth/actor.ts';
@@ -79,15 +79,18 @@ function checkIds(ids: string[]): string[] {
 }
 
 /** Tells the member who asked for an export job that its file is ready (a mail with the download link). */
-export type ExportReadyNotifier = (n: {
-  teamId: string;
-  memberId: string;
-  jobId: string;
-  fileName: string;
-  rows: number;
-  baseUrl: string | undefined;
-  expiresInHours: number;
-}) => Promise<void>;
+export type ExportReadyNotifier = (
+  n: {
+    teamId: string;
+    memberId: string;
+    jobId: string;
+    fileName: string;
+    rows: number;
+    baseUrl: string | undefined;
+    expiresInHours: number;
+  },
+  tx: Executor,
+) => Promise<void>;
 
 export function createExportsService(deps: {
   db: Db;
@@ -207,6 +210,12 @@ export function createExportsService(deps: {
      */
     async runExportJob(ctx: JobContext): Promise<ExportResult> {
       const actor = await jobs.actorFor(ctx.job, 'exportContacts');
+      // a worker that died after the file was complete and its mail written: that attempt's result stands
+      const prior = ctx.job.result as (ExportResult & { mailed?: boolean }) | null;
+      if (prior?.mailed && prior.fileId) {
+        const { mailed: _mailed, ...result } = prior;
+        return result;
+      }
       const { selection, format, createdBefore } = ctx.job.payload as ExportPayload;
       const pages = () =>
         contacts.pagesMatching<ExportRow>(actor, selection, {
@@ -280,19 +289,28 @@ export function createExportsService(deps: {
       }
       await ctx.progress(processed, processed);
       await recordAudit(actor, ctx.job.id, format, selection, processed, true);
-      // the member who asked gets the link by mail (written before the job's result: a job retried after this point may mail twice, never not at all)
+      const result = { fileId, fileName, rows: processed, downloadUrl: `/api/v1/exports/${ctx.job.id}/download` };
+      // the member who asked gets the link by mail, written with the job's result in one transaction (fenced by
+      // the lease): a job taken over after this point returns that result and mails nothing again
       if (actor.memberId && deps.notifyReady) {
-        await deps.notifyReady({
-          teamId: actor.teamId,
-          memberId: actor.memberId,
-          jobId: ctx.job.id,
-          fileName,
-          rows: processed,
-          baseUrl: (ctx.job.payload as ExportPayload).baseUrl,
-          expiresInHours: config.fileTtlHours,
+        const memberId = actor.memberId;
+        await db.transaction().execute(async (tx) => {
+          await deps.notifyReady!(
+            {
+              teamId: actor.teamId,
+              memberId,
+              jobId: ctx.job.id,
+              fileName,
+              rows: processed,
+              baseUrl: (ctx.job.payload as ExportPayload).baseUrl,
+              expiresInHours: config.fileTtlHours,
+            },
+            tx,
+          );
+          await ctx.checkpoint(tx, { processed, result: { ...result, mailed: true } });
         });
       }
-      return { fileId, fileName, rows: processed, downloadUrl: `/api/v1/exports/${ctx.job.id}/download` };
+      return result;
     },
   };
 }

@@ -9,7 +9,7 @@ import type {
   MemberCreate,
   MemberPatch,
 } from '#shared/member.schema.ts';
-import type { Db, Tx } from '../db/client.ts';
+import type { Db, Executor, Tx } from '../db/client.ts';
 import { isUuid, uuidv7 } from '../db/ids.ts';
 import type { MemberInvitationsTable, MemberRow } from '../db/schema.ts';
 import type { Selectable } from 'kysely';
@@ -419,10 +419,10 @@ export function createMembersService(deps: {
     },
 
     /** Where to mail a member, and the team's name and support address for the mail (undefined: gone or deactivated). */
-    async recipient(teamId: string, memberId: string) {
-      const m = await repo.findById(teamId, memberId);
+    async recipient(teamId: string, memberId: string, tx?: Executor) {
+      const m = await repo.findById(teamId, memberId, tx);
       if (!m || m.deactivatedAt) return undefined;
-      const brand = await repo.teamBrand(teamId);
+      const brand = await repo.teamBrand(teamId, tx);
       return { email: m.email, memberName: m.name, teamName: brand.name, supportEmail: brand.supportEmail };
     },
 

@@ -236,11 +236,25 @@ describe('2 web and 2 worker instances on one database', () => {
       );
       expect(job).toMatchObject({ status: 'succeeded', result: { rows: ROWS - GONE } });
     }
-    // every code mailed exactly once (no message lost, none sent twice)
-    await waitFor(async () => (received.length >= codeRequests.length ? true : null), 120_000, 'sign-in code mail');
+    // every code mailed exactly once, and every finished export's "file ready" mail to the member who asked
+    // exactly once (no message lost, none sent twice)
+    const codeMails = () => received.filter((m) => codeRequests.includes(m.to));
+    const exportMails = () => received.filter((m) => !codeRequests.includes(m.to));
+    await waitFor(
+      async () => (codeMails().length >= codeRequests.length && exportMails().length >= exportJobs.length ? true : null),
+      120_000,
+      'sign-in code and export mail',
+    );
     await new Promise((r) => setTimeout(r, 2000)); // a duplicate would arrive now
-    expect(received.map((m) => m.to).sort()).toEqual([...codeRequests].sort());
-    for (const m of received) expect(m.raw).toMatch(/sign-in code|code/i);
+    expect(
+      codeMails()
+        .map((m) => m.to)
+        .sort(),
+    ).toEqual([...codeRequests].sort());
+    for (const m of codeMails()) expect(m.raw).toMatch(/sign-in code|code/i);
+    // each export job's mail links to that job's file (quoted-printable may break the line: undo soft breaks)
+    const linked = exportMails().map((m) => /\/api\/v1\/exports\/([0-9a-f-]{36})\/download/.exec(m.raw.replace(/=\r?\n/g, ''))?.[1]);
+    expect(linked.sort()).toEqual(exportJobs.map((e) => e.jobId).sort());
 
     // and the database agrees: every contact written once, the deleted ones in the trash, nothing left to do
     for (const [t, team] of teams.entries()) {
