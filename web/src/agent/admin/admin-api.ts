@@ -62,7 +62,8 @@ export const adminApi = {
   team: () => request<Team>('GET', '/api/v1/team'),
   updateTeam: (patch: TeamPatch) => request<Team>('PATCH', '/api/v1/team', { body: patch }),
   sso: () => request<SsoConfigs>('GET', '/api/v1/portal/sso'),
-  putSso: (provider: 'google' | 'microsoft', body: SsoConfigInput) => request<unknown>('PUT', `/api/v1/portal/sso/${provider}`, { body }),
+  putSso: (provider: 'google' | 'microsoft', body: SsoConfigInput) =>
+    request<NonNullable<SsoConfigs['google']>>('PUT', `/api/v1/portal/sso/${provider}`, { body }),
 
   audit: (f: AuditFilters, cursor?: string | null) =>
     request<AuditPage>('GET', '/api/v1/audit', { query: { ...f, cursor: cursor ?? undefined, limit: 50 } }),

@@ -219,8 +219,11 @@ function SsoCard(props: { provider: 'google' | 'microsoft'; configs: SsoConfigs;
         ...(secret ? { clientSecret: secret } : {}),
         ...(props.provider === 'google' ? { allowedDomains: domains } : { allowedTenants: tenants }),
       }),
-    onSuccess: () => {
+    onSuccess: (saved) => {
       setSecret('');
+      // as stored: lower case, punycode, without duplicates
+      setDomains(saved.allowedDomains);
+      setTenants(saved.allowedTenants);
       void qc.invalidateQueries({ queryKey: adminKeys.sso });
       notifications.show({ color: 'green', message: `${p.title} sign-in saved` });
     },
