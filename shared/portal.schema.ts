@@ -99,6 +99,13 @@ export const ssoConfigInput = z
     clientId: z.string().trim().min(1).max(500),
     /** Write-only. Required when the provider is configured the first time; omit to keep the stored one. */
     clientSecret: z.string().min(1).max(2000).optional(),
+    /**
+     * Google only: the email domains a contact may sign in from (the verified email's domain and, when
+     * Google sends it, the Workspace domain `hd`). Empty = any domain. Omit to keep the stored list.
+     */
+    allowedDomains: z.array(z.string().max(253)).max(100).optional(),
+    /** Microsoft only: the Entra tenant ids (GUIDs, the `tid` claim) a contact may sign in from. Empty = any tenant. Omit to keep the stored list. */
+    allowedTenants: z.array(z.string().max(100)).max(100).optional(),
   })
   .strict();
 export type SsoConfigInput = z.infer<typeof ssoConfigInput>;
@@ -106,6 +113,10 @@ export const ssoConfigView = z.object({
   issuer: z.string(),
   clientId: z.string(),
   clientSecretSet: z.boolean(),
+  /** Google: allowed email domains (punycode, lower case); always empty for Microsoft. Empty = any. */
+  allowedDomains: z.array(z.string()),
+  /** Microsoft: allowed tenant ids (lower case); always empty for Google. Empty = any. */
+  allowedTenants: z.array(z.string()),
   updatedAt: z.string(),
 });
 export const ssoConfigs = z.object({

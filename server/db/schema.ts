@@ -217,6 +217,10 @@ export interface PortalSsoConfigsTable {
   issuer: string;
   clientId: string;
   clientSecretEnc: string;
+  /** Google: email domains (punycode, lower case) a sign-in may come from; empty = any */
+  allowedDomains: Generated<string[]>;
+  /** Microsoft: Entra tenant ids (lower case) a sign-in may come from; empty = any */
+  allowedTenants: Generated<string[]>;
   updatedAt: Timestamp;
 }
 

@@ -176,7 +176,15 @@ export function createPortalRepo(db: Executor) {
       return tx.selectFrom('portalSsoConfigs').selectAll().where('teamId', '=', teamId).where('provider', '=', provider).executeTakeFirst();
     },
     upsertSsoConfig(
-      row: { teamId: string; provider: 'google' | 'microsoft'; issuer: string; clientId: string; clientSecretEnc: string },
+      row: {
+        teamId: string;
+        provider: 'google' | 'microsoft';
+        issuer: string;
+        clientId: string;
+        clientSecretEnc: string;
+        allowedDomains: string[];
+        allowedTenants: string[];
+      },
       tx: Executor = db,
     ) {
       return tx
@@ -187,6 +195,8 @@ export function createPortalRepo(db: Executor) {
             issuer: row.issuer,
             clientId: row.clientId,
             clientSecretEnc: row.clientSecretEnc,
+            allowedDomains: row.allowedDomains,
+            allowedTenants: row.allowedTenants,
             updatedAt: sql`now()`,
           }),
         )

@@ -17,7 +17,7 @@
 //   POST /portal/api/<slug>/logout                 204 (clears the cookie; always succeeds)
 //   GET  /portal/api/<slug>/sso/<google|microsoft>/start      302 to the identity provider (404 when not offered)
 //   GET  /portal/api/<slug>/sso/<google|microsoft>/callback   302 to /portal/<slug> signed in, or to /portal/<slug>?error=<reason>
-//        reason: sso_failed | sso_email_unverified | sso_no_access | sso_unavailable
+//        reason: sso_failed | sso_email_unverified | sso_no_access | sso_domain_not_allowed | sso_tenant_not_allowed | sso_unavailable
 //
 //   PortalProfile = { id, firstName, lastName, primaryEmail, company,
 //                     notifications: {newTickets, ticketUpdates, newComments, formAssignments},   // the contact's preferences
@@ -35,9 +35,10 @@
 //   DELETE /api/v1/contacts/:id/portal-link         204 (the contact link stops working)
 //   POST   /api/v1/contacts/:id/invite              202 { invited: 1|0, skipped: [{id, reason}] } — emails a new contact link (modifyContacts)
 //   GET    /api/v1/portal/sso                       owners/admins: { google: SsoConfig|null, microsoft: SsoConfig|null, redirectUris: {google, microsoft} }
-//   PUT    /api/v1/portal/sso/<provider>            body { issuer, clientId, clientSecret? } -> 200 SsoConfig (secret write-only, encrypted at rest)
+//   PUT    /api/v1/portal/sso/<provider>            body { issuer, clientId, clientSecret?, allowedDomains? (Google), allowedTenants? (Microsoft) }
+//                                                   -> 200 SsoConfig (secret write-only, encrypted at rest; an omitted list is kept)
 //   DELETE /api/v1/portal/sso/<provider>            204
-//   SsoConfig = { issuer, clientId, clientSecretSet: true, updatedAt }
+//   SsoConfig = { issuer, clientId, clientSecretSet: true, allowedDomains, allowedTenants, updatedAt }
 //
 // Mailbox bodies: `html` is our own template with every value escaped; show it in a sandboxed iframe
 // (srcdoc, sandbox="") anyway, or show `text`.

@@ -5,7 +5,10 @@ import {
   generateCode,
   newSessionExpiry,
   normalizeCode,
+  normaliseSsoDomains,
+  normaliseSsoTenants,
   readSsoClaims,
+  ssoOrganisationRefusal,
   syncedIdentityMatches,
   trustedMailBase,
 } from './portal.rules.ts';
@@ -57,6 +60,50 @@ describe('synced identity for SSO', () => {
     expect(syncedIdentityMatches('google', readSsoClaims({ sub: 'g-1' }), { syncId: 'g-1', organizationId: 'acme.com' })).toBe(false);
     expect(g.emailVerified).toBe(true);
     expect(ms.emailVerified).toBe(false);
+  });
+});
+
+describe('SSO organisation limits', () => {
+  const lists = (allowedDomains: string[], allowedTenants: string[] = []) => ({ allowedDomains, allowedTenants });
+  it('normalises domains (IDN, case, @, duplicates) and tenants, and names each bad entry', () => {
+    expect(normaliseSsoDomains([' @Bücher.DE ', 'bücher.de', 'Example.com'])).toEqual({
+      ok: true,
+      value: ['xn--bcher-kva.de', 'example.com'],
+    });
+    expect(normaliseSsoDomains(['ok.com', 'a b', 'localhost', 'http://x.com'])).toMatchObject({
+      ok: false,
+      details: [{ path: 'allowedDomains.1' }, { path: 'allowedDomains.2' }, { path: 'allowedDomains.3' }],
+    });
+    expect(normaliseSsoTenants(['11111111-2222-3333-4444-AAAAAAAAAAAA'])).toEqual({
+      ok: true,
+      value: ['11111111-2222-3333-4444-aaaaaaaaaaaa'],
+    });
+    expect(normaliseSsoTenants(['common', '{11111111-2222-3333-4444-555555555555}'])).toMatchObject({ ok: false, details: [{}, {}] });
+  });
+  it('Google: the verified email domain and hd must both be listed; an empty list allows any', () => {
+    const id = (c: Record<string, unknown>) => readSsoClaims({ sub: 's', ...c });
+    expect(
+      ssoOrganisationRefusal('google', id({ email: 'a@B\u00fccher.de', email_verified: true }), lists(['xn--bcher-kva.de'])),
+    ).toBeNull();
+    expect(
+      ssoOrganisationRefusal('google', id({ email: 'a@acme.com', email_verified: true, hd: 'acme.com' }), lists(['acme.com'])),
+    ).toBeNull();
+    expect(ssoOrganisationRefusal('google', id({ email: 'a@acme.com', email_verified: true, hd: 'evil.com' }), lists(['acme.com']))).toBe(
+      'sso_domain_not_allowed',
+    );
+    expect(ssoOrganisationRefusal('google', id({ email: 'a@sub.acme.com', email_verified: true }), lists(['acme.com']))).toBe(
+      'sso_domain_not_allowed',
+    );
+    // an unverified email says nothing; no claim at all is refused
+    expect(ssoOrganisationRefusal('google', id({ email: 'a@acme.com' }), lists(['acme.com']))).toBe('sso_domain_not_allowed');
+    expect(ssoOrganisationRefusal('google', id({ email: 'a@evil.com', email_verified: true }), lists([]))).toBeNull();
+  });
+  it('Microsoft: tid must be listed (case-insensitive)', () => {
+    const t = '11111111-2222-3333-4444-555555555555';
+    expect(ssoOrganisationRefusal('microsoft', readSsoClaims({ sub: 's', tid: t.toUpperCase() }), lists([], [t]))).toBeNull();
+    expect(ssoOrganisationRefusal('microsoft', readSsoClaims({ sub: 's', tid: 'other' }), lists([], [t]))).toBe('sso_tenant_not_allowed');
+    expect(ssoOrganisationRefusal('microsoft', readSsoClaims({ sub: 's' }), lists([], [t]))).toBe('sso_tenant_not_allowed');
+    expect(ssoOrganisationRefusal('microsoft', readSsoClaims({ sub: 's' }), lists(['acme.com'], []))).toBeNull();
   });
 });
 

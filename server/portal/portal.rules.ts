@@ -1,5 +1,7 @@
 // Pure rules of portal sign-in: codes, session lifetimes, link URLs, SSO identity matching. No I/O.
 import { randomInt } from 'node:crypto';
+import { normalizeEmail } from '#shared/email.ts';
+import type { ErrorDetail } from '#shared/errors.ts';
 import { PORTAL_CODE_ALPHABET, PORTAL_CODE_LENGTH, type SsoProvider } from '#shared/portal.schema.ts';
 
 export const CODE_TTL_MINUTES = 10;
@@ -103,7 +105,68 @@ export function readSsoClaims(claims: Record<string, unknown>): SsoIdentity {
   };
 }
 
-export type SsoRefusal = 'sso_email_unverified' | 'sso_no_access';
+export type SsoRefusal = 'sso_email_unverified' | 'sso_no_access' | 'sso_domain_not_allowed' | 'sso_tenant_not_allowed';
+
+type Normalised = { ok: true; value: string[] } | { ok: false; details: ErrorDetail[] };
+
+/** A host name as an email domain (IDN to punycode, lower case, a leading @ tolerated), or null. */
+export function normaliseEmailDomain(domain: string): string | null {
+  const r = normalizeEmail(`x@${domain.trim().replace(/^@/, '')}`);
+  return r.ok ? r.email.slice(2) : null;
+}
+
+/** The allowed Google domains as stored: punycode, lower case, no duplicates; a detail per bad entry. */
+export function normaliseSsoDomains(domains: string[], path = 'allowedDomains'): Normalised {
+  const out: string[] = [];
+  const details: ErrorDetail[] = [];
+  domains.forEach((d, i) => {
+    const n = normaliseEmailDomain(d);
+    if (!n) details.push({ path: `${path}.${i}`, message: 'Not a domain name (e.g. example.com)' });
+    else if (!out.includes(n)) out.push(n);
+  });
+  return details.length ? { ok: false, details } : { ok: true, value: out };
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The allowed Microsoft tenant ids as stored: GUIDs, lower case, no duplicates. */
+export function normaliseSsoTenants(tenants: string[], path = 'allowedTenants'): Normalised {
+  const out: string[] = [];
+  const details: ErrorDetail[] = [];
+  tenants.forEach((t, i) => {
+    const n = t.trim().toLowerCase();
+    if (!GUID.test(n))
+      details.push({ path: `${path}.${i}`, message: 'Not a tenant id (a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47)' });
+    else if (!out.includes(n)) out.push(n);
+  });
+  return details.length ? { ok: false, details } : { ok: true, value: out };
+}
+
+/**
+ * The team's organisation restriction. Google: every domain the identity claims — the Workspace domain
+ * `hd` when sent, and the domain of the email when it is verified — must be allowed, and there must be
+ * at least one. Microsoft: the tenant id `tid` must be allowed. An empty list allows any.
+ */
+export function ssoOrganisationRefusal(
+  provider: SsoProvider,
+  id: SsoIdentity,
+  allowed: { allowedDomains: string[]; allowedTenants: string[] },
+): SsoRefusal | null {
+  if (provider === 'microsoft') {
+    if (!allowed.allowedTenants.length) return null;
+    const tid = id.tid?.trim().toLowerCase();
+    return tid && allowed.allowedTenants.includes(tid) ? null : 'sso_tenant_not_allowed';
+  }
+  if (!allowed.allowedDomains.length) return null;
+  const claimed: (string | null)[] = [];
+  if (id.hd) claimed.push(normaliseEmailDomain(id.hd));
+  if (id.email && id.emailVerified) {
+    const n = normalizeEmail(id.email);
+    claimed.push(n.ok ? n.email.slice(n.email.lastIndexOf('@') + 1) : null);
+  }
+  if (!claimed.length) return 'sso_domain_not_allowed';
+  return claimed.every((d) => d !== null && allowed.allowedDomains.includes(d)) ? null : 'sso_domain_not_allowed';
+}
 
 /**
  * With `requireSyncedContactForSso` the provider's stable identity must equal the contact's synced

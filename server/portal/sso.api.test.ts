@@ -87,7 +87,7 @@ async function throughIdp(authorizeUrl: string): Promise<string> {
 let ctx: TestContext;
 
 // Teams get predictable slugs (a fresh database per file), so the provider knows their callbacks.
-const TEAMS = ['sso-g1', 'sso-g2', 'sso-g3', 'sso-m1', 'sso-m2'];
+const TEAMS = ['sso-g1', 'sso-g2', 'sso-g3', 'sso-g4', 'sso-m1', 'sso-m2', 'sso-m3'];
 const redirectUris = TEAMS.flatMap((slug) => ['google', 'microsoft'].map((p) => `http://localhost/portal/api/${slug}/sso/${p}/callback`));
 
 async function ssoTeam(idp: Awaited<ReturnType<typeof startIdp>>, provider: 'google' | 'microsoft', slug: string, settings: object = {}) {
@@ -131,6 +131,13 @@ async function ssoSignIn(
     headers: { host: 'localhost', ...(cookie ? { cookie } : {}) },
   });
   return { res, callbackPath: back.pathname + back.search, binding: binding.value };
+}
+
+/** Everything a refused sign-in must leave alone: the team's contacts (rows as they are) and portal sessions. */
+async function teamState(team: TestTeam) {
+  const contacts = await ctx.db.selectFrom('contacts').selectAll().where('teamId', '=', team.teamId).orderBy('id').execute();
+  const sessions = await ctx.db.selectFrom('portalSessions').select('tokenHash').where('teamId', '=', team.teamId).execute();
+  return { contacts: JSON.stringify(contacts), sessions: sessions.length };
 }
 
 const outcome = (res: LightMyRequestResponse) => {
@@ -272,6 +279,67 @@ describe('Google-shaped provider', () => {
   });
 });
 
+describe('Google allowed domains', () => {
+  let idp: Awaited<ReturnType<typeof startIdp>>;
+  beforeAll(async () => {
+    idp = await startIdp('kdesk-client', 'idp client secret', redirectUris);
+  });
+  afterAll(() => idp?.close());
+
+  it('signs in a verified email of an allowed domain, refuses another domain without touching any contact', async () => {
+    const t = await ssoTeam(idp, 'google', 'sso-g4');
+    const put = await call(ctx, t.ownerToken, 'PUT', '/api/v1/portal/sso/google', {
+      issuer: idp.issuer,
+      clientId: 'kdesk-client',
+      allowedDomains: ['Example.COM', '@bücher.de', 'example.com'],
+    });
+    expect(put.statusCode).toBe(200);
+    expect(put.json()).toMatchObject({ allowedDomains: ['example.com', 'xn--bcher-kva.de'], allowedTenants: [] });
+
+    const c = await createContact(ctx, t);
+    idp.accounts.set('g-500', { email: c.primaryEmail.toUpperCase(), email_verified: true, hd: 'EXAMPLE.com' });
+    expect(outcome((await ssoSignIn(idp, t, 'google', 'g-500')).res)).toBe('signed-in');
+
+    // an IDN domain, typed in Unicode and signed in with in Unicode
+    const idn = await createContact(ctx, t, { primaryEmail: 'kim@bücher.de' });
+    idp.accounts.set('g-501', { email: 'kim@BÜCHER.de', email_verified: true });
+    const idnOk = await ssoSignIn(idp, t, 'google', 'g-501');
+    expect(outcome(idnOk.res)).toBe('signed-in');
+    expect((await me(ctx, t.slug, portalCookie(idnOk.res)!)).json().id).toBe(idn.id);
+
+    // a contact exists with that email, but its domain is not allowed
+    const other = await createContact(ctx, t, { primaryEmail: `pat-${Date.now()}@other.example` });
+    const before = await teamState(t);
+    idp.accounts.set('g-502', { email: other.primaryEmail, email_verified: true });
+    const refused = await ssoSignIn(idp, t, 'google', 'g-502');
+    expect(outcome(refused.res)).toBe('sso_domain_not_allowed');
+    expect(portalCookie(refused.res)).toBeNull();
+    // an allowed email domain from another Workspace (hd) is refused too
+    idp.accounts.set('g-503', { email: c.primaryEmail, email_verified: true, hd: 'other.example' });
+    expect(outcome((await ssoSignIn(idp, t, 'google', 'g-503')).res)).toBe('sso_domain_not_allowed');
+    // a look-alike sub-domain is not the domain
+    idp.accounts.set('g-504', { email: 'pat@evil.example.com', email_verified: true });
+    expect(outcome((await ssoSignIn(idp, t, 'google', 'g-504')).res)).toBe('sso_domain_not_allowed');
+    expect(await teamState(t)).toEqual(before);
+
+    // the portal shows the reason; the agent app reads the lists back; an empty list allows any domain again
+    const get = await call(ctx, t.ownerToken, 'GET', '/api/v1/portal/sso');
+    expect(get.json().google).toMatchObject({ allowedDomains: ['example.com', 'xn--bcher-kva.de'], allowedTenants: [] });
+    // a PUT without the list keeps it
+    await call(ctx, t.ownerToken, 'PUT', '/api/v1/portal/sso/google', { issuer: idp.issuer, clientId: 'kdesk-client' });
+    expect((await call(ctx, t.ownerToken, 'GET', '/api/v1/portal/sso')).json().google.allowedDomains).toHaveLength(2);
+    await call(ctx, t.ownerToken, 'PUT', '/api/v1/portal/sso/google', { issuer: idp.issuer, clientId: 'kdesk-client', allowedDomains: [] });
+    expect(outcome((await ssoSignIn(idp, t, 'google', 'g-502')).res)).toBe('signed-in');
+    const audit = await ctx.db
+      .selectFrom('auditLog')
+      .select('changes')
+      .where('teamId', '=', t.teamId)
+      .where('action', '=', 'sso.update')
+      .execute();
+    expect(JSON.stringify(audit)).toContain('google.allowedDomains');
+  });
+});
+
 describe('Microsoft-shaped provider', () => {
   let idp: Awaited<ReturnType<typeof startIdp>>;
   beforeAll(async () => {
@@ -306,6 +374,34 @@ describe('Microsoft-shaped provider', () => {
     expect(outcome((await ssoSignIn(idp, t, 'microsoft', 'pairwise-400')).res)).toBe('sso_email_unverified');
     idp.accounts.set('pairwise-401', { oid: 'oid-401', tid: tenant, email: c.primaryEmail, xms_edov: true });
     expect(outcome((await ssoSignIn(idp, t, 'microsoft', 'pairwise-401')).res)).toBe('signed-in');
+  });
+
+  it('with allowed tenants signs in a listed tid, refuses another tenant or none without touching any contact', async () => {
+    const t = await ssoTeam(idp, 'microsoft', 'sso-m3');
+    const put = await call(ctx, t.ownerToken, 'PUT', '/api/v1/portal/sso/microsoft', {
+      issuer: idp.issuer,
+      clientId: 'kdesk-client',
+      allowedTenants: [tenant.toUpperCase(), ' 72f988bf-86f1-41af-91ab-2d7cd011db47 '],
+    });
+    expect(put.statusCode).toBe(200);
+    expect(put.json()).toMatchObject({ allowedTenants: [tenant, '72f988bf-86f1-41af-91ab-2d7cd011db47'], allowedDomains: [] });
+    const c = await createContact(ctx, t);
+    idp.accounts.set('pairwise-500', { oid: 'oid-500', tid: tenant.toUpperCase(), email: c.primaryEmail, xms_edov: true });
+    expect(outcome((await ssoSignIn(idp, t, 'microsoft', 'pairwise-500')).res)).toBe('signed-in');
+
+    const before = await teamState(t);
+    idp.accounts.set('pairwise-501', {
+      oid: 'oid-501',
+      tid: '99999999-2222-3333-4444-555555555555',
+      email: c.primaryEmail,
+      xms_edov: true,
+    });
+    const refused = await ssoSignIn(idp, t, 'microsoft', 'pairwise-501');
+    expect(outcome(refused.res)).toBe('sso_tenant_not_allowed');
+    expect(portalCookie(refused.res)).toBeNull();
+    idp.accounts.set('pairwise-502', { oid: 'oid-502', email: c.primaryEmail, xms_edov: true });
+    expect(outcome((await ssoSignIn(idp, t, 'microsoft', 'pairwise-502')).res)).toBe('sso_tenant_not_allowed');
+    expect(await teamState(t)).toEqual(before);
   });
 });
 
@@ -367,6 +463,34 @@ describe('team SSO configuration', () => {
     expect(
       (await call(ctx, team.ownerToken, 'PUT', '/api/v1/portal/sso/okta', { issuer: 'https://a.example', clientId: 'x' })).statusCode,
     ).toBe(400);
+  });
+
+  it('refuses a domain that is not a host name and a tenant that is not a GUID (400 with the path)', async () => {
+    const base = { issuer: 'https://accounts.google.com', clientId: 'x', clientSecret: 'y' };
+    const badDomain = await call(ctx, team.ownerToken, 'PUT', '/api/v1/portal/sso/google', {
+      ...base,
+      allowedDomains: ['example.com', 'not a domain', 'https://example.com/x', '*.example.com', 'localhost'],
+    });
+    expect(badDomain.statusCode).toBe(400);
+    expect(badDomain.json().details.map((d: { path: string }) => d.path)).toEqual([
+      'allowedDomains.1',
+      'allowedDomains.2',
+      'allowedDomains.3',
+      'allowedDomains.4',
+    ]);
+    const ms = { issuer: 'https://login.microsoftonline.com/organizations/v2.0', clientId: 'x', clientSecret: 'y' };
+    const badTenant = await call(ctx, team.ownerToken, 'PUT', '/api/v1/portal/sso/microsoft', {
+      ...ms,
+      allowedTenants: ['11111111-2222-3333-4444-555555555555', 'contoso.onmicrosoft.com', '11111111-2222-3333-4444-55555555555'],
+    });
+    expect(badTenant.statusCode).toBe(400);
+    expect(badTenant.json().details.map((d: { path: string }) => d.path)).toEqual(['allowedTenants.1', 'allowedTenants.2']);
+    // each list belongs to its provider
+    const crossed = await call(ctx, team.ownerToken, 'PUT', '/api/v1/portal/sso/microsoft', { ...ms, allowedDomains: ['example.com'] });
+    expect(crossed.statusCode).toBe(400);
+    expect(crossed.json().details[0].path).toBe('allowedDomains');
+    const nothingSaved = await call(ctx, team.ownerToken, 'GET', '/api/v1/portal/sso');
+    expect(nothingSaved.json().microsoft).toBeNull();
   });
 
   it('is for owners and admins only, and per team', async () => {

@@ -17,7 +17,15 @@ import type { ContactRow } from '../db/schema.ts';
 import type { Keyring } from './keyring.ts';
 import { createPortalRepo } from './portal.repo.ts';
 import type { PortalService } from './portal.service.ts';
-import { readSsoClaims, ssoRedirectUri, syncedIdentityMatches, type SsoRefusal } from './portal.rules.ts';
+import {
+  normaliseSsoDomains,
+  normaliseSsoTenants,
+  readSsoClaims,
+  ssoOrganisationRefusal,
+  ssoRedirectUri,
+  syncedIdentityMatches,
+  type SsoRefusal,
+} from './portal.rules.ts';
 import { guardedFetch, internalHostReason, PrivateAddressError, unguardedFetch } from './sso-fetch.ts';
 
 const STATE_TTL_MS = 10 * 60_000;
@@ -88,8 +96,32 @@ export function createSsoService(deps: {
     return config;
   }
 
-  function view(r: { issuer: string; clientId: string; updatedAt: Date }) {
-    return { issuer: r.issuer, clientId: r.clientId, clientSecretSet: true, updatedAt: r.updatedAt.toISOString() };
+  function view(r: { issuer: string; clientId: string; allowedDomains: string[]; allowedTenants: string[]; updatedAt: Date }) {
+    return {
+      issuer: r.issuer,
+      clientId: r.clientId,
+      clientSecretSet: true,
+      allowedDomains: r.allowedDomains,
+      allowedTenants: r.allowedTenants,
+      updatedAt: r.updatedAt.toISOString(),
+    };
+  }
+
+  /** The organisation lists of a PUT, normalised; each applies to one provider only (400 with the path otherwise). */
+  function allowedLists(provider: SsoProvider, input: SsoConfigInput) {
+    const details = [];
+    if (provider === 'microsoft' && input.allowedDomains?.length) {
+      details.push({ path: 'allowedDomains', message: 'Only for Google; limit Microsoft sign-in with allowedTenants' });
+    }
+    if (provider === 'google' && input.allowedTenants?.length) {
+      details.push({ path: 'allowedTenants', message: 'Only for Microsoft; limit Google sign-in with allowedDomains' });
+    }
+    const domains = input.allowedDomains ? normaliseSsoDomains(input.allowedDomains) : null;
+    const tenants = input.allowedTenants ? normaliseSsoTenants(input.allowedTenants) : null;
+    if (domains && !domains.ok) details.push(...domains.details);
+    if (tenants && !tenants.ok) details.push(...tenants.details);
+    if (details.length) throw new AppError('VALIDATION', 'Invalid SSO settings', details);
+    return { domains: domains?.ok ? domains.value : undefined, tenants: tenants?.ok ? tenants.value : undefined };
   }
 
   async function findContact(
@@ -143,6 +175,7 @@ export function createSsoService(deps: {
       requireTeamManager(actor);
       const problem = checkIssuerUrl(input.issuer) ?? (deps.allowPrivateIssuers ? null : await internalHostReason(new URL(input.issuer)));
       if (problem) throw new AppError('VALIDATION', 'Invalid SSO settings', [{ path: 'issuer', message: problem }]);
+      const lists = allowedLists(provider, input);
       return db.transaction().execute(async (tx) => {
         const current = await repo.ssoConfig(actor.teamId, provider, tx);
         if (!current && !input.clientSecret) {
@@ -152,13 +185,26 @@ export function createSsoService(deps: {
           ? keyring.encrypt(input.clientSecret, secretContext(actor.teamId, provider))
           : current!.clientSecretEnc;
         const row = await repo.upsertSsoConfig(
-          { teamId: actor.teamId, provider, issuer: input.issuer.replace(/\/$/, ''), clientId: input.clientId, clientSecretEnc },
+          {
+            teamId: actor.teamId,
+            provider,
+            issuer: input.issuer.replace(/\/$/, ''),
+            clientId: input.clientId,
+            clientSecretEnc,
+            // omitted = keep the stored list (a client that does not know the field never lifts a restriction)
+            allowedDomains: lists.domains ?? current?.allowedDomains ?? [],
+            allowedTenants: lists.tenants ?? current?.allowedTenants ?? [],
+          },
           tx,
         );
         const changes: Record<string, { before: unknown; after: unknown }> = {};
         if (current?.issuer !== row.issuer) changes[`${provider}.issuer`] = { before: current?.issuer ?? null, after: row.issuer };
         if (current?.clientId !== row.clientId)
           changes[`${provider}.clientId`] = { before: current?.clientId ?? null, after: row.clientId };
+        for (const k of ['allowedDomains', 'allowedTenants'] as const) {
+          const before = current?.[k] ?? [];
+          if (before.join(' ') !== row[k].join(' ')) changes[`${provider}.${k}`] = { before, after: row[k] };
+        }
         // the secret itself is never written to the audit log
         if (input.clientSecret) changes[`${provider}.clientSecret`] = { before: current ? '(set)' : null, after: '(changed)' };
         await audit.record({ actor, entityType: 'team', entityId: actor.teamId, action: 'sso.update', changes }, tx);
@@ -242,6 +288,7 @@ export function createSsoService(deps: {
       }
       if (!t.settings.portalEnabled || !t.settings.contactSso[provider]) throw new SsoError('sso_unavailable', 'Not offered');
       let claims: Record<string, unknown>;
+      let allowed: { allowedDomains: string[]; allowedTenants: string[] };
       try {
         const config = await configuration(t.id, provider);
         const current = new URL(ssoRedirectUri(base, t.slug, provider));
@@ -253,8 +300,21 @@ export function createSsoService(deps: {
           idTokenExpected: true,
         });
         claims = (tokens.claims() ?? {}) as Record<string, unknown>;
+        const stored = await repo.ssoConfig(t.id, provider);
+        if (!stored) throw new Error('the set-up was removed during the sign-in');
+        allowed = stored;
       } catch (err) {
         throw new SsoError('sso_failed', `The identity provider's answer was refused: ${(err as Error).message}`);
+      }
+      // before any contact is looked at: nothing is read or written for an organisation not allowed
+      const orgRefusal = ssoOrganisationRefusal(provider, readSsoClaims(claims), allowed);
+      if (orgRefusal) {
+        throw new SsoError(
+          orgRefusal,
+          provider === 'google'
+            ? 'The Google account is not from an allowed domain'
+            : 'The Microsoft account is not from an allowed tenant',
+        );
       }
       const found = await findContact(t.id, provider, claims, t.settings.requireSyncedContactForSso);
       if (typeof found === 'string') throw new SsoError(found, 'No contact may sign in with this identity');

@@ -24,6 +24,10 @@ const ssoMessages: Record<string, string> = {
     'Your work account has no verified email address, so we cannot tell who you are. Sign in with a code sent by email instead.',
   sso_no_access:
     'Your work account is not linked to a contact with portal access here. Sign in with the email address your support team has on file, or ask them for access.',
+  sso_domain_not_allowed:
+    'Your Google account is not from an email domain this support team accepts for sign-in. Sign in with a code sent by email instead, or use your work account of an accepted domain.',
+  sso_tenant_not_allowed:
+    'Your Microsoft account belongs to an organisation this support team does not accept for sign-in. Sign in with a code sent by email instead, or use your work account of an accepted organisation.',
   sso_unavailable: 'Signing in with a work account is not available right now. Sign in with a code sent by email instead.',
 };
 

@@ -2,7 +2,7 @@
 // SSO set-up and Team > Logs. Types come from the server's schemas (type-only).
 import type { AuditEntry, AuditPage } from '#shared/audit.schema.ts';
 import type { Invitation, InvitationPreview, Me, Member, MemberPatch, Role } from '#shared/member.schema.ts';
-import type { SsoConfigs } from '#shared/portal.schema.ts';
+import type { SsoConfigInput, SsoConfigs } from '#shared/portal.schema.ts';
 import type { Team, TeamPatch } from '#shared/team.schema.ts';
 import { request } from '../../lib/api.ts';
 
@@ -62,8 +62,8 @@ export const adminApi = {
   team: () => request<Team>('GET', '/api/v1/team'),
   updateTeam: (patch: TeamPatch) => request<Team>('PATCH', '/api/v1/team', { body: patch }),
   sso: () => request<SsoConfigs>('GET', '/api/v1/portal/sso'),
-  putSso: (provider: 'google' | 'microsoft', body: { issuer: string; clientId: string; clientSecret?: string }) =>
-    request<unknown>('PUT', `/api/v1/portal/sso/${provider}`, { body }),
+  putSso: (provider: 'google' | 'microsoft', body: SsoConfigInput) =>
+    request<NonNullable<SsoConfigs['google']>>('PUT', `/api/v1/portal/sso/${provider}`, { body }),
 
   audit: (f: AuditFilters, cursor?: string | null) =>
     request<AuditPage>('GET', '/api/v1/audit', { query: { ...f, cursor: cursor ?? undefined, limit: 50 } }),

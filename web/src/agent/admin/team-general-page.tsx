@@ -12,6 +12,7 @@ import {
   SimpleGrid,
   Stack,
   Switch,
+  TagsInput,
   Text,
   TextInput,
   Title,
@@ -164,6 +165,14 @@ function GeneralCard(props: { team: Team }) {
   );
 }
 
+/** The message for a list field: the first bad entry, named, from details at `<field>.<index>` (or the field). */
+function listError(errors: Record<string, string>, field: string, values: string[]): string | undefined {
+  const hit = Object.entries(errors).find(([path]) => path === field || path.startsWith(`${field}.`));
+  if (!hit) return undefined;
+  const i = Number(hit[0].slice(field.length + 1));
+  return hit[0] === field || Number.isNaN(i) || values[i] === undefined ? hit[1] : `“${values[i]}”: ${hit[1]}`;
+}
+
 const providers = {
   google: { title: 'Google', issuer: 'https://accounts.google.com', who: 'For Google: https://accounts.google.com' },
   microsoft: { title: 'Microsoft', issuer: 'https://login.microsoftonline.com/organizations/v2.0', who: 'Tenant' },
@@ -200,10 +209,21 @@ function SsoCard(props: { provider: 'google' | 'microsoft'; configs: SsoConfigs;
   const [issuer, setIssuer] = useState(cfg?.issuer ?? p.issuer);
   const [clientId, setClientId] = useState(cfg?.clientId ?? '');
   const [secret, setSecret] = useState('');
+  const [domains, setDomains] = useState<string[]>(cfg?.allowedDomains ?? []);
+  const [tenants, setTenants] = useState<string[]>(cfg?.allowedTenants ?? []);
   const save = useMutation({
-    mutationFn: () => adminApi.putSso(props.provider, { issuer, clientId, ...(secret ? { clientSecret: secret } : {}) }),
-    onSuccess: () => {
+    mutationFn: () =>
+      adminApi.putSso(props.provider, {
+        issuer,
+        clientId,
+        ...(secret ? { clientSecret: secret } : {}),
+        ...(props.provider === 'google' ? { allowedDomains: domains } : { allowedTenants: tenants }),
+      }),
+    onSuccess: (saved) => {
       setSecret('');
+      // as stored: lower case, punycode, without duplicates
+      setDomains(saved.allowedDomains);
+      setTenants(saved.allowedTenants);
       void qc.invalidateQueries({ queryKey: adminKeys.sso });
       notifications.show({ color: 'green', message: `${p.title} sign-in saved` });
     },
@@ -266,6 +286,29 @@ function SsoCard(props: { provider: 'google' | 'microsoft'; configs: SsoConfigs;
             onChange={(e) => setSecret(e.currentTarget.value)}
             error={errors.clientSecret}
           />
+          {props.provider === 'google' ? (
+            <TagsInput
+              label="Allowed email domains"
+              description="Only contacts whose Google email (and Google Workspace domain) is at one of these domains may sign in. Leave empty to allow any domain."
+              placeholder="example.com, then Enter"
+              splitChars={[',', ' ', ';']}
+              clearable
+              value={domains}
+              onChange={setDomains}
+              error={listError(errors, 'allowedDomains', domains)}
+            />
+          ) : (
+            <TagsInput
+              label="Allowed tenants"
+              description="Microsoft Entra tenant IDs (a GUID, shown on the tenant's Overview page) whose accounts may sign in. Leave empty to allow any tenant the issuer accepts."
+              placeholder="72f988bf-86f1-41af-91ab-2d7cd011db47, then Enter"
+              splitChars={[',', ' ', ';']}
+              clearable
+              value={tenants}
+              onChange={setTenants}
+              error={listError(errors, 'allowedTenants', tenants)}
+            />
+          )}
           {save.error && !Object.keys(errors).length && (
             <Alert color="red" variant="light">
               {errorMessage(save.error)}
