@@ -169,11 +169,12 @@ function MemberRow({ member: m }: { member: Member }) {
             Everything (owner)
           </Text>
         ) : (
-          <Stack gap={4}>
+          // 20 px boxes 28 px apart: touch targets WCAG 2.2 (2.5.8) accepts
+          <Stack gap={8}>
             {permissionLabels.map(([key, label]) => (
               <Checkbox
                 key={key}
-                size="xs"
+                size="sm"
                 label={label}
                 checked={m.permissions[key]}
                 disabled={!canTouch}

@@ -101,7 +101,7 @@ export function LoginPage() {
             </Stack>
           </form>
         </Paper>
-        <Stack gap={4} mt="lg" align="center">
+        <Stack gap="sm" mt="lg" align="center">
           <Anchor component={Link} to="/forgot-password" size="sm">
             Forgot your password?
           </Anchor>

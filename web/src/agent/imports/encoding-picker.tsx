@@ -64,7 +64,13 @@ export function EncodingPicker(props: { preview: ImportPreview; pending: boolean
           </Alert>
         )}
         {rows.length > 0 && (
-          <Table.ScrollContainer minWidth={480} type="native">
+          <Table.ScrollContainer
+            minWidth={480}
+            type="native"
+            tabIndex={0}
+            role="region"
+            aria-label="Decoded sample rows (scrolls sideways)"
+          >
             <Table withTableBorder verticalSpacing={6} horizontalSpacing="sm" aria-label="First rows as decoded">
               <Table.Thead>
                 <Table.Tr>

@@ -312,12 +312,12 @@ function ImportWizard(props: { recent: Import[] | undefined; recentLoading: bool
         back={<BackButton onClick={() => go(1)} />}
         hint={
           conflicts > 0 ? (
-            <Text size="sm" c="red.7">
+            <Text size="sm" c="red.9">
               Resolve {plural(conflicts, 'conflict')} first
             </Text>
           ) : (
             !preview.encodingConfident && (
-              <Text size="sm" c="red.7">
+              <Text size="sm" c="red.9">
                 Confirm the file&apos;s encoding first
               </Text>
             )

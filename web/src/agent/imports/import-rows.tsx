@@ -99,7 +99,13 @@ export function ImportRows(props: { imp: Import; initialFilter?: Filter; title?:
           )}
         </Stack>
       ) : (
-        <Table.ScrollContainer minWidth={720} type="native">
+        <Table.ScrollContainer
+          minWidth={720}
+          type="native"
+          tabIndex={0}
+          role="region"
+          aria-label="Rows and their outcome (scrolls sideways)"
+        >
           <Table verticalSpacing="sm" horizontalSpacing="lg" layout="fixed" aria-label="Row outcomes" aria-busy={rows.isFetching}>
             <Table.Thead>
               <Table.Tr>

@@ -131,7 +131,7 @@ export function MappingStep(props: {
             ))}
           </Stack>
         ) : (
-          <Table.ScrollContainer minWidth={820} type="native">
+          <Table.ScrollContainer minWidth={820} type="native" tabIndex={0} role="region" aria-label="Column mapping (scrolls sideways)">
             <Table verticalSpacing="sm" horizontalSpacing="md" layout="fixed" aria-label="Column mapping">
               <Table.Thead>
                 <Table.Tr>

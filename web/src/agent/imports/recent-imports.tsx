@@ -25,7 +25,7 @@ export function RecentImports(props: { items: Import[] | undefined; loading: boo
           No imports yet. Files you import appear here with their results, so you can download the rows that failed later.
         </Text>
       ) : (
-        <Table.ScrollContainer minWidth={680} type="native">
+        <Table.ScrollContainer minWidth={680} type="native" tabIndex={0} role="region" aria-label="Recent imports (scrolls sideways)">
           <Table verticalSpacing="sm" horizontalSpacing="lg" highlightOnHover aria-labelledby="recent-imports-title" layout="fixed">
             <Table.Thead>
               <Table.Tr>
