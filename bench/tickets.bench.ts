@@ -3,9 +3,11 @@
 // transaction, so the answer comes after the commit). 100,000 tickets over 10,000 contacts by default
 // (BENCH_TICKETS, BENCH_CONTACTS); BENCH_DURATION_S per measurement, BENCH_CONNECTIONS requests in
 // flight. Uses DATABASE_URL's server when set (a fresh database), otherwise an embedded PostgreSQL.
-// The server runs in its own process; latencies are measured here per request. Last line: one JSON object.
+// BENCH_KEEP_DB=1 (with DATABASE_URL) keeps the seeded database to inspect plans. The server runs in its own process; latencies are measured here per request. Last line: one JSON object.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { createDb } from '../server/db/client.ts';
 import { uuidv7 } from '../server/db/ids.ts';
 import { hashSecret } from '../server/auth/secrets.ts';
@@ -28,12 +30,52 @@ const pct = (xs: number[], q: number) => {
 };
 const p95 = (xs: number[]) => pct(xs, 0.95);
 
+interface Phase {
+  latencies: number[];
+  /** answers per second over the phase */
+  rps: number;
+  /** statements the server sent to PostgreSQL per request (from its x-bench-statements stamps) */
+  statements: number | null;
+  /** CPU of this client and of the server process, in % of one core over the phase */
+  clientCpu: number;
+  serverCpu: number;
+}
+
+/** User + system CPU time in ms of a process and its descendants (the web workers, the jobs process);
+ *  Linux /proc, 0 elsewhere. */
+function cpuMsOf(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    let ms = ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean)) {
+        ms += cpuMsOf(Number(child));
+      }
+    }
+    return ms;
+  } catch {
+    return 0;
+  }
+}
+
 /** CONNECTIONS loops sending requests for DURATION seconds; the latency of each answer, all 2xx or it throws. */
-async function measure(name: string, next: () => { path: string; init: RequestInit }, base: string, seconds = DURATION): Promise<number[]> {
+async function measure(
+  name: string,
+  next: () => { path: string; init: RequestInit },
+  base: string,
+  serverPid: number | undefined,
+  seconds = DURATION,
+): Promise<Phase> {
   const latencies: number[] = [];
   let failed = 0;
   let sample = '';
-  const end = performance.now() + seconds * 1000;
+  // per web worker process: its first and last running statement total seen in this phase
+  const stamps = new Map<string, { first: number; last: number }>();
+  const cpu0 = process.cpuUsage();
+  const server0 = cpuMsOf(serverPid);
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000;
   await Promise.all(
     Array.from({ length: CONNECTIONS }, async () => {
       while (performance.now() < end) {
@@ -42,6 +84,16 @@ async function measure(name: string, next: () => { path: string; init: RequestIn
         const res = await fetch(base + path, init);
         const body = await res.text();
         latencies.push(performance.now() - t);
+        const [worker, total] = (res.headers.get('x-bench-statements') ?? '').split(':');
+        if (worker && total) {
+          const s = stamps.get(worker);
+          const n = Number(total);
+          if (!s) stamps.set(worker, { first: n, last: n });
+          else {
+            s.first = Math.min(s.first, n);
+            s.last = Math.max(s.last, n);
+          }
+        }
         if (!res.ok) {
           failed++;
           sample ||= `${res.status} ${body.slice(0, 200)}`;
@@ -49,11 +101,25 @@ async function measure(name: string, next: () => { path: string; init: RequestIn
       }
     }),
   );
+  const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   if (failed) throw new Error(`${name}: ${failed} requests failed (${sample}); the figures are not valid`);
+  const phase: Phase = {
+    latencies,
+    rps: Math.round(latencies.length / (wall / 1000)),
+    // each worker's first answer only marks where its count starts
+    statements:
+      stamps.size && latencies.length > stamps.size
+        ? Math.round(([...stamps.values()].reduce((a, s) => a + s.last - s.first, 0) / (latencies.length - stamps.size)) * 10) / 10
+        : null,
+    clientCpu: Math.round(((cpu.user + cpu.system) / 1000 / wall) * 100),
+    serverCpu: Math.round(((cpuMsOf(serverPid) - server0) / wall) * 100),
+  };
   log(
-    `${name.padEnd(34)} ${latencies.length} requests  p50 ${pct(latencies, 0.5)} ms  p95 ${p95(latencies)} ms  p99 ${pct(latencies, 0.99)} ms`,
+    `${name.padEnd(34)} ${latencies.length} requests  ${phase.rps} req/s  p50 ${pct(latencies, 0.5)} ms  p95 ${p95(latencies)} ms  ` +
+      `p99 ${pct(latencies, 0.99)} ms  ${phase.statements ?? '?'} statements/request  CPU client ${phase.clientCpu}% server ${phase.serverCpu}%`,
   );
-  return latencies;
+  return phase;
 }
 
 async function main() {
@@ -143,7 +209,7 @@ async function main() {
     await vacuum.query('VACUUM ANALYZE');
     await vacuum.end();
 
-    server = spawn(process.execPath, ['bin/kdesk.mjs', 'serve'], {
+    server = spawn(process.execPath, ['--import', new URL('./lib/count-statements.mjs', import.meta.url).href, 'bin/kdesk.mjs', 'serve'], {
       env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), HOST: '127.0.0.1', LOG_LEVEL: 'warn', KDESK_WEB_DIR: '/nonexistent' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -174,11 +240,12 @@ async function main() {
     });
 
     // warm up the read paths (plans, caches, prepared statements in every pooled connection)
-    await measure('warm-up portal list', portalList, base, Math.min(3, DURATION));
-    await measure('warm-up agent list', agentList, base, Math.min(3, DURATION));
-    const portal = await measure('GET /portal/api/:slug/tickets', portalList, base);
-    const list = await measure('GET /api/v1/tickets (filtered)', agentList, base);
-    const comments = await measure('POST /api/v1/tickets/:id/comments', comment, base);
+    const pid = server.pid;
+    await measure('warm-up portal list', portalList, base, pid, Math.min(3, DURATION));
+    await measure('warm-up agent list', agentList, base, pid, Math.min(3, DURATION));
+    const portal = await measure('GET /portal/api/:slug/tickets', portalList, base, pid);
+    const list = await measure('GET /api/v1/tickets (filtered)', agentList, base, pid);
+    const comments = await measure('POST /api/v1/tickets/:id/comments', comment, base, pid);
 
     const check = createDb(url);
     const mails = await check
@@ -187,7 +254,17 @@ async function main() {
       .where('kind', '=', 'ticket.commented')
       .executeTakeFirstOrThrow();
     await check.destroy();
-    log(`comments ${comments.length}, notification mails ${mails.n} (${(Number(mails.n) / comments.length).toFixed(1)} per comment)`);
+    const nComments = comments.latencies.length;
+    log(`comments ${nComments}, notification mails ${mails.n} (${(Number(mails.n) / nComments).toFixed(1)} per comment)`);
+    const figures = (key: string, ph: Phase) => ({
+      [`${key}_p50_ms`]: pct(ph.latencies, 0.5),
+      [`${key}_p95_ms`]: p95(ph.latencies),
+      [`${key}_p99_ms`]: pct(ph.latencies, 0.99),
+      [`${key}_rps`]: ph.rps,
+      [`${key}_statements`]: ph.statements,
+      [`${key}_client_cpu_pct`]: ph.clientCpu,
+      [`${key}_server_cpu_pct`]: ph.serverCpu,
+    });
 
     console.log(
       JSON.stringify({
@@ -195,10 +272,13 @@ async function main() {
         contacts: CONTACTS,
         connections: CONNECTIONS,
         duration_s: DURATION,
-        portal_list_p95_ms: p95(portal),
-        agent_list_p95_ms: p95(list),
-        comment_p95_ms: p95(comments),
-        mails_per_comment: Math.round((Number(mails.n) / comments.length) * 10) / 10,
+        ...figures('portal_list', portal),
+        ...figures('agent_list', list),
+        ...figures('comment', comments),
+        mails_per_comment: Math.round((Number(mails.n) / nComments) * 10) / 10,
+        loadavg: loadavg()
+          .map((x) => x.toFixed(2))
+          .join(' '),
       }),
     );
   } finally {
@@ -206,7 +286,10 @@ async function main() {
       server.kill('SIGTERM');
       await new Promise((r) => server!.once('exit', r));
     }
-    await bench.cleanup();
+    if (process.env.BENCH_KEEP_DB && process.env.DATABASE_URL) {
+      log(`kept the database for inspection: ${url} (drop it when done)`);
+      await bench.admin.end();
+    } else await bench.cleanup();
   }
 }
 

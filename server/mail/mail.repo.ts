@@ -4,14 +4,38 @@ import type { MailOutboxTable } from '../db/schema.ts';
 import type { Insertable, Selectable } from 'kysely';
 
 export type OutboxRow = Selectable<MailOutboxTable>;
+/** A message as enqueue writes it (every column given). */
+export interface NewMail {
+  id: string;
+  teamId: string;
+  kind: string;
+  toAddress: string;
+  subject: string;
+  textBody: string;
+  htmlBody: string;
+  sensitive: boolean;
+  status: 'pending' | 'kept';
+  nextAttemptAt: Date;
+  discardAfter: Date | null;
+  createdAt: Date;
+}
 
 export function createMailRepo(db: Executor) {
   return {
     insert(row: Insertable<MailOutboxTable>, tx: Executor = db) {
       return tx.insertInto('mailOutbox').values(row).returning('id').executeTakeFirstOrThrow();
     },
-    insertMany(rows: Insertable<MailOutboxTable>[], tx: Executor = db) {
-      return rows.length ? tx.insertInto('mailOutbox').values(rows).execute() : Promise.resolve([]);
+    /** Writes many messages in one statement of fixed shape (one array per column), whatever their number. */
+    async insertMany(rows: NewMail[], tx: Executor = db): Promise<void> {
+      if (!rows.length) return;
+      const col = <K extends keyof NewMail>(k: K) => rows.map((r) => r[k]);
+      await sql`
+        INSERT INTO mail_outbox (id, team_id, kind, to_address, subject, text_body, html_body, sensitive, status,
+                                 next_attempt_at, discard_after, created_at)
+        SELECT * FROM unnest(${col('id')}::uuid[], ${col('teamId')}::uuid[], ${col('kind')}::text[], ${col('toAddress')}::text[],
+                             ${col('subject')}::text[], ${col('textBody')}::text[], ${col('htmlBody')}::text[],
+                             ${col('sensitive')}::boolean[], ${col('status')}::text[], ${col('nextAttemptAt')}::timestamptz[],
+                             ${col('discardAfter')}::timestamptz[], ${col('createdAt')}::timestamptz[])`.execute(tx);
     },
     /**
      * Takes up to `limit` due messages for this sender until `lockedUntil`. SKIP LOCKED lets several

@@ -1,6 +1,6 @@
 // SQL of tickets, their contacts, comments, sent notifications and request templates. Every query is
 // scoped by team. Contacts and members are only read here (their own features write them).
-import { sql, type Insertable } from 'kysely';
+import { CompiledQuery, sql, type Insertable } from 'kysely';
 import type { Executor } from '../db/client.ts';
 import type { RequestTemplatesTable, TicketCommentsTable, TicketStatus, TicketsTable } from '../db/schema.ts';
 
@@ -129,8 +129,17 @@ export function createTicketsRepo(db: Executor) {
         .executeTakeFirst();
     },
 
+    /** Locks the ticket until the caller's transaction ends; with what its notification mails need of the team. */
     lock(teamId: string, id: string, tx: Executor) {
-      return tx.selectFrom('tickets').selectAll().where('teamId', '=', teamId).where('id', '=', id).forUpdate().executeTakeFirst();
+      return tx
+        .selectFrom('tickets as t')
+        .innerJoin('teams as tm', 'tm.id', 't.teamId')
+        .selectAll('t')
+        .select(['tm.name as teamName', 'tm.slug as teamSlug', 'tm.settings as teamSettings', 'tm.memberOrigin as teamMemberOrigin'])
+        .where('t.teamId', '=', teamId)
+        .where('t.id', '=', id)
+        .forUpdate('t')
+        .executeTakeFirst();
     },
 
     update(teamId: string, id: string, set: Partial<Insertable<TicketsTable>>, tx: Executor = db) {
@@ -154,6 +163,17 @@ export function createTicketsRepo(db: Executor) {
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .executeTakeFirstOrThrow();
       return Number(r.n);
+    },
+
+    /** The planner's estimate of how many match (EXPLAIN: no row is read). */
+    async estimate(teamId: string, f: TicketFilter, tx: Executor = db): Promise<number> {
+      const q = listBase(tx, teamId, f)
+        .select(sql`1`.as('one'))
+        .compile();
+      const r = await tx.executeQuery<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
+        CompiledQuery.raw(`EXPLAIN (FORMAT JSON) ${q.sql}`, [...q.parameters]),
+      );
+      return Math.round(r.rows[0]!['QUERY PLAN'][0].Plan['Plan Rows']);
     },
 
     /** A contact's tickets (the portal list): only tickets the contact is on. */
@@ -213,8 +233,18 @@ export function createTicketsRepo(db: Executor) {
       return tx.selectFrom('members').select(['id', 'name', 'email']).where('teamId', '=', teamId).where('id', 'in', ids).execute();
     },
 
-    insertComment(row: Insertable<TicketCommentsTable>, tx: Executor = db) {
-      return tx.insertInto('ticketComments').values(row).returningAll().executeTakeFirstOrThrow();
+    /** Writes a comment and, in the same statement, sets `touch` on its ticket (updatedAt, a reopening). */
+    insertComment(
+      row: Insertable<TicketCommentsTable> & { teamId: string; ticketId: string },
+      touch: Partial<Insertable<TicketsTable>>,
+      tx: Executor,
+    ) {
+      return tx
+        .with('touched', (qb) => qb.updateTable('tickets').set(touch).where('teamId', '=', row.teamId).where('id', '=', row.ticketId))
+        .insertInto('ticketComments')
+        .values(row)
+        .returningAll()
+        .executeTakeFirstOrThrow();
     },
 
     /** The newest `limit` comments, oldest first. */
@@ -230,13 +260,13 @@ export function createTicketsRepo(db: Executor) {
      */
     async claimNotifications(teamId: string, eventId: string, kind: string, contactIds: string[], at: Date, tx: Executor) {
       if (!contactIds.length) return [];
-      const rows = await tx
-        .insertInto('ticketNotifications')
-        .values(contactIds.map((contactId) => ({ teamId, eventId, contactId, kind, createdAt: at })))
-        .onConflict((oc) => oc.columns(['eventId', 'contactId']).doNothing())
-        .returning('contactId')
-        .execute();
-      return rows.map((r) => r.contactId);
+      // one statement of fixed shape whatever the number of recipients (prepared once per connection)
+      const r = await sql<{ contactId: string }>`
+        INSERT INTO ticket_notifications (team_id, event_id, contact_id, kind, created_at)
+        SELECT ${teamId}::uuid, ${eventId}::uuid, c, ${kind}, ${at}::timestamptz FROM unnest(${contactIds}::uuid[]) AS c
+        ON CONFLICT (event_id, contact_id) DO NOTHING
+        RETURNING contact_id`.execute(tx);
+      return r.rows.map((x) => x.contactId);
     },
 
     // --- request templates ---

@@ -50,6 +50,9 @@ import {
 
 /** Above this many matches a list's total is flagged as an estimate (counting stops there). */
 const COUNT_CAP = 10_000;
+/** A filter the planner puts above this many tickets is not counted at all: however rough the estimate,
+ *  the total is above COUNT_CAP (counting 10,000 index rows costs more than the page itself). */
+const TRUST_ESTIMATE_ABOVE = 3 * COUNT_CAP;
 /** A conversation shows its newest comments, at most this many (`olderOmitted` says when there were more). */
 const COMMENTS_MAX = 1_000;
 const PORTAL_PAGE = 50;
@@ -58,7 +61,25 @@ const VISITOR_LIMITS = { perEmail: 5, perIp: 20, windowSeconds: 3600 };
 /** Signed-in contacts: requests per contact per hour (each may mail up to 20 added people). */
 const CONTACT_REQUESTS_PER_HOUR = 30;
 
-type TeamForMail = Awaited<ReturnType<TeamsService['getTeam']>>;
+/** What a notification mail needs of the team. */
+interface TeamForMail {
+  name: string;
+  slug: string;
+  settings: Record<string, unknown>;
+  memberOrigin: string | null;
+}
+/** The team read with a locked ticket (repo.lock), in the event's transaction. */
+const teamOfLocked = (r: {
+  teamName: string;
+  teamSlug: string;
+  teamSettings: Record<string, unknown>;
+  teamMemberOrigin: string | null;
+}) => ({
+  name: r.teamName,
+  slug: r.teamSlug,
+  settings: r.teamSettings,
+  memberOrigin: r.teamMemberOrigin,
+});
 type Listed = Awaited<ReturnType<ReturnType<typeof createTicketsRepo>['page']>>[number];
 
 /** Who acts in the portal: the signed-in contact and their team (what portal.session returns). */
@@ -156,6 +177,25 @@ function beforeIdOf(cursor: string | undefined): string | undefined {
   return cursor;
 }
 
+interface Total {
+  total: number;
+  estimate: boolean;
+}
+
+/**
+ * An agent list's cursor: the last ticket's id and the total the first page counted (`<id>.<total>`,
+ * `e` after an estimate), so the next pages show the same total without counting again. A bare id (an
+ * older cursor) is accepted; its page is counted.
+ */
+function listCursorOf(cursor: string | undefined): { beforeId?: string; total?: Total } {
+  if (cursor === undefined) return {};
+  const m = /^([^.]+)\.(\d{1,7})(e?)$/.exec(cursor);
+  if (!m) return { beforeId: beforeIdOf(cursor) };
+  const total = Number(m[2]);
+  return { beforeId: beforeIdOf(m[1]), total: { total: Math.min(total, COUNT_CAP), estimate: m[3] === 'e' } };
+}
+const listCursor = (id: string, t: Total) => `${id}.${t.total}${t.estimate ? 'e' : ''}`;
+
 export function createTicketsService(deps: {
   db: Db;
   teams: Pick<TeamsService, 'getTeam'>;
@@ -212,8 +252,8 @@ export function createTicketsService(deps: {
       authorContactId: string | null;
       comment?: { body: string; authorName: string };
       changes?: string[];
-      /** Read by the caller before its transaction: a second pooled connection taken inside one could
-       *  wait forever once every connection holds such a transaction. */
+      /** Read with `tx` (with the locked ticket) or before the transaction: a second pooled connection
+       *  taken inside one could wait forever once every connection holds such a transaction. */
       team: TeamForMail;
     },
   ): Promise<number> {
@@ -253,16 +293,32 @@ export function createTicketsService(deps: {
     return mails.length;
   }
 
+  /**
+   * Exact up to COUNT_CAP; above that COUNT_CAP flagged as an estimate. A filter the planner puts far above
+   * the cap is not counted (a subject search is, its estimate is too rough to trust).
+   */
+  async function totalOf(teamId: string, f: TicketFilter): Promise<Total> {
+    if (f.pattern === undefined && (await repo.estimate(teamId, f)) > TRUST_ESTIMATE_ABOVE) {
+      return { total: COUNT_CAP, estimate: true };
+    }
+    const n = await repo.count(teamId, f, COUNT_CAP);
+    return { total: Math.min(n, COUNT_CAP), estimate: n > COUNT_CAP };
+  }
+
   async function list(teamId: string, q: TicketListQuery): Promise<TicketPage> {
     const f = filterOf(q);
-    const beforeId = beforeIdOf(q.cursor);
-    const [rows, count] = await Promise.all([repo.page(teamId, f, { limit: q.limit + 1, beforeId }), repo.count(teamId, f, COUNT_CAP)]);
+    const cursor = listCursorOf(q.cursor);
+    // the first page counts; the next ones carry its total in their cursor
+    const [rows, total] = await Promise.all([
+      repo.page(teamId, f, { limit: q.limit + 1, beforeId: cursor.beforeId }),
+      cursor.total ?? totalOf(teamId, f),
+    ]);
     const items = rows.slice(0, q.limit);
     return {
       items: items.map(presentTicket),
-      nextCursor: rows.length > q.limit ? items.at(-1)!.id : null,
-      total: Math.min(count, COUNT_CAP),
-      totalIsEstimate: count > COUNT_CAP,
+      nextCursor: rows.length > q.limit ? listCursor(items.at(-1)!.id, total) : null,
+      total: total.total,
+      totalIsEstimate: total.estimate,
     };
   }
 
@@ -332,10 +388,12 @@ export function createTicketsService(deps: {
     c: { body: string; isPublic: boolean; author: { type: 'member' | 'contact'; id: string | null; name: string } },
     reopen: boolean,
   ): Promise<Comment> {
-    const team = await teams.getTeam(actor.teamId);
     return db.transaction().execute(async (tx) => {
       const ticket = await lockTicket(actor.teamId, ticketId, tx);
+      const team = teamOfLocked(ticket);
       const at = now();
+      // a contact who answers a resolved or closed ticket opens it again (as in Freshdesk)
+      const reopened = reopen && (ticket.status === 'resolved' || ticket.status === 'closed');
       const row = await repo.insertComment(
         {
           id: uuidv7(),
@@ -349,11 +407,9 @@ export function createTicketsService(deps: {
           authorName: c.author.name,
           createdAt: at,
         },
+        { updatedAt: at, ...(reopened ? { status: 'open', closedAt: null } : {}) },
         tx,
       );
-      // a contact who answers a resolved or closed ticket opens it again (as in Freshdesk)
-      const reopened = reopen && (ticket.status === 'resolved' || ticket.status === 'closed');
-      await repo.update(actor.teamId, ticketId, { updatedAt: at, ...(reopened ? { status: 'open', closedAt: null } : {}) }, tx);
       const changes: Changes = { commentId: { before: null, after: row.id }, public: { before: null, after: c.isPublic } };
       if (reopened) changes.status = { before: ticket.status, after: 'open' };
       await audit.record({ actor, entityType: 'ticket', entityId: ticketId, action: 'comment', changes }, tx);
@@ -374,9 +430,9 @@ export function createTicketsService(deps: {
 
   async function changeTicket(actor: Actor, id: string, patch: TicketPatch, authorContactId: string | null): Promise<void> {
     if (patch.assigneeId !== undefined) await requireMember(actor.teamId, patch.assigneeId, 'assigneeId');
-    const team = await teams.getTeam(actor.teamId);
     await db.transaction().execute(async (tx) => {
       const before = await lockTicket(actor.teamId, id, tx);
+      const team = teamOfLocked(before);
       const changes: Changes = {};
       for (const k of ['subject', 'description', 'status', 'priority', 'assigneeId'] as const) {
         if (patch[k] !== undefined && patch[k] !== before[k]) changes[k] = { before: before[k], after: patch[k] };
