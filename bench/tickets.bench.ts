@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import { loadavg } from 'node:os';
 import { createDb } from '../server/db/client.ts';
 import { uuidv7 } from '../server/db/ids.ts';
@@ -39,15 +40,20 @@ interface Phase {
   /** CPU of this client and of the server process, in % of one core over the phase */
   clientCpu: number;
   serverCpu: number;
+  /** CPU ms per request of the server processes and of the PostgreSQL backends serving the bench database
+   *  (less sensitive to a busy machine than latencies; null when /proc cannot tell) */
+  serverMsPerRequest: number;
+  dbMsPerRequest: number | null;
 }
 
 /** User + system CPU time in ms of a process and its descendants (the web workers, the jobs process);
  *  Linux /proc, 0 elsewhere. */
-function cpuMsOf(pid: number | undefined): number {
+function cpuMsOf(pid: number | undefined, withChildren = true): number {
   if (pid === undefined) return 0;
   try {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     let ms = ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+    if (!withChildren) return ms;
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean)) {
         ms += cpuMsOf(Number(child));
@@ -59,14 +65,53 @@ function cpuMsOf(pid: number | undefined): number {
   }
 }
 
+interface Req {
+  path: string;
+  method?: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** One keep-alive connection per loop. node:http, not fetch: undici's fetch cost this client ~1.3 ms of CPU
+ *  per request (measured), enough to make it, on the same 2 cores as the server, part of what it measures. */
+const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+
+function send(base: string, r: Req): Promise<{ status: number; body: string; statements: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      base + r.path,
+      {
+        method: r.method ?? 'GET',
+        headers: r.body === undefined ? r.headers : { ...r.headers, 'content-length': String(Buffer.byteLength(r.body)) },
+        agent,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+            statements: res.headers['x-bench-statements'] as string | undefined,
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(r.body);
+  });
+}
+
 /** CONNECTIONS loops sending requests for DURATION seconds; the latency of each answer, all 2xx or it throws. */
-async function measure(
-  name: string,
-  next: () => { path: string; init: RequestInit },
-  base: string,
-  serverPid: number | undefined,
-  seconds = DURATION,
-): Promise<Phase> {
+/** Where the CPU is read: the server process tree, and the database's backends (their pids from pg_stat_activity). */
+interface Probes {
+  serverPid: number | undefined;
+  dbCpuMs: () => Promise<number | null>;
+}
+
+async function measure(name: string, next: () => Req, base: string, probes: Probes, seconds = DURATION): Promise<Phase> {
+  const { serverPid } = probes;
   const latencies: number[] = [];
   let failed = 0;
   let sample = '';
@@ -74,17 +119,17 @@ async function measure(
   const stamps = new Map<string, { first: number; last: number }>();
   const cpu0 = process.cpuUsage();
   const server0 = cpuMsOf(serverPid);
+  const db0 = await probes.dbCpuMs();
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
   await Promise.all(
     Array.from({ length: CONNECTIONS }, async () => {
       while (performance.now() < end) {
-        const { path, init } = next();
+        const r = next();
         const t = performance.now();
-        const res = await fetch(base + path, init);
-        const body = await res.text();
+        const res = await send(base, r);
         latencies.push(performance.now() - t);
-        const [worker, total] = (res.headers.get('x-bench-statements') ?? '').split(':');
+        const [worker, total] = (res.statements ?? '').split(':');
         if (worker && total) {
           const s = stamps.get(worker);
           const n = Number(total);
@@ -94,15 +139,17 @@ async function measure(
             s.last = Math.max(s.last, n);
           }
         }
-        if (!res.ok) {
+        if (res.status < 200 || res.status > 299) {
           failed++;
-          sample ||= `${res.status} ${body.slice(0, 200)}`;
+          sample ||= `${res.status} ${res.body.slice(0, 200)}`;
         }
       }
     }),
   );
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const serverMs = cpuMsOf(serverPid) - server0;
+  const db1 = await probes.dbCpuMs();
   if (failed) throw new Error(`${name}: ${failed} requests failed (${sample}); the figures are not valid`);
   const phase: Phase = {
     latencies,
@@ -113,11 +160,14 @@ async function measure(
         ? Math.round(([...stamps.values()].reduce((a, s) => a + s.last - s.first, 0) / (latencies.length - stamps.size)) * 10) / 10
         : null,
     clientCpu: Math.round(((cpu.user + cpu.system) / 1000 / wall) * 100),
-    serverCpu: Math.round(((cpuMsOf(serverPid) - server0) / wall) * 100),
+    serverCpu: Math.round((serverMs / wall) * 100),
+    serverMsPerRequest: Math.round((serverMs / latencies.length) * 100) / 100,
+    dbMsPerRequest: db0 !== null && db1 !== null ? Math.round(((db1 - db0) / latencies.length) * 100) / 100 : null,
   };
   log(
     `${name.padEnd(34)} ${latencies.length} requests  ${phase.rps} req/s  p50 ${pct(latencies, 0.5)} ms  p95 ${p95(latencies)} ms  ` +
-      `p99 ${pct(latencies, 0.99)} ms  ${phase.statements ?? '?'} statements/request  CPU client ${phase.clientCpu}% server ${phase.serverCpu}%`,
+      `p99 ${pct(latencies, 0.99)} ms  ${phase.statements ?? '?'} statements/request  CPU client ${phase.clientCpu}% server ${phase.serverCpu}%  ` +
+      `CPU per request: server ${phase.serverMsPerRequest} ms, database ${phase.dbMsPerRequest ?? '?'} ms`,
   );
   return phase;
 }
@@ -218,35 +268,44 @@ async function main() {
       server!.once('exit', (c) => reject(new Error(`server exited ${c}`)));
     });
     const base = `http://127.0.0.1:${PORT}`;
-    const agent = { authorization: `Bearer ${token}` };
+    const bearer = { authorization: `Bearer ${token}` };
     const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!;
 
-    const portalList = () => ({ path: `/portal/api/${slug}/tickets`, init: { headers: { cookie: pick(cookies) } } });
+    const portalList = (): Req => ({ path: `/portal/api/${slug}/tickets`, headers: { cookie: pick(cookies) } });
     const agentFilters = [
       `status=open&assigneeId=${owner.id}`,
       'status=open,pending',
       `status=open&assigneeId=none`,
       `contactId=${pick(contactIds)}`,
     ];
-    const agentList = () => ({ path: `/api/v1/tickets?${pick(agentFilters)}&limit=50`, init: { headers: agent } });
+    const agentList = (): Req => ({ path: `/api/v1/tickets?${pick(agentFilters)}&limit=50`, headers: bearer });
     let n = 0;
-    const comment = () => ({
+    const comment = (): Req => ({
       path: `/api/v1/tickets/${pick(wideIds)}/comments`,
-      init: {
-        method: 'POST',
-        headers: { ...agent, 'content-type': 'application/json' },
-        body: JSON.stringify({ body: `Bench reply ${n++}` }),
-      },
+      method: 'POST',
+      headers: { ...bearer, 'content-type': 'application/json' },
+      body: JSON.stringify({ body: `Bench reply ${n++}` }),
     });
 
     // warm up the read paths (plans, caches, prepared statements in every pooled connection)
-    const pid = server.pid;
-    await measure('warm-up portal list', portalList, base, pid, Math.min(3, DURATION));
-    await measure('warm-up agent list', agentList, base, pid, Math.min(3, DURATION));
-    const portal = await measure('GET /portal/api/:slug/tickets', portalList, base, pid);
-    const list = await measure('GET /api/v1/tickets (filtered)', agentList, base, pid);
-    const comments = await measure('POST /api/v1/tickets/:id/comments', comment, base, pid);
+    const stats = new (await import('pg')).default.Client({ connectionString: url });
+    await stats.connect();
+    const probes: Probes = {
+      serverPid: server.pid,
+      // the backends of every pooled connection of the server (and this one), summed
+      async dbCpuMs() {
+        const { rows } = await stats.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
+        const ms = rows.map((r) => cpuMsOf(r.pid, false));
+        return ms.some((x) => x > 0) ? ms.reduce((a, b) => a + b, 0) : null;
+      },
+    };
+    await measure('warm-up portal list', portalList, base, probes, Math.min(3, DURATION));
+    await measure('warm-up agent list', agentList, base, probes, Math.min(3, DURATION));
+    const portal = await measure('GET /portal/api/:slug/tickets', portalList, base, probes);
+    const list = await measure('GET /api/v1/tickets (filtered)', agentList, base, probes);
+    const comments = await measure('POST /api/v1/tickets/:id/comments', comment, base, probes);
 
+    await stats.end();
     const check = createDb(url);
     const mails = await check
       .selectFrom('mailOutbox')
@@ -264,6 +323,8 @@ async function main() {
       [`${key}_statements`]: ph.statements,
       [`${key}_client_cpu_pct`]: ph.clientCpu,
       [`${key}_server_cpu_pct`]: ph.serverCpu,
+      [`${key}_server_cpu_ms_per_request`]: ph.serverMsPerRequest,
+      [`${key}_db_cpu_ms_per_request`]: ph.dbMsPerRequest,
     });
 
     console.log(

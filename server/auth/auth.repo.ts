@@ -1,4 +1,5 @@
 import type { Executor } from '../db/client.ts';
+import { claimPending } from '../db/claim-pending.ts';
 import { compiledOnce } from '../db/compiled.ts';
 
 export function createAuthRepo(db: Executor) {
@@ -66,15 +67,7 @@ export function createAuthRepo(db: Executor) {
     },
     /** Pending reset requests for this worker (SKIP LOCKED: instances take disjoint rows). */
     claimPendingResets(limit: number, tx: Executor) {
-      return tx
-        .selectFrom('passwordResets')
-        .selectAll()
-        .where('status', '=', 'pending')
-        .orderBy('createdAt')
-        .limit(limit)
-        .forUpdate()
-        .skipLocked()
-        .execute();
+      return claimPending(tx, 'passwordResets', limit);
     },
     markReset(id: string, set: { status: 'issued' | 'dropped'; memberId?: string | null; tokenHash?: string }, tx: Executor = db) {
       return tx.updateTable('passwordResets').set(set).where('id', '=', id).execute();

@@ -2,6 +2,7 @@
 // It reads the contacts table to resolve who signs in (portal-owned queries, scoped by team).
 import { sql, type Insertable } from 'kysely';
 import type { Executor } from '../db/client.ts';
+import { claimPending } from '../db/claim-pending.ts';
 import type { PortalLoginRequestsTable, PortalSsoStatesTable } from '../db/schema.ts';
 
 export function createPortalRepo(db: Executor) {
@@ -27,15 +28,7 @@ export function createPortalRepo(db: Executor) {
     },
     /** Pending requests for this worker's transaction; others skip them (SKIP LOCKED). */
     claimPendingRequests(limit: number, tx: Executor) {
-      return tx
-        .selectFrom('portalLoginRequests')
-        .selectAll()
-        .where('status', '=', 'pending')
-        .orderBy('createdAt')
-        .limit(limit)
-        .forUpdate()
-        .skipLocked()
-        .execute();
+      return claimPending(tx, 'portalLoginRequests', limit);
     },
     markRequest(
       id: string,

@@ -110,6 +110,33 @@ describe('GET /api/v1/tickets', () => {
   });
 });
 
+describe('GET /api/v1/tickets paging', () => {
+  it("shows the first page's total on the next pages instead of counting again", async () => {
+    const tm = await createTeam(ctx);
+    const c = await createContact(ctx, tm);
+    const made = [];
+    for (let i = 0; i < 3; i++) made.push(await newTicket(tm, { requesterId: c.id }));
+    const list = async (qs: string) => {
+      const res = await call(ctx, tm.ownerToken, 'GET', `/api/v1/tickets?${qs}`);
+      expect(res.statusCode).toBe(200);
+      return res.json();
+    };
+    const p1 = await list('limit=2');
+    expect(p1).toMatchObject({ total: 3, totalIsEstimate: false });
+    // a ticket created meanwhile is not on the next (older) page and does not change the total shown
+    await newTicket(tm, { requesterId: c.id });
+    const p2 = await list(`limit=2&cursor=${encodeURIComponent(p1.nextCursor)}`);
+    expect(p2).toMatchObject({ total: 3, totalIsEstimate: false, nextCursor: null });
+    expect(p2.items.map((x: { id: string }) => x.id)).toEqual([made[0]!.id]);
+    // a cursor the server did not issue is a 400 naming it
+    for (const bad of ['nope.3', `${made[0]!.id}.x`, `${made[0]!.id}.3.e`]) {
+      const res = await call(ctx, tm.ownerToken, 'GET', `/api/v1/tickets?cursor=${encodeURIComponent(bad)}`);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().details[0].path).toBe('cursor');
+    }
+  });
+});
+
 describe('ticket numbers', () => {
   it('gives parallel creations distinct consecutive numbers', async () => {
     const tm = await createTeam(ctx);
@@ -292,8 +319,9 @@ describe('portal tickets', () => {
     const tk = await newTicket(team, { requesterId: c.id });
     await call(ctx, t, 'PATCH', `/api/v1/tickets/${tk.id}`, { status: 'resolved' });
     const { cookie } = await signIn(ctx, team.slug, c.primaryEmail);
-    await portal(team.slug, cookie, 'POST', `/tickets/${tk.id}/comments`, { body: 'It happened again' });
-    expect((await call(ctx, t, 'GET', `/api/v1/tickets/${tk.id}`)).json().status).toBe('open');
+    const reply = (await portal(team.slug, cookie, 'POST', `/tickets/${tk.id}/comments`, { body: 'It happened again' })).json();
+    const after = (await call(ctx, t, 'GET', `/api/v1/tickets/${tk.id}`)).json();
+    expect(after).toMatchObject({ status: 'open', closedAt: null, updatedAt: reply.createdAt });
   });
 });
 

@@ -52,7 +52,7 @@ import {
 const COUNT_CAP = 10_000;
 /** A filter the planner puts above this many tickets is not counted at all: however rough the estimate,
  *  the total is above COUNT_CAP (counting 10,000 index rows costs more than the page itself). */
-const TRUST_ESTIMATE_ABOVE = 3 * COUNT_CAP;
+const TRUST_ESTIMATE_ABOVE = 2 * COUNT_CAP;
 /** A conversation shows its newest comments, at most this many (`olderOmitted` says when there were more). */
 const COMMENTS_MAX = 1_000;
 const PORTAL_PAGE = 50;

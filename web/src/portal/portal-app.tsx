@@ -15,14 +15,6 @@ import { PortalRequestPage } from './portal-request-page.tsx';
 
 const LAST_TEAM_KEY = 'kdesk-portal:last-team';
 
-/** The installable portal is named after the team: point the page's manifest at the team's own. */
-function useTeamManifest(slug: string | null) {
-  useEffect(() => {
-    const link = document.querySelector<HTMLLinkElement>('link[rel="manifest"]');
-    if (link && slug) link.href = `/portal/api/${encodeURIComponent(slug)}/manifest.webmanifest`;
-  }, [slug]);
-}
-
 /**
  * /portal/<slug> and /portal/<slug>/c/<linkToken>: sign-in when signed out, the home page when signed in;
  * /portal/<slug>/tickets/<id> and /portal/<slug>/new: a request and the new-request form (after sign-in).
@@ -37,7 +29,6 @@ function TeamPortal(props: { withLink: boolean; view?: 'home' | 'ticket' | 'new'
   useEffect(() => {
     if (team.data) localStorage.setItem(LAST_TEAM_KEY, team.data.team.slug);
   }, [team.data]);
-  useTeamManifest(team.data?.team.slug ?? null);
 
   if (team.isPending || (portalOn && profile.isPending)) {
     return (
