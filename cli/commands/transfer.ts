@@ -204,7 +204,7 @@ export function exportCommand() {
         if (o.out) progress.start(total, 0);
         let rows = -1;
         for await (const chunk of services.exports.streamCsv(actor, { filter: filter.data }).lines) {
-          rows += chunk.split('\r\n').length - 1;
+          for (let i = chunk.indexOf('\r\n'); i !== -1; i = chunk.indexOf('\r\n', i + 2)) rows++;
           if (!out.write(chunk)) await once(out, 'drain');
           if (o.out) progress.update(Math.min(total, Math.max(0, rows)));
         }

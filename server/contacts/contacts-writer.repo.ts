@@ -1,8 +1,10 @@
 // SQL of the contact writer (contacts.writer.ts): the only statements that write `contacts` and
 // `audit_log` (an ESLint rule keeps it so). Every write is set-based: arrays as parameters, one statement
-// per kind, the audit rows written in the same statement as the contact rows they describe.
+// per kind, the audit rows written in the same statement as the contact rows they describe — or, for a big
+// batch in a transaction, by COPY right after it, for the rows it wrote.
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../db/client.ts';
+import { copyInRows } from '../db/copy.ts';
 import type { ContactRow } from '../db/schema.ts';
 
 /** One row of `audit_log` as written (changes as JSON text). */
@@ -32,9 +34,39 @@ function auditSelect(rows: readonly AuditInsert[], onlyFrom?: string): RawBuilde
       AS a(team_id, entity_type, entity_id, action, actor_type, actor_id, actor_label, changes, request_id)
       ${onlyFrom ? sql`WHERE a.entity_id IN (SELECT id FROM ${sql.raw(onlyFrom)})` : sql``}`;
 }
-const AUDIT_COLUMNS = sql.raw(
-  'audit_log (team_id, entity_type, entity_id, action, actor_type, actor_id, actor_label, changes, request_id)',
-);
+const AUDIT_COLUMN_NAMES = [
+  'team_id',
+  'entity_type',
+  'entity_id',
+  'action',
+  'actor_type',
+  'actor_id',
+  'actor_label',
+  'changes',
+  'request_id',
+];
+const AUDIT_COLUMNS = sql.raw(`audit_log (${AUDIT_COLUMN_NAMES.join(', ')})`);
+/**
+ * From this many rows in a transaction, audit rows are written by COPY (an import's batch): measured on a
+ * 5,000-row batch, 0.9–1.0 s against 1.6–2.0 s for the same rows as array parameters of an INSERT.
+ */
+const COPY_AUDIT_ROWS = 200;
+const byCopy = (rows: readonly unknown[], tx: Executor) => rows.length >= COPY_AUDIT_ROWS && tx.isTransaction;
+
+/** Audit rows by COPY into audit_log, in the caller's transaction (ids and times as an INSERT would give them). */
+async function copyAudit(rows: readonly AuditInsert[], tx: Executor): Promise<void> {
+  await copyInRows(
+    tx,
+    'audit_log',
+    AUDIT_COLUMN_NAMES,
+    rows.map((r) => [r.teamId, r.entityType, r.entityId, r.action, r.actorType, r.actorId, r.actorLabel, r.changes, r.requestId]),
+  );
+}
+/** The audit rows of the entities a statement wrote (its `RETURNING id`), in their order. */
+const auditOfWritten = (audit: readonly AuditInsert[], written: readonly { id: string }[]) => {
+  const ids = new Set(written.map((w) => w.id));
+  return audit.filter((a) => ids.has(a.entityId));
+};
 
 /** Ends the portal sessions of the contacts in `ids` that the statement's `from` CTE wrote. */
 function endSessions(teamId: string, ids: readonly string[], from: string): RawBuilder<unknown> {
@@ -98,11 +130,13 @@ export function createContactWriterRepo(db: Executor) {
       const conflict = o.skipTakenEmails
         ? sql`ON CONFLICT (team_id, primary_email) WHERE primary_email IS NOT NULL AND deleted_at IS NULL DO NOTHING`
         : sql``;
+      const copy = byCopy(audit, tx);
       const r = await sql<ContactRow>`
         WITH w AS (INSERT INTO contacts (${u.names}) SELECT ${u.select} FROM unnest(${u.args}) AS u(${u.names}) ${conflict}
-                   RETURNING ${returning(!!o.returnRows)}),
-             a AS (INSERT INTO ${AUDIT_COLUMNS} ${auditSelect(audit, 'w')})
+                   RETURNING ${returning(!!o.returnRows)})
+             ${copy ? sql`` : sql`, a AS (INSERT INTO ${AUDIT_COLUMNS} ${auditSelect(audit, 'w')})`}
         SELECT * FROM w`.execute(tx);
+      if (copy) await copyAudit(auditOfWritten(audit, r.rows), tx);
       return r.rows;
     },
 
@@ -125,6 +159,7 @@ export function createContactWriterRepo(db: Executor) {
           .filter((c) => c.name !== 'id')
           .map((c) => sql`${sql.raw(c.name)} = ${c.isArray ? sql`u.${sql.raw(c.name)}::${sql.raw(c.type)}` : sql`u.${sql.raw(c.name)}`}`),
       );
+      const copy = byCopy(audit, tx);
       const r = await sql<ContactRow>`
         WITH w AS (
           UPDATE contacts c SET ${set}, version = c.version + 1, updated_at = now()
@@ -133,10 +168,11 @@ export function createContactWriterRepo(db: Executor) {
             -- the ids again as an array: the planner then looks each one up by primary key instead of
             -- hashing the whole table (measured: a seq scan of 100k rows for a 2,500-row batch without it)
             AND c.id = ANY(${rows.map((x) => x.id)}::uuid[])
-          RETURNING ${o.returnRows ? sql`c.*` : sql`c.id`}),
-        a AS (INSERT INTO ${AUDIT_COLUMNS} ${auditSelect(audit, 'w')})
+          RETURNING ${o.returnRows ? sql`c.*` : sql`c.id`})
+        ${copy ? sql`` : sql`, a AS (INSERT INTO ${AUDIT_COLUMNS} ${auditSelect(audit, 'w')})`}
         ${endSessionsOf.length ? sql`, s AS (${endSessions(teamId, endSessionsOf, 'w')})` : sql``}
         SELECT * FROM w`.execute(tx);
+      if (copy) await copyAudit(auditOfWritten(audit, r.rows), tx);
       return r.rows;
     },
 
@@ -213,6 +249,7 @@ export function createContactWriterRepo(db: Executor) {
 
     async audit(rows: readonly AuditInsert[], tx: Executor): Promise<void> {
       if (!rows.length) return;
+      if (byCopy(rows, tx)) return copyAudit(rows, tx);
       await sql`INSERT INTO ${AUDIT_COLUMNS} ${auditSelect(rows)}`.execute(tx);
     },
 

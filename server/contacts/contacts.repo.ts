@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { ADHOC, type Db, type Executor } from '../db/client.ts';
 import { compiledOnce } from '../db/compiled.ts';
+import { copyOutColumn, inlineParameters } from '../db/copy.ts';
 import type { ContactRow } from '../db/schema.ts';
 import { CJK_RANGES } from './search.rules.ts';
 
@@ -293,35 +294,14 @@ export function createContactsRepo(db: Executor) {
       );
     },
     /**
-     * The rows matching a filter after `afterId` and up to `uptoId` (id order; at most `limit`), as one text:
-     * `line` of each row joined in id order (exports: one value per page instead of a row object per contact).
+     * `line` (an SQL expression over a contacts row) of every row matching a filter, in id order, as bytes
+     * streamed by one `COPY … TO STDOUT`: one statement, so one snapshot, and the rows are read from the server
+     * as fast as the caller takes them (exports: the database writes the file's text).
      */
-    async textMatching(
-      teamId: string,
-      f: ScopeFilter & { pattern?: string },
-      o: { limit: number; afterId?: string; uptoId?: string; line: RawBuilder<string> },
-      tx: Executor = db,
-    ): Promise<{ text: string; rows: number; lastId: string | null }> {
-      const [page] = await run<{ text: string | null; rows: number; lastId: string | null }>(
-        tx,
-        sql`SELECT coalesce(string_agg(line, '' ORDER BY id), '') AS text, count(*)::int AS rows, max(id::text COLLATE "C") AS last_id
-            FROM (SELECT id, ${o.line} AS line FROM contacts
-                  WHERE ${scope(teamId, f)} ${f.pattern ? sql`AND search_text LIKE ${f.pattern}` : sql``}
-                  ${o.afterId ? sql`AND id > ${o.afterId}` : sql``} ${o.uptoId ? sql`AND id <= ${o.uptoId}` : sql``}
-                  ORDER BY id LIMIT ${o.limit}) page`,
-        !!f.pattern,
-      );
-      return { text: page?.text ?? '', rows: page?.rows ?? 0, lastId: page?.lastId ?? null };
-    },
-    /** The id of the `n`th row matching a filter after `afterId` (id order), or null when fewer match: a page's end. */
-    async nthIdMatching(teamId: string, f: ScopeFilter & { pattern?: string }, o: { n: number; afterId?: string }, tx: Executor = db) {
-      const [row] = await run<{ id: string }>(
-        tx,
-        sql`SELECT id FROM contacts WHERE ${scope(teamId, f)} ${f.pattern ? sql`AND search_text LIKE ${f.pattern}` : sql``}
-            ${o.afterId ? sql`AND id > ${o.afterId}` : sql``} ORDER BY id OFFSET ${o.n - 1} LIMIT 1`,
-        !!f.pattern,
-      );
-      return row?.id ?? null;
+    linesMatching(teamId: string, f: ScopeFilter & { pattern?: string }, o: { line: RawBuilder<string> }, tx: Executor = db) {
+      const q = sql`SELECT ${o.line} FROM contacts WHERE ${scope(teamId, f)} ${f.pattern ? sql`AND search_text LIKE ${f.pattern}` : sql``}
+          ORDER BY id`;
+      return copyOutColumn(tx, inlineParameters(q.compile(db)));
     },
     /** Rows among `ids`, live (default) or in the trash, locked for a change in id order (the lock order). */
     lockMany(teamId: string, ids: string[], tx: Executor = db, o: { trashed?: boolean } = {}): Promise<ContactRow[]> {

@@ -415,37 +415,17 @@ export function createContactsService(deps: {
     },
 
     /**
-     * The same pages as pagesMatching, each as one text: `line` (an SQL expression over a contacts row) of
-     * every row, in id order (exports written by the database). Where a page ends is looked up first (an
-     * index walk), so the database builds two pages at once on two connections while the caller writes
-     * the one before: at most three pages are held.
+     * `line` (an SQL expression over a contacts row) of every contact of a selection, in id (creation) order,
+     * as the bytes the database writes, streamed (exports): one snapshot, read at the caller's pace, in
+     * chunks with the number of rows each completes.
      */
-    async *textPagesMatching(
+    linesMatching(
       actor: Actor,
       selection: { filter: ContactFilter } | { ids: string[] },
-      o: { line: RawBuilder<string>; pageSize?: number; createdBefore?: Date },
-    ): AsyncGenerator<{ text: string; rows: number }> {
+      o: { line: RawBuilder<string>; createdBefore?: Date },
+    ): AsyncGenerator<{ bytes: Buffer; rows: number }> {
       const { scope } = bulkTarget({ action: 'export', ...selection }, o.createdBefore);
-      const limit = o.pageSize ?? 5000;
-      type Page = { text: string; rows: number; lastId: string | null };
-      const inFlight: Promise<Page>[] = [];
-      let afterId: string | undefined;
-      let done = false;
-      const launch = async () => {
-        // the page (afterId, end]: `end` is its last row, or null when it is the last page
-        const end = await repo.nthIdMatching(actor.teamId, scope, { n: limit, afterId });
-        const page = repo.textMatching(actor.teamId, scope, { limit, afterId, ...(end ? { uptoId: end } : {}), line: o.line });
-        page.catch(() => {}); // a failure is thrown where it is awaited; a caller that stops early leaves it
-        inFlight.push(page);
-        if (end) afterId = end;
-        else done = true;
-      };
-      while (!done && inFlight.length < 2) await launch();
-      while (inFlight.length) {
-        const page = await inFlight.shift()!;
-        if (!done) await launch();
-        if (page.rows) yield { text: page.text, rows: page.rows };
-      }
+      return repo.linesMatching(actor.teamId, scope, { line: o.line });
     },
 
     /** The database's clock, for a job's "created before the request" bound. */
