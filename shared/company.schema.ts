@@ -32,8 +32,11 @@ export const companySchema = z.object({
   updatedAt: z.string(),
 });
 export type Company = z.infer<typeof companySchema>;
-/** PATCH answers the company, the domains it added and how many contacts a re-scan would link now. */
-export const companyUpdated = companySchema.extend({ addedDomains: z.array(z.string()), linkable: z.number().int() });
+/** One company as GET and POST answer it, with how many contacts a re-scan would link now (`linkable`). */
+export const companyDetail = companySchema.extend({ linkable: z.number().int() });
+export type CompanyDetail = z.infer<typeof companyDetail>;
+/** PATCH answers the company and the domains it added. */
+export const companyUpdated = companyDetail.extend({ addedDomains: z.array(z.string()) });
 export type CompanyUpdated = z.infer<typeof companyUpdated>;
 
 export const companySorts = ['name', '-name', 'createdAt', '-createdAt'] as const;

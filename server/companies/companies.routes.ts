@@ -16,11 +16,11 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
+  companyDetail,
   companyInput,
   companyListQuery,
   companyPage,
   companyPatch,
-  companySchema,
   companyUpdated,
   rescanQueued,
   rescanResult,
@@ -56,7 +56,7 @@ export function companiesRoutes(app: FastifyInstance, deps: { companies: Compani
   );
   r.post(
     '/api/v1/companies',
-    { schema: { tags, summary: 'Create a company', body: companyInput, response: { 201: companySchema, ...errors(400, 403, 409) } } },
+    { schema: { tags, summary: 'Create a company', body: companyInput, response: { 201: companyDetail, ...errors(400, 403, 409) } } },
     async (req, reply) => {
       const c = await companies.create(actorOf(req), req.body);
       return reply.code(201).header('location', `/api/v1/companies/${c.id}`).send(c);
@@ -64,7 +64,7 @@ export function companiesRoutes(app: FastifyInstance, deps: { companies: Compani
   );
   r.get(
     '/api/v1/companies/:id',
-    { schema: { tags, summary: 'A company with its counts', params: idParams, response: { 200: companySchema, ...errors(404) } } },
+    { schema: { tags, summary: 'A company with its counts', params: idParams, response: { 200: companyDetail, ...errors(404) } } },
     async (req) => companies.get(actorOf(req), req.params.id),
   );
   r.patch(

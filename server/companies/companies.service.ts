@@ -5,6 +5,7 @@
 import { AppError, type ErrorDetail } from '#shared/errors.ts';
 import type {
   Company,
+  CompanyDetail,
   CompanyInput,
   CompanyListQuery,
   CompanyPage,
@@ -91,12 +92,14 @@ export function createCompaniesService(deps: { db: Db; jobs: Pick<JobsService, '
       return { items: await present(actor.teamId, rows), total };
     },
 
-    async get(actor: Actor, id: string): Promise<Company> {
+    async get(actor: Actor, id: string): Promise<CompanyDetail> {
       const [c] = await present(actor.teamId, [await load(actor.teamId, id)]);
-      return c!;
+      // what a re-scan would link now (the web app offers it), counted on the index of unlinked contacts
+      const linkable = c!.domains.length ? await linker.countLinkable(actor.teamId, c!.domains, 10_000_000, db) : 0;
+      return { ...c!, linkable };
     },
 
-    async create(actor: Actor, input: CompanyInput): Promise<Company> {
+    async create(actor: Actor, input: CompanyInput): Promise<CompanyDetail> {
       requirePermission(actor, 'modifyContacts');
       const id = uuidv7();
       try {
@@ -124,7 +127,7 @@ export function createCompaniesService(deps: { db: Db; jobs: Pick<JobsService, '
     },
 
     /** Changes name, notes and domains; answers the company and the domains added (a re-scan may link their contacts). */
-    async update(actor: Actor, id: string, patch: CompanyPatch): Promise<Company & { addedDomains: string[]; linkable: number }> {
+    async update(actor: Actor, id: string, patch: CompanyPatch): Promise<CompanyDetail & { addedDomains: string[] }> {
       requirePermission(actor, 'modifyContacts');
       let added: string[] = [];
       try {
@@ -155,10 +158,7 @@ export function createCompaniesService(deps: { db: Db; jobs: Pick<JobsService, '
         if (isDomainTaken(err)) throw new AppError('CONFLICT', 'A domain belongs to one company: another company took it just now');
         throw err;
       }
-      const company = await service.get(actor, id);
-      // what a re-scan would link now (the web app offers it), counted on the index of unlinked contacts
-      const linkable = company.domains.length ? await linker.countLinkable(actor.teamId, company.domains, 10_000_000, db) : 0;
-      return { ...company, addedDomains: added, linkable };
+      return { ...(await service.get(actor, id)), addedDomains: added };
     },
 
     /** Deletes a company: its contacts are unlinked (through the contact writer), its tickets keep no company. */
