@@ -264,7 +264,8 @@ function TicketContacts(props: { t: TicketDetail }) {
               </Avatar>
               <Stack gap={0} style={{ minWidth: 0, flex: 1 }}>
                 <Group gap={6} wrap="nowrap">
-                  <Anchor component={Link} to={`/contacts/${c.id}`} size="sm" fw={600} truncate>
+                  {/* 24 px tall: a touch target even with the email link right below it (no job title line) */}
+                  <Anchor component={Link} to={`/contacts/${c.id}`} size="sm" fw={600} truncate lh="24px">
                     {c.name}
                   </Anchor>
                   {c.id === t.requesterId && (
