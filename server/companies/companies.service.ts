@@ -197,7 +197,8 @@ export function createCompaniesService(deps: { db: Db; jobs: Pick<JobsService, '
     /** The `companies.rescan` job: a batch per transaction (one UPDATE), the member's rights re-checked each time. */
     async runRescanJob(ctx: JobContext): Promise<{ linked: number }> {
       const { companyId } = ctx.job.payload as { companyId: string };
-      let linked = (ctx.job.result as { linked?: number } | null)?.linked ?? 0;
+      // a job taken over resumes with the count its last committed batch saved
+      let linked = ctx.job.processed ?? 0;
       for (;;) {
         const n = await jobs.batch(ctx.job, 'modifyContacts', async (actor, tx) => {
           const company = await repo.find(ctx.job.teamId, companyId, { forUpdate: true }, tx);
