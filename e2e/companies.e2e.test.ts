@@ -81,6 +81,7 @@ describe.skipIf(!process.env.KDESK_E2E)('Companies: a domain links contacts; tim
     const offer = page.getByRole('alert').filter({ hasText: 'Link existing contacts?' });
     await visible(offer);
     expect(await offer.innerText()).toContain('3 contacts');
+    await screenshot(page, 'companies-02-rescan-offer', { fullPage: true });
     await offer.getByRole('button', { name: 'Link 3 contacts' }).click();
     const contacts = page.getByRole('region', { name: 'Contacts' });
     for (const p of people) await visible(contacts.getByText(p.primaryEmail, { exact: false }));
@@ -116,7 +117,7 @@ describe.skipIf(!process.env.KDESK_E2E)('Companies: a domain links contacts; tim
     await visible(time.getByText('Printer jam', { exact: false }));
     await visible(time.getByText('2 h 15 min'));
     await visible(page.getByRole('link', { name: 'Initech', exact: true }));
-    await shootBoth('companies-02-ticket-time');
+    await shootBoth('companies-03-ticket-time');
   });
 
   step('the company page totals the time by month and by ticket', async () => {
@@ -125,7 +126,7 @@ describe.skipIf(!process.env.KDESK_E2E)('Companies: a domain links contacts; tim
     await visible(time.getByText('2 h 15 min'));
     await visible(time.getByRole('list', { name: 'Time by month' }));
     expect(await time.getByRole('listitem').count()).toBe(2);
-    await shootBoth('companies-03-company-page');
+    await shootBoth('companies-04-company-page');
     await time.getByText('By ticket').click();
     const byTicket = time.getByRole('list', { name: 'Time by ticket' });
     await visible(byTicket.getByText('TPS report cover sheets', { exact: false }));
@@ -141,6 +142,6 @@ describe.skipIf(!process.env.KDESK_E2E)('Companies: a domain links contacts; tim
     expect(await row.innerText()).toMatch(/4\s+1/);
     await page.getByLabel('Search companies').fill(`initech-${tag}`);
     await visible(row);
-    await shootBoth('companies-04-list');
+    await shootBoth('companies-05-list');
   });
 });
