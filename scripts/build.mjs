@@ -51,7 +51,12 @@ if (what !== 'web') {
   // dist/ is an ES module tree whatever the nearest package.json says
   writeFileSync(path.join(outdir, 'package.json'), JSON.stringify({ type: 'module' }) + '\n');
   // files the server reads beside its code (new URL('./…', import.meta.url)): the bundle and its chunks sit in outdir
-  for (const f of ['server/auth/common-passwords.txt', 'server/auth/common-passwords.LICENSE.txt']) {
+  for (const f of [
+    'server/auth/common-passwords.txt',
+    'server/auth/common-passwords.LICENSE.txt',
+    'server/companies/free-email-domains.txt',
+    'server/companies/free-email-domains.LICENSE.txt',
+  ]) {
     copyFileSync(path.join(root, f), path.join(outdir, path.basename(f)));
   }
   console.log(`server: ${path.relative(root, outdir) || '.'}/ built in ${Math.round(performance.now() - started)} ms`);

@@ -288,3 +288,85 @@ function flagSql(f: FlagChange): { set: RawBuilder<unknown>; where: RawBuilder<u
       };
   }
 }
+
+/**
+ * Company links of contacts (see linkCompanies in contacts.writer.ts): the lookups of a batch, one
+ * statement each, and the set-based writes of a re-scan and of a company's removal.
+ */
+export function createCompanyLinkRepo() {
+  return {
+    /** domain → company of the team, for the domains given. */
+    async companiesOfDomains(teamId: string, domains: readonly string[], tx: Executor): Promise<Map<string, string>> {
+      if (!domains.length) return new Map();
+      const r = await sql<{ domain: string; companyId: string }>`
+        SELECT domain, company_id FROM company_domains WHERE team_id = ${teamId} AND domain = ANY(${domains}::text[])`.execute(tx);
+      return new Map(r.rows.map((x) => [x.domain, x.companyId]));
+    },
+    /** The companies of the team among `ids`. */
+    async existingCompanies(teamId: string, ids: readonly string[], tx: Executor): Promise<Set<string>> {
+      if (!ids.length) return new Set();
+      const r = await sql<{ id: string }>`SELECT id FROM companies WHERE team_id = ${teamId} AND id = ANY(${ids}::uuid[])`.execute(tx);
+      return new Set(r.rows.map((x) => x.id));
+    },
+    /** The company of each live contact among `ids`. */
+    async companiesOfContacts(teamId: string, ids: readonly string[], tx: Executor): Promise<Map<string, string | null>> {
+      if (!ids.length) return new Map();
+      const r = await sql<{ id: string; companyId: string | null }>`
+        SELECT id, company_id FROM contacts WHERE team_id = ${teamId} AND id = ANY(${ids}::uuid[])`.execute(tx);
+      return new Map(r.rows.map((x) => [x.id, x.companyId]));
+    },
+    /** How many live contacts without a company have a primary email at one of `domains`, counted up to `cap`. */
+    async countLinkable(teamId: string, domains: readonly string[], cap: number, tx: Executor): Promise<number> {
+      if (!domains.length) return 0;
+      const r = await sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM (
+          SELECT 1 FROM contacts WHERE team_id = ${teamId} AND deleted_at IS NULL AND company_id IS NULL AND primary_email IS NOT NULL
+            AND split_part(primary_email, '@', 2) = ANY(${domains}::text[]) LIMIT ${cap}) x`.execute(tx);
+      return r.rows[0]!.n;
+    },
+    /**
+     * Links up to `limit` live contacts without a company whose primary email is at one of `domains` to
+     * `companyId`: version + 1 and one audit row each (`audit`, its entity id filled per row), one statement.
+     * Answers how many were linked.
+     */
+    async linkBatch(
+      teamId: string,
+      companyId: string,
+      domains: readonly string[],
+      limit: number,
+      audit: AuditInsert,
+      tx: Executor,
+    ): Promise<number> {
+      if (!domains.length) return 0;
+      const r = await sql<{ n: number }>`
+        WITH m AS (
+          SELECT id FROM contacts WHERE team_id = ${teamId} AND deleted_at IS NULL AND company_id IS NULL AND primary_email IS NOT NULL
+            AND split_part(primary_email, '@', 2) = ANY(${domains}::text[])
+          LIMIT ${limit} FOR UPDATE),
+        w AS (
+          UPDATE contacts c SET company_id = ${companyId}, version = c.version + 1, updated_at = now()
+          FROM m WHERE c.team_id = ${teamId} AND c.id = m.id AND c.company_id IS NULL
+          RETURNING c.id),
+        a AS (
+          INSERT INTO ${AUDIT_COLUMNS}
+          SELECT ${audit.teamId}::uuid, ${audit.entityType}, w.id, ${audit.action}, ${audit.actorType}, ${audit.actorId}::uuid,
+            ${audit.actorLabel}, ${audit.changes}::jsonb, ${audit.requestId} FROM w)
+        SELECT count(*)::int AS n FROM w`.execute(tx);
+      return r.rows[0]!.n;
+    },
+    /** Unlinks every contact (live or in the trash) of a company, version + 1 and an audit row each. */
+    async unlinkAll(teamId: string, companyId: string, audit: AuditInsert, tx: Executor): Promise<number> {
+      const r = await sql<{ n: number }>`
+        WITH w AS (
+          UPDATE contacts c SET company_id = NULL, version = c.version + 1, updated_at = now()
+          WHERE c.team_id = ${teamId} AND c.company_id = ${companyId}
+          RETURNING c.id),
+        a AS (
+          INSERT INTO ${AUDIT_COLUMNS}
+          SELECT ${audit.teamId}::uuid, ${audit.entityType}, w.id, ${audit.action}, ${audit.actorType}, ${audit.actorId}::uuid,
+            ${audit.actorLabel}, ${audit.changes}::jsonb, ${audit.requestId} FROM w)
+        SELECT count(*)::int AS n FROM w`.execute(tx);
+      return r.rows[0]!.n;
+    },
+  };
+}

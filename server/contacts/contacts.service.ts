@@ -8,7 +8,7 @@ import type {
   HistoryEntry,
   TrashPage,
 } from '#shared/contact.schema.ts';
-import { AppError } from '#shared/errors.ts';
+import { AppError, type ErrorDetail } from '#shared/errors.ts';
 import { normalizeEmail } from '#shared/email.ts';
 import type { RawBuilder } from 'kysely';
 import type { Db, Executor, Tx } from '../db/client.ts';
@@ -43,6 +43,12 @@ function decodeCursor(cursor: string, sort: string): Cursor {
   throw new AppError('VALIDATION', 'Invalid query', [
     { path: 'cursor', message: 'Not a cursor this server issued for this sort order; start again without a cursor' },
   ]);
+}
+
+/** A company set by hand (`companyId`): an id, or null to clear it; absent: left to the email's domain. */
+function companyIdInput(v: string | null | undefined): { value: string | null | undefined; details: ErrorDetail[] } {
+  if (v === undefined || v === null) return { value: v, details: [] };
+  return isUuid(v) ? { value: v, details: [] } : { value: undefined, details: [{ path: 'companyId', message: 'Not a company id' }] };
 }
 
 export function createContactsService(deps: {
@@ -133,19 +139,25 @@ export function createContactsService(deps: {
     async create(actor: Actor, input: ContactInput): Promise<Contact> {
       requirePermission(actor, 'modifyContacts');
       const base = emptyContact();
-      const ro = readOnlyViolations(input.directory, emptyDirectory(), input.companyId, null, { reportsToContactEditable: true });
+      const ro = readOnlyViolations(input.directory, emptyDirectory(), undefined, null, { reportsToContactEditable: true });
       const reportsTo = reportsToChange(input.directory, emptyDirectory(), null);
       const applied = applyContactInput(base, input);
-      const details = [...ro, ...(reportsTo.detail ? [reportsTo.detail] : []), ...(applied.ok ? [] : applied.details)];
+      const company = companyIdInput(input.companyId);
+      const details = [...ro, ...company.details, ...(reportsTo.detail ? [reportsTo.detail] : []), ...(applied.ok ? [] : applied.details)];
       if (details.length || !applied.ok) throw new AppError('VALIDATION', 'Invalid contact', details);
       await requireReportsTo(actor.teamId, reportsTo.value);
       const { defaultPhoneRegion } = await teams.getSettings(actor.teamId);
       const fields = applied.value;
       try {
-        const [row] = await writer.create(db, actor, [{ id: uuidv7(), fields, reportsToContactId: reportsTo.value ?? null }], {
-          region: defaultPhoneRegion,
-          returnRows: true,
-        });
+        const [row] = await writer.create(
+          db,
+          actor,
+          [{ id: uuidv7(), fields, reportsToContactId: reportsTo.value ?? null, companyId: company.value }],
+          {
+            region: defaultPhoneRegion,
+            returnRows: true,
+          },
+        );
         return presentContact(row!);
       } catch (err) {
         if (isPrimaryEmailConflict(err)) throw await conflictError(actor.teamId, fields.primaryEmail!);
@@ -200,22 +212,31 @@ export function createContactsService(deps: {
           }
           const before = rowToFields(current);
           const directory = rowToDirectory(current);
-          const ro = readOnlyViolations(input.directory, directory, input.companyId, current.companyId, { reportsToContactEditable: true });
+          const ro = readOnlyViolations(input.directory, directory, undefined, current.companyId, { reportsToContactEditable: true });
           const reportsTo = reportsToChange(input.directory, directory, id);
           const applied = applyContactInput(before, input);
-          const details = [...ro, ...(reportsTo.detail ? [reportsTo.detail] : []), ...(applied.ok ? [] : applied.details)];
+          const company = companyIdInput(input.companyId);
+          const details = [
+            ...ro,
+            ...company.details,
+            ...(reportsTo.detail ? [reportsTo.detail] : []),
+            ...(applied.ok ? [] : applied.details),
+          ];
           if (details.length || !applied.ok) throw new AppError('VALIDATION', 'Invalid contact', details);
           await requireReportsTo(actor.teamId, reportsTo.value, tx);
           const changes = diffContacts(before, applied.value);
           if (reportsTo.value !== undefined) {
             changes['directory.reportsToContactId'] = { before: directory.reportsToContactId, after: reportsTo.value };
           }
+          if (company.value !== undefined && company.value !== current.companyId) {
+            changes.companyId = { before: current.companyId, after: company.value };
+          }
           if (Object.keys(changes).length === 0) return presentContact(current);
           attempted = applied.value.primaryEmail;
           const [row] = await writer.update(
             tx,
             actor,
-            [{ id, before, after: applied.value, changes, stored: current, reportsToContactId: reportsTo.value }],
+            [{ id, before, after: applied.value, changes, stored: current, reportsToContactId: reportsTo.value, companyId: company.value }],
             { region: defaultPhoneRegion, returnRows: true },
           );
           return presentContact(row!);

@@ -11,7 +11,8 @@ import type { Actor } from '../auth/actor.ts';
 import { contactColumns, fieldsToColumns, rowToFields, searchColumns } from './contacts.presenter.ts';
 import { SEARCH_VERSION } from './search.rules.ts';
 import { diffContacts, phonesE164, type ContactFields } from './contacts.rules.ts';
-import { createContactWriterRepo, type AuditInsert } from './contacts-writer.repo.ts';
+import { createCompanyLinkRepo, createContactWriterRepo, type AuditInsert } from './contacts-writer.repo.ts';
+import { AppError } from '#shared/errors.ts';
 
 export type Changes = Record<string, { before: unknown; after: unknown }>;
 
@@ -90,6 +91,8 @@ export interface ContactCreate {
   fields: ContactFields;
   /** Who the contact reports to, for a contact no connection manages (absent: none). */
   reportsToContactId?: string | null;
+  /** The company, set by hand (absent: the company of the primary email's domain, if any). */
+  companyId?: string | null;
 }
 
 /** A change of a live contact: what it is now (as read in the caller's transaction) and what it becomes. */
@@ -104,6 +107,8 @@ export interface ContactChange {
   stored?: StoredDerived | null;
   /** A new reports-to contact (absent: unchanged); its history entry is the caller's, in `changes`. */
   reportsToContactId?: string | null;
+  /** The company, set by hand (absent: a new primary email at a company's domain links to that company). */
+  companyId?: string | null;
 }
 export type StoredDerived = Pick<
   ContactRow,
@@ -144,9 +149,96 @@ export function createE164Cache(max = 50_000) {
   };
 }
 
+/**
+ * The company link step of the writer, one lookup per batch whatever its size: a contact created, or
+ * whose primary email changes, is linked to the company of its email's domain; a company given by hand
+ * wins (and must be one of the team's). A contact whose new email matches no company keeps its company.
+ */
+export function createCompanyLinker() {
+  const repo = createCompanyLinkRepo();
+  const domainOf = (email: string | null) => (email ? email.slice(email.lastIndexOf('@') + 1) : null);
+
+  async function requireCompanies(tx: Executor, teamId: string, ids: (string | null | undefined)[]) {
+    const wanted = [...new Set(ids.filter((x): x is string => !!x))];
+    const found = await repo.existingCompanies(teamId, wanted, tx);
+    if (wanted.some((id) => !found.has(id))) {
+      throw new AppError('VALIDATION', 'Invalid contact', [{ path: 'companyId', message: 'No such company in this team' }]);
+    }
+  }
+
+  return {
+    /** The company of each new contact (null: none), in the order of `items`. */
+    async forCreate(tx: Executor, teamId: string, items: readonly ContactCreate[]): Promise<(string | null)[]> {
+      await requireCompanies(
+        tx,
+        teamId,
+        items.map((i) => i.companyId),
+      );
+      const domains = new Set<string>();
+      for (const i of items) if (i.companyId === undefined && i.fields.primaryEmail) domains.add(domainOf(i.fields.primaryEmail)!);
+      const byDomain = await repo.companiesOfDomains(teamId, [...domains], tx);
+      return items.map((i) =>
+        i.companyId !== undefined ? i.companyId : i.fields.primaryEmail ? (byDomain.get(domainOf(i.fields.primaryEmail)!) ?? null) : null,
+      );
+    },
+    /** The company changes of a batch of changes: id → { before, after } for the contacts whose company changes. */
+    async forUpdate(
+      tx: Executor,
+      teamId: string,
+      items: readonly ContactChange[],
+    ): Promise<Map<string, { before: string | null; after: string | null }>> {
+      const out = new Map<string, { before: string | null; after: string | null }>();
+      const concerned = items.filter(
+        (i) => i.companyId !== undefined || (i.after.primaryEmail !== null && i.after.primaryEmail !== i.before.primaryEmail),
+      );
+      if (!concerned.length) return out;
+      await requireCompanies(
+        tx,
+        teamId,
+        concerned.map((i) => i.companyId),
+      );
+      const domains = new Set<string>();
+      for (const i of concerned) if (i.companyId === undefined) domains.add(domainOf(i.after.primaryEmail)!);
+      const [byDomain, current] = await Promise.all([
+        repo.companiesOfDomains(teamId, [...domains], tx),
+        repo.companiesOfContacts(
+          teamId,
+          concerned.map((i) => i.id),
+          tx,
+        ),
+      ]);
+      for (const i of concerned) {
+        const before = current.get(i.id) ?? null;
+        const after = i.companyId !== undefined ? i.companyId : (byDomain.get(domainOf(i.after.primaryEmail)!) ?? before);
+        if (after !== before) out.set(i.id, { before, after });
+      }
+      return out;
+    },
+    countLinkable: repo.countLinkable,
+    /** Links a batch of the team's unlinked contacts at `domains` to the company (a re-scan); answers how many. */
+    linkBatch(tx: Executor, by: Actor | AuditBy, companyId: string, domains: readonly string[], limit: number) {
+      const b = byOf(by);
+      const audit = auditRow(b, 'contact', '00000000-0000-0000-0000-000000000000', 'update', {
+        companyId: { before: null, after: companyId },
+      });
+      return repo.linkBatch(b.teamId, companyId, domains, limit, audit, tx);
+    },
+    /** Unlinks every contact of a company that goes away; answers how many. */
+    unlinkAll(tx: Executor, by: Actor | AuditBy, companyId: string) {
+      const b = byOf(by);
+      const audit = auditRow(b, 'contact', '00000000-0000-0000-0000-000000000000', 'update', {
+        companyId: { before: companyId, after: null },
+      });
+      return repo.unlinkAll(b.teamId, companyId, audit, tx);
+    },
+  };
+}
+export type CompanyLinker = ReturnType<typeof createCompanyLinker>;
+
 export function createContactWriter(db: Executor) {
   const repo = createContactWriterRepo(db);
   const e164 = createE164Cache();
+  const companies = createCompanyLinker();
 
   const columnsOf = (fields: ContactFields, region: string) => fieldsToColumns(fields, e164(fields.phones, region));
 
@@ -180,16 +272,19 @@ export function createContactWriter(db: Executor) {
       const b = byOf(by);
       // a bulk statement writes rows of the same columns: the reports-to column is written for all or none
       const withReports = items.some((i) => i.reportsToContactId);
-      const rows = items.map((i) => ({
+      const companyOf = await companies.forCreate(tx, b.teamId, items);
+      const rows = items.map((i, n) => ({
         id: i.id,
         teamId: b.teamId,
         ...columnsOf(i.fields, o.region),
         ...(withReports ? { reportsToContactId: i.reportsToContactId ?? null } : {}),
+        companyId: companyOf[n],
       }));
-      const audit = items.map((i) =>
+      const audit = items.map((i, n) =>
         auditRow(b, 'contact', i.id, 'create', {
           ...diffContacts(null, i.fields),
           ...(i.reportsToContactId ? { 'directory.reportsToContactId': { before: null, after: i.reportsToContactId } } : {}),
+          ...(companyOf[n] ? { companyId: { before: null, after: companyOf[n] } } : {}),
         }),
       );
       return repo.insert(rows, audit, o, tx);
@@ -202,23 +297,27 @@ export function createContactWriter(db: Executor) {
      */
     async update(tx: Executor, by: Actor | AuditBy, items: readonly ContactChange[], o: { region: string; returnRows?: boolean }) {
       const b = byOf(by);
-      // a bulk statement writes rows of the same columns: changes with a reports-to contact go in their own
-      const groups = [
-        { rows: [] as Record<string, unknown>[], audit: [] as AuditInsert[], lost: [] as string[] },
-        { rows: [] as Record<string, unknown>[], audit: [] as AuditInsert[], lost: [] as string[] },
-      ];
+      // a bulk statement writes rows of the same columns: changes with a reports-to contact, and changes
+      // of the company, go in statements of their own
+      const companyChanges = await companies.forUpdate(tx, b.teamId, items);
+      const groupOf = new Map<string, { rows: Record<string, unknown>[]; audit: AuditInsert[]; lost: string[] }>();
       for (const i of items) {
-        const changes = i.changes ?? diffContacts(i.before, i.after);
+        const company = companyChanges.get(i.id);
+        const changes = { ...(i.changes ?? diffContacts(i.before, i.after)), ...(company ? { companyId: company } : {}) };
         if (!Object.keys(changes).length) continue;
-        const g = groups[i.reportsToContactId === undefined ? 0 : 1]!;
+        const key = `${i.reportsToContactId === undefined ? 0 : 1}${company ? 1 : 0}`;
+        let g = groupOf.get(key);
+        if (!g) groupOf.set(key, (g = { rows: [], audit: [], lost: [] }));
         g.rows.push({
           id: i.id,
           ...changedColumns(i, o.region),
           ...(i.reportsToContactId === undefined ? {} : { reportsToContactId: i.reportsToContactId }),
+          ...(company ? { companyId: company.after } : {}),
         });
         g.audit.push(auditRow(b, 'contact', i.id, 'update', changes));
         if (losesPortalAccess(i.before, i.after)) g.lost.push(i.id);
       }
+      const groups = [...groupOf.values()];
       const out: ContactRow[] = [];
       for (const g of groups) out.push(...(await repo.update(b.teamId, g.rows, g.audit, g.lost, o, tx)));
       return out;

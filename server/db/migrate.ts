@@ -18,6 +18,7 @@ import * as m0020 from './migrations/0020_password_resets.ts';
 import * as m0021 from './migrations/0021_team_identity.ts';
 import * as m0022 from './migrations/0022_sso_allowed_orgs.ts';
 import * as m0025 from './migrations/0025_ticket_list_indexes.ts';
+import * as m0027 from './migrations/0027_companies.ts';
 
 // An explicit list (not a folder scan) so the same code runs under tsx, Vitest and a bundler.
 const migrations: Record<string, Migration> = {
@@ -40,6 +41,7 @@ const migrations: Record<string, Migration> = {
   '0021_team_identity': m0021,
   '0022_sso_allowed_orgs': m0022,
   '0025_ticket_list_indexes': m0025,
+  '0027_companies': m0027,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

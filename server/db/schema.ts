@@ -439,6 +439,9 @@ export interface Database {
   ticketComments: TicketCommentsTable;
   ticketNotifications: TicketNotificationsTable;
   requestTemplates: RequestTemplatesTable;
+  companies: CompaniesTable;
+  companyDomains: CompanyDomainsTable;
+  timeEntries: TimeEntriesTable;
 }
 
 export type ContactRow = Selectable<ContactsTable>;
@@ -454,3 +457,35 @@ export type ImportRowRecord = Selectable<ImportsTable>;
 export type TicketRow = Selectable<TicketsTable>;
 export type TicketCommentRow = Selectable<TicketCommentsTable>;
 export type RequestTemplateRow = Selectable<RequestTemplatesTable>;
+
+export interface CompaniesTable {
+  id: string;
+  teamId: string;
+  name: string;
+  /** the name case-folded, for sorting and search */
+  nameKey: string;
+  notes: string | null;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
+export interface CompanyDomainsTable {
+  teamId: string;
+  domain: string;
+  companyId: string;
+}
+
+export interface TimeEntriesTable {
+  id: string;
+  teamId: string;
+  ticketId: string;
+  memberId: string | null;
+  memberName: string;
+  minutes: number;
+  note: string;
+  spentAt: Timestamp;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+export type CompanyRow = Selectable<CompaniesTable>;
+export type TimeEntryRow = Selectable<TimeEntriesTable>;

@@ -30,6 +30,7 @@ export function jobHandlers(services: Services): Record<string, JobHandler> {
     'contacts.trash-bulk': (ctx) => services.contacts.runTrashBulkJob(ctx),
     'portal.invite': (ctx) => runInviteJob(services, ctx),
     'contacts.export': (ctx) => services.exports.runExportJob(ctx),
+    'companies.rescan': (ctx) => services.companies.runRescanJob(ctx),
   };
   return Object.fromEntries(Object.entries(handlers).map(([kind, h]) => [kind, userSafe(h)]));
 }

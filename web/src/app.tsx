@@ -23,6 +23,8 @@ const TicketsPage = lazy(() => import('./agent/tickets/tickets-page.tsx'));
 const TicketViewPage = lazy(() => import('./agent/tickets/ticket-view-page.tsx'));
 const TicketNewPage = lazy(() => import('./agent/tickets/ticket-new-page.tsx'));
 const TemplatesPage = lazy(() => import('./agent/tickets/templates-page.tsx'));
+const CompaniesPage = lazy(() => import('./agent/companies/companies-page.tsx'));
+const CompanyPage = lazy(() => import('./agent/companies/company-page.tsx'));
 const MembersPage = lazy(() => import('./agent/admin/members-page.tsx'));
 const AccountPage = lazy(() => import('./agent/admin/account-page.tsx'));
 const TeamGeneralPage = lazy(() => import('./agent/admin/team-general-page.tsx'));
@@ -84,6 +86,8 @@ const router = createBrowserRouter([
       { path: 'tickets/new', element: page(<TicketNewPage />) },
       { path: 'tickets/templates', element: page(<TemplatesPage />) },
       { path: 'tickets/:id', element: page(<TicketViewPage />) },
+      { path: 'companies', element: page(<CompaniesPage />) },
+      { path: 'companies/:id', element: page(<CompanyPage />) },
       { path: 'account', element: page(<AccountPage />) },
       {
         element: <RequireManager />,

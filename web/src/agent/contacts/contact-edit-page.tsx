@@ -29,6 +29,7 @@ import { ErrorState } from '../../components/error-state.tsx';
 import { SwitchRow } from '../../components/switch-row.tsx';
 import { ActionBar } from '../../components/action-bar.tsx';
 import { UnsavedChangesModal } from '../../components/unsaved-changes-modal.tsx';
+import { CompanyPicker } from '../companies/company-picker.tsx';
 import {
   addressFields,
   emailLabelSuggestions,
@@ -98,7 +99,8 @@ function sectionOf(key: string): string | null {
   if (key.startsWith('address.')) return 'address';
   if (key.startsWith('notifications.')) return 'notifications';
   if (key.startsWith('permissions.')) return 'permissions';
-  if (key.startsWith('directory.') || key === 'companyId') return 'directory';
+  if (key === 'companyId') return 'information';
+  if (key.startsWith('directory.')) return 'directory';
   return null;
 }
 
@@ -395,6 +397,14 @@ function ContactEditor(props: { contact: Contact | null; latest?: Contact }) {
               />
               <TextInput label={informationLabels.lastName} autoComplete="off" maxLength={limits.nameMax} {...text('lastName')} />
               <TextInput label={informationLabels.company} autoComplete="off" maxLength={limits.nameMax} {...text('company')} />
+              <CompanyPicker
+                value={values.companyId}
+                onChange={(v) => {
+                  setValues((f) => ({ ...f, companyId: v }));
+                  clearError('companyId');
+                }}
+                error={errors.companyId}
+              />
               <TextInput label={informationLabels.jobTitle} autoComplete="off" maxLength={limits.nameMax} {...text('jobTitle')} />
               <TextInput label={informationLabels.division} autoComplete="off" maxLength={limits.nameMax} {...text('division')} />
             </SimpleGrid>

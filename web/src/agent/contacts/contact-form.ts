@@ -26,6 +26,8 @@ export type ContactFormValues = Record<TextField, string> & {
   permissions: Record<PermissionField, boolean>;
   /** The contact this one reports to (its id); editable while no Contact Sync connection manages the contact. */
   reportsToContactId: string;
+  /** The company (its id) set by hand; empty: none, or the one of the primary email's domain. */
+  companyId: string;
 };
 
 export const emailLabelSuggestions = ['work', 'personal', 'billing', 'support', 'other'];
@@ -56,6 +58,7 @@ export function emptyForm(): ContactFormValues {
     notifications: { newTickets: true, ticketUpdates: true, newComments: true, formAssignments: true },
     permissions: { active: true, portalAccess: true, canPostComments: true, canCloseTickets: true },
     reportsToContactId: '',
+    companyId: '',
   };
 }
 
@@ -68,6 +71,7 @@ export function formFromContact(c: Contact): ContactFormValues {
   f.notifications = { ...c.notifications };
   f.permissions = { ...c.permissions };
   f.reportsToContactId = c.directory.reportsToContactId ?? '';
+  f.companyId = c.companyId ?? '';
   return f;
 }
 
@@ -105,6 +109,8 @@ export function toCreateInput(f: ContactFormValues): ContactInput {
   input.permissions = { ...f.permissions };
   const reportsTo = clean(f.reportsToContactId);
   if (reportsTo !== null) input.directory = { reportsToContactId: reportsTo };
+  // no company chosen: the server links the one of the email's domain, if any
+  if (clean(f.companyId) !== null) input.companyId = clean(f.companyId);
   return input;
 }
 
@@ -129,6 +135,7 @@ export function toPatchInput(f: ContactFormValues, base: ContactFormValues): Con
   for (const k of permissionFields) if (f.permissions[k] !== base.permissions[k]) permissions[k] = f.permissions[k];
   if (Object.keys(permissions).length) input.permissions = permissions;
   if (clean(f.reportsToContactId) !== clean(base.reportsToContactId)) input.directory = { reportsToContactId: clean(f.reportsToContactId) };
+  if (clean(f.companyId) !== clean(base.companyId)) input.companyId = clean(f.companyId);
   return input;
 }
 

@@ -1,3 +1,4 @@
+import { useCompany } from '../companies/companies-api.ts';
 import { useState } from 'react';
 import { Alert, Anchor, Badge, Button, Menu, SimpleGrid, Stack, Text } from '@mantine/core';
 import { IconDots, IconEye, IconPencil, IconTicket, IconTrash } from '@tabler/icons-react';
@@ -97,6 +98,7 @@ export default function ContactViewPage() {
               {(['firstName', 'lastName', 'company', 'jobTitle', 'division'] as const).map((k) => (
                 <Field key={k} label={informationLabels[k]} value={c[k]} />
               ))}
+              <Field label="Company record" value={c.companyId && <CompanyName id={c.companyId} />} />
             </SimpleGrid>
             <Field label={informationLabels.notes} value={c.notes} multiline />
           </Stack>
@@ -164,5 +166,14 @@ export default function ContactViewPage() {
       {portalActions.dialogs}
       <DeleteContactModal contact={deleting} onClose={() => setDeleting(null)} onDeleted={() => navigate('/contacts', { replace: true })} />
     </>
+  );
+}
+
+function CompanyName(props: { id: string }) {
+  const company = useCompany(props.id);
+  return (
+    <Anchor component={Link} to={`/companies/${props.id}`}>
+      {company.data?.name ?? (company.isError ? 'Deleted company' : '…')}
+    </Anchor>
   );
 }

@@ -10,9 +10,12 @@ export interface DirectoryState {
   status: StatusFilter;
   verified: VerifiedFilter;
   sort: ContactSort;
+  /** Only the contacts of one company (its id; a company page links here); absent: any. */
+  companyId?: string;
 }
 
 export const defaultDirectoryState: DirectoryState = { q: '', status: 'active', verified: 'any', sort: '-createdAt' };
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const statuses: readonly StatusFilter[] = ['active', 'inactive', 'all'];
 const verifiedValues: readonly VerifiedFilter[] = ['any', 'verified', 'unverified'];
@@ -26,11 +29,13 @@ export function parseDirectoryState(params: URLSearchParams): DirectoryState {
   const status = params.get('status') as StatusFilter | null;
   const verified = params.get('verified') as VerifiedFilter | null;
   const sort = params.get('sort');
+  const companyId = params.get('companyId');
   return {
     q: (params.get('q') ?? '').slice(0, 200),
     status: status && statuses.includes(status) ? status : defaultDirectoryState.status,
     verified: verified && verifiedValues.includes(verified) ? verified : defaultDirectoryState.verified,
     sort: sort && isContactSort(sort) ? sort : defaultDirectoryState.sort,
+    ...(companyId && UUID.test(companyId) ? { companyId } : {}),
   };
 }
 
@@ -38,13 +43,14 @@ export function parseDirectoryState(params: URLSearchParams): DirectoryState {
 export function writeDirectoryState(state: DirectoryState, base = new URLSearchParams()): URLSearchParams {
   const p = new URLSearchParams(base);
   const set = (key: keyof DirectoryState, value: string) => {
-    if (value === '' || value === defaultDirectoryState[key]) p.delete(key);
+    if (value === '' || value === (defaultDirectoryState[key] ?? '')) p.delete(key);
     else p.set(key, value);
   };
   set('q', state.q.trim());
   set('status', state.status);
   set('verified', state.verified);
   set('sort', state.sort);
+  set('companyId', state.companyId ?? '');
   return p;
 }
 
@@ -54,6 +60,7 @@ export function toContactFilter(state: DirectoryState): ContactFilter {
   const q = state.q.trim();
   if (q) filter.q = q;
   if (state.verified !== 'any') filter.verified = state.verified === 'verified';
+  if (state.companyId) filter.companyId = state.companyId;
   return filter;
 }
 
@@ -61,7 +68,8 @@ export function toListQuery(state: DirectoryState, limit: number): Omit<ContactL
   return { ...toContactFilter(state), sort: state.sort, limit };
 }
 
-export const hasFilters = (state: DirectoryState) => state.status !== defaultDirectoryState.status || state.verified !== 'any';
+export const hasFilters = (state: DirectoryState) =>
+  state.status !== defaultDirectoryState.status || state.verified !== 'any' || !!state.companyId;
 
 // Columns and the sort keys behind them. The name column sorts by last name unless the URL asks for
 // first name (?sort=firstName), then it keeps that.

@@ -18,6 +18,7 @@ import {
   IconAddressBook,
   IconApi,
   IconBuilding,
+  IconBuildingSkyscraper,
   IconChevronDown,
   IconHistory,
   IconLogout,
@@ -41,6 +42,7 @@ import { JobProgress } from '../../components/job-progress.tsx';
 const navItems = [
   { to: '/tickets', label: 'Tickets', icon: IconTicket, managersOnly: false },
   { to: '/contacts', label: 'Contacts', icon: IconAddressBook, managersOnly: false },
+  { to: '/companies', label: 'Companies', icon: IconBuildingSkyscraper, managersOnly: false },
   { to: '/tickets/templates', label: 'Request templates', icon: IconTemplate, managersOnly: false },
   { to: '/sync', label: 'Contact Sync', icon: IconRefresh, managersOnly: true },
   { to: '/members', label: 'Members', icon: IconUsers, managersOnly: true },

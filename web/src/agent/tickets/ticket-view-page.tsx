@@ -41,6 +41,8 @@ import {
   type TicketPriority,
   type TicketStatus,
 } from './tickets-api.ts';
+import { TicketTime } from './ticket-time.tsx';
+import { CompanyLink } from '../companies/company-picker.tsx';
 
 /** One ticket: the conversation and reply box, its properties, and its ticket contacts with their directory details. */
 export default function TicketViewPage() {
@@ -81,6 +83,7 @@ export default function TicketViewPage() {
         <Grid.Col span={{ base: 12, md: 4 }}>
           <Stack gap="md">
             <Properties t={t} />
+            <TicketTime ticketId={t.id} />
             <TicketContacts t={t} />
             <TicketHistory ticketId={t.id} />
           </Stack>
@@ -219,6 +222,7 @@ function Properties(props: { t: TicketDetail }) {
           data={[{ value: '', label: 'Unassigned' }, ...(assignees.data?.items ?? []).map((m) => ({ value: m.id, label: m.name }))]}
           onChange={(v) => update.mutate({ assigneeId: v || null })}
         />
+        {t.companyId && <CompanyLink id={t.companyId} />}
       </Stack>
     </Paper>
   );
@@ -260,7 +264,8 @@ function TicketContacts(props: { t: TicketDetail }) {
               </Avatar>
               <Stack gap={0} style={{ minWidth: 0, flex: 1 }}>
                 <Group gap={6} wrap="nowrap">
-                  <Anchor component={Link} to={`/contacts/${c.id}`} size="sm" fw={600} truncate>
+                  {/* 24 px tall: a touch target even with the email link right below it (no job title line) */}
+                  <Anchor component={Link} to={`/contacts/${c.id}`} size="sm" fw={600} truncate lh="24px">
                     {c.name}
                   </Anchor>
                   {c.id === t.requesterId && (

@@ -21,6 +21,7 @@ export interface TicketListQuery {
   status?: string;
   assigneeId?: string;
   contactId?: string;
+  companyId?: string;
   q?: string;
   limit?: number;
   cursor?: string | null;
@@ -40,7 +41,15 @@ const enc = encodeURIComponent;
 export const ticketsApi = {
   list: (q: TicketListQuery, signal?: AbortSignal) =>
     request<TicketPage>('GET', '/api/v1/tickets', {
-      query: { status: q.status, assigneeId: q.assigneeId, contactId: q.contactId, q: q.q, limit: q.limit, cursor: q.cursor },
+      query: {
+        status: q.status,
+        assigneeId: q.assigneeId,
+        contactId: q.contactId,
+        companyId: q.companyId,
+        q: q.q,
+        limit: q.limit,
+        cursor: q.cursor,
+      },
       signal,
     }),
   ofContact: (contactId: string, q: { limit?: number; cursor?: string | null }, signal?: AbortSignal) =>
