@@ -315,6 +315,21 @@ describeLdap('Test connection and preview against slapd', () => {
       ['users', true],
     ]);
     expect(r.steps.at(-1).message).toBe('120 user(s) match');
+
+    // list: the members of Loop A and the nested Loop B (users 10-29); pattern: a filter on top of the user filter
+    const loop = await test(adBody({}, { scope: { mode: 'list', groups: [`CN=Loop A,${s.groupsDn}`] } }));
+    expect(loop).toMatchObject({ ok: true, usersFound: 20 });
+    expect(loop.steps.find((x: { step: string }) => x.step === 'scope')).toEqual({
+      step: 'scope',
+      ok: true,
+      message: 'Read the members of 1 group(s)',
+    });
+    const city = adUser(s.options, 0).l;
+    const inCity = Array.from({ length: 120 }, (_, i) => adUser(s.options, i)).filter((u) => u.l === city).length;
+    expect(await test(adBody({}, { scope: { mode: 'pattern', pattern: { filter: `(l=${city})` } } }))).toMatchObject({
+      ok: true,
+      usersFound: inCity,
+    });
   });
 
   it('says in plain words what is wrong', async () => {
@@ -413,8 +428,10 @@ describeLdap('Test connection and preview against slapd', () => {
     ).toEqual([]);
   });
 
-  it('previews OpenLDAP people keyed by entryUUID', async () => {
-    const res = await call(ctx, t, 'POST', `${BASE}/preview`, olBody());
+  it('previews OpenLDAP people keyed by entryUUID (an editor body without name or mapping: the OpenLDAP defaults)', async () => {
+    const { name: _name, mapping: _mapping, ...unsaved } = olBody();
+    const res = await call(ctx, t, 'POST', `${BASE}/preview`, unsaved);
+    expect(res.statusCode, res.body).toBe(200);
     const p = res.json();
     expect(p.problem).toBeNull();
     expect(p.items).toHaveLength(20);

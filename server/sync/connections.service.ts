@@ -34,7 +34,7 @@ import type { JobsService } from '../jobs/jobs.service.ts';
 import type { Keyring } from '../portal/keyring.ts';
 import { createConnectionsRepo } from './connections.repo.ts';
 import { createLdapSource, filterProblem, testLdapConnection, type LdapConnectionSettings } from './ldap.source.ts';
-import { applyMapping, mappedAttributes } from './mapping.rules.ts';
+import { applyMapping, defaultMappingFor, mappedAttributes } from './mapping.rules.ts';
 import { presentConnection } from './sync.presenter.ts';
 import { DirectoryError, type DirectorySource } from './source.ts';
 
@@ -385,7 +385,7 @@ export function createConnectionsService(deps: {
       const settings = await draftSettings(actor, draft);
       const missing = missingPassword(settings);
       if (missing) return { ok: false, problem: missing, steps: [], directory: null, usersFound: 0, countIsLowerBound: false };
-      return testLdapConnection(settings, draft.scope, mappedAttributes(draft.mapping));
+      return testLdapConnection(settings, draft.scope, mappedAttributes(draft.mapping ?? defaultMappingFor(settings.idAttribute)));
     },
 
     /** The first people in scope as they would become contacts (nothing is written). */
@@ -405,7 +405,8 @@ export function createConnectionsService(deps: {
       const settings = await draftSettings(actor, draft);
       const missing = missingPassword(settings);
       if (missing) return { items: [], more: false, problem: missing };
-      const source = sourceFor(settings, draft.scope, draft.mapping);
+      const mapping = draft.mapping ?? defaultMappingFor(settings.idAttribute);
+      const source = sourceFor(settings, draft.scope, mapping);
       const items: SyncPreviewResult['items'] = [];
       let more = false;
       try {
@@ -414,7 +415,7 @@ export function createConnectionsService(deps: {
             more = true;
             break;
           }
-          const m = applyMapping(e, draft.mapping);
+          const m = applyMapping(e, mapping);
           const { permissions, notifications, address, ...rest } = m.fields;
           items.push({
             syncId: e.syncId,
