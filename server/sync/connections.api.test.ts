@@ -1,7 +1,12 @@
 // Contact Sync connections over the API: CRUD, write-only secrets encrypted at rest, team isolation,
 // who may manage them, validation before any write, Test connection in plain words and the preview,
 // against a real OpenLDAP slapd (test/support/slapd.ts).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adDefaultMapping, openldapDefaultMapping } from '#shared/sync.ts';
 import { call, createMember, createTeam, createTestContext, uid, type TestContext, type TestTeam } from '../../test/harness.ts';
@@ -453,5 +458,68 @@ describeLdap('Test connection and preview against slapd', () => {
     const res = await call(ctx, t, 'POST', `${BASE}/test`, adBody({ url: 'dir.example.com' }));
     expect(res.statusCode).toBe(400);
     expect(res.json().details.map((d: { path: string }) => d.path)).toContain('settings.url');
+  });
+});
+
+describe('Test connection over TLS (a real TLS handshake with a self-signed certificate)', () => {
+  let server: tls.Server;
+  let port: number;
+  let cert: string;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'kdesk-tls-'));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=dir.example.com',
+        '-addext',
+        'subjectAltName=DNS:dir.example.com',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    cert = readFileSync(path.join(dir, 'cert.pem'), 'utf8');
+    // answers the handshake, then hangs up: enough for the certificate checks that come first
+    server = tls.createServer({ key: readFileSync(path.join(dir, 'key.pem')), cert }, (socket) => socket.destroy());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    port = (server.address() as net.AddressInfo).port;
+  });
+  afterAll(() => {
+    server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('says the certificate is not trusted, or was issued for another host', async () => {
+    const untrusted = (await call(ctx, t, 'POST', `${BASE}/test`, body({}, { url: `ldaps://127.0.0.1:${port}` }))).json();
+    expect(untrusted.problem).toEqual({
+      code: 'tls',
+      message: `TLS problem with 127.0.0.1:${port}: its certificate is not signed by a CA kdesk trusts: add the CA certificate under TLS, or (tests only) turn off certificate checks.`,
+      field: 'settings.tls',
+    });
+    expect(untrusted.steps).toEqual([{ step: 'connect', ok: false, message: untrusted.problem.message }]);
+    const otherHost = (
+      await call(
+        ctx,
+        t,
+        'POST',
+        `${BASE}/test`,
+        body({}, { url: `ldaps://127.0.0.1:${port}`, tls: { rejectUnauthorized: true, ca: cert } }),
+      )
+    ).json();
+    expect(otherHost.problem).toMatchObject({
+      code: 'tls',
+      message: `TLS problem with 127.0.0.1:${port}: its certificate was issued for another host name.`,
+    });
   });
 });
