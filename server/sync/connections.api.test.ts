@@ -212,6 +212,22 @@ describe('who may manage connections', () => {
   });
 });
 
+describe('POST /api/v1/sync/connections/test and /preview limits', () => {
+  it('answers 429 with Retry-After after 30 tests and previews a minute per team, other teams unaffected', async () => {
+    const tm = await createTeam(ctx);
+    const port = await closedPort();
+    const payload = body({}, { url: `ldap://127.0.0.1:${port}` });
+    const answers = [];
+    for (let i = 0; i < 30; i++)
+      answers.push((await call(ctx, tm.ownerToken, 'POST', `${BASE}/${i % 2 ? 'test' : 'preview'}`, payload)).statusCode);
+    expect(answers.every((c) => c === 200)).toBe(true);
+    const refused = await call(ctx, tm.ownerToken, 'POST', `${BASE}/test`, payload);
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await call(ctx, t, 'POST', `${BASE}/test`, payload)).statusCode).toBe(200);
+  });
+});
+
 describe('validation before any write', () => {
   const count = async () =>
     Number(

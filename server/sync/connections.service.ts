@@ -25,6 +25,7 @@ import {
   type SyncTestResult,
 } from '#shared/sync.ts';
 import { requireTeamManager, type Actor } from '../auth/actor.ts';
+import { createRateLimiter } from '../auth/rate-limit.ts';
 import { createAuditWriter, type Changes } from '../contacts/contacts.writer.ts';
 import type { Db, Executor } from '../db/client.ts';
 import { isUuid, uuidv7 } from '../db/ids.ts';
@@ -44,6 +45,8 @@ export const syncJobKey = (connectionId: string) => `sync:${connectionId}`;
 /** Most connections a team may have. */
 export const MAX_CONNECTIONS_PER_TEAM = 50;
 const LIST_LIMIT = MAX_CONNECTIONS_PER_TEAM;
+/** Tests and previews open connections to directories: at most this many a team per minute. */
+export const DIRECTORY_CHECKS_PER_MINUTE = 30;
 
 const secretContext = (connectionId: string, name: string) => `sync_connection:${connectionId}:${name}`;
 const notFound = () => new AppError('NOT_FOUND', 'Connection not found');
@@ -126,6 +129,14 @@ export function createConnectionsService(deps: {
   const now = deps.now ?? (() => new Date());
   const repo = createConnectionsRepo(db);
   const audit = createAuditWriter(db);
+  const limiter = createRateLimiter(db);
+
+  /** Counted before the directory is contacted, across all instances. */
+  const takeCheck = (teamId: string) =>
+    limiter.take(
+      [{ key: `sync-check:${teamId}`, max: DIRECTORY_CHECKS_PER_MINUTE, windowSeconds: 60 }],
+      `At most ${DIRECTORY_CHECKS_PER_MINUTE} connection tests and previews a minute per team; try again shortly.`,
+    );
 
   async function load(teamId: string, id: string, tx: Executor = db): Promise<SyncConnectionRow> {
     const row = isUuid(id) ? await repo.get(teamId, id, tx) : undefined;
@@ -383,6 +394,7 @@ export function createConnectionsService(deps: {
         };
       }
       const settings = await draftSettings(actor, draft);
+      await takeCheck(actor.teamId);
       const missing = missingPassword(settings);
       if (missing) return { ok: false, problem: missing, steps: [], directory: null, usersFound: 0, countIsLowerBound: false };
       return testLdapConnection(settings, draft.scope, mappedAttributes(draft.mapping ?? defaultMappingFor(settings.idAttribute)));
@@ -403,6 +415,7 @@ export function createConnectionsService(deps: {
         };
       }
       const settings = await draftSettings(actor, draft);
+      await takeCheck(actor.teamId);
       const missing = missingPassword(settings);
       if (missing) return { items: [], more: false, problem: missing };
       const mapping = draft.mapping ?? defaultMappingFor(settings.idAttribute);
