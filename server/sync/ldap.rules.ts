@@ -289,7 +289,8 @@ export function watermarkUsable(
   invocationId: string | null,
 ): boolean {
   if (!w || incremental === 'none' || w.kind !== incremental) return false;
-  if (w.kind === 'uSNChanged') return w.invocationId !== null && w.invocationId === invocationId;
+  // another domain controller (or a restored database) counts its USNs apart: its invocationId differs
+  if (w.kind === 'uSNChanged') return (w.invocationId ?? null) === invocationId;
   return true;
 }
 
