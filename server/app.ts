@@ -48,6 +48,8 @@ import { createTicketsService } from './tickets/tickets.service.ts';
 import { ticketsRoutes } from './tickets/tickets.routes.ts';
 import { createCompaniesService } from './companies/companies.service.ts';
 import { companiesRoutes } from './companies/companies.routes.ts';
+import { createConnectionsService } from './sync/connections.service.ts';
+import { connectionsRoutes } from './sync/connections.routes.ts';
 
 export interface AppDeps {
   db: Db;
@@ -163,6 +165,7 @@ export function createServices(db: Db, config: ServicesConfig) {
   const tickets = createTicketsService({ db, teams, mail, contacts, now, publicUrl: config.publicUrl ?? null });
   const audit = createAuditService({ db });
   const companies = createCompaniesService({ db, jobs, now });
+  const connections = createConnectionsService({ db, keyring, jobs, now });
   return {
     teams,
     auth,
@@ -180,6 +183,7 @@ export function createServices(db: Db, config: ServicesConfig) {
     importConfig,
     tickets,
     companies,
+    connections,
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -261,6 +265,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   exportsRoutes(app, services);
   ticketsRoutes(app, { ...services, options: { secureCookies: config.secureCookies, publicUrl: config.publicUrl } });
   companiesRoutes(app, services);
+  connectionsRoutes(app, services);
 
   serveWeb(app, config.webDir);
   return app;
