@@ -10,6 +10,7 @@ import {
   Box,
   Button,
   Card,
+  Checkbox,
   Group,
   List,
   NativeSelect,
@@ -35,6 +36,7 @@ import { PageLoader } from '../../components/loaders.tsx';
 import { PageHeader } from '../../components/page-header.tsx';
 import { UnsavedChangesModal } from '../../components/unsaved-changes-modal.tsx';
 import { ApiError, errorMessage } from '../../lib/api.ts';
+import { formatCount } from '../../lib/format.ts';
 import { usePageTitle } from '../../lib/use-page-title.ts';
 import { syncApi, syncKeys, useConnection, type PreviewResult, type SyncConnection, type SyncSource, type TestResult } from './sync-api.ts';
 import {
@@ -42,6 +44,7 @@ import {
   bodyOf,
   errorsByPath,
   fieldGroups,
+  normalizePath,
   formOf,
   newForm,
   sectionOf,
@@ -64,10 +67,10 @@ const sources: { value: SyncSource; text: string; later: boolean }[] = [
 
 const schedules = [
   { value: '', label: 'Only when someone presses Run' },
-  { value: '15', label: 'Every 15 minutes' },
-  { value: '60', label: 'Every hour' },
-  { value: '360', label: 'Every 6 hours' },
-  { value: '1440', label: 'Every day' },
+  { value: '@every 15m', label: 'Every 15 minutes' },
+  { value: '@every 1h', label: 'Every hour' },
+  { value: '@every 6h', label: 'Every 6 hours' },
+  { value: '@daily', label: 'Every day' },
 ];
 
 /** Route /sync/new and /sync/:id/edit. */
@@ -150,7 +153,12 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
   const testMutation = useMutation({
     mutationFn: () => syncApi.test(probeBody()),
     onMutate: () => setTest(null),
-    onSuccess: (result) => setTest({ result }),
+    onSuccess: (result) => {
+      setTest({ result });
+      // the setting to look at gets the message too
+      const field = result.problem?.field;
+      if (!result.ok && field) setErrors((e) => ({ ...e, [normalizePath(field)]: result.problem!.message }));
+    },
     onError: (e) => setTest({ error: e }),
   });
   const previewMutation = useMutation({
@@ -473,16 +481,26 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
               </Text>
             </Group>
             {preview &&
-              ('error' in preview ? <ProbeError error={preview.error} title="No preview" /> : <PreviewTable rows={preview.result.items} />)}
+              ('error' in preview ? (
+                <ProbeError error={preview.error} title="No preview" />
+              ) : preview.result.problem ? (
+                <ProbeError error={new Error(preview.result.problem.message)} title="The directory could not be read" />
+              ) : (
+                <PreviewTable rows={preview.result.items} more={preview.result.more} />
+              ))}
           </Section>
 
           <Section title="Schedule and status">
             <NativeSelect
               label="Run automatically"
-              data={schedules}
-              value={form.everyMinutes}
-              onChange={(e) => set('everyMinutes', e.currentTarget.value, 'schedule')}
-              error={err('schedule') ?? err('schedule.everyMinutes')}
+              data={
+                schedules.some((o) => o.value === form.schedule)
+                  ? schedules
+                  : [...schedules, { value: form.schedule, label: `As set: ${form.schedule} (UTC)` }]
+              }
+              value={form.schedule}
+              onChange={(e) => set('schedule', e.currentTarget.value, 'schedule')}
+              error={err('schedule')}
               maw={360}
             />
             <Switch
@@ -528,6 +546,17 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
                       allowDecimal={false}
                     />
                   </SimpleGrid>
+                  <NumberInput
+                    label="Timeout (seconds)"
+                    description="The longest KDesk waits for the directory to answer."
+                    value={form.timeoutSeconds}
+                    onChange={(v) => set('timeoutSeconds', v, 'settings.timeoutSeconds')}
+                    error={err('settings.timeoutSeconds')}
+                    min={1}
+                    max={300}
+                    allowDecimal={false}
+                    maw={260}
+                  />
                   <NativeSelect
                     label="Incremental runs"
                     description="Scheduled runs read only the people changed since the last run; a full run finds people who left."
@@ -539,6 +568,13 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
                       { value: 'modifyTimestamp', label: 'By modifyTimestamp (OpenLDAP and most servers)' },
                       { value: 'uSNChanged', label: 'By uSNChanged (Active Directory)' },
                     ]}
+                  />
+                  <Switch
+                    label="Use StartTLS"
+                    description="Upgrade an ldap:// connection to TLS before signing in (ldaps:// is TLS from the start)."
+                    checked={form.startTls}
+                    onChange={(e) => set('startTls', e.currentTarget.checked, 'settings.tls.startTls')}
+                    error={err('settings.tls.startTls')}
                   />
                   <Switch
                     label="Check the server’s TLS certificate"
@@ -690,14 +726,24 @@ function MappingFieldRow(props: { field: MappingField; row: MappingRow; onChange
           onChange={(e) => changeKind(e.currentTarget.value)}
         />
         {row.kind === 'attribute' ? (
-          <TextInput
-            aria-label={`${f.label}: directory attribute`}
-            placeholder="Attribute name"
-            value={row.attribute}
-            onChange={(e) => props.onChange({ kind: 'attribute', attribute: e.currentTarget.value })}
-            error={props.error}
-            spellCheck={false}
-          />
+          <Stack gap={4}>
+            <TextInput
+              aria-label={`${f.label}: directory attribute`}
+              placeholder="Attribute name"
+              value={row.attribute}
+              onChange={(e) => props.onChange({ ...row, attribute: e.currentTarget.value })}
+              error={props.error}
+              spellCheck={false}
+            />
+            {!f.boolean && f.path !== 'reportsTo' && (
+              <Checkbox
+                size="xs"
+                label="Required: a person without it is not synced"
+                checked={row.required ?? false}
+                onChange={(e) => props.onChange({ ...row, required: e.currentTarget.checked || undefined })}
+              />
+            )}
+          </Stack>
         ) : row.kind === 'const' && f.boolean ? (
           <NativeSelect
             aria-label={`${f.label}: fixed value`}
@@ -731,22 +777,36 @@ function MappingFieldRow(props: { field: MappingField; row: MappingRow; onChange
   );
 }
 
+const directoryNames = { 'active-directory': 'Active Directory', openldap: 'OpenLDAP', other: 'an LDAP directory' } as const;
+
 function TestOutcome({ outcome }: { outcome: { result: TestResult } | { error: unknown } }) {
-  if ('error' in outcome) return <ProbeError error={outcome.error} title="Could not connect" />;
+  if ('error' in outcome) return <ProbeError error={outcome.error} title="Could not test the connection" />;
   const r = outcome.result;
+  const found = `${r.countIsLowerBound ? 'At least ' : ''}${formatCount(r.usersFound)} ${r.usersFound === 1 ? 'person' : 'people'} in scope.`;
   return (
     <Alert
       color={r.ok ? 'teal' : 'red'}
       variant="light"
       icon={r.ok ? <IconCircleCheck size={18} /> : <IconAlertCircle size={18} />}
-      title={r.ok ? 'Connected' : 'Could not connect'}
+      title={r.ok ? `Connected${r.directory ? ` to ${directoryNames[r.directory]}` : ''}` : 'The connection does not work yet'}
       data-testid="test-result"
     >
-      <Text size="sm">{r.message}</Text>
-      {r.details && r.details.length > 0 && (
-        <List size="sm" mt={4} spacing={2}>
-          {r.details.map((d, i) => (
-            <List.Item key={i}>{d}</List.Item>
+      <Text size="sm">{r.ok ? found : (r.problem?.message ?? 'The directory could not be read.')}</Text>
+      {r.steps.length > 0 && (
+        <List size="sm" mt={6} spacing={2}>
+          {r.steps.map((st, i) => (
+            <List.Item
+              key={i}
+              icon={
+                st.ok ? (
+                  <IconCircleCheck size={16} color="var(--mantine-color-teal-text)" aria-label="Passed" />
+                ) : (
+                  <IconAlertCircle size={16} color="var(--mantine-color-red-text)" aria-label="Failed" />
+                )
+              }
+            >
+              {st.message}
+            </List.Item>
           ))}
         </List>
       )}

@@ -4,27 +4,24 @@ import { personName } from '../../lib/format.ts';
 import { useNarrow } from '../imports/import-parts.tsx';
 import type { PreviewRow } from './sync-api.ts';
 
-const str = (v: unknown) => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
-const get = (o: Record<string, unknown>, path: string): unknown =>
-  path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
-
 function describe(row: PreviewRow) {
-  const c = row.contact ?? {};
-  const phones = (c.phones && typeof c.phones === 'object' ? Object.values(c.phones) : []) as unknown[];
-  const active = get(c, 'permissions.active');
+  const c = row.contact;
+  const phones = Object.values(c.phones ?? {});
+  const problems = [...(row.failure ? [`Not synced: ${row.failure}`] : []), ...(row.warnings ?? []).map((w) => `${w.message} (${w.path})`)];
   return {
-    name: personName(str(c.firstName), str(c.lastName)) || '(no name)',
-    email: str(c.primaryEmail),
-    work: [str(c.jobTitle), str(c.company) || str(c.division)].filter(Boolean).join(' · '),
-    phone: str(phones[0]),
-    city: str(get(c, 'address.city')),
-    reportsTo: str(c.reportsTo) || str(get(c, 'directory.reportsToSyncId')),
-    inactive: active === false,
-    problems: (row.errors ?? []).map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`),
+    key: row.syncId,
+    name: personName(c.firstName, c.lastName) || '(no name)',
+    email: c.primaryEmail ?? '',
+    work: [c.jobTitle, c.company || c.division].filter(Boolean).join(' · '),
+    phone: phones[0] ?? '',
+    reportsTo: row.reportsTo ? (/^[^=]+=([^,]+)/.exec(row.reportsTo)?.[1] ?? row.reportsTo) : '',
+    inactive: row.disabled,
+    failed: Boolean(row.failure),
+    problems,
   };
 }
 
-export function PreviewTable({ rows }: { rows: PreviewRow[] }) {
+export function PreviewTable({ rows, more }: { rows: PreviewRow[]; more?: boolean }) {
   const narrow = useNarrow();
   if (!rows.length) {
     return (
@@ -35,7 +32,7 @@ export function PreviewTable({ rows }: { rows: PreviewRow[] }) {
   }
   const people = rows.map(describe);
   const withProblems = people.filter((p) => p.problems.length).length;
-  const caption = `The first ${rows.length} ${rows.length === 1 ? 'person' : 'people'} as contacts${withProblems ? `; ${withProblems} with problems` : ''}`;
+  const caption = `${more ? `The first ${rows.length}` : `All ${rows.length}`} ${rows.length === 1 ? 'person' : 'people'} in scope as contacts${withProblems ? `; ${withProblems} with problems` : ''}`;
 
   if (narrow) {
     return (
@@ -43,8 +40,8 @@ export function PreviewTable({ rows }: { rows: PreviewRow[] }) {
         <Text size="sm" fw={500}>
           {caption}
         </Text>
-        {people.map((p, i) => (
-          <Card key={i} padding="sm" role="listitem">
+        {people.map((p) => (
+          <Card key={p.key} padding="sm" role="listitem">
             <Text size="sm" fw={600}>
               {p.name}{' '}
               {p.inactive && (
@@ -54,7 +51,7 @@ export function PreviewTable({ rows }: { rows: PreviewRow[] }) {
               )}
             </Text>
             <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
-              {[p.email || 'no email', p.work, p.phone, p.city].filter(Boolean).join(' · ')}
+              {[p.email || 'no email', p.work, p.phone, p.reportsTo && `reports to ${p.reportsTo}`].filter(Boolean).join(' · ')}
             </Text>
             {p.problems.map((m, j) => (
               <Text key={j} size="xs" c="red.8">
@@ -78,13 +75,13 @@ export function PreviewTable({ rows }: { rows: PreviewRow[] }) {
               <Table.Th>Primary email</Table.Th>
               <Table.Th>Job title · company</Table.Th>
               <Table.Th>Phone</Table.Th>
-              <Table.Th>City</Table.Th>
+              <Table.Th>Reports to</Table.Th>
               <Table.Th>Problems</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
-            {people.map((p, i) => (
-              <Table.Tr key={i}>
+            {people.map((p) => (
+              <Table.Tr key={p.key}>
                 <Table.Td>
                   <Text size="sm" fw={500}>
                     {p.name}
@@ -107,7 +104,7 @@ export function PreviewTable({ rows }: { rows: PreviewRow[] }) {
                   <Text size="sm">{p.phone}</Text>
                 </Table.Td>
                 <Table.Td>
-                  <Text size="sm">{p.city}</Text>
+                  <Text size="sm">{p.reportsTo}</Text>
                 </Table.Td>
                 <Table.Td>
                   {p.problems.map((m, j) => (

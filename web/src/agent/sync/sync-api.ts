@@ -3,6 +3,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { request } from '../../lib/api.ts';
 
+// These types follow the server's contract of Contact Sync (connections, runs, test and preview).
 export type SyncSource = 'ldap' | 'google' | 'microsoft' | 'scim';
 export type ConnectionStatus = 'enabled' | 'draft';
 export type IncrementalMode = 'none' | 'modifyTimestamp' | 'uSNChanged';
@@ -12,26 +13,23 @@ export interface LdapSettings {
   bindDn: string;
   /** write-only: never in an answer; left out of a PATCH it keeps the stored one */
   bindPassword?: string;
-  /** in answers: a password is stored */
-  bindPasswordSet?: boolean;
   baseDn: string;
   userFilter: string;
   idAttribute: string;
   pageSize: number;
   incremental: IncrementalMode;
-  tls: { rejectUnauthorized: boolean; ca?: string | null };
+  tls: { rejectUnauthorized: boolean; ca: string | null; startTls: boolean };
+  timeoutSeconds: number;
 }
 
-export type SyncScope =
-  { mode: 'all' } | { mode: 'list'; groups: string[] } | { mode: 'pattern'; pattern: { filter?: string | null; baseDn?: string | null } };
+export interface SyncScope {
+  mode: 'all' | 'list' | 'pattern';
+  groups?: string[];
+  pattern?: { filter?: string; baseDn?: string };
+}
 
-export type MappingValue = string | { const: string | boolean | number | null };
+export type MappingValue = string | { attribute: string; required?: boolean } | { const: string | boolean | null };
 export type SyncMapping = Record<string, MappingValue>;
-
-export interface SyncSchedule {
-  /** minutes between scheduled runs; null: only when someone presses Run */
-  everyMinutes: number | null;
-}
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'needs_confirmation';
 export interface RunCounts {
@@ -48,69 +46,119 @@ export interface SyncRun {
   status: RunStatus;
   full: boolean;
   dryRun: boolean;
+  trigger: string;
   counts: RunCounts;
-  /** people read from the directory so far, and in all when known */
-  processed?: number;
-  total?: number | null;
+  /** people read from the directory so far */
+  seen: number;
+  /** needs_confirmation: how many contacts the run would deactivate */
+  toDeactivate: number | null;
+  createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
-  createdAt?: string;
   error: string | null;
 }
 
 export interface SyncConnection {
   id: string;
   name: string;
-  description: string | null;
+  description: string;
   source: SyncSource;
   status: ConnectionStatus;
-  settings: LdapSettings;
+  /** without the write-only secrets; `secretsSet` names the ones stored */
+  settings: Partial<LdapSettings> & Record<string, unknown>;
+  secretsSet: string[];
   scope: SyncScope;
   mapping: SyncMapping;
-  schedule: SyncSchedule | null;
-  lastRun?: SyncRun | null;
+  /** "@every 1h", "@daily", a cron line (UTC), or null: runs only when asked */
+  schedule: string | null;
+  lastFullRunAt: string | null;
+  lastRun: SyncRun | null;
+  version: number;
   createdAt: string;
   updatedAt: string;
 }
 
 export interface ConnectionBody {
   name: string;
-  description: string | null;
+  description: string;
   source: SyncSource;
   status: ConnectionStatus;
-  settings: Omit<LdapSettings, 'bindPasswordSet'>;
+  settings: LdapSettings;
   scope: SyncScope;
   mapping: SyncMapping;
-  schedule: SyncSchedule | null;
+  schedule: string | null;
+}
+
+export type SyncProblemCode =
+  | 'unreachable'
+  | 'timeout'
+  | 'tls'
+  | 'bind'
+  | 'base_dn'
+  | 'filter'
+  | 'no_users'
+  | 'group'
+  | 'permission'
+  | 'id_attribute'
+  | 'unavailable_source'
+  | 'other';
+export interface SyncProblem {
+  code: SyncProblemCode;
+  /** what is wrong, in plain words */
+  message: string;
+  /** the setting to look at, e.g. settings.bindPassword */
+  field: string | null;
 }
 
 export interface TestResult {
   ok: boolean;
-  /** what happened, in plain words */
-  message: string;
-  /** e.g. how many people the filter matches */
-  details?: string[];
+  problem: SyncProblem | null;
+  steps: { step: string; ok: boolean; message: string }[];
+  directory: 'active-directory' | 'openldap' | 'other' | null;
+  usersFound: number;
+  countIsLowerBound: boolean;
 }
 
+export interface PreviewContact {
+  firstName: string | null;
+  lastName: string | null;
+  company: string | null;
+  jobTitle: string | null;
+  division: string | null;
+  notes: string | null;
+  primaryEmail: string | null;
+  emails: Record<string, string>;
+  phones: Record<string, string>;
+  address: Record<string, string | null>;
+  permissions: Record<string, boolean>;
+  notifications: Record<string, boolean>;
+}
 export interface PreviewRow {
-  /** the directory's stable id and entry */
-  syncId: string | null;
-  dn?: string;
-  contact: Record<string, unknown>;
-  errors: { path: string; message: string }[];
+  syncId: string;
+  dn: string;
+  disabled: boolean;
+  contact: PreviewContact;
+  organizationId: string | null;
+  reportsTo: string | null;
+  warnings: { path: string; message: string }[];
+  failure: string | null;
 }
 export interface PreviewResult {
   items: PreviewRow[];
+  more: boolean;
+  problem: SyncProblem | null;
 }
 
 export type EntryOutcome = 'created' | 'updated' | 'unchanged' | 'deactivated' | 'conflict' | 'failed';
 export interface RunEntry {
+  seq: number;
   syncId: string;
+  dn: string | null;
+  outcome: EntryOutcome;
+  contactId: string | null;
   name: string | null;
   email: string | null;
-  outcome: EntryOutcome;
   reason: string | null;
-  contactId: string | null;
 }
 
 const enc = encodeURIComponent;

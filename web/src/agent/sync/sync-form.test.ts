@@ -5,23 +5,33 @@ import { applyFlavor, bodyOf, errorsByPath, filterConnections, formOf, newForm, 
 const saved: SyncConnection = {
   id: 'c1',
   name: 'Head office AD',
-  description: null,
+  description: '',
   source: 'ldap',
   status: 'enabled',
   settings: {
     url: 'ldaps://dc1.example.com',
     bindDn: 'CN=kdesk,OU=Service,DC=example,DC=com',
-    bindPasswordSet: true,
     baseDn: 'DC=example,DC=com',
     userFilter: '(&(objectCategory=person)(objectClass=user))',
     idAttribute: 'objectGUID',
     pageSize: 500,
     incremental: 'uSNChanged',
-    tls: { rejectUnauthorized: true, ca: null },
+    tls: { rejectUnauthorized: true, ca: null, startTls: false },
+    timeoutSeconds: 30,
   },
   scope: { mode: 'list', groups: ['CN=Sales\\, EMEA,OU=Groups,DC=example,DC=com'] },
-  mapping: { firstName: 'givenName', lastName: 'sn', primaryEmail: 'mail', 'permissions.portalAccess': { const: false }, 'custom.x': 'y' },
-  schedule: { everyMinutes: 60 },
+  mapping: {
+    firstName: 'givenName',
+    lastName: 'sn',
+    primaryEmail: { attribute: 'mail', required: true },
+    'permissions.portalAccess': { const: false },
+    'phones.pager': 'pager',
+  },
+  schedule: '@every 1h',
+  secretsSet: ['bindPassword'],
+  lastFullRunAt: null,
+  lastRun: null,
+  version: 1,
   createdAt: '2026-12-01T00:00:00Z',
   updatedAt: '2026-12-01T00:00:00Z',
 };
@@ -39,13 +49,14 @@ describe('connection editor state', () => {
     expect(bodyOf(newForm()).settings.bindPassword).toBe('');
   });
 
-  it('round-trips a saved connection: scope with an escaped comma, constants, unknown mapped fields, schedule', () => {
+  it('round-trips a saved connection: scope with an escaped comma, required and constant fields, fields without a row, schedule', () => {
     const body = bodyOf(formOf(saved));
     expect(body.scope).toEqual(saved.scope);
     expect(body.mapping).toEqual(saved.mapping);
-    expect(body.schedule).toEqual({ everyMinutes: 60 });
+    expect(body.schedule).toBe('@every 1h');
     expect(body.status).toBe('enabled');
     expect(formOf({ ...saved, status: 'draft', schedule: null }).enabled).toBe(false);
+    expect(bodyOf(formOf({ ...saved, schedule: null })).schedule).toBeNull();
   });
 
   it('switching to OpenLDAP replaces the AD defaults but keeps what the person changed', () => {
@@ -81,8 +92,8 @@ describe('connection editor state', () => {
 
   it('searches connections by name, source and status', () => {
     const list = [
-      { name: 'Head office', description: null, source: 'ldap' as const, status: 'enabled' as const },
-      { name: 'Berlin lab', description: null, source: 'ldap' as const, status: 'draft' as const },
+      { name: 'Head office', description: '', source: 'ldap' as const, status: 'enabled' as const },
+      { name: 'Berlin lab', description: '', source: 'ldap' as const, status: 'draft' as const },
     ];
     expect(filterConnections(list, 'berlin').map((c) => c.name)).toEqual(['Berlin lab']);
     expect(filterConnections(list, 'draft').map((c) => c.name)).toEqual(['Berlin lab']);

@@ -133,7 +133,8 @@ export const flavorDefaults: Record<Flavor, { userFilter: string; idAttribute: s
 };
 
 /** One mapping row as the editor holds it. */
-export type MappingRow = { kind: 'none' } | { kind: 'attribute'; attribute: string } | { kind: 'const'; value: string | boolean };
+export type MappingRow =
+  { kind: 'none' } | { kind: 'attribute'; attribute: string; required?: boolean } | { kind: 'const'; value: string | boolean };
 
 export interface ConnectionForm {
   source: SyncSource;
@@ -155,18 +156,21 @@ export interface ConnectionForm {
   incremental: IncrementalMode;
   rejectUnauthorized: boolean;
   ca: string;
+  startTls: boolean;
+  timeoutSeconds: number | string;
   scopeMode: 'all' | 'list' | 'pattern';
   groups: string[];
   patternFilter: string;
   patternBaseDn: string;
   mapping: Record<string, MappingRow>;
-  /** '' : manual only */
-  everyMinutes: string;
+  /** '' : only when someone presses Run; else "@every 1h", "@daily" or a cron line */
+  schedule: string;
 }
 
 export function rowOf(v: MappingValue | undefined): MappingRow {
   if (v === undefined || v === null || v === '') return { kind: 'none' };
   if (typeof v === 'string') return { kind: 'attribute', attribute: v };
+  if ('attribute' in v) return { kind: 'attribute', attribute: v.attribute, ...(v.required ? { required: true } : {}) };
   const c = v.const;
   return { kind: 'const', value: typeof c === 'boolean' ? c : c == null ? '' : String(c) };
 }
@@ -182,7 +186,8 @@ export function mappingRows(m: SyncMapping): Record<string, MappingRow> {
 export function mappingOf(rows: Record<string, MappingRow>): SyncMapping {
   const m: SyncMapping = {};
   for (const [path, r] of Object.entries(rows)) {
-    if (r.kind === 'attribute' && r.attribute.trim()) m[path] = r.attribute.trim();
+    if (r.kind === 'attribute' && r.attribute.trim())
+      m[path] = r.required ? { attribute: r.attribute.trim(), required: true } : r.attribute.trim();
     else if (r.kind === 'const') m[path] = { const: r.value };
   }
   return m;
@@ -191,7 +196,11 @@ export function mappingOf(rows: Record<string, MappingRow>): SyncMapping {
 /** Which directory a connection looks like: AD ids, filters or incremental mode say Active Directory. */
 export function guessFlavor(c: Pick<SyncConnection, 'settings'>): Flavor {
   const s = c.settings;
-  if (/objectguid/i.test(s.idAttribute) || s.incremental === 'uSNChanged' || /objectCategory|sAMAccountName/i.test(s.userFilter))
+  if (
+    /objectguid/i.test(s.idAttribute ?? '') ||
+    s.incremental === 'uSNChanged' ||
+    /objectCategory|sAMAccountName/i.test(s.userFilter ?? '')
+  )
     return 'ad';
   return 'openldap';
 }
@@ -213,17 +222,20 @@ export function newForm(flavor: Flavor = 'ad'): ConnectionForm {
     pageSize: 500,
     rejectUnauthorized: true,
     ca: '',
+    startTls: false,
+    timeoutSeconds: 30,
     scopeMode: 'all',
     groups: [],
     patternFilter: '',
     patternBaseDn: '',
     mapping: mappingRows(defaultMappings[flavor]),
-    everyMinutes: '',
+    schedule: '',
   };
 }
 
 export function formOf(c: SyncConnection): ConnectionForm {
   const s = c.settings;
+  const saved = c.secretsSet.includes('bindPassword');
   return {
     source: c.source,
     flavor: guessFlavor(c),
@@ -233,8 +245,8 @@ export function formOf(c: SyncConnection): ConnectionForm {
     url: s.url ?? '',
     bindDn: s.bindDn ?? '',
     bindPassword: '',
-    passwordSaved: Boolean(s.bindPasswordSet),
-    replacePassword: !s.bindPasswordSet,
+    passwordSaved: saved,
+    replacePassword: !saved,
     baseDn: s.baseDn ?? '',
     userFilter: s.userFilter ?? '',
     idAttribute: s.idAttribute ?? '',
@@ -242,12 +254,14 @@ export function formOf(c: SyncConnection): ConnectionForm {
     incremental: s.incremental ?? 'none',
     rejectUnauthorized: s.tls?.rejectUnauthorized ?? true,
     ca: s.tls?.ca ?? '',
+    startTls: s.tls?.startTls ?? false,
+    timeoutSeconds: s.timeoutSeconds ?? 30,
     scopeMode: c.scope.mode,
-    groups: c.scope.mode === 'list' ? c.scope.groups : [],
-    patternFilter: c.scope.mode === 'pattern' ? (c.scope.pattern.filter ?? '') : '',
-    patternBaseDn: c.scope.mode === 'pattern' ? (c.scope.pattern.baseDn ?? '') : '',
+    groups: c.scope.groups ?? [],
+    patternFilter: c.scope.pattern?.filter ?? '',
+    patternBaseDn: c.scope.pattern?.baseDn ?? '',
     mapping: mappingRows(c.mapping),
-    everyMinutes: c.schedule?.everyMinutes ? String(c.schedule.everyMinutes) : '',
+    schedule: c.schedule ?? '',
   };
 }
 
@@ -277,10 +291,12 @@ export function applyFlavor(f: ConnectionForm, flavor: Flavor): ConnectionForm {
 /** The body for POST (and PATCH: the same fields; the password only when typed). */
 export function bodyOf(f: ConnectionForm): ConnectionBody {
   const password = f.passwordSaved && !f.replacePassword ? undefined : f.bindPassword;
-  const pageSize = typeof f.pageSize === 'number' ? f.pageSize : Number.parseInt(f.pageSize, 10);
+  const int = (v: number | string) => (typeof v === 'number' ? v : Number.parseInt(v, 10));
+  const pageSize = int(f.pageSize);
+  const timeout = int(f.timeoutSeconds);
   return {
     name: f.name.trim(),
-    description: f.description.trim() || null,
+    description: f.description.trim(),
     source: f.source,
     status: f.enabled ? 'enabled' : 'draft',
     settings: {
@@ -292,16 +308,23 @@ export function bodyOf(f: ConnectionForm): ConnectionBody {
       idAttribute: f.idAttribute.trim(),
       pageSize: Number.isFinite(pageSize) ? pageSize : 0,
       incremental: f.incremental,
-      tls: { rejectUnauthorized: f.rejectUnauthorized, ca: f.ca.trim() || null },
+      tls: { rejectUnauthorized: f.rejectUnauthorized, ca: f.ca.trim() || null, startTls: f.startTls },
+      timeoutSeconds: Number.isFinite(timeout) ? timeout : 0,
     },
     scope:
       f.scopeMode === 'list'
         ? { mode: 'list', groups: f.groups.map((g) => g.trim()).filter(Boolean) }
         : f.scopeMode === 'pattern'
-          ? { mode: 'pattern', pattern: { filter: f.patternFilter.trim() || null, baseDn: f.patternBaseDn.trim() || null } }
+          ? {
+              mode: 'pattern',
+              pattern: {
+                ...(f.patternFilter.trim() ? { filter: f.patternFilter.trim() } : {}),
+                ...(f.patternBaseDn.trim() ? { baseDn: f.patternBaseDn.trim() } : {}),
+              },
+            }
           : { mode: 'all' },
     mapping: mappingOf(f.mapping),
-    schedule: f.everyMinutes ? { everyMinutes: Number(f.everyMinutes) } : null,
+    schedule: f.schedule.trim() || null,
   };
 }
 
@@ -323,6 +346,8 @@ export function errorsByPath(details: { path: string; message: string }[]): Reco
     // a group's index points at the group list as a whole
     if (/^scope\.groups\.\d+$/.test(key)) key = 'scope.groups';
     if (key === 'scope.pattern') key = 'scope.pattern.filter';
+    // "map a name": shown at the first name (either name will do)
+    if (key === 'mapping.firstName' && /name/i.test(d.message) && !/first/i.test(d.message)) key = 'mapping.firstName';
     errors[key] = errors[key] ? `${errors[key]} ${d.message}` : d.message;
   }
   return errors;

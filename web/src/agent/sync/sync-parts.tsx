@@ -83,8 +83,9 @@ export function countsText(c: RunCounts): string {
 /** A run going on: how many people so far, as a bar when the total is known. */
 export function RunProgress(props: { run: SyncRun; label?: string }) {
   const { run } = props;
-  const done = run.processed ?? totalOf(run.counts);
-  const total = run.total ?? null;
+  const done = Math.max(run.seen, totalOf(run.counts));
+  // the directory does not say how many people a search will return: a count, not a percentage
+  const total: number | null = null;
   const pct = total ? Math.min(100, Math.round((done / total) * 100)) : null;
   const label = props.label ?? (run.status === 'queued' ? 'Waiting to start' : 'Reading the directory');
   return (
