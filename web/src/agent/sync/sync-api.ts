@@ -3,81 +3,37 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { request } from '../../lib/api.ts';
 
-// These types follow the server's contract of Contact Sync (connections, runs, test and preview).
-export type SyncSource = 'ldap' | 'google' | 'microsoft' | 'scim';
-export type ConnectionStatus = 'enabled' | 'draft';
-export type IncrementalMode = 'none' | 'modifyTimestamp' | 'uSNChanged';
+import type {
+  Connection,
+  ConnectionStatus,
+  LdapSettings,
+  MappingValue,
+  SyncCounts,
+  SyncMapping,
+  SyncOutcome,
+  SyncPreviewItem,
+  SyncPreviewResult,
+  SyncRun,
+  SyncRunEntry,
+  SyncRunStatus,
+  SyncScope,
+  SyncSource,
+  SyncTestResult,
+} from '#shared/sync.ts';
 
-export interface LdapSettings {
-  url: string;
-  bindDn: string;
-  /** write-only: never in an answer; left out of a PATCH it keeps the stored one */
-  bindPassword?: string;
-  baseDn: string;
-  userFilter: string;
-  idAttribute: string;
-  pageSize: number;
-  incremental: IncrementalMode;
-  tls: { rejectUnauthorized: boolean; ca: string | null; startTls: boolean };
-  timeoutSeconds: number;
-}
+// Types come from the server's schemas (type-only, so zod stays out of the bundle).
+export type { ConnectionStatus, LdapSettings, MappingValue, SyncMapping, SyncRun, SyncScope, SyncSource };
+export type SyncConnection = Connection;
+export type RunStatus = SyncRunStatus;
+export type RunCounts = SyncCounts;
+export type IncrementalMode = LdapSettings['incremental'];
+export type TestResult = SyncTestResult;
+export type PreviewRow = SyncPreviewItem;
+export type PreviewResult = SyncPreviewResult;
+export type EntryOutcome = SyncOutcome;
+export type RunEntry = SyncRunEntry;
 
-export interface SyncScope {
-  mode: 'all' | 'list' | 'pattern';
-  groups?: string[];
-  pattern?: { filter?: string; baseDn?: string };
-}
-
-export type MappingValue = string | { attribute: string; required?: boolean } | { const: string | boolean | null };
-export type SyncMapping = Record<string, MappingValue>;
-
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'needs_confirmation';
-export interface RunCounts {
-  created: number;
-  updated: number;
-  unchanged: number;
-  deactivated: number;
-  conflicts: number;
-  failed: number;
-}
-export interface SyncRun {
-  id: string;
-  connectionId: string;
-  status: RunStatus;
-  full: boolean;
-  dryRun: boolean;
-  trigger: string;
-  counts: RunCounts;
-  /** people read from the directory so far */
-  seen: number;
-  /** needs_confirmation: how many contacts the run would deactivate */
-  toDeactivate: number | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  error: string | null;
-}
-
-export interface SyncConnection {
-  id: string;
-  name: string;
-  description: string;
-  source: SyncSource;
-  status: ConnectionStatus;
-  /** without the write-only secrets; `secretsSet` names the ones stored */
-  settings: Partial<LdapSettings> & Record<string, unknown>;
-  secretsSet: string[];
-  scope: SyncScope;
-  mapping: SyncMapping;
-  /** "@every 1h", "@daily", a cron line (UTC), or null: runs only when asked */
-  schedule: string | null;
-  lastFullRunAt: string | null;
-  lastRun: SyncRun | null;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
+/** What the editor sends: an LDAP connection (the only source this version reads). */
 export interface ConnectionBody {
   name: string;
   description: string;
@@ -87,78 +43,6 @@ export interface ConnectionBody {
   scope: SyncScope;
   mapping: SyncMapping;
   schedule: string | null;
-}
-
-export type SyncProblemCode =
-  | 'unreachable'
-  | 'timeout'
-  | 'tls'
-  | 'bind'
-  | 'base_dn'
-  | 'filter'
-  | 'no_users'
-  | 'group'
-  | 'permission'
-  | 'id_attribute'
-  | 'unavailable_source'
-  | 'other';
-export interface SyncProblem {
-  code: SyncProblemCode;
-  /** what is wrong, in plain words */
-  message: string;
-  /** the setting to look at, e.g. settings.bindPassword */
-  field: string | null;
-}
-
-export interface TestResult {
-  ok: boolean;
-  problem: SyncProblem | null;
-  steps: { step: string; ok: boolean; message: string }[];
-  directory: 'active-directory' | 'openldap' | 'other' | null;
-  usersFound: number;
-  countIsLowerBound: boolean;
-}
-
-export interface PreviewContact {
-  firstName: string | null;
-  lastName: string | null;
-  company: string | null;
-  jobTitle: string | null;
-  division: string | null;
-  notes: string | null;
-  primaryEmail: string | null;
-  emails: Record<string, string>;
-  phones: Record<string, string>;
-  address: Record<string, string | null>;
-  permissions: Record<string, boolean>;
-  notifications: Record<string, boolean>;
-}
-export interface PreviewRow {
-  syncId: string;
-  dn: string;
-  disabled: boolean;
-  contact: PreviewContact;
-  organizationId: string | null;
-  reportsTo: string | null;
-  warnings: { path: string; message: string }[];
-  failure: string | null;
-}
-export interface PreviewResult {
-  items: PreviewRow[];
-  more: boolean;
-  problem: SyncProblem | null;
-}
-
-export type EntryOutcome = 'created' | 'updated' | 'unchanged' | 'deactivated' | 'conflict' | 'failed';
-export interface RunEntry {
-  seq: number;
-  syncId: string;
-  dn: string | null;
-  outcome: EntryOutcome;
-  contactId: string | null;
-  name: string | null;
-  email: string | null;
-  reason: string | null;
 }
 
 const enc = encodeURIComponent;

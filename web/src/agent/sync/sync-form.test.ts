@@ -30,6 +30,7 @@ const saved: SyncConnection = {
   schedule: '@every 1h',
   secretsSet: ['bindPassword'],
   lastFullRunAt: null,
+  watermark: null,
   lastRun: null,
   version: 1,
   createdAt: '2026-12-01T00:00:00Z',

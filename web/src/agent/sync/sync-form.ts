@@ -1,7 +1,7 @@
 // The connection editor's state and the rules that are not about looks: the mapping's field groups with
 // the Active Directory and OpenLDAP defaults, the form <-> API body, server error paths, and the search
 // of the connection list.
-import type { ConnectionBody, IncrementalMode, MappingValue, SyncConnection, SyncMapping, SyncSource } from './sync-api.ts';
+import type { ConnectionBody, IncrementalMode, LdapSettings, MappingValue, SyncConnection, SyncMapping, SyncSource } from './sync-api.ts';
 
 export type Flavor = 'ad' | 'openldap';
 
@@ -195,7 +195,7 @@ export function mappingOf(rows: Record<string, MappingRow>): SyncMapping {
 
 /** Which directory a connection looks like: AD ids, filters or incremental mode say Active Directory. */
 export function guessFlavor(c: Pick<SyncConnection, 'settings'>): Flavor {
-  const s = c.settings;
+  const s = c.settings as Partial<LdapSettings>;
   if (
     /objectguid/i.test(s.idAttribute ?? '') ||
     s.incremental === 'uSNChanged' ||
@@ -234,7 +234,7 @@ export function newForm(flavor: Flavor = 'ad'): ConnectionForm {
 }
 
 export function formOf(c: SyncConnection): ConnectionForm {
-  const s = c.settings;
+  const s = c.settings as Partial<LdapSettings>;
   const saved = c.secretsSet.includes('bindPassword');
   return {
     source: c.source,
