@@ -10,7 +10,6 @@ import {
   Box,
   Button,
   Card,
-  Checkbox,
   Group,
   List,
   NativeSelect,
@@ -64,6 +63,8 @@ const sources: { value: SyncSource; text: string; later: boolean }[] = [
   { value: 'microsoft', text: 'Users from Microsoft Entra ID through Microsoft Graph.', later: true },
   { value: 'scim', text: 'Your identity provider sends people to KDesk.', later: true },
 ];
+
+const mono = { input: { fontFamily: 'var(--mantine-font-family-monospace)' } };
 
 const schedules = [
   { value: '', label: 'Only when someone presses Run' },
@@ -352,7 +353,7 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
               onChange={(e) => set('userFilter', e.currentTarget.value, 'settings.userFilter')}
               error={err('settings.userFilter')}
               spellCheck={false}
-              ff="monospace"
+              styles={mono}
             />
             <Group gap="sm">
               <Button
@@ -395,7 +396,7 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
                 minRows={3}
                 maxRows={10}
                 spellCheck={false}
-                ff="monospace"
+                styles={mono}
               />
             )}
             {form.scopeMode === 'pattern' && (
@@ -407,7 +408,7 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
                   onChange={(e) => set('patternFilter', e.currentTarget.value, 'scope.pattern.filter')}
                   error={err('scope.pattern.filter')}
                   spellCheck={false}
-                  ff="monospace"
+                  styles={mono}
                 />
                 <TextInput
                   label="Directory segment (base DN)"
@@ -592,7 +593,7 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
                     autosize
                     minRows={2}
                     maxRows={8}
-                    ff="monospace"
+                    styles={mono}
                     spellCheck={false}
                   />
                 </Stack>
@@ -687,8 +688,10 @@ function PasswordField(props: { form: ConnectionForm; setForm: (fn: (f: Connecti
   );
 }
 
-const kindOptions = [
+const kindOptions = (f: MappingField) => [
   { value: 'attribute', label: 'Directory attribute' },
+  // a person whose value is missing is not synced (listed as failed) rather than synced without it
+  ...(f.boolean || f.path === 'reportsTo' ? [] : [{ value: 'required', label: 'Directory attribute, required' }]),
   { value: 'const', label: 'Fixed value' },
   { value: 'none', label: 'Not synced' },
 ];
@@ -697,7 +700,12 @@ function MappingFieldRow(props: { field: MappingField; row: MappingRow; onChange
   const { field: f, row } = props;
   const changeKind = (kind: string) => {
     if (kind === 'none') props.onChange({ kind: 'none' });
-    else if (kind === 'attribute') props.onChange({ kind: 'attribute', attribute: row.kind === 'attribute' ? row.attribute : '' });
+    else if (kind === 'attribute' || kind === 'required')
+      props.onChange({
+        kind: 'attribute',
+        attribute: row.kind === 'attribute' ? row.attribute : '',
+        ...(kind === 'required' ? { required: true } : {}),
+      });
     else props.onChange({ kind: 'const', value: f.boolean ? true : '' });
   };
   return (
@@ -721,29 +729,19 @@ function MappingFieldRow(props: { field: MappingField; row: MappingRow; onChange
         </Box>
         <NativeSelect
           aria-label={`${f.label}: filled from`}
-          data={kindOptions}
-          value={row.kind}
+          data={kindOptions(f)}
+          value={row.kind === 'attribute' && row.required ? 'required' : row.kind}
           onChange={(e) => changeKind(e.currentTarget.value)}
         />
         {row.kind === 'attribute' ? (
-          <Stack gap={4}>
-            <TextInput
-              aria-label={`${f.label}: directory attribute`}
-              placeholder="Attribute name"
-              value={row.attribute}
-              onChange={(e) => props.onChange({ ...row, attribute: e.currentTarget.value })}
-              error={props.error}
-              spellCheck={false}
-            />
-            {!f.boolean && f.path !== 'reportsTo' && (
-              <Checkbox
-                size="xs"
-                label="Required: a person without it is not synced"
-                checked={row.required ?? false}
-                onChange={(e) => props.onChange({ ...row, required: e.currentTarget.checked || undefined })}
-              />
-            )}
-          </Stack>
+          <TextInput
+            aria-label={`${f.label}: directory attribute`}
+            placeholder="Attribute name"
+            value={row.attribute}
+            onChange={(e) => props.onChange({ ...row, attribute: e.currentTarget.value })}
+            error={props.error}
+            spellCheck={false}
+          />
         ) : row.kind === 'const' && f.boolean ? (
           <NativeSelect
             aria-label={`${f.label}: fixed value`}

@@ -13,7 +13,7 @@ import { formatDateTime, formatRelative, plural } from '../../lib/format.ts';
 import { usePageTitle } from '../../lib/use-page-title.ts';
 import { isRunActive, syncApi, syncKeys, useConnections, type SyncConnection } from './sync-api.ts';
 import { filterConnections, sourceLabels } from './sync-form.ts';
-import { ConnectionStatusBadge, countsText, RunProgress, RunStatusBadge, SourceIcon } from './sync-parts.tsx';
+import { ConnectionStatusBadge, countsText, RunProgress, RunStatusBadge, SourceIcon, totalOf } from './sync-parts.tsx';
 
 /** Contact Sync: the team's connections as cards, searchable, each with its last run and its actions. */
 export default function ContactSyncPage() {
@@ -161,7 +161,14 @@ function ConnectionCard({ connection: c, onDelete }: { connection: SyncConnectio
         )}
         <div style={{ flex: 1 }}>
           {active && last ? (
-            <RunProgress run={last} />
+            <Stack gap={4}>
+              <RunProgress run={last} />
+              {totalOf(last.counts) > 0 && (
+                <Text size="sm" c="dimmed" data-testid="last-run-counts">
+                  So far: {countsText(last.counts)}
+                </Text>
+              )}
+            </Stack>
           ) : last ? (
             <Stack gap={2}>
               <Group gap="xs" wrap="wrap">

@@ -3,6 +3,7 @@ import { Badge, Card, Stack, Table, Text } from '@mantine/core';
 import { personName } from '../../lib/format.ts';
 import { useNarrow } from '../imports/import-parts.tsx';
 import type { PreviewRow } from './sync-api.ts';
+import { firstRdnValue } from './sync-form.ts';
 
 function describe(row: PreviewRow) {
   const c = row.contact;
@@ -14,7 +15,7 @@ function describe(row: PreviewRow) {
     email: c.primaryEmail ?? '',
     work: [c.jobTitle, c.company || c.division].filter(Boolean).join(' · '),
     phone: phones[0] ?? '',
-    reportsTo: row.reportsTo ? (/^[^=]+=([^,]+)/.exec(row.reportsTo)?.[1] ?? row.reportsTo) : '',
+    reportsTo: row.reportsTo ? firstRdnValue(row.reportsTo) : '',
     inactive: row.disabled,
     failed: Boolean(row.failure),
     problems,

@@ -5,20 +5,22 @@ import { formatCount, formatDateTime } from '../../lib/format.ts';
 import type { SyncRun } from './sync-api.ts';
 import { countKeys, countLook, runStatusLook, totalOf } from './sync-parts.tsx';
 
-const H = 160;
-const BAR_GAP = 6;
+const W = 1000;
+const H = 190;
+const BASE = H - 16;
+const SLOTS = 12;
+const GAP = 10;
 
 export function RunsChart(props: { runs: SyncRun[]; describedBy?: string; selectedId?: string | null }) {
-  // oldest on the left, as time reads
-  const runs = [...props.runs].reverse();
+  // oldest on the left, as time reads; the newest run sits at the right edge
+  const runs = [...props.runs].slice(0, SLOTS).reverse();
   const max = Math.max(1, ...runs.map((r) => totalOf(r.counts)));
-  const n = Math.max(runs.length, 8);
-  const W = 640;
-  const barW = Math.max(8, (W - BAR_GAP * (n + 1)) / n);
+  const barW = (W - GAP * (SLOTS + 1)) / SLOTS;
+  const offset = SLOTS - runs.length;
   const latest = props.runs[0];
   const summary = latest
     ? `Bar chart of the last ${runs.length} ${runs.length === 1 ? 'run' : 'runs'}: people per run by outcome. The latest run (${formatDateTime(
-        latest.startedAt ?? latest.createdAt ?? new Date().toISOString(),
+        latest.startedAt ?? latest.createdAt,
       )}) ${runStatusLook[latest.status].label.toLowerCase()} with ${countKeys
         .map((k) => `${formatCount(latest.counts[k])} ${countLook[k].label.toLowerCase()}`)
         .join(', ')}.`
@@ -26,49 +28,51 @@ export function RunsChart(props: { runs: SyncRun[]; describedBy?: string; select
 
   return (
     <Box>
+      <Text size="xs" c="dimmed" mb={4} aria-hidden>
+        People per run, up to {formatCount(max)} · oldest left, newest right
+      </Text>
       <svg
-        viewBox={`0 0 ${W} ${H + 20}`}
+        viewBox={`0 0 ${W} ${H}`}
         width="100%"
+        preserveAspectRatio="xMinYMid meet"
         role="img"
         aria-label={summary}
         aria-describedby={props.describedBy}
-        style={{ display: 'block', maxHeight: 220 }}
+        style={{ display: 'block' }}
         data-testid="runs-chart"
       >
-        <line x1={0} x2={W} y1={H} y2={H} stroke="var(--mantine-color-gray-4)" />
-        <text x={2} y={12} fontSize={11} fill="var(--mantine-color-dimmed)">
-          {formatCount(max)} people
-        </text>
+        <line x1={0} x2={W} y1={BASE} y2={BASE} stroke="var(--mantine-color-gray-4)" />
         {runs.map((r, i) => {
-          const x = BAR_GAP + i * (barW + BAR_GAP);
-          let y = H;
+          const x = GAP + (offset + i) * (barW + GAP);
+          let y = BASE;
           const total = totalOf(r.counts);
           const selected = r.id === props.selectedId;
+          const bad = r.status === 'failed' || r.status === 'needs_confirmation';
           return (
             <g key={r.id} aria-hidden>
-              {selected && <rect x={x - 3} y={0} width={barW + 6} height={H + 18} rx={4} fill="var(--mantine-color-indigo-0)" />}
+              {selected && <rect x={x - 4} y={0} width={barW + 8} height={H} rx={6} fill="var(--mantine-color-indigo-0)" />}
               {total === 0 && (
                 <rect
                   x={x}
-                  y={H - 2}
+                  y={BASE - 3}
                   width={barW}
-                  height={2}
-                  fill={r.status === 'failed' ? 'var(--mantine-color-red-7)' : 'var(--mantine-color-gray-4)'}
+                  height={3}
+                  fill={bad ? 'var(--mantine-color-red-7)' : 'var(--mantine-color-gray-4)'}
                 />
               )}
               {countKeys.map((k) => {
                 const v = r.counts[k];
                 if (!v) return null;
-                const h = Math.max(1, (v / max) * (H - 20));
+                const h = Math.max(2, (v / max) * (BASE - 8));
                 y -= h;
                 return <rect key={k} x={x} y={y} width={barW} height={h} fill={countLook[k].chart} />;
               })}
-              <title>{`${formatDateTime(r.startedAt ?? r.createdAt ?? '')}: ${runStatusLook[r.status].label}`}</title>
-              {r.status === 'failed' || r.status === 'needs_confirmation' ? (
-                <text x={x + barW / 2} y={H + 14} fontSize={11} textAnchor="middle" fill="var(--mantine-color-red-8)">
-                  !
+              <title>{`${formatDateTime(r.startedAt ?? r.createdAt)}: ${runStatusLook[r.status].label}`}</title>
+              {bad && (
+                <text x={x + barW / 2} y={H - 1} fontSize={14} fontWeight={700} textAnchor="middle" fill="var(--mantine-color-red-8)">
+                  {r.status === 'failed' ? 'failed' : 'waiting'}
                 </text>
-              ) : null}
+              )}
             </g>
           );
         })}

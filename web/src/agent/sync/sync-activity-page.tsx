@@ -6,6 +6,7 @@ import {
   ActionIcon,
   Alert,
   Anchor,
+  Box,
   Button,
   Card,
   Group,
@@ -41,7 +42,16 @@ import {
   type SyncRun,
 } from './sync-api.ts';
 import { RunsChart } from './runs-chart.tsx';
-import { ConnectionStatusBadge, countKeys, countLook, RunProgress, RunStatusBadge, totalOf, type CountKey } from './sync-parts.tsx';
+import {
+  ConnectionStatusBadge,
+  countKeys,
+  countLook,
+  countsText,
+  RunProgress,
+  RunStatusBadge,
+  totalOf,
+  type CountKey,
+} from './sync-parts.tsx';
 
 export default function SyncActivityPage() {
   const { id = '' } = useParams();
@@ -178,8 +188,7 @@ function RunDetail({ run, latest }: { run: SyncRun; latest: boolean }) {
         {run.status === 'needs_confirmation' && (
           <Alert color="orange" variant="light" icon={<IconAlertTriangle size={18} />} title="Waiting for your confirmation">
             <Text size="sm">
-              {run.error ??
-                `This run would deactivate ${plural(run.counts.deactivated, 'contact')}, more than the safety threshold allows. Nobody has been deactivated yet.`}
+              {`This run would deactivate ${plural(run.toDeactivate ?? run.counts.deactivated, 'contact')}, more than the safety threshold allows. Nobody has been deactivated yet.`}
             </Text>
             <Text size="sm" mt={4}>
               If these people really left, confirm. If not, check the scope and the mapping first.
@@ -220,13 +229,52 @@ function RunDetail({ run, latest }: { run: SyncRun; latest: boolean }) {
 
 function RunsTable(props: { runs: SyncRun[]; selectedId: string | null; onSelect: (id: string) => void }) {
   const narrow = useNarrow();
-  const shownKeys: CountKey[] = narrow ? ['created', 'updated', 'failed'] : [...countKeys];
+  if (narrow) {
+    // a phone: one line of counts per run instead of nine columns
+    return (
+      <Stack gap={0} component="ul" aria-labelledby="runs-table-caption" p={0} m={0} style={{ listStyle: 'none' }}>
+        <VisuallyHidden id="runs-table-caption">Recent runs with their counts, newest first</VisuallyHidden>
+        {props.runs.map((r) => {
+          const selected = r.id === props.selectedId;
+          return (
+            <Box
+              component="li"
+              key={r.id}
+              py="xs"
+              px={6}
+              bg={selected ? 'var(--mantine-color-indigo-0)' : undefined}
+              aria-current={selected ? 'true' : undefined}
+              style={{ borderTop: '1px solid var(--mantine-color-default-border)' }}
+            >
+              <Group justify="space-between" gap="xs" wrap="nowrap">
+                <Anchor
+                  component="button"
+                  size="sm"
+                  onClick={() => props.onSelect(r.id)}
+                  fw={selected ? 700 : 500}
+                  style={{ textAlign: 'left' }}
+                >
+                  {formatDateTime(r.startedAt ?? r.createdAt)}
+                </Anchor>
+                <RunStatusBadge status={r.status} />
+              </Group>
+              <Text size="xs" c="dimmed">
+                {kindText(r)}
+                {duration(r) ? ` · ${duration(r)}` : ''} · {countsText(r.counts)}
+              </Text>
+            </Box>
+          );
+        })}
+      </Stack>
+    );
+  }
+  const shownKeys: CountKey[] = [...countKeys];
   return (
-    <Table.ScrollContainer minWidth={narrow ? 300 : 760}>
+    <Table.ScrollContainer minWidth={760}>
       <Table verticalSpacing="xs" highlightOnHover>
-        <Table.Caption id="runs-table-caption" style={{ captionSide: 'top', textAlign: 'left', margin: 0, paddingBottom: 4 }}>
-          <VisuallyHidden>Recent runs with their counts, newest first</VisuallyHidden>
-        </Table.Caption>
+        <VisuallyHidden component="caption" id="runs-table-caption">
+          Recent runs with their counts, newest first
+        </VisuallyHidden>
         <Table.Thead>
           <Table.Tr>
             <Table.Th>Started</Table.Th>
@@ -236,7 +284,7 @@ function RunsTable(props: { runs: SyncRun[]; selectedId: string | null; onSelect
                 {countLook[k].label}
               </Table.Th>
             ))}
-            {!narrow && <Table.Th ta="right">Time</Table.Th>}
+            <Table.Th ta="right">Time</Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -269,11 +317,9 @@ function RunsTable(props: { runs: SyncRun[]; selectedId: string | null; onSelect
                     </Text>
                   </Table.Td>
                 ))}
-                {!narrow && (
-                  <Table.Td ta="right">
-                    <Text size="sm">{duration(r) ?? '—'}</Text>
-                  </Table.Td>
-                )}
+                <Table.Td ta="right">
+                  <Text size="sm">{duration(r) ?? '—'}</Text>
+                </Table.Td>
               </Table.Tr>
             );
           })}

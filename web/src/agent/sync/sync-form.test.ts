@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SyncConnection } from './sync-api.ts';
-import { applyFlavor, bodyOf, errorsByPath, filterConnections, formOf, newForm, sectionOf } from './sync-form.ts';
+import { applyFlavor, bodyOf, errorsByPath, filterConnections, firstRdnValue, formOf, newForm, sectionOf } from './sync-form.ts';
 
 const saved: SyncConnection = {
   id: 'c1',
@@ -101,5 +101,13 @@ describe('connection editor state', () => {
     expect(filterConnections(list, 'active directory enabled').map((c) => c.name)).toEqual(['Head office']);
     expect(filterConnections(list, 'google')).toEqual([]);
     expect(filterConnections(list, '  ')).toHaveLength(2);
+  });
+
+  it('names a manager by the first RDN of their DN, escapes undone', () => {
+    expect(firstRdnValue('CN=Lee\\, Ana 25,OU=Staff,DC=kdesk,DC=test')).toBe('Lee, Ana 25');
+    expect(firstRdnValue('cn=Lee\\2C Ana 25,OU=Staff,dc=kdesk,dc=test')).toBe('Lee, Ana 25');
+    expect(firstRdnValue('CN=G\\C3\\A9rard Dubois,OU=Staff')).toBe('Gérard Dubois');
+    expect(firstRdnValue('uid=jdoe+cn=John,ou=People')).toBe('jdoe');
+    expect(firstRdnValue('not a dn')).toBe('not a dn');
   });
 });

@@ -379,3 +379,32 @@ export function filterConnections<T extends Pick<SyncConnection, 'name' | 'descr
     return words.every((w) => hay.includes(w));
   });
 }
+
+/** "Lee, Ana 25" from "CN=Lee\\, Ana 25,OU=Staff,…": the first RDN's value, unescaped (RFC 4514). */
+export function firstRdnValue(dn: string): string {
+  const eq = dn.indexOf('=');
+  if (eq < 0) return dn;
+  let out = '';
+  for (let i = eq + 1; i < dn.length; i++) {
+    const ch = dn[i]!;
+    if (ch === ',' || ch === '+') break;
+    if (ch === '\\' && i + 1 < dn.length) {
+      const hex = /^[0-9a-fA-F]{2}/.exec(dn.slice(i + 1, i + 3));
+      if (hex) {
+        // a run of \XX escapes is UTF-8 bytes
+        const bytes: number[] = [];
+        while (dn[i] === '\\' && /^[0-9a-fA-F]{2}$/.test(dn.slice(i + 1, i + 3))) {
+          bytes.push(parseInt(dn.slice(i + 1, i + 3), 16));
+          i += 3;
+        }
+        i--;
+        out += new TextDecoder().decode(new Uint8Array(bytes));
+      } else {
+        out += dn[++i];
+      }
+      continue;
+    }
+    out += ch;
+  }
+  return out.trim() || dn;
+}

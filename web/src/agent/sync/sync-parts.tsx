@@ -32,11 +32,11 @@ export function SourceLabel(props: { source: SyncSource }) {
 
 export function ConnectionStatusBadge(props: { status: ConnectionStatus }) {
   return props.status === 'enabled' ? (
-    <Badge color="teal" variant="light" radius="sm">
+    <Badge color="teal" variant="light" radius="sm" style={{ flexShrink: 0 }}>
       Enabled
     </Badge>
   ) : (
-    <Badge color="gray" variant="light" radius="sm">
+    <Badge color="gray" variant="light" radius="sm" style={{ flexShrink: 0 }}>
       Draft
     </Badge>
   );
@@ -54,7 +54,7 @@ export const runStatusLook: Record<RunStatus, { label: string; color: string }> 
 export function RunStatusBadge(props: { status: RunStatus }) {
   const s = runStatusLook[props.status];
   return (
-    <Badge color={s.color} variant="light" radius="sm">
+    <Badge color={s.color} variant="light" radius="sm" style={{ flexShrink: 0 }}>
       {s.label}
     </Badge>
   );
@@ -76,7 +76,9 @@ export const totalOf = (c: RunCounts) => countKeys.reduce((n, k) => n + (c[k] ??
 
 /** "12 created · 3 updated · 480 unchanged": the counts that are not zero (all zero: "nobody in scope"). */
 export function countsText(c: RunCounts): string {
-  const parts = countKeys.filter((k) => c[k] > 0).map((k) => `${formatCount(c[k])} ${countLook[k].label.toLowerCase()}`);
+  const parts = countKeys
+    .filter((k) => c[k] > 0)
+    .map((k) => `${formatCount(c[k])} ${k === 'conflicts' && c[k] === 1 ? 'conflict' : countLook[k].label.toLowerCase()}`);
   return parts.length ? parts.join(' · ') : 'nobody in scope';
 }
 
