@@ -2,26 +2,22 @@
 // conflict, failed), who reports to whom (second pass, cycles allowed), when people who left the scope are
 // deactivated, and the run's counts. No I/O: the run job reads one batch of stored contacts at a time
 // and hands them in.
-import { contactInput, type ContactInput } from '#shared/contact.schema.ts';
-import type { ErrorDetail } from '#shared/errors.ts';
-import { applyContactInput, diffContacts, emptyContact, type ContactFields, type DirectoryFields } from '../contacts/contacts.rules.ts';
+import { diffContacts, type ContactFields, type DirectoryFields } from '../contacts/contacts.rules.ts';
 import type { StoredDerived, SyncedReportsTo } from '../contacts/contacts.writer.ts';
 
-/** One person of the directory as the mapping made it. */
+/** One person of the directory (a DirectoryEntry of the source). */
 export interface SyncPerson {
   /** The stable id: objectGUID as canonical GUID text, entryUUID, or the attribute the connection names. */
   syncId: string;
-  /** The entry's DN (reports-to values are DNs in LDAP). */
   dn: string | null;
-  /** Contact field path (`firstName`, `phones.work`, `address.city`, `permissions.portalAccess`...) → value; null: no value. */
-  values: Record<string, string | boolean | null>;
+}
+
+/** What the mapping makes of a person on top of a contact's fields (mapping.rules.ts applyMapping). */
+export interface Mapped {
+  fields: ContactFields;
   organizationId: string | null;
-  /** The manager as the directory names it: a DN, or a sync id. */
-  managerRef: string | null;
-  /** A disabled account (AD ACCOUNTDISABLE): synced as an inactive contact. */
-  disabled: boolean;
-  /** What the mapping could not read (a required attribute missing...): the person fails with these. */
-  errors: ErrorDetail[];
+  /** Why this person cannot be synced; null when they can. */
+  failure: string | null;
 }
 
 /** A live contact of the team as stored (read in the batch's transaction). */
@@ -80,66 +76,14 @@ export function sumCounts(a: SyncCounts, b: Partial<SyncCounts>): SyncCounts {
   return out;
 }
 
-const TEXT = new Set(['firstName', 'lastName', 'company', 'jobTitle', 'division', 'notes', 'primaryEmail']);
-const GROUPS = new Set(['address', 'notifications', 'permissions']);
-
-/**
- * The API patch that puts the mapped values onto a contact: top-level text as is, labeled maps (`phones`,
- * `emails`) merged label by label onto what the contact has, groups key by key. Unmapped fields are left
- * as they are (an agent's notes survive every run). `permissions.active` follows the account's state.
- */
-export function patchOf(current: ContactFields, p: SyncPerson): ContactInput {
-  const patch: Record<string, unknown> = {};
-  for (const [path, value] of Object.entries(p.values)) {
-    const dot = path.indexOf('.');
-    if (dot < 0) {
-      if (TEXT.has(path)) patch[path] = value === null ? null : String(value);
-      continue;
-    }
-    const head = path.slice(0, dot);
-    const key = path.slice(dot + 1);
-    if (head === 'phones' || head === 'emails') {
-      const map = (patch[head] as Record<string, string> | undefined) ?? { ...current[head] };
-      if (value === null || value === '') delete map[key];
-      else map[key] = String(value);
-      patch[head] = map;
-    } else if (GROUPS.has(head)) {
-      const group = (patch[head] as Record<string, unknown> | undefined) ?? {};
-      group[key] = head === 'address' ? (value === null ? null : String(value)) : value === null ? undefined : toBool(value);
-      patch[head] = group;
-    }
-  }
-  const permissions = (patch.permissions as Record<string, unknown> | undefined) ?? {};
-  permissions.active = !p.disabled;
-  patch.permissions = permissions;
-  return patch as ContactInput;
-}
-
-const toBool = (v: string | boolean) => (typeof v === 'boolean' ? v : /^(true|yes|1|on)$/i.test(v.trim()));
-
-/** A person's fields applied onto a contact (an empty one when new), validated like an API write. */
-export function applyPerson(
-  current: ContactFields,
-  p: SyncPerson,
-): { ok: true; value: ContactFields } | { ok: false; details: ErrorDetail[] } {
-  const patch = patchOf(current, p);
-  const parsed = contactInput.safeParse(patch);
-  if (!parsed.success) {
-    return { ok: false, details: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) };
-  }
-  return applyContactInput(current, parsed.data);
-}
-
-const describe = (details: readonly ErrorDetail[]) => details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ');
-
-export interface ReconcileContext {
+export interface ReconcileContext<P extends SyncPerson> {
   connectionId: string;
   /** Stored live contacts of the team holding the batch's sync ids. */
   bySyncId: ReadonlyMap<string, StoredContact>;
   /** Stored live contacts of the team holding the batch's primary emails. */
   byEmail: ReadonlyMap<string, StoredContact>;
-  /** Contact field paths the mapping marks required (a person without them fails). */
-  required?: readonly string[];
+  /** The mapping of one person onto a contact's fields (the stored contact's, or a new contact's). */
+  apply: (person: P, base: ContactFields | null) => Mapped;
   newId: () => string;
 }
 
@@ -152,10 +96,10 @@ export interface ReconcileContext {
  *   manages is linked to the person (updated), one with another sync id is a conflict (never merged,
  *   never duplicated);
  * - an email another contact (or an earlier person of the batch) holds is a conflict;
- * - a person the mapping cannot read, or without a required field, fails; a person without the mapped
- *   email is still created when they have a name.
+ * - a person the mapping cannot read (no stable id, a required field empty, nothing to name them by)
+ *   fails; a person without the mapped email is still created when they have a name.
  */
-export function reconcile(people: readonly SyncPerson[], ctx: ReconcileContext): Outcome[] {
+export function reconcile<P extends SyncPerson>(people: readonly P[], ctx: ReconcileContext<P>): Outcome[] {
   const out: Outcome[] = [];
   const seen = new Set<string>();
   // emails taken by earlier people of this batch → their sync id
@@ -165,15 +109,6 @@ export function reconcile(people: readonly SyncPerson[], ctx: ReconcileContext):
     seen.add(p.syncId);
     const current = ctx.bySyncId.get(p.syncId) ?? null;
     const fail = (reason: string): Outcome => ({ kind: 'failed', syncId: p.syncId, contactId: current?.id ?? null, reason });
-    if (p.errors.length) {
-      out.push(fail(describe(p.errors)));
-      continue;
-    }
-    const missing = (ctx.required ?? []).filter((path) => p.values[path] === null || p.values[path] === undefined || p.values[path] === '');
-    if (missing.length) {
-      out.push(fail(`${missing.join(', ')}: required by the mapping, but the directory has no value`));
-      continue;
-    }
     if (current && current.directory.connectionId !== null && current.directory.connectionId !== ctx.connectionId) {
       out.push({
         kind: 'conflict',
@@ -183,12 +118,12 @@ export function reconcile(people: readonly SyncPerson[], ctx: ReconcileContext):
       });
       continue;
     }
-    const applied = applyPerson(current?.fields ?? emptyContact(), p);
-    if (!applied.ok) {
-      out.push(fail(describe(applied.details)));
+    const mapped = ctx.apply(p, current?.fields ?? null);
+    if (mapped.failure) {
+      out.push(fail(mapped.failure));
       continue;
     }
-    const after = applied.value;
+    const after = mapped.fields;
     const email = after.primaryEmail;
     let target = current;
     let reason: string | null = null;
@@ -224,15 +159,17 @@ export function reconcile(people: readonly SyncPerson[], ctx: ReconcileContext):
       claimed.set(email, p.syncId);
     }
     if (!target) {
-      out.push({ kind: 'create', syncId: p.syncId, contactId: ctx.newId(), fields: after, organizationId: p.organizationId });
+      out.push({ kind: 'create', syncId: p.syncId, contactId: ctx.newId(), fields: after, organizationId: mapped.organizationId });
       continue;
     }
-    const finalAfter = target === current ? after : (applyPerson(target.fields, p) as { ok: true; value: ContactFields }).value;
+    const finalAfter = target === current ? after : ctx.apply(p, target.fields).fields;
     const changes = diffContacts(target.fields, finalAfter);
     const d = target.directory;
     if (d.syncId !== p.syncId) changes['directory.syncId'] = { before: d.syncId, after: p.syncId };
     if (d.connectionId !== ctx.connectionId) changes['directory.connectionId'] = { before: d.connectionId, after: ctx.connectionId };
-    if (d.organizationId !== p.organizationId) changes['directory.organizationId'] = { before: d.organizationId, after: p.organizationId };
+    if (d.organizationId !== mapped.organizationId) {
+      changes['directory.organizationId'] = { before: d.organizationId, after: mapped.organizationId };
+    }
     if (!Object.keys(changes).length) {
       out.push({ kind: 'unchanged', syncId: p.syncId, contactId: target.id });
       continue;
@@ -243,7 +180,7 @@ export function reconcile(people: readonly SyncPerson[], ctx: ReconcileContext):
       contactId: target.id,
       current: target,
       after: finalAfter,
-      organizationId: p.organizationId,
+      organizationId: mapped.organizationId,
       changes,
       reason,
     });
