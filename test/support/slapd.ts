@@ -1,0 +1,361 @@
+// A private, real OpenLDAP slapd for the LDAP/Active Directory sync tests and the sync benchmark (Debian packages
+// `slapd` and `ldap-utils`). `startSlapd()` writes a slapd.conf and an mdb database in a temporary directory, loads
+// a generated directory (directory-ldif.ts) with `slapadd -q` (fast: 100,000 users in seconds, no server round
+// trips), starts `/usr/sbin/slapd` in the foreground on a free 127.0.0.1 port and waits until it answers a bind.
+//
+// slapd runs under a small shell that holds a pipe from this process: when the pipe closes (stop(), or this
+// process exits or is killed), the shell stops slapd and removes the temporary directory, so no slapd outlives its
+// test run.
+//
+// Schemas: core, cosine, inetorgperson and an Active Directory schema. Debian's msuser.schema defines the AD
+// attributes without matching rules (objectGUID, sAMAccountName, userAccountControl, uSNChanged…: an equality or
+// `>=` filter on them matches nothing) and has no class allowing sAMAccountName on a user. So by default the
+// directory uses a small test schema with the same names and OIDs as AD (kdesk-ad.schema below) and matching
+// rules, which lets a client filter by objectGUID or ask for `(uSNChanged>=N)`. `adSchema: 'msuser'` loads the
+// stock msuser.schema instead (plus nis.schema, which it needs, and an auxiliary class for what it lacks); the
+// same LDIF loads into both.
+//
+// Not like AD: slapd does not serve ranged attribute retrieval (`member;range=0-1499`): a big group's `member`
+// comes back whole; uSNChanged is not maintained by slapd (changeAdUsers() bumps it); DNs come back in slapd's
+// normal form (`cn=Lee\2C Ana 25,OU=Staff,…`).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import { Client } from 'ldapts';
+import {
+  adUser,
+  adUserEntry,
+  deleteLdif,
+  entryToLdif,
+  groupsDn,
+  modifyLdif,
+  peopleDn,
+  resolveDirectoryOptions,
+  staffDn,
+  writeDirectoryLdif,
+  type DirectoryOptions,
+  type DirectorySummary,
+  type LdapValue,
+  type Resolved,
+} from './directory-ldif.ts';
+
+export const SLAPD_BIN = process.env.KDESK_SLAPD ?? '/usr/sbin/slapd';
+export const SLAPADD_BIN = process.env.KDESK_SLAPADD ?? '/usr/sbin/slapadd';
+export const SCHEMA_DIR = process.env.KDESK_LDAP_SCHEMA_DIR ?? '/etc/ldap/schema';
+const MODULE_DIR = process.env.KDESK_SLAPD_MODULES ?? '/usr/lib/ldap';
+
+/** Why the LDAP suites cannot run here (null: they can): slapd, slapadd or ldapmodify missing. */
+export function slapdMissing(): string | null {
+  for (const bin of [SLAPD_BIN, SLAPADD_BIN])
+    if (!existsSync(bin)) return `${bin} not found (install the Debian packages slapd ldap-utils)`;
+  if (spawnSync('ldapmodify', ['-VV'], { stdio: 'ignore' }).error) return 'ldapmodify not found (install the Debian package ldap-utils)';
+  return null;
+}
+
+export interface SlapdOptions {
+  directory?: DirectoryOptions;
+  /** LDIF content records loaded after the generated directory (by slapadd, before the server starts). */
+  extraLdif?: string;
+  /** 'kdesk-ad' (default): AD names and OIDs with matching rules; 'msuser': Debian's msuser.schema. */
+  adSchema?: 'kdesk-ad' | 'msuser';
+  rootPassword?: string;
+  /** where the temporary directory goes (default the OS's) */
+  tmpDir?: string;
+}
+
+export interface Slapd {
+  url: string;
+  port: number;
+  /** the rootdn: no size or time limit */
+  bindDn: string;
+  bindPassword: string;
+  baseDn: string;
+  /** OU=Staff: the AD-like users */
+  usersDn: string;
+  /** ou=People: the OpenLDAP inetOrgPerson users */
+  peopleDn: string;
+  groupsDn: string;
+  options: Resolved;
+  summary: DirectorySummary;
+  /** milliseconds slapadd took to load the directory */
+  loadMs: number;
+  /** the temporary directory (config, data, the LDIF) */
+  dir: string;
+  /** Applies LDIF change records (changetype: add|modify|delete|modrdn) with ldapmodify; throws with its message. */
+  modify(ldif: string): Promise<void>;
+  /** Replaces (value) or removes (null) attributes of AD users; bumps their uSNChanged and whenChanged like AD does. */
+  changeAdUsers(indices: number[], changes: (i: number) => Record<string, LdapValue | LdapValue[] | null>): Promise<void>;
+  /** Deletes entries by DN. */
+  deleteEntries(dns: string[]): Promise<void>;
+  /** Deletes AD user i and adds it again as a new object: same DN and attributes, a new objectGUID and SID. */
+  recreateAdUser(i: number, generation?: number): Promise<void>;
+  /** The highest uSNChanged handed out so far (as AD's highestCommittedUSN). */
+  highestUsn(): number;
+  /** A bound ldapts client (the caller unbinds it). */
+  client(): Promise<Client>;
+  stop(): Promise<void>;
+}
+
+const AD_TEST_SCHEMA = `# Active Directory's names and OIDs (from msuser.schema) with matching rules, for tests against slapd.
+attributetype ( 1.2.840.113556.1.4.2 NAME 'objectGUID' EQUALITY octetStringMatch
+  SYNTAX 1.3.6.1.4.1.1466.115.121.1.40 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.4.146 NAME 'objectSid' EQUALITY octetStringMatch
+  SYNTAX 1.3.6.1.4.1.1466.115.121.1.40 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.4.8 NAME 'userAccountControl' EQUALITY integerMatch ORDERING integerOrderingMatch
+  SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.4.221 NAME 'sAMAccountName' EQUALITY caseIgnoreMatch SUBSTR caseIgnoreSubstringsMatch
+  SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.4.656 NAME 'userPrincipalName' EQUALITY caseIgnoreMatch SUBSTR caseIgnoreSubstringsMatch
+  SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.2.120 NAME 'uSNChanged' EQUALITY integerMatch ORDERING integerOrderingMatch
+  SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.2.19 NAME 'uSNCreated' EQUALITY integerMatch ORDERING integerOrderingMatch
+  SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.2.3 NAME 'whenChanged' EQUALITY generalizedTimeMatch ORDERING generalizedTimeOrderingMatch
+  SYNTAX 1.3.6.1.4.1.1466.115.121.1.24 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.2.2 NAME 'whenCreated' EQUALITY generalizedTimeMatch ORDERING generalizedTimeOrderingMatch
+  SYNTAX 1.3.6.1.4.1.1466.115.121.1.24 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.2.1 NAME 'instanceType' EQUALITY integerMatch
+  SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.4.782 NAME 'objectCategory' EQUALITY distinguishedNameMatch
+  SYNTAX 1.3.6.1.4.1.1466.115.121.1.12 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.2.281 NAME 'nTSecurityDescriptor' EQUALITY octetStringMatch
+  SYNTAX 1.3.6.1.4.1.1466.115.121.1.40 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.4.750 NAME 'groupType' EQUALITY integerMatch
+  SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.2.141 NAME 'department' EQUALITY caseIgnoreMatch SUBSTR caseIgnoreSubstringsMatch
+  SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.2.146 NAME 'company' EQUALITY caseIgnoreMatch SUBSTR caseIgnoreSubstringsMatch
+  SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.2.102 NAME 'memberOf' EQUALITY distinguishedNameMatch
+  SYNTAX 1.3.6.1.4.1.1466.115.121.1.12 )
+objectclass ( 1.2.840.113556.1.5.0 NAME 'mstop' SUP top ABSTRACT
+  MAY ( cn $ description $ displayName $ objectGUID $ uSNChanged $ uSNCreated $ whenChanged $ whenCreated
+    $ instanceType $ objectCategory $ nTSecurityDescriptor $ memberOf ) )
+objectclass ( 1.2.840.113556.1.5.9 NAME 'user' SUP ( mstop $ organizationalPerson ) STRUCTURAL
+  MAY ( givenName $ initials $ displayName $ userAccountControl $ userPrincipalName $ mail $ manager $ mobile
+    $ homePhone $ pager $ co $ department $ company $ employeeNumber $ employeeType $ uid $ o ) )
+objectclass ( 1.2.840.113556.1.5.8 NAME 'group' SUP mstop STRUCTURAL
+  MUST groupType MAY ( member $ mail ) )
+objectclass ( 1.2.840.113556.1.5.6 NAME 'securityPrincipal' SUP top AUXILIARY
+  MAY ( objectSid $ sAMAccountName ) )
+`;
+
+// msuser.schema's user class has no sAMAccountName (AD puts it in the securityPrincipal auxiliary class), and
+// no co, department, company
+const MSUSER_EXTRAS = `objectclass ( 1.2.840.113556.1.5.6 NAME 'securityPrincipal' SUP top AUXILIARY
+  MAY ( objectSid $ sAMAccountName $ co $ department $ company ) )
+`;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function run(cmd: string, args: string[], input?: string): Promise<{ code: number; out: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out = (out + String(d)).slice(-20_000)));
+    p.stderr.on('data', (d) => (out = (out + String(d)).slice(-20_000)));
+    p.once('error', reject);
+    p.once('close', (code) => resolve({ code: code ?? -1, out }));
+    p.stdin.end(input ?? '');
+  });
+}
+
+// holds slapd; when its stdin closes, stops slapd and removes the directory
+const KEEPER = `"$1" -f "$2" -h "$3" -d 0 </dev/null &
+p=$!
+echo "slapd-pid $p"
+read _ignored || true
+kill "$p" 2>/dev/null
+wait "$p" 2>/dev/null
+rm -rf "$4"
+`;
+
+export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
+  const missing = slapdMissing();
+  if (missing) throw new Error(`cannot start slapd: ${missing}`);
+  const o = resolveDirectoryOptions(opts.directory);
+  const bindDn = `cn=admin,${o.baseDn}`;
+  const bindPassword = opts.rootPassword ?? 'kdesk-test-secret';
+  const dir = await mkdtemp(path.join(opts.tmpDir ?? os.tmpdir(), 'kdesk-slapd-'));
+  try {
+    await mkdir(path.join(dir, 'db'));
+    const adSchema = opts.adSchema ?? 'kdesk-ad';
+    const schemas = [`${SCHEMA_DIR}/core.schema`, `${SCHEMA_DIR}/cosine.schema`, `${SCHEMA_DIR}/inetorgperson.schema`];
+    if (adSchema === 'msuser') {
+      await writeFile(path.join(dir, 'msuser-extras.schema'), MSUSER_EXTRAS);
+      schemas.push(`${SCHEMA_DIR}/nis.schema`, `${SCHEMA_DIR}/msuser.schema`, path.join(dir, 'msuser-extras.schema'));
+    } else {
+      await writeFile(path.join(dir, 'kdesk-ad.schema'), AD_TEST_SCHEMA);
+      schemas.push(path.join(dir, 'kdesk-ad.schema'));
+    }
+    const filterable = adSchema === 'msuser' ? '' : ',objectGUID,sAMAccountName,uSNChanged';
+    const conf = path.join(dir, 'slapd.conf');
+    await writeFile(
+      conf,
+      [
+        ...schemas.map((s) => `include ${s}`),
+        `pidfile ${dir}/slapd.pid`,
+        `argsfile ${dir}/slapd.args`,
+        `modulepath ${MODULE_DIR}`,
+        'moduleload back_mdb',
+        'tool-threads 2',
+        // anyone but the rootdn: 500 entries a search unless paged (as AD's MaxPageSize 1,000 limits clients)
+        'sizelimit 500',
+        'database mdb',
+        `suffix "${o.baseDn}"`,
+        `rootdn "${bindDn}"`,
+        `rootpw ${bindPassword}`,
+        `directory ${dir}/db`,
+        'maxsize 17179869184',
+        'dbnosync',
+        `index objectClass,entryUUID,uid,mail,member,manager${filterable} eq`,
+        'index modifyTimestamp eq',
+        `limits dn.exact="${bindDn}" size=unlimited time=unlimited`,
+        'limits users size.soft=500 size.hard=unlimited size.pr=1000 size.prtotal=unlimited',
+        'access to * by users read by anonymous auth',
+        '',
+      ].join('\n'),
+    );
+    const ldif = path.join(dir, 'directory.ldif');
+    const summary = await writeDirectoryLdif(ldif, o);
+    const t0 = performance.now();
+    const load = await run(SLAPADD_BIN, ['-q', '-f', conf, '-l', ldif]);
+    if (load.code !== 0) throw new Error(`slapadd failed (${load.code}): ${load.out}`);
+    if (opts.extraLdif) {
+      await writeFile(path.join(dir, 'extra.ldif'), opts.extraLdif);
+      const extra = await run(SLAPADD_BIN, ['-q', '-f', conf, '-l', path.join(dir, 'extra.ldif')]);
+      if (extra.code !== 0) throw new Error(`slapadd of extraLdif failed (${extra.code}): ${extra.out}`);
+    }
+    const loadMs = performance.now() - t0;
+    await rm(ldif, { force: true });
+
+    let keeper: ChildProcess | null = null;
+    let url = '';
+    let port = 0;
+    let log = '';
+    for (let attempt = 0; attempt < 5 && !keeper; attempt++) {
+      port = await freePort();
+      url = `ldap://127.0.0.1:${port}/`;
+      const k = spawn('sh', ['-c', KEEPER, 'slapd-keeper', SLAPD_BIN, conf, url, dir], { stdio: ['pipe', 'pipe', 'pipe'] });
+      log = '';
+      k.stdout!.on('data', (d) => (log = (log + String(d)).slice(-20_000)));
+      k.stderr!.on('data', (d) => (log = (log + String(d)).slice(-20_000)));
+      const exited = once(k, 'exit');
+      if (await waitForBind(url, bindDn, bindPassword, exited)) keeper = k;
+      else if (k.exitCode === null) {
+        k.stdin!.end();
+        await exited;
+      }
+    }
+    if (!keeper) throw new Error(`slapd did not start: ${log}`);
+    const pidMatch = /slapd-pid (\d+)/.exec(log);
+    const slapdPid = pidMatch ? Number(pidMatch[1]) : null;
+    const onExit = () => {
+      if (slapdPid) {
+        try {
+          process.kill(slapdPid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    };
+    process.once('exit', onExit);
+    keeper.stdin!.on('error', () => {});
+    const k = keeper;
+
+    let usn = 10_000 + o.adUsers;
+    const modify = async (text: string) => {
+      const r = await run('ldapmodify', ['-x', '-H', url, '-D', bindDn, '-w', bindPassword], text);
+      if (r.code !== 0) throw new Error(`ldapmodify failed (${r.code}): ${r.out}`);
+    };
+    const whenNow = () => `${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}.0Z`;
+
+    return {
+      url,
+      port,
+      bindDn,
+      bindPassword,
+      baseDn: o.baseDn,
+      usersDn: staffDn(o),
+      peopleDn: peopleDn(o),
+      groupsDn: groupsDn(o),
+      options: o,
+      summary,
+      loadMs,
+      dir,
+      modify,
+      async changeAdUsers(indices, changes) {
+        const when = whenNow();
+        let text = '';
+        for (const i of indices) {
+          text += modifyLdif(adUser(o, i).dn, { ...changes(i), uSNChanged: String(++usn), whenChanged: when });
+          if (text.length > 1 << 20) {
+            await modify(text);
+            text = '';
+          }
+        }
+        if (text) await modify(text);
+      },
+      async deleteEntries(dns) {
+        if (dns.length) await modify(dns.map(deleteLdif).join(''));
+      },
+      async recreateAdUser(i, generation = 1) {
+        const e = adUserEntry(o, i, generation);
+        const stamp = String(++usn);
+        for (const a of e.attributes) if (a[0] === 'uSNChanged' || a[0] === 'uSNCreated') a[1] = stamp;
+        await modify(deleteLdif(e.dn) + entryToLdif(e, true));
+      },
+      highestUsn: () => usn,
+      async client() {
+        const c = new Client({ url, timeout: 30_000, connectTimeout: 5_000 });
+        await c.bind(bindDn, bindPassword);
+        return c;
+      },
+      async stop() {
+        process.removeListener('exit', onExit);
+        if (k.exitCode !== null || k.signalCode !== null) return;
+        const exited = once(k, 'exit');
+        k.stdin!.end();
+        await exited;
+      },
+    };
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function waitForBind(url: string, dn: string, password: string, exited: Promise<unknown>): Promise<boolean> {
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const deadline = Date.now() + 30_000;
+  while (!gone && Date.now() < deadline) {
+    const c = new Client({ url, timeout: 2_000, connectTimeout: 1_000 });
+    try {
+      await c.bind(dn, password);
+      await c.unbind();
+      return true;
+    } catch {
+      await c.unbind().catch(() => {});
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return false;
+}
+
+/** Reads a file the tests may want to show when slapd misbehaves. */
+export const readSlapdConf = (s: Slapd) => readFile(path.join(s.dir, 'slapd.conf'), 'utf8');
