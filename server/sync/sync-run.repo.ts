@@ -40,7 +40,7 @@ export interface SyncRunRow {
 export interface RunState {
   phase?: 'read' | 'reports' | 'deactivate';
   /** The actor who asked for the run (a member, or the schedule). */
-  actor?: { memberId: string | null; label: string | null; role: string | null } | null;
+  actor?: object | null;
   /** The reports-to pass goes on after this sync id; the deactivation after this contact id. */
   after?: string | null;
   /** The watermark the read will leave (saved when the run succeeds). */
@@ -114,7 +114,12 @@ export function createSyncRunRepo(db: Executor) {
       return rows[0];
     },
     /** A connection's runs, newest first; `beforeId` is the keyset cursor. */
-    async listRuns(teamId: string, connectionId: string, o: { limit: number; beforeId?: string }, tx: Executor = db): Promise<SyncRunRow[]> {
+    async listRuns(
+      teamId: string,
+      connectionId: string,
+      o: { limit: number; beforeId?: string },
+      tx: Executor = db,
+    ): Promise<SyncRunRow[]> {
       const { rows } = await sql<SyncRunRow>`
         SELECT ${RUN_COLUMNS} FROM sync_runs WHERE team_id = ${teamId} AND connection_id = ${connectionId}
           ${o.beforeId ? sql`AND id < ${o.beforeId}` : sql``}
@@ -165,6 +170,21 @@ export function createSyncRunRepo(db: Executor) {
       return rows[0]!;
     },
 
+    async setFullRun(id: string, full: boolean, tx: Executor = db): Promise<void> {
+      await sql`UPDATE sync_runs SET full_run = ${full} WHERE id = ${id}`.execute(tx);
+    },
+    /** A connection's name and mapping (the fields it writes), or undefined when it is not the team's. */
+    async connectionMapping(teamId: string, id: string, tx: Executor = db): Promise<{ name: string; mapping: unknown } | undefined> {
+      const { rows } = await sql<{ name: string; mapping: unknown }>`
+        SELECT name, mapping FROM sync_connections WHERE team_id = ${teamId} AND id = ${id}`.execute(tx);
+      return rows[0];
+    },
+    /** The team's enabled connections (Run all), by name. */
+    async enabledConnectionIds(teamId: string, tx: Executor = db): Promise<string[]> {
+      const { rows } = await sql<{ id: string }>`
+        SELECT id FROM sync_connections WHERE team_id = ${teamId} AND status = 'enabled' ORDER BY lower(name), id`.execute(tx);
+      return rows.map((r) => r.id);
+    },
     /** Of `syncIds`, those the run counted already (a batch committed before a take-over). */
     async alreadyCounted(runId: string, syncIds: readonly string[], tx: Executor): Promise<Set<string>> {
       if (!syncIds.length) return new Set();
@@ -183,7 +203,8 @@ export function createSyncRunRepo(db: Executor) {
              unnest(${col('syncId')}::text[], ${col('dn')}::text[], ${col('outcome')}::text[], ${col('contactId')}::uuid[],
                     ${col('name')}::text[], ${col('email')}::text[], ${col('reason')}::text[],
                     ${entries.map((e) => (e.changes == null ? null : JSON.stringify(e.changes)))}::jsonb[])
-               WITH ORDINALITY AS u(sync_id, dn, outcome, contact_id, name, email, reason, changes, ord)`.execute(tx);
+               WITH ORDINALITY AS u(sync_id, dn, outcome, contact_id, name, email, reason, changes, ord)
+        ON CONFLICT (run_id, sync_id) DO NOTHING`.execute(tx);
     },
     /** A run's entries in order, a page at a time (`afterSeq` is the cursor), optionally of one outcome. */
     async listEntries(
@@ -199,7 +220,13 @@ export function createSyncRunRepo(db: Executor) {
     },
 
     /** The live contacts of the team holding the batch's sync ids or primary emails (locked when the run writes). */
-    async storedFor(teamId: string, syncIds: readonly string[], emails: readonly string[], lock: boolean, tx: Executor): Promise<ContactRow[]> {
+    async storedFor(
+      teamId: string,
+      syncIds: readonly string[],
+      emails: readonly string[],
+      lock: boolean,
+      tx: Executor,
+    ): Promise<ContactRow[]> {
       const { rows } = await sql<ContactRow>`
         SELECT * FROM contacts WHERE team_id = ${teamId} AND deleted_at IS NULL
           AND (directory_sync_id = ANY(${syncIds}::text[]) OR primary_email = ANY(${emails}::text[]))
@@ -245,7 +272,12 @@ export function createSyncRunRepo(db: Executor) {
     },
 
     /** Active contacts of the connection, and those of them the run did not see (they left the scope). */
-    async leavingCounts(teamId: string, connectionId: string, runId: string, tx: Executor = db): Promise<{ managed: number; leaving: number }> {
+    async leavingCounts(
+      teamId: string,
+      connectionId: string,
+      runId: string,
+      tx: Executor = db,
+    ): Promise<{ managed: number; leaving: number }> {
       const { rows } = await sql<{ managed: string; leaving: string }>`
         SELECT count(*) AS managed,
                count(*) FILTER (WHERE NOT EXISTS (

@@ -9,20 +9,37 @@ import {
   reconcile,
   type ReconcileContext,
   type StoredContact,
-  type SyncPerson,
 } from './sync-run.rules.ts';
-import { syncedFieldViolations, syncedPaths } from './synced-fields.rules.ts';
+import { syncedFieldViolations } from './synced-fields.rules.ts';
+import { applyMapping, syncedFields } from './mapping.rules.ts';
+import type { DirectoryEntry } from './source.ts';
+import type { SyncMapping } from '#shared/sync.ts';
 
 const CONN = '00000000-0000-4000-8000-00000000c0c0';
-const person = (syncId: string, values: SyncPerson['values'], o: Partial<SyncPerson> = {}): SyncPerson => ({
+const MAPPING: SyncMapping = {
+  firstName: 'givenName',
+  lastName: 'sn',
+  primaryEmail: 'mail',
+  'phones.work': 'telephoneNumber',
+  'directory.organizationId': 'o',
+  reportsTo: 'manager',
+};
+/** A directory entry: attribute → value (null: absent). */
+const person = (
+  syncId: string,
+  values: Record<string, string | null>,
+  o: Partial<Pick<DirectoryEntry, 'disabled' | 'error'>> = {},
+): DirectoryEntry => ({
   syncId,
   dn: `cn=${syncId},ou=people,dc=example,dc=org`,
-  values,
-  organizationId: null,
-  managerRef: null,
-  disabled: false,
-  errors: [],
-  ...o,
+  attributes: Object.fromEntries(
+    Object.entries(values)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k.toLowerCase(), [v!]]),
+  ),
+  disabled: o.disabled ?? false,
+  changeMarker: null,
+  ...(o.error ? { error: o.error } : {}),
 });
 const stored = (id: string, fields: Partial<ContactFields>, dir: Partial<StoredContact['directory']> = {}): StoredContact => ({
   id,
@@ -30,18 +47,19 @@ const stored = (id: string, fields: Partial<ContactFields>, dir: Partial<StoredC
   directory: { ...emptyDirectory(), ...dir },
 });
 let n = 0;
-const ctx = (o: Partial<ReconcileContext> = {}): ReconcileContext => ({
+const ctx = (o: Partial<ReconcileContext<DirectoryEntry>> = {}, mapping: SyncMapping = MAPPING): ReconcileContext<DirectoryEntry> => ({
   connectionId: CONN,
   bySyncId: new Map(),
   byEmail: new Map(),
   newId: () => `new-${++n}`,
+  apply: (p, base) => applyMapping(p, mapping, base ?? undefined),
   ...o,
 });
 
 describe('reconcile', () => {
   it('creates a new person with the mapped fields and leaves unmapped ones at their defaults', () => {
     const o = reconcile(
-      [person('g1', { firstName: ' Ada ', lastName: 'Lovelace', primaryEmail: 'ADA@Example.org', 'phones.work': '+44 20 7946 0000' })],
+      [person('g1', { givenName: ' Ada ', sn: 'Lovelace', mail: 'ADA@Example.org', telephoneNumber: '+44 20 7946 0000' })],
       ctx(),
     )[0]!;
     expect(o).toMatchObject({ kind: 'create', syncId: 'g1' });
@@ -53,38 +71,42 @@ describe('reconcile', () => {
   });
 
   it('creates a person without the mapped email when they have a name, unless the mapping requires it', () => {
-    const p = person('g1', { firstName: 'Ada', primaryEmail: null });
+    const p = person('g1', { givenName: 'Ada', mail: null });
     expect(reconcile([p], ctx())[0]!.kind).toBe('create');
-    const o = reconcile([p], ctx({ required: ['primaryEmail'] }))[0]!;
+    const o = reconcile([p], ctx({}, { ...MAPPING, primaryEmail: { attribute: 'mail', required: true } }))[0]!;
     expect(o).toMatchObject({ kind: 'failed' });
-    expect((o as { reason: string }).reason).toMatch(/primaryEmail: required/);
+    expect((o as { reason: string }).reason).toMatch(/primaryEmail \(mail\) is empty and the mapping requires it/);
   });
 
   it('fails a person the mapping could not read, or with nothing to name them by, with the reason', () => {
     const out = reconcile(
       [
-        person('g1', { firstName: 'A' }, { errors: [{ path: 'firstName', message: 'not text' }] }),
-        person('g2', { firstName: null }),
-        person('g3', { primaryEmail: 'not-an-email' }),
+        person('g1', { givenName: 'A' }, { error: 'The entry has no objectGUID' }),
+        person('g2', { givenName: null }),
+        person('g3', { mail: 'not-an-email' }),
       ],
       ctx(),
     );
     expect(out.map((o) => o.kind)).toEqual(['failed', 'failed', 'failed']);
-    expect((out[0] as { reason: string }).reason).toBe('firstName: not text');
-    expect((out[1] as { reason: string }).reason).toMatch(/needs at least a name/);
-    expect((out[2] as { reason: string }).reason).toMatch(/^primaryEmail:/);
+    expect((out[0] as { reason: string }).reason).toMatch(/^The entry has no objectGUID/);
+    expect((out[1] as { reason: string }).reason).toMatch(/no name, company or email/);
+    expect((out[2] as { reason: string }).reason).toMatch(/no name, company or email/);
   });
 
   it('answers unchanged when nothing mapped differs, and keeps fields the mapping does not own', () => {
-    const c = stored('c1', { firstName: 'Ada', notes: 'VIP', phones: { home: '1234' } }, { syncId: 'g1', connectionId: CONN });
-    const out = reconcile([person('g1', { firstName: 'Ada' })], ctx({ bySyncId: new Map([['g1', c]]) }));
+    const c = stored(
+      'c1',
+      { firstName: 'Ada', primaryEmail: 'ada@example.org', notes: 'VIP', phones: { home: '1234' } },
+      { syncId: 'g1', connectionId: CONN },
+    );
+    const out = reconcile([person('g1', { givenName: 'Ada', mail: 'Ada@example.org' })], ctx({ bySyncId: new Map([['g1', c]]) }));
     expect(out).toEqual([{ kind: 'unchanged', syncId: 'g1', contactId: 'c1' }]);
   });
 
   it('updates a changed field, a disabled account (inactive) and a new organisation, with the differences', () => {
     const c = stored('c1', { firstName: 'Ada', phones: { home: '1234' } }, { syncId: 'g1', connectionId: CONN });
     const o = reconcile(
-      [person('g1', { firstName: 'Ada', 'phones.work': '5678' }, { disabled: true, organizationId: 'org-1' })],
+      [person('g1', { givenName: 'Ada', telephoneNumber: '5678', o: 'org-1' }, { disabled: true })],
       ctx({ bySyncId: new Map([['g1', c]]) }),
     )[0]!;
     if (o.kind !== 'update') throw new Error(o.kind);
@@ -100,7 +122,7 @@ describe('reconcile', () => {
   it('reports a conflict, never a duplicate, when a recreated person (new sync id) has a synced contact’s email', () => {
     const old = stored('c1', { firstName: 'Ada', primaryEmail: 'ada@example.org' }, { syncId: 'old-guid', connectionId: CONN });
     const out = reconcile(
-      [person('new-guid', { firstName: 'Ada', primaryEmail: 'ada@example.org' })],
+      [person('new-guid', { givenName: 'Ada', mail: 'ada@example.org' })],
       ctx({ byEmail: new Map([['ada@example.org', old]]) }),
     );
     expect(out).toHaveLength(1);
@@ -111,7 +133,7 @@ describe('reconcile', () => {
   it('links a person to an existing contact no directory manages when the email matches', () => {
     const manual = stored('c9', { firstName: 'Ada', primaryEmail: 'ada@example.org', notes: 'from a ticket' });
     const o = reconcile(
-      [person('g1', { firstName: 'Ada', lastName: 'L', primaryEmail: 'ada@example.org' })],
+      [person('g1', { givenName: 'Ada', sn: 'L', mail: 'ada@example.org' })],
       ctx({ byEmail: new Map([['ada@example.org', manual]]) }),
     )[0]!;
     if (o.kind !== 'update') throw new Error(o.kind);
@@ -125,9 +147,9 @@ describe('reconcile', () => {
     const other = stored('c1', { firstName: 'Ada' }, { syncId: 'g1', connectionId: 'another' });
     const out = reconcile(
       [
-        person('g1', { firstName: 'Ada' }),
-        person('g2', { firstName: 'B', primaryEmail: 'x@example.org' }),
-        person('g3', { firstName: 'C', primaryEmail: 'x@example.org' }),
+        person('g1', { givenName: 'Ada' }),
+        person('g2', { givenName: 'B', mail: 'x@example.org' }),
+        person('g3', { givenName: 'C', mail: 'x@example.org' }),
       ],
       ctx({ bySyncId: new Map([['g1', other]]) }),
     );
@@ -137,10 +159,10 @@ describe('reconcile', () => {
 
   it('counts every person exactly once, a person answered twice included', () => {
     const people = [
-      person('a', { firstName: 'A' }),
-      person('b', { firstName: null }),
-      person('a', { firstName: 'A' }),
-      person('c', { firstName: 'C' }),
+      person('a', { givenName: 'A' }),
+      person('b', { givenName: null }),
+      person('a', { givenName: 'A' }),
+      person('c', { givenName: 'C' }),
     ];
     const out = reconcile(people, ctx());
     expect(out).toHaveLength(3);
@@ -200,8 +222,14 @@ describe('reports-to', () => {
 
 describe('synced fields', () => {
   it('refuses a change of a mapped field (and of active), naming the connection; echoes and other fields pass', () => {
-    const paths = syncedPaths(['firstName', 'phones.work', 'address.city', 'reportsTo']);
-    const before = { ...emptyContact(), firstName: 'Ada', phones: { work: '1', home: '2' } };
+    const paths = syncedFields({
+      firstName: 'givenName',
+      primaryEmail: 'mail',
+      'phones.work': 'telephoneNumber',
+      'address.city': 'l',
+      reportsTo: 'manager',
+    });
+    const before = { ...emptyContact(), givenName: 'Ada', phones: { work: '1', home: '2' } };
     expect(syncedFieldViolations(before, structuredClone(before), paths, 'Corp AD')).toEqual([]);
     expect(syncedFieldViolations(before, { ...before, notes: 'x', phones: { work: '1', home: '3' } }, paths, 'Corp AD')).toEqual([]);
     const v = syncedFieldViolations(
@@ -210,7 +238,7 @@ describe('synced fields', () => {
       paths,
       'Corp AD',
     );
-    expect(v.map((d) => d.path)).toEqual(['permissions.active', 'firstName', 'phones.work']);
+    expect(v.map((d) => d.path)).toEqual(['firstName', 'phones.work', 'permissions.active']);
     expect(v[0]!.message).toMatch(/"Corp AD"/);
   });
 });

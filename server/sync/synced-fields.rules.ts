@@ -1,21 +1,7 @@
-// Which contact fields a Contact Sync connection owns, and the refusal of a manual edit of one of them.
-// Pure: the contacts service asks the sync service for the managing connection's mapping and calls this.
+// The refusal of a manual edit of a field a Contact Sync connection writes (mapping.rules.ts syncedFields).
+// Pure: the contacts service asks the sync service for the managing connection's fields and calls this.
 import type { ErrorDetail } from '#shared/errors.ts';
 import type { ContactFields } from '../contacts/contacts.rules.ts';
-
-/** Mapping keys that are not contact fields of the editor (they land in the directory columns). */
-const DIRECTORY_KEYS = new Set(['reportsTo', 'organizationId', 'directory.organizationId', 'directory.reportsToSyncId']);
-
-/**
- * The contact field paths a connection writes: its mapping's keys (`firstName`, `phones.work`,
- * `address.city`, `permissions.portalAccess`...) and `permissions.active`, which every run sets (a disabled
- * account, or a person who left the scope, is inactive).
- */
-export function syncedPaths(mappingKeys: readonly string[]): string[] {
-  const out = new Set<string>(['permissions.active']);
-  for (const k of mappingKeys) if (!DIRECTORY_KEYS.has(k)) out.add(k);
-  return [...out];
-}
 
 function valueAt(f: ContactFields, path: string): unknown {
   const [head, rest] = [path.split('.')[0]!, path.split('.').slice(1).join('.')];
