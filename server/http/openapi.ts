@@ -63,6 +63,14 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'GET /api/v1/tickets/:id/history': 'getTicketHistory',
   'GET /api/v1/contacts/:id/tickets': 'listContactTickets',
   // request templates
+  // contact sync
+  'GET /api/v1/sync/connections': 'listSyncConnections',
+  'POST /api/v1/sync/connections': 'createSyncConnection',
+  'GET /api/v1/sync/connections/:id': 'getSyncConnection',
+  'PATCH /api/v1/sync/connections/:id': 'updateSyncConnection',
+  'DELETE /api/v1/sync/connections/:id': 'deleteSyncConnection',
+  'POST /api/v1/sync/connections/test': 'testSyncConnection',
+  'POST /api/v1/sync/connections/preview': 'previewSyncConnection',
   'GET /api/v1/request-templates': 'listRequestTemplates',
   'POST /api/v1/request-templates': 'createRequestTemplate',
   'GET /api/v1/request-templates/:id': 'getRequestTemplate',

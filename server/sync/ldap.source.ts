@@ -30,7 +30,7 @@ export type { DirectoryEntry, DirectorySource, DirectoryReadOptions, DirectorySt
 export { DirectoryError } from './source.ts';
 
 /** The settings of an LDAP connection with its secret in clear (decrypted for this use only). */
-export type LdapConnectionSettings = LdapSettings & { bindPassword?: string | null };
+export type LdapConnectionSettings = Omit<LdapSettings, 'bindPassword'> & { bindPassword?: string | null };
 
 /** Most groups a list scope may expand to (nested included): a cycle or a runaway nesting stops here. */
 const MAX_GROUPS = 10_000;
@@ -60,7 +60,8 @@ async function connect(s: LdapConnectionSettings): Promise<Client> {
     url: s.url.replace(/\/$/, ''),
     timeout: s.timeoutSeconds * 1000,
     connectTimeout: Math.min(s.timeoutSeconds, 15) * 1000,
-    tlsOptions: tlsOptions(s),
+    // ldapts speaks TLS from the first byte whenever tlsOptions are given: only for ldaps://
+    ...(s.url.toLowerCase().startsWith('ldaps://') ? { tlsOptions: tlsOptions(s) } : {}),
     strictDN: false,
   });
   try {
@@ -80,6 +81,8 @@ export function entryAttributes(e: Entry): Record<string, string[]> {
   for (const [k, v] of Object.entries(e)) {
     if (k === 'dn') continue;
     const list = Array.isArray(v) ? v : [v];
+    // ldapts answers [] for a requested attribute the entry does not have: absent, like the directory says
+    if (list.length === 0) continue;
     out[k.toLowerCase()] = list.map((x) =>
       Buffer.isBuffer(x) ? (isBinaryAttribute(k) ? decodeBinary(k, x) : x.toString('utf8')) : String(x),
     );
