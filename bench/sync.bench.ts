@@ -224,7 +224,7 @@ async function main() {
       );
       log(`  contacts: ${n[0]!.n} (${n[0]!.inactive} inactive; the directory has ${slapd.summary.adDisabled} disabled)`);
       result.full_s = +full.seconds.toFixed(2);
-      result.full_created = (full.run.counts as Record<string, number>).created;
+      result.full_created = (full.run.counts as Record<string, number> | undefined)?.created ?? null;
 
       await db.query('CREATE TEMP TABLE bench_versions AS SELECT id, version FROM contacts WHERE team_id = $1', [bench.teamId]);
       const { rows: a0 } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log WHERE team_id = $1', [bench.teamId]);

@@ -9,7 +9,7 @@ import { Client, EqualityFilter, InvalidCredentialsError } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeLdap } from './describe-ldap.ts';
 import { adGuidText, adUser, directoryGroups, escapeRdnValue, openLdapUser, writeDirectoryLdif } from './directory-ldif.ts';
-import { startSlapd, type Slapd } from './slapd.ts';
+import { ldapSettingsFor, startSlapd, unreachableLdapUrl, type Slapd } from './slapd.ts';
 
 /** ldapts answers [] for a requested attribute the entry does not have */
 const absent = (v: unknown) => v === undefined || (Array.isArray(v) && v.length === 0);
@@ -163,10 +163,32 @@ describeLdap('a real slapd with the generated directory', () => {
     expect(out.match(/^dn:/gm)).toHaveLength(1999);
   });
 
-  it('refuses a wrong password', async () => {
+  it('refuses a wrong password, and an unreachable URL does not answer', async () => {
     const other = new Client({ url: s.url });
     await expect(other.bind(s.bindDn, 'wrong')).rejects.toThrow(InvalidCredentialsError);
     await other.unbind();
+    const nowhere = new Client({ url: await unreachableLdapUrl(), connectTimeout: 1000 });
+    await expect(nowhere.bind(s.bindDn, s.bindPassword)).rejects.toThrow(/ECONNREFUSED|connect/i);
+    await nowhere.unbind().catch(() => {});
+  });
+
+  it('gives the settings of a connection to its AD users and its OpenLDAP people', async () => {
+    for (const [kind, n] of [
+      ['ad', 2000 - 1],
+      ['openldap', 200],
+    ] as const) {
+      const settings = ldapSettingsFor(s, kind);
+      const cl = new Client({ url: settings.url });
+      await cl.bind(settings.bindDn, settings.bindPassword);
+      const { searchEntries } = await cl.search(settings.baseDn, {
+        filter: settings.userFilter,
+        paged: true,
+        attributes: [settings.idAttribute],
+      });
+      await cl.unbind();
+      expect(searchEntries).toHaveLength(n);
+      expect(searchEntries.every((e) => !absent(e[settings.idAttribute]))).toBe(true);
+    }
   });
 });
 

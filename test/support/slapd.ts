@@ -16,8 +16,11 @@
 // same LDIF loads into both.
 //
 // Not like AD: slapd does not serve ranged attribute retrieval (`member;range=0-1499`): a big group's `member`
-// comes back whole; uSNChanged is not maintained by slapd (changeAdUsers() bumps it); DNs come back in slapd's
-// normal form (`cn=Lee\2C Ana 25,OU=Staff,…`).
+// comes back whole; uSNChanged is not maintained by slapd (changeAdUsers() bumps it), nor is there a
+// highestCommittedUSN or invocationId in the root DSE; entry DNs come back in slapd's normal form
+// (`cn=Lee\2C Ana 25,ou=Staff,…`) while DN-valued attributes (manager, member) come back as written
+// (`CN=Lee\, Ana 25,OU=Staff,…`): match them as DNs (RFC 4514), not as strings. ldapts mangles `\xx` escapes of bytes
+// over 0x7f in a filter string: filter on a binary value (objectGUID) with `new EqualityFilter({ value: Buffer })`.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -337,6 +340,23 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** The LDAP settings of a connection to this directory: its AD-like users (objectGUID) or OpenLDAP people (entryUUID). */
+export function ldapSettingsFor(s: Slapd, kind: 'ad' | 'openldap' = 'ad') {
+  return {
+    url: s.url,
+    bindDn: s.bindDn,
+    bindPassword: s.bindPassword,
+    baseDn: kind === 'ad' ? s.usersDn : s.peopleDn,
+    userFilter: kind === 'ad' ? '(objectClass=user)' : '(objectClass=inetOrgPerson)',
+    idAttribute: kind === 'ad' ? 'objectGUID' : 'entryUUID',
+  };
+}
+
+/** An ldap:// URL on a loopback port nothing listens on (for "cannot reach the directory"). */
+export async function unreachableLdapUrl(): Promise<string> {
+  return `ldap://127.0.0.1:${await freePort()}/`;
 }
 
 async function waitForBind(url: string, dn: string, password: string, exited: Promise<unknown>): Promise<boolean> {
