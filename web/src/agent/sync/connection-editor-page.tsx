@@ -133,7 +133,12 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
   };
 
   const save = useMutation({
-    mutationFn: () => (connection ? syncApi.update(connection.id, bodyOf(form)) : syncApi.create(bodyOf(form))),
+    mutationFn: () => {
+      if (!connection) return syncApi.create(bodyOf(form));
+      // the source of a saved connection cannot change
+      const { source: _source, ...patch } = bodyOf(form);
+      return syncApi.update(connection.id, patch);
+    },
     onSuccess: (saved) => {
       void qc.invalidateQueries({ queryKey: syncKeys.all });
       notifications.show({

@@ -28,11 +28,13 @@ export default function ContactSyncPage() {
     mutationFn: () => syncApi.runAll(),
     onSuccess: (res) => {
       void qc.invalidateQueries({ queryKey: syncKeys.all });
-      const n = res?.runIds?.length;
+      const n = res.runs.length;
       notifications.show({
-        color: 'teal',
-        title: 'Sync started',
-        message: n === undefined ? 'Every enabled connection is refreshing.' : `${plural(n, 'connection')} refreshing.`,
+        color: n ? 'teal' : 'yellow',
+        title: n ? 'Sync started' : 'Nothing to run',
+        message: n
+          ? `${plural(n, 'enabled connection')} refreshing.`
+          : 'No connection is enabled. A draft runs only from its own Run button.',
       });
     },
     onError: (e) => notifications.show({ color: 'red', title: 'Could not start the sync', message: errorMessage(e) }),
@@ -259,8 +261,7 @@ function DeleteModal({ connection, onClose }: { connection: SyncConnection | nul
     <Modal opened={Boolean(connection)} onClose={onClose} title="Delete this connection?" centered>
       <Stack gap="sm">
         <Text size="sm">
-          “{connection?.name}” stops syncing and its run history is removed. The contacts it created stay in KDesk and become ordinary
-          contacts you can edit.
+          “{connection?.name}” stops syncing and its run history goes with it. The contacts it brought in stay in KDesk.
         </Text>
         {remove.isError && (
           <Alert color="red" variant="light" role="alert">

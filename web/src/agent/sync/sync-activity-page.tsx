@@ -351,18 +351,21 @@ const PAGE = 25;
 function RunEntries({ run }: { run: SyncRun }) {
   const problems = run.counts.failed + run.counts.conflicts;
   const [filter, setFilter] = useState<EntryOutcome | 'all'>(problems > 0 ? (run.counts.failed > 0 ? 'failed' : 'conflict') : 'all');
-  const [offset, setOffset] = useState(0);
-  const entries = useRunEntries(run.id, { limit: PAGE, offset, outcome: filter === 'all' ? null : filter });
+  // the cursors of the pages seen so far: Previous goes back one
+  const [cursors, setCursors] = useState<(number | null)[]>([null]);
+  const page = cursors.length - 1;
+  const entries = useRunEntries(run.id, { limit: PAGE, cursor: cursors[page]!, outcome: filter === 'all' ? null : filter });
   const total = filter === 'all' ? totalOf(run.counts) : run.counts[outcomeCount[filter]];
   const rows = entries.data?.items ?? [];
+  const next = entries.data?.nextCursor ?? null;
   const options = [
     { value: 'all', label: `Everyone (${formatCount(totalOf(run.counts))})` },
     ...(Object.keys(outcomeLabels) as EntryOutcome[])
       .filter((o) => run.counts[outcomeCount[o]] > 0 || o === filter)
       .map((o) => ({ value: o, label: `${outcomeLabels[o]} (${formatCount(run.counts[outcomeCount[o]])})` })),
   ];
-  const from = total === 0 ? 0 : offset + 1;
-  const to = Math.min(offset + rows.length, total || offset + rows.length);
+  const from = page * PAGE + 1;
+  const to = page * PAGE + rows.length;
 
   return (
     <Card p={0} component="section" aria-labelledby="entries-title">
@@ -383,7 +386,7 @@ function RunEntries({ run }: { run: SyncRun }) {
           value={filter}
           onChange={(e) => {
             setFilter(e.currentTarget.value as EntryOutcome | 'all');
-            setOffset(0);
+            setCursors([null]);
           }}
           size="sm"
         />
@@ -452,15 +455,15 @@ function RunEntries({ run }: { run: SyncRun }) {
       )}
       <Group justify="space-between" px="lg" py="sm" style={{ borderTop: '1px solid var(--mantine-color-default-border)' }}>
         <Text size="sm" c="dimmed" aria-live="polite">
-          {rows.length ? `${formatCount(from)}–${formatCount(to)} of ${formatCount(total)}` : ''}
+          {rows.length ? `${formatCount(from)}–${formatCount(to)} of ${formatCount(Math.max(total, to))}` : ''}
         </Text>
         <Group gap={4}>
           <ActionIcon
             variant="default"
             size="lg"
             aria-label="Previous page"
-            disabled={offset === 0}
-            onClick={() => setOffset(Math.max(0, offset - PAGE))}
+            disabled={page === 0}
+            onClick={() => setCursors((c) => c.slice(0, -1))}
           >
             <IconChevronLeft size={18} />
           </ActionIcon>
@@ -468,8 +471,8 @@ function RunEntries({ run }: { run: SyncRun }) {
             variant="default"
             size="lg"
             aria-label="Next page"
-            disabled={offset + PAGE >= total || rows.length < PAGE}
-            onClick={() => setOffset(offset + PAGE)}
+            disabled={next === null || entries.isPlaceholderData}
+            onClick={() => setCursors((c) => [...c, next])}
           >
             <IconChevronRight size={18} />
           </ActionIcon>

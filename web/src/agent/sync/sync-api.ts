@@ -59,13 +59,14 @@ export const syncApi = {
   preview: (body: ConnectionBody & { id?: string }) => request<PreviewResult>('POST', `${base}/connections/preview`, { body }),
   run: (id: string, opts: { full?: boolean; dryRun?: boolean } = {}) =>
     request<{ runId: string }>('POST', `${base}/connections/${enc(id)}/run`, { body: opts }),
-  runAll: () => request<{ runIds?: string[] }>('POST', `${base}/run-all`, { body: {} }),
+  runAll: () => request<{ runs: SyncRun[] }>('POST', `${base}/run-all`, { body: {} }),
   runs: (id: string, limit: number, signal?: AbortSignal) =>
-    request<{ items: SyncRun[] }>('GET', `${base}/connections/${enc(id)}/runs`, { query: { limit }, signal }),
+    request<{ items: SyncRun[]; nextCursor: string | null }>('GET', `${base}/connections/${enc(id)}/runs`, { query: { limit }, signal }),
   getRun: (id: string, signal?: AbortSignal) => request<SyncRun>('GET', `${base}/runs/${enc(id)}`, { signal }),
-  entries: (id: string, q: { limit: number; offset: number; outcome?: EntryOutcome | null }, signal?: AbortSignal) =>
-    request<{ items: RunEntry[]; total?: number }>('GET', `${base}/runs/${enc(id)}/entries`, {
-      query: { limit: q.limit, offset: q.offset, outcome: q.outcome },
+  /** A run's people in order, a page at a time (`cursor`: the last `seq` of the page before). */
+  entries: (id: string, q: { limit: number; cursor: number | null; outcome?: EntryOutcome | null }, signal?: AbortSignal) =>
+    request<{ items: RunEntry[]; nextCursor: number | null }>('GET', `${base}/runs/${enc(id)}/entries`, {
+      query: { limit: q.limit, cursor: q.cursor, outcome: q.outcome },
       signal,
     }),
   confirm: (id: string) => request<SyncRun>('POST', `${base}/runs/${enc(id)}/confirm`),
@@ -113,7 +114,11 @@ export function useRuns(id: string, limit = 30) {
   });
 }
 
-export function useRunEntries(runId: string | null, q: { limit: number; offset: number; outcome: EntryOutcome | null }, enabled = true) {
+export function useRunEntries(
+  runId: string | null,
+  q: { limit: number; cursor: number | null; outcome: EntryOutcome | null },
+  enabled = true,
+) {
   return useQuery({
     queryKey: syncKeys.entries(runId ?? '', q),
     queryFn: ({ signal }) => syncApi.entries(runId!, q, signal),
