@@ -158,7 +158,12 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
   const probeBody = () => ({ ...bodyOf(form), ...(connection ? { id: connection.id } : {}) });
   const testMutation = useMutation({
     mutationFn: () => syncApi.test(probeBody()),
-    onMutate: () => setTest(null),
+    onMutate: () => {
+      setTest(null);
+      // the message an earlier test put at a field goes; this test says again what is wrong
+      const earlier = test && 'result' in test ? test.result.problem?.field : null;
+      if (earlier) setErrors(({ [normalizePath(earlier)]: _, ...rest }) => rest);
+    },
     onSuccess: (result) => {
       setTest({ result });
       // the setting to look at gets the message too
@@ -340,7 +345,12 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
                 autoComplete="off"
                 spellCheck={false}
               />
-              <PasswordField form={form} setForm={setForm} error={err('settings.bindPassword')} />
+              <PasswordField
+                form={form}
+                setForm={setForm}
+                error={err('settings.bindPassword')}
+                onEdit={() => errors['settings.bindPassword'] && setErrors(({ 'settings.bindPassword': _, ...rest }) => rest)}
+              />
             </SimpleGrid>
             <TextInput
               label="Base DN"
@@ -643,7 +653,12 @@ function Section(props: { title: string; description?: string; children: ReactNo
 }
 
 /** Write-only: a stored password shows as saved and can be replaced; it is never sent back. */
-function PasswordField(props: { form: ConnectionForm; setForm: (fn: (f: ConnectionForm) => ConnectionForm) => void; error?: string }) {
+function PasswordField(props: {
+  form: ConnectionForm;
+  setForm: (fn: (f: ConnectionForm) => ConnectionForm) => void;
+  error?: string;
+  onEdit: () => void;
+}) {
   const { form, setForm } = props;
   if (form.passwordSaved && !form.replacePassword) {
     return (
@@ -674,6 +689,7 @@ function PasswordField(props: { form: ConnectionForm; setForm: (fn: (f: Connecti
         onChange={(e) => {
           const v = e.currentTarget.value;
           setForm((f) => ({ ...f, bindPassword: v }));
+          props.onEdit();
         }}
         error={props.error}
         autoComplete="new-password"
@@ -767,7 +783,7 @@ function MappingFieldRow(props: { field: MappingField; row: MappingRow; onChange
             error={props.error}
           />
         ) : props.error ? (
-          <Text size="xs" c="red.8" role="alert">
+          <Text size="xs" c="red.9" role="alert">
             {props.error}
           </Text>
         ) : (
@@ -794,7 +810,14 @@ function TestOutcome({ outcome }: { outcome: { result: TestResult } | { error: u
       title={r.ok ? `Connected${r.directory ? ` to ${directoryNames[r.directory]}` : ''}` : 'The connection does not work yet'}
       data-testid="test-result"
     >
-      <Text size="sm">{r.ok ? found : (r.problem?.message ?? 'The directory could not be read.')}</Text>
+      {r.ok ? (
+        <Text size="sm">{found}</Text>
+      ) : (
+        // the failing step says it already
+        !r.steps.some((st) => !st.ok && st.message === r.problem?.message) && (
+          <Text size="sm">{r.problem?.message ?? 'The directory could not be read.'}</Text>
+        )
+      )}
       {r.steps.length > 0 && (
         <List size="sm" mt={6} spacing={2}>
           {r.steps.map((st, i) => (

@@ -55,7 +55,7 @@ export function PreviewTable({ rows, more }: { rows: PreviewRow[]; more?: boolea
               {[p.email || 'no email', p.work, p.phone, p.reportsTo && `reports to ${p.reportsTo}`].filter(Boolean).join(' · ')}
             </Text>
             {p.problems.map((m, j) => (
-              <Text key={j} size="xs" c="red.8">
+              <Text key={j} size="xs" c="red.9">
                 {m}
               </Text>
             ))}
@@ -109,7 +109,7 @@ export function PreviewTable({ rows, more }: { rows: PreviewRow[]; more?: boolea
                 </Table.Td>
                 <Table.Td>
                   {p.problems.map((m, j) => (
-                    <Text key={j} size="xs" c="red.8">
+                    <Text key={j} size="xs" c="red.9">
                       {m}
                     </Text>
                   ))}

@@ -392,7 +392,7 @@ function RunEntries({ run }: { run: SyncRun }) {
         />
       </Group>
       {entries.isError ? (
-        <Text c="red.8" size="sm" p="lg" role="alert">
+        <Text c="red.9" size="sm" p="lg" role="alert">
           {errorMessage(entries.error)}
         </Text>
       ) : entries.isPending ? (
