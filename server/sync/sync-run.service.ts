@@ -659,7 +659,7 @@ export function createSyncRunService(deps: {
       actor: Actor,
       id: string,
       q: { limit: number; cursor?: number; outcome?: EntryInsert['outcome'] },
-    ): Promise<{ items: SyncRunEntry[]; nextCursor: number | null }> {
+    ): Promise<{ items: (Omit<SyncRunEntry, 'changes'> & { changes: Record<string, unknown> | null })[]; nextCursor: number | null }> {
       const run = await loadRun(actor, id);
       const rows = await repo.listEntries(run.id, { limit: q.limit + 1, afterSeq: q.cursor, outcome: q.outcome });
       const page = rows.slice(0, q.limit);
