@@ -46,6 +46,10 @@ import { createFilesRepo } from './imports/files.repo.ts';
 import { exportsRoutes } from './exports/exports.routes.ts';
 import { createTicketsService } from './tickets/tickets.service.ts';
 import { ticketsRoutes } from './tickets/tickets.routes.ts';
+import { createConnectionsService } from './sync/connections.service.ts';
+import { connectionsRoutes } from './sync/connections.routes.ts';
+import { createSyncRunService } from './sync/sync-run.service.ts';
+import { syncRunsRoutes } from './sync/sync-run.routes.ts';
 
 export interface AppDeps {
   db: Db;
@@ -160,6 +164,10 @@ export function createServices(db: Db, config: ServicesConfig) {
   contacts.extendBulk('export', (actor, input) => exports.bulkExport(actor, input));
   const tickets = createTicketsService({ db, teams, mail, contacts, now, publicUrl: config.publicUrl ?? null });
   const audit = createAuditService({ db });
+  const connections = createConnectionsService({ db, keyring, jobs, now });
+  const syncRuns = createSyncRunService({ db, jobs, teams, connections, now });
+  // a field a connection writes is not edited by hand
+  contacts.setSyncedFields(syncRuns.syncedFieldsOf);
   return {
     teams,
     auth,
@@ -176,6 +184,8 @@ export function createServices(db: Db, config: ServicesConfig) {
     exports,
     importConfig,
     tickets,
+    connections,
+    syncRuns,
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -256,6 +266,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   importsRoutes(app, services);
   exportsRoutes(app, services);
   ticketsRoutes(app, { ...services, options: { secureCookies: config.secureCookies, publicUrl: config.publicUrl } });
+  connectionsRoutes(app, services);
+  syncRunsRoutes(app, services);
 
   serveWeb(app, config.webDir);
   return app;

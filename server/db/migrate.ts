@@ -17,6 +17,8 @@ import * as m0019 from './migrations/0019_member_admin.ts';
 import * as m0020 from './migrations/0020_password_resets.ts';
 import * as m0021 from './migrations/0021_team_identity.ts';
 import * as m0022 from './migrations/0022_sso_allowed_orgs.ts';
+import * as m0023 from './migrations/0023_sync.ts';
+import * as m0024 from './migrations/0024_sync_people.ts';
 
 // An explicit list (not a folder scan) so the same code runs under tsx, Vitest and a bundler.
 const migrations: Record<string, Migration> = {
@@ -38,6 +40,8 @@ const migrations: Record<string, Migration> = {
   '0020_password_resets': m0020,
   '0021_team_identity': m0021,
   '0022_sso_allowed_orgs': m0022,
+  '0023_sync': m0023,
+  '0024_sync_people': m0024,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

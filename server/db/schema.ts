@@ -410,6 +410,80 @@ export interface RequestTemplatesTable {
   updatedAt: Timestamp;
 }
 
+// Contact Sync (0023_sync)
+export type SyncRunStatusColumn = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'needs_confirmation';
+export interface SyncConnectionsTable {
+  id: string;
+  teamId: string;
+  name: string;
+  description: Generated<string>;
+  source: 'ldap' | 'google' | 'microsoft' | 'scim';
+  status: 'enabled' | 'draft';
+  /** Source settings without their secrets. */
+  settings: ColumnType<Record<string, unknown>, string, string>;
+  /** Secret name → `v1.<iv>.<ciphertext>.<tag>` (server/portal/keyring.ts, context `sync_connection:<id>:<name>`). */
+  secrets: ColumnType<Record<string, string>, string, string>;
+  scope: ColumnType<
+    { mode: 'all' | 'list' | 'pattern'; groups?: string[]; pattern?: { filter?: string; baseDn?: string } },
+    string,
+    string
+  >;
+  mapping: ColumnType<
+    Record<string, string | { attribute: string; required?: boolean } | { const: string | boolean | null }>,
+    string,
+    string
+  >;
+  schedule: string | null;
+  watermark: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+  lastFullRunAt: Date | null;
+  lastRunId: string | null;
+  version: Generated<number>;
+  createdBy: string | null;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+export interface SyncRunsTable {
+  id: string;
+  teamId: string;
+  connectionId: string;
+  status: Generated<SyncRunStatusColumn>;
+  fullRun: boolean;
+  dryRun: Generated<boolean>;
+  trigger: Generated<string>;
+  requestedBy: string | null;
+  jobId: string | null;
+  created: Generated<number>;
+  updated: Generated<number>;
+  unchanged: Generated<number>;
+  deactivated: Generated<number>;
+  conflicts: Generated<number>;
+  failed: Generated<number>;
+  seen: Generated<number>;
+  toDeactivate: number | null;
+  watermarkFrom: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+  watermarkTo: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+  state: ColumnType<Record<string, unknown>, string | undefined, string>;
+  error: string | null;
+  confirmedBy: string | null;
+  confirmedAt: Date | null;
+  createdAt: Timestamp;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+export interface SyncRunEntriesTable {
+  runId: string;
+  teamId: string;
+  seq: number;
+  syncId: string;
+  dn: string | null;
+  outcome: 'created' | 'updated' | 'unchanged' | 'deactivated' | 'conflict' | 'failed';
+  contactId: string | null;
+  name: string | null;
+  email: string | null;
+  reason: string | null;
+  changes: ColumnType<unknown, string | null, string | null>;
+}
+
 export interface Database {
   teams: TeamsTable;
   members: MembersTable;
@@ -439,6 +513,9 @@ export interface Database {
   ticketComments: TicketCommentsTable;
   ticketNotifications: TicketNotificationsTable;
   requestTemplates: RequestTemplatesTable;
+  syncConnections: SyncConnectionsTable;
+  syncRuns: SyncRunsTable;
+  syncRunEntries: SyncRunEntriesTable;
 }
 
 export type ContactRow = Selectable<ContactsTable>;
@@ -454,3 +531,6 @@ export type ImportRowRecord = Selectable<ImportsTable>;
 export type TicketRow = Selectable<TicketsTable>;
 export type TicketCommentRow = Selectable<TicketCommentsTable>;
 export type RequestTemplateRow = Selectable<RequestTemplatesTable>;
+export type SyncConnectionRow = Selectable<SyncConnectionsTable>;
+export type SyncRunRow = Selectable<SyncRunsTable>;
+export type SyncRunEntryRow = Selectable<SyncRunEntriesTable>;
