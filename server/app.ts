@@ -48,6 +48,8 @@ import { createTicketsService } from './tickets/tickets.service.ts';
 import { ticketsRoutes } from './tickets/tickets.routes.ts';
 import { createConnectionsService } from './sync/connections.service.ts';
 import { connectionsRoutes } from './sync/connections.routes.ts';
+import { createSyncRunService } from './sync/sync-run.service.ts';
+import { syncRunsRoutes } from './sync/sync-run.routes.ts';
 
 export interface AppDeps {
   db: Db;
@@ -163,6 +165,9 @@ export function createServices(db: Db, config: ServicesConfig) {
   const tickets = createTicketsService({ db, teams, mail, contacts, now, publicUrl: config.publicUrl ?? null });
   const audit = createAuditService({ db });
   const connections = createConnectionsService({ db, keyring, jobs, now });
+  const syncRuns = createSyncRunService({ db, jobs, teams, connections, now });
+  // a field a connection writes is not edited by hand
+  contacts.setSyncedFields(syncRuns.syncedFieldsOf);
   return {
     teams,
     auth,
@@ -180,6 +185,7 @@ export function createServices(db: Db, config: ServicesConfig) {
     importConfig,
     tickets,
     connections,
+    syncRuns,
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -261,6 +267,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   exportsRoutes(app, services);
   ticketsRoutes(app, { ...services, options: { secureCookies: config.secureCookies, publicUrl: config.publicUrl } });
   connectionsRoutes(app, services);
+  syncRunsRoutes(app, services);
 
   serveWeb(app, config.webDir);
   return app;

@@ -193,7 +193,7 @@ const attributeName = z
 export const mappingValueSchema = z.union([
   attributeName,
   z.object({ attribute: attributeName, required: z.boolean().optional() }).strict(),
-  z.object({ const: z.union([z.string().max(500), z.boolean(), z.null()]) }).strict(),
+  z.object({ const: z.union([z.string().max(500), z.boolean()]) }).strict(),
 ]);
 export type MappingValue = z.infer<typeof mappingValueSchema>;
 

@@ -429,7 +429,7 @@ export interface SyncConnectionsTable {
     string
   >;
   mapping: ColumnType<
-    Record<string, string | { attribute: string; required?: boolean } | { const: string | boolean | null }>,
+    Record<string, string | { attribute: string; required?: boolean } | { const: string | boolean }>,
     string,
     string
   >;

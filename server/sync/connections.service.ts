@@ -101,6 +101,16 @@ function checkConnection(c: {
   return details;
 }
 
+/** A bind DN without a password would be an "unauthenticated bind" that directories refuse with an unclear error. */
+function missingPassword(s: LdapConnectionSettings) {
+  if (!s.bindDn || s.bindPassword) return null;
+  return {
+    code: 'bind' as const,
+    message: `No password for the bind DN "${s.bindDn}": enter it (or leave the bind DN empty for an anonymous bind).`,
+    field: 'settings.bindPassword',
+  };
+}
+
 /** Redacted settings for the audit log: secrets appear as set or not, never as values. */
 function auditSettings(settings: Record<string, unknown>, secretNames: string[]) {
   return { ...settings, ...Object.fromEntries(secretNames.map((n) => [n, '(set)'])) };
@@ -373,6 +383,8 @@ export function createConnectionsService(deps: {
         };
       }
       const settings = await draftSettings(actor, draft);
+      const missing = missingPassword(settings);
+      if (missing) return { ok: false, problem: missing, steps: [], directory: null, usersFound: 0, countIsLowerBound: false };
       return testLdapConnection(settings, draft.scope, mappedAttributes(draft.mapping));
     },
 
@@ -391,6 +403,8 @@ export function createConnectionsService(deps: {
         };
       }
       const settings = await draftSettings(actor, draft);
+      const missing = missingPassword(settings);
+      if (missing) return { items: [], more: false, problem: missing };
       const source = sourceFor(settings, draft.scope, draft.mapping);
       const items: SyncPreviewResult['items'] = [];
       let more = false;

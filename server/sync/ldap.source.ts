@@ -13,6 +13,7 @@ import {
   changedSinceFilter,
   decodeBinary,
   explainLdapError,
+  filterSyntaxError,
   guidFromBytes,
   isAccountDisabled,
   isBinaryAttribute,
@@ -235,6 +236,8 @@ export function searchPlan(s: LdapConnectionSettings, scope: SyncScope, since: W
 
 /** Checks that a filter parses (RFC 4515); the problem in plain words otherwise. */
 export function filterProblem(filter: string, field: string): Problem | null {
+  const syntax = filterSyntaxError(filter);
+  if (syntax) return { code: 'filter', message: `The filter "${filter}" is not valid: ${syntax}.`, field };
   try {
     FilterParser.parseString(andFilters(filter));
     return null;

@@ -31,11 +31,10 @@ import {
   type Outcome,
   type StoredContact,
 } from './sync-run.rules.ts';
-import { createSyncRunRepo, type EntryInsert, type RunState, type SyncRunRow } from './sync-run.repo.ts';
+import { SYNC_RUN_KIND, syncJobKey } from './connections.service.ts';
+import { createSyncRunRepo, type EntryInsert, type SyncRunRow } from './sync-run.repo.ts';
 
-export const SYNC_RUN_KIND = 'sync.run';
-/** The engine's singleton key of a connection's runs (and its schedule's name): one run per connection at a time. */
-export const syncJobKey = (connectionId: string) => `sync:${connectionId}`;
+export { SYNC_RUN_KIND, syncJobKey };
 
 /** People per batch (one transaction): big enough for set-based writes, small enough to bound memory. */
 export const SYNC_BATCH = 2000;
@@ -560,6 +559,36 @@ export function createSyncRunService(deps: {
     }
   }
 
+  async function* logLines(run: SyncRunRow): AsyncGenerator<string> {
+    const r = presentRun(run);
+    yield [
+      `run ${r.id} of connection ${r.connectionId}`,
+      `status: ${r.status}${r.full ? ' (full)' : ' (incremental)'}${r.dryRun ? ' (dry run: nothing written)' : ''}, trigger: ${r.trigger}`,
+      `created: ${r.createdAt}, started: ${r.startedAt ?? '-'}, finished: ${r.finishedAt ?? '-'}`,
+      `counts: created ${r.counts.created}, updated ${r.counts.updated}, unchanged ${r.counts.unchanged}, deactivated ${r.counts.deactivated}, conflicts ${r.counts.conflicts}, failed ${r.counts.failed}`,
+      ...(r.toDeactivate !== null ? [`to deactivate: ${r.toDeactivate}`] : []),
+      ...(r.error ? [`error: ${r.error}`] : []),
+      '',
+      'seq\toutcome\tsync id\tcontact\tname\temail\tdn\treason',
+      '',
+    ].join('\n');
+    let after = 0;
+    for (;;) {
+      const rows = await repo.listEntries(run.id, { limit: 2000, afterSeq: after });
+      if (!rows.length) return;
+      const clean = (v: string | null) => (v ?? '').replace(/[\t\r\n]+/g, ' ');
+      yield (
+        rows
+          .map((e) =>
+            [e.seq, e.outcome, e.syncId, e.contactId ?? '', clean(e.name), clean(e.email), clean(e.dn), clean(e.reason)].join('\t'),
+          )
+          .join('\n') + '\n'
+      );
+      after = rows.at(-1)!.seq;
+      if (rows.length < 2000) return;
+    }
+  }
+
   // ------------------------------------------------------------------ the service
 
   return {
@@ -630,48 +659,21 @@ export function createSyncRunService(deps: {
       actor: Actor,
       id: string,
       q: { limit: number; cursor?: number; outcome?: EntryInsert['outcome'] },
-    ): Promise<{ items: SyncRunEntry[]; nextCursor: number | null }> {
+    ): Promise<{ items: (Omit<SyncRunEntry, 'changes'> & { changes: Record<string, unknown> | null })[]; nextCursor: number | null }> {
       const run = await loadRun(actor, id);
       const rows = await repo.listEntries(run.id, { limit: q.limit + 1, afterSeq: q.cursor, outcome: q.outcome });
       const page = rows.slice(0, q.limit);
       return {
-        items: page.map((r) => ({ ...r, changes: r.changes ?? null })),
+        items: page.map((r) => ({ ...r, changes: (r.changes as Record<string, unknown> | null) ?? null })),
         nextCursor: rows.length > q.limit ? page.at(-1)!.seq : null,
       };
     },
 
-    /** The raw log as text, a chunk at a time (bounded memory for any run size). */
-    async *log(actor: Actor, id: string): AsyncGenerator<string> {
+    /** The raw log as text, a chunk at a time (bounded memory for any run size). The run is looked up first (404). */
+    async log(actor: Actor, id: string): Promise<{ fileName: string; lines: AsyncGenerator<string> }> {
       const run = await loadRun(actor, id);
-      const r = presentRun(run);
-      yield [
-        `run ${r.id} of connection ${r.connectionId}`,
-        `status: ${r.status}${r.full ? ' (full)' : ' (incremental)'}${r.dryRun ? ' (dry run: nothing written)' : ''}, trigger: ${r.trigger}`,
-        `created: ${r.createdAt}, started: ${r.startedAt ?? '-'}, finished: ${r.finishedAt ?? '-'}`,
-        `counts: created ${r.counts.created}, updated ${r.counts.updated}, unchanged ${r.counts.unchanged}, deactivated ${r.counts.deactivated}, conflicts ${r.counts.conflicts}, failed ${r.counts.failed}`,
-        ...(r.toDeactivate !== null ? [`to deactivate: ${r.toDeactivate}`] : []),
-        ...(r.error ? [`error: ${r.error}`] : []),
-        '',
-        'seq\toutcome\tsync id\tcontact\tname\temail\tdn\treason',
-        '',
-      ].join('\n');
-      let after = 0;
-      for (;;) {
-        const rows = await repo.listEntries(run.id, { limit: 2000, afterSeq: after });
-        if (!rows.length) return;
-        const clean = (v: string | null) => (v ?? '').replace(/[\t\r\n]+/g, ' ');
-        yield (
-          rows
-            .map((e) =>
-              [e.seq, e.outcome, e.syncId, e.contactId ?? '', clean(e.name), clean(e.email), clean(e.dn), clean(e.reason)].join('\t'),
-            )
-            .join('\n') + '\n'
-        );
-        after = rows.at(-1)!.seq;
-        if (rows.length < 2000) return;
-      }
+      return { fileName: `sync-run-${run.id}.txt`, lines: logLines(run) };
     },
-
     /** POST /sync/runs/:id/confirm: a run stopped before a mass deactivation goes on. */
     async confirm(actor: Actor, id: string): Promise<SyncRun> {
       const run = await db.transaction().execute(async (tx) => {
