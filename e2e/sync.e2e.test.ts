@@ -103,7 +103,8 @@ describe.skipIf(!process.env.KDESK_E2E || (missing && !inCi))(
       await visible(preview, 20_000);
       await expect.poll(async () => preview.getByRole('row').count()).toBe(21);
       expect(await preview.innerText()).toMatch(/@corp\.kdesk\.test/);
-      await preview.scrollIntoViewIfNeeded();
+      // the picture starts at the Preview button, the table below it
+      await page.getByRole('button', { name: 'Preview' }).evaluate((el) => el.scrollIntoView({ block: 'center' }));
       await screenshot(page, 'sync-05-preview');
     });
 

@@ -226,7 +226,7 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
         }}
         noValidate
       >
-        <Stack gap="lg" maw={920}>
+        <Stack gap="lg" maw={1100}>
           {formError && (
             <Alert
               ref={summaryRef}
@@ -738,7 +738,7 @@ function MappingFieldRow(props: { field: MappingField; row: MappingRow; onChange
             {f.required && (
               <Text span c="dimmed" size="xs">
                 {' '}
-                (needed)
+                {f.path === 'primaryEmail' ? '(needed)' : '(this or the other name needed)'}
               </Text>
             )}
           </Text>

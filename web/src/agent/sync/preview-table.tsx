@@ -102,7 +102,9 @@ export function PreviewTable({ rows, more }: { rows: PreviewRow[]; more?: boolea
                   <Text size="sm">{p.work}</Text>
                 </Table.Td>
                 <Table.Td>
-                  <Text size="sm">{p.phone}</Text>
+                  <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
+                    {p.phone}
+                  </Text>
                 </Table.Td>
                 <Table.Td>
                   <Text size="sm">{p.reportsTo}</Text>

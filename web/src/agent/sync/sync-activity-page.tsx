@@ -232,40 +232,42 @@ function RunsTable(props: { runs: SyncRun[]; selectedId: string | null; onSelect
   if (narrow) {
     // a phone: one line of counts per run instead of nine columns
     return (
-      <Stack gap={0} component="ul" aria-labelledby="runs-table-caption" p={0} m={0} style={{ listStyle: 'none' }}>
+      <>
         <VisuallyHidden id="runs-table-caption">Recent runs with their counts, newest first</VisuallyHidden>
-        {props.runs.map((r) => {
-          const selected = r.id === props.selectedId;
-          return (
-            <Box
-              component="li"
-              key={r.id}
-              py="xs"
-              px={6}
-              bg={selected ? 'var(--mantine-color-indigo-0)' : undefined}
-              aria-current={selected ? 'true' : undefined}
-              style={{ borderTop: '1px solid var(--mantine-color-default-border)' }}
-            >
-              <Group justify="space-between" gap="xs" wrap="nowrap">
-                <Anchor
-                  component="button"
-                  size="sm"
-                  onClick={() => props.onSelect(r.id)}
-                  fw={selected ? 700 : 500}
-                  style={{ textAlign: 'left' }}
-                >
-                  {formatDateTime(r.startedAt ?? r.createdAt)}
-                </Anchor>
-                <RunStatusBadge status={r.status} />
-              </Group>
-              <Text size="xs" c="dimmed">
-                {kindText(r)}
-                {duration(r) ? ` · ${duration(r)}` : ''} · {countsText(r.counts)}
-              </Text>
-            </Box>
-          );
-        })}
-      </Stack>
+        <Stack gap={0} component="ul" aria-labelledby="runs-table-caption" p={0} m={0} style={{ listStyle: 'none' }}>
+          {props.runs.map((r) => {
+            const selected = r.id === props.selectedId;
+            return (
+              <Box
+                component="li"
+                key={r.id}
+                py="xs"
+                px={6}
+                bg={selected ? 'var(--mantine-color-indigo-0)' : undefined}
+                aria-current={selected ? 'true' : undefined}
+                style={{ borderTop: '1px solid var(--mantine-color-default-border)' }}
+              >
+                <Group justify="space-between" gap="xs" wrap="nowrap">
+                  <Anchor
+                    component="button"
+                    size="sm"
+                    onClick={() => props.onSelect(r.id)}
+                    fw={selected ? 700 : 500}
+                    style={{ textAlign: 'left' }}
+                  >
+                    {formatDateTime(r.startedAt ?? r.createdAt)}
+                  </Anchor>
+                  <RunStatusBadge status={r.status} />
+                </Group>
+                <Text size="xs" c="dimmed">
+                  {kindText(r)}
+                  {duration(r) ? ` · ${duration(r)}` : ''} · {countsText(r.counts)}
+                </Text>
+              </Box>
+            );
+          })}
+        </Stack>
+      </>
     );
   }
   const shownKeys: CountKey[] = [...countKeys];
