@@ -146,22 +146,34 @@ describe.skipIf(!process.env.KDESK_E2E || (missing && !inCi))(
       expect(log).toMatch(/created/i);
     });
 
+    step('five people change in the directory: the next run updates exactly them, the chart shows both runs', async () => {
+      await slapd!.changeAdUsers([1, 2, 3, 4, 5], () => ({ title: 'Chief Tester' }));
+      await page.getByRole('button', { name: 'Run now' }).click();
+      const updated = page.getByRole('list', { name: 'Run counts' }).getByRole('listitem', { name: /^Updated: / });
+      await expect.poll(async () => updated.getAttribute('aria-label'), { timeout: 90_000, interval: 500 }).toBe('Updated: 5');
+      await visible(page.getByRole('img', { name: /Bar chart of the last 2 runs/ }));
+      await page.getByRole('combobox', { name: 'Show people whose outcome is' }).selectOption('updated');
+      await expect.poll(async () => page.getByTestId('run-entries').getByRole('row').count()).toBe(6);
+      expect(await page.getByTestId('run-entries').innerText()).toContain('Ivan Kim');
+      await screenshot(page, 'sync-09-activity-second-run', { fullPage: true });
+    });
+
     step('on a phone the cards stack, the editor and the activity stay usable', async () => {
       await page.setViewportSize(phone);
       await page.goto(`${server.baseUrl}/sync`);
       await visible(card());
-      await screenshot(page, 'sync-09-phone-list');
+      await screenshot(page, 'sync-10-phone-list');
       await card().getByRole('button', { name: 'Edit Head office directory' }).click();
       await visible(page.getByRole('heading', { level: 1, name: /Edit Head office directory/ }));
       // the stored password is write-only: shown as saved, replaceable
       await visible(page.getByText('Saved', { exact: true }));
-      await visible(page.getByRole('button', { name: 'Replace password' }));
-      await screenshot(page, 'sync-10-phone-editor');
+      await page.getByRole('button', { name: 'Replace password' }).scrollIntoViewIfNeeded();
+      await screenshot(page, 'sync-11-phone-editor');
       await page.getByRole('link', { name: 'Cancel' }).first().click();
       await page.waitForURL(/\/sync$/);
       await card().getByRole('button', { name: 'Activity of Head office directory' }).click();
       await visible(page.getByRole('list', { name: 'Run counts' }));
-      await screenshot(page, 'sync-11-phone-activity', { fullPage: true });
+      await screenshot(page, 'sync-12-phone-activity', { fullPage: true });
     });
   },
 );

@@ -251,38 +251,52 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
           )}
 
           <Section title="Source" description="Where the people come from.">
-            <Radio.Group value={form.source} onChange={(v) => set('source', v as SyncSource)} aria-label="Source" name="source">
-              <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
-                {sources.map((s) => (
-                  <label
-                    key={s.value}
-                    className="kd-choice"
-                    data-checked={form.source === s.value || undefined}
-                    style={s.later ? { cursor: 'not-allowed', opacity: 0.75 } : undefined}
-                  >
-                    <Group wrap="nowrap" align="flex-start" gap="sm">
-                      <Radio value={s.value} disabled={s.later || Boolean(connection)} aria-describedby={`source-${s.value}-text`} mt={4} />
-                      <SourceIcon source={s.value} size={32} />
-                      <div style={{ minWidth: 0 }}>
-                        <Group gap={6}>
-                          <Text fw={600} size="sm">
-                            {sourceLabels[s.value]}
+            {connection ? (
+              <Group gap="sm" wrap="nowrap">
+                <SourceIcon source={connection.source} size={32} />
+                <div>
+                  <Text fw={600} size="sm">
+                    {sourceLabels[connection.source]}
+                  </Text>
+                  <Text size="xs" c="dimmed">
+                    A saved connection keeps its source. For another directory, create a new connection.
+                  </Text>
+                </div>
+              </Group>
+            ) : (
+              <Radio.Group value={form.source} onChange={(v) => set('source', v as SyncSource)} aria-label="Source" name="source">
+                <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+                  {sources.map((s) => (
+                    <label
+                      key={s.value}
+                      className="kd-choice"
+                      data-checked={form.source === s.value || undefined}
+                      style={s.later ? { cursor: 'not-allowed', opacity: 0.75 } : undefined}
+                    >
+                      <Group wrap="nowrap" align="flex-start" gap="sm">
+                        <Radio value={s.value} disabled={s.later} aria-describedby={`source-${s.value}-text`} mt={4} />
+                        <SourceIcon source={s.value} size={32} />
+                        <div style={{ minWidth: 0 }}>
+                          <Group gap={6}>
+                            <Text fw={600} size="sm">
+                              {sourceLabels[s.value]}
+                            </Text>
+                            {s.later && (
+                              <Badge size="sm" variant="light" color="gray" radius="sm">
+                                Later release
+                              </Badge>
+                            )}
+                          </Group>
+                          <Text id={`source-${s.value}-text`} size="xs" c="dimmed">
+                            {s.later ? `${s.text} Coming in a later release.` : s.text}
                           </Text>
-                          {s.later && (
-                            <Badge size="sm" variant="light" color="gray" radius="sm">
-                              Later release
-                            </Badge>
-                          )}
-                        </Group>
-                        <Text id={`source-${s.value}-text`} size="xs" c="dimmed">
-                          {s.later ? `${s.text} Coming in a later release.` : s.text}
-                        </Text>
-                      </div>
-                    </Group>
-                  </label>
-                ))}
-              </SimpleGrid>
-            </Radio.Group>
+                        </div>
+                      </Group>
+                    </label>
+                  ))}
+                </SimpleGrid>
+              </Radio.Group>
+            )}
           </Section>
 
           <Section title="Details">
