@@ -333,7 +333,8 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
                   { value: 'ad', label: 'Active Directory' },
                   { value: 'openldap', label: 'OpenLDAP and others' },
                 ]}
-                style={{ alignSelf: 'flex-start' }}
+                style={{ alignSelf: 'flex-start', maxWidth: '100%' }}
+                styles={{ label: { whiteSpace: 'normal' } }}
               />
               <Text size="xs" c="dimmed">
                 Sets the defaults for the search filter, the id attribute and the mapping.

@@ -42,6 +42,7 @@ import {
   type SyncRun,
 } from './sync-api.ts';
 import { RunsChart } from './runs-chart.tsx';
+import { changesText } from './sync-form.ts';
 import {
   ConnectionStatusBadge,
   countKeys,
@@ -414,7 +415,7 @@ function RunEntries({ run }: { run: SyncRun }) {
               <Table.Tr>
                 <Table.Th>Person</Table.Th>
                 <Table.Th>Outcome</Table.Th>
-                <Table.Th visibleFrom="sm">Reason</Table.Th>
+                <Table.Th visibleFrom="sm">Reason or changes</Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -435,9 +436,9 @@ function RunEntries({ run }: { run: SyncRun }) {
                         {e.email}
                       </Text>
                     )}
-                    {e.reason && (
+                    {(e.reason || changesText(e.changes)) && (
                       <Text size="xs" c="dimmed" hiddenFrom="sm">
-                        {e.reason}
+                        {e.reason ?? changesText(e.changes)}
                       </Text>
                     )}
                   </Table.Td>
@@ -447,7 +448,7 @@ function RunEntries({ run }: { run: SyncRun }) {
                     </Text>
                   </Table.Td>
                   <Table.Td visibleFrom="sm">
-                    <Text size="sm">{e.reason ?? ''}</Text>
+                    <Text size="sm">{e.reason ?? changesText(e.changes)}</Text>
                   </Table.Td>
                 </Table.Tr>
               ))}

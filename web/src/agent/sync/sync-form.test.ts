@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { SyncConnection } from './sync-api.ts';
-import { applyFlavor, bodyOf, errorsByPath, filterConnections, firstRdnValue, formOf, newForm, sectionOf } from './sync-form.ts';
+import {
+  applyFlavor,
+  bodyOf,
+  changesText,
+  errorsByPath,
+  filterConnections,
+  firstRdnValue,
+  formOf,
+  newForm,
+  sectionOf,
+} from './sync-form.ts';
 
 const saved: SyncConnection = {
   id: 'c1',
@@ -109,5 +119,14 @@ describe('connection editor state', () => {
     expect(firstRdnValue('CN=G\\C3\\A9rard Dubois,OU=Staff')).toBe('Gérard Dubois');
     expect(firstRdnValue('uid=jdoe+cn=John,ou=People')).toBe('jdoe');
     expect(firstRdnValue('not a dn')).toBe('not a dn');
+  });
+
+  it('says what a run changed on a person, in field names', () => {
+    expect(
+      changesText({ jobTitle: { before: 'Manager', after: 'Chief Tester' }, 'phones.mobile': { before: null, after: '+1 303' } }),
+    ).toBe('Job title: Manager → Chief Tester; Mobile phone: empty → +1 303');
+    expect(changesText({ a: {}, b: {}, c: {}, 'permissions.active': { before: true, after: false } }, 3)).toBe('a; b; c; 1 more');
+    expect(changesText({ 'permissions.active': { before: true, after: false } })).toBe('Active: yes → no');
+    expect(changesText(null)).toBe('');
   });
 });

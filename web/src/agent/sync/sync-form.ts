@@ -408,3 +408,26 @@ export function firstRdnValue(dn: string): string {
   }
   return out.trim() || dn;
 }
+
+const fieldLabels: Record<string, string> = {
+  ...Object.fromEntries(allFields.map((f) => [f.path, f.label])),
+  'permissions.active': 'Active',
+  'directory.syncId': 'Directory id',
+  'directory.connectionId': 'Connection',
+  'directory.reportsToContactId': 'Reports to',
+};
+
+const shown = (v: unknown) =>
+  v === null || v === undefined || v === '' ? 'empty' : typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v);
+
+/** "Job title: Manager → Chief Tester; Mobile phone: empty → +1 303 555 0101" (the first few changes). */
+export function changesText(changes: unknown, max = 3): string {
+  if (!changes || typeof changes !== 'object') return '';
+  const entries = Object.entries(changes as Record<string, { before?: unknown; after?: unknown } | null>);
+  const parts = entries.slice(0, max).map(([path, c]) => {
+    const label = fieldLabels[path] ?? path;
+    return c && typeof c === 'object' && 'after' in c ? `${label}: ${shown(c.before)} → ${shown(c.after)}` : label;
+  });
+  if (entries.length > max) parts.push(`${entries.length - max} more`);
+  return parts.join('; ');
+}
