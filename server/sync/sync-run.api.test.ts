@@ -3,9 +3,12 @@
 // complete run (and above the threshold only once confirmed), a directory that cannot be read deactivates
 // nobody, recreated users are conflicts (never duplicates), reports-to with a cycle, synced fields are
 // read-only in the API, and every team sees only its own runs.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adDefaultMapping } from '#shared/sync.ts';
-import { call, createMember, createTeam, createTestContext, uid, type TestContext, type TestTeam } from '../../test/harness.ts';
+import { call, createMember, createTeam, createTestContext, testConfig, uid, type TestContext, type TestTeam } from '../../test/harness.ts';
 import { describeLdap } from '../../test/support/describe-ldap.ts';
 import { adUser, resolveDirectoryOptions } from '../../test/support/directory-ldif.ts';
 import { startSlapd, type Slapd } from '../../test/support/slapd.ts';
@@ -14,6 +17,7 @@ import { jobKinds } from '../jobs/handlers.ts';
 import type { Actor } from '../auth/actor.ts';
 
 const USERS = 60;
+const exec = promisify(execFile);
 const O = resolveDirectoryOptions({ adUsers: USERS, openLdapUsers: 0 });
 
 let ctx: TestContext;
@@ -308,6 +312,25 @@ describeLdap('Contact Sync runs against a real slapd', () => {
     const r = await run(other, c2.id);
     expect(r.counts.created).toBe(total(r.counts) - r.counts.failed!);
     expect((await contactsOf(other.teamId)).every((c) => c.directoryConnectionId === c2.id)).toBe(true);
+  });
+
+  it('kdesk sync run <connection> and --all run with a progress bar and print the counts', async () => {
+    const t4 = await createTeam(ctx, 'CLI sync');
+    const c = await connection(t4, { name: `CLI AD ${uid()}` });
+    const env = { ...process.env, DATABASE_URL: ctx.url, KDESK_SECRET_KEY: testConfig.secretKey!, LOG_LEVEL: 'warn' };
+    const kdesk = (args: string[]) => exec(process.execPath, [path.resolve('bin/kdesk.mjs'), ...args], { env, timeout: 120_000 });
+    const one = await kdesk(['sync', 'run', c.name, '--team-of', t4.ownerEmail]);
+    const m = new RegExp(`${c.name}: Synced — (\\d+) people read: \\1 created, 0 updated, 0 unchanged`).exec(one.stdout);
+    expect(m, one.stdout).not.toBeNull();
+    const n = Number(m![1]);
+    expect(n).toBeGreaterThan(30);
+    expect(one.stderr).toMatch(/people/); // the progress bar
+    expect(await contactsOf(t4.teamId)).toHaveLength(n);
+    const all = await kdesk(['sync', 'run', '--all', '--dry-run', '--team-of', t4.ownerEmail]);
+    expect(all.stdout).toContain(`${c.name}: Dry run done — ${n} people read: 0 would be created, 0 would be updated, ${n} unchanged`);
+    await expect(kdesk(['sync', 'run', 'No such connection', '--team-of', t4.ownerEmail])).rejects.toMatchObject({
+      stderr: expect.stringContaining('No connection named No such connection'),
+    });
   });
 
   it('run-all queues a run of every enabled connection', async () => {

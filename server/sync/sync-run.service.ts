@@ -613,7 +613,7 @@ export function createSyncRunService(deps: {
     },
 
     /** POST /sync/run-all: a run of every enabled connection. */
-    async runAll(actor: Actor): Promise<{ runs: SyncRun[] }> {
+    async runAll(actor: Actor, o: { full?: boolean; dryRun?: boolean } = {}): Promise<{ runs: SyncRun[] }> {
       requireManager(actor);
       const ids = await repo.enabledConnectionIds(actor.teamId);
       const runs: SyncRun[] = [];
@@ -626,7 +626,7 @@ export function createSyncRunService(deps: {
             queueRun(
               actor.teamId,
               id,
-              { full: isFull(c, false, 'run_all'), dryRun: false, trigger: 'run_all', actor: storedActorOf(actor) },
+              { full: isFull(c, !!o.full, 'run_all'), dryRun: !!o.dryRun, trigger: 'run_all', actor: storedActorOf(actor) },
               tx,
             ),
           );
@@ -704,6 +704,15 @@ export function createSyncRunService(deps: {
         return next;
       });
       return presentRun(run);
+    },
+
+    /** A connection named by its id or its name (the CLI). */
+    async resolveConnection(actor: Actor, ref: string): Promise<{ id: string; name: string; lastSeen: number | null }> {
+      requireManager(actor);
+      const found = await repo.connectionsNamed(actor.teamId, ref.trim());
+      if (!found.length) throw new AppError('NOT_FOUND', `No connection named ${ref}`);
+      if (found.length > 1) throw new AppError('CONFLICT', `Several connections are named ${ref}: give its id`);
+      return { ...found[0]!, lastSeen: await repo.lastSeen(actor.teamId, found[0]!.id) };
     },
 
     /** The connection managing a contact and the fields it writes (the contacts service refuses edits of them). */
