@@ -15,6 +15,8 @@ import { startSlapd, type Slapd } from '../../test/support/slapd.ts';
 import { createJobRunner } from '../jobs/runner.ts';
 import { jobKinds } from '../jobs/handlers.ts';
 import type { Actor } from '../auth/actor.ts';
+import { JobStopped } from '../jobs/runner.ts';
+import { createSyncRunService } from './sync-run.service.ts';
 
 const USERS = 60;
 const exec = promisify(execFile);
@@ -129,6 +131,38 @@ describeLdap('Contact Sync runs against a real slapd', () => {
     expect(total(r.counts)).toBe(USERS);
     expect(r.counts.created).toBe(USERS);
     expect(await contactsOf(team.teamId)).toHaveLength(0);
+  });
+
+  it('a run taken over after a lost lease goes on from its last batch with exact counts', async () => {
+    const t5 = await createTeam(ctx, 'Take-over');
+    const c = await connection(t5);
+    const res = await call(ctx, t5.ownerToken, 'POST', `/api/v1/sync/connections/${c.id}/run`, {});
+    const { runId } = res.json();
+    const job = await ctx.db.selectFrom('jobs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
+    // batches of 7 people; the third batch's checkpoint finds the lease gone: that batch rolls back
+    const service = createSyncRunService({ ...ctx.services, db: ctx.db, batchSize: 7 });
+    let checkpoints = 0;
+    const jobCtx = (lose: boolean) => ({
+      job: job as never,
+      signal: new AbortController().signal,
+      progress: async () => {},
+      checkpoint: async () => {
+        if (lose && ++checkpoints === 3) throw new JobStopped('lease-lost');
+      },
+    });
+    await expect(service.kind.run(jobCtx(true))).rejects.toBeInstanceOf(JobStopped);
+    const midway = (await call(ctx, t5.ownerToken, 'GET', `/api/v1/sync/runs/${runId}`)).json();
+    expect(midway).toMatchObject({ status: 'running', seen: 14 });
+    expect(await contactsOf(t5.teamId)).toHaveLength(14);
+    // another worker takes it over: reads the directory again, skips the 14 people counted
+    await service.kind.run(jobCtx(false));
+    const done = (await call(ctx, t5.ownerToken, 'GET', `/api/v1/sync/runs/${runId}`)).json();
+    expect(done).toMatchObject({ status: 'succeeded', seen: USERS });
+    expect(done.counts).toMatchObject({ created: USERS, updated: 0, unchanged: 0, failed: 0, conflicts: 0 });
+    expect(await contactsOf(t5.teamId)).toHaveLength(USERS);
+    const entries = await ctx.db.selectFrom('syncRunEntries').select('syncId').where('runId', '=', runId).execute();
+    expect(new Set(entries.map((e) => e.syncId)).size).toBe(USERS);
+    expect(entries).toHaveLength(USERS);
   });
 
   it('the first run creates every person, disabled accounts inactive, people without email included, reports-to with a cycle', async () => {

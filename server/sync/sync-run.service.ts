@@ -124,8 +124,11 @@ export function createSyncRunService(deps: {
   connections: RunConnections;
   now?: () => Date;
   log?: (msg: string, err?: unknown) => void;
+  /** People per batch (default SYNC_BATCH). */
+  batchSize?: number;
 }) {
   const { db, jobs, connections } = deps;
+  const batchSize = deps.batchSize ?? SYNC_BATCH;
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? ((msg, err) => console.error(`[sync] ${msg}`, err ?? ''));
   const repo = createSyncRunRepo(db);
@@ -227,18 +230,19 @@ export function createSyncRunService(deps: {
       await source.start();
       const since = run.fullRun ? null : ((c.connection.watermark as unknown as Watermark | null) ?? null);
       if (!run.watermarkFrom && since) run = (await repo.setRun(run.id, { watermarkFrom: since }))!;
-      let buf: DirectoryEntry[] = [];
-      const flush = async () => {
-        if (!buf.length) return;
-        const items = buf;
-        buf = [];
-        run = await commitBatch(ctx, run, c, items, { region: defaultPhoneRegion, mapping });
+      const buf: DirectoryEntry[] = [];
+      // batches of exactly batchSize people, whatever the directory's page size
+      const flush = async (all: boolean) => {
+        while (buf.length >= batchSize || (all && buf.length)) {
+          const items = buf.splice(0, batchSize);
+          run = await commitBatch(ctx, run, c, items, { region: defaultPhoneRegion, mapping });
+        }
       };
       for await (const page of source.pages({ since, signal: ctx.signal })) {
-        buf.push(...page);
-        if (buf.length >= SYNC_BATCH) await flush();
+        for (const e of page) buf.push(e);
+        await flush(false);
       }
-      await flush();
+      await flush(true);
       const next = run.dryRun ? null : (source.nextWatermark() as unknown as Record<string, unknown> | null);
       return (await repo.setRun(run.id, { state: { ...run.state, phase: 'reports', after: null, nextWatermark: next } }))!;
     } finally {
