@@ -367,6 +367,31 @@ describeLdap('Contact Sync runs against a real slapd', () => {
     });
   });
 
+  it("runs on the connection's schedule (a job of the engine), as a full run the first time", async () => {
+    const t6 = await createTeam(ctx, 'Scheduled');
+    const c = await connection(t6, { schedule: '@every 1h' });
+    const key = `sync:${c.id}`;
+    const sched = await ctx.db.selectFrom('schedules').selectAll().where('name', '=', key).executeTakeFirstOrThrow();
+    expect(sched).toMatchObject({ kind: 'sync.run', teamId: t6.teamId, singletonKey: key });
+    // its time comes
+    await ctx.db
+      .updateTable('schedules')
+      .set({ nextRunAt: new Date(Date.now() - 1000) })
+      .where('name', '=', key)
+      .execute();
+    const runner = createJobRunner({ db: ctx.db, handlers: jobKinds(ctx.services), log: () => {} });
+    await runner.runPeriodic();
+    await runner.runUntilIdle();
+    const runs = (await call(ctx, t6.ownerToken, 'GET', `/api/v1/sync/connections/${c.id}/runs`)).json().items as (Run & {
+      trigger: string;
+      seen: number;
+    })[];
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ trigger: 'schedule', status: 'succeeded', full: true });
+    expect(runs[0]!.counts.created).toBe(runs[0]!.seen);
+    expect(await contactsOf(t6.teamId)).toHaveLength(runs[0]!.seen);
+  });
+
   it('run-all queues a run of every enabled connection', async () => {
     const t3 = await createTeam(ctx, 'Run all');
     const a = await connection(t3);
