@@ -1,7 +1,12 @@
 // Contact Sync connections over the API: CRUD, write-only secrets encrypted at rest, team isolation,
 // who may manage them, validation before any write, Test connection in plain words and the preview,
 // against a real OpenLDAP slapd (test/support/slapd.ts).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adDefaultMapping, openldapDefaultMapping } from '#shared/sync.ts';
 import { call, createMember, createTeam, createTestContext, uid, type TestContext, type TestTeam } from '../../test/harness.ts';
@@ -207,6 +212,22 @@ describe('who may manage connections', () => {
   });
 });
 
+describe('POST /api/v1/sync/connections/test and /preview limits', () => {
+  it('answers 429 with Retry-After after 30 tests and previews a minute per team, other teams unaffected', async () => {
+    const tm = await createTeam(ctx);
+    const port = await closedPort();
+    const payload = body({}, { url: `ldap://127.0.0.1:${port}` });
+    const answers = [];
+    for (let i = 0; i < 30; i++)
+      answers.push((await call(ctx, tm.ownerToken, 'POST', `${BASE}/${i % 2 ? 'test' : 'preview'}`, payload)).statusCode);
+    expect(answers.every((c) => c === 200)).toBe(true);
+    const refused = await call(ctx, tm.ownerToken, 'POST', `${BASE}/test`, payload);
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await call(ctx, t, 'POST', `${BASE}/test`, payload)).statusCode).toBe(200);
+  });
+});
+
 describe('validation before any write', () => {
   const count = async () =>
     Number(
@@ -315,6 +336,21 @@ describeLdap('Test connection and preview against slapd', () => {
       ['users', true],
     ]);
     expect(r.steps.at(-1).message).toBe('120 user(s) match');
+
+    // list: the members of Loop A and the nested Loop B (users 10-29); pattern: a filter on top of the user filter
+    const loop = await test(adBody({}, { scope: { mode: 'list', groups: [`CN=Loop A,${s.groupsDn}`] } }));
+    expect(loop).toMatchObject({ ok: true, usersFound: 20 });
+    expect(loop.steps.find((x: { step: string }) => x.step === 'scope')).toEqual({
+      step: 'scope',
+      ok: true,
+      message: 'Read the members of 1 group(s)',
+    });
+    const city = adUser(s.options, 0).l;
+    const inCity = Array.from({ length: 120 }, (_, i) => adUser(s.options, i)).filter((u) => u.l === city).length;
+    expect(await test(adBody({}, { scope: { mode: 'pattern', pattern: { filter: `(l=${city})` } } }))).toMatchObject({
+      ok: true,
+      usersFound: inCity,
+    });
   });
 
   it('says in plain words what is wrong', async () => {
@@ -413,8 +449,10 @@ describeLdap('Test connection and preview against slapd', () => {
     ).toEqual([]);
   });
 
-  it('previews OpenLDAP people keyed by entryUUID', async () => {
-    const res = await call(ctx, t, 'POST', `${BASE}/preview`, olBody());
+  it('previews OpenLDAP people keyed by entryUUID (an editor body without name or mapping: the OpenLDAP defaults)', async () => {
+    const { name: _name, mapping: _mapping, ...unsaved } = olBody();
+    const res = await call(ctx, t, 'POST', `${BASE}/preview`, unsaved);
+    expect(res.statusCode, res.body).toBe(200);
     const p = res.json();
     expect(p.problem).toBeNull();
     expect(p.items).toHaveLength(20);
@@ -436,5 +474,68 @@ describeLdap('Test connection and preview against slapd', () => {
     const res = await call(ctx, t, 'POST', `${BASE}/test`, adBody({ url: 'dir.example.com' }));
     expect(res.statusCode).toBe(400);
     expect(res.json().details.map((d: { path: string }) => d.path)).toContain('settings.url');
+  });
+});
+
+describe('Test connection over TLS (a real TLS handshake with a self-signed certificate)', () => {
+  let server: tls.Server;
+  let port: number;
+  let cert: string;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'kdesk-tls-'));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=dir.example.com',
+        '-addext',
+        'subjectAltName=DNS:dir.example.com',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    cert = readFileSync(path.join(dir, 'cert.pem'), 'utf8');
+    // answers the handshake, then hangs up: enough for the certificate checks that come first
+    server = tls.createServer({ key: readFileSync(path.join(dir, 'key.pem')), cert }, (socket) => socket.destroy());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    port = (server.address() as net.AddressInfo).port;
+  });
+  afterAll(() => {
+    server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('says the certificate is not trusted, or was issued for another host', async () => {
+    const untrusted = (await call(ctx, t, 'POST', `${BASE}/test`, body({}, { url: `ldaps://127.0.0.1:${port}` }))).json();
+    expect(untrusted.problem).toEqual({
+      code: 'tls',
+      message: `TLS problem with 127.0.0.1:${port}: its certificate is not signed by a CA kdesk trusts: add the CA certificate under TLS, or (tests only) turn off certificate checks.`,
+      field: 'settings.tls',
+    });
+    expect(untrusted.steps).toEqual([{ step: 'connect', ok: false, message: untrusted.problem.message }]);
+    const otherHost = (
+      await call(
+        ctx,
+        t,
+        'POST',
+        `${BASE}/test`,
+        body({}, { url: `ldaps://127.0.0.1:${port}`, tls: { rejectUnauthorized: true, ca: cert } }),
+      )
+    ).json();
+    expect(otherHost.problem).toMatchObject({
+      code: 'tls',
+      message: `TLS problem with 127.0.0.1:${port}: its certificate was issued for another host name.`,
+    });
   });
 });
