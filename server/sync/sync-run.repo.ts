@@ -179,6 +179,21 @@ export function createSyncRunRepo(db: Executor) {
         SELECT name, mapping FROM sync_connections WHERE team_id = ${teamId} AND id = ${id}`.execute(tx);
       return rows[0];
     },
+    /** Connections of the team whose id is `ref` or whose name is `ref` (any case). */
+    async connectionsNamed(teamId: string, ref: string, tx: Executor = db): Promise<{ id: string; name: string }[]> {
+      const { rows } = await sql<{ id: string; name: string }>`
+        SELECT id, name FROM sync_connections WHERE team_id = ${teamId}
+          AND (lower(name) = lower(${ref}) OR id::text = lower(${ref}))
+        ORDER BY id LIMIT 2`.execute(tx);
+      return rows;
+    },
+    /** The people the connection's last run read (the CLI's estimate of a run's size). */
+    async lastSeen(teamId: string, connectionId: string, tx: Executor = db): Promise<number | null> {
+      const { rows } = await sql<{ seen: number }>`
+        SELECT seen FROM sync_runs WHERE team_id = ${teamId} AND connection_id = ${connectionId} AND status = 'succeeded' AND full_run
+        ORDER BY id DESC LIMIT 1`.execute(tx);
+      return rows[0]?.seen ?? null;
+    },
     /** The team's enabled connections (Run all), by name. */
     async enabledConnectionIds(teamId: string, tx: Executor = db): Promise<string[]> {
       const { rows } = await sql<{ id: string }>`
