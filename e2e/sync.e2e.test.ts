@@ -8,13 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { KdeskServer } from './support/kdesk-server.ts';
 import { launchBrowser, screenshot, visible } from './support/browser.ts';
-import { journeySteps, newContext, signInAs, startJourneyServer } from './support/journey.ts';
+import { createMember, journeySteps, newContext, signInAs, signOutOf, startJourneyServer } from './support/journey.ts';
 import { slapdMissing, startSlapd, type Slapd } from '../test/support/slapd.ts';
 
 const owner = { email: 'owner@initech.example.com', password: 'owner-password-1' };
 const desktop = { width: 1440, height: 900 };
 const phone = { width: 390, height: 844 };
 const AD_USERS = 300;
+const agent = { email: 'peter@initech.example.com', password: 'tps reports are due', name: 'Peter Gibbons' };
 
 const missing = slapdMissing();
 const inCi = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
@@ -155,6 +156,8 @@ describe.skipIf(!process.env.KDESK_E2E || (missing && !inCi))(
       await page.getByRole('combobox', { name: 'Show people whose outcome is' }).selectOption('updated');
       await expect.poll(async () => page.getByTestId('run-entries').getByRole('row').count()).toBe(6);
       expect(await page.getByTestId('run-entries').innerText()).toContain('Ivan Kim');
+      // what changed on each of them, in field names
+      expect(await page.getByTestId('run-entries').innerText()).toMatch(/Job title: \w+ → Chief Tester/);
       await screenshot(page, 'sync-09-activity-second-run', { fullPage: true });
     });
 
@@ -174,6 +177,17 @@ describe.skipIf(!process.env.KDESK_E2E || (missing && !inCi))(
       await card().getByRole('button', { name: 'Activity of Head office directory' }).click();
       await visible(page.getByRole('list', { name: 'Run counts' }));
       await screenshot(page, 'sync-12-phone-activity', { fullPage: true });
+    });
+
+    step('an agent sees no Contact Sync entry, and the page says who may open it', async () => {
+      await createMember(server, agent, '--role', 'agent');
+      await signOutOf(page);
+      await signInAs(page, server.baseUrl, agent);
+      await page.getByRole('button', { name: 'Open navigation' }).click();
+      await visible(nav('Contacts'));
+      expect(await nav('Contact Sync').count()).toBe(0);
+      await page.goto(`${server.baseUrl}/sync`);
+      await visible(page.getByText('Only owners and admins can open this page'));
     });
   },
 );
