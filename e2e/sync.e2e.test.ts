@@ -172,8 +172,29 @@ describe.skipIf(!process.env.KDESK_E2E || (missing && !inCi))(
       await visible(page.getByText('Saved', { exact: true }));
       await page.getByRole('button', { name: 'Replace password' }).scrollIntoViewIfNeeded();
       await screenshot(page, 'sync-11-phone-editor');
-      await page.getByRole('link', { name: 'Cancel' }).first().click();
+      // Test connection of a saved connection signs in with the stored password
+      await page.getByRole('button', { name: 'Test connection' }).click();
+      await expect
+        .poll(
+          async () =>
+            (
+              await page
+                .getByTestId('test-result')
+                .innerText()
+                .catch(() => '')
+            ).includes('Connected'),
+          { timeout: 20_000 },
+        )
+        .toBe(true);
+      // a change saved without retyping the password keeps it
+      await page.getByLabel('Description').fill('Head office staff, refreshed every hour.');
+      await page.getByLabel('Run automatically').selectOption('@every 1h');
+      await page.getByRole('button', { name: 'Save', exact: true }).first().click();
       await page.waitForURL(/\/sync$/);
+      await visible(card().getByText('Head office staff, refreshed every hour.'));
+      const saved = await page.request.get(`${server.baseUrl}/api/v1/sync/connections`);
+      const [c] = ((await saved.json()) as { items: { schedule: string | null; secretsSet: string[] }[] }).items;
+      expect(c).toMatchObject({ schedule: '@every 1h', secretsSet: ['bindPassword'] });
       await card().getByRole('button', { name: 'Activity of Head office directory' }).click();
       await visible(page.getByRole('list', { name: 'Run counts' }));
       await screenshot(page, 'sync-12-phone-activity', { fullPage: true });
