@@ -393,6 +393,8 @@ export function createSyncRunService(deps: {
   /** Second pass: who each synced contact reports to, for the whole connection (cycles allowed). */
   async function reportsPhase(ctx: JobContext, run: SyncRunRow, c: RunConnection): Promise<SyncRunRow> {
     if (!run.dryRun && c.mapping.reportsTo) {
+      // the planner must know the rows this run added before it joins them page after page
+      if (run.created >= 1000) await repo.analyze();
       let after = run.state.after ?? '';
       for (;;) {
         const r = await db.transaction().execute(async (tx) => {
