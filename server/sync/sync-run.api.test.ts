@@ -204,6 +204,7 @@ describeLdap('Contact Sync runs against a real slapd', () => {
     expect(log.statusCode).toBe(200);
     expect(log.headers['content-type']).toMatch(/^text\/plain/);
     expect(log.body).toContain('status: succeeded');
+    expect(log.body).toMatch(/timing: read \d+\.\d s, reportsTo \d+\.\d s, deactivate \d+\.\d s/);
     expect(log.body).toContain(`created\t${adUser(O, 0).guid}`);
     expect(
       log.body

@@ -43,6 +43,8 @@ export interface RunState {
   actor?: object | null;
   /** The reports-to pass goes on after this sync id; the deactivation after this contact id. */
   after?: string | null;
+  /** Milliseconds each phase took (read, reportsTo, deactivate). */
+  timings?: Record<string, number>;
   /** The watermark the read will leave (saved when the run succeeds). */
   nextWatermark?: unknown;
 }
