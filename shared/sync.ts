@@ -193,7 +193,7 @@ const attributeName = z
 export const mappingValueSchema = z.union([
   attributeName,
   z.object({ attribute: attributeName, required: z.boolean().optional() }).strict(),
-  z.object({ const: z.union([z.string().max(500), z.boolean(), z.null()]) }).strict(),
+  z.object({ const: z.union([z.string().max(500), z.boolean()]) }).strict(),
 ]);
 export type MappingValue = z.infer<typeof mappingValueSchema>;
 
@@ -298,12 +298,25 @@ export const connectionPatch = z
   .strict();
 export type ConnectionPatch = z.infer<typeof connectionPatch>;
 
-/** Test connection / preview: a connection body; with `id`, a secret the body leaves out is the stored one. */
+/**
+ * Test connection / preview: a connection body as the editor holds it (name, mapping... may still be missing;
+ * without a mapping the defaults of the directory kind are used); with `id`, a secret the body leaves out is the
+ * stored one.
+ */
+const draftFields = {
+  id: z.string().optional(),
+  name: z.string().max(200).optional(),
+  description: z.string().max(2000).optional(),
+  status: z.enum(connectionStatuses).optional(),
+  schedule: z.string().max(100).nullable().optional(),
+  scope: syncScopeSchema.default({ mode: 'all' }),
+  mapping: syncMappingSchema.optional(),
+};
 export const connectionDraftInput = z.discriminatedUnion('source', [
-  z.object({ ...connectionFields, id: z.string().optional(), source: z.literal('ldap'), settings: ldapSettingsInput }).strict(),
-  z.object({ ...connectionFields, id: z.string().optional(), source: z.literal('google'), settings: googleSettingsInput }).strict(),
-  z.object({ ...connectionFields, id: z.string().optional(), source: z.literal('microsoft'), settings: microsoftSettingsInput }).strict(),
-  z.object({ ...connectionFields, id: z.string().optional(), source: z.literal('scim'), settings: scimSettingsInput.default({}) }).strict(),
+  z.object({ ...draftFields, source: z.literal('ldap'), settings: ldapSettingsInput }).strict(),
+  z.object({ ...draftFields, source: z.literal('google'), settings: googleSettingsInput }).strict(),
+  z.object({ ...draftFields, source: z.literal('microsoft'), settings: microsoftSettingsInput }).strict(),
+  z.object({ ...draftFields, source: z.literal('scim'), settings: scimSettingsInput.default({}) }).strict(),
 ]);
 export type ConnectionDraftInput = z.infer<typeof connectionDraftInput>;
 

@@ -428,11 +428,7 @@ export interface SyncConnectionsTable {
     string,
     string
   >;
-  mapping: ColumnType<
-    Record<string, string | { attribute: string; required?: boolean } | { const: string | boolean | null }>,
-    string,
-    string
-  >;
+  mapping: ColumnType<Record<string, string | { attribute: string; required?: boolean } | { const: string | boolean }>, string, string>;
   schedule: string | null;
   watermark: ColumnType<Record<string, unknown> | null, string | null, string | null>;
   lastFullRunAt: Date | null;

@@ -25,6 +25,7 @@ import {
   type SyncTestResult,
 } from '#shared/sync.ts';
 import { requireTeamManager, type Actor } from '../auth/actor.ts';
+import { createRateLimiter } from '../auth/rate-limit.ts';
 import { createAuditWriter, type Changes } from '../contacts/contacts.writer.ts';
 import type { Db, Executor } from '../db/client.ts';
 import { isUuid, uuidv7 } from '../db/ids.ts';
@@ -34,7 +35,7 @@ import type { JobsService } from '../jobs/jobs.service.ts';
 import type { Keyring } from '../portal/keyring.ts';
 import { createConnectionsRepo } from './connections.repo.ts';
 import { createLdapSource, filterProblem, testLdapConnection, type LdapConnectionSettings } from './ldap.source.ts';
-import { applyMapping, mappedAttributes } from './mapping.rules.ts';
+import { applyMapping, defaultMappingFor, mappedAttributes } from './mapping.rules.ts';
 import { presentConnection } from './sync.presenter.ts';
 import { DirectoryError, type DirectorySource } from './source.ts';
 
@@ -44,6 +45,8 @@ export const syncJobKey = (connectionId: string) => `sync:${connectionId}`;
 /** Most connections a team may have. */
 export const MAX_CONNECTIONS_PER_TEAM = 50;
 const LIST_LIMIT = MAX_CONNECTIONS_PER_TEAM;
+/** Tests and previews open connections to directories: at most this many a team per minute. */
+export const DIRECTORY_CHECKS_PER_MINUTE = 30;
 
 const secretContext = (connectionId: string, name: string) => `sync_connection:${connectionId}:${name}`;
 const notFound = () => new AppError('NOT_FOUND', 'Connection not found');
@@ -101,6 +104,16 @@ function checkConnection(c: {
   return details;
 }
 
+/** A bind DN without a password would be an "unauthenticated bind" that directories refuse with an unclear error. */
+function missingPassword(s: LdapConnectionSettings) {
+  if (!s.bindDn || s.bindPassword) return null;
+  return {
+    code: 'bind' as const,
+    message: `No password for the bind DN "${s.bindDn}": enter it (or leave the bind DN empty for an anonymous bind).`,
+    field: 'settings.bindPassword',
+  };
+}
+
 /** Redacted settings for the audit log: secrets appear as set or not, never as values. */
 function auditSettings(settings: Record<string, unknown>, secretNames: string[]) {
   return { ...settings, ...Object.fromEntries(secretNames.map((n) => [n, '(set)'])) };
@@ -116,6 +129,14 @@ export function createConnectionsService(deps: {
   const now = deps.now ?? (() => new Date());
   const repo = createConnectionsRepo(db);
   const audit = createAuditWriter(db);
+  const limiter = createRateLimiter(db);
+
+  /** Counted before the directory is contacted, across all instances. */
+  const takeCheck = (teamId: string) =>
+    limiter.take(
+      [{ key: `sync-check:${teamId}`, max: DIRECTORY_CHECKS_PER_MINUTE, windowSeconds: 60 }],
+      `At most ${DIRECTORY_CHECKS_PER_MINUTE} connection tests and previews a minute per team; try again shortly.`,
+    );
 
   async function load(teamId: string, id: string, tx: Executor = db): Promise<SyncConnectionRow> {
     const row = isUuid(id) ? await repo.get(teamId, id, tx) : undefined;
@@ -373,7 +394,10 @@ export function createConnectionsService(deps: {
         };
       }
       const settings = await draftSettings(actor, draft);
-      return testLdapConnection(settings, draft.scope, mappedAttributes(draft.mapping));
+      await takeCheck(actor.teamId);
+      const missing = missingPassword(settings);
+      if (missing) return { ok: false, problem: missing, steps: [], directory: null, usersFound: 0, countIsLowerBound: false };
+      return testLdapConnection(settings, draft.scope, mappedAttributes(draft.mapping ?? defaultMappingFor(settings.idAttribute)));
     },
 
     /** The first people in scope as they would become contacts (nothing is written). */
@@ -391,7 +415,11 @@ export function createConnectionsService(deps: {
         };
       }
       const settings = await draftSettings(actor, draft);
-      const source = sourceFor(settings, draft.scope, draft.mapping);
+      await takeCheck(actor.teamId);
+      const missing = missingPassword(settings);
+      if (missing) return { items: [], more: false, problem: missing };
+      const mapping = draft.mapping ?? defaultMappingFor(settings.idAttribute);
+      const source = sourceFor(settings, draft.scope, mapping);
       const items: SyncPreviewResult['items'] = [];
       let more = false;
       try {
@@ -400,7 +428,7 @@ export function createConnectionsService(deps: {
             more = true;
             break;
           }
-          const m = applyMapping(e, draft.mapping);
+          const m = applyMapping(e, mapping);
           const { permissions, notifications, address, ...rest } = m.fields;
           items.push({
             syncId: e.syncId,

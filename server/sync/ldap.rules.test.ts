@@ -4,6 +4,7 @@ import {
   changedSinceFilter,
   escapeFilterValue,
   explainLdapError,
+  filterSyntaxError,
   guidFromBytes,
   isAccountDisabled,
   isDnUnder,
@@ -99,6 +100,9 @@ describe('account state and watermarks', () => {
     expect(watermarkUsable(w, 'uSNChanged', 'b')).toBe(false);
     expect(watermarkUsable(w, 'modifyTimestamp', 'a')).toBe(false);
     expect(watermarkUsable(null, 'uSNChanged', 'a')).toBe(false);
+    expect(watermarkUsable({ ...w, invocationId: null }, 'uSNChanged', null)).toBe(true);
+    expect(watermarkUsable({ ...w, invocationId: null }, 'uSNChanged', 'a')).toBe(false);
+    expect(watermarkUsable({ kind: 'modifyTimestamp', value: '20261206203000Z' }, 'none', null)).toBe(false);
   });
 });
 
@@ -131,5 +135,41 @@ describe('explainLdapError', () => {
       code: 'tls',
       message: expect.stringMatching(/^TLS problem with dir.example.com:636: its certificate is not signed/),
     });
+  });
+});
+
+describe('filterSyntaxError', () => {
+  it('accepts well-formed filters', () => {
+    for (const f of [
+      '(objectClass=user)',
+      'objectClass=user',
+      '(&(objectClass=user)(!(userAccountControl:1.2.840.113556.1.4.803:=2)))',
+      '(|(mail=*@example.com)(cn=Smith\\2c John*))',
+      '(modifyTimestamp>=20261206203000Z)',
+      '(memberOf:1.2.840.113556.1.4.1941:=CN=All Staff,OU=Groups,DC=example,DC=com)',
+      '(&)',
+    ]) {
+      expect(filterSyntaxError(f), f).toBeNull();
+    }
+  });
+  it('says what is wrong', () => {
+    expect(filterSyntaxError('(&(objectClass=user)(mail=*)')).toBe('a closing parenthesis ")" is missing');
+    expect(filterSyntaxError('(objectClass=user))')).toBe('unexpected text after the filter: ")"');
+    expect(filterSyntaxError('(cn=a(b)')).toMatch(/unescaped "\("/);
+    expect(filterSyntaxError('(cn=a\\zz)')).toMatch(/two hex digits/);
+    expect(filterSyntaxError('(=x)')).toMatch(/does not start with an attribute name/);
+    expect(filterSyntaxError('(uSNChanged>=)')).toBe('a value is missing after uSNChanged>=');
+    expect(filterSyntaxError('(cn~x)')).toBe('"cn" must be followed by =, ~=, >= or <=');
+  });
+});
+
+describe('explainLdapError on TLS to a plain port', () => {
+  it('says the port does not speak TLS when the server hangs up in the handshake', () => {
+    const err = Object.assign(new Error('Client network socket disconnected before secure TLS connection was established'), {
+      code: 'ECONNRESET',
+    });
+    expect(explainLdapError(err, 'bind', { url: 'ldaps://dir.example.com:389' }).message).toBe(
+      'TLS problem with dir.example.com:389: it does not speak TLS on this port (ldaps:// usually uses port 636; plain ldap:// uses 389).',
+    );
   });
 });

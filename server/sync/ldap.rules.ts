@@ -143,6 +143,73 @@ export function isDnUnder(dn: string, base: string): boolean {
 /** Escapes a value for an LDAP filter (RFC 4515). */
 export const escapeFilterValue = (v: string) => v.replace(/[\\*()\0]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
+/**
+ * What is wrong with an LDAP filter (RFC 4515), in plain words; null when it is well formed. Stricter than
+ * ldapts's parser, which lets an unclosed `(&(a=b)(c=d)` through.
+ */
+export function filterSyntaxError(input: string): string | null {
+  const f = wrapFilter(input);
+  let i = 0;
+  const ATTR = /^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)+)(?:;[A-Za-z0-9-]+)*/;
+  const fail = (m: string): never => {
+    throw new Error(m);
+  };
+  const value = (allowStar: boolean) => {
+    const start = i;
+    while (i < f.length && f[i] !== ')') {
+      const c = f[i]!;
+      if (c === '(') fail(`an unescaped "(" in a value at position ${i + 1} (write \\28)`);
+      if (c === '*' && !allowStar) fail(`"*" is not allowed in this value at position ${i + 1} (write \\2a)`);
+      if (c === '\\') {
+        if (!/^[0-9a-fA-F]{2}$/.test(f.slice(i + 1, i + 3)))
+          fail(`"\\" must be followed by two hex digits at position ${i + 1} (e.g. \\2a for *)`);
+        i += 3;
+      } else i++;
+    }
+    return f.slice(start, i);
+  };
+  const item = () => {
+    const rest = f.slice(i);
+    const attr = ATTR.exec(rest)?.[0] ?? '';
+    if (!attr && !rest.startsWith(':')) fail(`"${rest.slice(0, 20).replace(/\).*$/, '')}" does not start with an attribute name`);
+    i += attr.length;
+    if (f.startsWith(':', i)) {
+      // extensible match: attr[:dn][:rule]:=value
+      const m = /^(?::dn)?(?::(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)+))?:=/i.exec(f.slice(i));
+      if (!m) fail(`a malformed extensible match after "${attr}"`);
+      i += m![0].length;
+      value(false);
+      return;
+    }
+    const op = /^(~=|>=|<=|=)/.exec(f.slice(i))?.[0];
+    if (!op) fail(`"${attr}" must be followed by =, ~=, >= or <=`);
+    i += op!.length;
+    const v = value(op === '=');
+    if (op !== '=' && v === '') fail(`a value is missing after ${attr}${op}`);
+  };
+  const filter = (): void => {
+    if (f[i] !== '(') fail(i >= f.length ? 'a filter is missing' : `"(" expected at position ${i + 1}`);
+    i++;
+    const c = f[i];
+    if (c === '&' || c === '|') {
+      i++;
+      while (f[i] === '(') filter();
+    } else if (c === '!') {
+      i++;
+      filter();
+    } else item();
+    if (f[i] !== ')') fail(i >= f.length ? 'a closing parenthesis ")" is missing' : `")" expected at position ${i + 1}`);
+    i++;
+  };
+  try {
+    filter();
+    if (i < f.length) fail(`unexpected text after the filter: "${f.slice(i, i + 20)}"`);
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 /** A filter with its outer parentheses (`objectClass=person` → `(objectClass=person)`). */
 export function wrapFilter(f: string): string {
   const t = f.trim();
@@ -222,7 +289,8 @@ export function watermarkUsable(
   invocationId: string | null,
 ): boolean {
   if (!w || incremental === 'none' || w.kind !== incremental) return false;
-  if (w.kind === 'uSNChanged') return w.invocationId !== null && w.invocationId === invocationId;
+  // another domain controller (or a restored database) counts its USNs apart: its invocationId differs
+  if (w.kind === 'uSNChanged') return (w.invocationId ?? null) === invocationId;
   return true;
 }
 
@@ -271,7 +339,7 @@ export function explainLdapError(
       ? 'its certificate is not signed by a CA kdesk trusts: add the CA certificate under TLS, or (tests only) turn off certificate checks'
       : /altname|hostname|HOSTNAME_MISMATCH/i.test(`${code} ${msg}`)
         ? 'its certificate was issued for another host name'
-        : /wrong version number|packet length too long|ERR_SSL/i.test(`${code} ${msg}`)
+        : /wrong version number|packet length too long|ERR_SSL|before secure TLS connection/i.test(`${code} ${msg}`)
           ? 'it does not speak TLS on this port (ldaps:// usually uses port 636; plain ldap:// uses 389)'
           : `the secure connection failed (${code ?? msg})`;
     return { code: 'tls', message: `TLS problem with ${where}: ${detail}.`, field: 'settings.tls' };

@@ -102,7 +102,7 @@ export function applyMapping(entry: DirectoryEntry, mapping: SyncMapping, base: 
   for (const [path, spec] of Object.entries(mapping)) {
     const attribute = attributeOf(spec);
     const raw: string | boolean | null =
-      attribute !== null ? (entry.attributes[attribute.toLowerCase()]?.[0] ?? null) : (spec as { const: string | boolean | null }).const;
+      attribute !== null ? (entry.attributes[attribute.toLowerCase()]?.[0] ?? null) : (spec as { const: string | boolean }).const;
     const required = isRequired(spec);
     const source = attribute ? ` (${attribute})` : '';
     const problem = (message: string) => {

@@ -3,17 +3,23 @@
 // complete run (and above the threshold only once confirmed), a directory that cannot be read deactivates
 // nobody, recreated users are conflicts (never duplicates), reports-to with a cycle, synced fields are
 // read-only in the API, and every team sees only its own runs.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adDefaultMapping } from '#shared/sync.ts';
-import { call, createMember, createTeam, createTestContext, uid, type TestContext, type TestTeam } from '../../test/harness.ts';
+import { call, createMember, createTeam, createTestContext, testConfig, uid, type TestContext, type TestTeam } from '../../test/harness.ts';
 import { describeLdap } from '../../test/support/describe-ldap.ts';
 import { adUser, resolveDirectoryOptions } from '../../test/support/directory-ldif.ts';
 import { startSlapd, type Slapd } from '../../test/support/slapd.ts';
 import { createJobRunner } from '../jobs/runner.ts';
 import { jobKinds } from '../jobs/handlers.ts';
 import type { Actor } from '../auth/actor.ts';
+import { JobStopped } from '../jobs/runner.ts';
+import { createSyncRunService } from './sync-run.service.ts';
 
 const USERS = 60;
+const exec = promisify(execFile);
 const O = resolveDirectoryOptions({ adUsers: USERS, openLdapUsers: 0 });
 
 let ctx: TestContext;
@@ -125,6 +131,38 @@ describeLdap('Contact Sync runs against a real slapd', () => {
     expect(total(r.counts)).toBe(USERS);
     expect(r.counts.created).toBe(USERS);
     expect(await contactsOf(team.teamId)).toHaveLength(0);
+  });
+
+  it('a run taken over after a lost lease goes on from its last batch with exact counts', async () => {
+    const t5 = await createTeam(ctx, 'Take-over');
+    const c = await connection(t5);
+    const res = await call(ctx, t5.ownerToken, 'POST', `/api/v1/sync/connections/${c.id}/run`, {});
+    const { runId } = res.json();
+    const job = await ctx.db.selectFrom('jobs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
+    // batches of 7 people; the third batch's checkpoint finds the lease gone: that batch rolls back
+    const service = createSyncRunService({ ...ctx.services, db: ctx.db, batchSize: 7 });
+    let checkpoints = 0;
+    const jobCtx = (lose: boolean) => ({
+      job: job as never,
+      signal: new AbortController().signal,
+      progress: async () => {},
+      checkpoint: async () => {
+        if (lose && ++checkpoints === 3) throw new JobStopped('lease-lost');
+      },
+    });
+    await expect(service.kind.run(jobCtx(true))).rejects.toBeInstanceOf(JobStopped);
+    const midway = (await call(ctx, t5.ownerToken, 'GET', `/api/v1/sync/runs/${runId}`)).json();
+    expect(midway).toMatchObject({ status: 'running', seen: 14 });
+    expect(await contactsOf(t5.teamId)).toHaveLength(14);
+    // another worker takes it over: reads the directory again, skips the 14 people counted
+    await service.kind.run(jobCtx(false));
+    const done = (await call(ctx, t5.ownerToken, 'GET', `/api/v1/sync/runs/${runId}`)).json();
+    expect(done).toMatchObject({ status: 'succeeded', seen: USERS });
+    expect(done.counts).toMatchObject({ created: USERS, updated: 0, unchanged: 0, failed: 0, conflicts: 0 });
+    expect(await contactsOf(t5.teamId)).toHaveLength(USERS);
+    const entries = await ctx.db.selectFrom('syncRunEntries').select('syncId').where('runId', '=', runId).execute();
+    expect(new Set(entries.map((e) => e.syncId)).size).toBe(USERS);
+    expect(entries).toHaveLength(USERS);
   });
 
   it('the first run creates every person, disabled accounts inactive, people without email included, reports-to with a cycle', async () => {
@@ -308,6 +346,50 @@ describeLdap('Contact Sync runs against a real slapd', () => {
     const r = await run(other, c2.id);
     expect(r.counts.created).toBe(total(r.counts) - r.counts.failed!);
     expect((await contactsOf(other.teamId)).every((c) => c.directoryConnectionId === c2.id)).toBe(true);
+  });
+
+  it('kdesk sync run <connection> and --all run with a progress bar and print the counts', async () => {
+    const t4 = await createTeam(ctx, 'CLI sync');
+    const c = await connection(t4, { name: `CLI AD ${uid()}` });
+    const env = { ...process.env, DATABASE_URL: ctx.url, KDESK_SECRET_KEY: testConfig.secretKey!, LOG_LEVEL: 'warn' };
+    const kdesk = (args: string[]) => exec(process.execPath, [path.resolve('bin/kdesk.mjs'), ...args], { env, timeout: 120_000 });
+    const one = await kdesk(['sync', 'run', c.name, '--team-of', t4.ownerEmail]);
+    const m = new RegExp(`${c.name}: Synced — (\\d+) people read: \\1 created, 0 updated, 0 unchanged`).exec(one.stdout);
+    expect(m, one.stdout).not.toBeNull();
+    const n = Number(m![1]);
+    expect(n).toBeGreaterThan(30);
+    expect(one.stderr).toMatch(/people/); // the progress bar
+    expect(await contactsOf(t4.teamId)).toHaveLength(n);
+    const all = await kdesk(['sync', 'run', '--all', '--dry-run', '--team-of', t4.ownerEmail]);
+    expect(all.stdout).toContain(`${c.name}: Dry run done — ${n} people read: 0 would be created, 0 would be updated, ${n} unchanged`);
+    await expect(kdesk(['sync', 'run', 'No such connection', '--team-of', t4.ownerEmail])).rejects.toMatchObject({
+      stderr: expect.stringContaining('No connection named No such connection'),
+    });
+  });
+
+  it("runs on the connection's schedule (a job of the engine), as a full run the first time", async () => {
+    const t6 = await createTeam(ctx, 'Scheduled');
+    const c = await connection(t6, { schedule: '@every 1h' });
+    const key = `sync:${c.id}`;
+    const sched = await ctx.db.selectFrom('schedules').selectAll().where('name', '=', key).executeTakeFirstOrThrow();
+    expect(sched).toMatchObject({ kind: 'sync.run', teamId: t6.teamId, singletonKey: key });
+    // its time comes
+    await ctx.db
+      .updateTable('schedules')
+      .set({ nextRunAt: new Date(Date.now() - 1000) })
+      .where('name', '=', key)
+      .execute();
+    const runner = createJobRunner({ db: ctx.db, handlers: jobKinds(ctx.services), log: () => {} });
+    await runner.runPeriodic();
+    await runner.runUntilIdle();
+    const runs = (await call(ctx, t6.ownerToken, 'GET', `/api/v1/sync/connections/${c.id}/runs`)).json().items as (Run & {
+      trigger: string;
+      seen: number;
+    })[];
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ trigger: 'schedule', status: 'succeeded', full: true });
+    expect(runs[0]!.counts.created).toBe(runs[0]!.seen);
+    expect(await contactsOf(t6.teamId)).toHaveLength(runs[0]!.seen);
   });
 
   it('run-all queues a run of every enabled connection', async () => {

@@ -179,6 +179,21 @@ export function createSyncRunRepo(db: Executor) {
         SELECT name, mapping FROM sync_connections WHERE team_id = ${teamId} AND id = ${id}`.execute(tx);
       return rows[0];
     },
+    /** Connections of the team whose id is `ref` or whose name is `ref` (any case). */
+    async connectionsNamed(teamId: string, ref: string, tx: Executor = db): Promise<{ id: string; name: string }[]> {
+      const { rows } = await sql<{ id: string; name: string }>`
+        SELECT id, name FROM sync_connections WHERE team_id = ${teamId}
+          AND (lower(name) = lower(${ref}) OR id::text = lower(${ref}))
+        ORDER BY id LIMIT 2`.execute(tx);
+      return rows;
+    },
+    /** The people the connection's last run read (the CLI's estimate of a run's size). */
+    async lastSeen(teamId: string, connectionId: string, tx: Executor = db): Promise<number | null> {
+      const { rows } = await sql<{ seen: number }>`
+        SELECT seen FROM sync_runs WHERE team_id = ${teamId} AND connection_id = ${connectionId} AND status = 'succeeded' AND full_run
+        ORDER BY id DESC LIMIT 1`.execute(tx);
+      return rows[0]?.seen ?? null;
+    },
     /** The team's enabled connections (Run all), by name. */
     async enabledConnectionIds(teamId: string, tx: Executor = db): Promise<string[]> {
       const { rows } = await sql<{ id: string }>`
@@ -259,12 +274,13 @@ export function createSyncRunRepo(db: Executor) {
         FROM sync_people p
         JOIN contacts c ON c.team_id = ${teamId} AND c.directory_sync_id = p.sync_id AND c.directory_connection_id = ${connectionId}
                        AND c.deleted_at IS NULL
+        -- the manager named by DN (index sync_people_dn_idx; the newest when a DN was reused) or by sync id (primary key)
         LEFT JOIN LATERAL (
           SELECT m.sync_id FROM sync_people m
-          WHERE m.connection_id = ${connectionId} AND p.manager_key IS NOT NULL
-            AND (CASE WHEN p.manager_is_dn THEN m.dn_key = p.manager_key ELSE m.sync_id = p.manager_key END)
-          ORDER BY m.updated_at DESC LIMIT 1) mp ON true
-        LEFT JOIN contacts mc ON mc.team_id = ${teamId} AND mc.directory_sync_id = mp.sync_id
+          WHERE p.manager_is_dn AND m.connection_id = ${connectionId} AND m.dn_key = p.manager_key
+          ORDER BY m.updated_at DESC LIMIT 1) md ON true
+        LEFT JOIN sync_people ms ON NOT p.manager_is_dn AND ms.connection_id = ${connectionId} AND ms.sync_id = p.manager_key
+        LEFT JOIN contacts mc ON mc.team_id = ${teamId} AND mc.directory_sync_id = coalesce(md.sync_id, ms.sync_id)
                              AND mc.directory_connection_id = ${connectionId} AND mc.deleted_at IS NULL
         WHERE p.connection_id = ${connectionId} AND p.sync_id > ${afterSyncId}
         ORDER BY p.sync_id LIMIT ${limit}`.execute(tx);

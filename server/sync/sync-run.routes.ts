@@ -43,7 +43,7 @@ export function syncRunsRoutes(app: FastifyInstance, deps: { syncRuns: SyncRunSe
         tags,
         summary: 'Run a connection now (a job; one run per connection at a time)',
         params: idParams,
-        body: runInput.optional(),
+        body: runInput.nullish(),
         response: { 202: runStarted, ...errors(400, 403, 404) },
       },
     },
@@ -59,10 +59,11 @@ export function syncRunsRoutes(app: FastifyInstance, deps: { syncRuns: SyncRunSe
       schema: {
         tags,
         summary: 'Run every enabled connection',
+        body: runInput.nullish(),
         response: { 202: z.object({ runs: z.array(syncRunSchema) }), ...errors(403) },
       },
     },
-    async (req, reply) => reply.code(202).send(await syncRuns.runAll(actorOf(req))),
+    async (req, reply) => reply.code(202).send(await syncRuns.runAll(actorOf(req), req.body ?? {})),
   );
 
   r.get(

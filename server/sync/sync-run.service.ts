@@ -124,8 +124,11 @@ export function createSyncRunService(deps: {
   connections: RunConnections;
   now?: () => Date;
   log?: (msg: string, err?: unknown) => void;
+  /** People per batch (default SYNC_BATCH). */
+  batchSize?: number;
 }) {
   const { db, jobs, connections } = deps;
+  const batchSize = deps.batchSize ?? SYNC_BATCH;
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? ((msg, err) => console.error(`[sync] ${msg}`, err ?? ''));
   const repo = createSyncRunRepo(db);
@@ -227,18 +230,19 @@ export function createSyncRunService(deps: {
       await source.start();
       const since = run.fullRun ? null : ((c.connection.watermark as unknown as Watermark | null) ?? null);
       if (!run.watermarkFrom && since) run = (await repo.setRun(run.id, { watermarkFrom: since }))!;
-      let buf: DirectoryEntry[] = [];
-      const flush = async () => {
-        if (!buf.length) return;
-        const items = buf;
-        buf = [];
-        run = await commitBatch(ctx, run, c, items, { region: defaultPhoneRegion, mapping });
+      const buf: DirectoryEntry[] = [];
+      // batches of exactly batchSize people, whatever the directory's page size
+      const flush = async (all: boolean) => {
+        while (buf.length >= batchSize || (all && buf.length)) {
+          const items = buf.splice(0, batchSize);
+          run = await commitBatch(ctx, run, c, items, { region: defaultPhoneRegion, mapping });
+        }
       };
       for await (const page of source.pages({ since, signal: ctx.signal })) {
-        buf.push(...page);
-        if (buf.length >= SYNC_BATCH) await flush();
+        for (const e of page) buf.push(e);
+        await flush(false);
       }
-      await flush();
+      await flush(true);
       const next = run.dryRun ? null : (source.nextWatermark() as unknown as Record<string, unknown> | null);
       return (await repo.setRun(run.id, { state: { ...run.state, phase: 'reports', after: null, nextWatermark: next } }))!;
     } finally {
@@ -613,7 +617,7 @@ export function createSyncRunService(deps: {
     },
 
     /** POST /sync/run-all: a run of every enabled connection. */
-    async runAll(actor: Actor): Promise<{ runs: SyncRun[] }> {
+    async runAll(actor: Actor, o: { full?: boolean; dryRun?: boolean } = {}): Promise<{ runs: SyncRun[] }> {
       requireManager(actor);
       const ids = await repo.enabledConnectionIds(actor.teamId);
       const runs: SyncRun[] = [];
@@ -626,7 +630,7 @@ export function createSyncRunService(deps: {
             queueRun(
               actor.teamId,
               id,
-              { full: isFull(c, false, 'run_all'), dryRun: false, trigger: 'run_all', actor: storedActorOf(actor) },
+              { full: isFull(c, !!o.full, 'run_all'), dryRun: !!o.dryRun, trigger: 'run_all', actor: storedActorOf(actor) },
               tx,
             ),
           );
@@ -659,7 +663,7 @@ export function createSyncRunService(deps: {
       actor: Actor,
       id: string,
       q: { limit: number; cursor?: number; outcome?: EntryInsert['outcome'] },
-    ): Promise<{ items: SyncRunEntry[]; nextCursor: number | null }> {
+    ): Promise<{ items: (Omit<SyncRunEntry, 'changes'> & { changes: Record<string, unknown> | null })[]; nextCursor: number | null }> {
       const run = await loadRun(actor, id);
       const rows = await repo.listEntries(run.id, { limit: q.limit + 1, afterSeq: q.cursor, outcome: q.outcome });
       const page = rows.slice(0, q.limit);
@@ -704,6 +708,15 @@ export function createSyncRunService(deps: {
         return next;
       });
       return presentRun(run);
+    },
+
+    /** A connection named by its id or its name (the CLI). */
+    async resolveConnection(actor: Actor, ref: string): Promise<{ id: string; name: string; lastSeen: number | null }> {
+      requireManager(actor);
+      const found = await repo.connectionsNamed(actor.teamId, ref.trim());
+      if (!found.length) throw new AppError('NOT_FOUND', `No connection named ${ref}`);
+      if (found.length > 1) throw new AppError('CONFLICT', `Several connections are named ${ref}: give its id`);
+      return { ...found[0]!, lastSeen: await repo.lastSeen(actor.teamId, found[0]!.id) };
     },
 
     /** The connection managing a contact and the fields it writes (the contacts service refuses edits of them). */
