@@ -116,6 +116,14 @@ describe.skipIf(!process.env.KDESK_E2E || (missing && !inCi))(
       expect(await card().innerText()).toContain('Draft');
       expect(await card().innerText()).toContain('Never run');
       await screenshot(page, 'sync-06-list-draft');
+      // search by name, source or status
+      const search = page.getByRole('searchbox', { name: 'Search connections' });
+      await search.fill('google');
+      await visible(page.getByText('No connection matches “google”.'));
+      await search.fill('active directory draft');
+      await visible(card());
+      await search.fill('');
+      await visible(card());
     });
 
     step('Run on the card brings the people in and shows the counts', async () => {
