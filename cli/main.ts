@@ -5,6 +5,7 @@ import { demoCommand } from './commands/demo.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { serveCommand } from './commands/serve.ts';
 import { exportCommand, importCommand } from './commands/transfer.ts';
+import { syncCommand } from './commands/sync.ts';
 
 /** The version in kdesk's package.json: one folder up from cli/ (TypeScript) or dist/ (the build), or further up
  *  for a build placed deeper (the production-build test builds into .tmp/<dir>/). */
@@ -32,6 +33,7 @@ program.addCommand(adminCommands());
 program.addCommand(demoCommand());
 program.addCommand(importCommand());
 program.addCommand(exportCommand());
+program.addCommand(syncCommand());
 export { Option };
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -50,6 +50,8 @@ import { createCompaniesService } from './companies/companies.service.ts';
 import { companiesRoutes } from './companies/companies.routes.ts';
 import { createConnectionsService } from './sync/connections.service.ts';
 import { connectionsRoutes } from './sync/connections.routes.ts';
+import { createSyncRunService } from './sync/sync-run.service.ts';
+import { syncRunsRoutes } from './sync/sync-run.routes.ts';
 
 export interface AppDeps {
   db: Db;
@@ -166,6 +168,9 @@ export function createServices(db: Db, config: ServicesConfig) {
   const audit = createAuditService({ db });
   const companies = createCompaniesService({ db, jobs, now });
   const connections = createConnectionsService({ db, keyring, jobs, now });
+  const syncRuns = createSyncRunService({ db, jobs, teams, connections, now });
+  // a field a connection writes is not edited by hand
+  contacts.setSyncedFields(syncRuns.syncedFieldsOf);
   return {
     teams,
     auth,
@@ -184,6 +189,7 @@ export function createServices(db: Db, config: ServicesConfig) {
     tickets,
     companies,
     connections,
+    syncRuns,
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -266,6 +272,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   ticketsRoutes(app, { ...services, options: { secureCookies: config.secureCookies, publicUrl: config.publicUrl } });
   companiesRoutes(app, services);
   connectionsRoutes(app, services);
+  syncRunsRoutes(app, services);
 
   serveWeb(app, config.webDir);
   return app;

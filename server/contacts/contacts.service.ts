@@ -18,6 +18,8 @@ import { requirePermission, type Actor } from '../auth/actor.ts';
 import type { JobContext } from '../jobs/runner.ts';
 
 export type BulkExtension = (actor: Actor, input: BulkInput) => Promise<{ affected: number } | { jobId: string }>;
+/** The connection that manages a synced contact: its name and the contact field paths it writes (Contact Sync). */
+export type SyncedFieldsOf = (teamId: string, connectionId: string, tx: Executor) => Promise<{ name: string; paths: string[] } | null>;
 import { createAuditWriter, createContactWriter, type ContactCreate } from './contacts.writer.ts';
 import type { TeamsService } from '../teams/teams.service.ts';
 import { createContactsRepo, type ScopeFilter } from './contacts.repo.ts';
@@ -27,6 +29,7 @@ import type { JobsService } from '../jobs/jobs.service.ts';
 import { presentContact, rowToDirectory, rowToFields } from './contacts.presenter.ts';
 import { applyContactInput, diffContacts, emptyContact, emptyDirectory, readOnlyViolations, reportsToChange } from './contacts.rules.ts';
 import { createTrashService } from './trash.service.ts';
+import { syncedFieldViolations } from '../sync/synced-fields.rules.ts';
 import { encodeCursor, parseCursor, parseHistoryCursor, type Cursor } from './cursor.rules.ts';
 
 /** Bulk actions on more rows than this run as a job with progress. */
@@ -80,6 +83,8 @@ export function createContactsService(deps: {
     (err as { constraint?: string }).constraint === 'contacts_team_primary_email_key';
 
   const bulkExtensions: Partial<Record<'invite' | 'export', BulkExtension>> = {};
+  // set by Contact Sync (createServices): the fields a connection writes are not edited by hand
+  let syncedFieldsOf: SyncedFieldsOf | null = null;
 
   async function trashRows(actor: Actor, rows: ContactRow[], tx: Tx) {
     return (await writer.trash(tx, actor, rows)).length;
@@ -223,6 +228,17 @@ export function createContactsService(deps: {
             ...(applied.ok ? [] : applied.details),
           ];
           if (details.length || !applied.ok) throw new AppError('VALIDATION', 'Invalid contact', details);
+          if (directory.connectionId && syncedFieldsOf) {
+            const conn = await syncedFieldsOf(actor.teamId, directory.connectionId, tx);
+            const synced = conn ? syncedFieldViolations(before, applied.value, conn.paths, conn.name) : [];
+            if (synced.length) {
+              throw new AppError(
+                'VALIDATION',
+                `These fields are synced from the directory by the connection "${conn!.name}"; change them in the directory`,
+                synced,
+              );
+            }
+          }
           await requireReportsTo(actor.teamId, reportsTo.value, tx);
           const changes = diffContacts(before, applied.value);
           if (reportsTo.value !== undefined) {
@@ -455,6 +471,10 @@ export function createContactsService(deps: {
     /** Lets other features (portal invitations, exports) handle their bulk action. */
     extendBulk(action: 'invite' | 'export', handler: BulkExtension) {
       bulkExtensions[action] = handler;
+    },
+    /** Contact Sync: how to find the fields the connection managing a contact writes (refused in `update`). */
+    setSyncedFields(fn: SyncedFieldsOf) {
+      syncedFieldsOf = fn;
     },
 
     async history(

@@ -115,6 +115,29 @@ export type StoredDerived = Pick<
   'phonesE164' | 'searchText' | 'skLast' | 'skFirst' | 'skCompany' | 'skEmail' | 'searchVersion'
 >;
 
+/** The directory columns Contact Sync writes with a person's fields (the connection is the writer's argument). */
+export interface SyncedDirectory {
+  syncId: string;
+  organizationId: string | null;
+}
+/** A person new to the team, from a directory. */
+export interface SyncedCreate {
+  id: string;
+  fields: ContactFields;
+  directory: SyncedDirectory;
+}
+/** A change of a live contact from a directory: its fields and directory columns as read, and what they become. */
+export interface SyncedChange extends Omit<ContactChange, 'reportsToContactId'> {
+  directoryBefore: { syncId: string | null; organizationId: string | null; connectionId: string | null };
+  directory: SyncedDirectory;
+}
+/** Who a synced contact reports to, before and after (a contact id and the manager's directory sync id). */
+export interface SyncedReportsTo {
+  id: string;
+  before: { contactId: string | null; syncId: string | null };
+  after: { contactId: string | null; syncId: string | null };
+}
+
 /** Portal sessions end when the contact can no longer sign in with them. */
 export function losesPortalAccess(before: ContactFields, after: ContactFields): boolean {
   return (
@@ -321,6 +344,100 @@ export function createContactWriter(db: Executor) {
       const out: ContactRow[] = [];
       for (const g of groups) out.push(...(await repo.update(b.teamId, g.rows, g.audit, g.lost, o, tx)));
       return out;
+    },
+
+    /**
+     * Contact Sync's write of one batch of people of a connection, keyed by (team, directory sync id): new
+     * people are inserted with their sync id, organisation and connection; changed people get their new
+     * fields and directory columns with version + 1. One audit row per contact written ('create' or
+     * 'update', the directory columns included), the portal sessions of people who lose access ended, all
+     * in set-based statements. People whose change changes nothing are not written (no version, no audit).
+     * A new person whose primary email a live contact took meanwhile is left out: answered in `skipped`.
+     */
+    async writeSynced(
+      tx: Executor,
+      by: Actor | AuditBy,
+      connectionId: string,
+      items: { creates: readonly SyncedCreate[]; changes: readonly SyncedChange[] },
+      o: { region: string },
+    ): Promise<{ created: string[]; updated: string[]; skipped: string[] }> {
+      const b = byOf(by);
+      const dirCols = (d: SyncedDirectory) => ({
+        directorySyncId: d.syncId,
+        directoryConnectionId: connectionId,
+        directoryOrganizationId: d.organizationId,
+      });
+      const dirChanges = (before: SyncedChange['directoryBefore'], after: SyncedDirectory): Changes => {
+        const out: Changes = {};
+        if (before.syncId !== after.syncId) out['directory.syncId'] = { before: before.syncId, after: after.syncId };
+        if (before.connectionId !== connectionId) out['directory.connectionId'] = { before: before.connectionId, after: connectionId };
+        if (before.organizationId !== after.organizationId) {
+          out['directory.organizationId'] = { before: before.organizationId, after: after.organizationId };
+        }
+        return out;
+      };
+      const newRows = items.creates.map((i) => ({ id: i.id, teamId: b.teamId, ...columnsOf(i.fields, o.region), ...dirCols(i.directory) }));
+      const newAudit = items.creates.map((i) =>
+        auditRow(b, 'contact', i.id, 'create', {
+          ...diffContacts(null, i.fields),
+          ...dirChanges({ syncId: null, organizationId: null, connectionId: null }, i.directory),
+        }),
+      );
+      const inserted = await repo.insert(newRows, newAudit, { skipTakenEmails: true }, tx);
+      const createdSet = new Set(inserted.map((r) => r.id));
+
+      const rows: Record<string, unknown>[] = [];
+      const audit: AuditInsert[] = [];
+      const lost: string[] = [];
+      for (const c of items.changes) {
+        const changes = { ...(c.changes ?? diffContacts(c.before, c.after)), ...dirChanges(c.directoryBefore, c.directory) };
+        if (!Object.keys(changes).length) continue;
+        rows.push({ id: c.id, ...changedColumns(c, o.region), ...dirCols(c.directory) });
+        audit.push(auditRow(b, 'contact', c.id, 'update', changes));
+        if (losesPortalAccess(c.before, c.after)) lost.push(c.id);
+      }
+      const updated = await repo.update(b.teamId, rows, audit, lost, {}, tx);
+      return {
+        created: inserted.map((r) => r.id),
+        updated: updated.map((r) => r.id),
+        skipped: items.creates.filter((i) => !createdSet.has(i.id)).map((i) => i.id),
+      };
+    },
+
+    /**
+     * Contact Sync's second pass: who each synced contact reports to (a contact id and the manager's sync
+     * id; cycles are allowed). Version + 1 and an 'update' audit row per contact whose reports-to changes.
+     */
+    async setSyncedReportsTo(tx: Executor, by: Actor | AuditBy, items: readonly SyncedReportsTo[]): Promise<string[]> {
+      const b = byOf(by);
+      const todo = items.filter((i) => i.before.contactId !== i.after.contactId || i.before.syncId !== i.after.syncId);
+      const rows = todo.map((i) => ({ id: i.id, reportsToContactId: i.after.contactId, reportsToSyncId: i.after.syncId }));
+      const audit = todo.map((i) => {
+        const changes: Changes = {};
+        if (i.before.contactId !== i.after.contactId) {
+          changes['directory.reportsToContactId'] = { before: i.before.contactId, after: i.after.contactId };
+        }
+        if (i.before.syncId !== i.after.syncId) changes['directory.reportsToSyncId'] = { before: i.before.syncId, after: i.after.syncId };
+        return auditRow(b, 'contact', i.id, 'update', changes);
+      });
+      return (await repo.update(b.teamId, rows, audit, [], {}, tx)).map((r) => r.id);
+    },
+
+    /**
+     * Deactivates live synced contacts that left their connection's scope (never deletes them): version + 1,
+     * an 'update' audit row each, portal sessions ended. Those already inactive are left alone. Answers the ids changed.
+     */
+    async deactivateSynced(tx: Executor, by: Actor | AuditBy, ids: readonly string[]): Promise<string[]> {
+      const b = byOf(by);
+      const rows = await repo.setFlags(
+        b.teamId,
+        ids,
+        { kind: 'active', active: false },
+        (changed) => changed.map((id) => auditRow(b, 'contact', id, 'update', { 'permissions.active': { before: true, after: false } })),
+        { endSessions: true },
+        tx,
+      );
+      return rows.map((r) => r.id);
     },
 
     /** Activates or deactivates live contacts among `ids` (those already so are left alone). Answers the ids changed. */

@@ -18,6 +18,7 @@ import * as m0020 from './migrations/0020_password_resets.ts';
 import * as m0021 from './migrations/0021_team_identity.ts';
 import * as m0022 from './migrations/0022_sso_allowed_orgs.ts';
 import * as m0023 from './migrations/0023_sync.ts';
+import * as m0024 from './migrations/0024_sync_people.ts';
 import * as m0025 from './migrations/0025_ticket_list_indexes.ts';
 import * as m0027 from './migrations/0027_companies.ts';
 
@@ -42,6 +43,7 @@ const migrations: Record<string, Migration> = {
   '0021_team_identity': m0021,
   '0022_sso_allowed_orgs': m0022,
   '0023_sync': m0023,
+  '0024_sync_people': m0024,
   '0025_ticket_list_indexes': m0025,
   '0027_companies': m0027,
 };

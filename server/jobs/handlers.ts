@@ -5,6 +5,7 @@ import { internalJobError } from './jobs.service.ts';
 import { JobStopped, type JobHandler, type JobKind, type PeriodicTask } from './runner.ts';
 import { IMPORT_JOB_KIND } from '../imports/import-runner.ts';
 import { runInviteJob } from '../portal/portal.bulk.ts';
+import { SYNC_RUN_KIND } from '../sync/sync-run.service.ts';
 
 /**
  * A job's error is shown to its user: an AppError says what went wrong in words meant for them; any
@@ -35,9 +36,9 @@ export function jobHandlers(services: Services): Record<string, JobHandler> {
   return Object.fromEntries(Object.entries(handlers).map(([kind, h]) => [kind, userSafe(h)]));
 }
 
-/** Every job kind a worker runs: the team jobs above and imports (which say what went wrong in their own row). */
+/** Every job kind a worker runs: the team jobs above, imports and Contact Sync runs (which say what went wrong in their own row). */
 export function jobKinds(services: Services): Record<string, JobHandler | JobKind> {
-  return { ...jobHandlers(services), [IMPORT_JOB_KIND]: services.imports.jobKind() };
+  return { ...jobHandlers(services), [IMPORT_JOB_KIND]: services.imports.jobKind(), [SYNC_RUN_KIND]: services.syncRuns.kind };
 }
 
 /**

@@ -189,6 +189,9 @@ export function adUserDn(o: Resolved, i: number): string {
   return `CN=${escapeRdnValue(adCn(i, given, sn))},${staffDn(o)}`;
 }
 
+const isDisabled = (i: number) => i % 20 === 3 || i % 97 === 5;
+const hasMail = (i: number) => i % 33 !== 5;
+
 /** AD user i. `generation` > 0 is the same person recreated (deleted and added again): a new objectGUID and SID. */
 export function adUser(o: Resolved, i: number, generation = 0): AdUser {
   const givenName = FIRST[(i * 7 + o.seed) % FIRST.length]!;
@@ -206,7 +209,7 @@ export function adUser(o: Resolved, i: number, generation = 0): AdUser {
       .toLowerCase()
       .slice(0, 1)}${asciiSn}`.slice(0, 12) + String(i);
   const place = PLACES[i % PLACES.length]!;
-  const disabled = i % 20 === 3 || i % 97 === 5;
+  const disabled = isDisabled(i);
   // 0x200 NORMAL_ACCOUNT, 0x10000 DONT_EXPIRE_PASSWORD on some, 0x2 ACCOUNTDISABLE on the disabled ones
   const userAccountControl = 0x200 | (i % 3 === 0 ? 0x10000 : 0) | (disabled ? 0x2 : 0);
   const objectGUID = bytes(o.seed, `guid:${i}:${generation}`, 16);
@@ -221,7 +224,7 @@ export function adUser(o: Resolved, i: number, generation = 0): AdUser {
     objectGUID,
     guid: adGuidText(objectGUID),
     sAMAccountName: sam,
-    mail: i % 33 === 5 ? null : `${sam}@${MAIL_DOMAIN}`,
+    mail: hasMail(i) ? `${sam}@${MAIL_DOMAIN}` : null,
     givenName,
     sn,
     displayName: `${givenName} ${sn}`,
@@ -560,9 +563,8 @@ export async function writeDirectoryLdif(file: string, opts: DirectoryOptions = 
   let adDisabled = 0;
   let adWithoutMail = 0;
   for (let i = 0; i < o.adUsers; i++) {
-    const u = adUser(o, i);
-    if (u.disabled) adDisabled++;
-    if (!u.mail) adWithoutMail++;
+    if (isDisabled(i)) adDisabled++;
+    if (!hasMail(i)) adWithoutMail++;
   }
   return {
     options: o,

@@ -9,7 +9,7 @@ import { Client, EqualityFilter, InvalidCredentialsError } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeLdap } from './describe-ldap.ts';
 import { adGuidText, adUser, directoryGroups, escapeRdnValue, openLdapUser, writeDirectoryLdif } from './directory-ldif.ts';
-import { startSlapd, type Slapd } from './slapd.ts';
+import { ldapSettingsFor, startSlapd, unreachableLdapUrl, type Slapd } from './slapd.ts';
 
 /** ldapts answers [] for a requested attribute the entry does not have */
 const absent = (v: unknown) => v === undefined || (Array.isArray(v) && v.length === 0);
@@ -137,8 +137,26 @@ describeLdap('a real slapd with the generated directory', () => {
   });
 
   it('changes, deletes and recreates users, visible to uSNChanged and modifyTimestamp filters', async () => {
+    const rootDse = async () => {
+      const cl = await s.client();
+      try {
+        const r = await cl.search('', { scope: 'base', attributes: ['highestCommittedUSN', 'dsServiceName'] });
+        return r.searchEntries[0]!;
+      } finally {
+        await cl.unbind();
+      }
+    };
     const before = s.highestUsn();
+    expect(await rootDse()).toMatchObject({ highestCommittedUSN: String(before), dsServiceName: s.dsServiceName });
     await s.changeAdUsers([5, 6, 7], (i) => ({ title: `Changed ${i}`, mobile: null }));
+    c = await s.client(); // the restart that published the new highestCommittedUSN dropped the connection
+    expect((await rootDse()).highestCommittedUSN).toBe(String(before + 3));
+    const dsa = await c.search(s.dsServiceName!, {
+      scope: 'base',
+      attributes: ['invocationId'],
+      explicitBufferAttributes: ['invocationId'],
+    });
+    expect(adGuidText(dsa.searchEntries[0]!.invocationId as Buffer)).toBe(s.invocationId);
     const changed = await c.search(s.usersDn, { filter: `(uSNChanged>=${before + 1})`, attributes: ['title', 'mobile'] });
     expect(changed.searchEntries.map((e) => e.title).sort()).toEqual(['Changed 5', 'Changed 6', 'Changed 7']);
     expect(changed.searchEntries.every((e) => absent(e.mobile))).toBe(true);
@@ -148,12 +166,14 @@ describeLdap('a real slapd with the generated directory', () => {
 
     const old = adUser(s.options, 8);
     await s.recreateAdUser(8);
+    c = await s.client();
     const again = await c.search(old.dn, { scope: 'base', attributes: ['objectGUID'], explicitBufferAttributes: ['objectGUID'] });
     const guid = adGuidText(again.searchEntries[0]!.objectGUID as Buffer);
     expect(guid).toBe(adUser(s.options, 8, 1).guid);
     expect(guid).not.toBe(old.guid);
 
     await s.deleteEntries([adUser(s.options, 9).dn]);
+    c = await s.client();
     const count = await c.search(s.usersDn, { filter: '(objectClass=user)', paged: true, attributes: ['1.1'] });
     expect(count.searchEntries).toHaveLength(1999);
   });
@@ -163,10 +183,32 @@ describeLdap('a real slapd with the generated directory', () => {
     expect(out.match(/^dn:/gm)).toHaveLength(1999);
   });
 
-  it('refuses a wrong password', async () => {
+  it('refuses a wrong password, and an unreachable URL does not answer', async () => {
     const other = new Client({ url: s.url });
     await expect(other.bind(s.bindDn, 'wrong')).rejects.toThrow(InvalidCredentialsError);
     await other.unbind();
+    const nowhere = new Client({ url: await unreachableLdapUrl(), connectTimeout: 1000 });
+    await expect(nowhere.bind(s.bindDn, s.bindPassword)).rejects.toThrow(/ECONNREFUSED|connect/i);
+    await nowhere.unbind().catch(() => {});
+  });
+
+  it('gives the settings of a connection to its AD users and its OpenLDAP people', async () => {
+    for (const [kind, n] of [
+      ['ad', 2000 - 1],
+      ['openldap', 200],
+    ] as const) {
+      const settings = ldapSettingsFor(s, kind);
+      const cl = new Client({ url: settings.url });
+      await cl.bind(settings.bindDn, settings.bindPassword);
+      const { searchEntries } = await cl.search(settings.baseDn, {
+        filter: settings.userFilter,
+        paged: true,
+        attributes: [settings.idAttribute],
+      });
+      await cl.unbind();
+      expect(searchEntries).toHaveLength(n);
+      expect(searchEntries.every((e) => !absent(e[settings.idAttribute]))).toBe(true);
+    }
   });
 });
 

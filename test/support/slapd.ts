@@ -16,8 +16,11 @@
 // same LDIF loads into both.
 //
 // Not like AD: slapd does not serve ranged attribute retrieval (`member;range=0-1499`): a big group's `member`
-// comes back whole; uSNChanged is not maintained by slapd (changeAdUsers() bumps it); DNs come back in slapd's
-// normal form (`cn=Lee\2C Ana 25,OU=Staff,…`).
+// comes back whole; uSNChanged is not maintained by slapd: changeAdUsers(), deleteEntries() and recreateAdUser()
+// bump it and restart slapd so that the root DSE's highestCommittedUSN (read from a file) shows it; entry DNs come back in slapd's normal form
+// (`cn=Lee\2C Ana 25,ou=Staff,…`) while DN-valued attributes (manager, member) come back as written
+// (`CN=Lee\, Ana 25,OU=Staff,…`): match them as DNs (RFC 4514), not as strings. ldapts mangles `\xx` escapes of bytes
+// over 0x7f in a filter string: filter on a binary value (objectGUID) with `new EqualityFilter({ value: Buffer })`.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -25,8 +28,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
+import { createHash } from 'node:crypto';
 import { Client } from 'ldapts';
 import {
+  adGuidText,
   adUser,
   adUserEntry,
   deleteLdif,
@@ -93,8 +98,17 @@ export interface Slapd {
   deleteEntries(dns: string[]): Promise<void>;
   /** Deletes AD user i and adds it again as a new object: same DN and attributes, a new objectGUID and SID. */
   recreateAdUser(i: number, generation?: number): Promise<void>;
-  /** The highest uSNChanged handed out so far (as AD's highestCommittedUSN). */
+  /**
+   * The highest uSNChanged handed out so far: the root DSE's highestCommittedUSN (the AD helpers above restart
+   * slapd after their change so that it shows the new value; a raw modify() does not).
+   */
   highestUsn(): number;
+  /** The root DSE's dsServiceName: the DSA object holding `invocationId` (null with adSchema 'msuser'). */
+  dsServiceName: string | null;
+  /** The DSA's invocationId as GUID text (null with adSchema 'msuser'). */
+  invocationId: string | null;
+  /** Restarts slapd on the same port with the same data (open connections are dropped). */
+  restart(): Promise<void>;
   /** A bound ldapts client (the caller unbinds it). */
   client(): Promise<Client>;
   stop(): Promise<void>;
@@ -133,6 +147,14 @@ attributetype ( 1.2.840.113556.1.2.146 NAME 'company' EQUALITY caseIgnoreMatch S
   SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
 attributetype ( 1.2.840.113556.1.2.102 NAME 'memberOf' EQUALITY distinguishedNameMatch
   SYNTAX 1.3.6.1.4.1.1466.115.121.1.12 )
+attributetype ( 1.2.840.113556.1.2.115 NAME 'invocationId' EQUALITY octetStringMatch
+  SYNTAX 1.3.6.1.4.1.1466.115.121.1.40 SINGLE-VALUE )
+# root DSE attributes of a domain controller (AD constructs them; here they come from slapd's rootDSE file)
+attributetype ( 1.3.6.1.4.1.4203.666.11.99.2.1 NAME 'highestCommittedUSN' EQUALITY integerMatch
+  ORDERING integerOrderingMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
+attributetype ( 1.3.6.1.4.1.4203.666.11.99.2.2 NAME 'dsServiceName' EQUALITY distinguishedNameMatch
+  SYNTAX 1.3.6.1.4.1.1466.115.121.1.12 SINGLE-VALUE )
+objectclass ( 1.2.840.113556.1.5.7000.47 NAME 'nTDSDSA' SUP top STRUCTURAL MUST cn MAY invocationId )
 objectclass ( 1.2.840.113556.1.5.0 NAME 'mstop' SUP top ABSTRACT
   MAY ( cn $ description $ displayName $ objectGUID $ uSNChanged $ uSNCreated $ whenChanged $ whenCreated
     $ instanceType $ objectCategory $ nTSecurityDescriptor $ memberOf ) )
@@ -174,13 +196,18 @@ function run(cmd: string, args: string[], input?: string): Promise<{ code: numbe
   });
 }
 
-// holds slapd; when its stdin closes, stops slapd and removes the directory
-const KEEPER = `"$1" -f "$2" -h "$3" -d 0 </dev/null &
-p=$!
-echo "slapd-pid $p"
-read _ignored || true
-kill "$p" 2>/dev/null
-wait "$p" 2>/dev/null
+// holds slapd; a line "restart" on its stdin restarts slapd (same port, same data); when its stdin closes
+// (stop(), or this process ends), it stops slapd and removes the directory
+const KEEPER = `while :; do
+  "$1" -f "$2" -h "$3" -d 0 </dev/null &
+  p=$!
+  echo "slapd-pid $p"
+  cmd=
+  read cmd || cmd=
+  kill "$p" 2>/dev/null
+  wait "$p" 2>/dev/null
+  [ "$cmd" = restart ] || break
+done
 rm -rf "$4"
 `;
 
@@ -203,11 +230,21 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
       schemas.push(path.join(dir, 'kdesk-ad.schema'));
     }
     const filterable = adSchema === 'msuser' ? '' : ',objectGUID,sAMAccountName,uSNChanged';
+    // like a domain controller: highestCommittedUSN and dsServiceName in the root DSE, the DSA's invocationId
+    const adLike = adSchema === 'kdesk-ad';
+    const dcOu = `OU=Domain Controllers,${o.baseDn}`;
+    const dsServiceName = `CN=NTDS Settings,${dcOu}`;
+    const invocationId = createHash('sha256').update(`invocation:${o.seed}`).digest().subarray(0, 16);
+    const rootDse = path.join(dir, 'rootdse.ldif');
+    let usn = 10_000 + o.adUsers;
+    const writeRootDse = () => writeFile(rootDse, `dn:\nhighestCommittedUSN: ${usn}\ndsServiceName: ${dsServiceName}\n`);
+    if (adLike) await writeRootDse();
     const conf = path.join(dir, 'slapd.conf');
     await writeFile(
       conf,
       [
         ...schemas.map((s) => `include ${s}`),
+        ...(adLike ? [`rootDSE ${rootDse}`] : []),
         `pidfile ${dir}/slapd.pid`,
         `argsfile ${dir}/slapd.args`,
         `modulepath ${MODULE_DIR}`,
@@ -235,8 +272,26 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
     const t0 = performance.now();
     const load = await run(SLAPADD_BIN, ['-q', '-f', conf, '-l', ldif]);
     if (load.code !== 0) throw new Error(`slapadd failed (${load.code}): ${load.out}`);
-    if (opts.extraLdif) {
-      await writeFile(path.join(dir, 'extra.ldif'), opts.extraLdif);
+    const extraLdif =
+      (adLike
+        ? entryToLdif({
+            dn: dcOu,
+            attributes: [
+              ['objectClass', ['top', 'organizationalUnit']],
+              ['ou', 'Domain Controllers'],
+            ],
+          }) +
+          entryToLdif({
+            dn: dsServiceName,
+            attributes: [
+              ['objectClass', ['top', 'nTDSDSA']],
+              ['cn', 'NTDS Settings'],
+              ['invocationId', invocationId],
+            ],
+          })
+        : '') + (opts.extraLdif ?? '');
+    if (extraLdif) {
+      await writeFile(path.join(dir, 'extra.ldif'), extraLdif);
       const extra = await run(SLAPADD_BIN, ['-q', '-f', conf, '-l', path.join(dir, 'extra.ldif')]);
       if (extra.code !== 0) throw new Error(`slapadd of extraLdif failed (${extra.code}): ${extra.out}`);
     }
@@ -262,8 +317,8 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
       }
     }
     if (!keeper) throw new Error(`slapd did not start: ${log}`);
-    const pidMatch = /slapd-pid (\d+)/.exec(log);
-    const slapdPid = pidMatch ? Number(pidMatch[1]) : null;
+    const slapdPids = () => [...log.matchAll(/slapd-pid (\d+)/g)].map((m) => Number(m[1]));
+    let slapdPid = slapdPids().at(-1) ?? null;
     const onExit = () => {
       if (slapdPid) {
         try {
@@ -277,10 +332,26 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
     keeper.stdin!.on('error', () => {});
     const k = keeper;
 
-    let usn = 10_000 + o.adUsers;
     const modify = async (text: string) => {
       const r = await run('ldapmodify', ['-x', '-H', url, '-D', bindDn, '-w', bindPassword], text);
       if (r.code !== 0) throw new Error(`ldapmodify failed (${r.code}): ${r.out}`);
+    };
+    const restart = async () => {
+      const before = slapdPids().length;
+      k.stdin!.write('restart\n');
+      const deadline = Date.now() + 30_000;
+      while (slapdPids().length === before) {
+        if (k.exitCode !== null || Date.now() > deadline) throw new Error(`slapd did not restart: ${log}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      slapdPid = slapdPids().at(-1) ?? null;
+      if (!(await waitForBind(url, bindDn, bindPassword, once(k, 'exit')))) throw new Error(`slapd did not come back: ${log}`);
+    };
+    // AD's highestCommittedUSN moves with every change; slapd reads its root DSE file when it starts
+    const publishUsn = async () => {
+      if (!adLike) return;
+      await writeRootDse();
+      await restart();
     };
     const whenNow = () => `${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}.0Z`;
 
@@ -309,17 +380,25 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
           }
         }
         if (text) await modify(text);
+        await publishUsn();
       },
       async deleteEntries(dns) {
-        if (dns.length) await modify(dns.map(deleteLdif).join(''));
+        if (!dns.length) return;
+        await modify(dns.map(deleteLdif).join(''));
+        usn += dns.length;
+        await publishUsn();
       },
       async recreateAdUser(i, generation = 1) {
         const e = adUserEntry(o, i, generation);
         const stamp = String(++usn);
         for (const a of e.attributes) if (a[0] === 'uSNChanged' || a[0] === 'uSNCreated') a[1] = stamp;
         await modify(deleteLdif(e.dn) + entryToLdif(e, true));
+        await publishUsn();
       },
       highestUsn: () => usn,
+      dsServiceName: adLike ? dsServiceName : null,
+      invocationId: adLike ? adGuidText(invocationId) : null,
+      restart,
       async client() {
         const c = new Client({ url, timeout: 30_000, connectTimeout: 5_000 });
         await c.bind(bindDn, bindPassword);
@@ -337,6 +416,23 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** The LDAP settings of a connection to this directory: its AD-like users (objectGUID) or OpenLDAP people (entryUUID). */
+export function ldapSettingsFor(s: Slapd, kind: 'ad' | 'openldap' = 'ad') {
+  return {
+    url: s.url,
+    bindDn: s.bindDn,
+    bindPassword: s.bindPassword,
+    baseDn: kind === 'ad' ? s.usersDn : s.peopleDn,
+    userFilter: kind === 'ad' ? '(objectClass=user)' : '(objectClass=inetOrgPerson)',
+    idAttribute: kind === 'ad' ? 'objectGUID' : 'entryUUID',
+  };
+}
+
+/** An ldap:// URL on a loopback port nothing listens on (for "cannot reach the directory"). */
+export async function unreachableLdapUrl(): Promise<string> {
+  return `ldap://127.0.0.1:${await freePort()}/`;
 }
 
 async function waitForBind(url: string, dn: string, password: string, exited: Promise<unknown>): Promise<boolean> {

@@ -17,6 +17,8 @@ const ContactViewPage = lazy(() => import('./agent/contacts/contact-view-page.ts
 const TrashPage = lazy(() => import('./agent/contacts/trash-page.tsx'));
 const TeamSettingsPage = lazy(() => import('./agent/settings/team-settings-page.tsx'));
 const ContactSyncPage = lazy(() => import('./agent/sync/contact-sync-page.tsx'));
+const ConnectionEditorPage = lazy(() => import('./agent/sync/connection-editor-page.tsx'));
+const SyncActivityPage = lazy(() => import('./agent/sync/sync-activity-page.tsx'));
 const MailboxPage = lazy(() => import('./agent/mailbox/mailbox-page.tsx'));
 const ImportPage = lazy(() => import('./agent/imports/import-page.tsx'));
 const TicketsPage = lazy(() => import('./agent/tickets/tickets-page.tsx'));
@@ -94,6 +96,9 @@ const router = createBrowserRouter([
         children: [
           { path: 'settings', element: page(<TeamSettingsPage />) },
           { path: 'sync', element: page(<ContactSyncPage />) },
+          { path: 'sync/new', element: page(<ConnectionEditorPage />) },
+          { path: 'sync/:id/edit', element: page(<ConnectionEditorPage />) },
+          { path: 'sync/:id/activity', element: page(<SyncActivityPage />) },
           { path: 'mailbox', element: page(<MailboxPage />) },
           { path: 'members', element: page(<MembersPage />) },
           { path: 'team', element: page(<TeamGeneralPage />) },

@@ -1,82 +1,282 @@
-import { Badge, Button, Card, EmptyState, Group, SimpleGrid, Stack, Text, ThemeIcon, Title, Tooltip } from '@mantine/core';
-import { IconBrandGoogle, IconBrandWindows, IconPlus, IconRefresh, IconSitemap } from '@tabler/icons-react';
+import { useState } from 'react';
+import { Alert, Anchor, Button, Card, EmptyState, Group, Modal, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconActivity, IconPencil, IconPlayerPlay, IconPlus, IconRefresh, IconTrash } from '@tabler/icons-react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Link, useNavigate, useSearchParams } from 'react-router';
 import { PageHeader } from '../../components/page-header.tsx';
+import { PageLoader } from '../../components/loaders.tsx';
+import { ErrorState } from '../../components/error-state.tsx';
+import { SearchInput } from '../../components/search-input.tsx';
+import { errorMessage } from '../../lib/api.ts';
+import { formatDateTime, formatRelative, plural } from '../../lib/format.ts';
 import { usePageTitle } from '../../lib/use-page-title.ts';
+import { isRunActive, syncApi, syncKeys, useConnections, type SyncConnection } from './sync-api.ts';
+import { filterConnections, sourceLabels } from './sync-form.ts';
+import { ConnectionStatusBadge, countsText, RunProgress, RunStatusBadge, SourceIcon, totalOf } from './sync-parts.tsx';
 
-const sources = [
-  {
-    name: 'Google Workspace',
-    icon: IconBrandGoogle,
-    color: 'red',
-    text: 'Users from your Google Workspace directory, matched by their stable Google ID.',
-  },
-  {
-    name: 'Microsoft Entra ID',
-    icon: IconBrandWindows,
-    color: 'blue',
-    text: 'Users from Microsoft Entra ID (Azure AD) through Microsoft Graph, with incremental updates.',
-  },
-  {
-    name: 'LDAP / Active Directory',
-    icon: IconSitemap,
-    color: 'teal',
-    text: 'Entries from any LDAP server or Active Directory, filtered by groups or a search filter.',
-  },
-];
-
-/** Contact Sync is configured in a later release; this page says so plainly. */
+/** Contact Sync: the team's connections as cards, searchable, each with its last run and its actions. */
 export default function ContactSyncPage() {
   usePageTitle('Contact Sync');
+  const connections = useConnections();
+  const qc = useQueryClient();
+  const [params, setParams] = useSearchParams();
+  const q = params.get('q') ?? '';
+  const [deleting, setDeleting] = useState<SyncConnection | null>(null);
+
+  const runAll = useMutation({
+    mutationFn: () => syncApi.runAll(),
+    onSuccess: (res) => {
+      void qc.invalidateQueries({ queryKey: syncKeys.all });
+      const n = res.runs.length;
+      notifications.show({
+        color: n ? 'teal' : 'yellow',
+        title: n ? 'Sync started' : 'Nothing to run',
+        message: n
+          ? `${plural(n, 'enabled connection')} refreshing.`
+          : 'No connection is enabled. A draft runs only from its own Run button.',
+      });
+    },
+    onError: (e) => notifications.show({ color: 'red', title: 'Could not start the sync', message: errorMessage(e) }),
+  });
+
+  const items = connections.data?.items ?? [];
+  const shown = filterConnections(items, q);
+  const anyEnabled = items.some((c) => c.status === 'enabled');
+
   return (
     <>
       <PageHeader
         title="Contact Sync"
-        description="Keep your contacts in step with the directories your customers already maintain. Sync is one-way: it never writes back to the source."
+        description="Brings people from your organization’s directory into KDesk as contacts. Sync is one-way: it never changes anything in the directory."
         actions={
-          <Tooltip label="Coming in a later release">
-            {/* the wrapper keeps the tooltip working on a disabled button */}
-            <span tabIndex={0} aria-label="New connection (coming in a later release)">
-              <Button leftSection={<IconPlus size={18} />} disabled style={{ pointerEvents: 'none' }}>
-                New connection
-              </Button>
-            </span>
-          </Tooltip>
+          <>
+            <Button
+              variant="default"
+              leftSection={<IconRefresh size={18} />}
+              onClick={() => runAll.mutate()}
+              loading={runAll.isPending}
+              disabled={!anyEnabled}
+              title={anyEnabled ? undefined : 'Turn on a connection first'}
+            >
+              Run all
+            </Button>
+            <Button component={Link} to="/sync/new" leftSection={<IconPlus size={18} />}>
+              New connection
+            </Button>
+          </>
         }
       />
 
-      <Card mb="lg">
-        <EmptyState
-          py={40}
-          variant="light"
-          icon={<IconRefresh size={30} />}
-          title="No connections yet"
-          description="Contact Sync connects Google Workspace, Microsoft Entra ID and LDAP, creates and updates contacts from them, and deactivates people who left. Setting up connections arrives in a later release of KDesk."
-        />
-      </Card>
+      {connections.isPending ? (
+        <PageLoader />
+      ) : connections.isError ? (
+        <ErrorState title="Connections could not be loaded" error={connections.error} onRetry={() => void connections.refetch()} />
+      ) : items.length === 0 ? (
+        <Card>
+          <EmptyState
+            py={40}
+            variant="light"
+            icon={<IconRefresh size={30} />}
+            title="No connections yet"
+            description="Connect your LDAP server or Active Directory: KDesk creates and updates a contact for every person in scope, and deactivates people who left. Google Workspace, Microsoft Entra ID and SCIM follow in a later release."
+          >
+            <EmptyState.Actions>
+              <Button component={Link} to="/sync/new" leftSection={<IconPlus size={18} />}>
+                New connection
+              </Button>
+            </EmptyState.Actions>
+          </EmptyState>
+        </Card>
+      ) : (
+        <Stack gap="md">
+          <Group justify="space-between" gap="sm" wrap="wrap">
+            <SearchInput
+              value={q}
+              onSearch={(v) => setParams(v ? { q: v } : {}, { replace: true })}
+              label="Search connections"
+              placeholder="Search by name, source or status"
+            />
+            <Text size="sm" c="dimmed" aria-live="polite">
+              {q ? `${shown.length} of ${plural(items.length, 'connection')}` : plural(items.length, 'connection')}
+            </Text>
+          </Group>
+          {shown.length === 0 ? (
+            <Card>
+              <Text ta="center" c="dimmed" py="lg">
+                No connection matches “{q}”.{' '}
+                <Anchor component="button" onClick={() => setParams({}, { replace: true })}>
+                  Show all
+                </Anchor>
+              </Text>
+            </Card>
+          ) : (
+            <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md" role="list" aria-label="Connections">
+              {shown.map((c) => (
+                <ConnectionCard key={c.id} connection={c} onDelete={() => setDeleting(c)} />
+              ))}
+            </SimpleGrid>
+          )}
+        </Stack>
+      )}
+      <DeleteModal connection={deleting} onClose={() => setDeleting(null)} />
+    </>
+  );
+}
 
-      <Title order={2} fz="lg" mb="sm">
-        Supported directories
-      </Title>
-      <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }} spacing="lg">
-        {sources.map((s) => (
-          <Card key={s.name}>
-            <Stack gap="sm">
-              <Group justify="space-between" wrap="nowrap">
-                <ThemeIcon variant="light" color={s.color} size={40} radius="md" aria-hidden>
-                  <s.icon size={22} />
-                </ThemeIcon>
-                <Badge variant="light" color="gray" radius="sm">
-                  Coming soon
-                </Badge>
-              </Group>
-              <Text fw={600}>{s.name}</Text>
+function ConnectionCard({ connection: c, onDelete }: { connection: SyncConnection; onDelete: () => void }) {
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const run = useMutation({
+    mutationFn: () => syncApi.run(c.id),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: syncKeys.all });
+      notifications.show({ color: 'teal', title: `${c.name}: sync started`, message: 'The card shows the counts as they come in.' });
+    },
+    onError: (e) => notifications.show({ color: 'red', title: `${c.name}: could not start`, message: errorMessage(e) }),
+  });
+  const last = c.lastRun ?? null;
+  const active = isRunActive(last);
+  const headingId = `connection-${c.id}`;
+
+  return (
+    <Card role="listitem" aria-labelledby={headingId} data-testid="connection-card">
+      <Stack gap="sm" h="100%">
+        <Group justify="space-between" align="flex-start" wrap="nowrap" gap="sm">
+          <Group gap="sm" wrap="nowrap" style={{ minWidth: 0 }}>
+            <SourceIcon source={c.source} />
+            <div style={{ minWidth: 0 }}>
+              <Title order={2} fz="md" id={headingId} style={{ overflowWrap: 'anywhere' }}>
+                {c.name}
+              </Title>
               <Text size="sm" c="dimmed">
-                {s.text}
+                {sourceLabels[c.source]}
+              </Text>
+            </div>
+          </Group>
+          <ConnectionStatusBadge status={c.status} />
+        </Group>
+        {c.description && (
+          <Text size="sm" lineClamp={2}>
+            {c.description}
+          </Text>
+        )}
+        <div style={{ flex: 1 }}>
+          {active && last ? (
+            <Stack gap={4}>
+              <RunProgress run={last} />
+              {totalOf(last.counts) > 0 && (
+                <Text size="sm" c="dimmed" data-testid="last-run-counts">
+                  So far: {countsText(last.counts)}
+                </Text>
+              )}
+            </Stack>
+          ) : last ? (
+            <Stack gap={2}>
+              <Group gap="xs" wrap="wrap">
+                <Text size="sm" fw={500}>
+                  Last run{' '}
+                  <time
+                    dateTime={last.finishedAt ?? last.startedAt ?? undefined}
+                    title={last.finishedAt ? formatDateTime(last.finishedAt) : undefined}
+                  >
+                    {formatRelative(last.finishedAt ?? last.startedAt ?? c.updatedAt)}
+                  </time>
+                </Text>
+                <RunStatusBadge status={last.status} />
+                {last.dryRun && (
+                  <Text size="xs" c="dimmed">
+                    (dry run)
+                  </Text>
+                )}
+              </Group>
+              <Text size="sm" c="dimmed" data-testid="last-run-counts">
+                {last.status === 'failed' && last.error ? last.error : countsText(last.counts)}
               </Text>
             </Stack>
-          </Card>
-        ))}
-      </SimpleGrid>
-    </>
+          ) : (
+            <Text size="sm" c="dimmed">
+              Never run{c.status === 'draft' ? ' · a draft runs only when you press Run' : ''}
+            </Text>
+          )}
+        </div>
+        <Group gap="xs" wrap="wrap">
+          <Button
+            size="sm"
+            variant="light"
+            leftSection={<IconPlayerPlay size={16} />}
+            onClick={() => run.mutate()}
+            loading={run.isPending}
+            disabled={active}
+            aria-label={`Run ${c.name}`}
+          >
+            Run
+          </Button>
+          <Button
+            size="sm"
+            variant="default"
+            leftSection={<IconActivity size={16} />}
+            onClick={() => navigate(`/sync/${c.id}/activity`)}
+            aria-label={`Activity of ${c.name}`}
+          >
+            Activity
+          </Button>
+          <Button
+            size="sm"
+            variant="default"
+            leftSection={<IconPencil size={16} />}
+            onClick={() => navigate(`/sync/${c.id}/edit`)}
+            aria-label={`Edit ${c.name}`}
+          >
+            Edit
+          </Button>
+          <Button
+            size="sm"
+            variant="subtle"
+            color="red"
+            leftSection={<IconTrash size={16} />}
+            onClick={onDelete}
+            aria-label={`Delete ${c.name}`}
+            ml="auto"
+          >
+            Delete
+          </Button>
+        </Group>
+      </Stack>
+    </Card>
+  );
+}
+
+function DeleteModal({ connection, onClose }: { connection: SyncConnection | null; onClose: () => void }) {
+  const qc = useQueryClient();
+  const remove = useMutation({
+    mutationFn: (id: string) => syncApi.remove(id),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: syncKeys.all });
+      notifications.show({ color: 'teal', title: 'Connection deleted', message: 'Its contacts stay in KDesk.' });
+      onClose();
+    },
+  });
+  return (
+    <Modal opened={Boolean(connection)} onClose={onClose} title="Delete this connection?" centered>
+      <Stack gap="sm">
+        <Text size="sm">
+          “{connection?.name}” stops syncing and its run history goes with it. The contacts it brought in stay in KDesk.
+        </Text>
+        {remove.isError && (
+          <Alert color="red" variant="light" role="alert">
+            {errorMessage(remove.error)}
+          </Alert>
+        )}
+        <Group justify="flex-end" mt="sm">
+          <Button variant="default" onClick={onClose}>
+            Keep it
+          </Button>
+          <Button color="red" loading={remove.isPending} onClick={() => connection && remove.mutate(connection.id)}>
+            Delete connection
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
   );
 }

@@ -1,0 +1,747 @@
+// Contact Sync runs: starting them (Run, Run all, the connection's schedule), reading them (runs, per-person
+// entries, the raw log) and the engine job kind `sync.run` that does the work. A run reads the directory
+// a batch at a time; each batch is one transaction holding the contact writes (through the contact
+// writer), one entry per person, the run's counts and the job's checkpoint, fenced by the job's lease.
+// A worker that takes a run over reads the directory again and skips the people already counted (the
+// entries' unique (run, sync id)), so every person in scope is counted exactly once. Reports-to is a
+// second pass; people who left the scope are deactivated only after a complete, successful full run,
+// and a run that would deactivate more than the threshold waits for a confirmation.
+import { AppError } from '#shared/errors.ts';
+import { DEFAULT_DEACTIVATION_THRESHOLD, type SyncMapping, type SyncRun, type SyncRunEntry } from '#shared/sync.ts';
+import type { Db, Executor, Tx } from '../db/client.ts';
+import { isUuid, uuidv7 } from '../db/ids.ts';
+import type { ContactRow } from '../db/schema.ts';
+import type { Actor } from '../auth/actor.ts';
+import { JobRevoked, type JobsService } from '../jobs/jobs.service.ts';
+import { JobStopped, type JobContext } from '../jobs/runner.ts';
+import { rowToDirectory, rowToFields } from '../contacts/contacts.presenter.ts';
+import { emptyContact } from '../contacts/contacts.rules.ts';
+import { createContactWriter, type AuditBy, type SyncedChange, type SyncedCreate } from '../contacts/contacts.writer.ts';
+import type { TeamsService } from '../teams/teams.service.ts';
+import { applyMapping, syncedFields } from './mapping.rules.ts';
+import { normalizeDn } from './ldap.rules.ts';
+import { DirectoryError, type DirectoryEntry, type DirectorySource, type Watermark } from './source.ts';
+import {
+  addCounts,
+  deactivationPlan,
+  emptyCounts,
+  planReportsTo,
+  reconcile,
+  type Mapped,
+  type Outcome,
+  type StoredContact,
+} from './sync-run.rules.ts';
+import { SYNC_RUN_KIND, syncJobKey } from './connections.service.ts';
+import { createSyncRunRepo, type EntryInsert, type SyncRunRow } from './sync-run.repo.ts';
+
+export { SYNC_RUN_KIND, syncJobKey };
+
+/** People per batch (one transaction): big enough for set-based writes, small enough to bound memory. */
+export const SYNC_BATCH = 2000;
+const REPORTS_BATCH = 5000;
+const DEACTIVATE_BATCH = 1000;
+/** A scheduled incremental run is full when the last full run is older than this (deletions are found by full runs). */
+export const FULL_RUN_EVERY_MS = 24 * 3600_000;
+
+/** What a run needs of a connection (connections.service.ts forRun). */
+export interface RunConnection {
+  connection: {
+    id: string;
+    teamId: string;
+    name: string;
+    status: 'enabled' | 'draft';
+    watermark: Record<string, unknown> | null;
+    lastFullRunAt: Date | null;
+  };
+  settings: { incremental: 'none' | 'modifyTimestamp' | 'uSNChanged' };
+  mapping: SyncMapping;
+  openSource: () => DirectorySource;
+}
+export interface RunConnections {
+  forRun(teamId: string, id: string, tx?: Executor): Promise<RunConnection | null>;
+  recordRun(
+    teamId: string,
+    id: string,
+    r: { runId: string; watermark?: Record<string, unknown> | null; full?: boolean; at?: Date },
+    tx?: Executor,
+  ): Promise<void>;
+}
+
+type StoredActor = Pick<Actor, 'type' | 'via' | 'memberId' | 'label' | 'role' | 'permissions'>;
+const SCHEDULE_ACTOR: StoredActor = {
+  type: 'system',
+  via: 'session',
+  memberId: null,
+  label: 'Schedule',
+  role: 'owner',
+  permissions: { modifyContacts: true, importContacts: true, exportContacts: true },
+} as StoredActor;
+
+export const canManageSync = (a: Pick<Actor, 'role' | 'type'>) => a.type === 'system' || a.role === 'owner' || a.role === 'admin';
+function requireManager(actor: Actor) {
+  if (!canManageSync(actor)) throw new AppError('FORBIDDEN', 'Only owners and admins manage Contact Sync');
+}
+
+export function presentRun(r: SyncRunRow): SyncRun {
+  return {
+    id: r.id,
+    connectionId: r.connectionId,
+    status: r.status,
+    full: r.fullRun,
+    dryRun: r.dryRun,
+    trigger: r.trigger,
+    counts: {
+      created: r.created,
+      updated: r.updated,
+      unchanged: r.unchanged,
+      deactivated: r.deactivated,
+      conflicts: r.conflicts,
+      failed: r.failed,
+    },
+    seen: r.seen,
+    toDeactivate: r.toDeactivate,
+    createdAt: r.createdAt.toISOString(),
+    startedAt: r.startedAt ? r.startedAt.toISOString() : null,
+    finishedAt: r.finishedAt ? r.finishedAt.toISOString() : null,
+    error: r.error,
+  };
+}
+
+const storedOf = (r: ContactRow): StoredContact => ({ id: r.id, fields: rowToFields(r), directory: rowToDirectory(r), stored: r });
+const nameOf = (f: { firstName: string | null; lastName: string | null }) => [f.firstName, f.lastName].filter(Boolean).join(' ') || null;
+const OUTCOME: Record<Outcome['kind'], EntryInsert['outcome']> = {
+  create: 'created',
+  update: 'updated',
+  unchanged: 'unchanged',
+  conflict: 'conflict',
+  failed: 'failed',
+};
+
+export function createSyncRunService(deps: {
+  db: Db;
+  jobs: Pick<JobsService, 'actorNow' | 'queue'>;
+  teams: Pick<TeamsService, 'getSettings'>;
+  connections: RunConnections;
+  now?: () => Date;
+  log?: (msg: string, err?: unknown) => void;
+  /** People per batch (default SYNC_BATCH). */
+  batchSize?: number;
+}) {
+  const { db, jobs, connections } = deps;
+  const batchSize = deps.batchSize ?? SYNC_BATCH;
+  const now = deps.now ?? (() => new Date());
+  const log = deps.log ?? ((msg, err) => console.error(`[sync] ${msg}`, err ?? ''));
+  const repo = createSyncRunRepo(db);
+  const writer = createContactWriter(db);
+
+  async function loadRun(actor: Actor, id: string, tx: Executor = db, lock = false): Promise<SyncRunRow> {
+    requireManager(actor);
+    const run = isUuid(id) ? await repo.findRun(actor.teamId, id, tx, lock) : undefined;
+    if (!run) throw new AppError('NOT_FOUND', 'Run not found');
+    return run;
+  }
+
+  /** Queues a run of a connection in `tx` (its job holds the connection's key): the new run, or the one already waiting. */
+  async function queueRun(
+    teamId: string,
+    connectionId: string,
+    o: { full: boolean; dryRun: boolean; trigger: string; actor: StoredActor },
+    tx: Tx,
+  ): Promise<SyncRunRow> {
+    const waiting = await repo.findQueuedRun(teamId, connectionId, tx);
+    if (waiting && waiting.dryRun === o.dryRun) return waiting;
+    const id = uuidv7();
+    const run = await repo.insertRun(
+      {
+        id,
+        teamId,
+        connectionId,
+        fullRun: o.full,
+        dryRun: o.dryRun,
+        trigger: o.trigger,
+        requestedBy: o.actor.memberId,
+        state: { phase: 'read', actor: o.actor },
+      },
+      tx,
+    );
+    const queued = await jobs.queue(
+      { id, teamId, kind: SYNC_RUN_KIND, payload: { runId: id, connectionId }, singletonKey: syncJobKey(connectionId) },
+      tx,
+    );
+    if (!queued) {
+      // a scheduled job of this connection waits already: it runs this run (found by the connection)
+      await repo.setRun(id, { state: { phase: 'read', actor: o.actor } }, tx);
+    }
+    return run;
+  }
+
+  const storedActorOf = (a: Actor): StoredActor => ({
+    type: a.type,
+    via: a.via,
+    memberId: a.memberId,
+    label: a.label,
+    role: a.role,
+    permissions: a.permissions,
+  });
+
+  /** Who the run acts for, as they are now: removed, deactivated or no longer an owner or admin stops it. */
+  async function actorNow(run: SyncRunRow, tx: Executor): Promise<Actor> {
+    const stored = (run.state.actor as unknown as StoredActor | undefined) ?? SCHEDULE_ACTOR;
+    const actor = await jobs.actorNow(run.teamId, { ...stored, teamId: run.teamId } as Actor, 'modifyContacts', tx);
+    if (!canManageSync(actor)) throw new JobRevoked('Stopped: the member who started this run is no longer an owner or admin.');
+    return actor;
+  }
+
+  /** A connection that still exists; an enabled one for a scheduled run. */
+  async function connectionNow(run: SyncRunRow, tx: Executor = db): Promise<RunConnection> {
+    const c = await connections.forRun(run.teamId, run.connectionId, tx);
+    if (!c) throw new JobRevoked('Stopped: the connection was deleted.');
+    if (run.trigger !== 'manual' && c.connection.status !== 'enabled') {
+      throw new JobRevoked('Stopped: the connection is a draft (enable it to run it on its schedule or with Run all).');
+    }
+    return c;
+  }
+
+  /** A run that reads only what changed since the watermark, unless asked for full or a full run is due. */
+  function isFull(c: RunConnection, requestedFull: boolean, trigger: string): boolean {
+    if (requestedFull || c.settings.incremental === 'none' || !c.connection.watermark) return true;
+    if (trigger === 'schedule') {
+      const last = c.connection.lastFullRunAt?.getTime() ?? 0;
+      return now().getTime() - last >= FULL_RUN_EVERY_MS;
+    }
+    return false;
+  }
+
+  const byOf = (run: SyncRunRow, actor: Actor, connectionName: string): AuditBy => ({
+    teamId: run.teamId,
+    type: actor.type === 'system' ? 'system' : actor.via === 'token' ? 'token' : 'member',
+    id: actor.memberId,
+    label: `${actor.label ?? 'Schedule'} (Contact Sync: ${connectionName})`,
+    requestId: null,
+  });
+
+  // ------------------------------------------------------------------ the job
+
+  async function readPhase(ctx: JobContext, run: SyncRunRow, c: RunConnection): Promise<SyncRunRow> {
+    const { defaultPhoneRegion } = await deps.teams.getSettings(run.teamId);
+    const mapping = c.mapping;
+    const source = c.openSource();
+    try {
+      await source.start();
+      const since = run.fullRun ? null : ((c.connection.watermark as unknown as Watermark | null) ?? null);
+      if (!run.watermarkFrom && since) run = (await repo.setRun(run.id, { watermarkFrom: since }))!;
+      const buf: DirectoryEntry[] = [];
+      // batches of exactly batchSize people, whatever the directory's page size
+      const flush = async (all: boolean) => {
+        while (buf.length >= batchSize || (all && buf.length)) {
+          const items = buf.splice(0, batchSize);
+          run = await commitBatch(ctx, run, c, items, { region: defaultPhoneRegion, mapping });
+        }
+      };
+      for await (const page of source.pages({ since, signal: ctx.signal })) {
+        for (const e of page) buf.push(e);
+        await flush(false);
+      }
+      await flush(true);
+      const next = run.dryRun ? null : (source.nextWatermark() as unknown as Record<string, unknown> | null);
+      return (await repo.setRun(run.id, { state: { ...run.state, phase: 'reports', after: null, nextWatermark: next } }))!;
+    } finally {
+      await source.close().catch(() => {});
+    }
+  }
+
+  async function commitBatch(
+    ctx: JobContext,
+    run: SyncRunRow,
+    c: RunConnection,
+    entries: DirectoryEntry[],
+    o: { region: string; mapping: SyncMapping },
+  ): Promise<SyncRunRow> {
+    return db.transaction().execute(async (tx) => {
+      const actor = await actorNow(run, tx);
+      // an entry without a stable id is still one person: counted (failed) under its DN
+      const keyed = entries.map((e) => (e.syncId ? e : { ...e, syncId: `dn:${e.dn}` }));
+      // people a batch committed before a take-over (or the directory answered twice) are counted already
+      const counted = await repo.alreadyCounted(run.id, [...new Set(keyed.map((e) => e.syncId))], tx);
+      const todo = keyed.filter((e) => !counted.has(e.syncId));
+      const mappedNew = new Map<string, ReturnType<typeof applyMapping>>();
+      for (const e of todo) if (!mappedNew.has(e.syncId)) mappedNew.set(e.syncId, applyMapping(e, o.mapping));
+      const emails = [...new Set([...mappedNew.values()].flatMap((m) => (m.fields.primaryEmail ? [m.fields.primaryEmail] : [])))];
+      const stored = await repo.storedFor(
+        run.teamId,
+        todo.filter((e) => !e.error).map((e) => e.syncId),
+        emails,
+        !run.dryRun,
+        tx,
+      );
+      const bySyncId = new Map<string, StoredContact>();
+      const byEmail = new Map<string, StoredContact>();
+      for (const r of stored) {
+        const s = storedOf(r);
+        if (r.directorySyncId) {
+          // two live contacts with one sync id (an import wrote it twice): the one of this connection first
+          const had = bySyncId.get(r.directorySyncId);
+          if (!had || (had.directory.connectionId !== c.connection.id && r.directoryConnectionId === c.connection.id)) {
+            bySyncId.set(r.directorySyncId, s);
+          }
+        }
+        if (r.primaryEmail) byEmail.set(r.primaryEmail, s);
+      }
+      const reportsTo = new Map<string, string | null>();
+      const newIds = Array.from({ length: todo.length }, () => uuidv7()).sort();
+      const outcomes = reconcile(todo, {
+        connectionId: c.connection.id,
+        bySyncId,
+        byEmail,
+        newId: () => newIds.shift()!,
+        apply: (e, base): Mapped => {
+          const m = base ? applyMapping(e, o.mapping, base) : mappedNew.get(e.syncId)!;
+          reportsTo.set(e.syncId, m.reportsToDn);
+          return m;
+        },
+      });
+
+      const byKey = new Map(todo.map((e) => [e.syncId, e]));
+      if (!run.dryRun) {
+        const creates: SyncedCreate[] = [];
+        const changes: SyncedChange[] = [];
+        for (const out of outcomes) {
+          if (out.kind === 'create') {
+            creates.push({ id: out.contactId, fields: out.fields, directory: { syncId: out.syncId, organizationId: out.organizationId } });
+          } else if (out.kind === 'update') {
+            const d = out.current.directory;
+            changes.push({
+              id: out.contactId,
+              before: out.current.fields,
+              after: out.after,
+              stored: out.current.stored,
+              directoryBefore: { syncId: d.syncId, organizationId: d.organizationId, connectionId: d.connectionId },
+              directory: { syncId: out.syncId, organizationId: out.organizationId },
+            });
+          }
+        }
+        const w = await writer.writeSynced(
+          tx,
+          byOf(run, actor, c.connection.name),
+          c.connection.id,
+          { creates, changes },
+          { region: o.region },
+        );
+        if (w.skipped.length) {
+          // an email a contact took after the batch read it: a conflict, not a duplicate
+          const skipped = new Set(w.skipped);
+          for (let i = 0; i < outcomes.length; i++) {
+            const out = outcomes[i]!;
+            if (out.kind === 'create' && skipped.has(out.contactId)) {
+              outcomes[i] = {
+                kind: 'conflict',
+                syncId: out.syncId,
+                contactId: null,
+                reason: `${out.fields.primaryEmail} belongs to another contact (taken while the run was writing)`,
+              };
+            }
+          }
+        }
+      }
+
+      const rows: EntryInsert[] = outcomes.map((out) => {
+        const e = byKey.get(out.syncId)!;
+        const fields =
+          out.kind === 'create'
+            ? out.fields
+            : out.kind === 'update'
+              ? out.after
+              : (bySyncId.get(out.syncId)?.fields ?? mappedNew.get(out.syncId)?.fields ?? emptyContact());
+        return {
+          syncId: out.syncId,
+          dn: e.dn,
+          outcome: OUTCOME[out.kind],
+          contactId: out.contactId,
+          name: nameOf(fields),
+          email: fields.primaryEmail,
+          reason: out.kind === 'conflict' || out.kind === 'failed' ? out.reason : out.kind === 'update' ? out.reason : null,
+          changes: out.kind === 'update' ? out.changes : null,
+        };
+      });
+      await repo.insertEntries(run.id, run.teamId, rows, tx);
+      if (!run.dryRun && o.mapping.reportsTo) {
+        await repo.upsertPeople(
+          run.teamId,
+          c.connection.id,
+          outcomes
+            .filter((out) => out.kind !== 'failed' && out.kind !== 'conflict')
+            .map((out) => {
+              const e = byKey.get(out.syncId)!;
+              const ref = reportsTo.get(out.syncId) ?? null;
+              const isDn = ref !== null && ref.includes('=');
+              return {
+                syncId: out.syncId,
+                dnKey: normalizeDn(e.dn),
+                managerKey: ref === null ? null : isDn ? normalizeDn(ref) : ref,
+                managerIsDn: isDn,
+              };
+            }),
+          tx,
+        );
+      }
+      const next = await repo.addCounts(run.id, addCounts(emptyCounts(), outcomes), outcomes.length, undefined, tx);
+      await ctx.checkpoint(tx, { processed: next.seen });
+      return next;
+    });
+  }
+
+  /** Second pass: who each synced contact reports to, for the whole connection (cycles allowed). */
+  async function reportsPhase(ctx: JobContext, run: SyncRunRow, c: RunConnection): Promise<SyncRunRow> {
+    if (!run.dryRun && c.mapping.reportsTo) {
+      // the planner must know the rows this run added before it joins them page after page
+      if (run.created >= 1000) await repo.analyze();
+      let after = run.state.after ?? '';
+      for (;;) {
+        const r = await db.transaction().execute(async (tx) => {
+          const actor = await actorNow(run, tx);
+          const rows = await repo.reportsToPage(run.teamId, c.connection.id, after, REPORTS_BATCH, tx);
+          if (!rows.length) return null;
+          const byRow = new Map(rows.map((x) => [x.managerKey, x]));
+          const plan = planReportsTo(
+            rows.map((x) => ({
+              contactId: x.contactId,
+              syncId: x.syncId,
+              managerRef: x.managerKey,
+              current: { contactId: x.reportsToContactId, syncId: x.reportsToSyncId },
+            })),
+            (ref) => {
+              const x = byRow.get(ref);
+              return x?.managerContactId && x.managerSyncId ? { contactId: x.managerContactId, syncId: x.managerSyncId } : undefined;
+            },
+          );
+          const changed = await writer.setSyncedReportsTo(tx, byOf(run, actor, c.connection.name), plan);
+          // people counted unchanged whose reports-to changed are updated: moved, so each stays counted once
+          const moved = await repo.markUpdated(run.id, changed, tx);
+          const last = rows.at(-1)!.syncId;
+          const next = await repo.addCounts(run.id, { updated: moved, unchanged: -moved }, 0, { ...run.state, after: last }, tx);
+          await ctx.checkpoint(tx, { processed: next.seen });
+          return { next, last, done: rows.length < REPORTS_BATCH };
+        });
+        if (!r) break;
+        run = r.next;
+        after = r.last;
+        if (r.done) break;
+      }
+    }
+    return (await repo.setRun(run.id, { state: { ...run.state, phase: 'deactivate', after: null } }))!;
+  }
+
+  /** After a complete full run: people who left the scope become inactive (never deleted), unless too many. */
+  async function deactivatePhase(ctx: JobContext, run: SyncRunRow, c: RunConnection): Promise<SyncRunRow | 'waiting'> {
+    if (!run.fullRun) return run;
+    const { managed, leaving } = await repo.leavingCounts(run.teamId, c.connection.id, run.id);
+    const plan = deactivationPlan({
+      complete: true,
+      full: true,
+      leaving,
+      managed,
+      threshold: DEFAULT_DEACTIVATION_THRESHOLD,
+      confirmed: run.confirmedBy !== null,
+    });
+    if (plan.action === 'none') return run;
+    if (run.dryRun) return (await repo.setRun(run.id, { toDeactivate: leaving }))!;
+    if (plan.action === 'needs_confirmation') {
+      await repo.setRun(run.id, { status: 'needs_confirmation', toDeactivate: leaving });
+      return 'waiting';
+    }
+    let after = run.state.after ?? '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const r = await db.transaction().execute(async (tx) => {
+        const actor = await actorNow(run, tx);
+        const page = await repo.leavingPage(run.teamId, c.connection.id, run.id, after, DEACTIVATE_BATCH, tx);
+        if (!page.length) return null;
+        const changed = new Set(
+          await writer.deactivateSynced(
+            tx,
+            byOf(run, actor, c.connection.name),
+            page.map((p) => p.id),
+          ),
+        );
+        await repo.insertEntries(
+          run.id,
+          run.teamId,
+          page.map((p) => ({
+            syncId: p.syncId ?? `contact:${p.id}`,
+            dn: null,
+            outcome: 'deactivated' as const,
+            contactId: p.id,
+            name: p.name,
+            email: p.email,
+            reason: 'No longer in the directory scope',
+            changes: changed.has(p.id) ? { 'permissions.active': { before: true, after: false } } : null,
+          })),
+          tx,
+        );
+        const last = page.at(-1)!.id;
+        const next = await repo.addCounts(run.id, { deactivated: changed.size }, 0, { ...run.state, after: last }, tx);
+        await ctx.checkpoint(tx, { processed: next.seen });
+        return { next, last, done: page.length < DEACTIVATE_BATCH };
+      });
+      if (!r) break;
+      run = r.next;
+      after = r.last;
+      if (r.done) break;
+    }
+    return run;
+  }
+
+  /** A reason the user can act on: the directory's plain words, the revocation, or a generic one (logged). */
+  function failureText(run: SyncRunRow, err: unknown): string {
+    if (err instanceof DirectoryError) return err.problem.message;
+    if (err instanceof AppError) return err.message;
+    log(`run ${run.id} failed`, err);
+    return `The run stopped because of an internal error (run ${run.id}; the details are in the server log). Nobody was deactivated.`;
+  }
+
+  async function runJob(ctx: JobContext): Promise<unknown> {
+    const job = ctx.job;
+    const payload = job.payload as { runId?: string; connectionId?: string; trigger?: string };
+    let run = payload.runId ? await repo.findRun(job.teamId, payload.runId) : undefined;
+    if (!run && payload.connectionId) {
+      // a scheduled job (or one whose run another request queued): the connection's waiting run, or a new one
+      run = await repo.findQueuedRun(job.teamId, payload.connectionId);
+      if (!run) {
+        const c = await connections.forRun(job.teamId, payload.connectionId);
+        if (!c || c.connection.status !== 'enabled') return { skipped: 'connection gone or not enabled' };
+        run = await db.transaction().execute((tx) =>
+          repo.insertRun(
+            {
+              id: job.id,
+              teamId: job.teamId,
+              connectionId: payload.connectionId!,
+              fullRun: isFull(c, false, 'schedule'),
+              dryRun: false,
+              trigger: payload.trigger ?? 'schedule',
+              requestedBy: null,
+              state: { phase: 'read', actor: null },
+            },
+            tx,
+          ),
+        );
+      }
+    }
+    if (!run) return { skipped: 'run not found' };
+    if (!['queued', 'running'].includes(run.status)) return { status: run.status };
+    try {
+      let c = await connectionNow(run);
+      await actorNow(run, db);
+      if (run.status === 'queued' && run.state.phase === 'read' && run.seen === 0) {
+        // decided when the run starts: an incremental run needs a usable watermark then
+        const full = run.fullRun || isFull(c, false, run.trigger);
+        if (full !== run.fullRun) await repo.setFullRun(run.id, full);
+      }
+      run = (await repo.setRun(run.id, { status: 'running', started: true }))!;
+      // how long each phase took (this attempt's), kept in the run's state for its log
+      const timed = async (phase: string, f: () => Promise<SyncRunRow | 'waiting'>): Promise<SyncRunRow | 'waiting'> => {
+        const t0 = performance.now();
+        const out = await f();
+        const ms = Math.round(performance.now() - t0);
+        const cur = (await repo.findRun(run!.teamId, run!.id))!;
+        const next = await repo.setRun(cur.id, { state: { ...cur.state, timings: { ...cur.state.timings, [phase]: ms } } });
+        return out === 'waiting' ? out : next!;
+      };
+      if ((run.state.phase ?? 'read') === 'read') run = (await timed('read', () => readPhase(ctx, run!, c))) as SyncRunRow;
+      if (run.state.phase === 'reports') run = (await timed('reportsTo', () => reportsPhase(ctx, run!, c))) as SyncRunRow;
+      c = await connectionNow(run);
+      const d = await timed('deactivate', () => deactivatePhase(ctx, run!, c));
+      if (d === 'waiting') return { status: 'needs_confirmation' };
+      run = d;
+      const watermark = run.state.nextWatermark as Record<string, unknown> | null | undefined;
+      await db.transaction().execute(async (tx) => {
+        await repo.setRun(run!.id, { status: 'succeeded', finished: true, watermarkTo: watermark ?? null }, tx);
+        await connections.recordRun(
+          run!.teamId,
+          run!.connectionId,
+          { runId: run!.id, ...(run!.dryRun ? {} : { watermark: watermark ?? null, full: run!.fullRun }) },
+          tx,
+        );
+      });
+      return { status: 'succeeded' };
+    } catch (err) {
+      if (err instanceof JobStopped || ctx.signal.aborted) {
+        const reason = err instanceof JobStopped ? err.reason : (ctx.signal.reason as JobStopped | undefined)?.reason;
+        if (reason === 'cancelled') await repo.setRun(run.id, { status: 'cancelled', finished: true, error: 'Cancelled' });
+        throw err;
+      }
+      await repo.setRun(run.id, { status: 'failed', finished: true, error: failureText(run, err) }).catch(() => {});
+      await connections.recordRun(run.teamId, run.connectionId, { runId: run.id }).catch(() => {});
+      return { status: 'failed' };
+    }
+  }
+
+  async function* logLines(run: SyncRunRow): AsyncGenerator<string> {
+    const r = presentRun(run);
+    yield [
+      `run ${r.id} of connection ${r.connectionId}`,
+      `status: ${r.status}${r.full ? ' (full)' : ' (incremental)'}${r.dryRun ? ' (dry run: nothing written)' : ''}, trigger: ${r.trigger}`,
+      `created: ${r.createdAt}, started: ${r.startedAt ?? '-'}, finished: ${r.finishedAt ?? '-'}`,
+      `counts: created ${r.counts.created}, updated ${r.counts.updated}, unchanged ${r.counts.unchanged}, deactivated ${r.counts.deactivated}, conflicts ${r.counts.conflicts}, failed ${r.counts.failed}`,
+      ...(r.toDeactivate !== null ? [`to deactivate: ${r.toDeactivate}`] : []),
+      ...(run.state.timings
+        ? [
+            `timing: ${Object.entries(run.state.timings)
+              .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`)
+              .join(', ')}`,
+          ]
+        : []),
+      ...(r.error ? [`error: ${r.error}`] : []),
+      '',
+      'seq\toutcome\tsync id\tcontact\tname\temail\tdn\treason',
+      '',
+    ].join('\n');
+    let after = 0;
+    for (;;) {
+      const rows = await repo.listEntries(run.id, { limit: 2000, afterSeq: after });
+      if (!rows.length) return;
+      const clean = (v: string | null) => (v ?? '').replace(/[\t\r\n]+/g, ' ');
+      yield (
+        rows
+          .map((e) =>
+            [e.seq, e.outcome, e.syncId, e.contactId ?? '', clean(e.name), clean(e.email), clean(e.dn), clean(e.reason)].join('\t'),
+          )
+          .join('\n') + '\n'
+      );
+      after = rows.at(-1)!.seq;
+      if (rows.length < 2000) return;
+    }
+  }
+
+  // ------------------------------------------------------------------ the service
+
+  return {
+    kind: { run: runJob, concurrency: 2, maxAttempts: 1 },
+
+    /** POST /sync/connections/:id/run: queues a run (or answers the one already waiting). */
+    async start(actor: Actor, connectionId: string, o: { full?: boolean; dryRun?: boolean }): Promise<SyncRun> {
+      requireManager(actor);
+      const c = isUuid(connectionId) ? await connections.forRun(actor.teamId, connectionId) : null;
+      if (!c) throw new AppError('NOT_FOUND', 'Connection not found');
+      const run = await db
+        .transaction()
+        .execute((tx) =>
+          queueRun(
+            actor.teamId,
+            connectionId,
+            { full: isFull(c, !!o.full, 'manual'), dryRun: !!o.dryRun, trigger: 'manual', actor: storedActorOf(actor) },
+            tx,
+          ),
+        );
+      return presentRun(run);
+    },
+
+    /** POST /sync/run-all: a run of every enabled connection. */
+    async runAll(actor: Actor, o: { full?: boolean; dryRun?: boolean } = {}): Promise<{ runs: SyncRun[] }> {
+      requireManager(actor);
+      const ids = await repo.enabledConnectionIds(actor.teamId);
+      const runs: SyncRun[] = [];
+      for (const id of ids) {
+        const c = await connections.forRun(actor.teamId, id);
+        if (!c) continue;
+        const run = await db
+          .transaction()
+          .execute((tx) =>
+            queueRun(
+              actor.teamId,
+              id,
+              { full: isFull(c, !!o.full, 'run_all'), dryRun: !!o.dryRun, trigger: 'run_all', actor: storedActorOf(actor) },
+              tx,
+            ),
+          );
+        runs.push(presentRun(run));
+      }
+      return { runs };
+    },
+
+    async get(actor: Actor, id: string): Promise<SyncRun> {
+      return presentRun(await loadRun(actor, id));
+    },
+
+    async list(
+      actor: Actor,
+      connectionId: string,
+      q: { limit: number; cursor?: string },
+    ): Promise<{ items: SyncRun[]; nextCursor: string | null }> {
+      requireManager(actor);
+      if (!isUuid(connectionId) || !(await connections.forRun(actor.teamId, connectionId)))
+        throw new AppError('NOT_FOUND', 'Connection not found');
+      const rows = await repo.listRuns(actor.teamId, connectionId, {
+        limit: q.limit + 1,
+        beforeId: q.cursor && isUuid(q.cursor) ? q.cursor : undefined,
+      });
+      const page = rows.slice(0, q.limit);
+      return { items: page.map(presentRun), nextCursor: rows.length > q.limit ? page.at(-1)!.id : null };
+    },
+
+    async entries(
+      actor: Actor,
+      id: string,
+      q: { limit: number; cursor?: number; outcome?: EntryInsert['outcome'] },
+    ): Promise<{ items: (Omit<SyncRunEntry, 'changes'> & { changes: Record<string, unknown> | null })[]; nextCursor: number | null }> {
+      const run = await loadRun(actor, id);
+      const rows = await repo.listEntries(run.id, { limit: q.limit + 1, afterSeq: q.cursor, outcome: q.outcome });
+      const page = rows.slice(0, q.limit);
+      return {
+        items: page.map((r) => ({ ...r, changes: (r.changes as Record<string, unknown> | null) ?? null })),
+        nextCursor: rows.length > q.limit ? page.at(-1)!.seq : null,
+      };
+    },
+
+    /** The raw log as text, a chunk at a time (bounded memory for any run size). The run is looked up first (404). */
+    async log(actor: Actor, id: string): Promise<{ fileName: string; lines: AsyncGenerator<string> }> {
+      const run = await loadRun(actor, id);
+      return { fileName: `sync-run-${run.id}.txt`, lines: logLines(run) };
+    },
+    /** POST /sync/runs/:id/confirm: a run stopped before a mass deactivation goes on. */
+    async confirm(actor: Actor, id: string): Promise<SyncRun> {
+      const run = await db.transaction().execute(async (tx) => {
+        const r = await loadRun(actor, id, tx, true);
+        if (r.status !== 'needs_confirmation') {
+          throw new AppError('CONFLICT', `Only a run waiting for a confirmation can be confirmed (this one is ${r.status})`);
+        }
+        const next = (await repo.setRun(
+          r.id,
+          {
+            status: 'queued',
+            confirmedBy: actor.memberId,
+            state: { ...r.state, phase: 'deactivate', after: null, actor: storedActorOf(actor) },
+          },
+          tx,
+        ))!;
+        const queued = await jobs.queue(
+          {
+            id: uuidv7(),
+            teamId: r.teamId,
+            kind: SYNC_RUN_KIND,
+            payload: { runId: r.id, connectionId: r.connectionId },
+            singletonKey: syncJobKey(r.connectionId),
+          },
+          tx,
+        );
+        if (!queued) throw new AppError('CONFLICT', 'Another run of this connection is waiting; confirm again when it has finished');
+        return next;
+      });
+      return presentRun(run);
+    },
+
+    /** A connection named by its id or its name (the CLI). */
+    async resolveConnection(actor: Actor, ref: string): Promise<{ id: string; name: string; lastSeen: number | null }> {
+      requireManager(actor);
+      const found = await repo.connectionsNamed(actor.teamId, ref.trim());
+      if (!found.length) throw new AppError('NOT_FOUND', `No connection named ${ref}`);
+      if (found.length > 1) throw new AppError('CONFLICT', `Several connections are named ${ref}: give its id`);
+      return { ...found[0]!, lastSeen: await repo.lastSeen(actor.teamId, found[0]!.id) };
+    },
+
+    /** The connection managing a contact and the fields it writes (the contacts service refuses edits of them). */
+    async syncedFieldsOf(teamId: string, connectionId: string, tx: Executor): Promise<{ name: string; paths: string[] } | null> {
+      const c = await repo.connectionMapping(teamId, connectionId, tx);
+      return c ? { name: c.name, paths: syncedFields(c.mapping as SyncMapping) } : null;
+    },
+  };
+}
+export type SyncRunService = ReturnType<typeof createSyncRunService>;

@@ -1,0 +1,433 @@
+// The connection editor's state and the rules that are not about looks: the mapping's field groups with
+// the Active Directory and OpenLDAP defaults, the form <-> API body, server error paths, and the search
+// of the connection list.
+import type { ConnectionBody, IncrementalMode, LdapSettings, MappingValue, SyncConnection, SyncMapping, SyncSource } from './sync-api.ts';
+
+export type Flavor = 'ad' | 'openldap';
+
+export const sourceLabels: Record<SyncSource, string> = {
+  ldap: 'LDAP / Active Directory',
+  google: 'Google Workspace',
+  microsoft: 'Microsoft Entra ID',
+  scim: 'SCIM provisioning',
+};
+
+export interface MappingField {
+  path: string;
+  label: string;
+  /** yes/no fields take a constant switch rather than text */
+  boolean?: boolean;
+  required?: boolean;
+  hint?: string;
+}
+
+export interface FieldGroup {
+  id: string;
+  title: string;
+  description: string;
+  fields: MappingField[];
+}
+
+/** The contact fields Contact Sync can fill, by the help page's field groups. */
+export const fieldGroups: FieldGroup[] = [
+  {
+    id: 'identity',
+    title: 'Identity and profile',
+    description: 'Name, email, company, job title, division and notes.',
+    fields: [
+      { path: 'firstName', label: 'First name', required: true },
+      { path: 'lastName', label: 'Last name', required: true },
+      { path: 'primaryEmail', label: 'Primary email', required: true },
+      { path: 'company', label: 'Company' },
+      { path: 'jobTitle', label: 'Job title' },
+      { path: 'division', label: 'Division' },
+      { path: 'notes', label: 'Notes' },
+      { path: 'directory.organizationId', label: 'Organization ID', hint: 'An employee number that stays with the person' },
+    ],
+  },
+  {
+    id: 'communication',
+    title: 'Communication',
+    description: 'Other email addresses and phone numbers.',
+    fields: [
+      { path: 'emails.other', label: 'Other email' },
+      { path: 'phones.work', label: 'Work phone' },
+      { path: 'phones.mobile', label: 'Mobile phone' },
+      { path: 'phones.home', label: 'Home phone' },
+    ],
+  },
+  {
+    id: 'address',
+    title: 'Address',
+    description: 'Street address, city, region, postal code and country.',
+    fields: [
+      { path: 'address.line1', label: 'Street address' },
+      { path: 'address.city', label: 'City' },
+      { path: 'address.state', label: 'Region or state' },
+      { path: 'address.postalCode', label: 'Postal code' },
+      { path: 'address.country', label: 'Country' },
+    ],
+  },
+  {
+    id: 'access',
+    title: 'Access and notifications',
+    description: 'Portal access and email notification preferences.',
+    fields: [
+      { path: 'permissions.portalAccess', label: 'Portal access', boolean: true },
+      { path: 'permissions.canPostComments', label: 'Can post comments', boolean: true },
+      { path: 'permissions.canCloseTickets', label: 'Can close tickets', boolean: true },
+      { path: 'notifications.newTickets', label: 'Email on new tickets', boolean: true },
+      { path: 'notifications.ticketUpdates', label: 'Email on ticket updates', boolean: true },
+      { path: 'notifications.newComments', label: 'Email on new comments', boolean: true },
+    ],
+  },
+  {
+    id: 'reports-to',
+    title: 'Reports-to',
+    description: 'The manager, as the directory names them; resolved once everyone is read.',
+    fields: [{ path: 'reportsTo', label: 'Reports to', hint: 'An attribute holding the manager’s DN' }],
+  },
+];
+
+export const allFields = fieldGroups.flatMap((g) => g.fields);
+
+const common: SyncMapping = {
+  firstName: 'givenName',
+  lastName: 'sn',
+  primaryEmail: 'mail',
+  jobTitle: 'title',
+  'phones.work': 'telephoneNumber',
+  'phones.mobile': 'mobile',
+  'phones.home': 'homePhone',
+  'address.city': 'l',
+  'address.state': 'st',
+  'address.postalCode': 'postalCode',
+  reportsTo: 'manager',
+  'permissions.portalAccess': { const: true },
+};
+
+/** The mapping a new connection starts with, by directory. */
+export const defaultMappings: Record<Flavor, SyncMapping> = {
+  ad: {
+    ...common,
+    company: 'company',
+    division: 'department',
+    notes: 'info',
+    'directory.organizationId': 'employeeID',
+    'address.line1': 'streetAddress',
+    'address.country': 'co',
+  },
+  openldap: {
+    ...common,
+    company: 'o',
+    division: 'ou',
+    notes: 'description',
+    'directory.organizationId': 'employeeNumber',
+    'address.line1': 'street',
+  },
+};
+
+export const flavorDefaults: Record<Flavor, { userFilter: string; idAttribute: string; incremental: IncrementalMode }> = {
+  ad: { userFilter: '(&(objectCategory=person)(objectClass=user))', idAttribute: 'objectGUID', incremental: 'uSNChanged' },
+  openldap: { userFilter: '(objectClass=inetOrgPerson)', idAttribute: 'entryUUID', incremental: 'modifyTimestamp' },
+};
+
+/** One mapping row as the editor holds it. */
+export type MappingRow =
+  { kind: 'none' } | { kind: 'attribute'; attribute: string; required?: boolean } | { kind: 'const'; value: string | boolean };
+
+export interface ConnectionForm {
+  source: SyncSource;
+  flavor: Flavor;
+  name: string;
+  description: string;
+  enabled: boolean;
+  url: string;
+  bindDn: string;
+  /** typed now; '' keeps the stored one (when `passwordSaved`) */
+  bindPassword: string;
+  passwordSaved: boolean;
+  /** the person chose to replace the saved password */
+  replacePassword: boolean;
+  baseDn: string;
+  userFilter: string;
+  idAttribute: string;
+  pageSize: number | string;
+  incremental: IncrementalMode;
+  rejectUnauthorized: boolean;
+  ca: string;
+  startTls: boolean;
+  timeoutSeconds: number | string;
+  scopeMode: 'all' | 'list' | 'pattern';
+  groups: string[];
+  patternFilter: string;
+  patternBaseDn: string;
+  mapping: Record<string, MappingRow>;
+  /** '' : only when someone presses Run; else "@every 1h", "@daily" or a cron line */
+  schedule: string;
+}
+
+export function rowOf(v: MappingValue | undefined): MappingRow {
+  if (v === undefined || v === null || v === '') return { kind: 'none' };
+  if (typeof v === 'string') return { kind: 'attribute', attribute: v };
+  if ('attribute' in v) return { kind: 'attribute', attribute: v.attribute, ...(v.required ? { required: true } : {}) };
+  const c = v.const;
+  return { kind: 'const', value: typeof c === 'boolean' ? c : c == null ? '' : String(c) };
+}
+
+export function mappingRows(m: SyncMapping): Record<string, MappingRow> {
+  const rows: Record<string, MappingRow> = {};
+  for (const f of allFields) rows[f.path] = rowOf(m[f.path]);
+  // fields this editor has no row for are kept as they are
+  for (const [k, v] of Object.entries(m)) if (!(k in rows)) rows[k] = rowOf(v);
+  return rows;
+}
+
+export function mappingOf(rows: Record<string, MappingRow>): SyncMapping {
+  const m: SyncMapping = {};
+  for (const [path, r] of Object.entries(rows)) {
+    if (r.kind === 'attribute' && r.attribute.trim())
+      m[path] = r.required ? { attribute: r.attribute.trim(), required: true } : r.attribute.trim();
+    else if (r.kind === 'const') m[path] = { const: r.value };
+  }
+  return m;
+}
+
+/** Which directory a connection looks like: AD ids, filters or incremental mode say Active Directory. */
+export function guessFlavor(c: Pick<SyncConnection, 'settings'>): Flavor {
+  const s = c.settings as Partial<LdapSettings>;
+  if (
+    /objectguid/i.test(s.idAttribute ?? '') ||
+    s.incremental === 'uSNChanged' ||
+    /objectCategory|sAMAccountName/i.test(s.userFilter ?? '')
+  )
+    return 'ad';
+  return 'openldap';
+}
+
+export function newForm(flavor: Flavor = 'ad'): ConnectionForm {
+  return {
+    source: 'ldap',
+    flavor,
+    name: '',
+    description: '',
+    enabled: false,
+    url: '',
+    bindDn: '',
+    bindPassword: '',
+    passwordSaved: false,
+    replacePassword: true,
+    baseDn: '',
+    ...flavorDefaults[flavor],
+    pageSize: 500,
+    rejectUnauthorized: true,
+    ca: '',
+    startTls: false,
+    timeoutSeconds: 30,
+    scopeMode: 'all',
+    groups: [],
+    patternFilter: '',
+    patternBaseDn: '',
+    mapping: mappingRows(defaultMappings[flavor]),
+    schedule: '',
+  };
+}
+
+export function formOf(c: SyncConnection): ConnectionForm {
+  const s = c.settings as Partial<LdapSettings>;
+  const saved = c.secretsSet.includes('bindPassword');
+  return {
+    source: c.source,
+    flavor: guessFlavor(c),
+    name: c.name,
+    description: c.description ?? '',
+    enabled: c.status === 'enabled',
+    url: s.url ?? '',
+    bindDn: s.bindDn ?? '',
+    bindPassword: '',
+    passwordSaved: saved,
+    replacePassword: !saved,
+    baseDn: s.baseDn ?? '',
+    userFilter: s.userFilter ?? '',
+    idAttribute: s.idAttribute ?? '',
+    pageSize: s.pageSize ?? 500,
+    incremental: s.incremental ?? 'none',
+    rejectUnauthorized: s.tls?.rejectUnauthorized ?? true,
+    ca: s.tls?.ca ?? '',
+    startTls: s.tls?.startTls ?? false,
+    timeoutSeconds: s.timeoutSeconds ?? 30,
+    scopeMode: c.scope.mode,
+    groups: c.scope.groups ?? [],
+    patternFilter: c.scope.pattern?.filter ?? '',
+    patternBaseDn: c.scope.pattern?.baseDn ?? '',
+    mapping: mappingRows(c.mapping),
+    schedule: c.schedule ?? '',
+  };
+}
+
+/** Switching between AD and OpenLDAP puts that directory's defaults in place of the other's. */
+export function applyFlavor(f: ConnectionForm, flavor: Flavor): ConnectionForm {
+  const before = flavorDefaults[f.flavor];
+  const after = flavorDefaults[flavor];
+  const keepIfChanged = <K extends keyof typeof before>(k: K) => (f[k] === before[k] || !f[k] ? after[k] : f[k]);
+  const mapping = { ...f.mapping };
+  const oldDefaults = mappingRows(defaultMappings[f.flavor]);
+  const newDefaults = mappingRows(defaultMappings[flavor]);
+  for (const path of Object.keys(newDefaults)) {
+    const cur = mapping[path];
+    const untouched = !cur || cur.kind === 'none' || JSON.stringify(cur) === JSON.stringify(oldDefaults[path]);
+    if (untouched) mapping[path] = newDefaults[path]!;
+  }
+  return {
+    ...f,
+    flavor,
+    userFilter: keepIfChanged('userFilter'),
+    idAttribute: keepIfChanged('idAttribute'),
+    incremental: keepIfChanged('incremental') as IncrementalMode,
+    mapping,
+  };
+}
+
+/** The body for POST (and PATCH: the same fields; the password only when typed). */
+export function bodyOf(f: ConnectionForm): ConnectionBody {
+  const password = f.passwordSaved && !f.replacePassword ? undefined : f.bindPassword;
+  const int = (v: number | string) => (typeof v === 'number' ? v : Number.parseInt(v, 10));
+  const pageSize = int(f.pageSize);
+  const timeout = int(f.timeoutSeconds);
+  return {
+    name: f.name.trim(),
+    description: f.description.trim(),
+    source: f.source,
+    status: f.enabled ? 'enabled' : 'draft',
+    settings: {
+      url: f.url.trim(),
+      bindDn: f.bindDn.trim(),
+      ...(password !== undefined && (password !== '' || !f.passwordSaved) ? { bindPassword: password } : {}),
+      baseDn: f.baseDn.trim(),
+      userFilter: f.userFilter.trim(),
+      idAttribute: f.idAttribute.trim(),
+      pageSize: Number.isFinite(pageSize) ? pageSize : 0,
+      incremental: f.incremental,
+      tls: { rejectUnauthorized: f.rejectUnauthorized, ca: f.ca.trim() || null, startTls: f.startTls },
+      timeoutSeconds: Number.isFinite(timeout) ? timeout : 0,
+    },
+    scope:
+      f.scopeMode === 'list'
+        ? { mode: 'list', groups: f.groups.map((g) => g.trim()).filter(Boolean) }
+        : f.scopeMode === 'pattern'
+          ? {
+              mode: 'pattern',
+              pattern: {
+                ...(f.patternFilter.trim() ? { filter: f.patternFilter.trim() } : {}),
+                ...(f.patternBaseDn.trim() ? { baseDn: f.patternBaseDn.trim() } : {}),
+              },
+            }
+          : { mode: 'all' },
+    mapping: mappingOf(f.mapping),
+    schedule: f.schedule.trim() || null,
+  };
+}
+
+/** "settings.url", "/settings/url", "body.settings.url" and ["settings","url"] all become "settings.url". */
+export function normalizePath(path: string | readonly (string | number)[]): string {
+  const p = Array.isArray(path) ? path.join('.') : String(path);
+  return p
+    .replace(/^\/+/, '')
+    .replace(/\//g, '.')
+    .replace(/^body\./, '')
+    .replace(/\[(\w+)\]/g, '.$1');
+}
+
+/** The form's error keys from the server's 400 details: the path as sent, and '' for anything about the whole connection. */
+export function errorsByPath(details: { path: string; message: string }[]): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const d of details) {
+    let key = normalizePath(d.path);
+    // a group's index points at the group list as a whole
+    if (/^scope\.groups\.\d+$/.test(key)) key = 'scope.groups';
+    if (key === 'scope.pattern') key = 'scope.pattern.filter';
+    // "map a name": shown at the first name (either name will do)
+    if (key === 'mapping.firstName' && /name/i.test(d.message) && !/first/i.test(d.message)) key = 'mapping.firstName';
+    errors[key] = errors[key] ? `${errors[key]} ${d.message}` : d.message;
+  }
+  return errors;
+}
+
+/** Which editor section shows the error at `path` (to open it and scroll to it). */
+export function sectionOf(path: string): 'details' | 'connection' | 'advanced' | 'scope' | 'mapping' | 'schedule' {
+  if (path.startsWith('mapping')) return 'mapping';
+  if (path.startsWith('scope')) return 'scope';
+  if (path.startsWith('schedule')) return 'schedule';
+  if (/^settings\.(idAttribute|pageSize|incremental|tls)/.test(path)) return 'advanced';
+  if (path.startsWith('settings')) return 'connection';
+  return 'details';
+}
+
+const statusWords: Record<SyncConnection['status'], string> = { enabled: 'enabled', draft: 'draft' };
+
+/** The connections whose name, source or status contain every word of `q`. */
+export function filterConnections<T extends Pick<SyncConnection, 'name' | 'description' | 'source' | 'status'>>(
+  items: T[],
+  q: string,
+): T[] {
+  const words = q.toLowerCase().split(/\s+/).filter(Boolean);
+  if (!words.length) return items;
+  return items.filter((c) => {
+    const hay = [c.name, c.source, sourceLabels[c.source], statusWords[c.status], c.source === 'ldap' ? 'active directory ad' : '']
+      .join(' ')
+      .toLowerCase();
+    return words.every((w) => hay.includes(w));
+  });
+}
+
+/** "Lee, Ana 25" from "CN=Lee\\, Ana 25,OU=Staff,…": the first RDN's value, unescaped (RFC 4514). */
+export function firstRdnValue(dn: string): string {
+  const eq = dn.indexOf('=');
+  if (eq < 0) return dn;
+  let out = '';
+  for (let i = eq + 1; i < dn.length; i++) {
+    const ch = dn[i]!;
+    if (ch === ',' || ch === '+') break;
+    if (ch === '\\' && i + 1 < dn.length) {
+      const hex = /^[0-9a-fA-F]{2}/.exec(dn.slice(i + 1, i + 3));
+      if (hex) {
+        // a run of \XX escapes is UTF-8 bytes
+        const bytes: number[] = [];
+        while (dn[i] === '\\' && /^[0-9a-fA-F]{2}$/.test(dn.slice(i + 1, i + 3))) {
+          bytes.push(parseInt(dn.slice(i + 1, i + 3), 16));
+          i += 3;
+        }
+        i--;
+        out += new TextDecoder().decode(new Uint8Array(bytes));
+      } else {
+        out += dn[++i];
+      }
+      continue;
+    }
+    out += ch;
+  }
+  return out.trim() || dn;
+}
+
+const fieldLabels: Record<string, string> = {
+  ...Object.fromEntries(allFields.map((f) => [f.path, f.label])),
+  'permissions.active': 'Active',
+  'directory.syncId': 'Directory id',
+  'directory.connectionId': 'Connection',
+  'directory.reportsToContactId': 'Reports to',
+};
+
+const shown = (v: unknown) =>
+  v === null || v === undefined || v === '' ? 'empty' : typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v);
+
+/** "Job title: Manager → Chief Tester; Mobile phone: empty → +1 303 555 0101" (the first few changes). */
+export function changesText(changes: unknown, max = 3): string {
+  if (!changes || typeof changes !== 'object') return '';
+  const entries = Object.entries(changes as Record<string, { before?: unknown; after?: unknown } | null>);
+  const parts = entries.slice(0, max).map(([path, c]) => {
+    const label = fieldLabels[path] ?? path;
+    return c && typeof c === 'object' && 'after' in c ? `${label}: ${shown(c.before)} → ${shown(c.after)}` : label;
+  });
+  if (entries.length > max) parts.push(`${entries.length - max} more`);
+  return parts.join('; ');
+}
