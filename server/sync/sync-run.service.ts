@@ -703,6 +703,11 @@ export function createSyncRunService(deps: {
         if (r.status !== 'needs_confirmation') {
           throw new AppError('CONFLICT', `Only a run waiting for a confirmation can be confirmed (this one is ${r.status})`);
         }
+        // who left is what this run saw: a newer run knows better (someone may be back)
+        const [latest] = await repo.listRuns(r.teamId, r.connectionId, { limit: 1 }, tx);
+        if (latest && latest.id !== r.id) {
+          throw new AppError('CONFLICT', 'A newer run of this connection exists: run it again and confirm that run');
+        }
         const next = (await repo.setRun(
           r.id,
           {
