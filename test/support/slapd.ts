@@ -279,7 +279,7 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
     const load = await run(SLAPADD_BIN, ['-q', '-f', conf, '-l', ldif]);
     if (load.code !== 0) throw new Error(`slapadd failed (${load.code}): ${load.out}`);
     const extraLdif =
-      (adLike
+      (dc
         ? entryToLdif({
             dn: dcOu,
             attributes: [
