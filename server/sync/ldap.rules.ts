@@ -83,6 +83,7 @@ function splitUnescaped(s: string, sep: string): string[] {
 /** The value of an attribute-value pair without its escapes (`\,` `\2C` `"..."`), as UTF-8 text. */
 export function unescapeDnValue(raw: string): string {
   let v = raw.trim();
+  if (!v.includes('\\') && !v.startsWith('"')) return v;
   if (v.startsWith('"') && v.endsWith('"') && v.length >= 2) v = v.slice(1, -1);
   const bytes: number[] = [];
   for (let i = 0; i < v.length; i++) {

@@ -204,6 +204,7 @@ describeLdap('Contact Sync runs against a real slapd', () => {
     expect(log.statusCode).toBe(200);
     expect(log.headers['content-type']).toMatch(/^text\/plain/);
     expect(log.body).toContain('status: succeeded');
+    expect(log.body).toMatch(/timing: read \d+\.\d s, reportsTo \d+\.\d s, deactivate \d+\.\d s/);
     expect(log.body).toContain(`created\t${adUser(O, 0).guid}`);
     expect(
       log.body
@@ -348,7 +349,7 @@ describeLdap('Contact Sync runs against a real slapd', () => {
     expect((await contactsOf(other.teamId)).every((c) => c.directoryConnectionId === c2.id)).toBe(true);
   });
 
-  it('kdesk sync run <connection> and --all run with a progress bar and print the counts', async () => {
+  it('kdesk sync run <connection> and --all run with a progress bar and print the counts', { timeout: 180_000 }, async () => {
     const t4 = await createTeam(ctx, 'CLI sync');
     const c = await connection(t4, { name: `CLI AD ${uid()}` });
     const env = { ...process.env, DATABASE_URL: ctx.url, KDESK_SECRET_KEY: testConfig.secretKey!, LOG_LEVEL: 'warn' };

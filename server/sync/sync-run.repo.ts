@@ -43,6 +43,8 @@ export interface RunState {
   actor?: object | null;
   /** The reports-to pass goes on after this sync id; the deactivation after this contact id. */
   after?: string | null;
+  /** Milliseconds each phase took (read, reportsTo, deactivate). */
+  timings?: Record<string, number>;
   /** The watermark the read will leave (saved when the run succeeds). */
   nextWatermark?: unknown;
 }
@@ -280,11 +282,20 @@ export function createSyncRunRepo(db: Executor) {
           WHERE p.manager_is_dn AND m.connection_id = ${connectionId} AND m.dn_key = p.manager_key
           ORDER BY m.updated_at DESC LIMIT 1) md ON true
         LEFT JOIN sync_people ms ON NOT p.manager_is_dn AND ms.connection_id = ${connectionId} AND ms.sync_id = p.manager_key
-        LEFT JOIN contacts mc ON mc.team_id = ${teamId} AND mc.directory_sync_id = coalesce(md.sync_id, ms.sync_id)
-                             AND mc.directory_connection_id = ${connectionId} AND mc.deleted_at IS NULL
+        -- one index probe per person (contacts_directory_sync_id_idx), whatever the statistics say
+        LEFT JOIN LATERAL (
+          SELECT x.id, x.directory_sync_id FROM contacts x
+          WHERE x.team_id = ${teamId} AND x.directory_sync_id = coalesce(md.sync_id, ms.sync_id)
+            AND x.directory_connection_id = ${connectionId} AND x.deleted_at IS NULL
+          LIMIT 1) mc ON true
         WHERE p.connection_id = ${connectionId} AND p.sync_id > ${afterSyncId}
         ORDER BY p.sync_id LIMIT ${limit}`.execute(tx);
       return rows;
+    },
+
+    /** Fresh planner statistics after a run wrote many rows (a first run of 100,000 people into an empty table). */
+    async analyze(tx: Executor = db): Promise<void> {
+      await sql`ANALYZE contacts, sync_people`.execute(tx);
     },
 
     /** Active contacts of the connection, and those of them the run did not see (they left the scope). */

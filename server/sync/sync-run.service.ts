@@ -393,6 +393,8 @@ export function createSyncRunService(deps: {
   /** Second pass: who each synced contact reports to, for the whole connection (cycles allowed). */
   async function reportsPhase(ctx: JobContext, run: SyncRunRow, c: RunConnection): Promise<SyncRunRow> {
     if (!run.dryRun && c.mapping.reportsTo) {
+      // the planner must know the rows this run added before it joins them page after page
+      if (run.created >= 1000) await repo.analyze();
       let after = run.state.after ?? '';
       for (;;) {
         const r = await db.transaction().execute(async (tx) => {
@@ -534,10 +536,19 @@ export function createSyncRunService(deps: {
         if (full !== run.fullRun) await repo.setFullRun(run.id, full);
       }
       run = (await repo.setRun(run.id, { status: 'running', started: true }))!;
-      if ((run.state.phase ?? 'read') === 'read') run = await readPhase(ctx, run, c);
-      if (run.state.phase === 'reports') run = await reportsPhase(ctx, run, c);
+      // how long each phase took (this attempt's), kept in the run's state for its log
+      const timed = async (phase: string, f: () => Promise<SyncRunRow | 'waiting'>): Promise<SyncRunRow | 'waiting'> => {
+        const t0 = performance.now();
+        const out = await f();
+        const ms = Math.round(performance.now() - t0);
+        const cur = (await repo.findRun(run!.teamId, run!.id))!;
+        const next = await repo.setRun(cur.id, { state: { ...cur.state, timings: { ...cur.state.timings, [phase]: ms } } });
+        return out === 'waiting' ? out : next!;
+      };
+      if ((run.state.phase ?? 'read') === 'read') run = (await timed('read', () => readPhase(ctx, run!, c))) as SyncRunRow;
+      if (run.state.phase === 'reports') run = (await timed('reportsTo', () => reportsPhase(ctx, run!, c))) as SyncRunRow;
       c = await connectionNow(run);
-      const d = await deactivatePhase(ctx, run, c);
+      const d = await timed('deactivate', () => deactivatePhase(ctx, run!, c));
       if (d === 'waiting') return { status: 'needs_confirmation' };
       run = d;
       const watermark = run.state.nextWatermark as Record<string, unknown> | null | undefined;
@@ -571,6 +582,13 @@ export function createSyncRunService(deps: {
       `created: ${r.createdAt}, started: ${r.startedAt ?? '-'}, finished: ${r.finishedAt ?? '-'}`,
       `counts: created ${r.counts.created}, updated ${r.counts.updated}, unchanged ${r.counts.unchanged}, deactivated ${r.counts.deactivated}, conflicts ${r.counts.conflicts}, failed ${r.counts.failed}`,
       ...(r.toDeactivate !== null ? [`to deactivate: ${r.toDeactivate}`] : []),
+      ...(run.state.timings
+        ? [
+            `timing: ${Object.entries(run.state.timings)
+              .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`)
+              .join(', ')}`,
+          ]
+        : []),
       ...(r.error ? [`error: ${r.error}`] : []),
       '',
       'seq\toutcome\tsync id\tcontact\tname\temail\tdn\treason',
