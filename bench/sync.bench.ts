@@ -173,6 +173,7 @@ async function main() {
     ratio_to_ldapsearch: null,
   };
   const db = new pg.Client({ connectionString: bench.url });
+  db.on('error', () => {}); // the database is dropped WITH (FORCE) at the end
   await db.connect();
   try {
     // the floor first, on a cold directory as the full run will find it, and again warm

@@ -56,8 +56,8 @@ export const ldapSettingsInput = z
       .max(100)
       .regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'An attribute name (letters, digits and -)')
       .default('objectGUID'),
-    /** Entries per page of the paged search (RFC 2696). */
-    pageSize: z.number().int().min(1).max(5000).default(500),
+    /** Entries per page of the paged search (RFC 2696); Active Directory serves at most 1,000 (MaxPageSize). */
+    pageSize: z.number().int().min(1).max(5000).default(1000),
     incremental: z.enum(['none', 'modifyTimestamp', 'uSNChanged']).default('none'),
     tls: z
       .object({

@@ -73,7 +73,7 @@ describe('POST/GET/PATCH/DELETE /api/v1/sync/connections', () => {
       scope: { mode: 'all' },
       schedule: null,
       lastRun: null,
-      settings: { url: 'ldap://dir.example.com:389', idAttribute: 'objectGUID', pageSize: 500, incremental: 'none' },
+      settings: { url: 'ldap://dir.example.com:389', idAttribute: 'objectGUID', pageSize: 1000, incremental: 'none' },
     });
     expect((await call(ctx, t, 'GET', `${BASE}/${c.id}`)).json()).toEqual(c);
 

@@ -100,6 +100,9 @@ describe('account state and watermarks', () => {
     expect(watermarkUsable(w, 'uSNChanged', 'b')).toBe(false);
     expect(watermarkUsable(w, 'modifyTimestamp', 'a')).toBe(false);
     expect(watermarkUsable(null, 'uSNChanged', 'a')).toBe(false);
+    expect(watermarkUsable({ ...w, invocationId: null }, 'uSNChanged', null)).toBe(true);
+    expect(watermarkUsable({ ...w, invocationId: null }, 'uSNChanged', 'a')).toBe(false);
+    expect(watermarkUsable({ kind: 'modifyTimestamp', value: '20261206203000Z' }, 'none', null)).toBe(false);
   });
 });
 

@@ -83,6 +83,7 @@ function splitUnescaped(s: string, sep: string): string[] {
 /** The value of an attribute-value pair without its escapes (`\,` `\2C` `"..."`), as UTF-8 text. */
 export function unescapeDnValue(raw: string): string {
   let v = raw.trim();
+  if (!v.includes('\\') && !v.startsWith('"')) return v;
   if (v.startsWith('"') && v.endsWith('"') && v.length >= 2) v = v.slice(1, -1);
   const bytes: number[] = [];
   for (let i = 0; i < v.length; i++) {
@@ -289,7 +290,8 @@ export function watermarkUsable(
   invocationId: string | null,
 ): boolean {
   if (!w || incremental === 'none' || w.kind !== incremental) return false;
-  if (w.kind === 'uSNChanged') return w.invocationId !== null && w.invocationId === invocationId;
+  // another domain controller (or a restored database) counts its USNs apart: its invocationId differs
+  if (w.kind === 'uSNChanged') return (w.invocationId ?? null) === invocationId;
   return true;
 }
 

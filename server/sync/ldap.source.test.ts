@@ -207,6 +207,20 @@ describeLdap('the LDAP source against slapd', () => {
     await usn.close();
     expect(byUsn).toHaveLength(3);
     expect(byUsn.every((e) => Number(e.changeMarker) > usnBefore)).toBe(true);
+    expect(usn.readEveryone()).toBe(false);
+
+    // a watermark of another domain controller (invocationId) or of another mode is not used: everyone is read
+    const other = createLdapSource({ settings: ad({ incremental: 'uSNChanged' }), scope: { mode: 'all' }, attributes: ['title'] });
+    let n = 0;
+    for await (const _ of other.entries({ since: { kind: 'uSNChanged', value: String(usnBefore), invocationId: 'another-dc' } })) n++;
+    expect(n).toBe(AD_USERS);
+    expect(other.readEveryone()).toBe(true);
+    await other.close();
+    const wrongMode = createLdapSource({ settings: ad({ incremental: 'modifyTimestamp' }), scope: { mode: 'all' }, attributes: ['title'] });
+    n = 0;
+    for await (const _ of wrongMode.entries({ since: { kind: 'uSNChanged', value: String(usnBefore), invocationId: null } })) n++;
+    expect(n).toBe(AD_USERS);
+    await wrongMode.close();
   });
 
   it('stops at the limit a preview asks for without reading the whole directory', async () => {

@@ -21,6 +21,7 @@ import {
   nextModifyWatermark,
   normalizeDn,
   parseRange,
+  watermarkUsable,
   BINARY_ATTRIBUTES,
   type Problem,
   type Watermark,
@@ -261,6 +262,7 @@ export function createLdapSource(opts: LdapSourceOptions): DirectorySource {
   let newestChange: string | null = null;
   let startedAt = new Date();
   let completed = false;
+  let lastReadFull = true;
 
   const ctx = { url: s.url, bindDn: s.bindDn, baseDn: s.baseDn, filter: s.userFilter };
   const markerAttribute = s.incremental === 'none' ? null : s.incremental;
@@ -363,7 +365,11 @@ export function createLdapSource(opts: LdapSourceOptions): DirectorySource {
   async function* pages(o: DirectoryReadOptions = {}): AsyncGenerator<DirectoryEntry[]> {
     await start();
     const c = client!;
-    const { base, filter } = searchPlan(s, opts.scope, o.since);
+    // a watermark of another mode, or of another domain controller database (uSNChanged: invocationId), says
+    // nothing about this directory: read everyone (safe: a full read misses nothing)
+    const since = o.since && watermarkUsable(o.since, s.incremental, started!.invocationId) ? o.since : null;
+    lastReadFull = since === null;
+    const { base, filter } = searchPlan(s, opts.scope, since);
     const fp = filterProblem(filter, 'settings.userFilter');
     if (fp) throw new DirectoryError(fp);
     let count = 0;
@@ -412,6 +418,9 @@ export function createLdapSource(opts: LdapSourceOptions): DirectorySource {
     pages,
     async *entries(o: DirectoryReadOptions = {}) {
       for await (const page of pages(o)) yield* page;
+    },
+    readEveryone() {
+      return lastReadFull;
     },
     nextWatermark() {
       if (!completed) return null;

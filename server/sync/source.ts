@@ -45,6 +45,11 @@ export interface DirectorySource {
   pages(opts?: DirectoryReadOptions): AsyncIterable<DirectoryEntry[]>;
   /** The same, one person at a time. */
   entries(opts?: DirectoryReadOptions): AsyncIterable<DirectoryEntry>;
+  /**
+   * Whether the last read covered everyone in scope: true without `since`, and also when `since` could not be
+   * used (another incremental mode, another domain controller's invocationId) and the source read everyone.
+   */
+  readEveryone(): boolean;
   /** After a complete read: the watermark for the next incremental run (null when the mode is none). */
   nextWatermark(): Watermark | null;
   close(): Promise<void>;
