@@ -264,28 +264,27 @@ export function createSyncRunService(deps: {
       // people a batch committed before a take-over (or the directory answered twice) are counted already
       const counted = await repo.alreadyCounted(run.id, [...new Set(keyed.map((e) => e.syncId))], tx);
       const todo = keyed.filter((e) => !counted.has(e.syncId));
-      const mappedNew = new Map<string, ReturnType<typeof applyMapping>>();
-      for (const e of todo) if (!mappedNew.has(e.syncId)) mappedNew.set(e.syncId, applyMapping(e, o.mapping));
-      const emails = [...new Set([...mappedNew.values()].flatMap((m) => (m.fields.primaryEmail ? [m.fields.primaryEmail] : [])))];
-      const stored = await repo.storedFor(
-        run.teamId,
-        todo.filter((e) => !e.error).map((e) => e.syncId),
-        emails,
-        !run.dryRun,
-        tx,
-      );
+      // the people's contacts by sync id (one statement), each person mapped once onto its contact
+      const found = await repo.storedFor(run.teamId, [...new Set(todo.filter((e) => !e.error).map((e) => e.syncId))], [], !run.dryRun, tx);
       const bySyncId = new Map<string, StoredContact>();
-      const byEmail = new Map<string, StoredContact>();
-      for (const r of stored) {
-        const s = storedOf(r);
-        if (r.directorySyncId) {
-          // two live contacts with one sync id (an import wrote it twice): the one of this connection first
-          const had = bySyncId.get(r.directorySyncId);
-          if (!had || (had.directory.connectionId !== c.connection.id && r.directoryConnectionId === c.connection.id)) {
-            bySyncId.set(r.directorySyncId, s);
-          }
+      for (const r of found) {
+        // two live contacts with one sync id (an import wrote it twice): the one of this connection first
+        const had = bySyncId.get(r.directorySyncId!);
+        if (!had || (had.directory.connectionId !== c.connection.id && r.directoryConnectionId === c.connection.id)) {
+          bySyncId.set(r.directorySyncId!, storedOf(r));
         }
-        if (r.primaryEmail) byEmail.set(r.primaryEmail, s);
+      }
+      const mapped = new Map<string, ReturnType<typeof applyMapping>>();
+      for (const e of todo) if (!mapped.has(e.syncId)) mapped.set(e.syncId, applyMapping(e, o.mapping, bySyncId.get(e.syncId)?.fields));
+      // then who holds the emails of new people and of people whose email changes (none in an unchanged run)
+      const emails = new Set<string>();
+      for (const [syncId, m] of mapped) {
+        const email = m.fields.primaryEmail;
+        if (email && bySyncId.get(syncId)?.fields.primaryEmail !== email) emails.add(email);
+      }
+      const byEmail = new Map<string, StoredContact>();
+      for (const r of emails.size ? await repo.storedFor(run.teamId, [], [...emails], !run.dryRun, tx) : []) {
+        if (r.primaryEmail) byEmail.set(r.primaryEmail, storedOf(r));
       }
       const reportsTo = new Map<string, string | null>();
       const newIds = Array.from({ length: todo.length }, () => uuidv7()).sort();
@@ -295,7 +294,9 @@ export function createSyncRunService(deps: {
         byEmail,
         newId: () => newIds.shift()!,
         apply: (e, base): Mapped => {
-          const m = base ? applyMapping(e, o.mapping, base) : mappedNew.get(e.syncId)!;
+          // the mapping made above when `base` is the person's own contact (or none), a fresh one for a contact linked by email
+          const m =
+            base === (bySyncId.get(e.syncId)?.fields ?? null) ? mapped.get(e.syncId)! : applyMapping(e, o.mapping, base ?? undefined);
           reportsTo.set(e.syncId, m.reportsToDn);
           return m;
         },
@@ -351,7 +352,7 @@ export function createSyncRunService(deps: {
             ? out.fields
             : out.kind === 'update'
               ? out.after
-              : (bySyncId.get(out.syncId)?.fields ?? mappedNew.get(out.syncId)?.fields ?? emptyContact());
+              : (bySyncId.get(out.syncId)?.fields ?? mapped.get(out.syncId)?.fields ?? emptyContact());
         return {
           syncId: out.syncId,
           dn: e.dn,
