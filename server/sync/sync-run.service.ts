@@ -232,10 +232,17 @@ export function createSyncRunService(deps: {
       if (!run.watermarkFrom && since) run = (await repo.setRun(run.id, { watermarkFrom: since }))!;
       const buf: DirectoryEntry[] = [];
       // batches of exactly batchSize people, whatever the directory's page size
+      // a first run fills an empty table: the planner's statistics are refreshed as it grows, or its
+      // per-batch lookups by sync id turn into scans of the team
+      let analyzedAt = run.created;
       const flush = async (all: boolean) => {
         while (buf.length >= batchSize || (all && buf.length)) {
           const items = buf.splice(0, batchSize);
           run = await commitBatch(ctx, run, c, items, { region: defaultPhoneRegion, mapping });
+          if (run.created - analyzedAt >= Math.max(10_000, analyzedAt)) {
+            await repo.analyze();
+            analyzedAt = run.created;
+          }
         }
       };
       for await (const page of source.pages({ since, signal: ctx.signal })) {
