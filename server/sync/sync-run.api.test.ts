@@ -332,6 +332,23 @@ describeLdap('Contact Sync runs against a real slapd', () => {
     expect((await call(ctx, team.ownerToken, 'POST', `/api/v1/sync/runs/${r.id}/confirm`)).statusCode).toBe(409);
   });
 
+  it('does not confirm a run that a newer run replaced', async () => {
+    const leaving = Array.from({ length: 12 }, (_, k) => 40 + k);
+    await slapd.deleteEntries(leaving.map((i) => adUser(O, i).dn));
+    const stale = await run(team, conn.id);
+    expect(stale.status).toBe('needs_confirmation');
+    const newer = await run(team, conn.id);
+    expect(newer.status).toBe('needs_confirmation');
+    const res = await call(ctx, team.ownerToken, 'POST', `/api/v1/sync/runs/${stale.id}/confirm`);
+    expect(res.statusCode).toBe(409);
+    expect(res.json().message).toMatch(/newer run/);
+    expect((await call(ctx, team.ownerToken, 'POST', `/api/v1/sync/runs/${newer.id}/confirm`)).statusCode).toBe(202);
+    await runJobs();
+    // the disabled account among them (43) was inactive already
+    expect(newer.toDeactivate).toBe(11);
+    expect((await call(ctx, team.ownerToken, 'GET', `/api/v1/sync/runs/${newer.id}`)).json().counts.deactivated).toBe(11);
+  });
+
   it('keeps every team to its own runs and connections (404), and agents out (403)', async () => {
     const other = await createTeam(ctx, 'Other team');
     expect((await call(ctx, other.ownerToken, 'GET', `/api/v1/sync/runs/${first.id}`)).statusCode).toBe(404);

@@ -232,10 +232,17 @@ export function createSyncRunService(deps: {
       if (!run.watermarkFrom && since) run = (await repo.setRun(run.id, { watermarkFrom: since }))!;
       const buf: DirectoryEntry[] = [];
       // batches of exactly batchSize people, whatever the directory's page size
+      // a first run fills an empty table: the planner's statistics are refreshed as it grows, or its
+      // per-batch lookups by sync id turn into scans of the team
+      let analyzedAt = run.created;
       const flush = async (all: boolean) => {
         while (buf.length >= batchSize || (all && buf.length)) {
           const items = buf.splice(0, batchSize);
           run = await commitBatch(ctx, run, c, items, { region: defaultPhoneRegion, mapping });
+          if (run.created - analyzedAt >= Math.max(10_000, analyzedAt)) {
+            await repo.analyze();
+            analyzedAt = run.created;
+          }
         }
       };
       for await (const page of source.pages({ since, signal: ctx.signal })) {
@@ -264,28 +271,27 @@ export function createSyncRunService(deps: {
       // people a batch committed before a take-over (or the directory answered twice) are counted already
       const counted = await repo.alreadyCounted(run.id, [...new Set(keyed.map((e) => e.syncId))], tx);
       const todo = keyed.filter((e) => !counted.has(e.syncId));
-      const mappedNew = new Map<string, ReturnType<typeof applyMapping>>();
-      for (const e of todo) if (!mappedNew.has(e.syncId)) mappedNew.set(e.syncId, applyMapping(e, o.mapping));
-      const emails = [...new Set([...mappedNew.values()].flatMap((m) => (m.fields.primaryEmail ? [m.fields.primaryEmail] : [])))];
-      const stored = await repo.storedFor(
-        run.teamId,
-        todo.filter((e) => !e.error).map((e) => e.syncId),
-        emails,
-        !run.dryRun,
-        tx,
-      );
+      // the people's contacts by sync id (one statement), each person mapped once onto its contact
+      const found = await repo.storedFor(run.teamId, [...new Set(todo.filter((e) => !e.error).map((e) => e.syncId))], [], !run.dryRun, tx);
       const bySyncId = new Map<string, StoredContact>();
-      const byEmail = new Map<string, StoredContact>();
-      for (const r of stored) {
-        const s = storedOf(r);
-        if (r.directorySyncId) {
-          // two live contacts with one sync id (an import wrote it twice): the one of this connection first
-          const had = bySyncId.get(r.directorySyncId);
-          if (!had || (had.directory.connectionId !== c.connection.id && r.directoryConnectionId === c.connection.id)) {
-            bySyncId.set(r.directorySyncId, s);
-          }
+      for (const r of found) {
+        // two live contacts with one sync id (an import wrote it twice): the one of this connection first
+        const had = bySyncId.get(r.directorySyncId!);
+        if (!had || (had.directory.connectionId !== c.connection.id && r.directoryConnectionId === c.connection.id)) {
+          bySyncId.set(r.directorySyncId!, storedOf(r));
         }
-        if (r.primaryEmail) byEmail.set(r.primaryEmail, s);
+      }
+      const mapped = new Map<string, ReturnType<typeof applyMapping>>();
+      for (const e of todo) if (!mapped.has(e.syncId)) mapped.set(e.syncId, applyMapping(e, o.mapping, bySyncId.get(e.syncId)?.fields));
+      // then who holds the emails of new people and of people whose email changes (none in an unchanged run)
+      const emails = new Set<string>();
+      for (const [syncId, m] of mapped) {
+        const email = m.fields.primaryEmail;
+        if (email && bySyncId.get(syncId)?.fields.primaryEmail !== email) emails.add(email);
+      }
+      const byEmail = new Map<string, StoredContact>();
+      for (const r of emails.size ? await repo.storedFor(run.teamId, [], [...emails], !run.dryRun, tx) : []) {
+        if (r.primaryEmail) byEmail.set(r.primaryEmail, storedOf(r));
       }
       const reportsTo = new Map<string, string | null>();
       const newIds = Array.from({ length: todo.length }, () => uuidv7()).sort();
@@ -295,7 +301,9 @@ export function createSyncRunService(deps: {
         byEmail,
         newId: () => newIds.shift()!,
         apply: (e, base): Mapped => {
-          const m = base ? applyMapping(e, o.mapping, base) : mappedNew.get(e.syncId)!;
+          // the mapping made above when `base` is the person's own contact (or none), a fresh one for a contact linked by email
+          const m =
+            base === (bySyncId.get(e.syncId)?.fields ?? null) ? mapped.get(e.syncId)! : applyMapping(e, o.mapping, base ?? undefined);
           reportsTo.set(e.syncId, m.reportsToDn);
           return m;
         },
@@ -351,7 +359,7 @@ export function createSyncRunService(deps: {
             ? out.fields
             : out.kind === 'update'
               ? out.after
-              : (bySyncId.get(out.syncId)?.fields ?? mappedNew.get(out.syncId)?.fields ?? emptyContact());
+              : (bySyncId.get(out.syncId)?.fields ?? mapped.get(out.syncId)?.fields ?? emptyContact());
         return {
           syncId: out.syncId,
           dn: e.dn,
@@ -702,6 +710,11 @@ export function createSyncRunService(deps: {
         const r = await loadRun(actor, id, tx, true);
         if (r.status !== 'needs_confirmation') {
           throw new AppError('CONFLICT', `Only a run waiting for a confirmation can be confirmed (this one is ${r.status})`);
+        }
+        // who left is what this run saw: a newer run knows better (someone may be back)
+        const [latest] = await repo.listRuns(r.teamId, r.connectionId, { limit: 1 }, tx);
+        if (latest && latest.id !== r.id) {
+          throw new AppError('CONFLICT', 'A newer run of this connection exists: run it again and confirm that run');
         }
         const next = (await repo.setRun(
           r.id,

@@ -53,7 +53,7 @@ describeLdap('a real slapd with the generated directory', () => {
   let s: Slapd;
   let c: Client;
   beforeAll(async () => {
-    s = await startSlapd({ directory: { adUsers: 2000, openLdapUsers: 200 } });
+    s = await startSlapd({ directory: { adUsers: 2000, openLdapUsers: 200 }, domainController: true });
     c = await s.client();
   });
   afterAll(async () => {

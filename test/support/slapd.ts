@@ -68,6 +68,11 @@ export interface SlapdOptions {
   /** 'kdesk-ad' (default): AD names and OIDs with matching rules; 'msuser': Debian's msuser.schema. */
   adSchema?: 'kdesk-ad' | 'msuser';
   rootPassword?: string;
+  /**
+   * Also like a domain controller's: a root DSE dsServiceName naming a DSA object that holds an invocationId (an
+   * incremental uSNChanged watermark is then tied to it). Default false. highestCommittedUSN is always there.
+   */
+  domainController?: boolean;
   /** where the temporary directory goes (default the OS's) */
   tmpDir?: string;
 }
@@ -103,9 +108,9 @@ export interface Slapd {
    * slapd after their change so that it shows the new value; a raw modify() does not).
    */
   highestUsn(): number;
-  /** The root DSE's dsServiceName: the DSA object holding `invocationId` (null with adSchema 'msuser'). */
+  /** The root DSE's dsServiceName: the DSA object holding `invocationId` (null unless `domainController`). */
   dsServiceName: string | null;
-  /** The DSA's invocationId as GUID text (null with adSchema 'msuser'). */
+  /** The DSA's invocationId as GUID text (null unless `domainController`). */
   invocationId: string | null;
   /** Restarts slapd on the same port with the same data (open connections are dropped). */
   restart(): Promise<void>;
@@ -237,7 +242,8 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
     const invocationId = createHash('sha256').update(`invocation:${o.seed}`).digest().subarray(0, 16);
     const rootDse = path.join(dir, 'rootdse.ldif');
     let usn = 10_000 + o.adUsers;
-    const writeRootDse = () => writeFile(rootDse, `dn:\nhighestCommittedUSN: ${usn}\ndsServiceName: ${dsServiceName}\n`);
+    const dc = adLike && !!opts.domainController;
+    const writeRootDse = () => writeFile(rootDse, `dn:\nhighestCommittedUSN: ${usn}\n${dc ? `dsServiceName: ${dsServiceName}\n` : ''}`);
     if (adLike) await writeRootDse();
     const conf = path.join(dir, 'slapd.conf');
     await writeFile(
@@ -273,7 +279,7 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
     const load = await run(SLAPADD_BIN, ['-q', '-f', conf, '-l', ldif]);
     if (load.code !== 0) throw new Error(`slapadd failed (${load.code}): ${load.out}`);
     const extraLdif =
-      (adLike
+      (dc
         ? entryToLdif({
             dn: dcOu,
             attributes: [
@@ -396,8 +402,8 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
         await publishUsn();
       },
       highestUsn: () => usn,
-      dsServiceName: adLike ? dsServiceName : null,
-      invocationId: adLike ? adGuidText(invocationId) : null,
+      dsServiceName: dc ? dsServiceName : null,
+      invocationId: dc ? adGuidText(invocationId) : null,
       restart,
       async client() {
         const c = new Client({ url, timeout: 30_000, connectTimeout: 5_000 });
