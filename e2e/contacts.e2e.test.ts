@@ -97,7 +97,7 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: contacts journey in Chromium
 
     await page.getByLabel('First name').fill(contact.firstName);
     await page.getByLabel('Last name').fill(contact.lastName);
-    await page.getByLabel('Company').fill(contact.company);
+    await page.getByLabel('Company', { exact: true }).fill(contact.company);
     await page.getByLabel('Job title').fill(contact.jobTitle);
     await page.getByLabel('Primary email').fill(contact.primaryEmail);
 
@@ -214,7 +214,7 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: contacts journey in Chromium
     await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Contact Sync' }).click();
     await visible(page.getByRole('heading', { level: 1, name: 'Contact Sync' }));
     await visible(page.getByText('No connections yet'));
-    expect(await page.getByRole('button', { name: 'New connection' }).isDisabled()).toBe(true);
+    await visible(page.getByRole('link', { name: 'New connection' }).first());
     await screenshot(page, '07-contact-sync');
     await signOut();
   });

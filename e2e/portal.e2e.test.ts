@@ -93,7 +93,7 @@ describe.skipIf(!process.env.KDESK_E2E)('Contact portal: invitation, code sign-i
     await visible(agent.getByRole('heading', { level: 1, name: 'Create contact' }));
     await agent.getByLabel('First name').fill(contact.firstName);
     await agent.getByLabel('Last name').fill(contact.lastName);
-    await agent.getByLabel('Company').fill(contact.company);
+    await agent.getByLabel('Company', { exact: true }).fill(contact.company);
     await agent.getByLabel('Primary email').fill(contact.email);
     expect(await agent.getByRole('switch', { name: 'Portal access' }).isChecked()).toBe(true);
     await agent.getByRole('button', { name: 'Create contact' }).click();

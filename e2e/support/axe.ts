@@ -37,7 +37,7 @@ export function describeViolations(violations: Result[]): string {
     .map((v) => {
       const nodes = v.nodes
         .slice(0, 8)
-        .map((n) => `    ${n.target.join(' ')}\n      ${(n.failureSummary ?? '').replace(/\n/g, '\n      ')}`)
+        .map((n) => `    ${n.target.join(' ')} ${n.html.slice(0, 200)}\n      ${(n.failureSummary ?? '').replace(/\n/g, '\n      ')}`)
         .join('\n');
       const more = v.nodes.length > 8 ? `\n    … and ${v.nodes.length - 8} more` : '';
       return `  [${v.impact}] ${v.id}: ${v.help} (${v.nodes.length} element${v.nodes.length === 1 ? '' : 's'})\n${nodes}${more}`;

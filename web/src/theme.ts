@@ -20,7 +20,8 @@ export const theme = createTheme({
     // the menu's focus placeholder (a focusable role=presentation div) is not a menu item: the menu keeps
     // its own focus handling (arrow keys reach the items); closing it gives the focus back to its button
     Menu: { defaultProps: { withInitialFocusPlaceholder: false, returnFocus: true } },
-    Notification: { defaultProps: { closeButtonProps: { 'aria-label': 'Dismiss' } } },
+    // and give a toast's close button a 24 px target at least (WCAG 2.2 target size)
+    Notification: { defaultProps: { closeButtonProps: { 'aria-label': 'Dismiss', size: 'md', style: { minWidth: 24, minHeight: 24 } } } },
     // sentence-case badges read better in tables than Mantine's default capitals
     Modal: { styles: { title: { fontWeight: 650, fontSize: 'var(--mantine-font-size-lg)' } } },
     Badge: { styles: { root: { textTransform: 'none', fontWeight: 600, letterSpacing: 0 } } },
