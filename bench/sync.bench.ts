@@ -16,6 +16,7 @@ import os from 'node:os';
 import pg from 'pg';
 import { processTree, setupDatabase, startServer, statusMb, log, type Server } from './import-support.ts';
 import { startSlapd, type Slapd } from '../test/support/slapd.ts';
+import { adDefaultMapping } from '../shared/sync.ts';
 
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 const CHANGED = Math.min(Number(process.env.BENCH_CHANGED ?? 1000), USERS);
@@ -24,23 +25,14 @@ const INCREMENTAL = (process.env.BENCH_INCREMENTAL ?? 'modifyTimestamp') as 'mod
 const RUN_TIMEOUT_S = Number(process.env.BENCH_TIMEOUT_S ?? 1800);
 
 // the Active Directory default mapping of the Contact Sync page
-const MAPPING = {
-  firstName: 'givenName',
-  lastName: 'sn',
-  company: 'company',
-  jobTitle: 'title',
-  division: 'department',
-  primaryEmail: 'mail',
-  'phones.work': 'telephoneNumber',
-  'phones.mobile': 'mobile',
-  'address.line1': 'streetAddress',
-  'address.city': 'l',
-  'address.state': 'st',
-  'address.postalCode': 'postalCode',
-  'address.country': 'co',
-  reportsTo: 'manager',
-};
-const ATTRIBUTES = ['objectGUID', 'userAccountControl', 'modifyTimestamp', 'uSNChanged', ...new Set(Object.values(MAPPING))];
+const MAPPING = adDefaultMapping;
+const ATTRIBUTES = [
+  'objectGUID',
+  'userAccountControl',
+  'modifyTimestamp',
+  'uSNChanged',
+  ...new Set(Object.values(MAPPING).filter((v): v is string => typeof v === 'string')),
+];
 
 const load = () =>
   os

@@ -33,6 +33,7 @@ import {
 } from './sync-run.rules.ts';
 import { SYNC_RUN_KIND, syncJobKey } from './connections.service.ts';
 import { createSyncRunRepo, type EntryInsert, type SyncRunRow } from './sync-run.repo.ts';
+import { presentRun } from './sync.presenter.ts';
 
 export { SYNC_RUN_KIND, syncJobKey };
 
@@ -80,31 +81,6 @@ const SCHEDULE_ACTOR: StoredActor = {
 export const canManageSync = (a: Pick<Actor, 'role' | 'type'>) => a.type === 'system' || a.role === 'owner' || a.role === 'admin';
 function requireManager(actor: Actor) {
   if (!canManageSync(actor)) throw new AppError('FORBIDDEN', 'Only owners and admins manage Contact Sync');
-}
-
-export function presentRun(r: SyncRunRow): SyncRun {
-  return {
-    id: r.id,
-    connectionId: r.connectionId,
-    status: r.status,
-    full: r.fullRun,
-    dryRun: r.dryRun,
-    trigger: r.trigger,
-    counts: {
-      created: r.created,
-      updated: r.updated,
-      unchanged: r.unchanged,
-      deactivated: r.deactivated,
-      conflicts: r.conflicts,
-      failed: r.failed,
-    },
-    seen: r.seen,
-    toDeactivate: r.toDeactivate,
-    createdAt: r.createdAt.toISOString(),
-    startedAt: r.startedAt ? r.startedAt.toISOString() : null,
-    finishedAt: r.finishedAt ? r.finishedAt.toISOString() : null,
-    error: r.error,
-  };
 }
 
 const storedOf = (r: ContactRow): StoredContact => ({ id: r.id, fields: rowToFields(r), directory: rowToDirectory(r), stored: r });

@@ -4,7 +4,30 @@ import type { SyncConnectionRow, SyncRunRow } from '../db/schema.ts';
 
 const iso = (d: Date | string | null) => (d === null ? null : (d instanceof Date ? d : new Date(d)).toISOString());
 
-export function presentRun(r: SyncRunRow): SyncRun {
+/** The columns a run shows; the run service reads its rows with its own types for the job state and watermarks. */
+type PresentedRun = Pick<
+  SyncRunRow,
+  | 'id'
+  | 'connectionId'
+  | 'status'
+  | 'fullRun'
+  | 'dryRun'
+  | 'trigger'
+  | 'created'
+  | 'updated'
+  | 'unchanged'
+  | 'deactivated'
+  | 'conflicts'
+  | 'failed'
+  | 'seen'
+  | 'toDeactivate'
+  | 'createdAt'
+  | 'startedAt'
+  | 'finishedAt'
+  | 'error'
+>;
+
+export function presentRun(r: PresentedRun): SyncRun {
   return {
     id: r.id,
     connectionId: r.connectionId,
