@@ -26,6 +26,21 @@ describe('inlineParameters', () => {
     }
   });
 
+  it('means the same when the server reads backslashes in plain strings as escapes', async () => {
+    await db.connection().execute(async (c) => {
+      await sql`SET standard_conforming_strings = off`.execute(c);
+      try {
+        for (const v of ['\\', 'a\\nb', "\\'; SELECT 1; --", "O'Brien\\"]) {
+          const q = sql<{ v: string }>`SELECT ${v}::text AS v`.compile(c);
+          const { rows } = await sql.raw<{ v: string }>(inlineParameters(q)).execute(c);
+          expect(rows[0]!.v, JSON.stringify(v)).toBe(v);
+        }
+      } finally {
+        await sql`RESET standard_conforming_strings`.execute(c);
+      }
+    });
+  });
+
   it('writes arrays, dates and nulls as the driver sends them', async () => {
     const at = new Date('2024-02-29T23:59:58.123Z');
     const arr = ['a"b', 'c\\d', "e'f", 'g,h', '{i}', ''];

@@ -35,8 +35,8 @@ export function inlineParameters(q: Pick<CompiledQuery, 'sql' | 'parameters'>): 
     const v = parameterText(q.parameters[n - 1]);
     if (v === null) return 'NULL';
     if (v.includes('\u0000')) throw new Error('A parameter holds a NUL character');
-    // standard_conforming_strings is on (PostgreSQL's default since 9.1): only the quote is special
-    return `'${v.replace(/'/g, "''")}'`;
+    // an escape string means the same whatever standard_conforming_strings says (a server may turn it off)
+    return ` E'${v.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
   };
   let out = '';
   let i = 0;

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Alert, Anchor, Button, Group, Paper, Select, Stack, TagsInput, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Group, Loader, Paper, Select, Stack, TagsInput, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { IconArrowLeft, IconCircleCheck, IconLock } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from 'react-router';
@@ -53,7 +53,13 @@ export function PortalRequestPage(props: { slug: string; teamName: string; visit
               Tell {props.teamName} what you need. You will get an email when they reply.
             </Text>
           </Stack>
-          {items.length > 1 && (
+          {templates.isPending ? (
+            // the form waits for the team's templates: typing into a plain form that a template then replaces would be lost
+            <Group justify="center" py="xl">
+              <Loader size="sm" aria-label="Loading the request form" />
+            </Group>
+          ) : null}
+          {!templates.isPending && items.length > 1 && (
             <Select
               label="What is it about?"
               value={chosen?.id ?? null}
@@ -62,6 +68,7 @@ export function PortalRequestPage(props: { slug: string; teamName: string; visit
               onChange={setTemplateId}
             />
           )}
+          {!templates.isPending && (
           <RequestForm
             key={chosen?.id ?? 'plain'}
             slug={slug}
@@ -69,6 +76,7 @@ export function PortalRequestPage(props: { slug: string; teamName: string; visit
             visitor={props.visitor ?? false}
             onReceived={setReceived}
           />
+          )}
         </Stack>
       )}
     </PortalShell>
