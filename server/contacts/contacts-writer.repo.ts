@@ -213,6 +213,49 @@ export function createContactWriterRepo(db: Executor) {
       return r.rows.map((x) => x.id);
     },
 
+    /**
+     * Moves live contacts merged into `survivorId` to the trash, marked with their survivor (no version bump:
+     * the trash keeps each contact as it was); their portal sessions end. Answers the ids moved.
+     */
+    async moveMergedToTrash(teamId: string, ids: readonly string[], survivorId: string, tx: Executor): Promise<string[]> {
+      if (!ids.length) return [];
+      const r = await sql<{ id: string }>`
+        WITH w AS (UPDATE contacts SET deleted_at = now(), merged_into = ${survivorId}
+                   WHERE team_id = ${teamId} AND id = ANY(${ids}::uuid[]) AND deleted_at IS NULL
+                   RETURNING id),
+             s AS (${endSessions(teamId, ids, 'w')})
+        SELECT id FROM w`.execute(tx);
+      return r.rows.map((x) => x.id);
+    },
+
+    /**
+     * Puts contacts back exactly as a snapshot holds them (`row_to_json` of their rows, as JSON text): every
+     * column, version and timestamps included, so the rows are byte-identical to what they were. One
+     * statement per call; the caller orders calls so that a primary email is freed before it is taken back.
+     * Portal sessions of `endSessionsOf` end. Answers the rows written.
+     */
+    async restoreSnapshots(
+      teamId: string,
+      snapshots: string,
+      ids: readonly string[],
+      endSessionsOf: readonly string[],
+      tx: Executor,
+    ): Promise<ContactRow[]> {
+      if (!ids.length) return [];
+      const types = await contactColumnTypes(tx);
+      const cols = [...types.keys()].filter((c) => c !== 'id' && c !== 'team_id');
+      const set = sql.raw(cols.map((c) => `"${c}" = s."${c}"`).join(', '));
+      const r = await sql<ContactRow>`
+        WITH w AS (
+          UPDATE contacts c SET ${set}
+          FROM json_populate_recordset(null::contacts, ${snapshots}::json) s
+          WHERE c.team_id = ${teamId} AND s.team_id = ${teamId} AND c.id = s.id AND c.id = ANY(${ids}::uuid[])
+          RETURNING c.*)
+        ${endSessionsOf.length ? sql`, e AS (${endSessions(teamId, endSessionsOf, 'w')})` : sql``}
+        SELECT * FROM w`.execute(tx);
+      return r.rows;
+    },
+
     /** Restores trashed rows (version + 1, like any change). */
     async restore(teamId: string, ids: readonly string[], tx: Executor): Promise<ContactRow[]> {
       if (!ids.length) return [];
@@ -254,13 +297,19 @@ export function createContactWriterRepo(db: Executor) {
     },
 
     /** Newest first; `beforeId` is the keyset cursor. */
-    listAudit(teamId: string, entityType: string, entityId: string, opts: { limit: number; beforeId?: string }, tx: Executor = db) {
+    listAudit(
+      teamId: string,
+      entityType: string,
+      entityId: string | readonly string[],
+      opts: { limit: number; beforeId?: string },
+      tx: Executor = db,
+    ) {
       let q = tx
         .selectFrom('auditLog')
         .selectAll()
         .where('teamId', '=', teamId)
         .where('entityType', '=', entityType)
-        .where('entityId', '=', entityId);
+        .where('entityId', typeof entityId === 'string' ? '=' : 'in', entityId as string);
       if (opts.beforeId) q = q.where('id', '<', opts.beforeId);
       return q.orderBy('id', 'desc').limit(opts.limit).execute();
     },

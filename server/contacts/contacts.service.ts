@@ -85,6 +85,8 @@ export function createContactsService(deps: {
   const bulkExtensions: Partial<Record<'invite' | 'export', BulkExtension>> = {};
   // set by Contact Sync (createServices): the fields a connection writes are not edited by hand
   let syncedFieldsOf: SyncedFieldsOf | null = null;
+  // set by the merge service (createServices): the contacts merged into a contact, whose history is its too
+  let mergedIdsOf: ((teamId: string, id: string) => Promise<string[]>) | null = null;
 
   async function trashRows(actor: Actor, rows: ContactRow[], tx: Tx) {
     return (await writer.trash(tx, actor, rows)).length;
@@ -476,6 +478,10 @@ export function createContactsService(deps: {
     setSyncedFields(fn: SyncedFieldsOf) {
       syncedFieldsOf = fn;
     },
+    /** Merges: the history of a contact includes that of the contacts merged into it. */
+    setMergedIdsOf(fn: (teamId: string, id: string) => Promise<string[]>) {
+      mergedIdsOf = fn;
+    },
 
     async history(
       actor: Actor,
@@ -489,7 +495,8 @@ export function createContactsService(deps: {
           { path: 'cursor', message: 'Not a history cursor; start again without a cursor' },
         ]);
       }
-      const rows = await audit.list(actor.teamId, 'contact', id, { limit: q.limit + 1, beforeId });
+      const merged = mergedIdsOf ? await mergedIdsOf(actor.teamId, id) : [];
+      const rows = await audit.list(actor.teamId, 'contact', merged.length ? [id, ...merged] : id, { limit: q.limit + 1, beforeId });
       const items = rows.slice(0, q.limit);
       return {
         items: items.map((r) => ({

@@ -504,6 +504,73 @@ export function createContactWriter(db: Executor) {
       return [...moved];
     },
 
+    /**
+     * A merge of contacts (locked by the caller) into a survivor: the merged contacts go to the trash marked
+     * with their survivor (no version bump, their portal sessions end, a 'merge' audit row each naming the
+     * survivor), then the survivor becomes `after` with `companyId` (version + 1, one 'merge' audit row with
+     * the field differences and the merged ids; its sessions end if it loses its primary email). The caller
+     * moves the rows of other tables. Answers the survivor as written.
+     */
+    async merge(
+      tx: Executor,
+      by: Actor | AuditBy,
+      m: { survivor: ContactRow; merged: readonly ContactRow[]; after: ContactFields; companyId: string | null; mergeId: string },
+      o: { region: string },
+    ): Promise<ContactRow> {
+      const b = byOf(by);
+      const ids = m.merged.map((r) => r.id);
+      const moved = await repo.moveMergedToTrash(b.teamId, ids, m.survivor.id, tx);
+      if (moved.length !== ids.length) throw new Error('a merged contact left the directory while it was locked');
+      await repo.audit(
+        m.merged.map((r) =>
+          auditRow(b, 'contact', r.id, 'merge', {
+            mergedInto: { before: null, after: m.survivor.id },
+            mergeId: { before: null, after: m.mergeId },
+          }),
+        ),
+        tx,
+      );
+      const before = rowToFields(m.survivor);
+      const changes: Changes = { ...diffContacts(before, m.after) };
+      if (m.companyId !== m.survivor.companyId) changes.companyId = { before: m.survivor.companyId, after: m.companyId };
+      changes.mergedContacts = { before: null, after: ids };
+      changes.mergeId = { before: null, after: m.mergeId };
+      const id = m.survivor.id;
+      const row = { id, ...changedColumns({ id, before, after: m.after, stored: m.survivor }, o.region), companyId: m.companyId };
+      const [written] = await repo.update(
+        b.teamId,
+        [row],
+        [auditRow(b, 'contact', id, 'merge', changes)],
+        losesPortalAccess(before, m.after) ? [id] : [],
+        { returnRows: true },
+        tx,
+      );
+      if (!written) throw new Error('the survivor of a merge left the directory while it was locked');
+      return written;
+    },
+
+    /**
+     * Undoes a merge: the survivor, then the merged contacts, become byte-identical to the snapshot taken
+     * before the merge (`row_to_json` rows as JSON text; every column, version and timestamps included); the
+     * survivor's portal sessions end (who signs in as it may change back). A 'merge.undo' audit row each.
+     * A primary email taken meanwhile by another live contact fails the statement with a unique violation.
+     */
+    async undoMerge(
+      tx: Executor,
+      by: Actor | AuditBy,
+      u: { survivorId: string; mergedIds: readonly string[]; snapshots: string; mergeId: string },
+    ): Promise<ContactRow[]> {
+      const b = byOf(by);
+      const survivor = await repo.restoreSnapshots(b.teamId, u.snapshots, [u.survivorId], [u.survivorId], tx);
+      const merged = await repo.restoreSnapshots(b.teamId, u.snapshots, u.mergedIds, [], tx);
+      const rows = [...survivor, ...merged];
+      await repo.audit(
+        rows.map((r) => auditRow(b, 'contact', r.id, 'merge.undo', { mergeId: { before: u.mergeId, after: null } })),
+        tx,
+      );
+      return rows;
+    },
+
     /** Restores trashed contacts (version + 1, a 'restore' audit row each). The caller checked their emails are free. */
     async restore(tx: Executor, actor: Actor, ids: readonly string[]): Promise<ContactRow[]> {
       const restored = await repo.restore(actor.teamId, ids, tx);

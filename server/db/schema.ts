@@ -134,6 +134,8 @@ export interface ContactsTable {
   skEmail: string;
   searchVersion: number;
   deletedAt: Date | null;
+  /** set while the contact sits in the trash merged into this survivor */
+  mergedInto: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AuditLogTable {

@@ -50,6 +50,13 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'POST /api/v1/contacts/trash/bulk': 'bulkTrashAction',
   'POST /api/v1/contacts/bulk': 'bulkContactAction',
   'GET /api/v1/contacts/:id/history': 'getContactHistory',
+  'GET /api/v1/contacts/duplicates': 'listDuplicates',
+  'POST /api/v1/contacts/duplicates/scan': 'scanDuplicates',
+  'POST /api/v1/contacts/merge': 'mergeContacts',
+  'POST /api/v1/contacts/merge/bulk': 'bulkMergeContacts',
+  'GET /api/v1/merges': 'listMerges',
+  'POST /api/v1/merges/:mergeId/undo': 'undoMerge',
+  'POST /api/v1/contacts/:id/primary-email': 'changePrimaryEmail',
   // tickets
   'GET /api/v1/tickets': 'listTickets',
   'POST /api/v1/tickets': 'createTicket',

@@ -32,6 +32,8 @@ export function jobHandlers(services: Services): Record<string, JobHandler> {
     'portal.invite': (ctx) => runInviteJob(services, ctx),
     'contacts.export': (ctx) => services.exports.runExportJob(ctx),
     'companies.rescan': (ctx) => services.companies.runRescanJob(ctx),
+    'contacts.duplicate-scan': (ctx) => services.merges.runScanJob(ctx),
+    'contacts.merge-bulk': (ctx) => services.merges.runBulkMergeJob(ctx),
   };
   return Object.fromEntries(Object.entries(handlers).map(([kind, h]) => [kind, userSafe(h)]));
 }
@@ -49,6 +51,7 @@ export function jobKinds(services: Services): Record<string, JobHandler | JobKin
 export function periodicTasks(services: Services): PeriodicTask[] {
   return [
     { name: 'contacts.purge-trash', cron: '@every 60m', run: async () => void (await services.contacts.purgeExpiredTrash()) },
+    { name: 'contacts.forget-merges', cron: '@every 60m', run: async () => void (await services.merges.purgeExpired()) },
     { name: 'contacts.reindex-search', cron: '@every 10m', run: async () => void (await services.contacts.reindexStale()) },
     {
       name: 'portal.issue-codes',
