@@ -142,11 +142,17 @@ const copyText = (v: unknown): string => {
 };
 
 /** Writes `n` contacts into the team with COPY, built by the API's own row builder (search columns included). */
-export async function seedContacts(url: string, teamId: string, n: number): Promise<string[]> {
+export async function seedContacts(
+  url: string,
+  teamId: string,
+  n: number,
+  o: { make?: (i: number) => ContactFields; companyOf?: (i: number) => string | null } = {},
+): Promise<string[]> {
+  const make = o.make ?? ((i: number) => benchContact(i));
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const ids: string[] = [];
-  const sample = { id: '', teamId, ...fieldsToColumns(benchContact(0), []) };
+  const sample = { id: '', teamId, ...fieldsToColumns(make(0), []), ...(o.companyOf ? { companyId: null } : {}) };
   const keys = Object.keys(sample);
   const cols = keys.map((k) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)).join(', ');
   const t0 = performance.now();
@@ -155,10 +161,15 @@ export async function seedContacts(url: string, teamId: string, n: number): Prom
     (function* () {
       let buf = '';
       for (let i = 0; i < n; i++) {
-        const f = benchContact(i);
+        const f = make(i);
         const id = uuidv7();
         ids.push(id);
-        const row: Record<string, unknown> = { id, teamId, ...fieldsToColumns(f, phonesE164(f.phones, 'US')) };
+        const row: Record<string, unknown> = {
+          id,
+          teamId,
+          ...fieldsToColumns(f, phonesE164(f.phones, 'US')),
+          ...(o.companyOf ? { companyId: o.companyOf(i) } : {}),
+        };
         buf += keys.map((k) => copyText(row[k])).join('\t') + '\n';
         if (buf.length > 1 << 20) {
           yield buf;

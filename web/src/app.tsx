@@ -15,6 +15,7 @@ import { ErrorState, NotFoundPage, RouteErrorPage } from './components/error-sta
 const ContactEditPage = lazy(() => import('./agent/contacts/contact-edit-page.tsx'));
 const ContactViewPage = lazy(() => import('./agent/contacts/contact-view-page.tsx'));
 const TrashPage = lazy(() => import('./agent/contacts/trash-page.tsx'));
+const DuplicatesPage = lazy(() => import('./agent/contacts/duplicates-page.tsx'));
 const TeamSettingsPage = lazy(() => import('./agent/settings/team-settings-page.tsx'));
 const ContactSyncPage = lazy(() => import('./agent/sync/contact-sync-page.tsx'));
 const ConnectionEditorPage = lazy(() => import('./agent/sync/connection-editor-page.tsx'));
@@ -80,6 +81,7 @@ const router = createBrowserRouter([
       { path: 'contacts', element: <ContactsPage /> },
       { path: 'contacts/new', element: page(<ContactEditPage />) },
       { path: 'contacts/trash', element: page(<TrashPage />) },
+      { path: 'contacts/duplicates', element: page(<DuplicatesPage />) },
       { path: 'contacts/import', element: page(<ImportPage />) },
       { path: 'contacts/import/:id', element: page(<ImportPage />) },
       { path: 'contacts/:id', element: page(<ContactViewPage />) },

@@ -65,6 +65,7 @@ import { DirectoryFields } from './contact-display.tsx';
 import { ContactBreadcrumbs } from './contact-breadcrumbs.tsx';
 import { usePageTitle } from '../../lib/use-page-title.ts';
 import { ContactLoadError } from './contact-load-error.tsx';
+import { ChangePrimaryEmailButton } from './change-primary-email.tsx';
 
 const section = (id: (typeof sections)[number]['id']) => sections.find((s) => s.id === id)!;
 
@@ -431,6 +432,24 @@ function ContactEditor(props: { contact: Contact | null; latest?: Contact }) {
                 placeholder="jane.doe@acme.com"
                 {...text('primaryEmail')}
               />
+              {!isNew && loaded.contact && (
+                <Stack justify="flex-end" gap={4}>
+                  <ChangePrimaryEmailButton
+                    contact={loaded.contact}
+                    disabledReason={dirty ? 'Save or discard your changes first' : null}
+                    onChanged={(c) => {
+                      const base = formFromContact(c);
+                      setLoaded({ contact: c, base });
+                      setValues(base);
+                      setErrors({});
+                      setProblem(null);
+                    }}
+                  />
+                  <Text size="xs" c="dimmed">
+                    Promote another email, keep or drop the old one
+                  </Text>
+                </Stack>
+              )}
             </SimpleGrid>
             <LabeledRowsEditor
               kind="emails"

@@ -7,6 +7,7 @@ import {
   IconPlus,
   IconFileUpload,
   IconSearchOff,
+  IconCopy,
   IconTrash,
   IconFilterOff,
   IconRosetteDiscountCheck,
@@ -119,6 +120,9 @@ export function ContactsPage() {
         actions={
           <>
             <CopyTeamPortalUrlButton />
+            <Button component={Link} to="/contacts/duplicates" variant="default" leftSection={<IconCopy size={17} />}>
+              Duplicates
+            </Button>
             <Button component={Link} to="/contacts/trash" variant="default" leftSection={<IconTrash size={17} />}>
               Trash
             </Button>
