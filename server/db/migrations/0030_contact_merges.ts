@@ -49,8 +49,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     $$`.execute(db);
   // no team_id in it: a GIN index with team_id intersects every look-up with the team's posting list (as
   // long as the team), while an address is shared by a handful of rows; the team is checked on those rows
+  // fastupdate off: with a pending list (up to 4 MB of recent writes, scanned in full by every look-up), one
+  // look-up of an address cost 12 ms instead of 0.02 ms in a 100,000-contact directory after a bulk change
   await sql`CREATE INDEX contacts_email_keys_idx ON contacts USING gin (contact_email_keys(primary_email, emails))
-            WHERE deleted_at IS NULL`.execute(db);
+            WITH (fastupdate = off) WHERE deleted_at IS NULL`.execute(db);
+  // the same for the phones' index (the finder looks each phone up; phone search gains too)
+  await sql`ALTER INDEX contacts_phones_e164_idx SET (fastupdate = off)`.execute(db);
+  await sql`SELECT gin_clean_pending_list('contacts_phones_e164_idx')`.execute(db);
   // similar names at the same company: the folded last and first names (the first two parts of the sort key
   // sk_last, "last \x01 first \x01 email"), equal
   await sql`CREATE INDEX contacts_company_name_idx ON contacts
@@ -81,6 +86,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   await sql`DROP TABLE IF EXISTS duplicate_scans`.execute(db);
   await sql`DROP INDEX IF EXISTS contacts_company_name_idx`.execute(db);
   await sql`DROP INDEX IF EXISTS contacts_email_keys_idx`.execute(db);
+  await sql`ALTER INDEX contacts_phones_e164_idx RESET (fastupdate)`.execute(db);
   await sql`DROP FUNCTION IF EXISTS contact_email_keys(text, json)`.execute(db);
   await sql`DROP TABLE IF EXISTS contact_merge_refs`.execute(db);
   await sql`DROP TABLE IF EXISTS contact_merges`.execute(db);
