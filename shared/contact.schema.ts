@@ -190,7 +190,11 @@ export const contactPage = z.object({
 });
 export type ContactPage = z.infer<typeof contactPage>;
 
-export const trashedContact = contactSchema.extend({ deletedAt: z.string() });
+export const trashedContact = contactSchema.extend({
+  deletedAt: z.string(),
+  /** set when the contact went to the trash by a merge: the contact it was merged into */
+  mergedInto: z.string().nullable(),
+});
 export const trashPage = contactPage.extend({ items: z.array(trashedContact) });
 export type TrashPage = z.infer<typeof trashPage>;
 

@@ -260,7 +260,7 @@ export function createContactWriterRepo(db: Executor) {
     async restore(teamId: string, ids: readonly string[], tx: Executor): Promise<ContactRow[]> {
       if (!ids.length) return [];
       const r = await sql<ContactRow>`
-        UPDATE contacts SET deleted_at = NULL, version = version + 1, updated_at = now()
+        UPDATE contacts SET deleted_at = NULL, merged_into = NULL, version = version + 1, updated_at = now()
         WHERE team_id = ${teamId} AND id = ANY(${ids}::uuid[]) AND deleted_at IS NOT NULL
         RETURNING *`.execute(tx);
       return r.rows;

@@ -301,7 +301,7 @@ export function createContactsService(deps: {
       const items = rows.slice(0, q.limit);
       const last = items.at(-1);
       return {
-        items: items.map((r) => ({ ...presentContact(r), deletedAt: r.deletedAt!.toISOString() })),
+        items: items.map((r) => ({ ...presentContact(r), deletedAt: r.deletedAt!.toISOString(), mergedInto: r.mergedInto ?? null })),
         nextCursor: rows.length > q.limit && last ? encodeCursor({ s: 'trash', k: last.sortValue, id: last.id }) : null,
         total,
         totalIsEstimate: false,

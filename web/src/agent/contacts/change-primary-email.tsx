@@ -36,7 +36,9 @@ export function ChangePrimaryEmailButton(props: { contact: Contact; disabledReas
     },
   });
   const fieldError =
-    change.error instanceof ApiError && change.error.code === 'VALIDATION' ? change.error.details.find((d) => d.path === 'email')?.message : undefined;
+    change.error instanceof ApiError && change.error.code === 'VALIDATION'
+      ? change.error.details.find((d) => d.path === 'email')?.message
+      : undefined;
 
   const button = (
     <Button

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import {
   Alert,
   Anchor,
@@ -86,11 +86,12 @@ export default function DuplicatesPage() {
     onSuccess: (r) => setScanJob(r.jobId),
     onError: (e) => notifications.show({ color: 'red', title: 'The scan did not start', message: errorMessage(e) }),
   });
-  if (scanDone && scanJob) {
+  useEffect(() => {
+    if (!scanDone || !scanJob) return;
     setScanJob(null);
     setSource('scan');
     void qc.invalidateQueries({ queryKey: ['contacts', 'duplicates'] });
-  }
+  }, [scanDone, scanJob, qc]);
 
   const bulkJobQuery = useQuery({
     queryKey: keys.job(bulkJob ?? ''),
@@ -116,7 +117,8 @@ export default function DuplicatesPage() {
   });
   const bulkState = bulkJobQuery.data;
   const bulkRunning = Boolean(bulkJob) && (!bulkState || ['queued', 'running'].includes(bulkState.status));
-  if (bulkJob && bulkState && !bulkRunning) {
+  useEffect(() => {
+    if (!bulkJob || !bulkState || bulkRunning) return;
     const r = bulkState.result as { merged?: number; failed?: { survivorId: string; message: string }[] } | null;
     notifications.show({
       color: r?.failed?.length ? 'yellow' : 'green',
@@ -127,7 +129,7 @@ export default function DuplicatesPage() {
     });
     setBulkJob(null);
     refresh();
-  }
+  }, [bulkJob, bulkState, bulkRunning]);
 
   const empty = !list.isPending && !list.isError && groups.length === 0 && !list.hasNextPage;
 
@@ -164,7 +166,8 @@ export default function DuplicatesPage() {
       {scanJob && (
         <Card mb="md" aria-live="polite">
           <Text size="sm" mb={6}>
-            Scanning every contact for duplicates… {scanJobQuery.data ? `step ${scanJobQuery.data.processed} of ${scanJobQuery.data.total ?? 3}` : ''}
+            Scanning every contact for duplicates…{' '}
+            {scanJobQuery.data ? `step ${scanJobQuery.data.processed} of ${scanJobQuery.data.total ?? 3}` : ''}
           </Text>
           <Progress
             value={scanJobQuery.data?.total ? (100 * scanJobQuery.data.processed) / scanJobQuery.data.total : 5}
@@ -431,19 +434,21 @@ function MergeModal(props: { group: DuplicateGroup; survivorId: string; onClose:
     }
     return { field, label, options: [...seen.entries()].map(([value, c]) => ({ value, id: c.id })) };
   }).filter((x) => x.options.length > 1);
-  const [fields, setFields] = useState<Record<string, string>>(() =>
-    Object.fromEntries(choices.map((c) => [c.field, c.options[0]!.id])),
-  );
+  const [fields, setFields] = useState<Record<string, string>>(() => Object.fromEntries(choices.map((c) => [c.field, c.options[0]!.id])));
   const primary = ordered.find((c) => c.id === (fields.primaryEmail ?? survivor.id))?.primaryEmail ?? survivor.primaryEmail;
   const otherEmails = [
-    ...new Set(ordered.flatMap((c) => [...Object.values(c.emails), ...(c.primaryEmail ? [c.primaryEmail] : [])]).map((e) => e.toLowerCase())),
+    ...new Set(
+      ordered.flatMap((c) => [...Object.values(c.emails), ...(c.primaryEmail ? [c.primaryEmail] : [])]).map((e) => e.toLowerCase()),
+    ),
   ].filter((e) => e !== primary?.toLowerCase());
   const phones = [...new Set(ordered.flatMap((c) => Object.values(c.phones)))];
 
+  const undo = useUndo();
   const merge = useMutation({
     mutationFn: () => mergeApi.merge({ survivorId: survivor.id, mergedIds: others.map((c) => c.id), fields }),
     onSuccess: (r) => {
       const undoId = `undo-${r.mergeId}`;
+      // toasts render outside the query client: the button gets a plain handler, no hooks
       notifications.show({
         id: undoId,
         color: 'green',
@@ -451,7 +456,17 @@ function MergeModal(props: { group: DuplicateGroup; survivorId: string; onClose:
         message: (
           <Group gap="sm" justify="space-between" wrap="nowrap">
             <Text size="sm">{contactName(r.contact)} keeps everything. You can undo this for 30 days.</Text>
-            <UndoButton mergeId={r.mergeId} onDone={() => notifications.hide(undoId)} />
+            <Button
+              size="xs"
+              variant="default"
+              leftSection={<IconArrowBackUp size={15} />}
+              onClick={() => {
+                notifications.hide(undoId);
+                undo(r.mergeId, props.onMerged);
+              }}
+            >
+              Undo
+            </Button>
           </Group>
         ),
         autoClose: 10_000,
@@ -461,11 +476,20 @@ function MergeModal(props: { group: DuplicateGroup; survivorId: string; onClose:
   });
 
   return (
-    <Modal opened onClose={props.onClose} title={<Text fw={600}>Merge {g.contacts.length} contacts into {contactName(survivor)}</Text>} size="lg">
+    <Modal
+      opened
+      onClose={props.onClose}
+      title={
+        <Text fw={600}>
+          Merge {g.contacts.length} contacts into {contactName(survivor)}
+        </Text>
+      }
+      size="lg"
+    >
       <Stack gap="md">
         <Text size="sm">
-          {others.map((c) => contactName(c)).join(', ')} {others.length === 1 ? 'goes' : 'go'} to the Trash marked as merged. Their
-          tickets, ticket links, form assignments, portal access and history move to {contactName(survivor)}.
+          {others.map((c) => contactName(c)).join(', ')} {others.length === 1 ? 'goes' : 'go'} to the Trash marked as merged. Their tickets,
+          ticket links, form assignments, portal access and history move to {contactName(survivor)}.
         </Text>
         {choices.map((c) => (
           <Radio.Group
@@ -483,7 +507,7 @@ function MergeModal(props: { group: DuplicateGroup; survivorId: string; onClose:
         ))}
         <Card withBorder p="sm">
           <Text size="sm" fw={500}>
-            {contactName(survivor)} will have
+            After the merge, the contact has
           </Text>
           <Text size="sm">Primary email: {primary ?? '—'}</Text>
           <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
@@ -512,24 +536,36 @@ function MergeModal(props: { group: DuplicateGroup; survivorId: string; onClose:
   );
 }
 
-function UndoButton(props: { mergeId: string; onDone?: () => void; size?: string }) {
+/** Undoes a merge and says so; usable from a toast (the returned function needs no hooks where it is called). */
+function useUndo() {
   const qc = useQueryClient();
-  const undo = useMutation({
-    mutationFn: () => mergeApi.undo(props.mergeId),
-    onSuccess: (r) => {
-      notifications.show({
-        color: 'green',
-        title: 'Merge undone',
-        message: `${r.contacts.map((c) => contactName(c)).join(', ')} are back as they were.`,
-      });
-      for (const c of r.contacts) qc.setQueryData(keys.contact(c.id), c);
-      void qc.invalidateQueries({ queryKey: ['contacts'] });
-      props.onDone?.();
-    },
-    onError: (e) => notifications.show({ color: 'red', title: 'Could not undo the merge', message: errorMessage(e) }),
-  });
+  return (mergeId: string, onDone?: () => void) =>
+    mergeApi.undo(mergeId).then(
+      (r) => {
+        notifications.show({
+          color: 'green',
+          title: 'Merge undone',
+          message: `${r.contacts.map((c) => contactName(c)).join(', ')} are back as they were.`,
+        });
+        for (const c of r.contacts) qc.setQueryData(keys.contact(c.id), c);
+        void qc.invalidateQueries({ queryKey: ['contacts'] });
+        onDone?.();
+      },
+      (e: unknown) => notifications.show({ color: 'red', title: 'Could not undo the merge', message: errorMessage(e) }),
+    );
+}
+
+function UndoButton(props: { mergeId: string; onDone?: () => void; size?: string }) {
+  const run = useUndo();
+  const undo = useMutation({ mutationFn: () => run(props.mergeId, props.onDone) });
   return (
-    <Button size={props.size ?? 'xs'} variant="default" leftSection={<IconArrowBackUp size={15} />} loading={undo.isPending} onClick={() => undo.mutate()}>
+    <Button
+      size={props.size ?? 'xs'}
+      variant="default"
+      leftSection={<IconArrowBackUp size={15} />}
+      loading={undo.isPending}
+      onClick={() => undo.mutate()}
+    >
       Undo
     </Button>
   );

@@ -351,6 +351,19 @@ function TrashRow(props: {
                 {c.jobTitle}
               </Text>
             )}
+            {c.mergedInto && (
+              <Text size="xs" c="dimmed" lh={1.35}>
+                Merged into{' '}
+                <Anchor component={Link} to={`/contacts/${c.mergedInto}`} size="xs">
+                  another contact
+                </Anchor>{' '}
+                · undo on the{' '}
+                <Anchor component={Link} to="/contacts/duplicates" size="xs">
+                  Duplicates
+                </Anchor>{' '}
+                page
+              </Text>
+            )}
           </div>
         </Group>
       </Table.Td>
