@@ -203,6 +203,7 @@ export function createMergeService(deps: {
 
     /** Starts a full scan of the team's contacts as a job (progress: one step per kind of duplicate). */
     async startScan(actor: Actor): Promise<{ jobId: string }> {
+      requirePermission(actor, 'modifyContacts');
       const job = await db.transaction().execute(async (tx) => {
         const j = await jobs.enqueue({ actor, kind: DUPLICATE_SCAN_KIND, total: REASONS.length }, tx);
         await dupes.startScan(actor.teamId, j.id, tx);
