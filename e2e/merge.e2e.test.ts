@@ -103,7 +103,7 @@ describe.skipIf(!process.env.KDESK_E2E)('Duplicates: find, merge with chosen val
     await screenshot(page, 'merge-02-review-phone');
     await page.setViewportSize(desktop);
     await dialog.getByRole('button', { name: 'Merge 2 contacts' }).click();
-    await visible(page.getByText('2 contacts merged'));
+    await visible(page.getByText('2 contacts merged', { exact: true }));
     await visible(page.getByRole('heading', { name: 'Recent merges' }));
     await expect.poll(async () => page.getByRole('region', { name: `Same email: ${grace}` }).count()).toBe(0);
     const survivor = (await api<Contact>('GET', `/api/v1/contacts/${first.id}`)).body;
@@ -125,7 +125,7 @@ describe.skipIf(!process.env.KDESK_E2E)('Duplicates: find, merge with chosen val
     await page.goto(url('/contacts/duplicates'));
     const recent = page.getByRole('region', { name: 'Recent merges' });
     await recent.getByRole('button', { name: 'Undo' }).click();
-    await visible(page.getByText('Merge undone'));
+    await visible(page.getByText('Merge undone', { exact: true }));
     await visible(page.getByRole('region', { name: `Same email: ${grace}` }));
     const a = (await api<Contact>('GET', `/api/v1/contacts/${first.id}`)).body;
     const b = (await api<Contact>('GET', `/api/v1/contacts/${second.id}`)).body;
@@ -144,11 +144,11 @@ describe.skipIf(!process.env.KDESK_E2E)('Duplicates: find, merge with chosen val
     await visible(dialog.getByText('already belongs to contact "Grace Hopper"', { exact: false }));
     const fresh = `grace.hopper-${tag}@navy.example.com`;
     await dialog.getByRole('radio', { name: 'Another address' }).check();
-    await dialog.getByLabel('Address').fill(fresh);
+    await dialog.getByRole('textbox', { name: 'New address' }).fill(fresh);
     await dialog.getByRole('radio', { name: 'Keep it as another email' }).check();
     await screenshot(page, 'merge-06-change-primary-email');
     await dialog.getByRole('button', { name: 'Change primary email' }).click();
-    await visible(page.getByText('Primary email changed'));
+    await visible(page.getByText('Primary email changed', { exact: true }));
     const b = (await api<Contact>('GET', `/api/v1/contacts/${second.id}`)).body;
     expect(b.primaryEmail).toBe(fresh);
     expect(Object.values(b.emails)).toEqual(expect.arrayContaining([grace, second.primaryEmail]));

@@ -79,7 +79,7 @@ export function ChangePrimaryEmailButton(props: { contact: Contact; disabledReas
           </Radio.Group>
           {choice === NEW && (
             <TextInput
-              label="Address"
+              label="New address"
               type="email"
               placeholder="jane.doe@acme.com"
               value={typed}

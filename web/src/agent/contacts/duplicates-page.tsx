@@ -321,7 +321,11 @@ function GroupCard(props: {
               styles={{ input: { width: 24, height: 24 } }}
             />
           )}
-          <Badge variant="light" color={g.reason === 'email' ? 'blue' : g.reason === 'phone' ? 'teal' : 'grape'}>
+          <Badge
+            variant="light"
+            color={g.reason === 'email' ? 'blue' : g.reason === 'phone' ? 'teal' : 'grape'}
+            style={{ flexShrink: 0, overflow: 'visible' }}
+          >
             {reasonLabel[g.reason]}
           </Badge>
           <Text fw={500} style={{ overflowWrap: 'anywhere' }}>
@@ -339,7 +343,41 @@ function GroupCard(props: {
           Two of these contacts are managed by Contact Sync; each is kept by its directory, so they cannot be merged.
         </Text>
       )}
-      <Table.ScrollContainer minWidth={560}>
+      {/* phones: one block per contact instead of a table */}
+      <Stack gap="xs" hiddenFrom="sm">
+        {g.contacts.map((c) => {
+          const name = contactName(c);
+          const locked = syncedCount === 1 && !isSynced(c);
+          return (
+            <Card key={c.id} withBorder p="sm" radius="md">
+              <Group gap="sm" wrap="nowrap" align="flex-start">
+                {props.canModify && (
+                  <Radio
+                    aria-label={`Keep ${name} as the primary contact`}
+                    name={`primary-m-${g.reason}-${g.key}`}
+                    checked={props.survivorId === c.id}
+                    disabled={locked}
+                    onChange={() => props.onSurvivor(c.id)}
+                    styles={{ radio: { width: 24, height: 24 } }}
+                  />
+                )}
+                <Stack gap={2} style={{ minWidth: 0 }}>
+                  <Anchor component={Link} to={`/contacts/${c.id}`} size="sm" fw={500}>
+                    {name}
+                  </Anchor>
+                  <Text size="xs" style={{ overflowWrap: 'anywhere' }}>
+                    {[c.primaryEmail, ...Object.values(c.emails)].filter(Boolean).join(', ') || 'No email'}
+                  </Text>
+                  <Text size="xs" c="dimmed">
+                    {[Object.values(c.phones).join(', '), c.company, `created ${formatDateTime(c.createdAt)}`].filter(Boolean).join(' · ')}
+                  </Text>
+                </Stack>
+              </Group>
+            </Card>
+          );
+        })}
+      </Stack>
+      <Table.ScrollContainer minWidth={560} visibleFrom="sm">
         <Table verticalSpacing="xs" striped>
           <Table.Thead>
             <Table.Tr>
