@@ -49,6 +49,9 @@ export function createDuplicatesRepo() {
         ORDER BY id LIMIT ${probe}`.execute(tx);
       const ids = probed.rows.map((x) => x.id);
       if (!ids.length) return { groups: [], lastProbed: null };
+      // the estimate of the look-ups below is far above jit_above_cost, and compiling the query costs more than
+      // running it (seconds on a loaded machine, for a query of a few hundred milliseconds)
+      if (tx.isTransaction) await sql`SET LOCAL jit = off`.execute(tx);
       const r = await sql<GroupRow>`
         WITH c AS MATERIALIZED (
           SELECT id, company_id, ${nameOf('contacts')} AS name, contact_email_keys(primary_email, emails) AS ek, phones_e164

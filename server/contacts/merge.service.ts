@@ -181,7 +181,8 @@ export function createMergeService(deps: {
       // probe windows until the page has its groups or about a second of work was done
       const started = Date.now();
       for (;;) {
-        const { groups, lastProbed } = await dupes.livePage(actor.teamId, after, LIVE_PROBE, db);
+        const from = after;
+        const { groups, lastProbed } = await db.transaction().execute((tx) => dupes.livePage(actor.teamId, from, LIVE_PROBE, tx));
         // whole anchors only, so the cursor (an anchor) never splits one contact's groups
         const shown = await present(actor.teamId, groups, db);
         let cut: string | null = null;

@@ -69,7 +69,14 @@ export function ChangePrimaryEmailButton(props: { contact: Contact; disabledReas
             The primary email is the address {contact.primaryEmail ? `(now ${contact.primaryEmail})` : ''} the contact signs in to the
             portal with. Changing it signs the contact out of the portal.
           </Text>
-          <Radio.Group label="New primary email" value={choice} onChange={setChoice}>
+          <Radio.Group
+            label="New primary email"
+            value={choice}
+            onChange={(v) => {
+              change.reset();
+              setChoice(v);
+            }}
+          >
             <Stack gap={6} mt={6}>
               {labeled.map(([l, v]) => (
                 <Radio key={l} value={v} label={`${v} (${l})`} styles={{ radio: { width: 24, height: 24 } }} />
