@@ -48,6 +48,8 @@ import { createTicketsService } from './tickets/tickets.service.ts';
 import { ticketsRoutes } from './tickets/tickets.routes.ts';
 import { createCompaniesService } from './companies/companies.service.ts';
 import { companiesRoutes } from './companies/companies.routes.ts';
+import { createFormsService } from './forms/forms.service.ts';
+import { formsRoutes } from './forms/forms.routes.ts';
 import { createConnectionsService } from './sync/connections.service.ts';
 import { connectionsRoutes } from './sync/connections.routes.ts';
 import { createSyncRunService } from './sync/sync-run.service.ts';
@@ -167,6 +169,7 @@ export function createServices(db: Db, config: ServicesConfig) {
   const tickets = createTicketsService({ db, teams, mail, contacts, now, publicUrl: config.publicUrl ?? null });
   const audit = createAuditService({ db });
   const companies = createCompaniesService({ db, jobs, now });
+  const forms = createFormsService({ db, teams, mail, jobs, contacts, publicUrl: config.publicUrl ?? null, now });
   const connections = createConnectionsService({ db, keyring, jobs, now });
   const syncRuns = createSyncRunService({ db, jobs, teams, connections, now });
   // a field a connection writes is not edited by hand
@@ -188,6 +191,7 @@ export function createServices(db: Db, config: ServicesConfig) {
     importConfig,
     tickets,
     companies,
+    forms,
     connections,
     syncRuns,
   };
@@ -271,6 +275,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   exportsRoutes(app, services);
   ticketsRoutes(app, { ...services, options: { secureCookies: config.secureCookies, publicUrl: config.publicUrl } });
   companiesRoutes(app, services);
+  formsRoutes(app, { ...services, options: { secureCookies: config.secureCookies, publicUrl: config.publicUrl } });
   connectionsRoutes(app, services);
   syncRunsRoutes(app, services);
 

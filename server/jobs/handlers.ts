@@ -32,6 +32,7 @@ export function jobHandlers(services: Services): Record<string, JobHandler> {
     'portal.invite': (ctx) => runInviteJob(services, ctx),
     'contacts.export': (ctx) => services.exports.runExportJob(ctx),
     'companies.rescan': (ctx) => services.companies.runRescanJob(ctx),
+    'forms.assign': (ctx) => services.forms.runAssignJob(ctx),
   };
   return Object.fromEntries(Object.entries(handlers).map(([kind, h]) => [kind, userSafe(h)]));
 }
