@@ -270,6 +270,22 @@ describe('the portal: fill, keep a draft, submit once', () => {
     expect((await portal(team.slug, cookie, 'GET', `/forms/${id}`)).json()).toMatchObject({ status: 'submitted', values });
   });
 
+  it('drops the draft answer of a field removed since, so it cannot block the submit', async () => {
+    const f = await newForm(team);
+    const c = await createContact(ctx, team);
+    await assign(team, f.id, { contactIds: [c.id] });
+    const { cookie } = await signIn(ctx, team.slug, c.primaryEmail);
+    const id = (await portal(team.slug, cookie, 'GET', '/forms')).json().items[0].id;
+    await portal(team.slug, cookie, 'PUT', `/forms/${id}/draft`, { values: { company_size: 3, notes: 'kept?' } });
+    await call(ctx, t, 'PATCH', `/api/v1/forms/${f.id}`, { fields: fields.filter((x) => x.key !== 'notes') });
+    const again = (await portal(team.slug, cookie, 'GET', `/forms/${id}`)).json();
+    expect(again.values).toEqual({ company_size: 3 });
+    const ok = await portal(team.slug, cookie, 'POST', `/forms/${id}/response`, {
+      values: { ...again.values, plan: 'Basic', terms: true },
+    });
+    expect(ok.statusCode).toBe(200);
+  });
+
   it('shows a contact only their own forms (another contact’s assignment is 404)', async () => {
     const f = await newForm(team);
     const a = await createContact(ctx, team);

@@ -61,6 +61,10 @@ const isoOrNull = (d: Date | string | null) => (d === null ? null : iso(d));
 const storedFields = z.array(formField);
 const fieldsOf = (raw: unknown): FormField[] => storedFields.parse(raw);
 
+/** A draft against the form as it is now: answers to fields removed since are left out, so they cannot block a submit. */
+const draftOf = (fields: readonly FormField[], draft: FormValues | null): FormValues =>
+  Object.fromEntries(Object.entries(draft ?? {}).filter(([k]) => fields.some((f) => f.key === k)));
+
 /** What a portal session gives the portal routes. */
 export interface FormsPortalContext {
   contact: ContactRow;
@@ -443,6 +447,7 @@ export function createFormsService(deps: {
     async portalGet(p: FormsPortalContext, assignmentId: string, tx: Executor = db): Promise<PortalFormDetail> {
       const r = isUuid(assignmentId) ? await repo.ofContactWithForm(p.team.id, p.contact.id, assignmentId, {}, tx) : undefined;
       if (!r) throw new AppError('NOT_FOUND', 'Form not found');
+      const fields = fieldsOf(r.formFields);
       return {
         id: r.id,
         name: r.formName,
@@ -451,8 +456,8 @@ export function createFormsService(deps: {
         assignedAt: iso(r.assignedAt),
         draftSavedAt: isoOrNull(r.draftSavedAt),
         submittedAt: isoOrNull(r.submittedAt),
-        fields: fieldsOf(r.formFields),
-        values: ((r.submittedAt ? r.responseValues : r.draft) as FormValues | null) ?? {},
+        fields,
+        values: r.submittedAt ? ((r.responseValues as FormValues | null) ?? {}) : draftOf(fields, r.draft as FormValues | null),
       };
     },
 

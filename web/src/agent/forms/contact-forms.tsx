@@ -43,7 +43,7 @@ export function ContactForms(props: { contactId: string; contactName: string; ca
               </Text>
               <StatusBadge r={r} />
               {r.values && (
-                <Button size="compact-sm" variant="subtle" onClick={() => setOpen(r)} aria-label={`View the answers to ${r.formName}`}>
+                <Button size="compact-sm" variant="subtle" onClick={() => setOpen(r)} aria-label={`Answers to ${r.formName}`}>
                   Answers
                 </Button>
               )}

@@ -9,6 +9,7 @@ import {
   Menu,
   Paper,
   Select,
+  SimpleGrid,
   Stack,
   Text,
   TextInput,
@@ -119,7 +120,11 @@ function Builder(props: { id?: string; initial?: { name: string; description: st
       .map((d) => d.message)
       .join(' ') || null;
 
-  const update = (uid: number, patch: Partial<Draft>) => setFields((fs) => fs.map((f) => (f.uid === uid ? { ...f, ...patch } : f)));
+  const update = (uid: number, patch: Partial<Draft>) => {
+    setFields((fs) => fs.map((f) => (f.uid === uid ? { ...f, ...patch } : f)));
+    // the messages were about the form as it was sent: they go once it changes
+    if (save.isError) save.reset();
+  };
   const move = (i: number, by: -1 | 1) =>
     setFields((fs) => {
       const next = [...fs];
@@ -226,26 +231,24 @@ function Builder(props: { id?: string; initial?: { name: string; description: st
                     </Tooltip>
                   </Group>
                 </Group>
-                <Group grow align="flex-start" gap="sm" wrap="wrap">
+                <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="sm">
                   <TextInput
                     id={`field-${f.uid}-label`}
                     label="Label"
                     required
-                    miw={220}
                     value={f.label}
                     onChange={(e) => update(f.uid, { label: e.currentTarget.value })}
                     error={err(`fields.${i}.label`) ?? err(`fields.${i}.key`)}
                   />
                   <Select
                     label="Type"
-                    miw={180}
                     allowDeselect={false}
                     value={f.type}
                     data={formFieldTypes.map((t) => ({ value: t, label: formFieldTypeNames[t] }))}
                     onChange={(v) => v && update(f.uid, { type: v as FormFieldType })}
                     error={err(`fields.${i}.type`)}
                   />
-                </Group>
+                </SimpleGrid>
                 {f.type === 'select' && (
                   <Textarea
                     label="Options"

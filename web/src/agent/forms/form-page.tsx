@@ -298,7 +298,7 @@ function Responses(props: { form: Form }) {
                   </Table.Td>
                   <Table.Td ta="right">
                     {r.values && (
-                      <Button size="xs" variant="light" onClick={() => setOpen(r)} aria-label={`View the answers of ${r.contact.name}`}>
+                      <Button size="xs" variant="light" onClick={() => setOpen(r)} aria-label={`View answers: ${r.contact.name}`}>
                         View answers
                       </Button>
                     )}
