@@ -160,59 +160,93 @@ function Fill(props: { slug: string; form: PortalFormDetail }) {
           correcting.
         </Alert>
       )}
-      <Paper withBorder radius="lg" p={{ base: 'md', xs: 'lg' }}>
-        <form
-          noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (!submitted) submit.mutate();
-          }}
-        >
-          <Stack gap="md">
-            {form.fields.map((f) => (
-              <FieldInput
-                key={f.key}
-                field={f}
-                value={values[f.key]}
-                error={errors[f.key] ?? null}
-                readOnly={submitted}
-                onChange={(v) => set(f.key, v)}
-              />
-            ))}
-            {problems > 0 && (
-              <Alert color="red" variant="light" icon={<IconAlertCircle size={18} />} role="alert">
-                {problems === 1 ? 'One answer needs a look' : `${problems} answers need a look`}: see the messages next to the fields.
-              </Alert>
-            )}
-            {submit.isError && !problems && (
-              <Alert color="red" variant="light" icon={<IconAlertCircle size={18} />} role="alert" title="Not sent">
-                {submit.error.message}
-              </Alert>
-            )}
-            {!submitted && (
-              <Group justify="space-between" gap="sm" wrap="wrap">
-                <Text size="xs" c="dimmed" aria-live="polite" data-testid="draft-status">
-                  {draft.isPending
-                    ? 'Saving draft…'
-                    : draft.isError && !Object.keys(errorsOf(draft.error)).length
-                      ? 'The draft was not saved.'
-                      : savedAt
-                        ? `Draft saved at ${timeOnly.format(new Date(savedAt))}`
-                        : 'Your answers are kept as a draft while you fill in the form.'}
-                </Text>
-                <Group gap="sm">
-                  <Button variant="default" onClick={() => draft.mutate(values)} loading={draft.isPending}>
-                    Save draft
-                  </Button>
-                  <Button type="submit" loading={submit.isPending}>
-                    Submit
-                  </Button>
+      {submitted ? (
+        <Paper withBorder radius="lg" p={{ base: 'md', xs: 'lg' }} component="section" aria-label="Your answers">
+          <SubmittedAnswers fields={form.fields} values={form.values} />
+        </Paper>
+      ) : (
+        <Paper withBorder radius="lg" p={{ base: 'md', xs: 'lg' }}>
+          <form
+            noValidate
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (!submitted) submit.mutate();
+            }}
+          >
+            <Stack gap="md">
+              {form.fields.map((f) => (
+                <FieldInput
+                  key={f.key}
+                  field={f}
+                  value={values[f.key]}
+                  error={errors[f.key] ?? null}
+                  readOnly={submitted}
+                  onChange={(v) => set(f.key, v)}
+                />
+              ))}
+              {problems > 0 && (
+                <Alert color="red" variant="light" icon={<IconAlertCircle size={18} />} role="alert">
+                  {problems === 1 ? 'One answer needs a look' : `${problems} answers need a look`}: see the messages next to the fields.
+                </Alert>
+              )}
+              {submit.isError && !problems && (
+                <Alert color="red" variant="light" icon={<IconAlertCircle size={18} />} role="alert" title="Not sent">
+                  {submit.error.message}
+                </Alert>
+              )}
+              {!submitted && (
+                <Group justify="space-between" gap="sm" wrap="wrap">
+                  <Text size="xs" c="dimmed" aria-live="polite" data-testid="draft-status">
+                    {draft.isPending
+                      ? 'Saving draft…'
+                      : draft.isError && !Object.keys(errorsOf(draft.error)).length
+                        ? 'The draft was not saved.'
+                        : savedAt
+                          ? `Draft saved at ${timeOnly.format(new Date(savedAt))}`
+                          : 'Your answers are kept as a draft while you fill in the form.'}
+                  </Text>
+                  <Group gap="sm">
+                    <Button variant="default" onClick={() => draft.mutate(values)} loading={draft.isPending}>
+                      Save draft
+                    </Button>
+                    <Button type="submit" loading={submit.isPending}>
+                      Submit
+                    </Button>
+                  </Group>
                 </Group>
-              </Group>
-            )}
-          </Stack>
-        </form>
-      </Paper>
+              )}
+            </Stack>
+          </form>
+        </Paper>
+      )}
+    </Stack>
+  );
+}
+
+/** The answers as sent: read-only text, one per field in the form's order. */
+function SubmittedAnswers(props: { fields: FormField[]; values: FormValues }) {
+  return (
+    <Stack gap="md" component="dl" m={0}>
+      {props.fields.map((f) => {
+        const v = props.values[f.key];
+        const text = v === undefined ? null : f.type === 'checkbox' ? (v ? 'Yes' : 'No') : String(v);
+        return (
+          <div key={f.key}>
+            <Text component="dt" size="sm" fw={600}>
+              {f.label}
+            </Text>
+            <Text
+              component="dd"
+              m={0}
+              size="sm"
+              c={text === null ? 'dimmed' : undefined}
+              style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}
+            >
+              {text ?? 'No answer'}
+            </Text>
+          </div>
+        );
+      })}
     </Stack>
   );
 }

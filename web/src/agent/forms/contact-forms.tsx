@@ -33,7 +33,7 @@ export function ContactForms(props: { contactId: string; contactName: string; ca
         </Text>
       ) : (
         list.data.items.map((r) => (
-          <Group key={r.id} gap="sm" wrap="nowrap" justify="space-between">
+          <Group key={r.id} gap="xs" wrap="wrap" justify="space-between">
             <Anchor component={Link} to={`/forms/${r.formId}`} size="sm" style={{ minWidth: 0, overflowWrap: 'anywhere' }}>
               {r.formName}
             </Anchor>
@@ -41,7 +41,7 @@ export function ContactForms(props: { contactId: string; contactName: string; ca
               <Text size="xs" c="dimmed" visibleFrom="xs">
                 {formatRelative(r.submittedAt ?? r.assignedAt)}
               </Text>
-              <StatusBadge r={r} />
+              <StatusBadge r={r} style={{ flexShrink: 0 }} />
               {r.values && (
                 <Button size="compact-sm" variant="subtle" onClick={() => setOpen(r)} aria-label={`Answers to ${r.formName}`}>
                   Answers

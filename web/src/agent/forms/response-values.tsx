@@ -38,15 +38,15 @@ export function ResponseValues(props: { fields: FormField[]; response: FormRespo
   );
 }
 
-export function StatusBadge(props: { r: Pick<FormResponse, 'status' | 'draftSavedAt'> }) {
+export function StatusBadge(props: { r: Pick<FormResponse, 'status' | 'draftSavedAt'>; style?: React.CSSProperties }) {
   if (props.r.status === 'submitted')
     return (
-      <Badge color="teal" variant="light" radius="sm">
+      <Badge color="teal" variant="light" radius="sm" style={props.style}>
         Submitted
       </Badge>
     );
   return (
-    <Badge color="yellow" variant="light" radius="sm">
+    <Badge color="yellow" variant="light" radius="sm" style={props.style}>
       {props.r.draftSavedAt ? 'In progress' : 'Waiting'}
     </Badge>
   );
