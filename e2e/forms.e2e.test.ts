@@ -227,4 +227,25 @@ describe.skipIf(!process.env.KDESK_E2E)('Forms: build, assign, fill in the porta
     }
     await agent.setViewportSize(desktop);
   });
+
+  step('assigns it again from the directory selection: a new response is asked of Ada, Ivan is refused', async () => {
+    await agent.goto(url('/contacts'));
+    await agent.getByRole('checkbox', { name: 'Select Ada Lovelace' }).check();
+    await agent.getByRole('checkbox', { name: 'Select Ivan Petrov' }).check();
+    await agent.getByRole('group', { name: 'Bulk actions' }).getByRole('button', { name: 'Assign form' }).click();
+    const dialog = agent.getByRole('dialog', { name: 'Assign a form' });
+    await visible(dialog.getByText('2 contacts', { exact: true }));
+    await dialog.getByRole('combobox', { name: 'Form' }).click();
+    await agent.getByRole('option', { name: 'Onboarding details' }).click();
+    await dialog.getByRole('button', { name: 'Assign form' }).click();
+    await visible(dialog.getByText('1 contact newly assigned'));
+    await visible(dialog.getByRole('table', { name: 'Refused contacts' }).getByText('The contact is inactive'));
+    await shootBoth(agent, 'forms-10-directory-assign', desktop);
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    const form = await agentApi<{ openCount: number; submittedCount: number }>(
+      'GET',
+      new URL(formUrl).pathname.replace('/forms/', '/api/v1/forms/'),
+    );
+    expect(form).toMatchObject({ openCount: 1, submittedCount: 1 });
+  });
 });
