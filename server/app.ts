@@ -50,6 +50,8 @@ import { createCompaniesService } from './companies/companies.service.ts';
 import { companiesRoutes } from './companies/companies.routes.ts';
 import { createMergeService } from './contacts/merge.service.ts';
 import { mergeRoutes } from './contacts/merge.routes.ts';
+import { createFormsService } from './forms/forms.service.ts';
+import { formsRoutes } from './forms/forms.routes.ts';
 import { createConnectionsService } from './sync/connections.service.ts';
 import { connectionsRoutes } from './sync/connections.routes.ts';
 import { createSyncRunService } from './sync/sync-run.service.ts';
@@ -171,6 +173,7 @@ export function createServices(db: Db, config: ServicesConfig) {
   const companies = createCompaniesService({ db, jobs, now });
   const merges = createMergeService({ db, teams, jobs, contacts, now });
   contacts.setMergedIdsOf(merges.mergedIdsOf);
+  const forms = createFormsService({ db, teams, mail, jobs, contacts, publicUrl: config.publicUrl ?? null, now });
   const connections = createConnectionsService({ db, keyring, jobs, now });
   const syncRuns = createSyncRunService({ db, jobs, teams, connections, now });
   // a field a connection writes is not edited by hand
@@ -193,6 +196,7 @@ export function createServices(db: Db, config: ServicesConfig) {
     tickets,
     companies,
     merges,
+    forms,
     connections,
     syncRuns,
   };
@@ -277,6 +281,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   ticketsRoutes(app, { ...services, options: { secureCookies: config.secureCookies, publicUrl: config.publicUrl } });
   companiesRoutes(app, services);
   mergeRoutes(app, services);
+  formsRoutes(app, { ...services, options: { secureCookies: config.secureCookies, publicUrl: config.publicUrl } });
   connectionsRoutes(app, services);
   syncRunsRoutes(app, services);
 

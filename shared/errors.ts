@@ -15,6 +15,10 @@ export const errorStatus = {
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
+  // a form cannot be assigned to the one contact asked for: why (the same codes name refused contacts of a bulk assignment)
+  contact_inactive: 409,
+  no_portal_access: 409,
+  portal_disabled: 409,
   PRECONDITION_FAILED: 412,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,

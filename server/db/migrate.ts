@@ -22,6 +22,7 @@ import * as m0024 from './migrations/0024_sync_people.ts';
 import * as m0025 from './migrations/0025_ticket_list_indexes.ts';
 import * as m0027 from './migrations/0027_companies.ts';
 import * as m0030 from './migrations/0030_contact_merges.ts';
+import * as m0032 from './migrations/0032_forms.ts';
 
 // An explicit list (not a folder scan) so the same code runs under tsx, Vitest and a bundler.
 const migrations: Record<string, Migration> = {
@@ -48,6 +49,7 @@ const migrations: Record<string, Migration> = {
   '0025_ticket_list_indexes': m0025,
   '0027_companies': m0027,
   '0030_contact_merges': m0030,
+  '0032_forms': m0032,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -514,6 +514,8 @@ export interface Database {
   companies: CompaniesTable;
   companyDomains: CompanyDomainsTable;
   timeEntries: TimeEntriesTable;
+  forms: FormsTable;
+  formAssignments: FormAssignmentsTable;
   syncConnections: SyncConnectionsTable;
   syncRuns: SyncRunsTable;
   syncRunEntries: SyncRunEntriesTable;
@@ -567,3 +569,31 @@ export type TimeEntryRow = Selectable<TimeEntriesTable>;
 export type SyncConnectionRow = Selectable<SyncConnectionsTable>;
 export type SyncRunRow = Selectable<SyncRunsTable>;
 export type SyncRunEntryRow = Selectable<SyncRunEntriesTable>;
+
+export interface FormsTable {
+  id: string;
+  teamId: string;
+  name: string;
+  description: string | null;
+  /** the field definitions (FormField[]), validated by server/forms/forms.rules.ts */
+  fields: ColumnType<unknown, string, string>;
+  createdBy: string | null;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
+export interface FormAssignmentsTable {
+  id: string;
+  teamId: string;
+  formId: string;
+  contactId: string;
+  assignedBy: string | null;
+  assignedByName: string;
+  assignedAt: Timestamp;
+  draft: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  draftSavedAt: Date | null;
+  responseValues: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  submittedAt: Date | null;
+}
+export type FormRow = Selectable<FormsTable>;
+export type FormAssignmentRow = Selectable<FormAssignmentsTable>;

@@ -82,6 +82,17 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'POST /api/v1/tickets/:id/time': 'logTicketTime',
   'PATCH /api/v1/tickets/:id/time/:entryId': 'updateTicketTime',
   'DELETE /api/v1/tickets/:id/time/:entryId': 'deleteTicketTime',
+  // forms
+  'GET /api/v1/forms': 'listForms',
+  'POST /api/v1/forms': 'createForm',
+  'GET /api/v1/forms/:id': 'getForm',
+  'PATCH /api/v1/forms/:id': 'updateForm',
+  'DELETE /api/v1/forms/:id': 'deleteForm',
+  'POST /api/v1/forms/:id/assignments': 'assignForm',
+  'DELETE /api/v1/forms/:id/assignments/:assignmentId': 'withdrawFormAssignment',
+  'GET /api/v1/forms/:id/responses': 'listFormResponses',
+  'GET /api/v1/forms/:id/responses.csv': 'exportFormResponsesCsv',
+  'GET /api/v1/contacts/:id/forms': 'listContactForms',
   // request templates
   // contact sync
   'GET /api/v1/sync/connections': 'listSyncConnections',
@@ -123,6 +134,10 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'POST /portal/api/:teamSlug/tickets/:id/close': 'closePortalTicket',
   'GET /portal/api/:teamSlug/templates': 'listPortalTemplates',
   'POST /portal/api/:teamSlug/requests': 'createPortalRequest',
+  'GET /portal/api/:teamSlug/forms': 'listPortalForms',
+  'GET /portal/api/:teamSlug/forms/:id': 'getPortalForm',
+  'PUT /portal/api/:teamSlug/forms/:id/draft': 'savePortalFormDraft',
+  'POST /portal/api/:teamSlug/forms/:id/response': 'submitPortalForm',
   // portal (agents' side)
   'GET /api/v1/portal-link': 'getPortalLink',
   'POST /api/v1/contacts/:id/portal-link': 'createContactPortalLink',

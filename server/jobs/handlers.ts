@@ -34,6 +34,7 @@ export function jobHandlers(services: Services): Record<string, JobHandler> {
     'companies.rescan': (ctx) => services.companies.runRescanJob(ctx),
     'contacts.duplicate-scan': (ctx) => services.merges.runScanJob(ctx),
     'contacts.merge-bulk': (ctx) => services.merges.runBulkMergeJob(ctx),
+    'forms.assign': (ctx) => services.forms.runAssignJob(ctx),
   };
   return Object.fromEntries(Object.entries(handlers).map(([kind, h]) => [kind, userSafe(h)]));
 }

@@ -28,6 +28,9 @@ const TicketNewPage = lazy(() => import('./agent/tickets/ticket-new-page.tsx'));
 const TemplatesPage = lazy(() => import('./agent/tickets/templates-page.tsx'));
 const CompaniesPage = lazy(() => import('./agent/companies/companies-page.tsx'));
 const CompanyPage = lazy(() => import('./agent/companies/company-page.tsx'));
+const FormsPage = lazy(() => import('./agent/forms/forms-page.tsx'));
+const FormPage = lazy(() => import('./agent/forms/form-page.tsx'));
+const FormBuilderPage = lazy(() => import('./agent/forms/form-builder-page.tsx'));
 const MembersPage = lazy(() => import('./agent/admin/members-page.tsx'));
 const AccountPage = lazy(() => import('./agent/admin/account-page.tsx'));
 const TeamGeneralPage = lazy(() => import('./agent/admin/team-general-page.tsx'));
@@ -92,10 +95,14 @@ const router = createBrowserRouter([
       { path: 'tickets/:id', element: page(<TicketViewPage />) },
       { path: 'companies', element: page(<CompaniesPage />) },
       { path: 'companies/:id', element: page(<CompanyPage />) },
+      { path: 'forms', element: page(<FormsPage />) },
+      { path: 'forms/:id', element: page(<FormPage />) },
       { path: 'account', element: page(<AccountPage />) },
       {
         element: <RequireManager />,
         children: [
+          { path: 'forms/new', element: page(<FormBuilderPage />) },
+          { path: 'forms/:id/edit', element: page(<FormBuilderPage />) },
           { path: 'settings', element: page(<TeamSettingsPage />) },
           { path: 'sync', element: page(<ContactSyncPage />) },
           { path: 'sync/new', element: page(<ConnectionEditorPage />) },

@@ -12,6 +12,7 @@ import { SignIn } from './sign-in.tsx';
 import { PortalHome } from './portal-home.tsx';
 import { PortalTicketPage } from './portal-ticket-page.tsx';
 import { PortalRequestPage } from './portal-request-page.tsx';
+import { PortalFormPage } from './portal-form-page.tsx';
 
 const LAST_TEAM_KEY = 'kdesk-portal:last-team';
 
@@ -19,8 +20,8 @@ const LAST_TEAM_KEY = 'kdesk-portal:last-team';
  * /portal/<slug> and /portal/<slug>/c/<linkToken>: sign-in when signed out, the home page when signed in;
  * /portal/<slug>/tickets/<id> and /portal/<slug>/new: a request and the new-request form (after sign-in).
  */
-function TeamPortal(props: { withLink: boolean; view?: 'home' | 'ticket' | 'new' }) {
-  const { slug = '', token, ticketId = '' } = useParams();
+function TeamPortal(props: { withLink: boolean; view?: 'home' | 'ticket' | 'new' | 'form' }) {
+  const { slug = '', token, ticketId = '', assignmentId = '' } = useParams();
   const [search] = useSearchParams();
   const team = useTeam(slug);
   const portalOn = team.data?.portalEnabled === true;
@@ -52,6 +53,7 @@ function TeamPortal(props: { withLink: boolean; view?: 'home' | 'ticket' | 'new'
     if (props.withLink) return <Navigate to={`/portal/${encodeURIComponent(slug)}`} replace />;
     if (props.view === 'ticket') return <PortalTicketPage slug={info.team.slug} teamName={info.team.name} ticketId={ticketId} />;
     if (props.view === 'new') return <PortalRequestPage slug={info.team.slug} teamName={info.team.name} />;
+    if (props.view === 'form') return <PortalFormPage slug={info.team.slug} teamName={info.team.name} assignmentId={assignmentId} />;
     return <PortalHome team={info} profile={profile.data} />;
   }
   // a visitor may submit a request without signing in when the team takes requests from anyone
@@ -76,6 +78,7 @@ const router = createBrowserRouter([
   { path: '/portal/:slug/c/:token', element: <TeamPortal withLink /> },
   { path: '/portal/:slug/tickets/:ticketId', element: <TeamPortal withLink={false} view="ticket" /> },
   { path: '/portal/:slug/new', element: <TeamPortal withLink={false} view="new" /> },
+  { path: '/portal/:slug/forms/:assignmentId', element: <TeamPortal withLink={false} view="form" /> },
   { path: '*', element: <NoSuchPortal /> },
 ]);
 

@@ -24,6 +24,7 @@ import { portalApi, type NotificationKey, type PortalProfile, type PortalTeamInf
 import { PortalShell } from './portal-shell.tsx';
 import { portalKeys, usePortalTitle } from './portal-queries.ts';
 import { PortalTicketsCard } from './portal-tickets.tsx';
+import { PortalFormsCard } from './portal-forms.tsx';
 
 const notificationRows: { key: NotificationKey; label: string; description: string }[] = [
   { key: 'newTickets', label: 'New requests', description: 'When a new request is opened for you or you are added to one.' },
@@ -149,9 +150,11 @@ export function PortalHome(props: { team: PortalTeamInfo; profile: PortalProfile
             Hello, {firstName}
           </Title>
           <Text c="dimmed" size="sm">
-            Your requests, details and email preferences at {team.team.name}.
+            Your requests, forms, details and email preferences at {team.team.name}.
           </Text>
         </Stack>
+
+        <PortalFormsCard slug={slug} />
 
         <PortalTicketsCard slug={slug} />
 

@@ -69,13 +69,13 @@ export function PortalRequestPage(props: { slug: string; teamName: string; visit
             />
           )}
           {!templates.isPending && (
-          <RequestForm
-            key={chosen?.id ?? 'plain'}
-            slug={slug}
-            template={chosen}
-            visitor={props.visitor ?? false}
-            onReceived={setReceived}
-          />
+            <RequestForm
+              key={chosen?.id ?? 'plain'}
+              slug={slug}
+              template={chosen}
+              visitor={props.visitor ?? false}
+              onReceived={setReceived}
+            />
           )}
         </Stack>
       )}

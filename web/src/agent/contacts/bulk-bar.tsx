@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Anchor, Group, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconCircleCheck, IconCircleOff, IconMailForward, IconTrash } from '@tabler/icons-react';
+import { IconCircleCheck, IconCircleOff, IconForms, IconMailForward, IconTrash } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import { api, errorMessage, type BulkAction, type ContactFilter } from '../../lib/api.ts';
@@ -10,6 +10,7 @@ import { bulkWording, jobStore, unchangedNote } from '../../lib/jobs.ts';
 import { keys } from '../../lib/queries.ts';
 import { bulkTarget, isEmpty, selectedCount, type Selection } from './selection.ts';
 import { ConfirmDialog, SelectionBar } from './selection-bar.tsx';
+import { AssignFormModal } from '../forms/assign-form-modal.tsx';
 
 // Export has its own menu (the export dialog offers CSV or XLSX); the rest act from this bar.
 const shownActions: BulkAction[] = ['invite', 'activate', 'deactivate', 'delete'];
@@ -37,6 +38,8 @@ export function BulkBar(props: {
   const qc = useQueryClient();
   const navigate = useNavigate();
   const [confirming, setConfirming] = useState<BulkAction | null>(null);
+  // "Assign form" keeps the selection it was opened with, so clearing the bar does not change its target
+  const [assigning, setAssigning] = useState<{ target: { contactIds: string[] } | { filter: ContactFilter }; text: string } | null>(null);
   const { selection } = props;
   const matching = selection.kind === 'matching';
   const count = selectedCount(selection, props.total);
@@ -88,6 +91,15 @@ export function BulkBar(props: {
     run.reset();
   };
 
+  const barAction = (action: BulkAction) => ({
+    key: action,
+    label: labels[action]!.label,
+    icon: labels[action]!.icon,
+    danger: action === 'delete',
+    onClick: () => start(action),
+    loading: run.isPending && run.variables === action && !confirming,
+  });
+
   const who = matching ? `All ${countText} ${props.filterText}` : countText;
   const one = count === 1 && !matching;
   return (
@@ -97,14 +109,28 @@ export function BulkBar(props: {
         countText={matching ? `All ${countText} selected` : `${formatCount(count)} selected`}
         busy={run.isPending}
         onClear={props.onClear}
-        actions={shownActions.map((action) => ({
-          key: action,
-          label: labels[action]!.label,
-          icon: labels[action]!.icon,
-          danger: action === 'delete',
-          onClick: () => start(action),
-          loading: run.isPending && run.variables === action && !confirming,
-        }))}
+        actions={[
+          ...shownActions.slice(0, 1).map((action) => barAction(action)),
+          {
+            key: 'assign-form',
+            label: 'Assign form',
+            icon: IconForms,
+            onClick: () => {
+              const t = bulkTarget(selection, props.filter);
+              setAssigning({
+                target: 'ids' in t ? { contactIds: t.ids } : { filter: t.filter },
+                text: matching ? `All ${countText} ${props.filterText}` : countText,
+              });
+            },
+          },
+          ...shownActions.slice(1).map((action) => barAction(action)),
+        ]}
+      />
+      <AssignFormModal
+        opened={assigning !== null}
+        onClose={() => setAssigning(null)}
+        target={assigning?.target}
+        targetText={assigning?.text}
       />
 
       <ConfirmDialog

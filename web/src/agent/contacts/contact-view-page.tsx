@@ -1,7 +1,7 @@
 import { useCompany } from '../companies/companies-api.ts';
 import { useState } from 'react';
 import { Alert, Anchor, Badge, Button, Menu, SimpleGrid, Stack, Text } from '@mantine/core';
-import { IconDots, IconEye, IconPencil, IconTicket, IconTrash } from '@tabler/icons-react';
+import { IconDots, IconEye, IconForms, IconPencil, IconTicket, IconTrash } from '@tabler/icons-react';
 import { Link, useNavigate, useParams } from 'react-router';
 import type { Contact } from '../../lib/api.ts';
 import { contactName, formatDateTime } from '../../lib/format.ts';
@@ -19,8 +19,11 @@ import { ContactBreadcrumbs } from './contact-breadcrumbs.tsx';
 import { useContactPortalActions } from '../portal/portal-actions.tsx';
 import { DirectoryFields, Field, Flag, LabeledList } from './contact-display.tsx';
 import { ContactTickets } from '../tickets/contact-tickets.tsx';
+import { ContactForms } from '../forms/contact-forms.tsx';
 
 const ticketsSection = { id: 'tickets', label: 'Tickets', icon: IconTicket, description: 'Tickets this contact is on, newest first.' };
+
+const formsSection = { id: 'forms', label: 'Forms', icon: IconForms, description: 'Forms assigned to this contact and their answers.' };
 
 const section = (id: (typeof sections)[number]['id']) => sections.find((s) => s.id === id)!;
 
@@ -91,7 +94,7 @@ export default function ContactViewPage() {
         </Alert>
       )}
 
-      <SectionLayout sections={[...sections, ticketsSection, historySection]}>
+      <SectionLayout sections={[...sections, ticketsSection, formsSection, historySection]}>
         <SectionCard section={section('information')}>
           <Stack gap="md">
             <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md" verticalSpacing="md">
@@ -152,6 +155,10 @@ export default function ContactViewPage() {
 
         <SectionCard section={ticketsSection}>
           <ContactTickets contactId={c.id} />
+        </SectionCard>
+
+        <SectionCard section={formsSection}>
+          <ContactForms contactId={c.id} contactName={name} canAssign={perms.modifyContacts} />
         </SectionCard>
 
         <SectionCard section={historySection}>
