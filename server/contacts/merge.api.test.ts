@@ -88,6 +88,20 @@ describe('POST /api/v1/contacts/merge and undo', () => {
     const t3 = await ticket(m2.id);
     await seedPortalRows(m1.id, { link: true, session: true, comment: t1.id });
     await seedPortalRows(m2.id, { link: true, loginRequest: true });
+    // forms: the survivor and m1 both have the same form open (a contact has a form open once: m1's goes,
+    // undo brings it back); m2's submitted response moves
+    const formId = randomUUID();
+    await sql`INSERT INTO forms (id, team_id, name, fields, created_at, updated_at)
+      VALUES (${formId}, ${team.teamId}, 'Onboarding', '[]'::jsonb, now(), now())`.execute(ctx.db);
+    for (const [contactId, submitted] of [
+      [s.id, false],
+      [m1.id, false],
+      [m2.id, true],
+    ] as const) {
+      await sql`INSERT INTO form_assignments (id, team_id, form_id, contact_id, assigned_by_name, assigned_at, draft, response_values, submitted_at)
+        VALUES (${randomUUID()}, ${team.teamId}, ${formId}, ${contactId}, 'Ada', now(), ${JSON.stringify({ note: contactId })}::jsonb,
+                ${submitted ? JSON.stringify({ note: 'done' }) : null}::jsonb, ${submitted ? new Date() : null})`.execute(ctx.db);
+    }
 
     const merged = [m1.id, m2.id];
     const all = [s.id, ...merged];
@@ -120,6 +134,12 @@ describe('POST /api/v1/contacts/merge and undo', () => {
     expect(tc.rows.map((x) => x.ticketId).sort()).toEqual([t1.id, t2.id, t3.id].sort());
     expect((await get(`/api/v1/tickets/${t3.id}`)).json().requesterId).toBe(s.id);
     expect((await get(`/api/v1/contacts/${s.id}/tickets`)).json().items).toHaveLength(3);
+    // the survivor keeps its own open form and receives m2's submitted response
+    const fa = await sql<{ open: number; done: number }>`SELECT count(*) FILTER (WHERE submitted_at IS NULL)::int AS open,
+        count(*) FILTER (WHERE submitted_at IS NOT NULL)::int AS done FROM form_assignments WHERE form_id = ${formId} AND contact_id = ${s.id}`.execute(
+      ctx.db,
+    );
+    expect(fa.rows[0]).toEqual({ open: 1, done: 1 });
     // the merged contacts are in the trash, marked merged; the directory no longer lists them
     expect((await get(`/api/v1/contacts/${m1.id}`)).statusCode).toBe(404);
     const trashed = await sql<{ mergedInto: string }>`SELECT merged_into FROM contacts WHERE id = ANY(${merged}::uuid[])`.execute(ctx.db);

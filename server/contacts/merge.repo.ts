@@ -13,8 +13,8 @@ export interface ContactRef {
   column: string;
   /** primary key columns of the table (empty: none) */
   primaryKey: string[];
-  /** unique indexes over plain columns that include `column`: their other columns */
-  uniqueOthers: string[][];
+  /** unique indexes over plain columns that include `column`: their other columns, and the predicate of a partial one */
+  uniqueOthers: { others: string[]; predicate: string | null }[];
 }
 
 export interface MergeRow {
@@ -45,8 +45,8 @@ export function createMergeRepo() {
         ORDER BY 1, 2`.execute(tx);
       const out: ContactRef[] = [];
       for (const fk of r.rows) {
-        const idx = await sql<{ primary: boolean; cols: string[] }>`
-          SELECT i.indisprimary AS primary,
+        const idx = await sql<{ primary: boolean; cols: string[]; predicate: string | null }>`
+          SELECT i.indisprimary AS primary, pg_get_expr(i.indpred, i.indrelid) AS predicate,
                  array(SELECT att.attname FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(n, o)
                        JOIN pg_attribute att ON att.attrelid = i.indrelid AND att.attnum = k.n ORDER BY k.o)::text[] AS cols
           FROM pg_index i
@@ -56,7 +56,9 @@ export function createMergeRepo() {
           table: fk.tbl,
           column: fk.col,
           primaryKey: pk,
-          uniqueOthers: idx.rows.filter((x) => x.cols.includes(fk.col)).map((x) => x.cols.filter((c) => c !== fk.col)),
+          uniqueOthers: idx.rows
+            .filter((x) => x.cols.includes(fk.col))
+            .map((x) => ({ others: x.cols.filter((c) => c !== fk.col), predicate: x.predicate })),
         });
       }
       return out;
@@ -70,13 +72,15 @@ export function createMergeRepo() {
       const t = sql.raw(ref.table);
       const c = sql.raw(ident(ref.column));
       let removed = 0;
-      for (const others of ref.uniqueOthers) {
+      for (const { others, predicate } of ref.uniqueOthers) {
         const eqS = sql.raw(eqCols(others, 's', 't'));
+        // a partial unique index (one open form assignment per contact) only clashes among the rows it covers
+        const covered = sql.raw(`(SELECT *, ctid AS row_ctid FROM ${ref.table} WHERE ${predicate ?? 'true'})`);
         const r = await sql<{ n: number }>`
           WITH d AS (
-            DELETE FROM ${t} t WHERE t.${c} = ANY(${mergedIds}::uuid[]) AND (
-              EXISTS (SELECT 1 FROM ${t} s WHERE s.${c} = ${survivorId} AND ${eqS})
-              OR EXISTS (SELECT 1 FROM ${t} s WHERE s.${c} = ANY(${mergedIds}::uuid[]) AND ${eqS} AND s.ctid < t.ctid))
+            DELETE FROM ${t} t WHERE t.${c} = ANY(${mergedIds}::uuid[]) AND t.ctid IN (SELECT row_ctid FROM ${covered} x) AND (
+              EXISTS (SELECT 1 FROM ${covered} s WHERE s.${c} = ${survivorId} AND ${eqS})
+              OR EXISTS (SELECT 1 FROM ${covered} s WHERE s.${c} = ANY(${mergedIds}::uuid[]) AND ${eqS} AND s.row_ctid < t.ctid))
             RETURNING row_to_json(t.*) AS j),
           i AS (INSERT INTO contact_merge_refs (merge_id, table_name, column_name, kind, row_data)
                 SELECT ${mergeId}, ${ref.table}, ${ref.column}, 'removed', j FROM d RETURNING 1)
