@@ -68,7 +68,7 @@ const test = (team: TestTeam, body: Record<string, unknown>) => call(ctx, team.o
 
 describe('Google Workspace connections', () => {
   let team: TestTeam;
-  let conn: { id: string };
+  let conn: { id: string; secretsSet?: string[] };
   beforeAll(async () => {
     team = await createTeam(ctx, 'Google sync');
   });
