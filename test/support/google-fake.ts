@@ -10,7 +10,6 @@ import type { AddressInfo } from 'node:net';
 
 export const FAKE_CUSTOMER = 'C03az79cb';
 export const googleUserId = (i: number) => `1${String(i).padStart(20, '0')}`;
-const indexOf = (id: string) => (/^1\d{20}$/.test(id) ? Number(id.slice(1)) : -1);
 
 export function generatedGoogleUser(i: number, domain = 'example.com'): Record<string, unknown> {
   return {
@@ -133,7 +132,7 @@ export async function startGoogleFake(o: { users: number; domain?: string; admin
       for (; i < total && users.length < max; i++) {
         const u = user(i);
         if (!u || !tests.every((t) => t(u))) continue;
-        const { customSchemas, ...basic } = u;
+        const { customSchemas: _schemas, ...basic } = u;
         users.push(q.get('projection') === 'full' ? u : basic);
       }
       return send(200, {
