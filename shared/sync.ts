@@ -169,12 +169,7 @@ export const syncScopeSchema = z
         filter: z.string().trim().max(4000).optional(),
         baseDn: dnString.optional(),
         query: z.string().trim().max(2000).optional(),
-        orgUnitPath: z
-          .string()
-          .trim()
-          .max(1000)
-          .regex(/^\//, 'An organizational unit path starts with /, e.g. /Sales')
-          .optional(),
+        orgUnitPath: z.string().trim().max(1000).regex(/^\//, 'An organizational unit path starts with /, e.g. /Sales').optional(),
       })
       .strict()
       .optional(),

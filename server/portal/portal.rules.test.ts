@@ -51,8 +51,17 @@ describe('synced identity for SSO', () => {
   const ms = readSsoClaims({ sub: 'pairwise', oid: 'oid-1', tid: 'tenant-1', email: 'a@x.com' });
   const g = readSsoClaims({ sub: 'g-1', hd: 'Acme.com', email: 'a@acme.com', email_verified: 'true' });
   it('matches Microsoft oid + tenant and Google sub + domain, never the email alone', () => {
-    const entra = (syncId: string | null, organizationId: string | null, source: string | null = 'microsoft') => ({ syncId, organizationId, source });
-    const ws = (syncId: string | null, domains: string[], source: string | null = 'google') => ({ syncId, organizationId: 'C01', source, domains });
+    const entra = (syncId: string | null, organizationId: string | null, source: string | null = 'microsoft') => ({
+      syncId,
+      organizationId,
+      source,
+    });
+    const ws = (syncId: string | null, domains: string[], source: string | null = 'google') => ({
+      syncId,
+      organizationId: 'C01',
+      source,
+      domains,
+    });
     expect(syncedIdentityMatches('microsoft', ms, entra('oid-1', 'tenant-1'))).toBe(true);
     expect(syncedIdentityMatches('microsoft', ms, entra('oid-1', 'TENANT-1'))).toBe(true);
     expect(syncedIdentityMatches('microsoft', ms, entra('oid-1', 'tenant-2'))).toBe(false);

@@ -410,15 +410,33 @@ describe('Microsoft-shaped provider', () => {
         name: 'Contoso Entra ID',
         source: 'microsoft',
         status: 'enabled',
-        settings: { tenantId: graph.tenantId, clientId: tokenIdp.clientId, clientSecret: tokenIdp.clientSecret, graphBaseUrl: graph.url, authorityUrl: tokenIdp.authorityUrl },
+        settings: {
+          tenantId: graph.tenantId,
+          clientId: tokenIdp.clientId,
+          clientSecret: tokenIdp.clientSecret,
+          graphBaseUrl: graph.url,
+          authorityUrl: tokenIdp.authorityUrl,
+        },
         mapping: microsoftDefaultMapping,
       });
       expect(conn.statusCode, conn.body).toBe(201);
       const started = await call(ctx, t.ownerToken, 'POST', `/api/v1/sync/connections/${conn.json().id}/run`, {});
       await createJobRunner({ db: ctx.db, handlers: jobKinds(ctx.services), log: () => {} }).runUntilIdle();
-      expect((await call(ctx, t.ownerToken, 'GET', `/api/v1/sync/runs/${started.json().runId}`)).json()).toMatchObject({ status: 'succeeded', counts: { created: 30 } });
-      const synced = await ctx.db.selectFrom('contacts').selectAll().where('teamId', '=', t.teamId).where('directorySyncId', '=', graphUserId(3)).executeTakeFirstOrThrow();
-      expect(synced).toMatchObject({ primaryEmail: 'user3@contoso.test', directoryOrganizationId: graph.tenantId, directoryConnectionId: conn.json().id });
+      expect((await call(ctx, t.ownerToken, 'GET', `/api/v1/sync/runs/${started.json().runId}`)).json()).toMatchObject({
+        status: 'succeeded',
+        counts: { created: 30 },
+      });
+      const synced = await ctx.db
+        .selectFrom('contacts')
+        .selectAll()
+        .where('teamId', '=', t.teamId)
+        .where('directorySyncId', '=', graphUserId(3))
+        .executeTakeFirstOrThrow();
+      expect(synced).toMatchObject({
+        primaryEmail: 'user3@contoso.test',
+        directoryOrganizationId: graph.tenantId,
+        directoryConnectionId: conn.json().id,
+      });
 
       // Entra's ID token: a pairwise sub, the object id and the tenant id
       idp.accounts.set('pairwise-600', { oid: graphUserId(3), tid: graph.tenantId, email: 'user3@contoso.test', name: 'Given3 Sur3' });
@@ -428,7 +446,12 @@ describe('Microsoft-shaped provider', () => {
 
       // the same email (verified by the tenant) under another object id: refused, nothing touched
       const before = await teamState(t);
-      idp.accounts.set('pairwise-601', { oid: 'aaaaaaaa-0000-4000-8000-000000000003', tid: graph.tenantId, email: 'user3@contoso.test', xms_edov: true });
+      idp.accounts.set('pairwise-601', {
+        oid: 'aaaaaaaa-0000-4000-8000-000000000003',
+        tid: graph.tenantId,
+        email: 'user3@contoso.test',
+        xms_edov: true,
+      });
       expect(outcome((await ssoSignIn(idp, t, 'microsoft', 'pairwise-601')).res)).toBe('sso_no_access');
       // the right oid from another tenant: refused
       idp.accounts.set('pairwise-602', { oid: graphUserId(3), tid: '99999999-2222-3333-4444-555555555555', email: 'user3@contoso.test' });

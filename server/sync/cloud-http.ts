@@ -81,7 +81,11 @@ async function once(url: string, init: RequestInit, o: CloudHttpOptions): Promis
       );
     }
     throw new DirectoryError(
-      { code: 'unreachable', message: `Cannot reach ${o.service} at ${host}: ${(err as Error).cause ? String(((err as Error).cause as Error).message ?? '') : (err as Error).message}`, field: null },
+      {
+        code: 'unreachable',
+        message: `Cannot reach ${o.service} at ${host}: ${(err as Error).cause ? String(((err as Error).cause as Error).message ?? '') : (err as Error).message}`,
+        field: null,
+      },
       { cause: err },
     );
   }

@@ -99,10 +99,13 @@ function checkConnection(c: {
     }
   }
   if (c.scope?.mode === 'pattern' && c.source !== 'ldap' && c.scope.pattern?.baseDn) {
-    details.push({ path: 'scope.pattern.baseDn', message: 'A base DN is an LDAP scope; use a filter (Microsoft) or a query / organizational unit (Google)' });
+    details.push({
+      path: 'scope.pattern.baseDn',
+      message: 'A base DN is an LDAP scope; use a filter (Microsoft) or a query / organizational unit (Google)',
+    });
   }
   if (c.scope?.mode === 'pattern' && c.source === 'microsoft' && !c.scope.pattern?.filter) {
-    details.push({ path: 'scope.pattern.filter', message: 'Give a Graph filter, e.g. department eq \'Sales\'' });
+    details.push({ path: 'scope.pattern.filter', message: "Give a Graph filter, e.g. department eq 'Sales'" });
   }
   if (c.scope?.mode === 'pattern' && c.source === 'google' && c.scope.pattern?.filter) {
     details.push({ path: 'scope.pattern.filter', message: 'Google reads a query (and/or an organizational unit), not a filter' });

@@ -106,19 +106,38 @@ describe('Microsoft Entra ID connections', () => {
   });
 
   it('Test connection signs in with the client secret and counts the users; says what is wrong in plain words', async () => {
-    const ok = await call(ctx, team.ownerToken, 'POST', '/api/v1/sync/connections/test', { id: conn.id, source: 'microsoft', settings: settings({ clientSecret: undefined }) });
+    const ok = await call(ctx, team.ownerToken, 'POST', '/api/v1/sync/connections/test', {
+      id: conn.id,
+      source: 'microsoft',
+      settings: settings({ clientSecret: undefined }),
+    });
     expect(ok.statusCode, ok.body).toBe(200);
     expect(ok.json()).toMatchObject({ ok: true, problem: null, usersFound: 1000, countIsLowerBound: true });
     expect(ok.json().steps.map((s: { step: string }) => s.step)).toEqual(['connect', 'bind', 'users']);
 
-    const wrong = (await call(ctx, team.ownerToken, 'POST', '/api/v1/sync/connections/test', { source: 'microsoft', settings: settings({ clientSecret: 'nope' }) })).json();
+    const wrong = (
+      await call(ctx, team.ownerToken, 'POST', '/api/v1/sync/connections/test', {
+        source: 'microsoft',
+        settings: settings({ clientSecret: 'nope' }),
+      })
+    ).json();
     expect(wrong).toMatchObject({ ok: false, problem: { code: 'bind', field: 'settings.clientSecret' } });
     expect(wrong.problem.message).toMatch(/client secret is wrong/);
 
-    const tenant = (await call(ctx, team.ownerToken, 'POST', '/api/v1/sync/connections/test', { source: 'microsoft', settings: settings({ tenantId: 'other.onmicrosoft.com' }) })).json();
+    const tenant = (
+      await call(ctx, team.ownerToken, 'POST', '/api/v1/sync/connections/test', {
+        source: 'microsoft',
+        settings: settings({ tenantId: 'other.onmicrosoft.com' }),
+      })
+    ).json();
     expect(tenant).toMatchObject({ ok: false, problem: { code: 'bind', field: 'settings.tenantId' } });
 
-    const down = (await call(ctx, team.ownerToken, 'POST', '/api/v1/sync/connections/test', { source: 'microsoft', settings: settings({ authorityUrl: 'http://127.0.0.1:9' }) })).json();
+    const down = (
+      await call(ctx, team.ownerToken, 'POST', '/api/v1/sync/connections/test', {
+        source: 'microsoft',
+        settings: settings({ authorityUrl: 'http://127.0.0.1:9' }),
+      })
+    ).json();
     expect(down).toMatchObject({ ok: false, problem: { code: 'unreachable' } });
     expect(down.problem.message).toMatch(/Cannot reach/);
 
@@ -132,13 +151,22 @@ describe('Microsoft Entra ID connections', () => {
     expect(filter).toMatchObject({ ok: false, problem: { code: 'filter', field: 'scope.pattern.filter' } });
 
     const group = (
-      await call(ctx, team.ownerToken, 'POST', '/api/v1/sync/connections/test', { source: 'microsoft', settings: settings(), scope: { mode: 'list', groups: ['no-such-group'] } })
+      await call(ctx, team.ownerToken, 'POST', '/api/v1/sync/connections/test', {
+        source: 'microsoft',
+        settings: settings(),
+        scope: { mode: 'list', groups: ['no-such-group'] },
+      })
     ).json();
     expect(group).toMatchObject({ ok: false, problem: { code: 'group', field: 'scope.groups' } });
   });
 
   it('previews the first 20 people as they would become contacts', async () => {
-    const res = await call(ctx, team.ownerToken, 'POST', '/api/v1/sync/connections/preview', { id: conn.id, source: 'microsoft', settings: settings({ clientSecret: undefined }), mapping: microsoftDefaultMapping });
+    const res = await call(ctx, team.ownerToken, 'POST', '/api/v1/sync/connections/preview', {
+      id: conn.id,
+      source: 'microsoft',
+      settings: settings({ clientSecret: undefined }),
+      mapping: microsoftDefaultMapping,
+    });
     expect(res.statusCode, res.body).toBe(200);
     const p = res.json();
     expect(p.items).toHaveLength(20);
@@ -149,7 +177,13 @@ describe('Microsoft Entra ID connections', () => {
       disabled: true,
       organizationId: graph.tenantId,
       reportsTo: graphUserId(0),
-      contact: { firstName: 'Given7', lastName: 'Sur7', primaryEmail: 'user7@contoso.test', jobTitle: 'Engineer', phones: { work: '+1 555 0000007', mobile: '+1 666 0000007' } },
+      contact: {
+        firstName: 'Given7',
+        lastName: 'Sur7',
+        primaryEmail: 'user7@contoso.test',
+        jobTitle: 'Engineer',
+        phones: { work: '+1 555 0000007', mobile: '+1 666 0000007' },
+      },
     });
   });
 
@@ -263,7 +297,11 @@ describe('Microsoft Entra ID connections', () => {
     const other = await createTeam(ctx, 'Entra other');
     expect((await call(ctx, other.ownerToken, 'GET', `/api/v1/sync/connections/${conn.id}`)).statusCode).toBe(404);
     expect((await call(ctx, other.ownerToken, 'POST', `/api/v1/sync/connections/${conn.id}/run`, {})).statusCode).toBe(404);
-    const t = await call(ctx, other.ownerToken, 'POST', '/api/v1/sync/connections/test', { id: conn.id, source: 'microsoft', settings: settings({ clientSecret: undefined }) });
+    const t = await call(ctx, other.ownerToken, 'POST', '/api/v1/sync/connections/test', {
+      id: conn.id,
+      source: 'microsoft',
+      settings: settings({ clientSecret: undefined }),
+    });
     expect(t.statusCode).toBe(404);
   });
 });

@@ -7,7 +7,14 @@
 // syncs as inactive; the object id is the sync id and the tenant id the organization id.
 import type { MicrosoftSettings, SyncScope, SyncTestResult } from '#shared/sync.ts';
 import { cloudRequest, errorText, type CloudResponse } from './cloud-http.ts';
-import { DirectoryError, type DirectoryEntry, type DirectoryReadOptions, type DirectorySource, type DirectoryStart, type Watermark } from './source.ts';
+import {
+  DirectoryError,
+  type DirectoryEntry,
+  type DirectoryReadOptions,
+  type DirectorySource,
+  type DirectoryStart,
+  type Watermark,
+} from './source.ts';
 
 export type MicrosoftConnectionSettings = Omit<MicrosoftSettings, 'clientSecret'> & { clientSecret: string | null };
 
@@ -35,7 +42,8 @@ export interface EntraSourceOptions {
 
 const graphBase = (s: Pick<MicrosoftSettings, 'graphBaseUrl'>) => (s.graphBaseUrl ?? GRAPH_DEFAULT).replace(/\/+$/, '');
 const authority = (s: Pick<MicrosoftSettings, 'authorityUrl'>) => (s.authorityUrl ?? AUTHORITY_DEFAULT).replace(/\/+$/, '');
-export const entraTokenUrl = (s: Pick<MicrosoftSettings, 'authorityUrl' | 'tenantId'>) => `${authority(s)}/${encodeURIComponent(s.tenantId)}/oauth2/v2.0/token`;
+export const entraTokenUrl = (s: Pick<MicrosoftSettings, 'authorityUrl' | 'tenantId'>) =>
+  `${authority(s)}/${encodeURIComponent(s.tenantId)}/oauth2/v2.0/token`;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A Graph user as a directory entry: attribute names lower-cased, arrays as values, the manager as its id. */
@@ -103,7 +111,11 @@ export function createEntraSource(o: EntraSourceOptions): DirectorySource & { te
   async function getToken(): Promise<string> {
     if (token && token.expires > Date.now() + 60_000) return token.value;
     if (!s.clientSecret) {
-      throw new DirectoryError({ code: 'bind', message: 'No client secret: enter a client secret of the app registration.', field: 'settings.clientSecret' });
+      throw new DirectoryError({
+        code: 'bind',
+        message: 'No client secret: enter a client secret of the app registration.',
+        field: 'settings.clientSecret',
+      });
     }
     const url = entraTokenUrl(s);
     const r = await cloudRequest(
@@ -142,7 +154,10 @@ export function createEntraSource(o: EntraSourceOptions): DirectorySource & { te
   }
 
   /** A Graph GET with the token (renewed once on 401); an error answer becomes a DirectoryError. */
-  async function graph(url: string, what: { field?: string | null; code?: 'filter' | 'group' | 'other'; headers?: Record<string, string> } = {}) {
+  async function graph(
+    url: string,
+    what: { field?: string | null; code?: 'filter' | 'group' | 'other'; headers?: Record<string, string> } = {},
+  ) {
     for (let renewed = false; ; renewed = true) {
       const r = await http(url, { headers: { authorization: `Bearer ${await getToken()}`, accept: 'application/json', ...what.headers } });
       if (r.status === 401 && !renewed) {
@@ -165,7 +180,8 @@ export function createEntraSource(o: EntraSourceOptions): DirectorySource & { te
   }
 
   const users = (r: CloudResponse) => ((r.body as { value?: Record<string, unknown>[] } | null)?.value ?? []) as Record<string, unknown>[];
-  const linkOf = (r: CloudResponse, k: '@odata.nextLink' | '@odata.deltaLink') => ((r.body as Record<string, unknown> | null)?.[k] as string | undefined) ?? null;
+  const linkOf = (r: CloudResponse, k: '@odata.nextLink' | '@odata.deltaLink') =>
+    ((r.body as Record<string, unknown> | null)?.[k] as string | undefined) ?? null;
 
   async function readTenant(): Promise<string | null> {
     const r = await graph(`${base}/v1.0/organization?$select=id`);
@@ -184,7 +200,11 @@ export function createEntraSource(o: EntraSourceOptions): DirectorySource & { te
       while (url) {
         const r = await graph(url);
         if (r.status === 404 || r.status === 400) {
-          throw new DirectoryError({ code: 'group', message: `No group with the id ${g} in this tenant (give the group's object id).`, field: 'scope.groups' });
+          throw new DirectoryError({
+            code: 'group',
+            message: `No group with the id ${g} in this tenant (give the group's object id).`,
+            field: 'scope.groups',
+          });
         }
         if (r.status !== 200) fail(r, `read the members of the group ${g}`, 'scope.groups', 'group');
         for (const u of users(r)) if (typeof u.id === 'string') out.add(u.id);
@@ -206,7 +226,11 @@ export function createEntraSource(o: EntraSourceOptions): DirectorySource & { te
     while (url) {
       const r = await graph(url, { headers: advanced });
       if (r.status === 400 && filter) {
-        throw new DirectoryError({ code: 'filter', message: `Microsoft Graph refused the filter: ${errorText(r)}`, field: 'scope.pattern.filter' });
+        throw new DirectoryError({
+          code: 'filter',
+          message: `Microsoft Graph refused the filter: ${errorText(r)}`,
+          field: 'scope.pattern.filter',
+        });
       }
       if (r.status !== 200) fail(r, 'list the users');
       const page: DirectoryEntry[] = [];
@@ -325,7 +349,12 @@ export function createEntraSource(o: EntraSourceOptions): DirectorySource & { te
 }
 
 /** Test connection: sign in, read the organization, the groups of a List scope, the filter, and count people. */
-export async function testEntraConnection(s: MicrosoftConnectionSettings, scope: SyncScope, attributes: string[], countLimit = 1000): Promise<SyncTestResult> {
+export async function testEntraConnection(
+  s: MicrosoftConnectionSettings,
+  scope: SyncScope,
+  attributes: string[],
+  countLimit = 1000,
+): Promise<SyncTestResult> {
   const steps: SyncTestResult['steps'] = [];
   const source = createEntraSource({ settings: s, scope, attributes, maxRetries: 2 });
   let usersFound = 0;
@@ -334,12 +363,14 @@ export async function testEntraConnection(s: MicrosoftConnectionSettings, scope:
     try {
       await source.start();
     } catch (err) {
-      if (err instanceof DirectoryError && err.problem.code === 'bind') steps.push({ step: 'connect', ok: true, message: `${authority(s)} answered` });
+      if (err instanceof DirectoryError && err.problem.code === 'bind')
+        steps.push({ step: 'connect', ok: true, message: `${authority(s)} answered` });
       throw err;
     }
     steps.push({ step: 'connect', ok: true, message: `${authority(s)} and ${graphBase(s)} answered` });
     steps.push({ step: 'bind', ok: true, message: `Signed in as the app ${s.clientId} in the tenant ${source.tenantId() ?? s.tenantId}` });
-    if (scope.mode === 'list') steps.push({ step: 'scope', ok: true, message: `Read the members of ${scope.groups?.length ?? 0} group(s)` });
+    if (scope.mode === 'list')
+      steps.push({ step: 'scope', ok: true, message: `Read the members of ${scope.groups?.length ?? 0} group(s)` });
     for await (const page of source.pages({ limit: countLimit + 1 })) {
       usersFound += page.length;
       if (usersFound > countLimit) {
@@ -350,7 +381,11 @@ export async function testEntraConnection(s: MicrosoftConnectionSettings, scope:
     }
     if (scope.mode === 'pattern') steps.push({ step: 'filter', ok: true, message: 'Microsoft Graph accepted the filter' });
     if (!usersFound) {
-      const problem = { code: 'no_users' as const, message: 'Signed in, but no users are in the scope.', field: scope.mode === 'all' ? null : 'scope' };
+      const problem = {
+        code: 'no_users' as const,
+        message: 'Signed in, but no users are in the scope.',
+        field: scope.mode === 'all' ? null : 'scope',
+      };
       steps.push({ step: 'users', ok: false, message: problem.message });
       return { ok: false, problem, steps, directory: null, usersFound: 0, countIsLowerBound: false };
     }
@@ -358,7 +393,16 @@ export async function testEntraConnection(s: MicrosoftConnectionSettings, scope:
     return { ok: true, problem: null, steps, directory: null, usersFound, countIsLowerBound: more };
   } catch (err) {
     if (!(err instanceof DirectoryError)) throw err;
-    const step = err.problem.code === 'bind' ? 'bind' : err.problem.code === 'group' ? 'scope' : err.problem.code === 'filter' ? 'filter' : err.problem.code === 'unreachable' || err.problem.code === 'timeout' ? 'connect' : 'users';
+    const step =
+      err.problem.code === 'bind'
+        ? 'bind'
+        : err.problem.code === 'group'
+          ? 'scope'
+          : err.problem.code === 'filter'
+            ? 'filter'
+            : err.problem.code === 'unreachable' || err.problem.code === 'timeout'
+              ? 'connect'
+              : 'users';
     steps.push({ step, ok: false, message: err.problem.message });
     return { ok: false, problem: err.problem, steps, directory: null, usersFound: 0, countIsLowerBound: false };
   } finally {

@@ -64,7 +64,8 @@ async function run(team: TestTeam, id: string, body: Record<string, unknown> = {
 }
 const contactsOf = (teamId: string) =>
   ctx.db.selectFrom('contacts').selectAll().where('teamId', '=', teamId).where('deletedAt', 'is', null).orderBy('id').execute();
-const test = (team: TestTeam, body: Record<string, unknown>) => call(ctx, team.ownerToken, 'POST', '/api/v1/sync/connections/test', { source: 'google', ...body });
+const test = (team: TestTeam, body: Record<string, unknown>) =>
+  call(ctx, team.ownerToken, 'POST', '/api/v1/sync/connections/test', { source: 'google', ...body });
 
 describe('Google Workspace connections', () => {
   let team: TestTeam;
@@ -82,7 +83,12 @@ describe('Google Workspace connections', () => {
       [JSON.stringify({ type: 'authorized_user', client_id: 'x' }), /not a service account key/],
       [JSON.stringify({ type: 'service_account', client_email: 'a@b.iam.gserviceaccount.com' }), /lacks client_email or private_key/],
     ] as const) {
-      const res = await call(ctx, team.ownerToken, 'POST', '/api/v1/sync/connections', { name: `Bad key ${key.length}`, source: 'google', settings: settings({ serviceAccountKey: key }), mapping });
+      const res = await call(ctx, team.ownerToken, 'POST', '/api/v1/sync/connections', {
+        name: `Bad key ${key.length}`,
+        source: 'google',
+        settings: settings({ serviceAccountKey: key }),
+        mapping,
+      });
       expect(res.statusCode).toBe(400);
       expect(res.json().details[0]).toMatchObject({ path: 'settings.serviceAccountKey', message: expect.stringMatching(message) });
     }
@@ -113,7 +119,9 @@ describe('Google Workspace connections', () => {
     const r = await run(team, conn.id);
     expect(r, JSON.stringify(r)).toMatchObject({ status: 'succeeded', full: true, error: null });
     expect(r.counts).toMatchObject({ created: USERS, failed: 0, conflicts: 0 });
-    expect(google.requests.filter((q) => q.startsWith('GET /admin/directory/v1/users?')).every((q) => q.includes('projection=full'))).toBe(true);
+    expect(google.requests.filter((q) => q.startsWith('GET /admin/directory/v1/users?')).every((q) => q.includes('projection=full'))).toBe(
+      true,
+    );
     const bySync = new Map((await contactsOf(team.teamId)).map((c) => [c.directorySyncId, c]));
     expect(bySync.size).toBe(USERS);
     for (const i of [0, 5, 6, 45, 729]) {
@@ -178,6 +186,8 @@ describe('Google Workspace connections', () => {
     const r = await run(t3, p.id);
     const expected = Array.from({ length: USERS }, (_, i) => i).filter((i) => i % 2 === 1 && i % 40 !== 5 && i !== 9 && i !== 10);
     expect(r.counts.created).toBe(expected.length);
-    expect(google.requests.some((q) => decodeURIComponent(q.replace(/\+/g, ' ')).includes("query=isSuspended=false orgUnitPath='/Sales'"))).toBe(true);
+    expect(
+      google.requests.some((q) => decodeURIComponent(q.replace(/\+/g, ' ')).includes("query=isSuspended=false orgUnitPath='/Sales'")),
+    ).toBe(true);
   });
 });

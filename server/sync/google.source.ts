@@ -37,7 +37,8 @@ export function parseServiceAccountKey(text: string | null): { ok: true; key: Se
   } catch {
     return { ok: false, message: 'The service account key is not JSON: paste the whole key file Google downloaded.' };
   }
-  if (k?.type !== undefined && k.type !== 'service_account') return { ok: false, message: `The key file is a "${String(k.type)}" key, not a service account key.` };
+  if (k?.type !== undefined && k.type !== 'service_account')
+    return { ok: false, message: `The key file is a "${String(k.type)}" key, not a service account key.` };
   if (typeof k.client_email !== 'string' || typeof k.private_key !== 'string' || !k.private_key.includes('PRIVATE KEY')) {
     return { ok: false, message: 'The key file lacks client_email or private_key: download a new JSON key of the service account.' };
   }
@@ -47,7 +48,10 @@ export function parseServiceAccountKey(text: string | null): { ok: true; key: Se
 const b64url = (v: string | Buffer) => Buffer.from(v).toString('base64url');
 
 /** The signed JWT of the service account acting for `subject` (RFC 7523 assertion). */
-export function signServiceAccountJwt(key: ServiceAccountKey, o: { subject: string; audience: string; scopes: string[]; now?: number }): string {
+export function signServiceAccountJwt(
+  key: ServiceAccountKey,
+  o: { subject: string; audience: string; scopes: string[]; now?: number },
+): string {
   const iat = Math.floor((o.now ?? Date.now()) / 1000);
   const header = { alg: 'RS256', typ: 'JWT', ...(key.private_key_id ? { kid: key.private_key_id } : {}) };
   const claims = { iss: key.client_email, sub: o.subject, scope: o.scopes.join(' '), aud: o.audience, iat, exp: iat + 3600 };
@@ -146,7 +150,11 @@ export function createGoogleSource(o: GoogleSourceOptions): DirectorySource {
     try {
       assertion = signServiceAccountJwt(parsed.key, { subject: s.adminEmail, audience, scopes: GOOGLE_SCOPES });
     } catch {
-      throw new DirectoryError({ code: 'bind', message: 'The private key of the key file cannot sign: download a new JSON key.', field: 'settings.serviceAccountKey' });
+      throw new DirectoryError({
+        code: 'bind',
+        message: 'The private key of the key file cannot sign: download a new JSON key.',
+        field: 'settings.serviceAccountKey',
+      });
     }
     const r = await cloudRequest(
       audience,
@@ -168,7 +176,10 @@ export function createGoogleSource(o: GoogleSourceOptions): DirectorySource {
       throw new DirectoryError({
         code: 'bind',
         message: `Google refused the service account's sign-in: ${why}.`,
-        field: b?.error === 'invalid_grant' && /subject|user/i.test(b.error_description ?? '') ? 'settings.adminEmail' : 'settings.serviceAccountKey',
+        field:
+          b?.error === 'invalid_grant' && /subject|user/i.test(b.error_description ?? '')
+            ? 'settings.adminEmail'
+            : 'settings.serviceAccountKey',
       });
     }
     token = { value: b.access_token, expires: Date.now() + (b.expires_in ?? 3600) * 1000 };
@@ -212,7 +223,11 @@ export function createGoogleSource(o: GoogleSourceOptions): DirectorySource {
         if (pageToken) q.set('pageToken', pageToken);
         const r = await api(`${base}/admin/directory/v1/groups/${encodeURIComponent(g)}/members?${q}`);
         if (r.status === 404 || r.status === 400) {
-          throw new DirectoryError({ code: 'group', message: `No group ${g} in this Workspace (give the group's email address).`, field: 'scope.groups' });
+          throw new DirectoryError({
+            code: 'group',
+            message: `No group ${g} in this Workspace (give the group's email address).`,
+            field: 'scope.groups',
+          });
         }
         if (r.status !== 200) fail(r, `read the members of the group ${g}`, 'scope.groups', 'group');
         const b = r.body as { members?: { type?: string; id?: string; email?: string; status?: string }[]; nextPageToken?: string };
@@ -239,14 +254,22 @@ export function createGoogleSource(o: GoogleSourceOptions): DirectorySource {
     let pageToken: string | null = null;
     let count = 0;
     do {
-      const q = new URLSearchParams({ maxResults: String(Math.min(s.pageSize, r.limit ?? s.pageSize)), projection: 'full', orderBy: 'email' });
+      const q = new URLSearchParams({
+        maxResults: String(Math.min(s.pageSize, r.limit ?? s.pageSize)),
+        projection: 'full',
+        orderBy: 'email',
+      });
       if (s.domain) q.set('domain', s.domain);
       else q.set('customer', s.customer);
       if (query) q.set('query', query);
       if (pageToken) q.set('pageToken', pageToken);
       const res = await api(`${base}/admin/directory/v1/users?${q}`);
       if (res.status === 400 && query) {
-        throw new DirectoryError({ code: 'filter', message: `Google refused the query: ${errorText(res)}`, field: o.scope.pattern?.query ? 'scope.pattern.query' : 'scope.pattern.orgUnitPath' });
+        throw new DirectoryError({
+          code: 'filter',
+          message: `Google refused the query: ${errorText(res)}`,
+          field: o.scope.pattern?.query ? 'scope.pattern.query' : 'scope.pattern.orgUnitPath',
+        });
       }
       if (res.status === 404 || (res.status === 400 && !query)) {
         throw new DirectoryError({
@@ -295,7 +318,8 @@ export async function testGoogleConnection(s: GoogleConnectionSettings, scope: S
     await source.start();
     steps.push({ step: 'connect', ok: true, message: 'Google answered' });
     steps.push({ step: 'bind', ok: true, message: `Signed in with the service account, acting for ${s.adminEmail}` });
-    if (scope.mode === 'list') steps.push({ step: 'scope', ok: true, message: `Read the members of ${scope.groups?.length ?? 0} group(s)` });
+    if (scope.mode === 'list')
+      steps.push({ step: 'scope', ok: true, message: `Read the members of ${scope.groups?.length ?? 0} group(s)` });
     for await (const page of source.pages({ limit: countLimit + 1 })) {
       usersFound += page.length;
       if (usersFound > countLimit) {
@@ -306,7 +330,11 @@ export async function testGoogleConnection(s: GoogleConnectionSettings, scope: S
     }
     if (scope.mode === 'pattern') steps.push({ step: 'filter', ok: true, message: 'Google accepted the query' });
     if (!usersFound) {
-      const problem = { code: 'no_users' as const, message: 'Signed in, but no users are in the scope.', field: scope.mode === 'all' ? null : 'scope' };
+      const problem = {
+        code: 'no_users' as const,
+        message: 'Signed in, but no users are in the scope.',
+        field: scope.mode === 'all' ? null : 'scope',
+      };
       steps.push({ step: 'users', ok: false, message: problem.message });
       return { ok: false, problem, steps, directory: null, usersFound: 0, countIsLowerBound: false };
     }
@@ -315,7 +343,16 @@ export async function testGoogleConnection(s: GoogleConnectionSettings, scope: S
   } catch (err) {
     if (!(err instanceof DirectoryError)) throw err;
     const c = err.problem.code;
-    const step = c === 'bind' ? 'bind' : c === 'group' ? 'scope' : c === 'filter' ? 'filter' : c === 'unreachable' || c === 'timeout' ? 'connect' : 'users';
+    const step =
+      c === 'bind'
+        ? 'bind'
+        : c === 'group'
+          ? 'scope'
+          : c === 'filter'
+            ? 'filter'
+            : c === 'unreachable' || c === 'timeout'
+              ? 'connect'
+              : 'users';
     steps.push({ step, ok: false, message: err.problem.message });
     return { ok: false, problem: err.problem, steps, directory: null, usersFound: 0, countIsLowerBound: false };
   } finally {

@@ -28,14 +28,30 @@ export type ReadableSource = SourceSettings['source'];
 export const isReadableSource = (s: SyncSource): s is ReadableSource => s === 'ldap' || s === 'google' || s === 'microsoft';
 
 /** Stored (or draft) settings and the secrets in clear → the settings a source reads with. */
-export function sourceSettings(source: ReadableSource, settings: Record<string, unknown>, secrets: Record<string, string | undefined>): SourceSettings {
+export function sourceSettings(
+  source: ReadableSource,
+  settings: Record<string, unknown>,
+  secrets: Record<string, string | undefined>,
+): SourceSettings {
   switch (source) {
     case 'ldap':
-      return { source, settings: { ...ldapSettingsInput.parse({ ...settings, bindPassword: undefined }), bindPassword: secrets.bindPassword ?? null } };
+      return {
+        source,
+        settings: { ...ldapSettingsInput.parse({ ...settings, bindPassword: undefined }), bindPassword: secrets.bindPassword ?? null },
+      };
     case 'google':
-      return { source, settings: { ...googleSettingsInput.parse({ ...settings, serviceAccountKey: undefined }), serviceAccountKey: secrets.serviceAccountKey ?? null } };
+      return {
+        source,
+        settings: {
+          ...googleSettingsInput.parse({ ...settings, serviceAccountKey: undefined }),
+          serviceAccountKey: secrets.serviceAccountKey ?? null,
+        },
+      };
     case 'microsoft':
-      return { source, settings: { ...microsoftSettingsInput.parse({ ...settings, clientSecret: undefined }), clientSecret: secrets.clientSecret ?? null } };
+      return {
+        source,
+        settings: { ...microsoftSettingsInput.parse({ ...settings, clientSecret: undefined }), clientSecret: secrets.clientSecret ?? null },
+      };
   }
 }
 

@@ -397,7 +397,13 @@ export function createSyncRunService(deps: {
       );
       const active = [...mine.values()].filter((r) => r.active);
       const changed = new Set(
-        run.dryRun ? active.map((r) => r.id) : await writer.deactivateSynced(tx, byOf(run, actor, c.connection.name), active.map((r) => r.id)),
+        run.dryRun
+          ? active.map((r) => r.id)
+          : await writer.deactivateSynced(
+              tx,
+              byOf(run, actor, c.connection.name),
+              active.map((r) => r.id),
+            ),
       );
       const rows: EntryInsert[] = todo.map((syncId) => {
         const r = mine.get(syncId);

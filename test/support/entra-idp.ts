@@ -19,7 +19,12 @@ export interface EntraIdp {
   close(): Promise<void>;
 }
 
-export async function startEntraIdp(o: { tenantId: string; clientId?: string; clientSecret?: string; graphUrl: string }): Promise<EntraIdp> {
+export async function startEntraIdp(o: {
+  tenantId: string;
+  clientId?: string;
+  clientSecret?: string;
+  graphUrl: string;
+}): Promise<EntraIdp> {
   const clientId = o.clientId ?? 'kdesk-sync-app';
   const clientSecret = o.clientSecret ?? 'entra app secret';
   const server = http.createServer();
@@ -67,7 +72,9 @@ export async function startEntraIdp(o: { tenantId: string; clientId?: string; cl
       return state.tokenRequests;
     },
     async validate(token: string) {
-      const found = await (provider as unknown as { ClientCredentials: { find(t: string): Promise<unknown> } }).ClientCredentials.find(token);
+      const found = await (provider as unknown as { ClientCredentials: { find(t: string): Promise<unknown> } }).ClientCredentials.find(
+        token,
+      );
       return Boolean(found);
     },
     close: () =>

@@ -23,12 +23,23 @@ export function generatedGoogleUser(i: number, domain = 'example.com'): Record<s
     customerId: FAKE_CUSTOMER,
     orgUnitPath: i % 2 ? '/Sales' : '/Engineering',
     emails: [{ address: `user${i}@${domain}`, primary: true }],
-    organizations: [{ name: 'Example Inc', title: i % 10 === 0 ? 'Lead' : 'Staff', department: `Team ${i % 7}`, primary: true, customType: '' }],
+    organizations: [
+      { name: 'Example Inc', title: i % 10 === 0 ? 'Lead' : 'Staff', department: `Team ${i % 7}`, primary: true, customType: '' },
+    ],
     phones: [
       { type: 'work', value: `+44 20 7946 ${String(i).padStart(4, '0')}` },
       ...(i % 3 ? [{ type: 'mobile', value: `+44 7700 9${String(i).padStart(5, '0')}` }] : []),
     ],
-    addresses: [{ type: 'work', streetAddress: `${i} High Street`, locality: 'London', postalCode: 'EC1A 1BB', country: 'United Kingdom', primary: true }],
+    addresses: [
+      {
+        type: 'work',
+        streetAddress: `${i} High Street`,
+        locality: 'London',
+        postalCode: 'EC1A 1BB',
+        country: 'United Kingdom',
+        primary: true,
+      },
+    ],
     ...(i > 0 ? { relations: [{ type: 'manager', value: `user${Math.floor((i - 1) / 5)}@${domain}` }] } : {}),
     customSchemas: { Employment: { costCenter: `CC-${i % 5}`, badges: [{ value: 'door' }, { value: 'car park' }] } },
   };
@@ -71,7 +82,14 @@ export async function startGoogleFake(o: { users: number; domain?: string; admin
       res.end(JSON.stringify(body));
     };
     const gError = (code: number, message: string, reason: string, status?: string) =>
-      send(code, { error: { code, message, errors: [{ message, domain: code === 403 ? 'usageLimits' : 'global', reason }], ...(status ? { status } : {}) } });
+      send(code, {
+        error: {
+          code,
+          message,
+          errors: [{ message, domain: code === 403 ? 'usageLimits' : 'global', reason }],
+          ...(status ? { status } : {}),
+        },
+      });
 
     if (url.pathname === '/token' && req.method === 'POST') {
       state.tokenRequests++;
@@ -79,17 +97,25 @@ export async function startGoogleFake(o: { users: number; domain?: string; admin
       req.on('data', (c) => (body += c));
       req.on('end', () => {
         const form = new URLSearchParams(body);
-        if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') return send(400, { error: 'unsupported_grant_type', error_description: 'Invalid grant_type' });
+        if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer')
+          return send(400, { error: 'unsupported_grant_type', error_description: 'Invalid grant_type' });
         const [h, c, sig] = (form.get('assertion') ?? '').split('.');
         const ok = h && c && sig && createVerify('RSA-SHA256').update(`${h}.${c}`).verify(publicKey, Buffer.from(sig, 'base64url'));
         if (!ok) return send(400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' });
         const claims = JSON.parse(Buffer.from(c, 'base64url').toString()) as Record<string, unknown>;
         const now = Math.floor(Date.now() / 1000);
         if (claims.iss !== clientEmail || claims.aud !== `http://${req.headers.host}/token` || Number(claims.exp) < now) {
-          return send(400, { error: 'invalid_grant', error_description: 'Invalid JWT: Token must be a short-lived token and in a reasonable timeframe.' });
+          return send(400, {
+            error: 'invalid_grant',
+            error_description: 'Invalid JWT: Token must be a short-lived token and in a reasonable timeframe.',
+          });
         }
         if (!String(claims.scope).split(' ').includes('https://www.googleapis.com/auth/admin.directory.user.readonly')) {
-          return send(401, { error: 'unauthorized_client', error_description: 'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.' });
+          return send(401, {
+            error: 'unauthorized_client',
+            error_description:
+              'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.',
+          });
         }
         if (claims.sub !== adminEmail) return send(400, { error: 'invalid_grant', error_description: 'Invalid email or User ID' });
         const t = `ya29.${randomBytes(24).toString('base64url')}`;
@@ -103,20 +129,33 @@ export async function startGoogleFake(o: { users: number; domain?: string; admin
     if (!auth || !tokens.has(auth)) return gError(401, 'Request had invalid authentication credentials.', 'authError', 'UNAUTHENTICATED');
     const fault = faults.shift();
     if (fault === 429) return gError(429, 'Quota exceeded for quota metric', 'rateLimitExceeded', 'RESOURCE_EXHAUSTED');
-    if (fault === 403) return gError(403, 'Quota exceeded for quota metric \'Queries\' and limit \'Queries per minute per user\'', 'userRateLimitExceeded');
+    if (fault === 403)
+      return gError(403, "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute per user'", 'userRateLimitExceeded');
     const q = url.searchParams;
 
     if (url.pathname === '/admin/directory/v1/users') {
       if (!q.get('customer') && !q.get('domain')) return gError(400, 'Bad Request', 'badRequest');
-      if (q.get('customer') && q.get('customer') !== 'my_customer' && q.get('customer') !== FAKE_CUSTOMER) return gError(404, 'Resource Not Found: customer', 'notFound');
+      if (q.get('customer') && q.get('customer') !== 'my_customer' && q.get('customer') !== FAKE_CUSTOMER)
+        return gError(404, 'Resource Not Found: customer', 'notFound');
       if (q.get('domain') && q.get('domain') !== domain) return gError(403, 'Not Authorized to access this resource/api', 'forbidden');
       // query: orgUnitPath='/x', isSuspended=true|false, givenName:'x' (the subset these tests use)
       const tests: ((u: Record<string, unknown>) => boolean)[] = [];
       let rest = q.get('query') ?? '';
       for (const [re, make] of [
-        [/orgUnitPath='((?:[^'\\]|\\.)*)'/, (m: RegExpExecArray) => (u: Record<string, unknown>) => String(u.orgUnitPath).toLowerCase() === m[1]!.toLowerCase() || String(u.orgUnitPath).toLowerCase().startsWith(`${m[1]!.toLowerCase()}/`)],
+        [
+          /orgUnitPath='((?:[^'\\]|\\.)*)'/,
+          (m: RegExpExecArray) => (u: Record<string, unknown>) =>
+            String(u.orgUnitPath).toLowerCase() === m[1]!.toLowerCase() ||
+            String(u.orgUnitPath).toLowerCase().startsWith(`${m[1]!.toLowerCase()}/`),
+        ],
         [/isSuspended=(true|false)/, (m: RegExpExecArray) => (u: Record<string, unknown>) => u.suspended === (m[1] === 'true')],
-        [/givenName:'([^']*)'/, (m: RegExpExecArray) => (u: Record<string, unknown>) => String((u.name as { givenName: string }).givenName).toLowerCase().startsWith(m[1]!.toLowerCase())],
+        [
+          /givenName:'([^']*)'/,
+          (m: RegExpExecArray) => (u: Record<string, unknown>) =>
+            String((u.name as { givenName: string }).givenName)
+              .toLowerCase()
+              .startsWith(m[1]!.toLowerCase()),
+        ],
       ] as const) {
         const m = re.exec(rest);
         if (m) {
@@ -148,12 +187,23 @@ export async function startGoogleFake(o: { users: number; domain?: string; admin
       const g = groups.get(key);
       if (!g) return gError(404, 'Resource Not Found: groupKey', 'notFound');
       const all = [
-        ...g.users.map((n) => ({ kind: 'admin#directory#member', id: googleUserId(n), email: `user${n}@${domain}`, role: 'MEMBER', type: 'USER', status: 'ACTIVE' })),
+        ...g.users.map((n) => ({
+          kind: 'admin#directory#member',
+          id: googleUserId(n),
+          email: `user${n}@${domain}`,
+          role: 'MEMBER',
+          type: 'USER',
+          status: 'ACTIVE',
+        })),
         ...g.groups.map((e) => ({ kind: 'admin#directory#member', id: `g-${e}`, email: e, role: 'MEMBER', type: 'GROUP' })),
       ];
       const max = Math.min(Number(q.get('maxResults') ?? 200), 200);
       const from = Number(q.get('pageToken') ?? 0);
-      return send(200, { kind: 'admin#directory#members', members: all.slice(from, from + max), ...(from + max < all.length ? { nextPageToken: String(from + max) } : {}) });
+      return send(200, {
+        kind: 'admin#directory#members',
+        members: all.slice(from, from + max),
+        ...(from + max < all.length ? { nextPageToken: String(from + max) } : {}),
+      });
     }
     return gError(404, 'Not Found', 'notFound');
   });

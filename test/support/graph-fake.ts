@@ -108,7 +108,11 @@ function compileFilter(f: string): ((u: GraphUser) => boolean) | null {
     m = /^\s*startswith\(\s*(\w+)\s*,\s*'((?:[^']|'')*)'\s*\)\s*$/i.exec(part);
     if (m) {
       const [p, v] = [m[1]!, m[2]!.replace(/''/g, "'").toLowerCase()];
-      tests.push((u) => String(get(u, p) ?? '').toLowerCase().startsWith(v));
+      tests.push((u) =>
+        String(get(u, p) ?? '')
+          .toLowerCase()
+          .startsWith(v),
+      );
       continue;
     }
     m = /^\s*id\s+in\s+\(([^)]*)\)\s*$/i.exec(part);
@@ -170,7 +174,10 @@ export async function startGraphFake(o: GraphFakeOptions): Promise<GraphFake> {
     if (fault) {
       return send(
         fault.status,
-        graphError(fault.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable', fault.status === 429 ? 'Too many requests' : 'Service unavailable'),
+        graphError(
+          fault.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable',
+          fault.status === 429 ? 'Too many requests' : 'Service unavailable',
+        ),
         { 'retry-after': String(fault.retryAfter) },
       );
     }
@@ -180,22 +187,35 @@ export async function startGraphFake(o: GraphFakeOptions): Promise<GraphFake> {
     }
     const base = `http://${req.headers.host}`;
     const q = url.searchParams;
-    const select = q.get('$select') ? q.get('$select')!.split(',').map((x) => x.trim()).filter((x) => x !== 'manager') : null;
+    const select = q.get('$select')
+      ? q
+          .get('$select')!
+          .split(',')
+          .map((x) => x.trim())
+          .filter((x) => x !== 'manager')
+      : null;
     const expandManager = /^manager/i.test(q.get('$expand') ?? '') || /(^|,)manager(,|$)/i.test(q.get('$select') ?? '');
     const top = Math.min(Number(q.get('$top') ?? 100) || 100, maxTop);
     const path = url.pathname.replace(/\/+$/, '');
 
-    if (path === '/v1.0/organization') return send(200, { '@odata.context': `${base}/v1.0/$metadata#organization`, value: [{ id: tenantId }] });
+    if (path === '/v1.0/organization')
+      return send(200, { '@odata.context': `${base}/v1.0/$metadata#organization`, value: [{ id: tenantId }] });
 
     if (path === '/v1.0/users') {
       const filter = q.get('$filter') ? compileFilter(q.get('$filter')!) : null;
-      if (q.get('$filter') && !filter) return send(400, graphError('Request_UnsupportedQuery', `Unsupported or invalid query filter clause specified: ${q.get('$filter')}`));
+      if (q.get('$filter') && !filter)
+        return send(
+          400,
+          graphError('Request_UnsupportedQuery', `Unsupported or invalid query filter clause specified: ${q.get('$filter')}`),
+        );
       // the skip token is the index to go on from (opaque to clients)
       const from = Number(q.get('$skiptoken') ?? 0);
       const value: Record<string, unknown>[] = [];
       let i = from;
       // an `id in (...)` lookup: straight to the users named
-      const ids = /^\s*id\s+in\s+\(/i.test(q.get('$filter') ?? '') ? [...q.get('$filter')!.matchAll(/'([^']*)'/g)].map((m) => indexOf(m[1]!)) : null;
+      const ids = /^\s*id\s+in\s+\(/i.test(q.get('$filter') ?? '')
+        ? [...q.get('$filter')!.matchAll(/'([^']*)'/g)].map((m) => indexOf(m[1]!))
+        : null;
       if (ids) {
         for (const n of ids) {
           const u = user(n);
@@ -226,7 +246,8 @@ export async function startGraphFake(o: GraphFakeOptions): Promise<GraphFake> {
         p.set('$deltatoken', `${generation}.${version}`);
         return `${base}/v1.0/users/delta?${p}`;
       };
-      if (token === 'latest') return send(200, { '@odata.context': `${base}/v1.0/$metadata#users`, value: [], '@odata.deltaLink': deltaLink() });
+      if (token === 'latest')
+        return send(200, { '@odata.context': `${base}/v1.0/$metadata#users`, value: [], '@odata.deltaLink': deltaLink() });
       const state = token
         ? { gen: Number(token.split('.')[0]), from: Number(token.split('.')[1]), offset: 0 }
         : skip
@@ -245,7 +266,9 @@ export async function startGraphFake(o: GraphFakeOptions): Promise<GraphFake> {
           if (u) value.push(shape(u, select, expandManager));
         }
         if (i < total) {
-          const p = new URLSearchParams({ $skiptoken: Buffer.from(JSON.stringify({ initial: true, offset: i, top })).toString('base64url') });
+          const p = new URLSearchParams({
+            $skiptoken: Buffer.from(JSON.stringify({ initial: true, offset: i, top })).toString('base64url'),
+          });
           return send(200, { value, '@odata.nextLink': `${base}/v1.0/users/delta?${p}` });
         }
         return send(200, { value, '@odata.deltaLink': deltaLink() });
@@ -263,7 +286,11 @@ export async function startGraphFake(o: GraphFakeOptions): Promise<GraphFake> {
         return u ? { id: u.id, displayName: u.displayName } : { id: c.id, '@removed': { reason: 'deleted' } };
       });
       if (state.offset + pageSize < list.length) {
-        const p = new URLSearchParams({ $skiptoken: Buffer.from(JSON.stringify({ gen: state.gen, from: state.from, offset: state.offset + pageSize, top: pageSize })).toString('base64url') });
+        const p = new URLSearchParams({
+          $skiptoken: Buffer.from(
+            JSON.stringify({ gen: state.gen, from: state.from, offset: state.offset + pageSize, top: pageSize }),
+          ).toString('base64url'),
+        });
         return send(200, { value, '@odata.nextLink': `${base}/v1.0/users/delta?${p}` });
       }
       return send(200, { value, '@odata.deltaLink': deltaLink() });
@@ -272,7 +299,14 @@ export async function startGraphFake(o: GraphFakeOptions): Promise<GraphFake> {
     const gm = /^\/v1\.0\/groups\/([^/]+)\/transitiveMembers(?:\/microsoft\.graph\.user)?$/.exec(path);
     if (gm) {
       const id = decodeURIComponent(gm[1]!);
-      if (!groups.has(id)) return send(404, graphError('Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`));
+      if (!groups.has(id))
+        return send(
+          404,
+          graphError(
+            'Request_ResourceNotFound',
+            `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+          ),
+        );
       const seen = new Set<string>();
       const found = new Set<number>();
       const walk = (g: string) => {
