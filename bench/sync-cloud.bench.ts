@@ -128,7 +128,8 @@ export async function measureSyncCloud(o: SyncCloudOptions = {}): Promise<Record
       scope: { mode: 'all' },
       mapping: microsoftDefaultMapping,
     });
-    if (created.status !== 201) throw new Error(`POST /api/v1/sync/connections answered ${created.status}: ${JSON.stringify(created.body)}`);
+    if (created.status !== 201)
+      throw new Error(`POST /api/v1/sync/connections answered ${created.status}: ${JSON.stringify(created.body)}`);
     const connectionId = created.body.id as string;
     const sampler = rssSampler(server);
     try {

@@ -135,6 +135,6 @@ export function errorText(r: CloudResponse): string {
     if (b.error_description) return b.error_description;
     if (typeof b.error === 'string') return b.error;
   }
-  if (typeof b === 'string' && b.trim()) return b.trim().slice(0, 300);
-  return `HTTP ${r.status}`;
+  // a body that is not the service's JSON error is never echoed (an overridden URL may point anywhere)
+  return `the answer was HTTP ${r.status}${typeof b === 'string' ? ' (not Microsoft Graph or Google JSON: is the URL right?)' : ''}`;
 }
