@@ -6,8 +6,8 @@ import { addressSchema, contactPermissionsSchema, notificationsSchema } from './
 
 export const syncSources = ['ldap', 'google', 'microsoft', 'scim'] as const;
 export type SyncSource = (typeof syncSources)[number];
-/** Sources this version can read; the others are part of the contract and come in a later version. */
-export const availableSyncSources: readonly SyncSource[] = ['ldap'];
+/** Sources this version can read through a connection run; the others are part of the contract and come in a later version. */
+export const availableSyncSources: readonly SyncSource[] = ['ldap', 'google', 'microsoft'];
 export const syncSourceNames: Record<SyncSource, string> = {
   ldap: 'LDAP / Active Directory',
   google: 'Google Workspace',
@@ -77,27 +77,63 @@ export type LdapSettingsInput = z.input<typeof ldapSettingsInput>;
 export type LdapSettings = z.output<typeof ldapSettingsInput>;
 export const ldapSettingsSchema = ldapSettingsInput.omit({ bindPassword: true });
 
+const httpUrl = z
+  .string()
+  .trim()
+  .max(500)
+  .url('Give a URL, e.g. https://graph.microsoft.com')
+  .regex(/^https?:\/\//i, 'Use an https:// URL');
+
 export const googleSettingsInput = z
   .object({
-    customer: z.string().trim().max(200).default('my_customer'),
-    domain: z.string().trim().max(253).nullable().default(null),
-    adminEmail: z.string().trim().min(1).max(320),
+    /** The Workspace customer id (C0123abc) or my_customer: the account of the admin the key acts for. */
+    customer: z.string().trim().min(1, 'Give the customer id or my_customer').max(200).default('my_customer'),
+    /** Only the users of this domain (a Workspace with several domains); null: every domain of the customer. */
+    domain: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .max(253)
+      .regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'A domain name, e.g. example.com')
+      .nullable()
+      .default(null),
+    /** The admin the service account acts for (domain-wide delegation subject). */
+    adminEmail: z.string().trim().min(1, 'Give the email of a Workspace admin').max(320).email('An email address'),
+    /** Write-only: the service account's JSON key file (never returned). */
     serviceAccountKey: secretString.optional(),
-    directoryBaseUrl: z.string().trim().url().max(500).nullable().default(null),
-    tokenUrl: z.string().trim().url().max(500).nullable().default(null),
+    directoryBaseUrl: httpUrl.nullable().default(null),
+    tokenUrl: httpUrl.nullable().default(null),
+    /** Users per page of users.list (Google serves at most 500). */
+    pageSize: z.number().int().min(1).max(500).default(500),
+    timeoutSeconds: z.number().int().min(1).max(300).default(30),
   })
   .strict();
+export type GoogleSettings = z.output<typeof googleSettingsInput>;
 export const googleSettingsSchema = googleSettingsInput.omit({ serviceAccountKey: true });
 
 export const microsoftSettingsInput = z
   .object({
-    tenantId: z.string().trim().min(1).max(200),
-    clientId: z.string().trim().min(1).max(200),
+    /** The directory (tenant) id, or one of its domains (contoso.onmicrosoft.com). */
+    tenantId: z
+      .string()
+      .trim()
+      .min(1, 'Give the directory (tenant) id')
+      .max(200)
+      .regex(/^[A-Za-z0-9.-]+$/, 'A tenant id (a GUID) or a domain name'),
+    /** The application (client) id of the app registration with the User.Read.All / GroupMember.Read.All permissions. */
+    clientId: z.string().trim().min(1, 'Give the application (client) id').max(200),
+    /** Write-only: a client secret of the app registration (never returned). */
     clientSecret: secretString.optional(),
-    graphBaseUrl: z.string().trim().url().max(500).nullable().default(null),
-    authorityUrl: z.string().trim().url().max(500).nullable().default(null),
+    graphBaseUrl: httpUrl.nullable().default(null),
+    authorityUrl: httpUrl.nullable().default(null),
+    /** Users per page of /users (Graph serves at most 999). */
+    pageSize: z.number().int().min(1).max(999).default(999),
+    /** delta: scheduled runs read only what changed (Graph /users/delta); none: every run reads everyone. */
+    incremental: z.enum(['none', 'delta']).default('delta'),
+    timeoutSeconds: z.number().int().min(1).max(300).default(30),
   })
   .strict();
+export type MicrosoftSettings = z.output<typeof microsoftSettingsInput>;
 export const microsoftSettingsSchema = microsoftSettingsInput.omit({ clientSecret: true });
 
 export const scimSettingsInput = z.object({}).strict();
@@ -122,13 +158,18 @@ export const settingsInputBySource = {
 export const syncScopeSchema = z
   .object({
     mode: z.enum(['all', 'list', 'pattern']),
-    /** list: LDAP group DNs (Google: group emails; Microsoft: group ids); members of nested groups count. */
+    /** list: LDAP group DNs (Google: group emails; Microsoft: group object ids); members of nested groups count. */
     groups: z.array(dnString.min(1, 'A group cannot be empty')).max(200, 'At most 200 groups').optional(),
-    /** pattern: an LDAP filter ANDed with the user filter and/or a base DN under the connection's base DN. */
+    /**
+     * pattern: LDAP: a filter ANDed with the user filter and/or a base DN under the connection's base DN;
+     * Microsoft: `filter` is a Graph $filter; Google: a users.list `query` and/or an `orgUnitPath`.
+     */
     pattern: z
       .object({
         filter: z.string().trim().max(4000).optional(),
         baseDn: dnString.optional(),
+        query: z.string().trim().max(2000).optional(),
+        orgUnitPath: z.string().trim().max(1000).regex(/^\//, 'An organizational unit path starts with /, e.g. /Sales').optional(),
       })
       .strict()
       .optional(),
@@ -138,7 +179,7 @@ export const syncScopeSchema = z
     if (s.mode === 'list' && !s.groups?.length) {
       ctx.addIssue({ code: 'custom', path: ['groups'], message: 'Choose at least one group' });
     }
-    if (s.mode === 'pattern' && !s.pattern?.filter && !s.pattern?.baseDn) {
+    if (s.mode === 'pattern' && !s.pattern?.filter && !s.pattern?.baseDn && !s.pattern?.query && !s.pattern?.orgUnitPath) {
       ctx.addIssue({ code: 'custom', path: ['pattern'], message: 'Give a filter, a base DN or both' });
     }
   });
@@ -188,7 +229,9 @@ const attributeName = z
   .trim()
   .min(1, 'Name a directory attribute')
   .max(100)
-  .regex(/^(?:[A-Za-z][A-Za-z0-9-]*(?:;[A-Za-z0-9-]+)*|\d+(?:\.\d+)+)$/, 'Not a directory attribute name');
+  // LDAP names (with ;options) or OIDs; Graph / Google properties, custom schemas as dotted paths
+  // (customSchemas.Employment.costCenter) and extension_<app>_<name>
+  .regex(/^(?:[A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z][A-Za-z0-9_-]*)*(?:;[A-Za-z0-9-]+)*|\d+(?:\.\d+)+)$/, 'Not a directory attribute name');
 
 export const mappingValueSchema = z.union([
   attributeName,
@@ -260,7 +303,49 @@ export const openldapDefaultMapping: SyncMapping = {
   'address.postalCode': 'postalCode',
   reportsTo: 'manager',
 };
-export const defaultMappings = { ad: adDefaultMapping, openldap: openldapDefaultMapping } as const;
+/** Microsoft Entra ID (Graph user properties; the id, tenant and accountEnabled are read whatever the mapping). */
+export const microsoftDefaultMapping: SyncMapping = {
+  firstName: 'givenName',
+  lastName: 'surname',
+  company: 'companyName',
+  jobTitle: 'jobTitle',
+  division: 'department',
+  primaryEmail: 'mail',
+  'phones.work': 'businessPhones',
+  'phones.mobile': 'mobilePhone',
+  'address.line1': 'streetAddress',
+  'address.city': 'city',
+  'address.state': 'state',
+  'address.postalCode': 'postalCode',
+  'address.country': 'country',
+  reportsTo: 'manager',
+};
+/**
+ * Google Workspace (Directory API user fields as dotted paths; the primary organization and address; custom
+ * schemas as customSchemas.<schema>.<field>; the id, customer and suspended are read whatever the mapping).
+ */
+export const googleDefaultMapping: SyncMapping = {
+  firstName: 'name.givenName',
+  lastName: 'name.familyName',
+  company: 'organizations.name',
+  jobTitle: 'organizations.title',
+  division: 'organizations.department',
+  primaryEmail: 'primaryEmail',
+  'phones.work': 'phones.work',
+  'phones.mobile': 'phones.mobile',
+  'address.line1': 'addresses.streetAddress',
+  'address.city': 'addresses.locality',
+  'address.state': 'addresses.region',
+  'address.postalCode': 'addresses.postalCode',
+  'address.country': 'addresses.country',
+  reportsTo: 'relations.manager',
+};
+export const defaultMappings = {
+  ad: adDefaultMapping,
+  openldap: openldapDefaultMapping,
+  microsoft: microsoftDefaultMapping,
+  google: googleDefaultMapping,
+} as const;
 
 // ---------------------------------------------------------------- connections
 

@@ -103,6 +103,19 @@ export function createPortalRepo(db: Executor) {
         .where('deletedAt', 'is', null)
         .execute();
     },
+    /** The contacts carrying a synced id, with the source and settings of the connection that synced them. */
+    async contactsBySyncedIdentity(teamId: string, syncId: string, tx: Executor = db) {
+      const rows = await tx
+        .selectFrom('contacts as c')
+        .leftJoin('syncConnections as s', (j) => j.onRef('s.id', '=', 'c.directoryConnectionId').onRef('s.teamId', '=', 'c.teamId'))
+        .selectAll('c')
+        .select(['s.source as connectionSource', 's.settings as connectionSettings'])
+        .where('c.teamId', '=', teamId)
+        .where('c.directorySyncId', '=', syncId)
+        .where('c.deletedAt', 'is', null)
+        .execute();
+      return rows;
+    },
     lockContact(teamId: string, contactId: string, tx: Executor) {
       return tx.selectFrom('contacts').selectAll().where('teamId', '=', teamId).where('id', '=', contactId).forUpdate().executeTakeFirst();
     },

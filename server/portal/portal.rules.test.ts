@@ -51,13 +51,29 @@ describe('synced identity for SSO', () => {
   const ms = readSsoClaims({ sub: 'pairwise', oid: 'oid-1', tid: 'tenant-1', email: 'a@x.com' });
   const g = readSsoClaims({ sub: 'g-1', hd: 'Acme.com', email: 'a@acme.com', email_verified: 'true' });
   it('matches Microsoft oid + tenant and Google sub + domain, never the email alone', () => {
-    expect(syncedIdentityMatches('microsoft', ms, { syncId: 'oid-1', organizationId: 'tenant-1' })).toBe(true);
-    expect(syncedIdentityMatches('microsoft', ms, { syncId: 'oid-1', organizationId: 'tenant-2' })).toBe(false);
-    expect(syncedIdentityMatches('microsoft', ms, { syncId: 'pairwise', organizationId: 'tenant-1' })).toBe(false);
-    expect(syncedIdentityMatches('google', g, { syncId: 'g-1', organizationId: 'acme.com' })).toBe(true);
-    expect(syncedIdentityMatches('google', g, { syncId: 'g-1', organizationId: 'other.com' })).toBe(false);
-    expect(syncedIdentityMatches('google', g, { syncId: null, organizationId: null })).toBe(false);
-    expect(syncedIdentityMatches('google', readSsoClaims({ sub: 'g-1' }), { syncId: 'g-1', organizationId: 'acme.com' })).toBe(false);
+    const entra = (syncId: string | null, organizationId: string | null, source: string | null = 'microsoft') => ({
+      syncId,
+      organizationId,
+      source,
+    });
+    const ws = (syncId: string | null, domains: string[], source: string | null = 'google') => ({
+      syncId,
+      organizationId: 'C01',
+      source,
+      domains,
+    });
+    expect(syncedIdentityMatches('microsoft', ms, entra('oid-1', 'tenant-1'))).toBe(true);
+    expect(syncedIdentityMatches('microsoft', ms, entra('oid-1', 'TENANT-1'))).toBe(true);
+    expect(syncedIdentityMatches('microsoft', ms, entra('oid-1', 'tenant-2'))).toBe(false);
+    expect(syncedIdentityMatches('microsoft', ms, entra('pairwise', 'tenant-1'))).toBe(false);
+    // the same ids written by another kind of source (LDAP, an import) or by no connection: not a synced identity
+    expect(syncedIdentityMatches('microsoft', ms, entra('oid-1', 'tenant-1', 'ldap'))).toBe(false);
+    expect(syncedIdentityMatches('microsoft', ms, entra('oid-1', 'tenant-1', null))).toBe(false);
+    expect(syncedIdentityMatches('google', g, ws('g-1', ['acme.com']))).toBe(true);
+    expect(syncedIdentityMatches('google', g, ws('g-1', ['other.com']))).toBe(false);
+    expect(syncedIdentityMatches('google', g, ws('g-1', ['acme.com'], 'microsoft'))).toBe(false);
+    expect(syncedIdentityMatches('google', g, { syncId: null, organizationId: null, source: 'google' })).toBe(false);
+    expect(syncedIdentityMatches('google', readSsoClaims({ sub: 'g-1' }), ws('g-1', ['acme.com']))).toBe(false);
     expect(g.emailVerified).toBe(true);
     expect(ms.emailVerified).toBe(false);
   });

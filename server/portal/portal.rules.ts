@@ -169,16 +169,24 @@ export function ssoOrganisationRefusal(
 }
 
 /**
- * With `requireSyncedContactForSso` the provider's stable identity must equal the contact's synced
- * directory identity: Microsoft oid + tenant id, Google sub + Workspace domain. The email never suffices.
+ * With `requireSyncedContactForSso` the provider's stable identity must equal the identity a Contact Sync
+ * connection of that provider synced: Microsoft oid + tenant id (a Microsoft Entra ID connection: the
+ * object id is the sync id, the tenant the organization id); Google sub + Workspace domain (a Google
+ * Workspace connection: the user id is the sync id; `hd` must be the connection's domain or the domain of
+ * the contact's synced email). The email never suffices, nor an id another kind of source wrote.
  */
 export function syncedIdentityMatches(
   provider: SsoProvider,
   id: SsoIdentity,
-  directory: { syncId: string | null; organizationId: string | null },
+  directory: { syncId: string | null; organizationId: string | null; source: string | null; domains?: (string | null)[] },
 ): boolean {
-  if (!directory.syncId || !directory.organizationId) return false;
-  const [stableId, org] = provider === 'microsoft' ? [id.oid, id.tid] : [id.sub, id.hd];
-  if (!stableId || !org) return false;
-  return stableId === directory.syncId && org.toLowerCase() === directory.organizationId.toLowerCase();
+  if (!directory.syncId || !directory.organizationId || directory.source !== provider) return false;
+  if (provider === 'microsoft') {
+    if (!id.oid || !id.tid) return false;
+    return id.oid === directory.syncId && id.tid.toLowerCase() === directory.organizationId.toLowerCase();
+  }
+  if (!id.sub || !id.hd) return false;
+  const hd = id.hd.trim().toLowerCase();
+  const domains = (directory.domains ?? []).filter((d): d is string => !!d).map((d) => d.trim().toLowerCase());
+  return id.sub === directory.syncId && domains.includes(hd);
 }

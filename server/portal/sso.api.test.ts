@@ -8,6 +8,12 @@ import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createMember, createTeam, createTestContext, type TestContext, type TestTeam } from '../../test/harness.ts';
 import { createContact, me } from './portal-test-support.ts';
+import { uuidv7 } from '../db/ids.ts';
+import { microsoftDefaultMapping } from '#shared/sync.ts';
+import { startEntraIdp } from '../../test/support/entra-idp.ts';
+import { graphUserId, startGraphFake } from '../../test/support/graph-fake.ts';
+import { jobKinds } from '../jobs/handlers.ts';
+import { createJobRunner } from '../jobs/runner.ts';
 
 type Claims = Record<string, unknown>;
 
@@ -87,7 +93,7 @@ async function throughIdp(authorizeUrl: string): Promise<string> {
 let ctx: TestContext;
 
 // Teams get predictable slugs (a fresh database per file), so the provider knows their callbacks.
-const TEAMS = ['sso-g1', 'sso-g2', 'sso-g3', 'sso-g4', 'sso-m1', 'sso-m2', 'sso-m3'];
+const TEAMS = ['sso-g1', 'sso-g2', 'sso-g3', 'sso-g4', 'sso-m1', 'sso-m2', 'sso-m3', 'sso-m4'];
 const redirectUris = TEAMS.flatMap((slug) => ['google', 'microsoft'].map((p) => `http://localhost/portal/api/${slug}/sso/${p}/callback`));
 
 async function ssoTeam(idp: Awaited<ReturnType<typeof startIdp>>, provider: 'google' | 'microsoft', slug: string, settings: object = {}) {
@@ -138,6 +144,30 @@ async function teamState(team: TestTeam) {
   const contacts = await ctx.db.selectFrom('contacts').selectAll().where('teamId', '=', team.teamId).orderBy('id').execute();
   const sessions = await ctx.db.selectFrom('portalSessions').select('tokenHash').where('teamId', '=', team.teamId).execute();
   return { contacts: JSON.stringify(contacts), sessions: sessions.length };
+}
+
+/** A Contact Sync connection of the team (as a synced contact's identity names it). */
+async function syncConnection(team: TestTeam, source: 'google' | 'microsoft' | 'ldap', settings: Record<string, unknown> = {}) {
+  const id = uuidv7();
+  await ctx.db
+    .insertInto('syncConnections')
+    .values({
+      id,
+      teamId: team.teamId,
+      name: `${source} ${id.slice(-6)}`,
+      source,
+      status: 'enabled',
+      settings: JSON.stringify(settings),
+      secrets: '{}',
+      scope: JSON.stringify({ mode: 'all' }),
+      mapping: '{}',
+      schedule: null,
+      createdBy: null,
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    })
+    .execute();
+  return id;
 }
 
 const outcome = (res: LightMyRequestResponse) => {
@@ -258,9 +288,10 @@ describe('Google-shaped provider', () => {
   it('with requireSyncedContactForSso matches sub + domain of the synced contact, never the email alone', async () => {
     const t = await ssoTeam(idp, 'google', 'sso-g3', { requireSyncedContactForSso: true });
     const synced = await createContact(ctx, t);
+    const google = await syncConnection(t, 'google', { domain: 'acme.com' });
     await ctx.db
       .updateTable('contacts')
-      .set({ directorySyncId: 'g-200', directoryOrganizationId: 'acme.com' })
+      .set({ directorySyncId: 'g-200', directoryOrganizationId: 'C0customer', directoryConnectionId: google })
       .where('id', '=', synced.id)
       .execute();
     idp.accounts.set('g-200', { email: 'whatever@elsewhere.example', email_verified: true, hd: 'acme.com' });
@@ -351,9 +382,10 @@ describe('Microsoft-shaped provider', () => {
   it('with requireSyncedContactForSso matches oid + tenant, and refuses another tenant', async () => {
     const t = await ssoTeam(idp, 'microsoft', 'sso-m1', { requireSyncedContactForSso: true });
     const c = await createContact(ctx, t);
+    const entra = await syncConnection(t, 'microsoft');
     await ctx.db
       .updateTable('contacts')
-      .set({ directorySyncId: 'oid-300', directoryOrganizationId: tenant })
+      .set({ directorySyncId: 'oid-300', directoryOrganizationId: tenant, directoryConnectionId: entra })
       .where('id', '=', c.id)
       .execute();
     idp.accounts.set('pairwise-300', { oid: 'oid-300', tid: tenant, email: c.primaryEmail, name: 'Pat' });
@@ -365,6 +397,70 @@ describe('Microsoft-shaped provider', () => {
     expect(outcome((await ssoSignIn(idp, t, 'microsoft', 'pairwise-301')).res)).toBe('sso_no_access');
     idp.accounts.set('pairwise-302', { oid: 'oid-300', tid: tenant, email: c.primaryEmail, email_verified: false });
     expect(outcome((await ssoSignIn(idp, t, 'microsoft', 'pairwise-302')).res)).toBe('sso_email_unverified');
+  });
+
+  it('a contact synced from Entra ID (Graph) signs in with its oid + tid; the same email with another oid is refused', async () => {
+    let check: (t: string) => Promise<boolean> = async () => false;
+    const graph = await startGraphFake({ users: 30, validateToken: (t) => check(t) });
+    const tokenIdp = await startEntraIdp({ tenantId: graph.tenantId, graphUrl: graph.url });
+    check = (t) => tokenIdp.validate(t);
+    try {
+      const t = await ssoTeam(idp, 'microsoft', 'sso-m4', { requireSyncedContactForSso: true });
+      const conn = await call(ctx, t.ownerToken, 'POST', '/api/v1/sync/connections', {
+        name: 'Contoso Entra ID',
+        source: 'microsoft',
+        status: 'enabled',
+        settings: {
+          tenantId: graph.tenantId,
+          clientId: tokenIdp.clientId,
+          clientSecret: tokenIdp.clientSecret,
+          graphBaseUrl: graph.url,
+          authorityUrl: tokenIdp.authorityUrl,
+        },
+        mapping: microsoftDefaultMapping,
+      });
+      expect(conn.statusCode, conn.body).toBe(201);
+      const started = await call(ctx, t.ownerToken, 'POST', `/api/v1/sync/connections/${conn.json().id}/run`, {});
+      await createJobRunner({ db: ctx.db, handlers: jobKinds(ctx.services), log: () => {} }).runUntilIdle();
+      expect((await call(ctx, t.ownerToken, 'GET', `/api/v1/sync/runs/${started.json().runId}`)).json()).toMatchObject({
+        status: 'succeeded',
+        counts: { created: 30 },
+      });
+      const synced = await ctx.db
+        .selectFrom('contacts')
+        .selectAll()
+        .where('teamId', '=', t.teamId)
+        .where('directorySyncId', '=', graphUserId(3))
+        .executeTakeFirstOrThrow();
+      expect(synced).toMatchObject({
+        primaryEmail: 'user3@contoso.test',
+        directoryOrganizationId: graph.tenantId,
+        directoryConnectionId: conn.json().id,
+      });
+
+      // Entra's ID token: a pairwise sub, the object id and the tenant id
+      idp.accounts.set('pairwise-600', { oid: graphUserId(3), tid: graph.tenantId, email: 'user3@contoso.test', name: 'Given3 Sur3' });
+      const ok = await ssoSignIn(idp, t, 'microsoft', 'pairwise-600');
+      expect(outcome(ok.res)).toBe('signed-in');
+      expect((await me(ctx, t.slug, portalCookie(ok.res)!)).json().id).toBe(synced.id);
+
+      // the same email (verified by the tenant) under another object id: refused, nothing touched
+      const before = await teamState(t);
+      idp.accounts.set('pairwise-601', {
+        oid: 'aaaaaaaa-0000-4000-8000-000000000003',
+        tid: graph.tenantId,
+        email: 'user3@contoso.test',
+        xms_edov: true,
+      });
+      expect(outcome((await ssoSignIn(idp, t, 'microsoft', 'pairwise-601')).res)).toBe('sso_no_access');
+      // the right oid from another tenant: refused
+      idp.accounts.set('pairwise-602', { oid: graphUserId(3), tid: '99999999-2222-3333-4444-555555555555', email: 'user3@contoso.test' });
+      expect(outcome((await ssoSignIn(idp, t, 'microsoft', 'pairwise-602')).res)).toBe('sso_no_access');
+      expect(await teamState(t)).toEqual(before);
+    } finally {
+      await graph.close();
+      await tokenIdp.close();
+    }
   });
 
   it('without the synced requirement refuses an email the tenant has not verified (no email_verified), accepts xms_edov', async () => {

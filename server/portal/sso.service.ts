@@ -136,9 +136,17 @@ export function createSsoService(deps: {
     if (requireSynced) {
       const stableId = provider === 'microsoft' ? id.oid : id.sub;
       if (!stableId) return 'sso_no_access';
-      const candidates = await repo.contactsByDirectoryId(teamId, stableId);
+      const candidates = await repo.contactsBySyncedIdentity(teamId, stableId);
       const match = candidates.filter((c) =>
-        syncedIdentityMatches(provider, id, { syncId: c.directorySyncId, organizationId: c.directoryOrganizationId }),
+        syncedIdentityMatches(provider, id, {
+          syncId: c.directorySyncId,
+          organizationId: c.directoryOrganizationId,
+          source: c.connectionSource,
+          domains: [
+            (c.connectionSettings as { domain?: string | null } | null)?.domain ?? null,
+            c.primaryEmail ? c.primaryEmail.slice(c.primaryEmail.lastIndexOf('@') + 1) : null,
+          ],
+        }),
       );
       return match.length === 1 ? match[0]! : 'sso_no_access';
     }

@@ -256,7 +256,10 @@ describe('validation before any write', () => {
       [body({ scope: { mode: 'list', groups: [] } }), 'scope.groups'],
       [body({ scope: { mode: 'pattern', pattern: { filter: 'l=Berlin)(' } } }), 'scope.pattern.filter'],
       [body({ schedule: 'every tuesday' }), 'schedule'],
-      [{ ...body(), source: 'google', settings: { adminEmail: 'admin@example.com', serviceAccountKey: '{}' } }, 'source'],
+      [
+        { ...body(), source: 'google', settings: { adminEmail: 'admin@example.com', serviceAccountKey: '{}' } },
+        'settings.serviceAccountKey',
+      ],
       [body({ name: '' }), 'name'],
     ];
     for (const [payload, path] of cases) {

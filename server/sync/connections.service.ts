@@ -6,7 +6,6 @@ import { AppError, type ErrorDetail } from '#shared/errors.ts';
 import {
   availableSyncSources,
   connectionStatuses,
-  ldapSettingsInput,
   secretSettings,
   settingsInputBySource,
   SYNC_PREVIEW_SIZE,
@@ -34,10 +33,20 @@ import { parseCron } from '../jobs/cron.rules.ts';
 import type { JobsService } from '../jobs/jobs.service.ts';
 import type { Keyring } from '../portal/keyring.ts';
 import { createConnectionsRepo } from './connections.repo.ts';
-import { createLdapSource, filterProblem, testLdapConnection, type LdapConnectionSettings } from './ldap.source.ts';
-import { applyMapping, defaultMappingFor, mappedAttributes } from './mapping.rules.ts';
+import { filterProblem } from './ldap.source.ts';
+import { applyMapping } from './mapping.rules.ts';
 import { presentConnection } from './sync.presenter.ts';
-import { DirectoryError, type DirectorySource } from './source.ts';
+import { DirectoryError } from './source.ts';
+import {
+  defaultMappingOf,
+  incrementalOf,
+  isReadableSource,
+  missingCredential,
+  openSource,
+  sourceSettings,
+  testSource,
+  type SourceSettings,
+} from './sources.ts';
 
 /** The engine job kind of a run, and the key that keeps one run per connection at a time. */
 export const SYNC_RUN_KIND = 'sync.run';
@@ -71,13 +80,35 @@ function checkConnection(c: {
   scope?: SyncScope;
   schedule?: string | null;
   hasPassword?: boolean;
+  /** The secret names stored or given (not emptied). */
+  secretsSet?: string[];
 }): ErrorDetail[] {
   const details: ErrorDetail[] = [];
   if (!availableSyncSources.includes(c.source)) {
     details.push({
       path: 'source',
-      message: `${syncSourceNames[c.source]} connections come in a later version of kdesk; use LDAP / Active Directory`,
+      message: `${syncSourceNames[c.source]} connections come in a later version of kdesk; use LDAP / Active Directory, Google Workspace or Microsoft Entra ID`,
     });
+  }
+  if (c.source === 'microsoft' && c.secretsSet && !c.secretsSet.includes('clientSecret')) {
+    details.push({ path: 'settings.clientSecret', message: 'Give a client secret of the app registration' });
+  }
+  if (c.source === 'google' && c.secretsSet) {
+    if (!c.secretsSet.includes('serviceAccountKey')) {
+      details.push({ path: 'settings.serviceAccountKey', message: 'Give the JSON key file of the service account' });
+    }
+  }
+  if (c.scope?.mode === 'pattern' && c.source !== 'ldap' && c.scope.pattern?.baseDn) {
+    details.push({
+      path: 'scope.pattern.baseDn',
+      message: 'A base DN is an LDAP scope; use a filter (Microsoft) or a query / organizational unit (Google)',
+    });
+  }
+  if (c.scope?.mode === 'pattern' && c.source === 'microsoft' && !c.scope.pattern?.filter) {
+    details.push({ path: 'scope.pattern.filter', message: "Give a Graph filter, e.g. department eq 'Sales'" });
+  }
+  if (c.scope?.mode === 'pattern' && c.source === 'google' && c.scope.pattern?.filter) {
+    details.push({ path: 'scope.pattern.filter', message: 'Google reads a query (and/or an organizational unit), not a filter' });
   }
   if (c.source === 'ldap' && c.settings) {
     const s = c.settings as LdapSettings;
@@ -90,7 +121,7 @@ function checkConnection(c: {
       });
     }
   }
-  if (c.scope?.mode === 'pattern' && c.scope.pattern?.filter) {
+  if (c.scope?.mode === 'pattern' && c.source === 'ldap' && c.scope.pattern?.filter) {
     const fp = filterProblem(c.scope.pattern.filter, 'scope.pattern.filter');
     if (fp) details.push({ path: 'scope.pattern.filter', message: fp.message });
   }
@@ -104,14 +135,12 @@ function checkConnection(c: {
   return details;
 }
 
-/** A bind DN without a password would be an "unauthenticated bind" that directories refuse with an unclear error. */
-function missingPassword(s: LdapConnectionSettings) {
-  if (!s.bindDn || s.bindPassword) return null;
-  return {
-    code: 'bind' as const,
-    message: `No password for the bind DN "${s.bindDn}": enter it (or leave the bind DN empty for an anonymous bind).`,
-    field: 'settings.bindPassword',
-  };
+/** A service account key must be a key file; checked when given, so that a typo is named at once. */
+function keyProblem(source: SyncSource, secrets: Record<string, string>): ErrorDetail[] {
+  if (source !== 'google' || !secrets.serviceAccountKey) return [];
+  const s = sourceSettings('google', { adminEmail: 'admin@example.com' }, secrets);
+  const m = missingCredential(s);
+  return m ? [{ path: m.field, message: m.message }] : [];
 }
 
 /** Redacted settings for the audit log: secrets appear as set or not, never as values. */
@@ -191,20 +220,19 @@ export function createConnectionsService(deps: {
     } else await jobs.unschedule(key, tx);
   }
 
-  /** The LDAP settings of a stored or unsaved connection with the bind password in clear. */
-  async function draftSettings(actor: Actor, draft: ConnectionDraftInput): Promise<LdapConnectionSettings> {
+  /** The settings of a stored or unsaved connection with its secrets in clear (a secret the draft leaves out is the stored one). */
+  async function draftSettings(actor: Actor, draft: ConnectionDraftInput): Promise<SourceSettings> {
     let stored: Record<string, string> = {};
     if (draft.id !== undefined) {
       const row = await load(actor.teamId, draft.id);
       if (row.source !== draft.source) throw invalid([{ path: 'source', message: 'The source of a saved connection cannot change' }]);
       stored = decryptSecrets(row);
     }
-    const s = draft.settings as LdapSettings & { bindPassword?: string };
-    return { ...s, bindPassword: s.bindPassword ?? stored.bindPassword ?? null };
-  }
-
-  function sourceFor(settings: LdapConnectionSettings, scope: SyncScope, mapping: SyncMapping): DirectorySource {
-    return createLdapSource({ settings, scope, attributes: mappedAttributes(mapping) });
+    if (!isReadableSource(draft.source)) throw invalid([{ path: 'source', message: 'This source cannot be read' }]);
+    const given = draft.settings as Record<string, unknown>;
+    const secrets: Record<string, string | undefined> = {};
+    for (const name of secretSettings[draft.source]) secrets[name] = (given[name] as string | undefined) || stored[name];
+    return sourceSettings(draft.source, given, secrets);
   }
 
   return {
@@ -244,7 +272,9 @@ export function createConnectionsService(deps: {
         ...input,
         settings: input.settings as Record<string, unknown>,
         hasPassword: Boolean(secrets.bindPassword),
+        secretsSet: Object.keys(secrets).filter((k) => secrets[k]),
       });
+      details.push(...keyProblem(input.source, secrets));
       if (details.length) throw invalid(details);
       const id = uuidv7();
       const at = now();
@@ -314,7 +344,11 @@ export function createConnectionsService(deps: {
             scope: patch.scope,
             schedule: patch.schedule,
             hasPassword,
+            secretsSet: [...Object.keys(before.secrets), ...Object.keys(secrets)].filter((k) =>
+              secrets[k] !== undefined ? secrets[k] !== '' : true,
+            ),
           }),
+          ...keyProblem(before.source, secrets),
         );
       }
       if (details.length) throw invalid(details);
@@ -395,9 +429,9 @@ export function createConnectionsService(deps: {
       }
       const settings = await draftSettings(actor, draft);
       await takeCheck(actor.teamId);
-      const missing = missingPassword(settings);
+      const missing = missingCredential(settings);
       if (missing) return { ok: false, problem: missing, steps: [], directory: null, usersFound: 0, countIsLowerBound: false };
-      return testLdapConnection(settings, draft.scope, mappedAttributes(draft.mapping ?? defaultMappingFor(settings.idAttribute)));
+      return testSource(settings, draft.scope, draft.mapping ?? defaultMappingOf(settings));
     },
 
     /** The first people in scope as they would become contacts (nothing is written). */
@@ -416,10 +450,10 @@ export function createConnectionsService(deps: {
       }
       const settings = await draftSettings(actor, draft);
       await takeCheck(actor.teamId);
-      const missing = missingPassword(settings);
+      const missing = missingCredential(settings);
       if (missing) return { items: [], more: false, problem: missing };
-      const mapping = draft.mapping ?? defaultMappingFor(settings.idAttribute);
-      const source = sourceFor(settings, draft.scope, mapping);
+      const mapping = draft.mapping ?? defaultMappingOf(settings);
+      const source = openSource(settings, draft.scope, mapping);
       const items: SyncPreviewResult['items'] = [];
       let more = false;
       try {
@@ -459,12 +493,15 @@ export function createConnectionsService(deps: {
     async forRun(teamId: string, id: string, tx: Executor = db) {
       const row = isUuid(id) ? await repo.get(teamId, id, tx) : undefined;
       if (!row) return null;
-      if (row.source !== 'ldap') throw new AppError('VALIDATION', `${syncSourceNames[row.source]} connections cannot run in this version`);
-      const parsed = ldapSettingsInput.parse({ ...row.settings });
-      const settings: LdapConnectionSettings = { ...parsed, bindPassword: decryptSecrets(row).bindPassword ?? null };
+      if (!isReadableSource(row.source)) {
+        throw new AppError('VALIDATION', `${syncSourceNames[row.source]} connections cannot run in this version`);
+      }
+      const src = sourceSettings(row.source, row.settings as Record<string, unknown>, decryptSecrets(row));
       const scope = row.scope as SyncScope;
       const mapping = row.mapping as SyncMapping;
-      return { connection: row, settings, scope, mapping, openSource: () => sourceFor(settings, scope, mapping) };
+      // what the engine needs of the settings: how incremental runs work
+      const settings = { ...src.settings, incremental: incrementalOf(src) };
+      return { connection: row, source: src.source, settings, scope, mapping, openSource: () => openSource(src, scope, mapping) };
     },
 
     /** After a run: its id, and (complete successful runs) the watermark for the next incremental run. */

@@ -254,7 +254,7 @@ export interface LdapSourceOptions {
   attributes: string[];
 }
 
-export function createLdapSource(opts: LdapSourceOptions): DirectorySource {
+export function createLdapSource(opts: LdapSourceOptions): Omit<DirectorySource, 'nextWatermark'> & { nextWatermark(): Watermark | null } {
   const s = opts.settings;
   let client: Client | null = null;
   let started: DirectoryStart | null = null;
@@ -367,7 +367,7 @@ export function createLdapSource(opts: LdapSourceOptions): DirectorySource {
     const c = client!;
     // a watermark of another mode, or of another domain controller database (uSNChanged: invocationId), says
     // nothing about this directory: read everyone (safe: a full read misses nothing)
-    const since = o.since && watermarkUsable(o.since, s.incremental, started!.invocationId) ? o.since : null;
+    const since = o.since && o.since.kind !== 'delta' && watermarkUsable(o.since, s.incremental, started!.invocationId) ? o.since : null;
     lastReadFull = since === null;
     const { base, filter } = searchPlan(s, opts.scope, since);
     const fp = filterProblem(filter, 'settings.userFilter');

@@ -17,6 +17,7 @@ import { cleanText, emptyContact, hasIdentity, type ContactFields } from '../con
 import type { DirectoryEntry } from './source.ts';
 
 export { adDefaultMapping, openldapDefaultMapping };
+export { googleDefaultMapping, microsoftDefaultMapping } from '#shared/sync.ts';
 
 /** The default mapping for a directory whose id attribute is `idAttribute`. */
 export const defaultMappingFor = (idAttribute: string): SyncMapping =>
@@ -167,6 +168,7 @@ export function applyMapping(entry: DirectoryEntry, mapping: SyncMapping, base: 
   }
 
   fields.permissions.active = !entry.disabled;
+  if (entry.organizationId) organizationId = entry.organizationId;
   if (entry.error) failures.unshift(entry.error);
   else if (!hasIdentity(fields)) failures.push('The entry has no name, company or email address in the mapped attributes');
   return { fields, organizationId, reportsToDn, warnings, failure: failures.length ? failures.join('; ') : null };

@@ -1,10 +1,11 @@
-// What a run and a preview read from a directory, whatever the source (LDAP / Active Directory now;
-// Google, Microsoft later): people in scope as an async iterable of pages, each person with the
+// What a run and a preview read from a directory, whatever the source (LDAP / Active Directory, Google
+// Workspace, Microsoft Entra ID): people in scope as an async iterable of pages, each person with the
 // directory's stable id, DN, attributes as text and whether the account is disabled.
 import type { SyncProblemCode } from '#shared/sync.ts';
-import type { Watermark } from './ldap.rules.ts';
+import type { Watermark as LdapWatermark } from './ldap.rules.ts';
 
-export type { Watermark } from './ldap.rules.ts';
+/** Where an incremental run starts: an LDAP change marker, or a Graph delta link (Microsoft). */
+export type Watermark = LdapWatermark | { kind: 'delta'; deltaLink: string };
 
 export interface DirectoryEntry {
   /** The stable id: objectGUID as canonical GUID text, entryUUID, ... ('' when the entry has none: see `error`). */
@@ -19,6 +20,13 @@ export interface DirectoryEntry {
   changeMarker: string | null;
   /** Why this person cannot be synced (no stable id): counted as failed. */
   error?: string;
+  /**
+   * The person's organization as the directory names it (Entra tenant id, Google customer id): the synced
+   * identity the portal's SSO matches. Set by cloud sources; it wins over a mapped directory.organizationId.
+   */
+  organizationId?: string | null;
+  /** An incremental read says this person was deleted from the directory (Graph `@removed`): deactivated. */
+  removed?: boolean;
 }
 
 export interface DirectoryReadOptions {
@@ -32,7 +40,7 @@ export interface DirectoryReadOptions {
 /** What a source knows before it reads people: the watermark a complete run would leave, and the directory. */
 export interface DirectoryStart {
   /** The directory's change marker now (uSNChanged: highestCommittedUSN + invocationId); null when not incremental. */
-  watermarkAtStart: Watermark | null;
+  watermarkAtStart: LdapWatermark | null;
   /** The invocationId of the domain controller (uSNChanged mode): a watermark of another one is not usable. */
   invocationId: string | null;
   directory: 'active-directory' | 'openldap' | 'other' | null;

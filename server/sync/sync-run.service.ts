@@ -54,7 +54,7 @@ export interface RunConnection {
     watermark: Record<string, unknown> | null;
     lastFullRunAt: Date | null;
   };
-  settings: { incremental: 'none' | 'modifyTimestamp' | 'uSNChanged' };
+  settings: { incremental: 'none' | 'modifyTimestamp' | 'uSNChanged' | 'delta' };
   mapping: SyncMapping;
   openSource: () => DirectorySource;
 }
@@ -222,10 +222,18 @@ export function createSyncRunService(deps: {
         }
       };
       for await (const page of source.pages({ since, signal: ctx.signal })) {
-        for (const e of page) buf.push(e);
+        const removed: DirectoryEntry[] = [];
+        for (const e of page) (e.removed ? removed : buf).push(e);
+        // people an incremental read says were deleted (Graph `@removed`): deactivated, never deleted
+        if (removed.length) run = await commitRemoved(run, c, removed);
         await flush(false);
       }
       await flush(true);
+      // an incremental read that could not use its watermark (an expired delta link) read everyone: a full run
+      if (!run.fullRun && source.readEveryone()) {
+        await repo.setFullRun(run.id, true);
+        run = { ...run, fullRun: true };
+      }
       const next = run.dryRun ? null : (source.nextWatermark() as unknown as Record<string, unknown> | null);
       return (await repo.setRun(run.id, { state: { ...run.state, phase: 'reports', after: null, nextWatermark: next } }))!;
     } finally {
@@ -371,6 +379,49 @@ export function createSyncRunService(deps: {
       const next = await repo.addCounts(run.id, addCounts(emptyCounts(), outcomes), outcomes.length, undefined, tx);
       await ctx.checkpoint(tx, { processed: next.seen });
       return next;
+    });
+  }
+
+  /** People a delta says were deleted: their contacts of this connection become inactive (one entry each). */
+  async function commitRemoved(run: SyncRunRow, c: RunConnection, removed: DirectoryEntry[]): Promise<SyncRunRow> {
+    return db.transaction().execute(async (tx) => {
+      const actor = await actorNow(run, tx);
+      const ids = [...new Set(removed.map((e) => e.syncId))];
+      const counted = await repo.alreadyCounted(run.id, ids, tx);
+      const todo = ids.filter((id) => !counted.has(id));
+      if (!todo.length) return run;
+      const mine = new Map(
+        (await repo.storedFor(run.teamId, todo, [], !run.dryRun, tx))
+          .filter((r) => r.directoryConnectionId === c.connection.id)
+          .map((r) => [r.directorySyncId!, r]),
+      );
+      const active = [...mine.values()].filter((r) => r.active);
+      const changed = new Set(
+        run.dryRun
+          ? active.map((r) => r.id)
+          : await writer.deactivateSynced(
+              tx,
+              byOf(run, actor, c.connection.name),
+              active.map((r) => r.id),
+            ),
+      );
+      const rows: EntryInsert[] = todo.map((syncId) => {
+        const r = mine.get(syncId);
+        const f = r ? rowToFields(r) : null;
+        return {
+          syncId,
+          dn: null,
+          outcome: r && changed.has(r.id) ? ('deactivated' as const) : ('unchanged' as const),
+          contactId: r?.id ?? null,
+          name: f ? nameOf(f) : null,
+          email: f?.primaryEmail ?? null,
+          reason: r ? 'Deleted from the directory' : 'Deleted from the directory (no contact of this connection)',
+          changes: r && changed.has(r.id) ? { 'permissions.active': { before: true, after: false } } : null,
+        };
+      });
+      await repo.insertEntries(run.id, run.teamId, rows, tx);
+      const deactivated = rows.filter((x) => x.outcome === 'deactivated').length;
+      return repo.addCounts(run.id, { deactivated, unchanged: rows.length - deactivated }, rows.length, undefined, tx);
     });
   }
 

@@ -2,7 +2,11 @@
 import type { ReactNode } from 'react';
 import { Anchor, Badge, Box, DataList, Group, Stack, Text, ThemeIcon } from '@mantine/core';
 import { IconCheck, IconX } from '@tabler/icons-react';
+import { Link } from 'react-router';
 import type { Contact } from '../../lib/api.ts';
+import { useCurrentMember } from '../../lib/queries.ts';
+import { useConnection } from '../sync/sync-api.ts';
+import { sourceLabels } from '../sync/sync-form.ts';
 import { directoryLabels } from './contact-sections.ts';
 
 /** Label above value, like a read-only input. */
@@ -81,10 +85,57 @@ export function Flag(props: { on: boolean; label: string; description: string })
   );
 }
 
+/** Which connection a contact's directory identity comes from, and what portal sign-in matches with it. */
+function SyncedIdentity({ directory }: { directory: Contact['directory'] }) {
+  const me = useCurrentMember();
+  const manager = me.member.role === 'owner' || me.member.role === 'admin';
+  const conn = useConnection(manager && directory.connectionId ? directory.connectionId : undefined);
+  if (!directory.connectionId) return null;
+  const c = conn.data;
+  const sso =
+    c?.source === 'microsoft'
+      ? 'Portal sign-in with Microsoft matches this identity: the object ID (directory sync ID) and the tenant ID (directory organization ID).'
+      : c?.source === 'google'
+        ? 'Portal sign-in with Google matches this identity: the user ID (directory sync ID) and the Workspace domain.'
+        : null;
+  return (
+    <Box
+      role="note"
+      aria-label="Synced identity"
+      p="sm"
+      style={{ border: '1px solid var(--mantine-color-default-border)', borderRadius: 8 }}
+    >
+      <Text size="sm">
+        {c ? (
+          <>
+            Identity synced by the connection{' '}
+            <Anchor component={Link} to={`/sync/${c.id}/activity`} fw={600}>
+              {c.name}
+            </Anchor>{' '}
+            <Badge variant="light" radius="sm" size="sm" ml={4}>
+              {sourceLabels[c.source]}
+            </Badge>
+          </>
+        ) : conn.isError && conn.error && 'status' in conn.error && (conn.error as { status: number }).status === 404 ? (
+          'Identity synced by a connection that was deleted; it is kept as it was.'
+        ) : (
+          'Identity synced by a Contact Sync connection.'
+        )}
+      </Text>
+      {sso && (
+        <Text size="xs" c="dimmed" mt={4}>
+          {sso}
+        </Text>
+      )}
+    </Box>
+  );
+}
+
 export function DirectoryFields({ directory }: { directory: Contact['directory'] | null }) {
   const synced = directory !== null && Object.values(directory).some((v) => v !== null);
   return (
     <Stack gap="md">
+      {directory?.connectionId && <SyncedIdentity directory={directory} />}
       {!synced && (
         <Text size="sm" c="dimmed">
           This contact is not managed by Contact Sync. The identifiers below are filled in when a directory connection syncs it.

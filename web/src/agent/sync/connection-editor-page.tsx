@@ -1,5 +1,5 @@
-// The connection editor (new and edit): source, name and description, the LDAP/AD connection with Test
-// connection, scope, the mapping by field groups with a preview of the first people as contacts, the
+// The connection editor (new and edit): source, name and description, the connection (LDAP/AD, Google
+// Workspace or Microsoft Entra ID) with Test connection, scope, the mapping by field groups with a preview of the first people as contacts, the
 // schedule, Enabled/Draft, and the advanced settings (collapsed).
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import {
@@ -40,7 +40,10 @@ import { usePageTitle } from '../../lib/use-page-title.ts';
 import { syncApi, syncKeys, useConnection, type PreviewResult, type SyncConnection, type SyncSource, type TestResult } from './sync-api.ts';
 import {
   applyFlavor,
+  applySource,
   bodyOf,
+  maxPageSize,
+  secretOf,
   errorsByPath,
   fieldGroups,
   normalizePath,
@@ -59,8 +62,8 @@ import '../imports/imports.css';
 
 const sources: { value: SyncSource; text: string; later: boolean }[] = [
   { value: 'ldap', text: 'Any LDAP server or Active Directory, filtered by groups or a search filter.', later: false },
-  { value: 'google', text: 'Users from your Google Workspace directory.', later: true },
-  { value: 'microsoft', text: 'Users from Microsoft Entra ID through Microsoft Graph.', later: true },
+  { value: 'google', text: 'Users from your Google Workspace directory, with a service account.', later: false },
+  { value: 'microsoft', text: 'Users from Microsoft Entra ID through Microsoft Graph, with an app registration.', later: false },
   { value: 'scim', text: 'Your identity provider sends people to KDesk.', later: true },
 ];
 
@@ -181,6 +184,12 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
 
   // a changed setting makes an earlier test or preview outdated
   const settingsKey = JSON.stringify([
+    form.source,
+    form.tenantId,
+    form.clientId,
+    form.customer,
+    form.domain,
+    form.adminEmail,
     form.url,
     form.bindDn,
     form.bindPassword,
@@ -264,7 +273,12 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
                 </div>
               </Group>
             ) : (
-              <Radio.Group value={form.source} onChange={(v) => set('source', v as SyncSource)} aria-label="Source" name="source">
+              <Radio.Group
+                value={form.source}
+                onChange={(v) => setForm((f) => applySource(f, v as SyncSource))}
+                aria-label="Source"
+                name="source"
+              >
                 <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
                   {sources.map((s) => (
                     <label
@@ -320,71 +334,164 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
             />
           </Section>
 
-          <Section title="Connection" description="How KDesk reaches your directory. KDesk only reads from it.">
-            <Stack gap={4}>
-              <Text size="sm" fw={500} id="flavor-label">
-                Directory
-              </Text>
-              <SegmentedControl
-                aria-labelledby="flavor-label"
-                value={form.flavor}
-                onChange={(v) => setForm((f) => applyFlavor(f, v as Flavor))}
-                data={[
-                  { value: 'ad', label: 'Active Directory' },
-                  { value: 'openldap', label: 'OpenLDAP and others' },
-                ]}
-                style={{ alignSelf: 'flex-start', maxWidth: '100%' }}
-                styles={{ label: { whiteSpace: 'normal' } }}
-              />
-              <Text size="xs" c="dimmed">
-                Sets the defaults for the search filter, the id attribute and the mapping.
-              </Text>
-            </Stack>
-            <TextInput
-              label="Server URL"
-              description="ldaps://dc1.example.com:636, or ldap:// for a server without TLS"
-              required
-              value={form.url}
-              onChange={(e) => set('url', e.currentTarget.value, 'settings.url')}
-              error={err('settings.url')}
-              autoComplete="off"
-              spellCheck={false}
-            />
-            <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
-              <TextInput
-                label="Bind DN"
-                description="The account KDesk signs in with (read access is enough)."
-                value={form.bindDn}
-                onChange={(e) => set('bindDn', e.currentTarget.value, 'settings.bindDn')}
-                error={err('settings.bindDn')}
-                autoComplete="off"
-                spellCheck={false}
-              />
-              <PasswordField
-                form={form}
-                setForm={setForm}
-                error={err('settings.bindPassword')}
-                onEdit={() => errors['settings.bindPassword'] && setErrors(({ 'settings.bindPassword': _, ...rest }) => rest)}
-              />
-            </SimpleGrid>
-            <TextInput
-              label="Base DN"
-              description="Where the search for people starts, such as dc=example,dc=com."
-              required
-              value={form.baseDn}
-              onChange={(e) => set('baseDn', e.currentTarget.value, 'settings.baseDn')}
-              error={err('settings.baseDn')}
-              spellCheck={false}
-            />
-            <TextInput
-              label="User filter"
-              description="Which entries are people."
-              value={form.userFilter}
-              onChange={(e) => set('userFilter', e.currentTarget.value, 'settings.userFilter')}
-              error={err('settings.userFilter')}
-              spellCheck={false}
-              styles={mono}
-            />
+          <Section
+            title="Connection"
+            description={
+              form.source === 'ldap'
+                ? 'How KDesk reaches your directory. KDesk only reads from it.'
+                : `How KDesk signs in to ${sourceLabels[form.source]}. KDesk only reads from it.`
+            }
+          >
+            {form.source === 'ldap' && (
+              <>
+                <Stack gap={4}>
+                  <Text size="sm" fw={500} id="flavor-label">
+                    Directory
+                  </Text>
+                  <SegmentedControl
+                    aria-labelledby="flavor-label"
+                    value={form.flavor}
+                    onChange={(v) => setForm((f) => applyFlavor(f, v as Flavor))}
+                    data={[
+                      { value: 'ad', label: 'Active Directory' },
+                      { value: 'openldap', label: 'OpenLDAP and others' },
+                    ]}
+                    style={{ alignSelf: 'flex-start', maxWidth: '100%' }}
+                    styles={{ label: { whiteSpace: 'normal' } }}
+                  />
+                  <Text size="xs" c="dimmed">
+                    Sets the defaults for the search filter, the id attribute and the mapping.
+                  </Text>
+                </Stack>
+                <TextInput
+                  label="Server URL"
+                  description="ldaps://dc1.example.com:636, or ldap:// for a server without TLS"
+                  required
+                  value={form.url}
+                  onChange={(e) => set('url', e.currentTarget.value, 'settings.url')}
+                  error={err('settings.url')}
+                  autoComplete="off"
+                  spellCheck={false}
+                />
+                <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
+                  <TextInput
+                    label="Bind DN"
+                    description="The account KDesk signs in with (read access is enough)."
+                    value={form.bindDn}
+                    onChange={(e) => set('bindDn', e.currentTarget.value, 'settings.bindDn')}
+                    error={err('settings.bindDn')}
+                    autoComplete="off"
+                    spellCheck={false}
+                  />
+                  <PasswordField
+                    form={form}
+                    setForm={setForm}
+                    error={err('settings.bindPassword')}
+                    onEdit={() => errors['settings.bindPassword'] && setErrors(({ 'settings.bindPassword': _, ...rest }) => rest)}
+                  />
+                </SimpleGrid>
+                <TextInput
+                  label="Base DN"
+                  description="Where the search for people starts, such as dc=example,dc=com."
+                  required
+                  value={form.baseDn}
+                  onChange={(e) => set('baseDn', e.currentTarget.value, 'settings.baseDn')}
+                  error={err('settings.baseDn')}
+                  spellCheck={false}
+                />
+                <TextInput
+                  label="User filter"
+                  description="Which entries are people."
+                  value={form.userFilter}
+                  onChange={(e) => set('userFilter', e.currentTarget.value, 'settings.userFilter')}
+                  error={err('settings.userFilter')}
+                  spellCheck={false}
+                  styles={mono}
+                />
+              </>
+            )}
+            {form.source === 'microsoft' && (
+              <>
+                <Text size="sm" c="dimmed">
+                  Register an app in the Microsoft Entra admin center with the application permissions User.Read.All (and
+                  GroupMember.Read.All to sync members of groups), grant admin consent, and create a client secret.
+                </Text>
+                <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
+                  <TextInput
+                    label="Directory (tenant) ID"
+                    description="The tenant's GUID, or a domain such as contoso.onmicrosoft.com."
+                    required
+                    value={form.tenantId}
+                    onChange={(e) => set('tenantId', e.currentTarget.value, 'settings.tenantId')}
+                    error={err('settings.tenantId')}
+                    autoComplete="off"
+                    spellCheck={false}
+                  />
+                  <TextInput
+                    label="Application (client) ID"
+                    description="From the app registration's overview."
+                    required
+                    value={form.clientId}
+                    onChange={(e) => set('clientId', e.currentTarget.value, 'settings.clientId')}
+                    error={err('settings.clientId')}
+                    autoComplete="off"
+                    spellCheck={false}
+                  />
+                </SimpleGrid>
+                <PasswordField
+                  form={form}
+                  setForm={setForm}
+                  error={err('settings.bindPassword')}
+                  onEdit={() => errors['settings.bindPassword'] && setErrors(({ 'settings.bindPassword': _, ...rest }) => rest)}
+                />
+              </>
+            )}
+            {form.source === 'google' && (
+              <>
+                <Text size="sm" c="dimmed">
+                  Create a service account with domain-wide delegation for the read-only Directory scopes (admin.directory.user.readonly and
+                  admin.directory.group.member.readonly), and download its JSON key.
+                </Text>
+                <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
+                  <TextInput
+                    label="Admin email"
+                    description="A Workspace admin the service account acts for."
+                    required
+                    type="email"
+                    value={form.adminEmail}
+                    onChange={(e) => set('adminEmail', e.currentTarget.value, 'settings.adminEmail')}
+                    error={err('settings.adminEmail')}
+                    autoComplete="off"
+                    spellCheck={false}
+                  />
+                  <TextInput
+                    label="Customer ID"
+                    description="my_customer (the admin's account) or the ID from the Admin console, such as C03az79cb."
+                    value={form.customer}
+                    onChange={(e) => set('customer', e.currentTarget.value, 'settings.customer')}
+                    error={err('settings.customer')}
+                    autoComplete="off"
+                    spellCheck={false}
+                  />
+                </SimpleGrid>
+                <TextInput
+                  label="Domain"
+                  description="Only the users of this domain; leave empty for every domain of the account."
+                  value={form.domain}
+                  onChange={(e) => set('domain', e.currentTarget.value, 'settings.domain')}
+                  error={err('settings.domain')}
+                  autoComplete="off"
+                  spellCheck={false}
+                  maw={420}
+                />
+                <PasswordField
+                  form={form}
+                  setForm={setForm}
+                  error={err('settings.bindPassword')}
+                  onEdit={() => errors['settings.bindPassword'] && setErrors(({ 'settings.bindPassword': _, ...rest }) => rest)}
+                />
+              </>
+            )}
             <Group gap="sm">
               <Button
                 variant="light"
@@ -412,13 +519,23 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
             />
             {form.scopeMode === 'all' && (
               <Text size="sm" c="dimmed">
-                Every entry under the base DN that matches the user filter.
+                {form.source === 'ldap'
+                  ? 'Every entry under the base DN that matches the user filter.'
+                  : form.source === 'google'
+                    ? 'Every user of the account (or of the domain).'
+                    : 'Every user of the tenant.'}
               </Text>
             )}
             {form.scopeMode === 'list' && (
               <Textarea
                 label="Groups"
-                description="One group DN a line. Members of nested groups are included."
+                description={
+                  form.source === 'google'
+                    ? 'One group email address a line. Members of nested groups are included.'
+                    : form.source === 'microsoft'
+                      ? 'One group object ID a line (from the group’s overview). Members of nested groups are included.'
+                      : 'One group DN a line. Members of nested groups are included.'
+                }
                 value={form.groups.join('\n')}
                 onChange={(e) => set('groups', e.currentTarget.value.split('\n'), 'scope.groups')}
                 error={err('scope.groups')}
@@ -429,7 +546,39 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
                 styles={mono}
               />
             )}
-            {form.scopeMode === 'pattern' && (
+            {form.scopeMode === 'pattern' && form.source === 'microsoft' && (
+              <TextInput
+                label="Matching rule (Graph filter)"
+                description="A Microsoft Graph $filter on users, such as department eq 'Sales' or startswith(jobTitle,'Support')."
+                value={form.patternFilter}
+                onChange={(e) => set('patternFilter', e.currentTarget.value, 'scope.pattern.filter')}
+                error={err('scope.pattern.filter')}
+                spellCheck={false}
+                styles={mono}
+              />
+            )}
+            {form.scopeMode === 'pattern' && form.source === 'google' && (
+              <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
+                <TextInput
+                  label="Matching rule (search query)"
+                  description="A Directory API users query, such as orgName='Sales' or isSuspended=false."
+                  value={form.patternQuery}
+                  onChange={(e) => set('patternQuery', e.currentTarget.value, 'scope.pattern.query')}
+                  error={err('scope.pattern.query') ?? err('scope.pattern.filter')}
+                  spellCheck={false}
+                  styles={mono}
+                />
+                <TextInput
+                  label="Organizational unit"
+                  description="Only people in this unit and the units below it, such as /Sales/EMEA."
+                  value={form.patternOrgUnit}
+                  onChange={(e) => set('patternOrgUnit', e.currentTarget.value, 'scope.pattern.orgUnitPath')}
+                  error={err('scope.pattern.orgUnitPath')}
+                  spellCheck={false}
+                />
+              </SimpleGrid>
+            )}
+            {form.scopeMode === 'pattern' && form.source === 'ldap' && (
               <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
                 <TextInput
                   label="Matching rule (LDAP filter)"
@@ -557,75 +706,154 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
               </Accordion.Control>
               <Accordion.Panel>
                 <Stack gap="md">
-                  <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
-                    <TextInput
-                      label="Id attribute"
-                      description="Stays the same when a person is renamed or moved: objectGUID (AD), entryUUID (OpenLDAP)."
-                      value={form.idAttribute}
-                      onChange={(e) => set('idAttribute', e.currentTarget.value, 'settings.idAttribute')}
-                      error={err('settings.idAttribute')}
-                      spellCheck={false}
-                    />
-                    <NumberInput
-                      label="Page size"
-                      description="People per page of the paged search."
-                      value={form.pageSize}
-                      onChange={(v) => set('pageSize', v, 'settings.pageSize')}
-                      error={err('settings.pageSize')}
-                      min={1}
-                      max={5000}
-                      allowDecimal={false}
-                    />
-                  </SimpleGrid>
-                  <NumberInput
-                    label="Timeout (seconds)"
-                    description="The longest KDesk waits for the directory to answer."
-                    value={form.timeoutSeconds}
-                    onChange={(v) => set('timeoutSeconds', v, 'settings.timeoutSeconds')}
-                    error={err('settings.timeoutSeconds')}
-                    min={1}
-                    max={300}
-                    allowDecimal={false}
-                    maw={260}
-                  />
-                  <NativeSelect
-                    label="Incremental runs"
-                    description="Scheduled runs read only the people changed since the last run; a full run finds people who left."
-                    value={form.incremental}
-                    onChange={(e) => set('incremental', e.currentTarget.value as ConnectionForm['incremental'], 'settings.incremental')}
-                    error={err('settings.incremental')}
-                    data={[
-                      { value: 'none', label: 'Off: every run reads everyone' },
-                      { value: 'modifyTimestamp', label: 'By modifyTimestamp (OpenLDAP and most servers)' },
-                      { value: 'uSNChanged', label: 'By uSNChanged (Active Directory)' },
-                    ]}
-                  />
-                  <Switch
-                    label="Use StartTLS"
-                    description="Upgrade an ldap:// connection to TLS before signing in (ldaps:// is TLS from the start)."
-                    checked={form.startTls}
-                    onChange={(e) => set('startTls', e.currentTarget.checked, 'settings.tls.startTls')}
-                    error={err('settings.tls.startTls')}
-                  />
-                  <Switch
-                    label="Check the server’s TLS certificate"
-                    description="Turn off only for a test server with a self-signed certificate."
-                    checked={form.rejectUnauthorized}
-                    onChange={(e) => set('rejectUnauthorized', e.currentTarget.checked, 'settings.tls.rejectUnauthorized')}
-                    error={err('settings.tls.rejectUnauthorized')}
-                  />
-                  <Textarea
-                    label="CA certificate (PEM)"
-                    description="For a server whose certificate your own certificate authority signed."
-                    value={form.ca}
-                    onChange={(e) => set('ca', e.currentTarget.value, 'settings.tls.ca')}
-                    error={err('settings.tls.ca')}
-                    autosize
-                    minRows={2}
-                    maxRows={8}
-                    styles={mono}
-                    spellCheck={false}
-                  />
+                  {form.source !== 'ldap' && (
+                    <>
+                      <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
+                        <NumberInput
+                          label="Page size"
+                          description={`People per page (at most ${maxPageSize[form.source]}).`}
+                          value={form.pageSize}
+                          onChange={(v) => set('pageSize', v, 'settings.pageSize')}
+                          error={err('settings.pageSize')}
+                          min={1}
+                          max={maxPageSize[form.source]}
+                          allowDecimal={false}
+                        />
+                        <NumberInput
+                          label="Timeout (seconds)"
+                          description="The longest KDesk waits for an answer."
+                          value={form.timeoutSeconds}
+                          onChange={(v) => set('timeoutSeconds', v, 'settings.timeoutSeconds')}
+                          error={err('settings.timeoutSeconds')}
+                          min={1}
+                          max={300}
+                          allowDecimal={false}
+                        />
+                      </SimpleGrid>
+                      {form.source === 'microsoft' && (
+                        <>
+                          <Switch
+                            label="Incremental runs (Microsoft Graph delta)"
+                            description="Scheduled runs read only the people changed since the last run; deleted users become inactive. A full run every day finds people who left the scope."
+                            checked={form.deltaRuns}
+                            onChange={(e) => set('deltaRuns', e.currentTarget.checked, 'settings.incremental')}
+                            error={err('settings.incremental')}
+                          />
+                          <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
+                            <TextInput
+                              label="Microsoft Graph URL"
+                              description="Leave empty for https://graph.microsoft.com (set for national clouds)."
+                              value={form.graphBaseUrl}
+                              onChange={(e) => set('graphBaseUrl', e.currentTarget.value, 'settings.graphBaseUrl')}
+                              error={err('settings.graphBaseUrl')}
+                              spellCheck={false}
+                            />
+                            <TextInput
+                              label="Sign-in authority URL"
+                              description="Leave empty for https://login.microsoftonline.com."
+                              value={form.authorityUrl}
+                              onChange={(e) => set('authorityUrl', e.currentTarget.value, 'settings.authorityUrl')}
+                              error={err('settings.authorityUrl')}
+                              spellCheck={false}
+                            />
+                          </SimpleGrid>
+                        </>
+                      )}
+                      {form.source === 'google' && (
+                        <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
+                          <TextInput
+                            label="Directory API URL"
+                            description="Leave empty for https://admin.googleapis.com."
+                            value={form.directoryBaseUrl}
+                            onChange={(e) => set('directoryBaseUrl', e.currentTarget.value, 'settings.directoryBaseUrl')}
+                            error={err('settings.directoryBaseUrl')}
+                            spellCheck={false}
+                          />
+                          <TextInput
+                            label="Token URL"
+                            description="Leave empty for the token_uri of the key file."
+                            value={form.tokenUrl}
+                            onChange={(e) => set('tokenUrl', e.currentTarget.value, 'settings.tokenUrl')}
+                            error={err('settings.tokenUrl')}
+                            spellCheck={false}
+                          />
+                        </SimpleGrid>
+                      )}
+                    </>
+                  )}
+                  {form.source === 'ldap' && (
+                    <>
+                      <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
+                        <TextInput
+                          label="Id attribute"
+                          description="Stays the same when a person is renamed or moved: objectGUID (AD), entryUUID (OpenLDAP)."
+                          value={form.idAttribute}
+                          onChange={(e) => set('idAttribute', e.currentTarget.value, 'settings.idAttribute')}
+                          error={err('settings.idAttribute')}
+                          spellCheck={false}
+                        />
+                        <NumberInput
+                          label="Page size"
+                          description="People per page of the paged search."
+                          value={form.pageSize}
+                          onChange={(v) => set('pageSize', v, 'settings.pageSize')}
+                          error={err('settings.pageSize')}
+                          min={1}
+                          max={5000}
+                          allowDecimal={false}
+                        />
+                      </SimpleGrid>
+                      <NumberInput
+                        label="Timeout (seconds)"
+                        description="The longest KDesk waits for the directory to answer."
+                        value={form.timeoutSeconds}
+                        onChange={(v) => set('timeoutSeconds', v, 'settings.timeoutSeconds')}
+                        error={err('settings.timeoutSeconds')}
+                        min={1}
+                        max={300}
+                        allowDecimal={false}
+                        maw={260}
+                      />
+                      <NativeSelect
+                        label="Incremental runs"
+                        description="Scheduled runs read only the people changed since the last run; a full run finds people who left."
+                        value={form.incremental}
+                        onChange={(e) => set('incremental', e.currentTarget.value as ConnectionForm['incremental'], 'settings.incremental')}
+                        error={err('settings.incremental')}
+                        data={[
+                          { value: 'none', label: 'Off: every run reads everyone' },
+                          { value: 'modifyTimestamp', label: 'By modifyTimestamp (OpenLDAP and most servers)' },
+                          { value: 'uSNChanged', label: 'By uSNChanged (Active Directory)' },
+                        ]}
+                      />
+                      <Switch
+                        label="Use StartTLS"
+                        description="Upgrade an ldap:// connection to TLS before signing in (ldaps:// is TLS from the start)."
+                        checked={form.startTls}
+                        onChange={(e) => set('startTls', e.currentTarget.checked, 'settings.tls.startTls')}
+                        error={err('settings.tls.startTls')}
+                      />
+                      <Switch
+                        label="Check the server’s TLS certificate"
+                        description="Turn off only for a test server with a self-signed certificate."
+                        checked={form.rejectUnauthorized}
+                        onChange={(e) => set('rejectUnauthorized', e.currentTarget.checked, 'settings.tls.rejectUnauthorized')}
+                        error={err('settings.tls.rejectUnauthorized')}
+                      />
+                      <Textarea
+                        label="CA certificate (PEM)"
+                        description="For a server whose certificate your own certificate authority signed."
+                        value={form.ca}
+                        onChange={(e) => set('ca', e.currentTarget.value, 'settings.tls.ca')}
+                        error={err('settings.tls.ca')}
+                        autosize
+                        minRows={2}
+                        maxRows={8}
+                        styles={mono}
+                        spellCheck={false}
+                      />
+                    </>
+                  )}
                 </Stack>
               </Accordion.Panel>
             </Accordion.Item>
@@ -675,18 +903,20 @@ function PasswordField(props: {
   onEdit: () => void;
 }) {
   const { form, setForm } = props;
+  const label = secretOf[form.source]?.label ?? 'Secret';
+  const noun = form.source === 'google' ? 'key' : form.source === 'microsoft' ? 'secret' : 'password';
   if (form.passwordSaved && !form.replacePassword) {
     return (
       <Stack gap={4}>
         <Text size="sm" fw={500} id="bind-password-label">
-          Bind password
+          {label}
         </Text>
         <Group gap="sm" wrap="nowrap" aria-labelledby="bind-password-label" role="group">
           <Badge color="teal" variant="light" radius="sm" leftSection={<IconCircleCheck size={12} />} size="lg">
             Saved
           </Badge>
           <Button variant="default" size="xs" onClick={() => setForm((f) => ({ ...f, replacePassword: true, bindPassword: '' }))}>
-            Replace password
+            Replace {noun}
           </Button>
         </Group>
         <Text size="xs" c="dimmed">
@@ -695,11 +925,52 @@ function PasswordField(props: {
       </Stack>
     );
   }
+  if (form.source === 'google') {
+    return (
+      <Stack gap={4}>
+        <Textarea
+          label={label}
+          description={
+            form.passwordSaved
+              ? 'Paste the new JSON key file.'
+              : 'Paste the whole JSON key file of the service account. Stored encrypted; KDesk never shows it again.'
+          }
+          required={!form.passwordSaved}
+          value={form.bindPassword}
+          onChange={(e) => {
+            const v = e.currentTarget.value;
+            setForm((f) => ({ ...f, bindPassword: v }));
+            props.onEdit();
+          }}
+          error={props.error}
+          autosize
+          minRows={3}
+          maxRows={8}
+          spellCheck={false}
+          autoComplete="off"
+          styles={mono}
+          placeholder='{ "type": "service_account", "client_email": "…", "private_key": "…" }'
+        />
+        {form.passwordSaved && (
+          <Anchor
+            component="button"
+            type="button"
+            size="xs"
+            onClick={() => setForm((f) => ({ ...f, replacePassword: false, bindPassword: '' }))}
+            style={{ alignSelf: 'flex-start' }}
+          >
+            Keep the saved key
+          </Anchor>
+        )}
+      </Stack>
+    );
+  }
   return (
     <Stack gap={4}>
       <PasswordInput
-        label="Bind password"
-        description={form.passwordSaved ? 'Type the new password.' : 'Stored encrypted; KDesk never shows it again.'}
+        label={label}
+        required={form.source === 'microsoft' && !form.passwordSaved}
+        description={form.passwordSaved ? `Type the new ${noun}.` : 'Stored encrypted; KDesk never shows it again.'}
         value={form.bindPassword}
         onChange={(e) => {
           const v = e.currentTarget.value;
@@ -717,7 +988,7 @@ function PasswordField(props: {
           onClick={() => setForm((f) => ({ ...f, replacePassword: false, bindPassword: '' }))}
           style={{ alignSelf: 'flex-start' }}
         >
-          Keep the saved password
+          Keep the saved {noun}
         </Anchor>
       )}
     </Stack>

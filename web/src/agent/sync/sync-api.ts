@@ -33,13 +33,14 @@ export type PreviewResult = SyncPreviewResult;
 export type EntryOutcome = SyncOutcome;
 export type RunEntry = SyncRunEntry;
 
-/** What the editor sends: an LDAP connection (the only source this version reads). */
+/** What the editor sends: an LDAP, Google Workspace or Microsoft Entra ID connection. */
 export interface ConnectionBody {
   name: string;
   description: string;
   source: SyncSource;
   status: ConnectionStatus;
-  settings: LdapSettings;
+  /** LDAP, Google or Microsoft settings (the server checks them against the source). */
+  settings: LdapSettings | Record<string, unknown>;
   scope: SyncScope;
   mapping: SyncMapping;
   schedule: string | null;

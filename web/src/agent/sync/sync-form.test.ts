@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SyncConnection } from './sync-api.ts';
 import {
   applyFlavor,
+  applySource,
   bodyOf,
   changesText,
   errorsByPath,
@@ -128,5 +129,68 @@ describe('connection editor state', () => {
     expect(changesText({ a: {}, b: {}, c: {}, 'permissions.active': { before: true, after: false } }, 3)).toBe('a; b; c; 1 more');
     expect(changesText({ 'permissions.active': { before: true, after: false } })).toBe('Active: yes → no');
     expect(changesText(null)).toBe('');
+  });
+});
+
+describe('cloud sources', () => {
+  it('a Microsoft connection sends its settings, the secret only when typed, and a Graph filter', () => {
+    let f = applySource(newForm(), 'microsoft');
+    expect(f.mapping.lastName).toEqual({ kind: 'attribute', attribute: 'surname' });
+    expect(f.pageSize).toBe(999);
+    f = {
+      ...f,
+      name: 'Entra',
+      tenantId: ' contoso.onmicrosoft.com ',
+      clientId: 'app',
+      bindPassword: 's3cret',
+      scopeMode: 'pattern',
+      patternFilter: "department eq 'Sales'",
+    };
+    const b = bodyOf(f);
+    expect(b.settings).toMatchObject({
+      tenantId: 'contoso.onmicrosoft.com',
+      clientId: 'app',
+      clientSecret: 's3cret',
+      incremental: 'delta',
+      graphBaseUrl: null,
+    });
+    expect(b.scope).toEqual({ mode: 'pattern', pattern: { filter: "department eq 'Sales'" } });
+    const saved = formOf({
+      ...({} as SyncConnection),
+      id: 'x',
+      name: 'Entra',
+      description: '',
+      source: 'microsoft',
+      status: 'draft',
+      settings: b.settings as Record<string, unknown>,
+      secretsSet: ['clientSecret'],
+      scope: b.scope,
+      mapping: b.mapping,
+      schedule: null,
+    } as SyncConnection);
+    expect(saved).toMatchObject({ passwordSaved: true, replacePassword: false, tenantId: 'contoso.onmicrosoft.com', deltaRuns: true });
+    expect(bodyOf(saved).settings).not.toHaveProperty('clientSecret');
+  });
+
+  it('a Google connection sends its key, query and organizational unit; key errors show at the secret field', () => {
+    const f = {
+      ...applySource(newForm(), 'google'),
+      adminEmail: 'admin@example.com',
+      bindPassword: '{"type":"service_account"}',
+      scopeMode: 'pattern' as const,
+      patternQuery: 'isSuspended=false',
+      patternOrgUnit: '/Sales',
+    };
+    const b = bodyOf(f);
+    expect(b.settings).toMatchObject({
+      customer: 'my_customer',
+      adminEmail: 'admin@example.com',
+      serviceAccountKey: '{"type":"service_account"}',
+      domain: null,
+    });
+    expect(b.scope).toEqual({ mode: 'pattern', pattern: { query: 'isSuspended=false', orgUnitPath: '/Sales' } });
+    expect(b.mapping.primaryEmail).toBe('primaryEmail');
+    expect(errorsByPath([{ path: 'settings.serviceAccountKey', message: 'not JSON' }])).toEqual({ 'settings.bindPassword': 'not JSON' });
+    expect(sectionOf('settings.graphBaseUrl')).toBe('advanced');
   });
 });

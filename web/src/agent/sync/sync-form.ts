@@ -1,6 +1,6 @@
 // The connection editor's state and the rules that are not about looks: the mapping's field groups with
-// the Active Directory and OpenLDAP defaults, the form <-> API body, server error paths, and the search
-// of the connection list.
+// the Active Directory, OpenLDAP, Google Workspace and Microsoft Entra ID defaults, the form <-> API body
+// for each source, server error paths, and the search of the connection list.
 import type { ConnectionBody, IncrementalMode, LdapSettings, MappingValue, SyncConnection, SyncMapping, SyncSource } from './sync-api.ts';
 
 export type Flavor = 'ad' | 'openldap';
@@ -132,6 +132,56 @@ export const flavorDefaults: Record<Flavor, { userFilter: string; idAttribute: s
   openldap: { userFilter: '(objectClass=inetOrgPerson)', idAttribute: 'entryUUID', incremental: 'modifyTimestamp' },
 };
 
+/** Google Workspace and Microsoft Entra ID: their properties (the id, organization and disabled state are read anyway). */
+export const cloudMappings: Record<'google' | 'microsoft', SyncMapping> = {
+  microsoft: {
+    firstName: 'givenName',
+    lastName: 'surname',
+    primaryEmail: 'mail',
+    company: 'companyName',
+    jobTitle: 'jobTitle',
+    division: 'department',
+    'phones.work': 'businessPhones',
+    'phones.mobile': 'mobilePhone',
+    'address.line1': 'streetAddress',
+    'address.city': 'city',
+    'address.state': 'state',
+    'address.postalCode': 'postalCode',
+    'address.country': 'country',
+    reportsTo: 'manager',
+    'permissions.portalAccess': { const: true },
+  },
+  google: {
+    firstName: 'name.givenName',
+    lastName: 'name.familyName',
+    primaryEmail: 'primaryEmail',
+    company: 'organizations.name',
+    jobTitle: 'organizations.title',
+    division: 'organizations.department',
+    'phones.work': 'phones.work',
+    'phones.mobile': 'phones.mobile',
+    'address.line1': 'addresses.streetAddress',
+    'address.city': 'addresses.locality',
+    'address.state': 'addresses.region',
+    'address.postalCode': 'addresses.postalCode',
+    'address.country': 'addresses.country',
+    reportsTo: 'relations.manager',
+    'permissions.portalAccess': { const: true },
+  },
+};
+
+/** The write-only secret of each source, and how the editor names it. */
+export const secretOf: Record<SyncSource, { name: string; label: string } | null> = {
+  ldap: { name: 'bindPassword', label: 'Bind password' },
+  microsoft: { name: 'clientSecret', label: 'Client secret' },
+  google: { name: 'serviceAccountKey', label: 'Service account key (JSON)' },
+  scim: null,
+};
+
+/** The largest page each source serves. */
+export const maxPageSize: Record<SyncSource, number> = { ldap: 5000, microsoft: 999, google: 500, scim: 1 };
+const defaultPageSize: Record<SyncSource, number> = { ldap: 500, microsoft: 999, google: 500, scim: 1 };
+
 /** One mapping row as the editor holds it. */
 export type MappingRow =
   { kind: 'none' } | { kind: 'attribute'; attribute: string; required?: boolean } | { kind: 'const'; value: string | boolean };
@@ -162,6 +212,21 @@ export interface ConnectionForm {
   groups: string[];
   patternFilter: string;
   patternBaseDn: string;
+  /** Google: a users.list query and an organizational unit path */
+  patternQuery: string;
+  patternOrgUnit: string;
+  /** Microsoft Entra ID (the secret is `bindPassword`, the write-only field of every source) */
+  tenantId: string;
+  clientId: string;
+  graphBaseUrl: string;
+  authorityUrl: string;
+  deltaRuns: boolean;
+  /** Google Workspace */
+  customer: string;
+  domain: string;
+  adminEmail: string;
+  directoryBaseUrl: string;
+  tokenUrl: string;
   mapping: Record<string, MappingRow>;
   /** '' : only when someone presses Run; else "@every 1h", "@daily" or a cron line */
   schedule: string;
@@ -228,14 +293,53 @@ export function newForm(flavor: Flavor = 'ad'): ConnectionForm {
     groups: [],
     patternFilter: '',
     patternBaseDn: '',
+    ...cloudBlank,
     mapping: mappingRows(defaultMappings[flavor]),
     schedule: '',
   };
 }
 
+const cloudBlank = {
+  patternQuery: '',
+  patternOrgUnit: '',
+  tenantId: '',
+  clientId: '',
+  graphBaseUrl: '',
+  authorityUrl: '',
+  deltaRuns: true,
+  customer: 'my_customer',
+  domain: '',
+  adminEmail: '',
+  directoryBaseUrl: '',
+  tokenUrl: '',
+};
+
+/** Choosing another source (a new connection): its defaults for the page size and the mapping. */
+export function applySource(f: ConnectionForm, source: SyncSource): ConnectionForm {
+  if (source === f.source) return f;
+  const mappingFor = (src: SyncSource) =>
+    mappingRows(src === 'google' || src === 'microsoft' ? cloudMappings[src] : defaultMappings[f.flavor]);
+  const untouched = JSON.stringify(f.mapping) === JSON.stringify(mappingFor(f.source));
+  const pageUntouched = Number(f.pageSize) === defaultPageSize[f.source];
+  return {
+    ...f,
+    source,
+    mapping: untouched ? mappingFor(source) : f.mapping,
+    pageSize: pageUntouched ? defaultPageSize[source] : f.pageSize,
+    bindPassword: '',
+    groups: [],
+    patternFilter: '',
+    patternBaseDn: '',
+    patternQuery: '',
+    patternOrgUnit: '',
+  };
+}
+
 export function formOf(c: SyncConnection): ConnectionForm {
   const s = c.settings as Partial<LdapSettings>;
-  const saved = c.secretsSet.includes('bindPassword');
+  const cs = c.settings as Record<string, unknown>;
+  const str = (k: string, fallback = '') => (typeof cs[k] === 'string' ? (cs[k] as string) : fallback);
+  const saved = c.secretsSet.includes(secretOf[c.source]?.name ?? 'bindPassword');
   return {
     source: c.source,
     flavor: guessFlavor(c),
@@ -260,6 +364,18 @@ export function formOf(c: SyncConnection): ConnectionForm {
     groups: c.scope.groups ?? [],
     patternFilter: c.scope.pattern?.filter ?? '',
     patternBaseDn: c.scope.pattern?.baseDn ?? '',
+    patternQuery: c.scope.pattern?.query ?? '',
+    patternOrgUnit: c.scope.pattern?.orgUnitPath ?? '',
+    tenantId: str('tenantId'),
+    clientId: str('clientId'),
+    graphBaseUrl: str('graphBaseUrl'),
+    authorityUrl: str('authorityUrl'),
+    deltaRuns: c.source === 'microsoft' ? cs.incremental !== 'none' : true,
+    customer: str('customer', 'my_customer'),
+    domain: str('domain'),
+    adminEmail: str('adminEmail'),
+    directoryBaseUrl: str('directoryBaseUrl'),
+    tokenUrl: str('tokenUrl'),
     mapping: mappingRows(c.mapping),
     schedule: c.schedule ?? '',
   };
@@ -294,12 +410,50 @@ export function bodyOf(f: ConnectionForm): ConnectionBody {
   const int = (v: number | string) => (typeof v === 'number' ? v : Number.parseInt(v, 10));
   const pageSize = int(f.pageSize);
   const timeout = int(f.timeoutSeconds);
+  const secret = password !== undefined && (password !== '' || !f.passwordSaved) ? password : undefined;
+  const orNull = (v: string) => v.trim() || null;
+  const common = {
+    pageSize: Number.isFinite(pageSize) ? pageSize : 0,
+    timeoutSeconds: Number.isFinite(timeout) ? timeout : 0,
+  };
+  const settings =
+    f.source === 'microsoft'
+      ? {
+          tenantId: f.tenantId.trim(),
+          clientId: f.clientId.trim(),
+          ...(secret !== undefined ? { clientSecret: secret.trim() } : {}),
+          graphBaseUrl: orNull(f.graphBaseUrl),
+          authorityUrl: orNull(f.authorityUrl),
+          incremental: f.deltaRuns ? 'delta' : 'none',
+          ...common,
+        }
+      : f.source === 'google'
+        ? {
+            customer: f.customer.trim() || 'my_customer',
+            domain: orNull(f.domain),
+            adminEmail: f.adminEmail.trim(),
+            ...(secret !== undefined ? { serviceAccountKey: secret.trim() } : {}),
+            directoryBaseUrl: orNull(f.directoryBaseUrl),
+            tokenUrl: orNull(f.tokenUrl),
+            ...common,
+          }
+        : null;
+  const pattern =
+    f.source === 'google'
+      ? {
+          ...(f.patternQuery.trim() ? { query: f.patternQuery.trim() } : {}),
+          ...(f.patternOrgUnit.trim() ? { orgUnitPath: f.patternOrgUnit.trim() } : {}),
+        }
+      : {
+          ...(f.patternFilter.trim() ? { filter: f.patternFilter.trim() } : {}),
+          ...(f.source === 'ldap' && f.patternBaseDn.trim() ? { baseDn: f.patternBaseDn.trim() } : {}),
+        };
   return {
     name: f.name.trim(),
     description: f.description.trim(),
     source: f.source,
     status: f.enabled ? 'enabled' : 'draft',
-    settings: {
+    settings: settings ?? {
       url: f.url.trim(),
       bindDn: f.bindDn.trim(),
       ...(password !== undefined && (password !== '' || !f.passwordSaved) ? { bindPassword: password } : {}),
@@ -315,13 +469,7 @@ export function bodyOf(f: ConnectionForm): ConnectionBody {
       f.scopeMode === 'list'
         ? { mode: 'list', groups: f.groups.map((g) => g.trim()).filter(Boolean) }
         : f.scopeMode === 'pattern'
-          ? {
-              mode: 'pattern',
-              pattern: {
-                ...(f.patternFilter.trim() ? { filter: f.patternFilter.trim() } : {}),
-                ...(f.patternBaseDn.trim() ? { baseDn: f.patternBaseDn.trim() } : {}),
-              },
-            }
+          ? { mode: 'pattern', pattern }
           : { mode: 'all' },
     mapping: mappingOf(f.mapping),
     schedule: f.schedule.trim() || null,
@@ -346,6 +494,9 @@ export function errorsByPath(details: { path: string; message: string }[]): Reco
     // a group's index points at the group list as a whole
     if (/^scope\.groups\.\d+$/.test(key)) key = 'scope.groups';
     if (key === 'scope.pattern') key = 'scope.pattern.filter';
+    // every source's write-only secret shows at the one secret field
+    if (key === 'settings.clientSecret' || key === 'settings.serviceAccountKey') key = 'settings.bindPassword';
+    if (key === 'scope.pattern.orgUnitPath') key = 'scope.pattern.query';
     // "map a name": shown at the first name (either name will do)
     if (key === 'mapping.firstName' && /name/i.test(d.message) && !/first/i.test(d.message)) key = 'mapping.firstName';
     errors[key] = errors[key] ? `${errors[key]} ${d.message}` : d.message;
@@ -358,7 +509,8 @@ export function sectionOf(path: string): 'details' | 'connection' | 'advanced' |
   if (path.startsWith('mapping')) return 'mapping';
   if (path.startsWith('scope')) return 'scope';
   if (path.startsWith('schedule')) return 'schedule';
-  if (/^settings\.(idAttribute|pageSize|incremental|tls)/.test(path)) return 'advanced';
+  if (/^settings\.(idAttribute|pageSize|incremental|tls|timeoutSeconds|graphBaseUrl|authorityUrl|directoryBaseUrl|tokenUrl)/.test(path))
+    return 'advanced';
   if (path.startsWith('settings')) return 'connection';
   return 'details';
 }
