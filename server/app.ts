@@ -52,6 +52,8 @@ import { createConnectionsService } from './sync/connections.service.ts';
 import { connectionsRoutes } from './sync/connections.routes.ts';
 import { createSyncRunService } from './sync/sync-run.service.ts';
 import { syncRunsRoutes } from './sync/sync-run.routes.ts';
+import { createScimService } from './scim/scim.service.ts';
+import { scimRoutes } from './scim/scim.routes.ts';
 
 export interface AppDeps {
   db: Db;
@@ -167,7 +169,8 @@ export function createServices(db: Db, config: ServicesConfig) {
   const tickets = createTicketsService({ db, teams, mail, contacts, now, publicUrl: config.publicUrl ?? null });
   const audit = createAuditService({ db });
   const companies = createCompaniesService({ db, jobs, now });
-  const connections = createConnectionsService({ db, keyring, jobs, now });
+  const scim = createScimService({ db });
+  const connections = createConnectionsService({ db, keyring, jobs, now, scimTokens: scim });
   const syncRuns = createSyncRunService({ db, jobs, teams, connections, now });
   // a field a connection writes is not edited by hand
   contacts.setSyncedFields(syncRuns.syncedFieldsOf);
@@ -190,6 +193,7 @@ export function createServices(db: Db, config: ServicesConfig) {
     companies,
     connections,
     syncRuns,
+    scim,
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -273,6 +277,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   companiesRoutes(app, services);
   connectionsRoutes(app, services);
   syncRunsRoutes(app, services);
+  scimRoutes(app, { scim: services.scim, publicUrl: config.publicUrl });
 
   serveWeb(app, config.webDir);
   return app;
@@ -294,7 +299,9 @@ function serveWeb(app: FastifyInstance, webDir: string) {
   // the contact portal is its own page (web/portal.html): it never loads the agent app or shares its session
   const portalPage = existsSync(path.join(root, 'portal.html')) ? 'portal.html' : 'index.html';
   app.get('/*', { schema: { hide: true } }, (req, reply) => {
-    if (req.url.startsWith('/api/') || req.url === '/api' || req.url.startsWith('/portal/api/')) return reply.callNotFound();
+    if (req.url.startsWith('/api/') || req.url === '/api' || req.url.startsWith('/portal/api/') || req.url.startsWith('/scim/')) {
+      return reply.callNotFound();
+    }
     const page = /^\/portal(?:[/?#]|$)/.test(req.url) ? portalPage : 'index.html';
     return reply.header('cache-control', 'no-cache').sendFile(page, root);
   });

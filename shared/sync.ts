@@ -7,7 +7,7 @@ import { addressSchema, contactPermissionsSchema, notificationsSchema } from './
 export const syncSources = ['ldap', 'google', 'microsoft', 'scim'] as const;
 export type SyncSource = (typeof syncSources)[number];
 /** Sources this version can read; the others are part of the contract and come in a later version. */
-export const availableSyncSources: readonly SyncSource[] = ['ldap'];
+export const availableSyncSources: readonly SyncSource[] = ['ldap', 'scim'];
 export const syncSourceNames: Record<SyncSource, string> = {
   ldap: 'LDAP / Active Directory',
   google: 'Google Workspace',
@@ -183,12 +183,19 @@ export function isMappableField(path: string): boolean {
 }
 export const isBooleanField = (path: string) => BOOLEAN_FIELD.test(path);
 
+/** A SCIM attribute path as identity providers name them: `title`, `name.givenName`, `emails[type eq "work"].value`,
+ *  `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department`. */
+export const SCIM_ATTRIBUTE_PATH =
+  /^(?:urn:[A-Za-z0-9:._-]+:)?[A-Za-z][A-Za-z0-9]*(?:\[type eq "[A-Za-z0-9 _-]{1,40}"\])?(?:\.[A-Za-z][A-Za-z0-9]*)?$/;
 const attributeName = z
   .string()
   .trim()
   .min(1, 'Name a directory attribute')
-  .max(100)
-  .regex(/^(?:[A-Za-z][A-Za-z0-9-]*(?:;[A-Za-z0-9-]+)*|\d+(?:\.\d+)+)$/, 'Not a directory attribute name');
+  .max(200)
+  .refine(
+    (v) => /^(?:[A-Za-z][A-Za-z0-9-]*(?:;[A-Za-z0-9-]+)*|\d+(?:\.\d+)+)$/.test(v) || SCIM_ATTRIBUTE_PATH.test(v),
+    'Not a directory attribute name',
+  );
 
 export const mappingValueSchema = z.union([
   attributeName,
@@ -260,7 +267,25 @@ export const openldapDefaultMapping: SyncMapping = {
   'address.postalCode': 'postalCode',
   reportsTo: 'manager',
 };
-export const defaultMappings = { ad: adDefaultMapping, openldap: openldapDefaultMapping } as const;
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+/** SCIM 2.0 defaults: the attributes Microsoft Entra ID and Okta send (core User + enterprise extension). */
+export const scimDefaultMapping: SyncMapping = {
+  firstName: 'name.givenName',
+  lastName: 'name.familyName',
+  company: `${ENTERPRISE}:organization`,
+  jobTitle: 'title',
+  division: `${ENTERPRISE}:department`,
+  primaryEmail: 'emails[type eq "work"].value',
+  'phones.work': 'phoneNumbers[type eq "work"].value',
+  'phones.mobile': 'phoneNumbers[type eq "mobile"].value',
+  'address.line1': 'addresses[type eq "work"].streetAddress',
+  'address.city': 'addresses[type eq "work"].locality',
+  'address.state': 'addresses[type eq "work"].region',
+  'address.postalCode': 'addresses[type eq "work"].postalCode',
+  'address.country': 'addresses[type eq "work"].country',
+  reportsTo: `${ENTERPRISE}:manager`,
+};
+export const defaultMappings = { ad: adDefaultMapping, openldap: openldapDefaultMapping, scim: scimDefaultMapping } as const;
 
 // ---------------------------------------------------------------- connections
 
@@ -378,6 +403,8 @@ export const connectionSchema = z.object({
   watermark: z.record(z.string(), z.unknown()).nullable(),
   lastFullRunAt: z.string().nullable(),
   lastRun: syncRunSchema.nullable(),
+  /** SCIM connections: the bearer token, only in the answer that created or rotated it (stored hashed). */
+  scimToken: z.string().optional(),
   version: z.number().int(),
   createdAt: z.string(),
   updatedAt: z.string(),

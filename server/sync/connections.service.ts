@@ -124,6 +124,8 @@ export function createConnectionsService(deps: {
   keyring: Pick<Keyring, 'encrypt' | 'decrypt'>;
   jobs: Pick<JobsService, 'schedule' | 'unschedule'>;
   now?: () => Date;
+  /** SCIM connections get their bearer token when created (server/scim). */
+  scimTokens?: { rotateToken(actor: Actor, connectionId: string, tx?: Executor): Promise<string> };
 }) {
   const { db, keyring, jobs } = deps;
   const now = deps.now ?? (() => new Date());
@@ -287,9 +289,11 @@ export function createConnectionsService(deps: {
           schedule: { before: null, after: r.schedule },
         };
         await audit.record({ actor, entityType: 'sync_connection', entityId: id, action: 'create', changes }, tx);
-        return r;
+        // a SCIM connection's bearer token: in this answer only (stored hashed)
+        const scimToken = r.source === 'scim' && deps.scimTokens ? await deps.scimTokens.rotateToken(actor, id, tx) : undefined;
+        return { r, scimToken };
       });
-      return presentConnection(row, null);
+      return { ...presentConnection(row.r, null), ...(row.scimToken ? { scimToken: row.scimToken } : {}) };
     },
 
     async update(actor: Actor, id: string, patch: ConnectionPatch): Promise<Connection> {
@@ -459,6 +463,11 @@ export function createConnectionsService(deps: {
     async forRun(teamId: string, id: string, tx: Executor = db) {
       const row = isUuid(id) ? await repo.get(teamId, id, tx) : undefined;
       if (!row) return null;
+      if (row.source === 'scim') {
+        throw new AppError('VALIDATION', 'A SCIM connection is not run: your identity provider sends its changes to /scim/v2', [
+          { path: 'source', message: 'SCIM connections are provisioned by the identity provider' },
+        ]);
+      }
       if (row.source !== 'ldap') throw new AppError('VALIDATION', `${syncSourceNames[row.source]} connections cannot run in this version`);
       const parsed = ldapSettingsInput.parse({ ...row.settings });
       const settings: LdapConnectionSettings = { ...parsed, bindPassword: decryptSecrets(row).bindPassword ?? null };
