@@ -48,6 +48,7 @@ const LIST_LIMIT = MAX_CONNECTIONS_PER_TEAM;
 /** Tests and previews open connections to directories: at most this many a team per minute. */
 export const DIRECTORY_CHECKS_PER_MINUTE = 30;
 
+const SCIM_NOT_READ = 'KDesk does not read a SCIM connection: your identity provider sends people to /scim/v2 with the connection’s token.';
 const secretContext = (connectionId: string, name: string) => `sync_connection:${connectionId}:${name}`;
 const notFound = () => new AppError('NOT_FOUND', 'Connection not found');
 const invalid = (details: ErrorDetail[]) => new AppError('VALIDATION', details[0]?.message ?? 'Invalid input', details);
@@ -69,10 +70,20 @@ function checkConnection(c: {
   source: SyncSource;
   settings?: Record<string, unknown>;
   scope?: SyncScope;
+  mapping?: SyncMapping;
   schedule?: string | null;
   hasPassword?: boolean;
 }): ErrorDetail[] {
   const details: ErrorDetail[] = [];
+  // SCIM attribute paths (name.givenName, emails[type eq "work"].value) are no LDAP attribute names
+  if (c.source === 'ldap' && c.mapping) {
+    for (const [field, v] of Object.entries(c.mapping)) {
+      const attr = typeof v === 'string' ? v : 'attribute' in v ? v.attribute : null;
+      if (attr && !/^(?:[A-Za-z][A-Za-z0-9-]*(?:;[A-Za-z0-9-]+)*|\d+(?:\.\d+)+)$/.test(attr)) {
+        details.push({ path: `mapping.${field}`, message: 'Not an LDAP attribute name' });
+      }
+    }
+  }
   if (!availableSyncSources.includes(c.source)) {
     details.push({
       path: 'source',
@@ -316,6 +327,7 @@ export function createConnectionsService(deps: {
             source: before.source,
             settings: clear ?? (before.settings as Record<string, unknown>),
             scope: patch.scope,
+            mapping: patch.mapping,
             schedule: patch.schedule,
             hasPassword,
           }),
@@ -383,6 +395,16 @@ export function createConnectionsService(deps: {
     /** Test connection for saved or unsaved settings: what is wrong, in plain words. */
     async test(actor: Actor, draft: ConnectionDraftInput): Promise<SyncTestResult> {
       requireTeamManager(actor);
+      if (draft.source === 'scim') {
+        return {
+          ok: false,
+          problem: { code: 'unavailable_source', message: SCIM_NOT_READ, field: 'source' },
+          steps: [],
+          directory: null,
+          usersFound: 0,
+          countIsLowerBound: false,
+        };
+      }
       if (!availableSyncSources.includes(draft.source)) {
         return {
           ok: false,
@@ -407,6 +429,8 @@ export function createConnectionsService(deps: {
     /** The first people in scope as they would become contacts (nothing is written). */
     async preview(actor: Actor, draft: ConnectionDraftInput): Promise<SyncPreviewResult> {
       requireTeamManager(actor);
+      if (draft.source === 'scim')
+        return { items: [], more: false, problem: { code: 'unavailable_source', message: SCIM_NOT_READ, field: 'source' } };
       if (!availableSyncSources.includes(draft.source)) {
         return {
           items: [],
