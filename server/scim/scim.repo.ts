@@ -2,7 +2,7 @@
 // provisioned, the contacts a write targets (read and locked in the write's transaction; written by the
 // contact writer only) and the connection's rolling log in sync_runs / sync_run_entries (one run per
 // burst of operations: see scim.service.ts). Every query is scoped by team or connection.
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../db/client.ts';
 import type { ContactRow } from '../db/schema.ts';
 import type { FilterTerm, ScimResource } from './scim.rules.ts';
@@ -32,6 +32,47 @@ export interface ScimUserRow {
 }
 
 export type EntryOutcome = 'created' | 'updated' | 'unchanged' | 'deactivated' | 'conflict' | 'failed';
+
+export interface LogEntry {
+  syncId: string;
+  dn: string | null;
+  outcome: EntryOutcome;
+  contactId: string | null;
+  name: string | null;
+  email: string | null;
+  reason: string | null;
+  changes: unknown;
+}
+
+const col = (o: string) => sql.ref(o === 'conflict' ? 'conflicts' : o);
+// the run's counts: +1 for the person's outcome now, -1 for the one the run had for them (x.f, x.o)
+const countMoves = sql.join(
+  ['created', 'updated', 'unchanged', 'deactivated', 'conflict', 'failed'].map(
+    (o) => sql`${col(o)} = ${col(o)} + (x.f = ${o})::int - (coalesce(x.o, '') = ${o})::int`,
+  ),
+);
+
+/** INSERT of a person's entry (numbered `seq`), or the move of the entry the run has for them. */
+function entryUpsert(
+  teamId: string,
+  e: LogEntry,
+  runId: RawBuilder<unknown>,
+  seq: RawBuilder<unknown>,
+  outcome: RawBuilder<unknown>,
+  from: RawBuilder<unknown>,
+) {
+  return sql`
+    INSERT INTO sync_run_entries (run_id, team_id, seq, sync_id, dn, outcome, contact_id, name, email, reason, changes)
+    SELECT ${runId}, ${teamId}, ${seq}, ${e.syncId}, ${e.dn}, ${outcome}, ${e.contactId}::uuid, ${e.name}, ${e.email}, ${e.reason},
+           ${e.changes == null ? null : JSON.stringify(e.changes)}::jsonb
+    ${from}
+    ON CONFLICT (run_id, sync_id) DO UPDATE SET outcome = excluded.outcome, dn = excluded.dn,
+      contact_id = coalesce(excluded.contact_id, sync_run_entries.contact_id), name = excluded.name, email = excluded.email,
+      reason = coalesce(excluded.reason, sync_run_entries.reason),
+      changes = CASE WHEN excluded.changes IS NULL THEN sync_run_entries.changes
+                     ELSE excluded.changes || coalesce(sync_run_entries.changes, '{}'::jsonb) END
+    RETURNING 1`;
+}
 
 const USER_COLUMNS = sql`connection_id, team_id, id, user_name, external_id, resource, active, version, created_at, updated_at, deleted_at`;
 
@@ -177,64 +218,48 @@ export function createScimRepo(db: Executor) {
     // --- the rolling log: one run per burst of operations
 
     /**
-     * Takes the connection's current SCIM run when it is still open (its last operation less than
-     * `idleSeconds` ago and fewer than `maxPeople` people in it): locked until the transaction ends, so
-     * one connection's operations are numbered in order. Undefined when a new run must start.
-     */
-    async openRun(connectionId: string, idleSeconds: number, maxPeople: number, tx: Executor) {
-      const { rows } = await sql<{ id: string; seen: number }>`
-        UPDATE sync_runs SET finished_at = now()
-        WHERE id = (SELECT id FROM sync_runs WHERE connection_id = ${connectionId} AND trigger = 'scim' ORDER BY id DESC LIMIT 1)
-          AND finished_at > now() - make_interval(secs => ${idleSeconds}) AND seen < ${maxPeople}
-        RETURNING id, seen`.execute(tx);
-      return rows[0];
-    },
-    async insertRun(r: { id: string; teamId: string; connectionId: string }, tx: Executor) {
-      await sql`
-        INSERT INTO sync_runs (id, team_id, connection_id, status, full_run, dry_run, trigger, state, created_at, started_at, finished_at)
-        VALUES (${r.id}, ${r.teamId}, ${r.connectionId}, 'succeeded', false, false, 'scim', '{}'::jsonb, now(), now(), now())`.execute(tx);
-      return { id: r.id, seen: 0 };
-    },
-    /**
-     * One person's outcome in the run: a new entry numbered `seq`, or (a person the run has already) the
-     * entry moved to the new outcome — a person created in this run stays created — with the run's counts
-     * moved along, in one statement.
+     * One person's outcome in the connection's current SCIM run, when that run is still open (its last
+     * operation less than `idleSeconds` ago, fewer than `maxPeople` people): a new entry, or (a person the run
+     * has already) the entry moved to the new outcome — a person created in this run stays created through
+     * later changes — with the run's counts moved along, in one statement. The run's row lock numbers one
+     * connection's operations in order. False when no run is open (then `startRun`).
      */
     async logEntry(
-      run: { id: string; teamId: string; seq: number },
-      e: {
-        syncId: string;
-        dn: string | null;
-        outcome: EntryOutcome;
-        contactId: string | null;
-        name: string | null;
-        email: string | null;
-        reason: string | null;
-        changes: unknown;
-      },
+      r: { connectionId: string; teamId: string; idleSeconds: number; maxPeople: number },
+      e: LogEntry,
       tx: Executor,
-    ): Promise<void> {
-      const col = (o: string) => sql.ref(o === 'conflict' ? 'conflicts' : o);
-      const counts = ['created', 'updated', 'unchanged', 'deactivated', 'conflict', 'failed'].map(
-        (o) => sql`${col(o)} = ${col(o)} + (x.f = ${o})::int - (coalesce(x.o, '') = ${o})::int`,
-      );
+    ): Promise<boolean> {
+      const { rows } = await sql<{ n: string }>`
+        WITH latest AS (SELECT id FROM sync_runs WHERE connection_id = ${r.connectionId} AND trigger = 'scim' ORDER BY id DESC LIMIT 1),
+        old AS (SELECT outcome FROM sync_run_entries WHERE run_id = (SELECT id FROM latest) AND sync_id = ${e.syncId}),
+        x AS (SELECT CASE WHEN (SELECT outcome FROM old) = 'created' AND ${e.outcome} IN ('updated', 'unchanged') THEN 'created'
+                          ELSE ${e.outcome}::text END AS f,
+                     (SELECT outcome FROM old) AS o),
+        run AS (
+          UPDATE sync_runs SET ${countMoves}, seen = seen + (x.o IS NULL)::int, finished_at = now()
+          FROM x
+          WHERE sync_runs.id = (SELECT id FROM latest) AND sync_runs.finished_at > now() - make_interval(secs => ${r.idleSeconds})
+            AND sync_runs.seen < ${r.maxPeople}
+          RETURNING sync_runs.id, sync_runs.seen),
+        ins AS (${entryUpsert(r.teamId, e, sql`run.id`, sql`run.seen`, sql`(SELECT f FROM x)`, sql`FROM run`)})
+        SELECT (SELECT count(*) FROM run) AS n, (SELECT count(*) FROM ins) AS i`.execute(tx);
+      return Number(rows[0]!.n) > 0;
+    },
+    /** A new SCIM run of the connection holding this first person's outcome. */
+    async startRun(r: { id: string; connectionId: string; teamId: string }, e: LogEntry, tx: Executor): Promise<void> {
+      const counts = ['created', 'updated', 'unchanged', 'deactivated', 'conflict', 'failed'].map((o) => (e.outcome === o ? 1 : 0));
       await sql`
-        WITH old AS (SELECT outcome FROM sync_run_entries WHERE run_id = ${run.id} AND sync_id = ${e.syncId}),
-        fin AS (SELECT CASE WHEN (SELECT outcome FROM old) = 'created' AND ${e.outcome} IN ('updated', 'unchanged') THEN 'created'
-                            ELSE ${e.outcome}::text END AS outcome),
-        ins AS (
-          INSERT INTO sync_run_entries (run_id, team_id, seq, sync_id, dn, outcome, contact_id, name, email, reason, changes)
-          VALUES (${run.id}, ${run.teamId}, ${run.seq}, ${e.syncId}, ${e.dn}, (SELECT outcome FROM fin), ${e.contactId}, ${e.name}, ${e.email},
-                  ${e.reason}, ${e.changes == null ? null : JSON.stringify(e.changes)}::jsonb)
-          ON CONFLICT (run_id, sync_id) DO UPDATE SET outcome = excluded.outcome, dn = excluded.dn,
-            contact_id = coalesce(excluded.contact_id, sync_run_entries.contact_id), name = excluded.name, email = excluded.email,
-            reason = coalesce(excluded.reason, sync_run_entries.reason),
-            changes = CASE WHEN excluded.changes IS NULL THEN sync_run_entries.changes
-                           ELSE excluded.changes || coalesce(sync_run_entries.changes, '{}'::jsonb) END
-          RETURNING 1)
-        UPDATE sync_runs SET ${sql.join(counts)}, seen = seen + (x.o IS NULL)::int, finished_at = now()
-        FROM (SELECT (SELECT outcome FROM fin) AS f, (SELECT outcome FROM old) AS o, (SELECT count(*) FROM ins) AS n) x
-        WHERE id = ${run.id}`.execute(tx);
+        WITH run AS (
+          INSERT INTO sync_runs (id, team_id, connection_id, status, full_run, dry_run, trigger, state, created, updated, unchanged,
+                                 deactivated, conflicts, failed, seen, created_at, started_at, finished_at)
+          VALUES (${r.id}, ${r.teamId}, ${r.connectionId}, 'succeeded', false, false, 'scim', '{}'::jsonb, ${counts[0]}, ${counts[1]},
+                  ${counts[2]}, ${counts[3]}, ${counts[4]}, ${counts[5]}, 1, now(), now(), now())
+          RETURNING id)
+        ${entryUpsert(r.teamId, e, sql`run.id`, sql`1`, sql`${e.outcome}::text`, sql`FROM run`)}`.execute(tx);
+    },
+    /** Takes back a user inserted in this transaction (its write was refused; the refusal's log entry stays). */
+    async forgetUser(connectionId: string, id: string, tx: Executor): Promise<void> {
+      await sql`DELETE FROM scim_users WHERE connection_id = ${connectionId} AND id = ${id}::uuid`.execute(tx);
     },
   };
 }

@@ -87,7 +87,7 @@ export function createScimService(deps: { db: Db }) {
   });
 
   /** The person's contact after the User: created, updated, unchanged, deactivated, or a conflict / failure. */
-  async function writePerson(tx: Executor, c: ScimCaller, syncId: string, user: ScimResource): Promise<PersonResult> {
+  async function writePerson(tx: Executor, c: ScimCaller, syncId: string, user: ScimResource, fresh = false): Promise<PersonResult> {
     const entry: DirectoryEntry = {
       syncId,
       dn: String(user.userName),
@@ -196,8 +196,9 @@ export function createScimService(deps: { db: Db }) {
         if (outcome === 'unchanged') outcome = 'updated';
         changes = { ...(changes ?? {}), 'directory.reportsToSyncId': { before: before.syncId, after: after.syncId } };
       }
-      if (out.kind === 'create') {
-        // people provisioned before their manager: they report to the new contact now
+      if (out.kind === 'create' && !fresh) {
+        // people provisioned before their manager (an id seen before: a user provisioned again) report to the
+        // new contact now; a fresh id is unknown to everyone, so nobody can wait for it
         const waiting = await repo.waitingFor(c.teamId, c.connectionId, syncId, tx);
         if (waiting.length) {
           await writer.setSyncedReportsTo(
@@ -221,23 +222,20 @@ export function createScimService(deps: { db: Db }) {
 
   /** The person's outcome in the connection's current run (a new run after a pause). */
   async function log(tx: Executor, c: ScimCaller, syncId: string, userName: string | null, r: PersonResult) {
-    const run =
-      (await repo.openRun(c.connectionId, SCIM_RUN_IDLE_SECONDS, SCIM_RUN_MAX_PEOPLE, tx)) ??
-      (await repo.insertRun({ id: uuidv7(), teamId: c.teamId, connectionId: c.connectionId }, tx));
-    await repo.logEntry(
-      { id: run.id, teamId: c.teamId, seq: run.seen + 1 },
-      {
-        syncId,
-        dn: userName,
-        outcome: r.outcome,
-        contactId: r.contactId,
-        name: r.name,
-        email: r.email,
-        reason: r.reason,
-        changes: r.changes,
-      },
-      tx,
-    );
+    const e = {
+      syncId,
+      dn: userName,
+      outcome: r.outcome,
+      contactId: r.contactId,
+      name: r.name,
+      email: r.email,
+      reason: r.reason,
+      changes: r.changes,
+    };
+    const run = { connectionId: c.connectionId, teamId: c.teamId };
+    if (!(await repo.logEntry({ ...run, idleSeconds: SCIM_RUN_IDLE_SECONDS, maxPeople: SCIM_RUN_MAX_PEOPLE }, e, tx))) {
+      await repo.startRun({ ...run, id: uuidv7() }, e, tx);
+    }
   }
 
   /** A conflict or failure answered as SCIM's error (after it is logged). */
@@ -306,19 +304,26 @@ export function createScimService(deps: { db: Db }) {
     async create(c: ScimCaller, body: unknown): Promise<ScimUserRow> {
       const u = normalizeUser(body);
       return write(async (tx) => {
-        const existing = await repo.findByUserName(c.connectionId, String(u.userName), tx);
-        if (existing && !existing.deletedAt) {
-          throw new ScimError(409, 'uniqueness', `A user with userName "${String(u.userName)}" exists already (id ${existing.id})`);
+        // the userName is claimed first (its unique index decides between concurrent creates)
+        let row = await repo.insertUser({ connectionId: c.connectionId, teamId: c.teamId, id: uuidv7(), ...userFields(u) }, tx);
+        let revived = false;
+        if (!row) {
+          const existing = await repo.findByUserName(c.connectionId, String(u.userName), tx);
+          if (!existing || !existing.deletedAt) {
+            const which = existing ? ` (id ${existing.id})` : '';
+            throw new ScimError(409, 'uniqueness', `A user with userName "${String(u.userName)}" exists already${which}`);
+          }
+          // provisioned again after a DELETE: the same id, its contact reactivated
+          row = existing;
+          revived = true;
         }
-        const id = existing?.id ?? uuidv7();
-        const r = await writePerson(tx, c, id, u);
-        await log(tx, c, id, String(u.userName), r);
-        if (r.outcome === 'conflict' || r.outcome === 'failed') return { refused: refusal(r) };
-        if (existing) return repo.updateUser(c.connectionId, id, { ...userFields(u), revive: true }, tx);
-        const row = await repo.insertUser({ connectionId: c.connectionId, teamId: c.teamId, id, ...userFields(u) }, tx);
-        // the same userName created by a concurrent request: that one won
-        if (!row) throw new ScimError(409, 'uniqueness', `A user with userName "${String(u.userName)}" exists already`);
-        return row;
+        const r = await writePerson(tx, c, row.id, u, !revived);
+        await log(tx, c, row.id, String(u.userName), r);
+        if (r.outcome === 'conflict' || r.outcome === 'failed') {
+          if (!revived) await repo.forgetUser(c.connectionId, row.id, tx);
+          return { refused: refusal(r) };
+        }
+        return revived ? repo.updateUser(c.connectionId, row.id, { ...userFields(u), revive: true }, tx) : row;
       });
     },
 
