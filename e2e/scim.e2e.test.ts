@@ -33,7 +33,12 @@ describe.skipIf(!process.env.KDESK_E2E)('SCIM provisioning: a SCIM connection, i
   let token = '';
 
   beforeAll(async () => {
-    server = await startJourneyServer({ adminEmail: owner.email, adminPassword: owner.password, teamName: 'Contoso' });
+    server = await startJourneyServer({
+      adminEmail: owner.email,
+      adminPassword: owner.password,
+      teamName: 'Contoso',
+      startTimeoutMs: 170_000,
+    });
     browser = await launchBrowser();
     context = await newContext(browser, { viewport: desktop });
     page = await context.newPage();
