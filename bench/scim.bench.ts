@@ -12,7 +12,8 @@
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { scimDefaultMapping } from '../shared/sync.ts';
-import { log, setupDatabase, startServer, type Server } from './import-support.ts';
+import { readFile } from 'node:fs/promises';
+import { log, processTree, setupDatabase, startServer, type Server } from './import-support.ts';
 
 const USERS = Number(process.env.BENCH_SCIM_USERS ?? 10_000);
 const WARMUP = Number(process.env.BENCH_SCIM_WARMUP ?? 200);
@@ -60,6 +61,21 @@ const loadAvg = () =>
     .map((l) => l.toFixed(2))
     .join(' ');
 
+/** CPU milliseconds (user + system) the server's processes have used so far (Linux /proc; clock ticks of 10 ms). */
+async function cpuMs(server: Server): Promise<number | null> {
+  try {
+    let ticks = 0;
+    for (const pid of await processTree(server.proc.pid!)) {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    return ticks * 10;
+  } catch {
+    return null;
+  }
+}
+
 export interface ScimBenchResult {
   scim_creates_per_s: number;
   scim_p99_ms: number;
@@ -71,7 +87,9 @@ export interface ScimBenchResult {
  */
 export async function runScimBench(
   o: { server?: Server; ownerToken?: string; users?: number } = {},
-): Promise<ScimBenchResult & { scim_p50_ms: number; statements_per_create: number | null; load_avg: string }> {
+): Promise<
+  ScimBenchResult & { scim_p50_ms: number; statements_per_create: number | null; server_cpu_ms_per_create: number | null; load_avg: string }
+> {
   const users = o.users ?? USERS;
   let own: { cleanup(): Promise<void>; server: Server } | null = null;
   let server = o.server;
@@ -117,6 +135,7 @@ export async function runScimBench(
     const times: number[] = [];
     let first: ReturnType<typeof statementsOf> = null;
     let last: ReturnType<typeof statementsOf> = null;
+    const cpu0 = await cpuMs(server);
     const t0 = performance.now();
     for (let i = 0; i < users; i++) {
       const r = await post(i);
@@ -126,6 +145,7 @@ export async function runScimBench(
       if ((i + 1) % 2000 === 0) log(`${i + 1}/${users} created (${((i + 1) / ((performance.now() - t0) / 1000)).toFixed(0)}/s)`);
     }
     const seconds = (performance.now() - t0) / 1000;
+    const cpu1 = await cpuMs(server);
     times.sort((a, b) => a - b);
     const statements = first && last && first.pid === last.pid && users > 1 ? (last.n - first.n) / (users - 1) : null;
     return {
@@ -133,6 +153,8 @@ export async function runScimBench(
       scim_p99_ms: Number(percentile(times, 99).toFixed(1)),
       scim_p50_ms: Number(percentile(times, 50).toFixed(1)),
       statements_per_create: statements === null ? null : Number(statements.toFixed(1)),
+      // the kdesk server's own CPU per create (PostgreSQL's is not in it): what caps creates/s on an idle machine
+      server_cpu_ms_per_create: cpu0 === null || cpu1 === null ? null : Number(((cpu1 - cpu0) / users).toFixed(2)),
       load_avg: loadAvg(),
     };
   } finally {
