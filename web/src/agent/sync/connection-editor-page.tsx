@@ -102,7 +102,9 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
   const leaving = useRef(false);
   // a SCIM token, shown once (after Create connection, or Generate a new token)
   const [scimToken, setScimToken] = useState<{ token: string; thenLeave: boolean } | null>(null);
+  // a SCIM connection is pushed to: no directory connection, scope, preview, schedule or advanced settings
   const isScim = form.source === 'scim';
+  const hiddenForScim = isScim ? { display: 'none' } : undefined;
 
   const set = <K extends keyof ConnectionForm>(key: K, value: ConnectionForm[K], errorPath?: string) => {
     setForm((f) => ({ ...f, [key]: value }));
@@ -335,147 +337,145 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
             />
           </Section>
 
-          {isScim && (
-            <Section title="Identity provider" description="Where your identity provider sends people, and the token it signs in with.">
-              <ScimSetup connectionId={connection?.id ?? null} onToken={(token) => setScimToken({ token, thenLeave: false })} />
-            </Section>
-          )}
+          <Section
+            title="Identity provider"
+            description="Where your identity provider sends people, and the token it signs in with."
+            hidden={!isScim}
+          >
+            <ScimSetup connectionId={connection?.id ?? null} onToken={(token) => setScimToken({ token, thenLeave: false })} />
+          </Section>
 
-          {!isScim && (
-            <Section title="Connection" description="How KDesk reaches your directory. KDesk only reads from it.">
-              <Stack gap={4}>
-                <Text size="sm" fw={500} id="flavor-label">
-                  Directory
-                </Text>
-                <SegmentedControl
-                  aria-labelledby="flavor-label"
-                  value={form.flavor}
-                  onChange={(v) => setForm((f) => applyFlavor(f, v as Flavor))}
-                  data={[
-                    { value: 'ad', label: 'Active Directory' },
-                    { value: 'openldap', label: 'OpenLDAP and others' },
-                  ]}
-                  style={{ alignSelf: 'flex-start', maxWidth: '100%' }}
-                  styles={{ label: { whiteSpace: 'normal' } }}
-                />
-                <Text size="xs" c="dimmed">
-                  Sets the defaults for the search filter, the id attribute and the mapping.
-                </Text>
-              </Stack>
+          <Section title="Connection" description="How KDesk reaches your directory. KDesk only reads from it." hidden={isScim}>
+            <Stack gap={4}>
+              <Text size="sm" fw={500} id="flavor-label">
+                Directory
+              </Text>
+              <SegmentedControl
+                aria-labelledby="flavor-label"
+                value={form.flavor}
+                onChange={(v) => setForm((f) => applyFlavor(f, v as Flavor))}
+                data={[
+                  { value: 'ad', label: 'Active Directory' },
+                  { value: 'openldap', label: 'OpenLDAP and others' },
+                ]}
+                style={{ alignSelf: 'flex-start', maxWidth: '100%' }}
+                styles={{ label: { whiteSpace: 'normal' } }}
+              />
+              <Text size="xs" c="dimmed">
+                Sets the defaults for the search filter, the id attribute and the mapping.
+              </Text>
+            </Stack>
+            <TextInput
+              label="Server URL"
+              description="ldaps://dc1.example.com:636, or ldap:// for a server without TLS"
+              required
+              value={form.url}
+              onChange={(e) => set('url', e.currentTarget.value, 'settings.url')}
+              error={err('settings.url')}
+              autoComplete="off"
+              spellCheck={false}
+            />
+            <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
               <TextInput
-                label="Server URL"
-                description="ldaps://dc1.example.com:636, or ldap:// for a server without TLS"
-                required
-                value={form.url}
-                onChange={(e) => set('url', e.currentTarget.value, 'settings.url')}
-                error={err('settings.url')}
+                label="Bind DN"
+                description="The account KDesk signs in with (read access is enough)."
+                value={form.bindDn}
+                onChange={(e) => set('bindDn', e.currentTarget.value, 'settings.bindDn')}
+                error={err('settings.bindDn')}
                 autoComplete="off"
                 spellCheck={false}
               />
-              <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
-                <TextInput
-                  label="Bind DN"
-                  description="The account KDesk signs in with (read access is enough)."
-                  value={form.bindDn}
-                  onChange={(e) => set('bindDn', e.currentTarget.value, 'settings.bindDn')}
-                  error={err('settings.bindDn')}
-                  autoComplete="off"
-                  spellCheck={false}
-                />
-                <PasswordField
-                  form={form}
-                  setForm={setForm}
-                  error={err('settings.bindPassword')}
-                  onEdit={() => errors['settings.bindPassword'] && setErrors(({ 'settings.bindPassword': _, ...rest }) => rest)}
-                />
-              </SimpleGrid>
-              <TextInput
-                label="Base DN"
-                description="Where the search for people starts, such as dc=example,dc=com."
-                required
-                value={form.baseDn}
-                onChange={(e) => set('baseDn', e.currentTarget.value, 'settings.baseDn')}
-                error={err('settings.baseDn')}
-                spellCheck={false}
+              <PasswordField
+                form={form}
+                setForm={setForm}
+                error={err('settings.bindPassword')}
+                onEdit={() => errors['settings.bindPassword'] && setErrors(({ 'settings.bindPassword': _, ...rest }) => rest)}
               />
-              <TextInput
-                label="User filter"
-                description="Which entries are people."
-                value={form.userFilter}
-                onChange={(e) => set('userFilter', e.currentTarget.value, 'settings.userFilter')}
-                error={err('settings.userFilter')}
+            </SimpleGrid>
+            <TextInput
+              label="Base DN"
+              description="Where the search for people starts, such as dc=example,dc=com."
+              required
+              value={form.baseDn}
+              onChange={(e) => set('baseDn', e.currentTarget.value, 'settings.baseDn')}
+              error={err('settings.baseDn')}
+              spellCheck={false}
+            />
+            <TextInput
+              label="User filter"
+              description="Which entries are people."
+              value={form.userFilter}
+              onChange={(e) => set('userFilter', e.currentTarget.value, 'settings.userFilter')}
+              error={err('settings.userFilter')}
+              spellCheck={false}
+              styles={mono}
+            />
+            <Group gap="sm">
+              <Button
+                variant="light"
+                leftSection={<IconPlugConnected size={18} />}
+                onClick={() => testMutation.mutate()}
+                loading={testMutation.isPending}
+              >
+                Test connection
+              </Button>
+            </Group>
+            <div aria-live="polite">{test && <TestOutcome outcome={test} />}</div>
+          </Section>
+
+          <Section title="Scope" description="Which people become contacts." hidden={isScim}>
+            <SegmentedControl
+              aria-label="Scope"
+              value={form.scopeMode}
+              onChange={(v) => set('scopeMode', v as ConnectionForm['scopeMode'])}
+              data={[
+                { value: 'all', label: 'Everyone' },
+                { value: 'list', label: 'List' },
+                { value: 'pattern', label: 'Pattern' },
+              ]}
+              style={{ alignSelf: 'flex-start' }}
+            />
+            {form.scopeMode === 'all' && (
+              <Text size="sm" c="dimmed">
+                Every entry under the base DN that matches the user filter.
+              </Text>
+            )}
+            {form.scopeMode === 'list' && (
+              <Textarea
+                label="Groups"
+                description="One group DN a line. Members of nested groups are included."
+                value={form.groups.join('\n')}
+                onChange={(e) => set('groups', e.currentTarget.value.split('\n'), 'scope.groups')}
+                error={err('scope.groups')}
+                autosize
+                minRows={3}
+                maxRows={10}
                 spellCheck={false}
                 styles={mono}
               />
-              <Group gap="sm">
-                <Button
-                  variant="light"
-                  leftSection={<IconPlugConnected size={18} />}
-                  onClick={() => testMutation.mutate()}
-                  loading={testMutation.isPending}
-                >
-                  Test connection
-                </Button>
-              </Group>
-              <div aria-live="polite">{test && <TestOutcome outcome={test} />}</div>
-            </Section>
-          )}
-
-          {!isScim && (
-            <Section title="Scope" description="Which people become contacts.">
-              <SegmentedControl
-                aria-label="Scope"
-                value={form.scopeMode}
-                onChange={(v) => set('scopeMode', v as ConnectionForm['scopeMode'])}
-                data={[
-                  { value: 'all', label: 'Everyone' },
-                  { value: 'list', label: 'List' },
-                  { value: 'pattern', label: 'Pattern' },
-                ]}
-                style={{ alignSelf: 'flex-start' }}
-              />
-              {form.scopeMode === 'all' && (
-                <Text size="sm" c="dimmed">
-                  Every entry under the base DN that matches the user filter.
-                </Text>
-              )}
-              {form.scopeMode === 'list' && (
-                <Textarea
-                  label="Groups"
-                  description="One group DN a line. Members of nested groups are included."
-                  value={form.groups.join('\n')}
-                  onChange={(e) => set('groups', e.currentTarget.value.split('\n'), 'scope.groups')}
-                  error={err('scope.groups')}
-                  autosize
-                  minRows={3}
-                  maxRows={10}
+            )}
+            {form.scopeMode === 'pattern' && (
+              <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
+                <TextInput
+                  label="Matching rule (LDAP filter)"
+                  description="Added to the user filter, such as (department=Sales)."
+                  value={form.patternFilter}
+                  onChange={(e) => set('patternFilter', e.currentTarget.value, 'scope.pattern.filter')}
+                  error={err('scope.pattern.filter')}
                   spellCheck={false}
                   styles={mono}
                 />
-              )}
-              {form.scopeMode === 'pattern' && (
-                <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
-                  <TextInput
-                    label="Matching rule (LDAP filter)"
-                    description="Added to the user filter, such as (department=Sales)."
-                    value={form.patternFilter}
-                    onChange={(e) => set('patternFilter', e.currentTarget.value, 'scope.pattern.filter')}
-                    error={err('scope.pattern.filter')}
-                    spellCheck={false}
-                    styles={mono}
-                  />
-                  <TextInput
-                    label="Directory segment (base DN)"
-                    description="Only people under this DN, such as ou=Berlin,dc=example,dc=com."
-                    value={form.patternBaseDn}
-                    onChange={(e) => set('patternBaseDn', e.currentTarget.value, 'scope.pattern.baseDn')}
-                    error={err('scope.pattern.baseDn')}
-                    spellCheck={false}
-                  />
-                </SimpleGrid>
-              )}
-            </Section>
-          )}
+                <TextInput
+                  label="Directory segment (base DN)"
+                  description="Only people under this DN, such as ou=Berlin,dc=example,dc=com."
+                  value={form.patternBaseDn}
+                  onChange={(e) => set('patternBaseDn', e.currentTarget.value, 'scope.pattern.baseDn')}
+                  error={err('scope.pattern.baseDn')}
+                  spellCheck={false}
+                />
+              </SimpleGrid>
+            )}
+          </Section>
 
           <Section
             title="Mapping"
@@ -527,21 +527,19 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
                 );
               })}
             </Accordion>
-            {!isScim && (
-              <Group gap="sm">
-                <Button
-                  variant="light"
-                  leftSection={<IconEye size={18} />}
-                  onClick={() => previewMutation.mutate()}
-                  loading={previewMutation.isPending}
-                >
-                  Preview
-                </Button>
-                <Text size="xs" c="dimmed">
-                  The first 20 people as they would become contacts. Nothing is written.
-                </Text>
-              </Group>
-            )}
+            <Group gap="sm" style={hiddenForScim}>
+              <Button
+                variant="light"
+                leftSection={<IconEye size={18} />}
+                onClick={() => previewMutation.mutate()}
+                loading={previewMutation.isPending}
+              >
+                Preview
+              </Button>
+              <Text size="xs" c="dimmed">
+                The first 20 people as they would become contacts. Nothing is written.
+              </Text>
+            </Group>
             {preview &&
               ('error' in preview ? (
                 <ProbeError error={preview.error} title="No preview" />
@@ -553,20 +551,19 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
           </Section>
 
           <Section title={isScim ? 'Status' : 'Schedule and status'}>
-            {!isScim && (
-              <NativeSelect
-                label="Run automatically"
-                data={
-                  schedules.some((o) => o.value === form.schedule)
-                    ? schedules
-                    : [...schedules, { value: form.schedule, label: `As set: ${form.schedule} (UTC)` }]
-                }
-                value={form.schedule}
-                onChange={(e) => set('schedule', e.currentTarget.value, 'schedule')}
-                error={err('schedule')}
-                maw={360}
-              />
-            )}
+            <NativeSelect
+              style={hiddenForScim}
+              label="Run automatically"
+              data={
+                schedules.some((o) => o.value === form.schedule)
+                  ? schedules
+                  : [...schedules, { value: form.schedule, label: `As set: ${form.schedule} (UTC)` }]
+              }
+              value={form.schedule}
+              onChange={(e) => set('schedule', e.currentTarget.value, 'schedule')}
+              error={err('schedule')}
+              maw={360}
+            />
             <Switch
               label="Enabled"
               description={
@@ -584,91 +581,89 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
             />
           </Section>
 
-          {!isScim && (
-            <Accordion value={advancedOpen} onChange={setAdvancedOpen} variant="separated" chevronPosition="left">
-              <Accordion.Item value="advanced">
-                <Accordion.Control>
-                  <Text fw={600}>Advanced settings</Text>
-                  <Text size="xs" c="dimmed">
-                    Usually set once by whoever set up the directory connection.
-                  </Text>
-                </Accordion.Control>
-                <Accordion.Panel>
-                  <Stack gap="md">
-                    <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
-                      <TextInput
-                        label="Id attribute"
-                        description="Stays the same when a person is renamed or moved: objectGUID (AD), entryUUID (OpenLDAP)."
-                        value={form.idAttribute}
-                        onChange={(e) => set('idAttribute', e.currentTarget.value, 'settings.idAttribute')}
-                        error={err('settings.idAttribute')}
-                        spellCheck={false}
-                      />
-                      <NumberInput
-                        label="Page size"
-                        description="People per page of the paged search."
-                        value={form.pageSize}
-                        onChange={(v) => set('pageSize', v, 'settings.pageSize')}
-                        error={err('settings.pageSize')}
-                        min={1}
-                        max={5000}
-                        allowDecimal={false}
-                      />
-                    </SimpleGrid>
-                    <NumberInput
-                      label="Timeout (seconds)"
-                      description="The longest KDesk waits for the directory to answer."
-                      value={form.timeoutSeconds}
-                      onChange={(v) => set('timeoutSeconds', v, 'settings.timeoutSeconds')}
-                      error={err('settings.timeoutSeconds')}
-                      min={1}
-                      max={300}
-                      allowDecimal={false}
-                      maw={260}
-                    />
-                    <NativeSelect
-                      label="Incremental runs"
-                      description="Scheduled runs read only the people changed since the last run; a full run finds people who left."
-                      value={form.incremental}
-                      onChange={(e) => set('incremental', e.currentTarget.value as ConnectionForm['incremental'], 'settings.incremental')}
-                      error={err('settings.incremental')}
-                      data={[
-                        { value: 'none', label: 'Off: every run reads everyone' },
-                        { value: 'modifyTimestamp', label: 'By modifyTimestamp (OpenLDAP and most servers)' },
-                        { value: 'uSNChanged', label: 'By uSNChanged (Active Directory)' },
-                      ]}
-                    />
-                    <Switch
-                      label="Use StartTLS"
-                      description="Upgrade an ldap:// connection to TLS before signing in (ldaps:// is TLS from the start)."
-                      checked={form.startTls}
-                      onChange={(e) => set('startTls', e.currentTarget.checked, 'settings.tls.startTls')}
-                      error={err('settings.tls.startTls')}
-                    />
-                    <Switch
-                      label="Check the server’s TLS certificate"
-                      description="Turn off only for a test server with a self-signed certificate."
-                      checked={form.rejectUnauthorized}
-                      onChange={(e) => set('rejectUnauthorized', e.currentTarget.checked, 'settings.tls.rejectUnauthorized')}
-                      error={err('settings.tls.rejectUnauthorized')}
-                    />
-                    <Textarea
-                      label="CA certificate (PEM)"
-                      description="For a server whose certificate your own certificate authority signed."
-                      value={form.ca}
-                      onChange={(e) => set('ca', e.currentTarget.value, 'settings.tls.ca')}
-                      error={err('settings.tls.ca')}
-                      autosize
-                      minRows={2}
-                      maxRows={8}
-                      styles={mono}
+          <Accordion value={advancedOpen} onChange={setAdvancedOpen} variant="separated" chevronPosition="left" style={hiddenForScim}>
+            <Accordion.Item value="advanced">
+              <Accordion.Control>
+                <Text fw={600}>Advanced settings</Text>
+                <Text size="xs" c="dimmed">
+                  Usually set once by whoever set up the directory connection.
+                </Text>
+              </Accordion.Control>
+              <Accordion.Panel>
+                <Stack gap="md">
+                  <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
+                    <TextInput
+                      label="Id attribute"
+                      description="Stays the same when a person is renamed or moved: objectGUID (AD), entryUUID (OpenLDAP)."
+                      value={form.idAttribute}
+                      onChange={(e) => set('idAttribute', e.currentTarget.value, 'settings.idAttribute')}
+                      error={err('settings.idAttribute')}
                       spellCheck={false}
                     />
-                  </Stack>
-                </Accordion.Panel>
-              </Accordion.Item>
-            </Accordion>
-          )}
+                    <NumberInput
+                      label="Page size"
+                      description="People per page of the paged search."
+                      value={form.pageSize}
+                      onChange={(v) => set('pageSize', v, 'settings.pageSize')}
+                      error={err('settings.pageSize')}
+                      min={1}
+                      max={5000}
+                      allowDecimal={false}
+                    />
+                  </SimpleGrid>
+                  <NumberInput
+                    label="Timeout (seconds)"
+                    description="The longest KDesk waits for the directory to answer."
+                    value={form.timeoutSeconds}
+                    onChange={(v) => set('timeoutSeconds', v, 'settings.timeoutSeconds')}
+                    error={err('settings.timeoutSeconds')}
+                    min={1}
+                    max={300}
+                    allowDecimal={false}
+                    maw={260}
+                  />
+                  <NativeSelect
+                    label="Incremental runs"
+                    description="Scheduled runs read only the people changed since the last run; a full run finds people who left."
+                    value={form.incremental}
+                    onChange={(e) => set('incremental', e.currentTarget.value as ConnectionForm['incremental'], 'settings.incremental')}
+                    error={err('settings.incremental')}
+                    data={[
+                      { value: 'none', label: 'Off: every run reads everyone' },
+                      { value: 'modifyTimestamp', label: 'By modifyTimestamp (OpenLDAP and most servers)' },
+                      { value: 'uSNChanged', label: 'By uSNChanged (Active Directory)' },
+                    ]}
+                  />
+                  <Switch
+                    label="Use StartTLS"
+                    description="Upgrade an ldap:// connection to TLS before signing in (ldaps:// is TLS from the start)."
+                    checked={form.startTls}
+                    onChange={(e) => set('startTls', e.currentTarget.checked, 'settings.tls.startTls')}
+                    error={err('settings.tls.startTls')}
+                  />
+                  <Switch
+                    label="Check the server’s TLS certificate"
+                    description="Turn off only for a test server with a self-signed certificate."
+                    checked={form.rejectUnauthorized}
+                    onChange={(e) => set('rejectUnauthorized', e.currentTarget.checked, 'settings.tls.rejectUnauthorized')}
+                    error={err('settings.tls.rejectUnauthorized')}
+                  />
+                  <Textarea
+                    label="CA certificate (PEM)"
+                    description="For a server whose certificate your own certificate authority signed."
+                    value={form.ca}
+                    onChange={(e) => set('ca', e.currentTarget.value, 'settings.tls.ca')}
+                    error={err('settings.tls.ca')}
+                    autosize
+                    minRows={2}
+                    maxRows={8}
+                    styles={mono}
+                    spellCheck={false}
+                  />
+                </Stack>
+              </Accordion.Panel>
+            </Accordion.Item>
+          </Accordion>
 
           <Group justify="flex-end" gap="sm">
             <Button variant="default" component={Link} to="/sync">
@@ -693,7 +688,8 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
   );
 }
 
-function Section(props: { title: string; description?: string; children: ReactNode }) {
+function Section(props: { title: string; description?: string; children: ReactNode; hidden?: boolean }) {
+  if (props.hidden) return null;
   const id = `section-${props.title.toLowerCase().replace(/\W+/g, '-')}`;
   return (
     <Card component="section" aria-labelledby={id}>
