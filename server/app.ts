@@ -56,6 +56,8 @@ import { createConnectionsService } from './sync/connections.service.ts';
 import { connectionsRoutes } from './sync/connections.routes.ts';
 import { createSyncRunService } from './sync/sync-run.service.ts';
 import { syncRunsRoutes } from './sync/sync-run.routes.ts';
+import { createScimService } from './scim/scim.service.ts';
+import { scimRoutes } from './scim/scim.routes.ts';
 
 export interface AppDeps {
   db: Db;
@@ -174,7 +176,8 @@ export function createServices(db: Db, config: ServicesConfig) {
   const merges = createMergeService({ db, teams, jobs, contacts, now });
   contacts.setMergedIdsOf(merges.mergedIdsOf);
   const forms = createFormsService({ db, teams, mail, jobs, contacts, publicUrl: config.publicUrl ?? null, now });
-  const connections = createConnectionsService({ db, keyring, jobs, now });
+  const scim = createScimService({ db });
+  const connections = createConnectionsService({ db, keyring, jobs, now, scimTokens: scim });
   const syncRuns = createSyncRunService({ db, jobs, teams, connections, now });
   // a field a connection writes is not edited by hand
   contacts.setSyncedFields(syncRuns.syncedFieldsOf);
@@ -199,6 +202,7 @@ export function createServices(db: Db, config: ServicesConfig) {
     forms,
     connections,
     syncRuns,
+    scim,
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -284,6 +288,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   formsRoutes(app, { ...services, options: { secureCookies: config.secureCookies, publicUrl: config.publicUrl } });
   connectionsRoutes(app, services);
   syncRunsRoutes(app, services);
+  scimRoutes(app, { scim: services.scim, publicUrl: config.publicUrl });
 
   serveWeb(app, config.webDir);
   return app;
@@ -305,7 +310,9 @@ function serveWeb(app: FastifyInstance, webDir: string) {
   // the contact portal is its own page (web/portal.html): it never loads the agent app or shares its session
   const portalPage = existsSync(path.join(root, 'portal.html')) ? 'portal.html' : 'index.html';
   app.get('/*', { schema: { hide: true } }, (req, reply) => {
-    if (req.url.startsWith('/api/') || req.url === '/api' || req.url.startsWith('/portal/api/')) return reply.callNotFound();
+    if (req.url.startsWith('/api/') || req.url === '/api' || req.url.startsWith('/portal/api/') || req.url.startsWith('/scim/')) {
+      return reply.callNotFound();
+    }
     const page = /^\/portal(?:[/?#]|$)/.test(req.url) ? portalPage : 'index.html';
     return reply.header('cache-control', 'no-cache').sendFile(page, root);
   });

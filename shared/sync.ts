@@ -6,8 +6,8 @@ import { addressSchema, contactPermissionsSchema, notificationsSchema } from './
 
 export const syncSources = ['ldap', 'google', 'microsoft', 'scim'] as const;
 export type SyncSource = (typeof syncSources)[number];
-/** Sources this version can read through a connection run; the others are part of the contract and come in a later version. */
-export const availableSyncSources: readonly SyncSource[] = ['ldap', 'google', 'microsoft'];
+/** Sources this version can read (LDAP, Google and Microsoft through runs; SCIM provisioned by the identity provider). */
+export const availableSyncSources: readonly SyncSource[] = ['ldap', 'google', 'microsoft', 'scim'];
 export const syncSourceNames: Record<SyncSource, string> = {
   ldap: 'LDAP / Active Directory',
   google: 'Google Workspace',
@@ -224,14 +224,22 @@ export function isMappableField(path: string): boolean {
 }
 export const isBooleanField = (path: string) => BOOLEAN_FIELD.test(path);
 
+/** A SCIM attribute path as identity providers name them: `title`, `name.givenName`, `emails[type eq "work"].value`,
+ *  `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department`. */
+export const SCIM_ATTRIBUTE_PATH =
+  /^(?:urn:[A-Za-z0-9:._-]+:)?[A-Za-z][A-Za-z0-9]*(?:\[type eq "[A-Za-z0-9 _-]{1,40}"\])?(?:\.[A-Za-z][A-Za-z0-9]*)?$/;
 const attributeName = z
   .string()
   .trim()
   .min(1, 'Name a directory attribute')
-  .max(100)
+  .max(200)
   // LDAP names (with ;options) or OIDs; Graph / Google properties, custom schemas as dotted paths
-  // (customSchemas.Employment.costCenter) and extension_<app>_<name>
-  .regex(/^(?:[A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z][A-Za-z0-9_-]*)*(?:;[A-Za-z0-9-]+)*|\d+(?:\.\d+)+)$/, 'Not a directory attribute name');
+  // (customSchemas.Employment.costCenter) and extension_<app>_<name>; SCIM attribute paths
+  .refine(
+    (v) =>
+      /^(?:[A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z][A-Za-z0-9_-]*)*(?:;[A-Za-z0-9-]+)*|\d+(?:\.\d+)+)$/.test(v) || SCIM_ATTRIBUTE_PATH.test(v),
+    'Not a directory attribute name',
+  );
 
 export const mappingValueSchema = z.union([
   attributeName,
@@ -340,11 +348,30 @@ export const googleDefaultMapping: SyncMapping = {
   'address.country': 'addresses.country',
   reportsTo: 'relations.manager',
 };
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+/** SCIM 2.0 defaults: the attributes Microsoft Entra ID and Okta send (core User + enterprise extension). */
+export const scimDefaultMapping: SyncMapping = {
+  firstName: 'name.givenName',
+  lastName: 'name.familyName',
+  company: `${ENTERPRISE}:organization`,
+  jobTitle: 'title',
+  division: `${ENTERPRISE}:department`,
+  primaryEmail: 'emails[type eq "work"].value',
+  'phones.work': 'phoneNumbers[type eq "work"].value',
+  'phones.mobile': 'phoneNumbers[type eq "mobile"].value',
+  'address.line1': 'addresses[type eq "work"].streetAddress',
+  'address.city': 'addresses[type eq "work"].locality',
+  'address.state': 'addresses[type eq "work"].region',
+  'address.postalCode': 'addresses[type eq "work"].postalCode',
+  'address.country': 'addresses[type eq "work"].country',
+  reportsTo: `${ENTERPRISE}:manager`,
+};
 export const defaultMappings = {
   ad: adDefaultMapping,
   openldap: openldapDefaultMapping,
   microsoft: microsoftDefaultMapping,
   google: googleDefaultMapping,
+  scim: scimDefaultMapping,
 } as const;
 
 // ---------------------------------------------------------------- connections
@@ -463,6 +490,8 @@ export const connectionSchema = z.object({
   watermark: z.record(z.string(), z.unknown()).nullable(),
   lastFullRunAt: z.string().nullable(),
   lastRun: syncRunSchema.nullable(),
+  /** SCIM connections: the bearer token, only in the answer that created or rotated it (stored hashed). */
+  scimToken: z.string().optional(),
   version: z.number().int(),
   createdAt: z.string(),
   updatedAt: z.string(),

@@ -57,6 +57,7 @@ const LIST_LIMIT = MAX_CONNECTIONS_PER_TEAM;
 /** Tests and previews open connections to directories: at most this many a team per minute. */
 export const DIRECTORY_CHECKS_PER_MINUTE = 30;
 
+const SCIM_NOT_READ = 'KDesk does not read a SCIM connection: your identity provider sends people to /scim/v2 with the connection’s token.';
 const secretContext = (connectionId: string, name: string) => `sync_connection:${connectionId}:${name}`;
 const notFound = () => new AppError('NOT_FOUND', 'Connection not found');
 const invalid = (details: ErrorDetail[]) => new AppError('VALIDATION', details[0]?.message ?? 'Invalid input', details);
@@ -78,12 +79,22 @@ function checkConnection(c: {
   source: SyncSource;
   settings?: Record<string, unknown>;
   scope?: SyncScope;
+  mapping?: SyncMapping;
   schedule?: string | null;
   hasPassword?: boolean;
   /** The secret names stored or given (not emptied). */
   secretsSet?: string[];
 }): ErrorDetail[] {
   const details: ErrorDetail[] = [];
+  // SCIM attribute paths (name.givenName, emails[type eq "work"].value) are no LDAP attribute names
+  if (c.source === 'ldap' && c.mapping) {
+    for (const [field, v] of Object.entries(c.mapping)) {
+      const attr = typeof v === 'string' ? v : 'attribute' in v ? v.attribute : null;
+      if (attr && !/^(?:[A-Za-z][A-Za-z0-9-]*(?:;[A-Za-z0-9-]+)*|\d+(?:\.\d+)+)$/.test(attr)) {
+        details.push({ path: `mapping.${field}`, message: 'Not an LDAP attribute name' });
+      }
+    }
+  }
   if (!availableSyncSources.includes(c.source)) {
     details.push({
       path: 'source',
@@ -153,6 +164,8 @@ export function createConnectionsService(deps: {
   keyring: Pick<Keyring, 'encrypt' | 'decrypt'>;
   jobs: Pick<JobsService, 'schedule' | 'unschedule'>;
   now?: () => Date;
+  /** SCIM connections get their bearer token when created (server/scim). */
+  scimTokens?: { rotateToken(actor: Actor, connectionId: string, tx?: Executor): Promise<string> };
 }) {
   const { db, keyring, jobs } = deps;
   const now = deps.now ?? (() => new Date());
@@ -317,9 +330,11 @@ export function createConnectionsService(deps: {
           schedule: { before: null, after: r.schedule },
         };
         await audit.record({ actor, entityType: 'sync_connection', entityId: id, action: 'create', changes }, tx);
-        return r;
+        // a SCIM connection's bearer token: in this answer only (stored hashed)
+        const scimToken = r.source === 'scim' && deps.scimTokens ? await deps.scimTokens.rotateToken(actor, id, tx) : undefined;
+        return { r, scimToken };
       });
-      return presentConnection(row, null);
+      return { ...presentConnection(row.r, null), ...(row.scimToken ? { scimToken: row.scimToken } : {}) };
     },
 
     async update(actor: Actor, id: string, patch: ConnectionPatch): Promise<Connection> {
@@ -342,6 +357,7 @@ export function createConnectionsService(deps: {
             source: before.source,
             settings: clear ?? (before.settings as Record<string, unknown>),
             scope: patch.scope,
+            mapping: patch.mapping,
             schedule: patch.schedule,
             hasPassword,
             secretsSet: [...Object.keys(before.secrets), ...Object.keys(secrets)].filter((k) =>
@@ -413,6 +429,16 @@ export function createConnectionsService(deps: {
     /** Test connection for saved or unsaved settings: what is wrong, in plain words. */
     async test(actor: Actor, draft: ConnectionDraftInput): Promise<SyncTestResult> {
       requireTeamManager(actor);
+      if (draft.source === 'scim') {
+        return {
+          ok: false,
+          problem: { code: 'unavailable_source', message: SCIM_NOT_READ, field: 'source' },
+          steps: [],
+          directory: null,
+          usersFound: 0,
+          countIsLowerBound: false,
+        };
+      }
       if (!availableSyncSources.includes(draft.source)) {
         return {
           ok: false,
@@ -437,6 +463,8 @@ export function createConnectionsService(deps: {
     /** The first people in scope as they would become contacts (nothing is written). */
     async preview(actor: Actor, draft: ConnectionDraftInput): Promise<SyncPreviewResult> {
       requireTeamManager(actor);
+      if (draft.source === 'scim')
+        return { items: [], more: false, problem: { code: 'unavailable_source', message: SCIM_NOT_READ, field: 'source' } };
       if (!availableSyncSources.includes(draft.source)) {
         return {
           items: [],
@@ -493,6 +521,11 @@ export function createConnectionsService(deps: {
     async forRun(teamId: string, id: string, tx: Executor = db) {
       const row = isUuid(id) ? await repo.get(teamId, id, tx) : undefined;
       if (!row) return null;
+      if (row.source === 'scim') {
+        throw new AppError('VALIDATION', 'A SCIM connection is not run: your identity provider sends its changes to /scim/v2', [
+          { path: 'source', message: 'SCIM connections are provisioned by the identity provider' },
+        ]);
+      }
       if (!isReadableSource(row.source)) {
         throw new AppError('VALIDATION', `${syncSourceNames[row.source]} connections cannot run in this version`);
       }

@@ -196,10 +196,12 @@ export function createSyncRunRepo(db: Executor) {
         ORDER BY id DESC LIMIT 1`.execute(tx);
       return rows[0]?.seen ?? null;
     },
-    /** The team's enabled connections (Run all), by name. */
+    /** The team's enabled connections (Run all), by name; SCIM connections are pushed to, never run. */
     async enabledConnectionIds(teamId: string, tx: Executor = db): Promise<string[]> {
       const { rows } = await sql<{ id: string }>`
-        SELECT id FROM sync_connections WHERE team_id = ${teamId} AND status = 'enabled' ORDER BY lower(name), id`.execute(tx);
+        SELECT id FROM sync_connections WHERE team_id = ${teamId} AND status = 'enabled' AND source <> 'scim' ORDER BY lower(name), id`.execute(
+        tx,
+      );
       return rows.map((r) => r.id);
     },
     /** Of `syncIds`, those the run counted already (a batch committed before a take-over). */

@@ -702,7 +702,8 @@ export function createSyncRunService(deps: {
       q: { limit: number; cursor?: string },
     ): Promise<{ items: SyncRun[]; nextCursor: string | null }> {
       requireManager(actor);
-      if (!isUuid(connectionId) || !(await connections.forRun(actor.teamId, connectionId)))
+      // any source's runs (a SCIM connection's are its bursts of provisioning)
+      if (!isUuid(connectionId) || !(await repo.connectionMapping(actor.teamId, connectionId)))
         throw new AppError('NOT_FOUND', 'Connection not found');
       const rows = await repo.listRuns(actor.teamId, connectionId, {
         limit: q.limit + 1,

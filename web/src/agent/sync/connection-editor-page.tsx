@@ -56,6 +56,7 @@ import {
   type MappingField,
   type MappingRow,
 } from './sync-form.ts';
+import { ScimSetup, ScimTokenModal } from './scim-parts.tsx';
 import { PreviewTable } from './preview-table.tsx';
 import { SourceIcon } from './sync-parts.tsx';
 import '../imports/imports.css';
@@ -64,7 +65,7 @@ const sources: { value: SyncSource; text: string; later: boolean }[] = [
   { value: 'ldap', text: 'Any LDAP server or Active Directory, filtered by groups or a search filter.', later: false },
   { value: 'google', text: 'Users from your Google Workspace directory, with a service account.', later: false },
   { value: 'microsoft', text: 'Users from Microsoft Entra ID through Microsoft Graph, with an app registration.', later: false },
-  { value: 'scim', text: 'Your identity provider sends people to KDesk.', later: true },
+  { value: 'scim', text: 'Your identity provider (Entra ID, Okta…) sends people to KDesk.', later: false },
 ];
 
 const mono = { input: { fontFamily: 'var(--mantine-font-family-monospace)' } };
@@ -101,6 +102,11 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
   const [preview, setPreview] = useState<{ result: PreviewResult } | { error: unknown } | null>(null);
   const summaryRef = useRef<HTMLDivElement>(null);
   const leaving = useRef(false);
+  // a SCIM token, shown once (after Create connection, or Generate a new token)
+  const [scimToken, setScimToken] = useState<{ token: string; thenLeave: boolean } | null>(null);
+  // a SCIM connection is pushed to: no directory connection, scope, preview, schedule or advanced settings
+  const isScim = form.source === 'scim';
+  const hiddenForScim = isScim ? { display: 'none' } : undefined;
 
   const set = <K extends keyof ConnectionForm>(key: K, value: ConnectionForm[K], errorPath?: string) => {
     setForm((f) => ({ ...f, [key]: value }));
@@ -148,12 +154,17 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
         color: 'teal',
         title: connection ? 'Connection saved' : 'Connection created',
         message:
-          saved.status === 'enabled'
-            ? 'It is enabled: run it now or wait for its schedule.'
-            : 'Saved as a draft: it runs only when you press Run.',
+          saved.source === 'scim'
+            ? saved.status === 'enabled'
+              ? 'It is enabled: your identity provider can send people now.'
+              : 'Saved as a draft: KDesk refuses provisioning until you enable it.'
+            : saved.status === 'enabled'
+              ? 'It is enabled: run it now or wait for its schedule.'
+              : 'Saved as a draft: it runs only when you press Run.',
       });
       leaving.current = true;
-      navigate('/sync');
+      if (saved.scimToken) setScimToken({ token: saved.scimToken, thenLeave: true });
+      else navigate('/sync');
     },
     onError: showErrors,
   });
@@ -335,12 +346,21 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
           </Section>
 
           <Section
+            title="Identity provider"
+            description="Where your identity provider sends people, and the token it signs in with."
+            hidden={!isScim}
+          >
+            <ScimSetup connectionId={connection?.id ?? null} onToken={(token) => setScimToken({ token, thenLeave: false })} />
+          </Section>
+
+          <Section
             title="Connection"
             description={
               form.source === 'ldap'
                 ? 'How KDesk reaches your directory. KDesk only reads from it.'
                 : `How KDesk signs in to ${sourceLabels[form.source]}. KDesk only reads from it.`
             }
+            hidden={isScim}
           >
             {form.source === 'ldap' && (
               <>
@@ -505,7 +525,7 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
             <div aria-live="polite">{test && <TestOutcome outcome={test} />}</div>
           </Section>
 
-          <Section title="Scope" description="Which people become contacts.">
+          <Section title="Scope" description="Which people become contacts." hidden={isScim}>
             <SegmentedControl
               aria-label="Scope"
               value={form.scopeMode}
@@ -603,7 +623,11 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
 
           <Section
             title="Mapping"
-            description="Which KDesk contact fields are filled from the directory. A name and an email must be mapped. Fields filled by sync are read-only on the contact."
+            description={
+              isScim
+                ? 'Which KDesk contact fields are filled from the SCIM attributes the identity provider sends (such as name.givenName or emails[type eq "work"].value). A name and an email must be mapped. Fields filled by sync are read-only on the contact.'
+                : 'Which KDesk contact fields are filled from the directory. A name and an email must be mapped. Fields filled by sync are read-only on the contact.'
+            }
           >
             {err('mapping') && (
               <Alert color="red" variant="light" role="alert" p="sm">
@@ -647,7 +671,7 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
                 );
               })}
             </Accordion>
-            <Group gap="sm">
+            <Group gap="sm" style={hiddenForScim}>
               <Button
                 variant="light"
                 leftSection={<IconEye size={18} />}
@@ -670,8 +694,9 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
               ))}
           </Section>
 
-          <Section title="Schedule and status">
+          <Section title={isScim ? 'Status' : 'Schedule and status'}>
             <NativeSelect
+              style={hiddenForScim}
               label="Run automatically"
               data={
                 schedules.some((o) => o.value === form.schedule)
@@ -686,9 +711,13 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
             <Switch
               label="Enabled"
               description={
-                form.enabled
-                  ? 'The connection runs on its schedule and with Run all.'
-                  : 'Draft: saved but not turned on. It runs only when you press Run on its card.'
+                isScim
+                  ? form.enabled
+                    ? 'The identity provider can create, change and deactivate contacts.'
+                    : 'Draft: KDesk refuses provisioning (403) until you enable it.'
+                  : form.enabled
+                    ? 'The connection runs on its schedule and with Run all.'
+                    : 'Draft: saved but not turned on. It runs only when you press Run on its card.'
               }
               checked={form.enabled}
               onChange={(e) => set('enabled', e.currentTarget.checked, 'status')}
@@ -696,7 +725,7 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
             />
           </Section>
 
-          <Accordion value={advancedOpen} onChange={setAdvancedOpen} variant="separated" chevronPosition="left">
+          <Accordion value={advancedOpen} onChange={setAdvancedOpen} variant="separated" chevronPosition="left" style={hiddenForScim}>
             <Accordion.Item value="advanced">
               <Accordion.Control>
                 <Text fw={600}>Advanced settings</Text>
@@ -870,11 +899,20 @@ function Editor({ connection }: { connection: SyncConnection | null }) {
         </Stack>
       </form>
       <UnsavedChangesModal blocker={blocker} message="The connection has changes that are not saved. Leave and lose them?" />
+      <ScimTokenModal
+        token={scimToken?.token ?? null}
+        onClose={() => {
+          const leave = scimToken?.thenLeave;
+          setScimToken(null);
+          if (leave) navigate('/sync');
+        }}
+      />
     </>
   );
 }
 
-function Section(props: { title: string; description?: string; children: ReactNode }) {
+function Section(props: { title: string; description?: string; children: ReactNode; hidden?: boolean }) {
+  if (props.hidden) return null;
   const id = `section-${props.title.toLowerCase().replace(/\W+/g, '-')}`;
   return (
     <Card component="section" aria-labelledby={id}>

@@ -175,7 +175,7 @@ function ConnectionCard({ connection: c, onDelete }: { connection: SyncConnectio
             <Stack gap={2}>
               <Group gap="xs" wrap="wrap">
                 <Text size="sm" fw={500}>
-                  Last run{' '}
+                  {c.source === 'scim' ? 'Last provisioned' : 'Last run'}{' '}
                   <time
                     dateTime={last.finishedAt ?? last.startedAt ?? undefined}
                     title={last.finishedAt ? formatDateTime(last.finishedAt) : undefined}
@@ -196,22 +196,26 @@ function ConnectionCard({ connection: c, onDelete }: { connection: SyncConnectio
             </Stack>
           ) : (
             <Text size="sm" c="dimmed">
-              Never run{c.status === 'draft' ? ' · a draft runs only when you press Run' : ''}
+              {c.source === 'scim'
+                ? `Nobody provisioned yet${c.status === 'draft' ? ' · enable it to accept provisioning' : ''}`
+                : `Never run${c.status === 'draft' ? ' · a draft runs only when you press Run' : ''}`}
             </Text>
           )}
         </div>
         <Group gap="xs" wrap="wrap">
-          <Button
-            size="sm"
-            variant="light"
-            leftSection={<IconPlayerPlay size={16} />}
-            onClick={() => run.mutate()}
-            loading={run.isPending}
-            disabled={active}
-            aria-label={`Run ${c.name}`}
-          >
-            Run
-          </Button>
+          {c.source !== 'scim' && (
+            <Button
+              size="sm"
+              variant="light"
+              leftSection={<IconPlayerPlay size={16} />}
+              onClick={() => run.mutate()}
+              loading={run.isPending}
+              disabled={active}
+              aria-label={`Run ${c.name}`}
+            >
+              Run
+            </Button>
+          )}
           <Button
             size="sm"
             variant="default"

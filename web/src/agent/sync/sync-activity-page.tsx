@@ -95,9 +95,11 @@ export default function SyncActivityPage() {
             <Button variant="default" component={Link} to={`/sync/${c.id}/edit`} leftSection={<IconPencil size={18} />}>
               Edit
             </Button>
-            <Button leftSection={<IconPlayerPlay size={18} />} onClick={() => run.mutate()} loading={run.isPending} disabled={active}>
-              Run now
-            </Button>
+            {c.source !== 'scim' && (
+              <Button leftSection={<IconPlayerPlay size={18} />} onClick={() => run.mutate()} loading={run.isPending} disabled={active}>
+                Run now
+              </Button>
+            )}
           </>
         }
       />
@@ -108,7 +110,9 @@ export default function SyncActivityPage() {
       ) : items.length === 0 ? (
         <Card>
           <Text ta="center" c="dimmed" py="lg">
-            This connection has not run yet. Press Run now to bring its people into KDesk.
+            {c.source === 'scim'
+              ? 'Nobody has been provisioned yet. What your identity provider sends shows here, one run per burst of changes.'
+              : 'This connection has not run yet. Press Run now to bring its people into KDesk.'}
           </Text>
         </Card>
       ) : (
@@ -136,7 +140,8 @@ const duration = (r: SyncRun) => {
   return s < 60 ? `${s < 10 ? s.toFixed(1) : Math.round(s)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 };
 
-const kindText = (r: SyncRun) => `${r.full ? 'Full' : 'Incremental'}${r.dryRun ? ' dry run' : ' run'}`;
+const kindText = (r: SyncRun) =>
+  r.trigger === 'scim' ? 'Provisioned by SCIM' : `${r.full ? 'Full' : 'Incremental'}${r.dryRun ? ' dry run' : ' run'}`;
 
 function RunDetail({ run, latest }: { run: SyncRun; latest: boolean }) {
   const qc = useQueryClient();

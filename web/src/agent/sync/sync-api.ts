@@ -39,7 +39,7 @@ export interface ConnectionBody {
   description: string;
   source: SyncSource;
   status: ConnectionStatus;
-  /** LDAP, Google or Microsoft settings (the server checks them against the source). */
+  /** LDAP, Google or Microsoft settings (the server checks them against the source); SCIM connections have none: the identity provider calls KDesk. */
   settings: LdapSettings | Record<string, unknown>;
   scope: SyncScope;
   mapping: SyncMapping;
@@ -55,6 +55,8 @@ export const syncApi = {
   create: (body: ConnectionBody) => request<SyncConnection>('POST', `${base}/connections`, { body }),
   update: (id: string, body: Partial<ConnectionBody>) => request<SyncConnection>('PATCH', `${base}/connections/${enc(id)}`, { body }),
   remove: (id: string) => request<void>('DELETE', `${base}/connections/${enc(id)}`),
+  /** A new SCIM token (shown once; the one before stops working). */
+  rotateScimToken: (id: string) => request<{ scimToken: string }>('POST', `${base}/connections/${enc(id)}/scim-token`),
   /** Tries unsaved settings; `id` lets the server use the stored password when the body leaves it out. */
   test: (body: ConnectionBody & { id?: string }) => request<TestResult>('POST', `${base}/connections/test`, { body }),
   preview: (body: ConnectionBody & { id?: string }) => request<PreviewResult>('POST', `${base}/connections/preview`, { body }),

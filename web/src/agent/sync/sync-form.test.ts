@@ -11,6 +11,7 @@ import {
   formOf,
   newForm,
   sectionOf,
+  withSource,
 } from './sync-form.ts';
 
 const saved: SyncConnection = {
@@ -192,5 +193,28 @@ describe('cloud sources', () => {
     expect(b.mapping.primaryEmail).toBe('primaryEmail');
     expect(errorsByPath([{ path: 'settings.serviceAccountKey', message: 'not JSON' }])).toEqual({ 'settings.bindPassword': 'not JSON' });
     expect(sectionOf('settings.graphBaseUrl')).toBe('advanced');
+  });
+});
+
+describe('a SCIM connection in the editor', () => {
+  it('starts with the SCIM attributes Entra sends, enabled, and sends no directory settings, scope or schedule', () => {
+    const f = withSource({ ...newForm('ad'), name: ' Entra ' }, 'scim');
+    expect(f.mapping.firstName).toEqual({ kind: 'attribute', attribute: 'name.givenName' });
+    expect(f.mapping.primaryEmail).toEqual({ kind: 'attribute', attribute: 'emails[type eq "work"].value' });
+    expect(bodyOf(f)).toMatchObject({
+      name: 'Entra',
+      source: 'scim',
+      status: 'enabled',
+      settings: {},
+      scope: { mode: 'all' },
+      schedule: null,
+    });
+  });
+  it('keeps a mapping row the person changed when the source changes back', () => {
+    const scim = withSource(newForm('ad'), 'scim');
+    const edited = { ...scim, mapping: { ...scim.mapping, jobTitle: { kind: 'attribute' as const, attribute: 'userType' } } };
+    const back = withSource(edited, 'ldap');
+    expect(back.mapping.firstName).toEqual({ kind: 'attribute', attribute: 'givenName' });
+    expect(back.mapping.jobTitle).toEqual({ kind: 'attribute', attribute: 'userType' });
   });
 });

@@ -127,6 +127,27 @@ export const defaultMappings: Record<Flavor, SyncMapping> = {
   },
 };
 
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+/** A SCIM connection's mapping starts with the attributes Microsoft Entra ID and Okta send (as the server's defaults). */
+export const scimMapping: SyncMapping = {
+  firstName: 'name.givenName',
+  lastName: 'name.familyName',
+  primaryEmail: 'emails[type eq "work"].value',
+  company: `${ENTERPRISE}:organization`,
+  jobTitle: 'title',
+  division: `${ENTERPRISE}:department`,
+  'directory.organizationId': `${ENTERPRISE}:employeeNumber`,
+  'phones.work': 'phoneNumbers[type eq "work"].value',
+  'phones.mobile': 'phoneNumbers[type eq "mobile"].value',
+  'address.line1': 'addresses[type eq "work"].streetAddress',
+  'address.city': 'addresses[type eq "work"].locality',
+  'address.state': 'addresses[type eq "work"].region',
+  'address.postalCode': 'addresses[type eq "work"].postalCode',
+  'address.country': 'addresses[type eq "work"].country',
+  reportsTo: `${ENTERPRISE}:manager`,
+  'permissions.portalAccess': { const: true },
+};
+
 export const flavorDefaults: Record<Flavor, { userFilter: string; idAttribute: string; incremental: IncrementalMode }> = {
   ad: { userFilter: '(&(objectCategory=person)(objectClass=user))', idAttribute: 'objectGUID', incremental: 'uSNChanged' },
   openldap: { userFilter: '(objectClass=inetOrgPerson)', idAttribute: 'entryUUID', incremental: 'modifyTimestamp' },
@@ -314,17 +335,27 @@ const cloudBlank = {
   tokenUrl: '',
 };
 
-/** Choosing another source (a new connection): its defaults for the page size and the mapping. */
+/**
+ * Choosing another source (a new connection): its defaults for the page size and the mapping. A mapping row the
+ * person left as the old source's default takes the new source's default; a row they changed stays.
+ */
 export function applySource(f: ConnectionForm, source: SyncSource): ConnectionForm {
   if (source === f.source) return f;
   const mappingFor = (src: SyncSource) =>
-    mappingRows(src === 'google' || src === 'microsoft' ? cloudMappings[src] : defaultMappings[f.flavor]);
-  const untouched = JSON.stringify(f.mapping) === JSON.stringify(mappingFor(f.source));
+    mappingRows(src === 'scim' ? scimMapping : src === 'google' || src === 'microsoft' ? cloudMappings[src] : defaultMappings[f.flavor]);
+  const from = mappingFor(f.source);
+  const to = mappingFor(source);
+  const mapping = { ...f.mapping };
+  for (const path of new Set([...Object.keys(from), ...Object.keys(to)])) {
+    const cur = mapping[path];
+    const untouched = !cur || cur.kind === 'none' || JSON.stringify(cur) === JSON.stringify(from[path]);
+    if (untouched) mapping[path] = to[path] ?? { kind: 'none' };
+  }
   const pageUntouched = Number(f.pageSize) === defaultPageSize[f.source];
   return {
     ...f,
     source,
-    mapping: untouched ? mappingFor(source) : f.mapping,
+    mapping,
     pageSize: pageUntouched ? defaultPageSize[source] : f.pageSize,
     bindPassword: '',
     groups: [],
@@ -332,8 +363,11 @@ export function applySource(f: ConnectionForm, source: SyncSource): ConnectionFo
     patternBaseDn: '',
     patternQuery: '',
     patternOrgUnit: '',
+    // the identity provider calls KDesk: a SCIM connection has no schedule and is on from the start
+    ...(source === 'scim' ? { enabled: true, schedule: '' } : {}),
   };
 }
+export const withSource = applySource;
 
 export function formOf(c: SyncConnection): ConnectionForm {
   const s = c.settings as Partial<LdapSettings>;
@@ -406,6 +440,19 @@ export function applyFlavor(f: ConnectionForm, flavor: Flavor): ConnectionForm {
 
 /** The body for POST (and PATCH: the same fields; the password only when typed). */
 export function bodyOf(f: ConnectionForm): ConnectionBody {
+  if (f.source === 'scim') {
+    // the identity provider pushes people: no settings, scope or schedule
+    return {
+      name: f.name.trim(),
+      description: f.description.trim(),
+      source: 'scim',
+      status: f.enabled ? 'enabled' : 'draft',
+      settings: {},
+      scope: { mode: 'all' },
+      mapping: mappingOf(f.mapping),
+      schedule: null,
+    };
+  }
   const password = f.passwordSaved && !f.replacePassword ? undefined : f.bindPassword;
   const int = (v: number | string) => (typeof v === 'number' ? v : Number.parseInt(v, 10));
   const pageSize = int(f.pageSize);
