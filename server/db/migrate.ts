@@ -21,6 +21,7 @@ import * as m0023 from './migrations/0023_sync.ts';
 import * as m0024 from './migrations/0024_sync_people.ts';
 import * as m0025 from './migrations/0025_ticket_list_indexes.ts';
 import * as m0027 from './migrations/0027_companies.ts';
+import * as m0038 from './migrations/0038_import_create_companies.ts';
 
 // An explicit list (not a folder scan) so the same code runs under tsx, Vitest and a bundler.
 const migrations: Record<string, Migration> = {
@@ -46,6 +47,7 @@ const migrations: Record<string, Migration> = {
   '0024_sync_people': m0024,
   '0025_ticket_list_indexes': m0025,
   '0027_companies': m0027,
+  '0038_import_create_companies': m0038,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -12,6 +12,7 @@ import type { ImportConfig } from '../config.ts';
 import { rowToDirectory, rowToFields } from '../contacts/contacts.presenter.ts';
 import { emptyDirectory, type ContactFields } from '../contacts/contacts.rules.ts';
 import { createContactWriter, type ContactChange, type ContactCreate } from '../contacts/contacts.writer.ts';
+import { createCompanyNames } from '../companies/companies.service.ts';
 import type { TeamsService } from '../teams/teams.service.ts';
 import { createImportsRepo, type Counters, type ImportRecord, type RowOutcome } from './imports.repo.ts';
 import {
@@ -24,6 +25,7 @@ import {
   planRow,
   rowKeys,
   type ColumnPlan,
+  type CompanyMatch,
   type CurrentContact,
   type Lookup,
   type Planned,
@@ -98,6 +100,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
   const repo = createImportsRepo(db);
   const writer = createContactWriter(db);
   const matchRepo = createMatchRepo();
+  const companyNames = createCompanyNames(db);
   const actor = rec.actor as unknown as Actor;
   const auditActor: Actor = { ...actor, label: `${actor.label} (import)` };
   const headers = rec.headers;
@@ -238,6 +241,29 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
       };
     };
 
+    /**
+     * The companies the batch's `linkedCompany` cells name, looked up once by case-folded name within the team.
+     * A name none has is, when the import creates companies, given a new company (one per name): `created`
+     * holds those, inserted before the contacts that link to them are written.
+     */
+    const companyLookup = async (patches: RowPatch[], tx: Executor) => {
+      const { nameKey } = companyNames;
+      const keys = [...new Set(patches.flatMap((p) => (p.companyName ? [nameKey(p.companyName)] : [])))];
+      const found = await companyNames.idsByNameKeys(rec.teamId, keys, tx);
+      const created = new Map<string, { id: string; name: string }>();
+      const companyByName = (name: string): CompanyMatch => {
+        const k = nameKey(name);
+        const ids = found.get(k);
+        if (ids?.length === 1) return { kind: 'one', id: ids[0]! };
+        if (ids && ids.length > 1) return { kind: 'many', count: ids.length };
+        if (!rec.createCompanies) return { kind: 'none' };
+        let c = created.get(k);
+        if (!c) created.set(k, (c = { id: uuidv7(), name }));
+        return { kind: 'new', id: c.id };
+      };
+      return { companyByName, created };
+    };
+
     const commitBatch = (items: Item[], careful: boolean) =>
       db.transaction().execute(async (tx) => {
         for (const item of items) claimKeys(item);
@@ -255,7 +281,9 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
         const byEmail = new Map<string, CurrentContact>();
         for (const c of byId.values()) if (c.fields.primaryEmail) byEmail.set(c.fields.primaryEmail, c);
         const overlay = rec.dryRun ? moved : new Map<string, CurrentContact | null>();
+        const companies = await companyLookup(patches, tx);
         const lookup: Lookup = {
+          companyByName: companies.companyByName,
           byId: (id) => byId.get(id),
           byEmail: (e) => (overlay.has(e) ? (overlay.get(e) ?? undefined) : byEmail.get(e)),
           ...(await matchKeyLookup(items, byId, tx)),
@@ -320,6 +348,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
                     changes: planned.changes,
                     stored: target.current.phonesE164 ? stored.get(id) : undefined,
                     reportsToContactId: planned.reportsToContactId,
+                    ...(planned.companyId !== undefined ? { companyId: planned.companyId } : {}),
                   }
                 : null;
             writes.push({ item, planned, id, change });
@@ -328,7 +357,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
               id,
               fields: planned.after,
               directory: target.kind === 'update' ? target.current.directory : emptyDirectory(),
-              companyId: null,
+              companyId: planned.companyId ?? (target.kind === 'update' ? target.current.companyId : null),
             };
             const before: ContactFields | null = planned.before;
             if (before?.primaryEmail && before.primaryEmail !== planned.after.primaryEmail) overlay.set(before.primaryEmail, null);
@@ -338,17 +367,33 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
         }
 
         let done = writes;
+        // the companies this import creates, before the first contact linked to them is written (each once)
+        const createCompanies = async (ws: typeof writes) => {
+          for (const c of companies.created.values()) {
+            if (ws.some((w) => w.planned.companyId === c.id)) await companyNames.create(tx, auditActor, c);
+          }
+        };
         if (!rec.dryRun) {
           // the contact writer: updates first (they may free emails that creates take), then creates
           const write = async (ws: typeof writes) => {
             const changes = ws.flatMap((w) => (w.change ? [w.change] : []));
             const news: ContactCreate[] = ws.flatMap((w) =>
-              w.change ? [] : [{ id: w.id, fields: w.planned.after, reportsToContactId: w.planned.reportsToContactId }],
+              w.change
+                ? []
+                : [
+                    {
+                      id: w.id,
+                      fields: w.planned.after,
+                      reportsToContactId: w.planned.reportsToContactId,
+                      ...(w.planned.companyId !== undefined ? { companyId: w.planned.companyId } : {}),
+                    },
+                  ],
             );
             const updated = await writer.update(tx, auditActor, changes, { region: defaultPhoneRegion });
             const created = await writer.create(tx, auditActor, news, { region: defaultPhoneRegion });
             return updated.length + created.length === changes.length + news.length;
           };
+          await createCompanies(writes);
           if (!careful) {
             if (!(await write(writes))) throw new Error('A bulk write touched an unexpected number of rows');
           } else {
