@@ -56,16 +56,18 @@ describe.skipIf(!process.env.KDESK_E2E)('Import: contacts linked to companies by
     initech = (await api<{ id: string }>('POST', '/api/v1/companies', { name: 'Initech' })).id;
     await page.goto(url('/contacts/import'));
     await page.getByRole('button', { name: 'Choose a file', exact: true }).click();
-    await page.getByLabel('File to import', { exact: true }).setInputFiles({ name: 'freshdesk.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page
+      .getByLabel('File to import', { exact: true })
+      .setInputFiles({ name: 'freshdesk.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     const mapping = page.getByRole('table', { name: 'Column mapping' });
-    await visible(mapping);
+    await visible(mapping, 60_000);
     const field = mapping.getByRole('combobox', { name: 'Field for column Company' });
     expect(await field.inputValue()).toBe('Company');
     expect(await page.getByTestId('create-companies-option').count()).toBe(0);
     await field.click();
     await page.getByRole('option', { name: 'Linked company (matched by name)', exact: true }).click();
     const option = page.getByTestId('create-companies-option');
-    await visible(option);
+    await visible(option, 30_000);
     expect(await page.getByRole('checkbox', { name: 'Create missing companies' }).isChecked()).toBe(false);
     await shootBoth('import-companies-01-mapping');
   });

@@ -82,7 +82,7 @@ describe('export → import keeps company links', () => {
     const sansUpdated = (rows: string[][]) => rows.map((r) => r.filter((_, i) => i !== UPDATED));
     expect(sansUpdated(again.rows)).toEqual(sansUpdated(first.rows));
     expect(await companiesOf(team)).toHaveLength(2);
-  });
+  }, 90_000);
 });
 
 describe('a company name no company has', () => {
