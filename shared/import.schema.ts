@@ -35,6 +35,8 @@ export const TEMPLATE_COLUMNS = [
   'notes',
   'createdAt',
   'updatedAt',
+  // the name of the company the contact is linked to (an extension after the columns every version wrote)
+  'linkedCompany',
 ] as const;
 export type TemplateColumn = (typeof TEMPLATE_COLUMNS)[number];
 
@@ -48,6 +50,7 @@ export const IMPORT_FIELDS = {
   emails: 'Emails (one, a list or labeled JSON)',
   phones: 'Phones (one, a list or labeled JSON)',
   company: 'Company',
+  linkedCompany: 'Linked company (matched by name)',
   jobTitle: 'Job title',
   division: 'Division',
   notes: 'Notes',
@@ -104,6 +107,7 @@ export const TEMPLATE_FIELD: Record<TemplateColumn, ImportField | null> = {
   notes: 'notes',
   createdAt: null,
   updatedAt: null,
+  linkedCompany: 'linkedCompany',
 };
 
 export const importModes = ['upsert', 'create', 'update'] as const;
@@ -181,6 +185,11 @@ export const importSchema = z.object({
   mode: z.enum(importModes),
   /** How rows with neither an id nor a primary email find their contact; null: they always create one. */
   matchBy: z.enum(importMatchKeys).nullable(),
+  /**
+   * A `linkedCompany` cell naming no company of the team creates that company (and links the contact to it);
+   * false: the row fails with a reason saying so, and nothing is created.
+   */
+  createCompanies: z.boolean(),
   dryRun: z.boolean(),
   ...fileInfo,
   total: z.number().int().nullable(),

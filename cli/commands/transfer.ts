@@ -91,6 +91,11 @@ export function importCommand() {
       .argument('<file>', 'CSV (any delimiter, UTF-8/UTF-16/Windows-1252) or XLSX')
       .addOption(new Option('--mode <mode>', 'upsert, create or update').choices(importModes).default('upsert').env('KDESK_IMPORT_MODE'))
       .addOption(new Option('--dry-run', 'check every row and count, write nothing').env('KDESK_IMPORT_DRY_RUN'))
+      .addOption(
+        new Option('--create-companies', 'a linkedCompany name no company of the team has creates it (default: the row fails)').env(
+          'KDESK_IMPORT_CREATE_COMPANIES',
+        ),
+      )
       .addOption(new Option('--mapping <file>', 'JSON file: {"<column>": "<field>" | null}').env('KDESK_IMPORT_MAPPING'))
       .addOption(
         new Option('--encoding <encoding>', "the CSV file's text encoding, when detection is unsure or wrong")
@@ -104,6 +109,7 @@ export function importCommand() {
       o: {
         mode: Import['mode'];
         dryRun?: boolean;
+        createCompanies?: boolean;
         mapping?: string;
         encoding?: TextEncodingName;
         errors?: string;
@@ -127,6 +133,7 @@ export function importCommand() {
           mapping,
           mode: o.mode,
           dryRun: Boolean(o.dryRun),
+          createCompanies: Boolean(o.createCompanies),
           encoding: o.encoding,
         });
         if (created.unmappedColumns.length) console.error(`Not imported (no field): ${created.unmappedColumns.join(', ')}`);

@@ -17,6 +17,20 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 
 export function createCompaniesRepo(db: Executor) {
   return {
+    /** The team's companies whose case-folded name is among `keys` (an import's names): name key → ids. */
+    async idsByNameKeys(teamId: string, keys: readonly string[], tx: Executor = db): Promise<Map<string, string[]>> {
+      const out = new Map<string, string[]>();
+      if (!keys.length) return out;
+      const rows = await tx
+        .selectFrom('companies')
+        .select(['id', 'nameKey'])
+        .where('teamId', '=', teamId)
+        .where('nameKey', 'in', [...keys])
+        .orderBy('id')
+        .execute();
+      for (const r of rows) out.set(r.nameKey, [...(out.get(r.nameKey) ?? []), r.id]);
+      return out;
+    },
     async find(teamId: string, id: string, o: { forUpdate?: boolean } = {}, tx: Executor = db): Promise<CompanyRow | undefined> {
       let q = tx.selectFrom('companies').selectAll().where('teamId', '=', teamId).where('id', '=', id);
       if (o.forUpdate) q = q.forUpdate();

@@ -38,6 +38,29 @@ export const RESCAN_JOB_KIND = 'companies.rescan';
 
 const iso = (d: Date | string) => (d instanceof Date ? d : new Date(d)).toISOString();
 
+/**
+ * Companies by name, for an import's `linkedCompany` column: the team's companies of the names a batch holds
+ * (case-folded, `nameKey`), and the creation of those an import is asked to create, in the batch's
+ * transaction, each with its audit entry. The import checked its member's right to create them.
+ */
+export function createCompanyNames(db: Executor) {
+  const repo = createCompaniesRepo(db);
+  const audit = createAuditWriter(db);
+  return {
+    nameKey,
+    /** name key → ids of the team's companies with that name (usually one). */
+    idsByNameKeys: (teamId: string, keys: readonly string[], tx: Executor) => repo.idsByNameKeys(teamId, keys, tx),
+    async create(tx: Executor, actor: Actor, c: { id: string; name: string }) {
+      const name = c.name.trim().normalize('NFC');
+      await repo.insert({ id: c.id, teamId: actor.teamId, name, nameKey: nameKey(name), notes: null, at: new Date() }, tx);
+      await audit.record(
+        { actor, entityType: 'company', entityId: c.id, action: 'create', changes: { name: { before: null, after: name } } },
+        tx,
+      );
+    },
+  };
+}
+
 export function createCompaniesService(deps: { db: Db; jobs: Pick<JobsService, 'enqueue' | 'batch'>; now?: () => Date }) {
   const { db, jobs } = deps;
   const now = deps.now ?? (() => new Date());

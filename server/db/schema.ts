@@ -268,6 +268,8 @@ export interface ImportsTable {
   matchBy: 'phone' | 'directorySyncId' | null;
   /** Rows with neither an id nor a primary email so far. */
   unkeyed: Generated<number>;
+  /** A linkedCompany cell naming no company of the team creates it (false: the row fails). */
+  createCompanies: Generated<boolean>;
   dryRun: boolean;
   fileName: string;
   fileSize: number;

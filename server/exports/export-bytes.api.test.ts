@@ -143,6 +143,16 @@ describe('the CSV export written by PostgreSQL', () => {
       const column = sql.ref(TEXT_COLUMNS[i % TEXT_COLUMNS.length]!);
       await sql`UPDATE contacts SET ${column} = ${trigger} WHERE team_id = ${team.teamId} AND last_name = ${`single${i}`}`.execute(ctx.db);
     }
+    // linked companies whose names need quoting, neutralising or nothing (the linkedCompany cell); some
+    // contacts stay unlinked
+    const names = ['Acme', '=Evil, "Inc"', ' lead', 'trail\u3000', '@at', "'quoted", 'two\r\nlines', '주식회사 카카오', '-minus'];
+    for (const [i, name] of names.entries()) {
+      await sql`INSERT INTO companies (id, team_id, name, name_key, created_at, updated_at)
+        VALUES (gen_random_uuid(), ${team.teamId}, ${name}, ${name.toLowerCase() + i}, now(), now())`.execute(ctx.db);
+    }
+    await sql`WITH n AS (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM contacts WHERE team_id = ${team.teamId}),
+        k AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM companies WHERE team_id = ${team.teamId})
+      UPDATE contacts c SET company_id = k.id FROM n JOIN k ON k.k = n.rn % ${names.length + 3} WHERE c.id = n.id`.execute(ctx.db);
     // a labeled map as stored by an older writer (spacing of its own), and one stored as JSON null
     await sql`UPDATE contacts SET emails = '{ "old" : "x@example.com" }'::json, phones = 'null'::json
       WHERE team_id = ${team.teamId} AND primary_email = 'only-email@example.com'`.execute(ctx.db);
@@ -156,6 +166,11 @@ describe('the CSV export written by PostgreSQL', () => {
     expect(res.body).toBe(expected); // and when not, this shows where
     const lines = parseCsv(res.body);
     expect(lines.length).toBe(variedContacts().length + 1);
+    // the linked company's name is the last cell, as the import reads it back
+    const linked = new Set(lines.slice(1).map((l) => l.at(-1)));
+    expect([...linked].sort()).toEqual(
+      ['', 'Acme', '\'=Evil, "Inc"', ' lead', 'trail\u3000', "'@at", "''quoted", 'two\r\nlines', '주식회사 카카오', "'-minus"].sort(),
+    );
   });
 
   it('streams the lines of one COPY in chunks of whole bytes, counting every row once', async () => {

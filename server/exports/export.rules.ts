@@ -2,6 +2,7 @@
 // formula-like cells neutralised. Pure.
 import { TEMPLATE_COLUMNS, type TemplateColumn } from '#shared/import.schema.ts';
 import type { ContactRow } from '../db/schema.ts';
+import { LINKED_COMPANY_SQL } from './exports.repo.ts';
 import { formatBooleanCell, formatLabeledCell, neutralizeCell } from '../imports/cells.rules.ts';
 
 const text = (v: string | null) => v ?? '';
@@ -12,6 +13,8 @@ const labeled = (v: string | Record<string, string> | null) => (typeof v === 'st
 export type ExportRow = Omit<ContactRow, 'emails' | 'phones'> & {
   emails: string | Record<string, string>;
   phones: string | Record<string, string>;
+  /** The name of the company the contact is linked to. */
+  linkedCompany: string | null;
 };
 
 const CELL: Record<TemplateColumn, (c: ExportRow) => string> = {
@@ -45,6 +48,7 @@ const CELL: Record<TemplateColumn, (c: ExportRow) => string> = {
   notes: (c) => text(c.notes),
   createdAt: (c) => c.createdAt.toISOString(),
   updatedAt: (c) => c.updatedAt.toISOString(),
+  linkedCompany: (c) => text(c.linkedCompany),
 };
 const CELLS = TEMPLATE_COLUMNS.map((col) => CELL[col]);
 
@@ -76,4 +80,4 @@ export const EXPORT_SELECT = `id, first_name, last_name, primary_email, emails::
   job_title, division, address_line1, address_line2, city, state, postal_code, country, active, portal_access,
   can_post_comments, can_close_tickets, notify_new_tickets, notify_ticket_updates, notify_new_comments,
   notify_form_assignments, reports_to_contact_id, reports_to_sync_id, directory_sync_id, directory_organization_id,
-  notes, created_at, updated_at`;
+  notes, created_at, updated_at, ${LINKED_COMPANY_SQL} AS linked_company`;

@@ -37,6 +37,9 @@ const boolCell = (column: string) => `CASE WHEN ${column} THEN 'true' ELSE 'fals
 /** Date#toISOString of the timestamp as the driver reads it (milliseconds, truncated). */
 const timeCell = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
+/** The name of the contact's company (never another team's: the link is checked when written; the scope repeats it). */
+export const LINKED_COMPANY_SQL = `(CASE WHEN contacts.company_id IS NULL THEN NULL ELSE (SELECT lc.name FROM companies lc WHERE lc.id = contacts.company_id AND lc.team_id = contacts.team_id) END)`;
+
 type Cell = { text: string } | { sql: string };
 /** `text`: a text column, checked by the row's regex; `sql`: a cell whose expression is already its CSV text. */
 const CELL: Record<TemplateColumn, Cell> = {
@@ -70,6 +73,7 @@ const CELL: Record<TemplateColumn, Cell> = {
   notes: { text: 'notes' },
   createdAt: { sql: timeCell('created_at') },
   updatedAt: { sql: timeCell('updated_at') },
+  linkedCompany: { text: LINKED_COMPANY_SQL },
 };
 
 const cells = TEMPLATE_COLUMNS.map((c) => CELL[c]);

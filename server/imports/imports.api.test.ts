@@ -573,12 +573,12 @@ describe('template, preview and mapping', () => {
     team = await createTeam(ctx);
   });
 
-  it('serves the template with exactly the SPEC §4 columns', async () => {
+  it('serves the template with exactly the SPEC §4 columns, then the linked company', async () => {
     const res = await api(team).get('/api/v1/imports/template.csv');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(parseCsv(res.body)).toEqual([
-      'id,firstName,lastName,primaryEmail,emails,phones,company,job,division,addressLine1,addressLine2,city,state,postalCode,country,contactIsActive,portalAccess,canPostComments,canCloseTickets,emailNewTickets,emailTicketUpdates,emailNewComments,emailFormAssignments,reportsToContactId,reportsToSyncId,directorySyncId,directoryOrganizationId,notes,createdAt,updatedAt'.split(
+      'id,firstName,lastName,primaryEmail,emails,phones,company,job,division,addressLine1,addressLine2,city,state,postalCode,country,contactIsActive,portalAccess,canPostComments,canCloseTickets,emailNewTickets,emailTicketUpdates,emailNewComments,emailFormAssignments,reportsToContactId,reportsToSyncId,directorySyncId,directoryOrganizationId,notes,createdAt,updatedAt,linkedCompany'.split(
         ',',
       ),
     ]);

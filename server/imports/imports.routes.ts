@@ -54,7 +54,13 @@
  *                        matchBy? ('phone' | 'directorySyncId': how a row with neither id nor primaryEmail finds its
  *                        contact — a phone's E.164 form or the directory sync id held by exactly one contact of the
  *                        team; without it such a row always creates a contact, so a re-import duplicates it)
- *                        — or JSON { uploadId, mapping?, mode?, dryRun?, encoding?, matchBy? }
+ *                        createCompanies? ('true'|'false', default false: a `linkedCompany` cell naming no company of
+ *                        the team fails its row with a reason and nothing is created; true: the company is created —
+ *                        once per name — and the contact linked to it; needs the modifyContacts permission, else 403)
+ *                        — or JSON { uploadId, mapping?, mode?, dryRun?, encoding?, matchBy?, createCompanies? }
+ *   `linkedCompany` column: the name of the team's company the contact is linked to, matched exactly but for
+ *                        case (never another team's); an empty cell leaves the link as it is. Two companies of the
+ *                        team with that name fail the row (ambiguous). The export writes it.
  *   400 on `encoding` when the file's encoding was not recognised for sure and none was chosen
  *   header Idempotency-Key (optional): a retried POST with the same key (same team) answers the same import.
  *   202 Import (below)
@@ -72,6 +78,7 @@
  *     processed, created, updated, unchanged, failed: number,   // what was actually written (dry run: would be)
  *     unkeyed: number,                          // rows with neither id nor primaryEmail (dry run included)
  *     matchBy: 'phone' | 'directorySyncId' | null,
+ *     createCompanies: boolean,
  *     cancelRequested: boolean,
  *     error: string | null,                     // why the whole import failed (status 'failed')
  *     createdBy: { id: string | null, label: string },
@@ -228,6 +235,7 @@ const jsonBody = z
     dryRun: z.union([z.boolean(), z.string()]).optional(),
     encoding: z.string().optional(),
     matchBy: z.string().nullable().optional(),
+    createCompanies: z.union([z.boolean(), z.string()]).optional(),
   })
   .strict();
 
@@ -253,6 +261,7 @@ async function createImport(req: FastifyRequest, imports: ImportsService) {
         dryRun: parseBool(fields.dryRun, 'dryRun'),
         encoding: parseEncoding(fields.encoding),
         matchBy: parseMatchBy(fields.matchBy),
+        createCompanies: parseBool(fields.createCompanies, 'createCompanies'),
       };
     } catch (err) {
       if (upload) await imports.discardUpload(upload);
@@ -274,6 +283,7 @@ async function createImport(req: FastifyRequest, imports: ImportsService) {
       dryRun: parseBool(b.data.dryRun, 'dryRun'),
       encoding: parseEncoding(b.data.encoding),
       matchBy: parseMatchBy(b.data.matchBy),
+      createCompanies: parseBool(b.data.createCompanies, 'createCompanies'),
     };
   }
   const key = req.headers['idempotency-key'];
@@ -366,7 +376,9 @@ export function importsRoutes(app: FastifyInstance, deps: { imports: ImportsServ
         schema: {
           tags,
           summary:
-            'Start an import (multipart: file | uploadId, mapping?, mode?, dryRun?; or JSON with uploadId). Idempotency-Key supported.',
+            'Start an import (multipart: file | uploadId, mapping?, mode?, dryRun?, encoding?, matchBy?, createCompanies?; or JSON with uploadId). ' +
+            'A linkedCompany column links each contact to the team company of that name (case-insensitive); a name no company has fails ' +
+            'the row unless createCompanies is true. Idempotency-Key supported.',
           consumes: ['multipart/form-data', 'application/json'],
           headers: z.object({ 'idempotency-key': z.string().optional() }),
           response: { 202: importSchema, ...errors(400, 403, 409) },

@@ -45,6 +45,7 @@ export function presentImport(r: ImportRecord): Import {
     status: r.status,
     mode: r.mode,
     matchBy: r.matchBy ?? null,
+    createCompanies: r.createCompanies ?? false,
     dryRun: r.dryRun,
     fileName: r.fileName,
     fileSize: Number(r.fileSize),
@@ -77,6 +78,8 @@ export interface CreateImportInput {
   uploadId?: string;
   /** How rows with neither id nor primary email find their contact (default: they create one). */
   matchBy?: ImportMatchKey;
+  /** A linkedCompany cell naming no company of the team creates it (needs the right to change contacts). */
+  createCompanies?: boolean;
   /** The file's text encoding, chosen by the user: overrides detection (CSV only). */
   encoding?: TextEncodingName;
   mapping?: MappingInput;
@@ -293,12 +296,25 @@ export function createImportsService(deps: {
       await requireImportAccess(actor);
       const mode = input.mode ?? 'upsert';
       const dryRun = input.dryRun ?? false;
+      const createCompanies = input.createCompanies ?? false;
+      // creating companies is what the Companies page needs: the right to change contacts
+      if (createCompanies) requirePermission(actor, 'modifyContacts');
       const key = input.idempotencyKey?.trim() || null;
       if (key && key.length > 200)
         throw new AppError('VALIDATION', 'Invalid Idempotency-Key', [{ path: 'Idempotency-Key', message: 'At most 200 characters' }]);
       const file = await uploadedFile(actor, input);
       const requestHash = createHash('sha256')
-        .update(JSON.stringify([file.sha256, mode, dryRun, input.mapping ?? null, input.encoding ?? null, input.matchBy ?? null]))
+        .update(
+          JSON.stringify([
+            file.sha256,
+            mode,
+            dryRun,
+            input.mapping ?? null,
+            input.encoding ?? null,
+            input.matchBy ?? null,
+            createCompanies,
+          ]),
+        )
         .digest('hex');
       const replay = async () => {
         const prev = key ? await repo.findByIdempotencyKey(actor.teamId, key) : undefined;
@@ -349,6 +365,7 @@ export function createImportsService(deps: {
               status: 'queued',
               mode,
               matchBy: input.matchBy ?? null,
+              createCompanies,
               dryRun,
               fileName: file.name,
               fileSize: file.size,

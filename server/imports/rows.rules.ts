@@ -2,6 +2,7 @@
 // the API's own rules (zod input schema, readOnlyViolations, applyContactInput, diffContacts). Pure.
 import { contactInput, type ContactInput } from '#shared/contact.schema.ts';
 import { normalizeEmail } from '#shared/email.ts';
+import { COMPANY_NAME_MAX } from '#shared/company.schema.ts';
 import type { ImportMode, MappingEntry } from '#shared/import.schema.ts';
 import {
   applyContactInput,
@@ -86,6 +87,8 @@ export interface RowPatch {
   input: ContactInput;
   emails: LabeledInput | null;
   phones: LabeledInput | null;
+  /** The name of the team's company to link the contact to (a `linkedCompany` cell, trimmed); null: as it is. */
+  companyName: string | null;
   /** input path (`firstName`, `emails.work`) → column header, for messages. */
   columns: Map<string, string>;
   errors: string[];
@@ -105,7 +108,7 @@ export interface DecodeOptions {
 
 /** Decodes one row's cells through the mapping. Never throws: problems go to `errors`, one per cell. */
 export function decodeRow(cells: string[], plan: ColumnPlan[], opts: DecodeOptions = {}): RowPatch {
-  const p: RowPatch = { id: null, email: null, input: {}, emails: null, phones: null, columns: new Map(), errors: [] };
+  const p: RowPatch = { id: null, email: null, input: {}, emails: null, phones: null, companyName: null, columns: new Map(), errors: [] };
   const fail = (column: string, message: string) => p.errors.push(`${column}: ${message}`);
   const labeled = (kind: 'emails' | 'phones') => (p[kind] ??= { whole: null, labeled: [] });
   let fullName: { value: string; column: string } | null = null;
@@ -138,6 +141,13 @@ export function decodeRow(cells: string[], plan: ColumnPlan[], opts: DecodeOptio
     } else if (TEXT.has(f)) {
       (p.input as Record<string, unknown>)[f] = raw;
       p.columns.set(f, col.column);
+    } else if (f === 'linkedCompany') {
+      const name = raw.trim().normalize('NFC');
+      if (name.length > COMPANY_NAME_MAX) fail(col.column, `a company name is at most ${COMPANY_NAME_MAX} characters`);
+      else {
+        p.companyName = name;
+        p.columns.set('linkedCompany', col.column);
+      }
     } else if (f === 'fullName') {
       fullName = { value: raw.trim(), column: col.column };
     } else if (f === 'primaryEmail') {
@@ -225,6 +235,9 @@ export interface CurrentContact {
   phonesE164?: string[];
 }
 
+/** The team's company a `linkedCompany` cell names: one, none, several (ambiguous), or one this import creates. */
+export type CompanyMatch = { kind: 'one'; id: string } | { kind: 'none' } | { kind: 'many'; count: number } | { kind: 'new'; id: string };
+
 export type Target = { kind: 'create' } | { kind: 'update'; current: CurrentContact } | { kind: 'fail'; error: string };
 
 export interface Lookup {
@@ -232,6 +245,8 @@ export interface Lookup {
   byEmail(email: string): CurrentContact | undefined;
   /** A row with neither id nor primary email, by the import's `matchBy` key (absent: such rows create). */
   byMatchKey?(p: RowPatch): { kind: 'none' } | { kind: 'one'; contact: CurrentContact } | { kind: 'many'; ids: string[]; key: string };
+  /** The company a row names, by name within the team (absent: no company is known by name). */
+  companyByName?(name: string): CompanyMatch;
 }
 
 const nameOf = (c: CurrentContact) => {
@@ -324,6 +339,8 @@ export type Planned =
       version?: number;
       /** The reports-to contact to store (the stored one when the row does not change it). */
       reportsToContactId: string | null;
+      /** The company the row links the contact to, when it changes (absent: as it is, or by email domain). */
+      companyId?: string;
     };
 
 const messageFor = (path: string, message: string, columns: Map<string, string>) => {
@@ -342,13 +359,31 @@ export function planRow(p: RowPatch, target: Target, lookup: Lookup): Planned {
   const contactId = current?.id ?? null;
   if (p.errors.length) return { action: 'fail', error: p.errors.join('; '), contactId };
 
+  // the linked company, by name: a name no company of the team has fails the row (unless the import creates
+  // companies), and so does a name several of them share
+  let companyId: string | undefined;
+  if (p.companyName !== null) {
+    const m: CompanyMatch = lookup.companyByName?.(p.companyName) ?? { kind: 'none' };
+    const column = p.columns.get('linkedCompany') ?? 'linkedCompany';
+    if (m.kind === 'none') {
+      const error = `${column}: no company named "${shorten(p.companyName)}" in this team (add it on the Companies page, or import again with "Create missing companies")`;
+      return { action: 'fail', error, contactId };
+    }
+    if (m.kind === 'many') {
+      const error = `${column}: ${m.count} companies of this team are named "${shorten(p.companyName)}"; rename them so the name says which one`;
+      return { action: 'fail', error, contactId };
+    }
+    if (m.id !== (current?.companyId ?? null)) companyId = m.id;
+  }
+  const linked = companyId !== undefined ? { companyId } : {};
+
   const input: ContactInput = { ...p.input };
   const columns = new Map(p.columns);
   if (p.emails) input.emails = mergeLabeled(current?.fields.emails ?? {}, p.emails, 'email', 'emails', columns);
   if (p.phones) input.phones = mergeLabeled(current?.fields.phones ?? {}, p.phones, 'phone', 'phones', columns);
 
   if (current) dropUnchanged(input, current, p.email);
-  if (current && Object.keys(input).length === 0) return { action: 'unchanged', contactId: current.id };
+  if (current && Object.keys(input).length === 0 && companyId === undefined) return { action: 'unchanged', contactId: current.id };
 
   const parsed = contactInput.safeParse(input);
   if (!parsed.success) {
@@ -393,9 +428,17 @@ export function planRow(p: RowPatch, target: Target, lookup: Lookup): Planned {
   if (reportsTo.value !== undefined) {
     changes['directory.reportsToContactId'] = { before: stored.reportsToContactId, after: reportsTo.value };
   }
-  if (current && Object.keys(changes).length === 0) return { action: 'unchanged', contactId: current.id };
+  if (current && Object.keys(changes).length === 0 && companyId === undefined) return { action: 'unchanged', contactId: current.id };
   const reportsToContactId = reportsTo.value !== undefined ? reportsTo.value : stored.reportsToContactId;
-  return { action: current ? 'update' : 'create', contactId, before: current?.fields ?? null, after, changes, reportsToContactId };
+  return {
+    action: current ? 'update' : 'create',
+    contactId,
+    before: current?.fields ?? null,
+    after,
+    changes,
+    reportsToContactId,
+    ...linked,
+  };
 }
 
 function readOnlyMessage(path: string, stored: DirectoryFields, input: Partial<DirectoryFields> | null | undefined): string {

@@ -292,7 +292,14 @@ export const api = {
     request<ImportPreview>('POST', '/api/v1/imports/preview', { body: input }),
   /** Starts an import (or a dry run) of an uploaded file; the key makes a retried click answer the same import. */
   startImport: (
-    input: { uploadId: string; mapping: MappingInput; mode: ImportMode; dryRun: boolean; matchBy?: Import['matchBy'] },
+    input: {
+      uploadId: string;
+      mapping: MappingInput;
+      mode: ImportMode;
+      dryRun: boolean;
+      matchBy?: Import['matchBy'];
+      createCompanies?: boolean;
+    },
     idempotencyKey?: string,
   ) =>
     request<Import>('POST', '/api/v1/imports', {

@@ -1,8 +1,17 @@
 // /contacts/import — the import wizard (start, upload, map columns, preview, import) — and
 // /contacts/import/:id — one import: its live progress, then its summary.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
-import { Box, Button, Card, EmptyState, Group, Stack, Stepper, Text, ThemeIcon } from '@mantine/core';
-import { IconArrowLeft, IconArrowRight, IconFileSpreadsheet, IconFileUpload, IconLock, IconSettings, IconUsers } from '@tabler/icons-react';
+import { Box, Button, Card, Checkbox, EmptyState, Group, Stack, Stepper, Text, ThemeIcon } from '@mantine/core';
+import {
+  IconArrowLeft,
+  IconArrowRight,
+  IconBuilding,
+  IconFileSpreadsheet,
+  IconFileUpload,
+  IconLock,
+  IconSettings,
+  IconUsers,
+} from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, ApiError, type Import, type ImportMode, type ImportPreview } from '../../lib/api.ts';
@@ -138,6 +147,7 @@ function ImportWizard(props: { recent: Import[] | undefined; recentLoading: bool
   const [preview, setPreview] = useState<ImportPreview | null>(null);
   const [edits, setEdits] = useState<MappingEdits>({});
   const [matchBy, setMatchBy] = useState<MatchBy | null>(null);
+  const [createCompanies, setCreateCompanies] = useState(false);
   const [dryRunId, setDryRunId] = useState<string | null>(null);
   const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
   const [startError, setStartError] = useState<unknown>(null);
@@ -190,6 +200,7 @@ function ImportWizard(props: { recent: Import[] | undefined; recentLoading: bool
         mode,
         dryRun: true,
         matchBy: nextMatchBy === undefined ? matchBy : nextMatchBy,
+        createCompanies: linksCompanies && createCompanies,
       }),
     onMutate: () => setStartError(null),
     onSuccess: (imp) => {
@@ -203,7 +214,14 @@ function ImportWizard(props: { recent: Import[] | undefined; recentLoading: bool
   const run = useMutation({
     mutationFn: () =>
       api.startImport(
-        { uploadId: preview!.uploadId, mapping: mappingInput(preview!, edits), mode, dryRun: false, matchBy },
+        {
+          uploadId: preview!.uploadId,
+          mapping: mappingInput(preview!, edits),
+          mode,
+          dryRun: false,
+          matchBy,
+          createCompanies: linksCompanies && createCompanies,
+        },
         runKey.current,
       ),
     onMutate: () => setStartError(null),
@@ -216,6 +234,8 @@ function ImportWizard(props: { recent: Import[] | undefined; recentLoading: bool
   });
 
   const states = preview ? columnStates(preview, edits) : [];
+  // a column linking contacts to companies by name: the person decides whether unknown names create companies
+  const linksCompanies = states.some((s) => s.field === 'linkedCompany');
   const conflicts = states.filter((s) => s.error).length;
   const d = dry.data;
   const importable = d && d.status === 'succeeded' ? d.created + d.updated : 0;
@@ -293,6 +313,17 @@ function ImportWizard(props: { recent: Import[] | undefined; recentLoading: bool
         serverErrors={serverErrors}
         onEncoding={(encoding) => reread.mutate(encoding)}
         encodingPending={reread.isPending}
+        companyOptions={
+          linksCompanies ? (
+            <CreateCompaniesOption
+              checked={createCompanies}
+              onChange={(v) => {
+                setCreateCompanies(v);
+                invalidate();
+              }}
+            />
+          ) : null
+        }
         onChooseAnotherFile={() => go(1)}
         onEdit={(index, field) => {
           setEdits((prev) => {
@@ -377,6 +408,40 @@ function ImportWizard(props: { recent: Import[] | undefined; recentLoading: bool
       {footer}
       {after}
     </>
+  );
+}
+
+/** Whether company names no company has create one (only people who may change contacts can ask). */
+function CreateCompaniesOption(props: { checked: boolean; onChange: (v: boolean) => void }) {
+  const { modifyContacts } = usePermissions();
+  return (
+    <Card padding="md" data-testid="create-companies-option">
+      <Group gap="sm" wrap="nowrap" align="flex-start">
+        <ThemeIcon variant="light" aria-hidden>
+          <IconBuilding size={18} />
+        </ThemeIcon>
+        <Stack gap={6} style={{ minWidth: 0 }}>
+          <Text fw={600}>Linked companies</Text>
+          <Text size="sm" c="dimmed">
+            Each contact is linked to the company of this team with the name in the file (capitals don&apos;t matter). An empty cell keeps
+            the contact&apos;s company as it is.
+          </Text>
+          <Checkbox
+            mt={4}
+            size="md"
+            checked={props.checked && modifyContacts}
+            disabled={!modifyContacts}
+            onChange={(e) => props.onChange(e.currentTarget.checked)}
+            label="Create missing companies"
+            description={
+              modifyContacts
+                ? 'Off: a row naming a company that does not exist is not imported, and the errors file says why.'
+                : 'Only members who may change contacts can create companies.'
+            }
+          />
+        </Stack>
+      </Group>
+    </Card>
   );
 }
 

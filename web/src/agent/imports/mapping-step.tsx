@@ -29,6 +29,8 @@ export function MappingStep(props: {
   /** Reads the file again in another encoding (or confirms the detected one). */
   onEncoding: (encoding: string) => void;
   encodingPending: boolean;
+  /** Options of a column that links contacts to companies (shown below the columns). */
+  companyOptions?: ReactNode;
 }) {
   const { preview, edits } = props;
   const states = useMemo(() => columnStates(preview, edits), [preview, edits]);
@@ -157,6 +159,7 @@ export function MappingStep(props: {
           </Table.ScrollContainer>
         )}
       </Card>
+      {props.companyOptions}
     </Stack>
   );
 }
