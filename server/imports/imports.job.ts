@@ -154,12 +154,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
     const seen = new Map<string, number>();
     // dry runs write nothing, so emails moved by earlier batches are remembered here
     const moved = new Map<string, CurrentContact | null>();
-    // data rows handed to batches so far: a batch's rows within the first PREVIEW_ROWS keep their outcome
-    let queuedRows = rec.processed ?? 0;
-    // the plan of the batch handed off last (batches are planned in file order, one after the other)
-    let lastPlan: Promise<unknown> = Promise.resolve();
-    // rows matched by another key are looked up and locked with their batch's plan, in its transaction
-    const pipelined = !rec.matchBy;
+    let previewLeft = Math.max(0, PREVIEW_ROWS - (rec.processed ?? 0));
     let batch: Item[] = [];
     let batchBytes = 0;
 
@@ -194,15 +189,6 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
 
     /** Commits the batch read so far, after the one before it committed; answers false when the import must stop. */
     const flush = async (): Promise<boolean> => {
-      // this batch is planned (its contacts read without locks) while the one before commits; its transaction
-      // takes the locks and uses the plan only if the rows it read are still as they were
-      let prepared: Promise<BatchPlan | null> | null = null;
-      const previewLeft = Math.max(0, PREVIEW_ROWS - queuedRows);
-      if (batch.length && pipelined && !cancelRequested && !stopped()) {
-        const items = batch;
-        prepared = lastPlan.then(() => prepareBatch(items, previewLeft)).catch(() => null);
-        lastPlan = prepared;
-      }
       if (inflight) {
         const previous = inflight;
         inflight = null;
@@ -214,15 +200,15 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
       const items = batch;
       batch = [];
       batchBytes = 0;
-      queuedRows += items.length;
-      inflight = commitBatch(items, false, previewLeft, prepared)
+      inflight = commitBatch(items, false)
         .catch(async (err) => {
           // an email taken meanwhile by someone else (or moved in a chain inside the batch): row by row
           if (!isUniqueViolation(err)) throw err;
-          return commitBatch(items, true, previewLeft, null);
+          return commitBatch(items, true);
         })
         .then((r) => {
           processed += items.length;
+          previewLeft = Math.max(0, previewLeft - items.length);
           if (r.cancelRequested) cancelRequested = true;
           hooks.onProgress?.({ processed, total });
         });
@@ -260,8 +246,10 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
      * A name none has is, when the import creates companies, given a new company (one per name): `created`
      * holds those, inserted before the contacts that link to them are written.
      */
-    const companyMatcher = (found: Map<string, string[]>) => {
+    const companyLookup = async (patches: RowPatch[], tx: Executor) => {
       const { nameKey } = companyNames;
+      const keys = [...new Set(patches.flatMap((p) => (p.companyName ? [nameKey(p.companyName)] : [])))];
+      const found = await companyNames.idsByNameKeys(rec.teamId, keys, tx);
       const created = new Map<string, { id: string; name: string }>();
       const companyByName = (name: string): CompanyMatch => {
         const k = nameKey(name);
@@ -276,164 +264,107 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
       return { companyByName, created };
     };
 
-    /** What a batch reads to plan its rows: the contacts its ids and emails name, the companies its names. */
-    const keysOf = (items: Item[]) => {
-      const patches = items.filter((i) => i.patch && !i.error).map((i) => i.patch!);
-      // the contacts rows name as their reports-to contact are looked up with them (they must be of this team)
-      const reportsTo = patches.flatMap((p) => reportsToIdOf(p));
-      const ids = [...new Set([...patches.flatMap((p) => (p.id ? [p.id] : [])), ...reportsTo])];
-      const emails = [...new Set(patches.flatMap((p) => (p.email ? [p.email] : [])))];
-      const names = [...new Set(patches.flatMap((p) => (p.companyName ? [companyNames.nameKey(p.companyName)] : [])))];
-      return { ids, emails, names };
-    };
-    const readLookups = async (items: Item[], lock: boolean, exec: Executor) => {
-      const { ids, emails, names } = keysOf(items);
-      const found = await repo.lockContacts(rec.teamId, ids, emails, lock, exec);
-      const companiesFound = await companyNames.idsByNameKeys(rec.teamId, names, exec);
-      return { found, companiesFound };
-    };
-    type Lookups = Awaited<ReturnType<typeof readLookups>>;
-    /**
-     * Locks the rows a plan made before the transaction read and answers whether they are still the same rows,
-     * unchanged (version, company, email), and the companies by name the same: then the plan holds.
-     */
-    const lockUnchanged = async (items: Item[], plan: BatchPlan, tx: Executor) => {
-      const { ids, emails, names } = keysOf(items);
-      const now = await repo.lockVersions(rec.teamId, ids, emails, !rec.dryRun, tx);
-      const was = plan.lookups.found;
-      if (
-        now.length !== was.length ||
-        !now.every((o, i) => {
-          const r = was[i]!;
-          return r.id === o.id && r.version === o.version && r.companyId === o.companyId && r.primaryEmail === o.primaryEmail;
-        })
-      )
-        return false;
-      const companies = await companyNames.idsByNameKeys(rec.teamId, names, tx);
-      return (
-        companies.size === plan.lookups.companiesFound.size &&
-        [...companies].every(([k, v]) => plan.lookups.companiesFound.get(k)?.join() === v.join())
-      );
-    };
-
-    /**
-     * Plans a batch before its transaction, on rows read without locks, while the batch before it commits
-     * (the plan's JavaScript then runs beside PostgreSQL's writes). Keys are claimed in file order: each
-     * batch's plan starts after the one before it.
-     */
-    const prepareBatch = async (items: Item[], previewLeft: number): Promise<BatchPlan> => {
-      for (const item of items) claimKeys(item);
-      return planBatch(items, previewLeft, await readLookups(items, false, db), db);
-    };
-
-    /** Each row's outcome and write, as the API's rules decide them against the rows read. */
-    const planBatch = async (items: Item[], previewLeft: number, lookups: Lookups, exec: Executor) => {
-      const { found } = lookups;
-      const byId = new Map(found.map((r) => [r.id, current(r)]));
-      const stored = new Map(found.map((r) => [r.id, r]));
-      const byEmail = new Map<string, CurrentContact>();
-      for (const c of byId.values()) if (c.fields.primaryEmail) byEmail.set(c.fields.primaryEmail, c);
-      const overlay = rec.dryRun ? moved : new Map<string, CurrentContact | null>();
-      const companies = companyMatcher(lookups.companiesFound);
-      const lookup: Lookup = {
-        companyByName: companies.companyByName,
-        byId: (id) => byId.get(id),
-        byEmail: (e) => (overlay.has(e) ? (overlay.get(e) ?? undefined) : byEmail.get(e)),
-        ...(await matchKeyLookup(items, byId, exec)),
-      };
-
-      const counters: Counters = { processed: items.length, created: 0, updated: 0, unchanged: 0, failed: 0 };
-      const outcomes: RowOutcome[] = [];
-      const writes: {
-        item: Item;
-        planned: Extract<Planned, { action: 'create' | 'update' }>;
-        id: string;
-        change: ContactChange | null;
-      }[] = [];
-      const position = new Map(items.map((it, i) => [it, i]));
-      const outcome = (item: Item, action: RowOutcome['action'], error: string | null, contactId: string | null) => {
-        counters[action === 'fail' ? 'failed' : action === 'create' ? 'created' : action === 'update' ? 'updated' : 'unchanged']++;
-        if (action === 'fail' || position.get(item)! < previewLeft)
-          outcomes.push({ rowNumber: item.row, action, error, contactId, cells: item.cells });
-      };
-      // a contact changed by an earlier row (matched by another key) is not changed twice
-      const touch = (id: string, row: number) => {
-        const k = idKey(id);
-        if (!seen.has(k)) seen.set(k, row);
-      };
-
-      // ids of new contacts in file order (UUIDv7 is time-ordered, but not within one millisecond)
-      const newIds = Array.from({ length: items.length }, () => uuidv7()).sort();
-      for (const item of items) {
-        if (item.error || !item.patch) {
-          outcome(item, 'fail', item.error ?? 'The row cannot be read', null);
-          continue;
-        }
-        const target = matchRow(item.patch, lookup, rec.mode);
-        if (target.kind === 'update') {
-          const first = seen.get(idKey(target.current.id));
-          if (first !== undefined && first !== item.row) {
-            outcome(
-              item,
-              'fail',
-              `This row changes the same contact (${target.current.id}) as row ${first} of this file`,
-              target.current.id,
-            );
-            continue;
-          }
-        }
-        const planned = planRow(item.patch, target, lookup);
-        if (planned.action === 'fail') outcome(item, 'fail', planned.error, planned.contactId);
-        else if (planned.action === 'unchanged') {
-          touch(planned.contactId, item.row);
-          outcome(item, 'unchanged', null, planned.contactId);
-        } else {
-          const id = planned.contactId ?? newIds.shift()!;
-          // a new contact cannot be reached by a later row's id; its email key is taken already
-          if (planned.action === 'update') touch(id, item.row);
-          // the writer computes E.164 only for phones that change (libphonenumber is the costliest step of a row)
-          const change: ContactChange | null =
-            target.kind === 'update'
-              ? {
-                  id,
-                  before: target.current.fields,
-                  after: planned.after,
-                  changes: planned.changes,
-                  stored: target.current.phonesE164 ? stored.get(id) : undefined,
-                  reportsToContactId: planned.reportsToContactId,
-                  ...(planned.companyId !== undefined ? { companyId: planned.companyId } : {}),
-                }
-              : null;
-          writes.push({ item, planned, id, change });
-          // later rows of the file see this row's effect on who owns which email
-          const next: CurrentContact = {
-            id,
-            fields: planned.after,
-            directory: target.kind === 'update' ? target.current.directory : emptyDirectory(),
-            companyId: planned.companyId ?? (target.kind === 'update' ? target.current.companyId : null),
-          };
-          const before: ContactFields | null = planned.before;
-          if (before?.primaryEmail && before.primaryEmail !== planned.after.primaryEmail) overlay.set(before.primaryEmail, null);
-          if (planned.after.primaryEmail) overlay.set(planned.after.primaryEmail, next);
-          byId.set(id, next);
-        }
-      }
-      return { lookups, counters, outcomes, writes, outcome, companies };
-    };
-    type BatchPlan = Awaited<ReturnType<typeof planBatch>>;
-
-    const commitBatch = (items: Item[], careful: boolean, previewLeft: number, prepared: Promise<BatchPlan | null> | null) =>
+    const commitBatch = (items: Item[], careful: boolean) =>
       db.transaction().execute(async (tx) => {
         for (const item of items) claimKeys(item);
         // FOR SHARE on the member: a removal or a change of permissions waits for this batch, and no batch
         // commits after it
         await deps.jobs.actorNow(rec.teamId, actor, 'importContacts', tx);
-        let plan = prepared ? await prepared : null;
-        // rows changed since they were read for the plan (by the batch before, or by anyone): planned again,
-        // on the rows as they are now
-        if (plan && !(await lockUnchanged(items, plan, tx))) plan = null;
-        plan ??= await planBatch(items, previewLeft, await readLookups(items, !rec.dryRun, tx), tx);
-        const { counters, outcomes, writes, outcome, companies } = plan;
+        const patches = items.filter((i) => i.patch && !i.error).map((i) => i.patch!);
+        // the contacts rows name as their reports-to contact are looked up with them (they must be of this team)
+        const reportsTo = patches.flatMap((p) => reportsToIdOf(p));
+        const ids = [...new Set([...patches.flatMap((p) => (p.id ? [p.id] : [])), ...reportsTo])];
+        const emails = [...new Set(patches.flatMap((p) => (p.email ? [p.email] : [])))];
+        const found = await repo.lockContacts(rec.teamId, ids, emails, !rec.dryRun, tx);
+        const byId = new Map(found.map((r) => [r.id, current(r)]));
+        const stored = new Map(found.map((r) => [r.id, r]));
+        const byEmail = new Map<string, CurrentContact>();
+        for (const c of byId.values()) if (c.fields.primaryEmail) byEmail.set(c.fields.primaryEmail, c);
+        const overlay = rec.dryRun ? moved : new Map<string, CurrentContact | null>();
+        const companies = await companyLookup(patches, tx);
+        const lookup: Lookup = {
+          companyByName: companies.companyByName,
+          byId: (id) => byId.get(id),
+          byEmail: (e) => (overlay.has(e) ? (overlay.get(e) ?? undefined) : byEmail.get(e)),
+          ...(await matchKeyLookup(items, byId, tx)),
+        };
+
+        const counters: Counters = { processed: items.length, created: 0, updated: 0, unchanged: 0, failed: 0 };
+        const outcomes: RowOutcome[] = [];
+        const writes: {
+          item: Item;
+          planned: Extract<Planned, { action: 'create' | 'update' }>;
+          id: string;
+          change: ContactChange | null;
+        }[] = [];
+        const position = new Map(items.map((it, i) => [it, i]));
+        const outcome = (item: Item, action: RowOutcome['action'], error: string | null, contactId: string | null) => {
+          counters[action === 'fail' ? 'failed' : action === 'create' ? 'created' : action === 'update' ? 'updated' : 'unchanged']++;
+          if (action === 'fail' || position.get(item)! < previewLeft)
+            outcomes.push({ rowNumber: item.row, action, error, contactId, cells: item.cells });
+        };
+        // a contact changed by an earlier row (matched by another key) is not changed twice
+        const touch = (id: string, row: number) => {
+          const k = idKey(id);
+          if (!seen.has(k)) seen.set(k, row);
+        };
+
+        // ids of new contacts in file order (UUIDv7 is time-ordered, but not within one millisecond)
+        const newIds = Array.from({ length: items.length }, () => uuidv7()).sort();
+        for (const item of items) {
+          if (item.error || !item.patch) {
+            outcome(item, 'fail', item.error ?? 'The row cannot be read', null);
+            continue;
+          }
+          const target = matchRow(item.patch, lookup, rec.mode);
+          if (target.kind === 'update') {
+            const first = seen.get(idKey(target.current.id));
+            if (first !== undefined && first !== item.row) {
+              outcome(
+                item,
+                'fail',
+                `This row changes the same contact (${target.current.id}) as row ${first} of this file`,
+                target.current.id,
+              );
+              continue;
+            }
+          }
+          const planned = planRow(item.patch, target, lookup);
+          if (planned.action === 'fail') outcome(item, 'fail', planned.error, planned.contactId);
+          else if (planned.action === 'unchanged') {
+            touch(planned.contactId, item.row);
+            outcome(item, 'unchanged', null, planned.contactId);
+          } else {
+            const id = planned.contactId ?? newIds.shift()!;
+            // a new contact cannot be reached by a later row's id; its email key is taken already
+            if (planned.action === 'update') touch(id, item.row);
+            // the writer computes E.164 only for phones that change (libphonenumber is the costliest step of a row)
+            const change: ContactChange | null =
+              target.kind === 'update'
+                ? {
+                    id,
+                    before: target.current.fields,
+                    after: planned.after,
+                    changes: planned.changes,
+                    stored: target.current.phonesE164 ? stored.get(id) : undefined,
+                    reportsToContactId: planned.reportsToContactId,
+                    ...(planned.companyId !== undefined ? { companyId: planned.companyId } : {}),
+                  }
+                : null;
+            writes.push({ item, planned, id, change });
+            // later rows of the file see this row's effect on who owns which email
+            const next: CurrentContact = {
+              id,
+              fields: planned.after,
+              directory: target.kind === 'update' ? target.current.directory : emptyDirectory(),
+              companyId: planned.companyId ?? (target.kind === 'update' ? target.current.companyId : null),
+            };
+            const before: ContactFields | null = planned.before;
+            if (before?.primaryEmail && before.primaryEmail !== planned.after.primaryEmail) overlay.set(before.primaryEmail, null);
+            if (planned.after.primaryEmail) overlay.set(planned.after.primaryEmail, next);
+            byId.set(id, next);
+          }
+        }
 
         let done = writes;
         // the companies this import creates, before the first contact linked to them is written (each once)

@@ -199,21 +199,6 @@ export function createImportsRepo(db: Executor) {
     },
 
     /** The batch's contacts by id or primary email, locked for the batch's transaction. */
-    /** lockContacts, answering only what tells whether a row changed since it was read (a plan made before). */
-    async lockVersions(
-      teamId: string,
-      ids: string[],
-      emails: string[],
-      lock: boolean,
-      tx: Executor,
-    ): Promise<Pick<ContactRow, 'id' | 'version' | 'companyId' | 'primaryEmail'>[]> {
-      if (!ids.length && !emails.length) return [];
-      const r = await sql<Pick<ContactRow, 'id' | 'version' | 'companyId' | 'primaryEmail'>>`
-        SELECT id, version, company_id, primary_email FROM contacts WHERE team_id = ${teamId} AND deleted_at IS NULL
-          AND (id = ANY(${ids}::uuid[]) OR primary_email = ANY(${emails}::text[]))
-        ORDER BY id ${lock ? sql`FOR UPDATE` : sql``}`.execute(tx);
-      return r.rows;
-    },
     async lockContacts(teamId: string, ids: string[], emails: string[], lock: boolean, tx: Executor): Promise<ContactRow[]> {
       if (!ids.length && !emails.length) return [];
       const r = await sql<ContactRow>`

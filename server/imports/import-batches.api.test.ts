@@ -1,6 +1,5 @@
-// A batch is planned on rows read without locks while the batch before it commits; its transaction then
-// locks the rows and keeps the plan only if they are as they were read. These tests make the batch before
-// (or another writer) change what a planned batch read, across batches of two rows.
+// What one batch of an import writes changes what the next batch must see: these tests make the batch before
+// (or another writer) change the rows a later batch reads, across batches of two rows.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { call, createTeam, createTestContext, uid, type TestContext, type TestTeam } from '../../test/harness.ts';
@@ -25,8 +24,8 @@ const emailsOf = async (teamId: string) =>
     ).rows.map((r) => [r.id, r]),
   );
 
-describe('planning a batch while the one before commits', () => {
-  it('an email freed by an earlier batch is taken by a later one (the stale plan is made again)', async () => {
+describe('batches that depend on the batch before', () => {
+  it('an email freed by an earlier batch is taken by a later one', async () => {
     const t = await createTeam(ctx);
     const d = `chain-${uid()}.example`;
     const a = await post(t, { firstName: 'A', primaryEmail: `x@${d}` });
