@@ -205,7 +205,10 @@ describe.skipIf(!process.env.KDESK_E2E || (missing && !inCi))(
       await page.getByRole('button', { name: 'Confirm and deactivate' }).click();
       const deactivated = page.getByRole('list', { name: 'Run counts' }).getByRole('listitem', { name: /^Deactivated: / });
       await expect
-        .poll(async () => Number(((await deactivated.getAttribute('aria-label')) ?? '').replace(/\D/g, '')), { timeout: 90_000, interval: 500 })
+        .poll(async () => Number(((await deactivated.getAttribute('aria-label')) ?? '').replace(/\D/g, '')), {
+          timeout: 90_000,
+          interval: 500,
+        })
         .toBeGreaterThan(60);
       await expect.poll(async () => page.getByText('Waiting for your confirmation').count(), { timeout: 30_000 }).toBe(0);
       await screenshot(page, 'sync-15-confirmed', { fullPage: true });

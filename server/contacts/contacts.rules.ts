@@ -199,7 +199,8 @@ export function readOnlyViolations(
 /** Field-level differences (`address.city`, `emails`...) for the audit log. */
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 /** Equal as diffContacts has always compared them: JSON text (key order included), without stringifying every text. */
-const sameValue = (x: unknown, y: unknown) => x === y || (typeof x === 'object' && typeof y === 'object' && x !== null && y !== null && JSON.stringify(x) === JSON.stringify(y));
+const sameValue = (x: unknown, y: unknown) =>
+  x === y || (typeof x === 'object' && typeof y === 'object' && x !== null && y !== null && JSON.stringify(x) === JSON.stringify(y));
 
 /**
  * diffContacts of two contacts of the same shape (the groups objects on both sides), with the same result

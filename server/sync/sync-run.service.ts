@@ -481,9 +481,8 @@ export function createSyncRunService(deps: {
       if (run.created >= 1000) await repo.analyze();
       let after = run.state.after ?? '';
       // nobody's manager changed (an unchanged re-run, most incremental runs): nothing to page through
-      const pending =
-        run.created > 0 || (await db.transaction().execute((tx) => repo.reportsToPending(run.teamId, c.connection.id, tx)));
-      for (; pending; ) {
+      const pending = run.created > 0 || (await db.transaction().execute((tx) => repo.reportsToPending(run.teamId, c.connection.id, tx)));
+      for (; pending;) {
         const r = await db.transaction().execute(async (tx) => {
           const actor = await actorNow(run, tx);
           const rows = await repo.reportsToPage(run.teamId, c.connection.id, after, REPORTS_BATCH, tx);

@@ -256,7 +256,11 @@ function DeleteModal({ connection, onClose }: { connection: SyncConnection | nul
       void qc.invalidateQueries({ queryKey: syncKeys.all });
       // the contacts it synced are editable now
       void qc.invalidateQueries({ queryKey: keys.contacts });
-      notifications.show({ color: 'teal', title: 'Connection deleted', message: 'Its contacts stay in KDesk and can now be edited by hand.' });
+      notifications.show({
+        color: 'teal',
+        title: 'Connection deleted',
+        message: 'Its contacts stay in KDesk and can now be edited by hand.',
+      });
       onClose();
     },
   });
@@ -264,9 +268,8 @@ function DeleteModal({ connection, onClose }: { connection: SyncConnection | nul
     <Modal opened={Boolean(connection)} onClose={onClose} title="Delete this connection?" centered>
       <Stack gap="sm">
         <Text size="sm">
-          “{connection?.name}” stops syncing and its run history goes with it. The contacts it brought in stay in KDesk as
-          ordinary contacts: their sync link is removed, so their fields can be edited by hand again, and no run will update
-          or deactivate them.
+          “{connection?.name}” stops syncing and its run history goes with it. The contacts it brought in stay in KDesk as ordinary
+          contacts: their sync link is removed, so their fields can be edited by hand again, and no run will update or deactivate them.
         </Text>
         {remove.isError && (
           <Alert color="red" variant="light" role="alert">
