@@ -78,6 +78,7 @@ export const contactInput = z
     createdAt: z.unknown().optional(),
     updatedAt: z.unknown().optional(),
     portalVerifiedAt: z.unknown().optional(),
+    sync: z.unknown().optional(),
   })
   .strict();
 export type ContactInput = z.infer<typeof contactInput>;

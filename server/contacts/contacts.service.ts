@@ -173,7 +173,8 @@ export function createContactsService(deps: {
             returnRows: true,
           },
         );
-        return presentContact(row!);
+        // a contact made by hand: no connection syncs it
+        return { ...presentContact(row!), sync: null };
       } catch (err) {
         if (isPrimaryEmailConflict(err)) throw await conflictError(actor.teamId, fields.primaryEmail!);
         throw err;
