@@ -182,13 +182,15 @@ describe.skipIf(!process.env.KDESK_E2E || (missing && !inCi))(
       expect(await page.getByLabel('Job title').isDisabled()).toBe(true);
       expect(await page.getByLabel('Primary email').isDisabled()).toBe(true);
       // what the directory does not write stays editable
-      expect(await page.getByLabel('Notes').isDisabled()).toBe(false);
-      await page.getByLabel('Notes').fill('Prefers email.');
+      // (this connection maps Notes from `info`: read-only too)
+      expect(await page.getByLabel('Notes').isDisabled()).toBe(true);
+      expect(await page.getByLabel('Address line 2').isDisabled()).toBe(false);
+      await page.getByLabel('Address line 2').fill('Building 4');
       await page.getByRole('button', { name: 'Save', exact: true }).first().click();
       await page.waitForURL(new RegExp(`/contacts/${synced.id}$`));
       await page.goto(`${server.baseUrl}/contacts/${synced.id}/edit`);
       await visible(page.getByTestId('synced-note'));
-      expect(await page.getByLabel('Notes').inputValue()).toBe('Prefers email.');
+      expect(await page.getByLabel('Address line 2').inputValue()).toBe('Building 4');
       await screenshot(page, 'sync-13-contact-synced-fields');
     });
 

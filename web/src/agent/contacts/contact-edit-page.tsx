@@ -398,8 +398,8 @@ function ContactEditor(props: { contact: Contact | null; latest?: Contact }) {
       {sync && (
         <Alert color="blue" variant="light" icon={<IconRefresh size={18} />} title={syncNote} mb="lg" data-testid="synced-note">
           <Text size="sm">
-            The connection "{sync.connectionName}" writes this contact&apos;s fields from the directory: they are read-only here (change
-            them in the directory; the next run brings them in). Notes, the company, notifications and the other fields stay editable.
+            The connection &ldquo;{sync.connectionName}&rdquo; writes the fields marked &ldquo;{syncNote}&rdquo; from the directory: they
+            are read-only here (change them in the directory; the next run brings them in). The other fields stay editable.
             {canManageSync && (
               <>
                 {' '}
