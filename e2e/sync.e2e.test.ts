@@ -186,7 +186,7 @@ describe.skipIf(!process.env.KDESK_E2E || (missing && !inCi))(
       expect(await page.getByLabel('Notes').isDisabled()).toBe(true);
       expect(await page.getByLabel('Address line 2').isDisabled()).toBe(false);
       await page.getByLabel('Address line 2').fill('Building 4');
-      await page.getByRole('button', { name: 'Save', exact: true }).first().click();
+      await page.getByRole('button', { name: 'Save changes' }).click();
       await page.waitForURL(new RegExp(`/contacts/${synced.id}$`));
       await page.goto(`${server.baseUrl}/contacts/${synced.id}/edit`);
       await visible(page.getByTestId('synced-note'));
