@@ -131,7 +131,15 @@ async function runSync(server: Server, token: string, connectionId: string, body
     if (r.status !== 200) throw new Error(`GET run answered ${r.status}: ${JSON.stringify(r.body)}`);
     const status = r.body.status as string;
     const elapsed = (performance.now() - t0) / 1000;
-    if (!['queued', 'running'].includes(status)) return { seconds: elapsed, run: r.body };
+    if (!['queued', 'running'].includes(status)) {
+      // where the run's time went (the timing line of its raw log)
+      const text = await fetch(new URL(`/api/v1/sync/runs/${runId}/log.txt`, server.base), {
+        headers: { authorization: `Bearer ${token}` },
+      }).then((res) => (res.ok ? res.text() : ''));
+      const timing = text.split('\n').find((l) => l.startsWith('timing:'));
+      if (timing) log(`  ${timing}`);
+      return { seconds: elapsed, run: r.body };
+    }
     if (elapsed > RUN_TIMEOUT_S) throw new Error(`run ${runId} still ${status} after ${RUN_TIMEOUT_S} s`);
     if (elapsed - lastLog >= 5) {
       lastLog = elapsed;

@@ -10,6 +10,7 @@ import type { KdeskServer } from './support/kdesk-server.ts';
 import { launchBrowser, screenshot, visible } from './support/browser.ts';
 import { createMember, journeySteps, newContext, signInAs, signOutOf, startJourneyServer } from './support/journey.ts';
 import { slapdMissing, startSlapd, type Slapd } from '../test/support/slapd.ts';
+import { adUser } from '../test/support/directory-ldif.ts';
 
 const owner = { email: 'owner@initech.example.com', password: 'owner-password-1' };
 const desktop = { width: 1440, height: 900 };
@@ -169,6 +170,56 @@ describe.skipIf(!process.env.KDESK_E2E || (missing && !inCi))(
       await screenshot(page, 'sync-09-activity-second-run', { fullPage: true });
     });
 
+    step('a synced contact: the fields its connection writes are read-only in the editor, naming the connection', async () => {
+      const list = await page.request.get(`${server.baseUrl}/api/v1/contacts?q=${encodeURIComponent('Ivan Kim')}`);
+      const items = ((await list.json()) as { items: { id: string; directory: { connectionId: string | null } }[] }).items;
+      const synced = items.find((x) => x.directory.connectionId)!;
+      expect(synced).toBeDefined();
+      await page.goto(`${server.baseUrl}/contacts/${synced.id}/edit`);
+      await visible(page.getByTestId('synced-note'));
+      expect(await page.getByTestId('synced-note').innerText()).toContain('Synced from Head office directory');
+      expect(await page.getByLabel('First name').isDisabled()).toBe(true);
+      expect(await page.getByLabel('Job title').isDisabled()).toBe(true);
+      expect(await page.getByLabel('Primary email').isDisabled()).toBe(true);
+      // what the directory does not write stays editable
+      // (this connection maps Notes from `info`: read-only too)
+      expect(await page.getByLabel('Notes').isDisabled()).toBe(true);
+      expect(await page.getByLabel('Address line 2').isDisabled()).toBe(false);
+      await page.getByLabel('Address line 2').fill('Building 4');
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await page.waitForURL(new RegExp(`/contacts/${synced.id}$`));
+      await page.goto(`${server.baseUrl}/contacts/${synced.id}/edit`);
+      await visible(page.getByTestId('synced-note'));
+      expect(await page.getByLabel('Address line 2').inputValue()).toBe('Building 4');
+      await screenshot(page, 'sync-13-contact-synced-fields');
+    });
+
+    step('a run that would deactivate too many people stops for a confirmation; the owner confirms it', async () => {
+      // 90 of the 300 people leave the directory: more than the 20 % a run deactivates on its own
+      const leaving = Array.from({ length: 90 }, (_, k) => 100 + k);
+      await slapd!.deleteEntries(leaving.map((i) => adUser(slapd!.options, i).dn));
+      await page.goto(`${server.baseUrl}/sync`);
+      // this connection reads incrementally (uSNChanged) and only a full run finds who left: one is asked for over the API
+      const conns = await page.request.get(`${server.baseUrl}/api/v1/sync/connections`);
+      const [conn] = ((await conns.json()) as { items: { id: string }[] }).items;
+      const started = await page.request.post(`${server.baseUrl}/api/v1/sync/connections/${conn!.id}/run`, { data: { full: true } });
+      expect(started.status()).toBe(202);
+      await card().getByRole('button', { name: 'Activity of Head office directory' }).click();
+      await visible(page.getByText('Waiting for your confirmation'), 90_000);
+      expect(await page.getByText(/This run would deactivate \d+ contacts/).innerText()).toContain('Nobody has been deactivated yet');
+      await screenshot(page, 'sync-14-needs-confirmation', { fullPage: true });
+      await page.getByRole('button', { name: 'Confirm and deactivate' }).click();
+      const deactivated = page.getByRole('list', { name: 'Run counts' }).getByRole('listitem', { name: /^Deactivated: / });
+      await expect
+        .poll(async () => Number(((await deactivated.getAttribute('aria-label')) ?? '').replace(/\D/g, '')), {
+          timeout: 90_000,
+          interval: 500,
+        })
+        .toBeGreaterThan(60);
+      await expect.poll(async () => page.getByText('Waiting for your confirmation').count(), { timeout: 30_000 }).toBe(0);
+      await screenshot(page, 'sync-15-confirmed', { fullPage: true });
+    });
+
     step('on a phone the cards stack, the editor and the activity stay usable', async () => {
       await page.setViewportSize(phone);
       await page.goto(`${server.baseUrl}/sync`);
@@ -206,6 +257,25 @@ describe.skipIf(!process.env.KDESK_E2E || (missing && !inCi))(
       await card().getByRole('button', { name: 'Activity of Head office directory' }).click();
       await visible(page.getByRole('list', { name: 'Run counts' }));
       await screenshot(page, 'sync-12-phone-activity', { fullPage: true });
+    });
+
+    step('deleting the connection keeps its contacts, now ordinary and editable; the dialog says so', async () => {
+      await page.setViewportSize(desktop);
+      await page.goto(`${server.baseUrl}/sync`);
+      await card().getByRole('button', { name: 'Delete Head office directory' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Delete this connection?' });
+      await visible(dialog);
+      expect(await dialog.innerText()).toMatch(/stay in KDesk as ordinary contacts: their sync link is removed/);
+      await screenshot(page, 'sync-16-delete-dialog');
+      await dialog.getByRole('button', { name: 'Delete connection' }).click();
+      await expect.poll(async () => card().count(), { timeout: 30_000 }).toBe(0);
+      const list = await page.request.get(`${server.baseUrl}/api/v1/contacts?q=${encodeURIComponent('Ivan Kim')}`);
+      const [c] = ((await list.json()) as { items: { id: string; directory: { connectionId: string | null } }[] }).items;
+      expect(c!.directory.connectionId).toBeNull();
+      await page.goto(`${server.baseUrl}/contacts/${c!.id}/edit`);
+      await visible(page.getByLabel('First name'));
+      expect(await page.getByTestId('synced-note').count()).toBe(0);
+      expect(await page.getByLabel('First name').isDisabled()).toBe(false);
     });
 
     step('an agent sees no Contact Sync entry, and the page says who may open it', async () => {

@@ -78,9 +78,19 @@ export const contactInput = z
     createdAt: z.unknown().optional(),
     updatedAt: z.unknown().optional(),
     portalVerifiedAt: z.unknown().optional(),
+    sync: z.unknown().optional(),
   })
   .strict();
 export type ContactInput = z.infer<typeof contactInput>;
+
+/** The Contact Sync connection managing a contact and the fields it writes (read-only in the editor). */
+export const contactSyncSchema = z.object({
+  connectionId: z.string(),
+  connectionName: z.string(),
+  /** Contact field paths the connection writes, e.g. `firstName`, `phones.work`, `permissions.active`. */
+  fields: z.array(z.string()),
+});
+export type ContactSync = z.infer<typeof contactSyncSchema>;
 
 export const contactSchema = z.object({
   id: z.string(),
@@ -102,6 +112,11 @@ export const contactSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   version: z.number().int(),
+  /**
+   * One contact's answer (GET, PATCH): the connection that syncs it and its synced fields, or null when no
+   * connection manages it. Lists leave it out.
+   */
+  sync: contactSyncSchema.nullable().optional(),
 });
 export type Contact = z.infer<typeof contactSchema>;
 

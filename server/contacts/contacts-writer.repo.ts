@@ -296,6 +296,24 @@ export function createContactWriterRepo(db: Executor) {
       await sql`INSERT INTO ${AUDIT_COLUMNS} ${auditSelect(rows)}`.execute(tx);
     },
 
+    /**
+     * Removes the Contact Sync link (the connection id) of every contact (live or in the trash) of a
+     * connection that goes away, version + 1 and an audit row each. The sync id stays: a new connection to
+     * the same directory finds the person again instead of creating a duplicate.
+     */
+    async unlinkConnection(teamId: string, connectionId: string, audit: AuditInsert, tx: Executor): Promise<number> {
+      const r = await sql<{ n: number }>`
+        WITH w AS (
+          UPDATE contacts c SET directory_connection_id = NULL, version = c.version + 1, updated_at = now()
+          WHERE c.team_id = ${teamId} AND c.directory_connection_id = ${connectionId}
+          RETURNING c.id),
+        a AS (
+          INSERT INTO ${AUDIT_COLUMNS}
+          SELECT ${audit.teamId}::uuid, ${audit.entityType}, w.id, ${audit.action}, ${audit.actorType}, ${audit.actorId}::uuid,
+            ${audit.actorLabel}, ${audit.changes}::jsonb, ${audit.requestId} FROM w)
+        SELECT count(*)::int AS n FROM w`.execute(tx);
+      return r.rows[0]!.n;
+    },
     /** Newest first; `beforeId` is the keyset cursor. */
     listAudit(
       teamId: string,

@@ -197,6 +197,44 @@ export function readOnlyViolations(
 }
 
 /** Field-level differences (`address.city`, `emails`...) for the audit log. */
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+/** Equal as diffContacts has always compared them: JSON text (key order included), without stringifying every text. */
+const sameValue = (x: unknown, y: unknown) =>
+  x === y || (typeof x === 'object' && typeof y === 'object' && x !== null && y !== null && JSON.stringify(x) === JSON.stringify(y));
+
+/**
+ * diffContacts of two contacts of the same shape (the groups objects on both sides), with the same result
+ * and key order as the general path, in a fraction of its time (Contact Sync compares every person of a
+ * re-run); undefined when the shapes differ, for the general path.
+ */
+function diffSameShape(before: ContactFields, after: ContactFields): Record<string, { before: unknown; after: unknown }> | undefined {
+  const a = before as unknown as Record<string, unknown>;
+  const b = after as unknown as Record<string, unknown>;
+  const changes: Record<string, { before: unknown; after: unknown }> = {};
+  const add = (key: string, x: unknown, y: unknown) => {
+    const u = x ?? null;
+    const w = y ?? null;
+    if (!sameValue(u, w)) changes[key] = { before: u, after: w };
+  };
+  const group = (k: string) => k !== 'emails' && k !== 'phones';
+  for (const k in a) {
+    const x = a[k];
+    const y = b[k];
+    if (group(k) && (isPlainObject(x) || isPlainObject(y))) {
+      if (!isPlainObject(x) || !isPlainObject(y)) return undefined;
+      for (const k2 in x) add(`${k}.${k2}`, x[k2], y[k2]);
+      for (const k2 in y) if (!(k2 in x)) add(`${k}.${k2}`, undefined, y[k2]);
+    } else add(k, x, y);
+  }
+  for (const k in b) {
+    if (k in a) continue;
+    const y = b[k];
+    if (group(k) && isPlainObject(y)) for (const k2 in y) add(`${k}.${k2}`, undefined, y[k2]);
+    else add(k, undefined, y);
+  }
+  return changes;
+}
+
 export function diffContacts(
   before: ContactFields | null,
   after: ContactFields | null,
@@ -221,6 +259,8 @@ export function diffContacts(
     }
     return out;
   }
+  const fast = diffSameShape(before, after);
+  if (fast) return fast;
   const a = flat(before);
   const b = flat(after);
   const changes: Record<string, { before: unknown; after: unknown }> = {};

@@ -138,9 +138,19 @@ export function createContactsService(deps: {
     return row;
   }
 
+  /** One contact with the connection that syncs it (its fields are read-only by hand), or sync: null. */
+  async function presentOne(teamId: string, row: ContactRow, tx: Executor = db): Promise<Contact> {
+    const connectionId = row.directoryConnectionId;
+    const conn = connectionId && syncedFieldsOf ? await syncedFieldsOf(teamId, connectionId, tx) : null;
+    return {
+      ...presentContact(row),
+      sync: conn && connectionId ? { connectionId, connectionName: conn.name, fields: conn.paths } : null,
+    };
+  }
+
   const service = {
     async get(actor: Actor, id: string): Promise<Contact> {
-      return presentContact(await load(actor, id));
+      return presentOne(actor.teamId, await load(actor, id));
     },
 
     async create(actor: Actor, input: ContactInput): Promise<Contact> {
@@ -165,7 +175,8 @@ export function createContactsService(deps: {
             returnRows: true,
           },
         );
-        return presentContact(row!);
+        // a contact made by hand: no connection syncs it
+        return { ...presentContact(row!), sync: null };
       } catch (err) {
         if (isPrimaryEmailConflict(err)) throw await conflictError(actor.teamId, fields.primaryEmail!);
         throw err;
@@ -249,7 +260,7 @@ export function createContactsService(deps: {
           if (company.value !== undefined && company.value !== current.companyId) {
             changes.companyId = { before: current.companyId, after: company.value };
           }
-          if (Object.keys(changes).length === 0) return presentContact(current);
+          if (Object.keys(changes).length === 0) return presentOne(actor.teamId, current, tx);
           attempted = applied.value.primaryEmail;
           const [row] = await writer.update(
             tx,
@@ -257,7 +268,7 @@ export function createContactsService(deps: {
             [{ id, before, after: applied.value, changes, stored: current, reportsToContactId: reportsTo.value, companyId: company.value }],
             { region: defaultPhoneRegion, returnRows: true },
           );
-          return presentContact(row!);
+          return presentOne(actor.teamId, row!, tx);
         });
       } catch (err) {
         if (isPrimaryEmailConflict(err) && attempted) throw await conflictError(actor.teamId, attempted, id);

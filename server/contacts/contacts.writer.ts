@@ -405,6 +405,18 @@ export function createContactWriter(db: Executor) {
     },
 
     /**
+     * A Contact Sync connection is deleted: its contacts stay, as ordinary contacts anyone may edit (their
+     * connection link removed, their sync id kept), version + 1 and an audit row each. Answers how many.
+     */
+    unlinkSyncConnection(tx: Executor, by: Actor | AuditBy, connectionId: string): Promise<number> {
+      const b = byOf(by);
+      const audit = auditRow(b, 'contact', '00000000-0000-0000-0000-000000000000', 'update', {
+        'directory.connectionId': { before: connectionId, after: null },
+      });
+      return repo.unlinkConnection(b.teamId, connectionId, audit, tx);
+    },
+
+    /**
      * Contact Sync's second pass: who each synced contact reports to (a contact id and the manager's sync
      * id; cycles are allowed). Version + 1 and an 'update' audit row per contact whose reports-to changes.
      */

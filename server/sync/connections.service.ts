@@ -25,7 +25,7 @@ import {
 } from '#shared/sync.ts';
 import { requireTeamManager, type Actor } from '../auth/actor.ts';
 import { createRateLimiter } from '../auth/rate-limit.ts';
-import { createAuditWriter, type Changes } from '../contacts/contacts.writer.ts';
+import { createAuditWriter, createContactWriter, type Changes } from '../contacts/contacts.writer.ts';
 import type { Db, Executor } from '../db/client.ts';
 import { isUuid, uuidv7 } from '../db/ids.ts';
 import type { SyncConnectionRow } from '../db/schema.ts';
@@ -171,6 +171,7 @@ export function createConnectionsService(deps: {
   const now = deps.now ?? (() => new Date());
   const repo = createConnectionsRepo(db);
   const audit = createAuditWriter(db);
+  const writer = createContactWriter(db);
   const limiter = createRateLimiter(db);
 
   /** Counted before the directory is contacted, across all instances. */
@@ -419,8 +420,16 @@ export function createConnectionsService(deps: {
         const gone = await repo.delete(actor.teamId, id, tx);
         if (!gone) throw notFound();
         await jobs.unschedule(syncJobKey(id), tx);
+        // its contacts stay, as ordinary contacts (editable by hand, never deactivated by a run again)
+        const unlinked = await writer.unlinkSyncConnection(tx, actor, id);
         await audit.record(
-          { actor, entityType: 'sync_connection', entityId: id, action: 'delete', changes: { name: { before: gone.name, after: null } } },
+          {
+            actor,
+            entityType: 'sync_connection',
+            entityId: id,
+            action: 'delete',
+            changes: { name: { before: gone.name, after: null }, contactsUnlinked: { before: unlinked, after: 0 } },
+          },
           tx,
         );
       });

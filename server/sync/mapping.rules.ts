@@ -94,7 +94,15 @@ export interface MappedPerson {
  * mapping does not name keep their values), a new contact otherwise.
  */
 export function applyMapping(entry: DirectoryEntry, mapping: SyncMapping, base: ContactFields = emptyContact()): MappedPerson {
-  const fields: ContactFields = structuredClone(base);
+  // a copy of the groups the mapping may write (cheaper than structuredClone for every person of a run)
+  const fields: ContactFields = {
+    ...base,
+    emails: { ...base.emails },
+    phones: { ...base.phones },
+    address: { ...base.address },
+    notifications: { ...base.notifications },
+    permissions: { ...base.permissions },
+  };
   const warnings: ErrorDetail[] = [];
   const failures: string[] = [];
   let organizationId: string | null = null;

@@ -3,7 +3,7 @@
 // across a take-over), the directory's DN/manager of each synced person, and the set-based reads of the
 // contacts a batch targets. Contacts are written by the contact writer only.
 import { sql } from 'kysely';
-import type { Executor } from '../db/client.ts';
+import type { Executor, Tx } from '../db/client.ts';
 import type { ContactRow } from '../db/schema.ts';
 import type { SyncCounts } from './sync-run.rules.ts';
 
@@ -253,18 +253,38 @@ export function createSyncRunRepo(db: Executor) {
       return rows;
     },
 
-    /** The DN and manager of each person, written only where they changed. */
-    async upsertPeople(teamId: string, connectionId: string, people: readonly PersonInsert[], tx: Executor): Promise<void> {
-      if (!people.length) return;
+    /** Whether the connection still exists, share-locked until the transaction ends (its delete waits). */
+    async holdConnection(teamId: string, id: string, tx: Executor): Promise<boolean> {
+      const { rows } = await sql`SELECT 1 FROM sync_connections WHERE team_id = ${teamId} AND id = ${id} FOR KEY SHARE`.execute(tx);
+      return rows.length > 0;
+    },
+    /** The versions of the team's live contacts among `ids`, locked for the batch's writes. */
+    async lockVersions(teamId: string, ids: readonly string[], tx: Executor): Promise<Map<string, number>> {
+      const { rows } = await sql<{ id: string; version: number }>`
+        SELECT id, version FROM contacts WHERE team_id = ${teamId} AND id = ANY(${ids}::uuid[]) AND deleted_at IS NULL
+        ORDER BY id FOR UPDATE`.execute(tx);
+      return new Map(rows.map((r) => [r.id, r.version]));
+    },
+
+    /**
+     * The DN and manager of each person, written only where they changed: unchanged people are filtered
+     * out before the insert, so their rows are neither rewritten nor locked. Answers the rows written.
+     */
+    async upsertPeople(teamId: string, connectionId: string, people: readonly PersonInsert[], tx: Executor): Promise<number> {
+      if (!people.length) return 0;
       const col = <K extends keyof PersonInsert>(k: K) => people.map((p) => p[k]);
-      await sql`
+      const r = await sql`
         INSERT INTO sync_people (connection_id, team_id, sync_id, dn_key, manager_key, manager_is_dn)
         SELECT ${connectionId}, ${teamId}, u.* FROM unnest(${col('syncId')}::text[], ${col('dnKey')}::text[], ${col('managerKey')}::text[],
-          ${col('managerIsDn')}::boolean[]) AS u
+          ${col('managerIsDn')}::boolean[]) AS u(sync_id, dn_key, manager_key, manager_is_dn)
+        WHERE NOT EXISTS (
+          SELECT 1 FROM sync_people s WHERE s.connection_id = ${connectionId} AND s.sync_id = u.sync_id
+            AND (s.dn_key, s.manager_key, s.manager_is_dn) IS NOT DISTINCT FROM (u.dn_key, u.manager_key, u.manager_is_dn))
         ON CONFLICT (connection_id, sync_id) DO UPDATE SET dn_key = excluded.dn_key, manager_key = excluded.manager_key,
           manager_is_dn = excluded.manager_is_dn, updated_at = now()
         WHERE (sync_people.dn_key, sync_people.manager_key, sync_people.manager_is_dn)
           IS DISTINCT FROM (excluded.dn_key, excluded.manager_key, excluded.manager_is_dn)`.execute(tx);
+      return Number(r.numAffectedRows ?? 0);
     },
 
     /**
@@ -293,6 +313,38 @@ export function createSyncRunRepo(db: Executor) {
         WHERE p.connection_id = ${connectionId} AND p.sync_id > ${afterSyncId}
         ORDER BY p.sync_id LIMIT ${limit}`.execute(tx);
       return rows;
+    },
+
+    /**
+     * Whether any person of the connection has a reports-to that differs from what the directory says now
+     * (the rule of reportsToPage + planReportsTo, in one set-based statement): when none does, the second
+     * pass has nothing to page through. Hash joins over the connection's people, no per-person probes.
+     */
+    async reportsToPending(teamId: string, connectionId: string, tx: Tx): Promise<boolean> {
+      // hash joins whatever the statistics say: a table the run just filled may have none (autovacuum off),
+      // and a nested loop over 100,000 people each side would be quadratic
+      await sql`SET LOCAL enable_nestloop = off`.execute(tx);
+      const { rows } = await sql<{ pending: boolean }>`
+        WITH dn AS (
+          SELECT DISTINCT ON (dn_key) dn_key, sync_id FROM sync_people
+          WHERE connection_id = ${connectionId} ORDER BY dn_key, updated_at DESC),
+        mine AS MATERIALIZED (
+          SELECT id, directory_sync_id, reports_to_contact_id, reports_to_sync_id FROM contacts
+          WHERE team_id = ${teamId} AND directory_connection_id = ${connectionId} AND deleted_at IS NULL
+            AND directory_sync_id IS NOT NULL),
+        p AS (
+          SELECT p.sync_id, CASE WHEN p.manager_is_dn THEN dn.sync_id ELSE ms.sync_id END AS manager_sync_id
+          FROM sync_people p
+          LEFT JOIN dn ON p.manager_is_dn AND dn.dn_key = p.manager_key
+          LEFT JOIN sync_people ms ON NOT p.manager_is_dn AND ms.connection_id = ${connectionId} AND ms.sync_id = p.manager_key
+          WHERE p.connection_id = ${connectionId})
+        SELECT EXISTS (
+          SELECT 1 FROM p
+          JOIN mine c ON c.directory_sync_id = p.sync_id
+          LEFT JOIN mine mc ON mc.directory_sync_id = p.manager_sync_id
+          WHERE (CASE WHEN mc.id <> c.id THEN mc.id END, CASE WHEN mc.id <> c.id THEN mc.directory_sync_id END)
+                IS DISTINCT FROM (c.reports_to_contact_id, c.reports_to_sync_id)) AS pending`.execute(tx);
+      return rows[0]!.pending;
     },
 
     /** Fresh planner statistics after a run wrote many rows (a first run of 100,000 people into an empty table). */

@@ -37,12 +37,69 @@ import { presentRun } from './sync.presenter.ts';
 
 export { SYNC_RUN_KIND, syncJobKey };
 
+/** Directory pages read ahead of the batch being written (memory: this many pages of people). */
+const READ_AHEAD = 2;
+
+/** Thrown in a batch read without locks when a contact it would write changed meanwhile: the batch is done again, locking. */
+class StaleBatch extends Error {}
+
+/**
+ * An iterator that asks `src` for up to `ahead` results before they are consumed, so the source's I/O and
+ * parsing overlap the consumer's work. Results come in order; a failure surfaces where it would have.
+ */
+export function readAhead<T>(src: AsyncIterator<T>, ahead: number): AsyncIterator<T> {
+  const queue: Promise<IteratorResult<T>>[] = [];
+  let ended = false;
+  const fill = () => {
+    while (!ended && queue.length < ahead) {
+      const p = src.next();
+      // a failure is handled where it is awaited, not as an unhandled rejection meanwhile
+      p.then(
+        (r) => {
+          if (r.done) ended = true;
+        },
+        () => {
+          ended = true;
+        },
+      );
+      queue.push(p);
+    }
+  };
+  return {
+    async next() {
+      fill();
+      const r = await queue.shift()!;
+      if (!r.done) fill();
+      return r;
+    },
+    async return(v?: unknown) {
+      ended = true;
+      return (await src.return?.(v as never)) ?? { done: true, value: undefined as never };
+    },
+  };
+}
+
 /** People per batch (one transaction): big enough for set-based writes, small enough to bound memory. */
 export const SYNC_BATCH = 2000;
 const REPORTS_BATCH = 5000;
 const DEACTIVATE_BATCH = 1000;
 /** A scheduled incremental run is full when the last full run is older than this (deletions are found by full runs). */
 export const FULL_RUN_EVERY_MS = 24 * 3600_000;
+/** Where a read phase's time goes (milliseconds, this attempt's), kept with the run's timings for its log. */
+interface ReadProfile {
+  /** waiting for the directory (what reading ahead did not hide) */
+  directoryWait: number;
+  /** reading the people's contacts and log entries */
+  lookup: number;
+  /** mapping and comparing (JavaScript) */
+  compare: number;
+  /** contact writes */
+  contacts: number;
+  /** per-person log entries, the people's DNs and managers, counts and checkpoint */
+  bookkeeping: number;
+}
+const newProfile = (): ReadProfile => ({ directoryWait: 0, lookup: 0, compare: 0, contacts: 0, bookkeeping: 0 });
+const pt = () => performance.now();
 
 /** What a run needs of a connection (connections.service.ts forRun). */
 export interface RunConnection {
@@ -202,6 +259,7 @@ export function createSyncRunService(deps: {
     const { defaultPhoneRegion } = await deps.teams.getSettings(run.teamId);
     const mapping = c.mapping;
     const source = c.openSource();
+    let it: AsyncIterator<DirectoryEntry[]> | null = null;
     try {
       await source.start();
       const since = run.fullRun ? null : ((c.connection.watermark as unknown as Watermark | null) ?? null);
@@ -211,19 +269,33 @@ export function createSyncRunService(deps: {
       // a first run fills an empty table: the planner's statistics are refreshed as it grows, or its
       // per-batch lookups by sync id turn into scans of the team
       let analyzedAt = run.created;
+      const prof = newProfile();
       const flush = async (all: boolean) => {
         while (buf.length >= batchSize || (all && buf.length)) {
           const items = buf.splice(0, batchSize);
-          run = await commitBatch(ctx, run, c, items, { region: defaultPhoneRegion, mapping });
+          const batch = { region: defaultPhoneRegion, mapping };
+          try {
+            // read without locks: an unchanged person (most of a re-run) is neither locked nor written
+            run = await commitBatch(ctx, run, c, items, { ...batch, lock: false, prof });
+          } catch (err) {
+            if (!(err instanceof StaleBatch)) throw err;
+            run = await commitBatch(ctx, run, c, items, { ...batch, lock: true, prof });
+          }
           if (run.created - analyzedAt >= Math.max(10_000, analyzedAt)) {
             await repo.analyze();
             analyzedAt = run.created;
           }
         }
       };
-      for await (const page of source.pages({ since, signal: ctx.signal })) {
+      // the next page is read (and parsed) while a batch waits for the database
+      it = readAhead(source.pages({ since, signal: ctx.signal })[Symbol.asyncIterator](), READ_AHEAD);
+      for (;;) {
+        const t0 = performance.now();
+        const n = await it.next();
+        prof.directoryWait += performance.now() - t0;
+        if (n.done) break;
         const removed: DirectoryEntry[] = [];
-        for (const e of page) (e.removed ? removed : buf).push(e);
+        for (const e of n.value) (e.removed ? removed : buf).push(e);
         // people an incremental read says were deleted (Graph `@removed`): deactivated, never deleted
         if (removed.length) run = await commitRemoved(run, c, removed);
         await flush(false);
@@ -235,9 +307,12 @@ export function createSyncRunService(deps: {
         run = { ...run, fullRun: true };
       }
       const next = run.dryRun ? null : (source.nextWatermark() as unknown as Record<string, unknown> | null);
-      return (await repo.setRun(run.id, { state: { ...run.state, phase: 'reports', after: null, nextWatermark: next } }))!;
+      const timings = { ...run.state.timings };
+      for (const [k, v] of Object.entries(prof)) timings[`read.${k}`] = Math.round(v);
+      return (await repo.setRun(run.id, { state: { ...run.state, phase: 'reports', after: null, nextWatermark: next, timings } }))!;
     } finally {
       await source.close().catch(() => {});
+      void it?.return?.()?.catch(() => {});
     }
   }
 
@@ -246,19 +321,28 @@ export function createSyncRunService(deps: {
     run: SyncRunRow,
     c: RunConnection,
     entries: DirectoryEntry[],
-    o: { region: string; mapping: SyncMapping },
+    o: { region: string; mapping: SyncMapping; lock: boolean; prof: ReadProfile },
   ): Promise<SyncRunRow> {
     return db.transaction().execute(async (tx) => {
       const actor = await actorNow(run, tx);
+      // a connection deleted meanwhile stops the run (its delete waits for this batch: the row is share-locked)
+      if (!(await repo.holdConnection(run.teamId, c.connection.id, tx))) throw new JobRevoked('Stopped: the connection was deleted.');
       // an entry without a stable id is still one person: counted (failed) under its DN
       const keyed = entries.map((e) => (e.syncId ? e : { ...e, syncId: `dn:${e.dn}` }));
       // people a batch committed before a take-over (or the directory answered twice) are counted already
+      let t = pt();
       const counted = await repo.alreadyCounted(run.id, [...new Set(keyed.map((e) => e.syncId))], tx);
       const todo = keyed.filter((e) => !counted.has(e.syncId));
       // the people's contacts by sync id (one statement), each person mapped once onto its contact
-      const found = await repo.storedFor(run.teamId, [...new Set(todo.filter((e) => !e.error).map((e) => e.syncId))], [], !run.dryRun, tx);
+      const lock = o.lock && !run.dryRun;
+      const found = await repo.storedFor(run.teamId, [...new Set(todo.filter((e) => !e.error).map((e) => e.syncId))], [], lock, tx);
+      o.prof.lookup += pt() - t;
+      t = pt();
+      // the version of each contact as read (a batch read without locks checks it before writing)
+      const readVersion = new Map<string, number>();
       const bySyncId = new Map<string, StoredContact>();
       for (const r of found) {
+        readVersion.set(r.id, r.version);
         // two live contacts with one sync id (an import wrote it twice): the one of this connection first
         const had = bySyncId.get(r.directorySyncId!);
         if (!had || (had.directory.connectionId !== c.connection.id && r.directoryConnectionId === c.connection.id)) {
@@ -274,7 +358,8 @@ export function createSyncRunService(deps: {
         if (email && bySyncId.get(syncId)?.fields.primaryEmail !== email) emails.add(email);
       }
       const byEmail = new Map<string, StoredContact>();
-      for (const r of emails.size ? await repo.storedFor(run.teamId, [], [...emails], !run.dryRun, tx) : []) {
+      for (const r of emails.size ? await repo.storedFor(run.teamId, [], [...emails], lock, tx) : []) {
+        readVersion.set(r.id, r.version);
         if (r.primaryEmail) byEmail.set(r.primaryEmail, storedOf(r));
       }
       const reportsTo = new Map<string, string | null>();
@@ -293,7 +378,19 @@ export function createSyncRunService(deps: {
         },
       });
 
+      o.prof.compare += pt() - t;
+      t = pt();
       const byKey = new Map(todo.map((e) => [e.syncId, e]));
+      if (!run.dryRun && !lock) {
+        // read without locks: lock the contacts about to be written; one that changed since it was read
+        // (another writer got there first) makes the batch start again, locking everything it reads
+        const versions = new Map<string, number>();
+        for (const out of outcomes) if (out.kind === 'update') versions.set(out.contactId, readVersion.get(out.contactId)!);
+        if (versions.size) {
+          const now = await repo.lockVersions(run.teamId, [...versions.keys()], tx);
+          for (const [id, v] of versions) if (now.get(id) !== v) throw new StaleBatch();
+        }
+      }
       if (!run.dryRun) {
         const creates: SyncedCreate[] = [];
         const changes: SyncedChange[] = [];
@@ -355,6 +452,8 @@ export function createSyncRunService(deps: {
           changes: out.kind === 'update' ? out.changes : null,
         };
       });
+      o.prof.contacts += pt() - t;
+      t = pt();
       await repo.insertEntries(run.id, run.teamId, rows, tx);
       if (!run.dryRun && o.mapping.reportsTo) {
         await repo.upsertPeople(
@@ -378,6 +477,7 @@ export function createSyncRunService(deps: {
       }
       const next = await repo.addCounts(run.id, addCounts(emptyCounts(), outcomes), outcomes.length, undefined, tx);
       await ctx.checkpoint(tx, { processed: next.seen });
+      o.prof.bookkeeping += pt() - t;
       return next;
     });
   }
@@ -431,7 +531,9 @@ export function createSyncRunService(deps: {
       // the planner must know the rows this run added before it joins them page after page
       if (run.created >= 1000) await repo.analyze();
       let after = run.state.after ?? '';
-      for (;;) {
+      // nobody's manager changed (an unchanged re-run, most incremental runs): nothing to page through
+      const pending = run.created > 0 || (await db.transaction().execute((tx) => repo.reportsToPending(run.teamId, c.connection.id, tx)));
+      for (; pending;) {
         const r = await db.transaction().execute(async (tx) => {
           const actor = await actorNow(run, tx);
           const rows = await repo.reportsToPage(run.teamId, c.connection.id, after, REPORTS_BATCH, tx);

@@ -62,6 +62,7 @@ import {
 import { SectionCard, SectionLayout } from './section-layout.tsx';
 import { ContactHistory } from './contact-history.tsx';
 import { DirectoryFields } from './contact-display.tsx';
+import { useMe } from '../../lib/queries.ts';
 import { ContactBreadcrumbs } from './contact-breadcrumbs.tsx';
 import { usePageTitle } from '../../lib/use-page-title.ts';
 import { ContactLoadError } from './contact-load-error.tsx';
@@ -243,10 +244,20 @@ function ContactEditor(props: { contact: Contact | null; latest?: Contact }) {
     setValues((f) => ({ ...f, [k]: v }));
     clearError(k);
   };
+  // fields a Contact Sync connection writes: read-only here, changed in the directory
+  const sync = loaded.contact?.sync ?? null;
+  const me = useMe();
+  const canManageSync = me.data?.member.role === 'owner' || me.data?.member.role === 'admin';
+  const syncedPaths = new Set(sync?.fields ?? []);
+  const syncNote = sync ? `Synced from ${sync.connectionName}` : '';
+  const lockedProps = (path: string) => (syncedPaths.has(path) ? { disabled: true, description: syncNote } : {});
+  const syncedLabels = (kind: 'emails' | 'phones') =>
+    new Set([...syncedPaths].filter((p) => p.startsWith(`${kind}.`)).map((p) => p.slice(kind.length + 1)));
   const text = (k: (typeof infoKeys)[number] | 'primaryEmail') => ({
     value: values[k],
     onChange: (e: React.ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => setText(k, e.currentTarget.value),
     error: errors[k],
+    ...lockedProps(k),
   });
   const setRows = (kind: 'emails' | 'phones', rows: LabeledRow[]) => {
     setValues((f) => ({ ...f, [kind]: rows }));
@@ -385,6 +396,23 @@ function ContactEditor(props: { contact: Contact | null; latest?: Contact }) {
         )}
       </Stack>
 
+      {sync && (
+        <Alert color="blue" variant="light" icon={<IconRefresh size={18} />} title={syncNote} mb="lg" data-testid="synced-note">
+          <Text size="sm">
+            The connection &ldquo;{sync.connectionName}&rdquo; writes the fields marked &ldquo;{syncNote}&rdquo; from the directory: they
+            are read-only here (change them in the directory; the next run brings them in). The other fields stay editable.
+            {canManageSync && (
+              <>
+                {' '}
+                <Anchor component={Link} to={`/sync/${sync.connectionId}/activity`} size="sm">
+                  View the connection&apos;s activity
+                </Anchor>
+              </>
+            )}
+          </Text>
+        </Alert>
+      )}
+
       <SectionLayout sections={navSections} errorSections={errorSections} spyOffset={220}>
         <SectionCard section={section('information')}>
           <Stack gap="md">
@@ -455,6 +483,8 @@ function ContactEditor(props: { contact: Contact | null; latest?: Contact }) {
               kind="emails"
               rows={values.emails}
               onChange={(rows) => setRows('emails', rows)}
+              locked={syncedLabels('emails')}
+              lockedNote={syncNote}
               errors={errors}
               suggestions={emailLabelSuggestions}
             />
@@ -462,6 +492,8 @@ function ContactEditor(props: { contact: Contact | null; latest?: Contact }) {
               kind="phones"
               rows={values.phones}
               onChange={(rows) => setRows('phones', rows)}
+              locked={syncedLabels('phones')}
+              lockedNote={syncNote}
               errors={errors}
               suggestions={phoneLabelSuggestions}
             />
@@ -477,6 +509,7 @@ function ContactEditor(props: { contact: Contact | null; latest?: Contact }) {
                 autoComplete="off"
                 value={values.address[k]}
                 error={errors[`address.${k}`]}
+                {...lockedProps(`address.${k}`)}
                 onChange={(e) => {
                   const v = e.currentTarget.value;
                   setValues((f) => ({ ...f, address: { ...f.address, [k]: v } }));
@@ -494,6 +527,7 @@ function ContactEditor(props: { contact: Contact | null; latest?: Contact }) {
               id={`notifications-${k}`}
               first={i === 0}
               {...notificationLabels[k]}
+              {...(syncedPaths.has(`notifications.${k}`) ? { disabled: true, description: syncNote } : {})}
               checked={values.notifications[k]}
               onChange={(checked) => setValues((f) => ({ ...f, notifications: { ...f.notifications, [k]: checked } }))}
             />
@@ -507,6 +541,7 @@ function ContactEditor(props: { contact: Contact | null; latest?: Contact }) {
               id={`permissions-${k}`}
               first={i === 0}
               {...permissionLabels[k]}
+              {...(syncedPaths.has(`permissions.${k}`) ? { disabled: true, description: syncNote } : {})}
               checked={values.permissions[k]}
               onChange={(checked) => setValues((f) => ({ ...f, permissions: { ...f.permissions, [k]: checked } }))}
             />
@@ -576,6 +611,9 @@ function LabeledRowsEditor(props: {
   onChange: (rows: LabeledRow[]) => void;
   errors: FieldErrors;
   suggestions: string[];
+  /** Labels whose row a Contact Sync connection writes (read-only), and the note saying which. */
+  locked?: Set<string>;
+  lockedNote?: string;
 }) {
   const { kind, rows } = props;
   const t = rowText[kind];
@@ -610,6 +648,7 @@ function LabeledRowsEditor(props: {
             const labelError = props.errors[`${kind}#${i}.label`];
             const valueError = props.errors[`${kind}#${i}.value`];
             const used = new Set(rows.filter((_, j) => j !== i).map((r) => r.label.trim()));
+            const locked = props.locked?.has(row.label.trim()) ?? false;
             return (
               <div key={row.key} className="kd-labeled-row" data-testid={`${kind}-row`}>
                 <Autocomplete
@@ -620,6 +659,7 @@ function LabeledRowsEditor(props: {
                   value={row.label}
                   onChange={(v) => update(i, { label: v })}
                   error={labelError}
+                  disabled={locked}
                   maxLength={limits.labelMax}
                   comboboxProps={{ withinPortal: true }}
                 />
@@ -632,6 +672,8 @@ function LabeledRowsEditor(props: {
                   value={row.value}
                   onChange={(e) => update(i, { value: e.currentTarget.value })}
                   error={valueError}
+                  disabled={locked}
+                  title={locked ? props.lockedNote : undefined}
                   maxLength={kind === 'phones' ? limits.phoneMax : 254}
                   ref={(el) => {
                     if (el && focusKey === row.key) {
@@ -640,8 +682,9 @@ function LabeledRowsEditor(props: {
                     }
                   }}
                 />
-                <Tooltip label={`Remove ${row.label.trim() || t.one.toLowerCase()}`}>
+                <Tooltip label={locked ? props.lockedNote : `Remove ${row.label.trim() || t.one.toLowerCase()}`}>
                   <ActionIcon
+                    disabled={locked}
                     className="kd-labeled-row-remove"
                     variant="subtle"
                     color="gray"

@@ -9,6 +9,7 @@ import { PageLoader } from '../../components/loaders.tsx';
 import { ErrorState } from '../../components/error-state.tsx';
 import { SearchInput } from '../../components/search-input.tsx';
 import { errorMessage } from '../../lib/api.ts';
+import { keys } from '../../lib/queries.ts';
 import { formatDateTime, formatRelative, plural } from '../../lib/format.ts';
 import { usePageTitle } from '../../lib/use-page-title.ts';
 import { isRunActive, syncApi, syncKeys, useConnections, type SyncConnection } from './sync-api.ts';
@@ -257,7 +258,13 @@ function DeleteModal({ connection, onClose }: { connection: SyncConnection | nul
     mutationFn: (id: string) => syncApi.remove(id),
     onSuccess: () => {
       void qc.invalidateQueries({ queryKey: syncKeys.all });
-      notifications.show({ color: 'teal', title: 'Connection deleted', message: 'Its contacts stay in KDesk.' });
+      // the contacts it synced are editable now
+      void qc.invalidateQueries({ queryKey: keys.contacts });
+      notifications.show({
+        color: 'teal',
+        title: 'Connection deleted',
+        message: 'Its contacts stay in KDesk and can now be edited by hand.',
+      });
       onClose();
     },
   });
@@ -265,7 +272,8 @@ function DeleteModal({ connection, onClose }: { connection: SyncConnection | nul
     <Modal opened={Boolean(connection)} onClose={onClose} title="Delete this connection?" centered>
       <Stack gap="sm">
         <Text size="sm">
-          “{connection?.name}” stops syncing and its run history goes with it. The contacts it brought in stay in KDesk.
+          “{connection?.name}” stops syncing and its run history goes with it. The contacts it brought in stay in KDesk as ordinary
+          contacts: their sync link is removed, so their fields can be edited by hand again, and no run will update or deactivate them.
         </Text>
         {remove.isError && (
           <Alert color="red" variant="light" role="alert">
