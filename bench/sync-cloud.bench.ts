@@ -3,12 +3,9 @@
 // endpoint being the real oidc-provider (client credentials), read by the real server started as its own
 // process: a Microsoft connection created over the API, a full run (which also takes the delta link), then
 // BENCH_CHANGED (1,000) users changed in the fake and an incremental run reading only the delta. The
-// server's process tree's RSS is sampled throughout. Last line: one JSON object with `full_s`, `delta_s`,
-// `peak_rss_mb`.
-//
-// `measureSyncCloud()` is exported so that another measurement (e.g. the SCIM bench) can run in the same
-// script and add its figures to the same last line:
-//   const r = await measureSyncCloud(); Object.assign(r, await measureScim()); console.log(JSON.stringify(r));
+// server's process tree's RSS is sampled throughout. Then SCIM provisioning (bench/scim.bench.ts: its own
+// database and server, BENCH_SCIM_USERS sequential creates). Last line: one JSON object with `full_s`, `delta_s`,
+// `peak_rss_mb`, `scim_creates_per_s`, `scim_p99_ms` (BENCH_SKIP_SCIM=1 leaves the SCIM figures out).
 //
 // Environment: BENCH_USERS, BENCH_CHANGED, BENCH_PAGE_SIZE (999), BENCH_TIMEOUT_S (per run, 1800), DATABASE_URL
 // (else an embedded PostgreSQL).
@@ -18,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { microsoftDefaultMapping } from '../shared/sync.ts';
 import { startEntraIdp } from '../test/support/entra-idp.ts';
+import { runScimBench } from './scim.bench.ts';
 import { graphUserId, startGraphFake } from '../test/support/graph-fake.ts';
 import { log, processTree, setupDatabase, startServer, statusMb, type Server } from './import-support.ts';
 
@@ -182,7 +180,11 @@ export async function measureSyncCloud(o: SyncCloudOptions = {}): Promise<Record
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   measureSyncCloud()
-    .then((r) => {
+    .then(async (r) => {
+      if (process.env.BENCH_SKIP_SCIM !== '1') {
+        const scim = await runScimBench();
+        Object.assign(r, { scim_creates_per_s: scim.scim_creates_per_s, scim_p99_ms: scim.scim_p99_ms, scim_p50_ms: scim.scim_p50_ms });
+      }
       console.log(JSON.stringify(r));
       process.exit(0);
     })
