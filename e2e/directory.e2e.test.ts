@@ -398,7 +398,7 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: directory journey in Chromiu
     await dataRows().nth(0).getByRole('checkbox').check();
     await dataRows().nth(1).getByRole('checkbox').check();
     await visible(bulkBar());
-    for (const name of ['Send portal invitation', 'Activate', 'Deactivate', 'Delete', 'Clear selection']) {
+    for (const name of ['Send portal invitation', 'Assign form', 'Activate', 'Deactivate', 'Delete', 'Clear selection']) {
       const box = (await bulkBar().getByRole('button', { name, exact: true }).boundingBox())!;
       expect(box.x, name).toBeGreaterThanOrEqual(0);
       expect(box.x + box.width, name).toBeLessThanOrEqual(390);

@@ -202,7 +202,10 @@ describe.skipIf(!process.env.KDESK_E2E || (missing && !inCi))(
       // this connection reads incrementally (uSNChanged) and only a full run finds who left: one is asked for over the API
       const conns = await page.request.get(`${server.baseUrl}/api/v1/sync/connections`);
       const [conn] = ((await conns.json()) as { items: { id: string }[] }).items;
-      const started = await page.request.post(`${server.baseUrl}/api/v1/sync/connections/${conn!.id}/run`, { data: { full: true } });
+      const started = await page.request.post(`${server.baseUrl}/api/v1/sync/connections/${conn!.id}/run`, {
+        data: { full: true },
+        headers: { origin: server.baseUrl },
+      });
       expect(started.status()).toBe(202);
       await card().getByRole('button', { name: 'Activity of Head office directory' }).click();
       await visible(page.getByText('Waiting for your confirmation'), 90_000);
@@ -282,7 +285,9 @@ describe.skipIf(!process.env.KDESK_E2E || (missing && !inCi))(
       await createMember(server, agent, '--role', 'agent');
       await signOutOf(page);
       await signInAs(page, server.baseUrl, agent);
-      await page.getByRole('button', { name: 'Open navigation' }).click();
+      // on a phone the navigation sits behind its menu button
+      const burger = page.getByRole('button', { name: 'Open navigation' });
+      if (await burger.isVisible()) await burger.click();
       await visible(nav('Contacts'));
       expect(await nav('Contact Sync').count()).toBe(0);
       await page.goto(`${server.baseUrl}/sync`);

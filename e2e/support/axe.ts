@@ -14,8 +14,17 @@ const failingImpacts = new Set(['serious', 'critical']);
 
 /** The page's serious and critical violations of the WCAG A/AA rules (all of them, not only the first). */
 export async function accessibilityViolations(page: Page): Promise<Result[]> {
-  // let transitions (menus, modals, notifications) settle: axe reads the colours as painted
-  await page.waitForTimeout(250);
+  // let transitions (menus, modals, notifications, a page fading in) settle: axe reads the colours as painted.
+  // A finite animation still running is waited for (up to 3 s); endless ones (spinners) are not.
+  await page.waitForTimeout(100);
+  await page
+    .waitForFunction(
+      () => document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity),
+      undefined,
+      { timeout: 3000, polling: 50 },
+    )
+    .catch(() => {});
+  await page.waitForTimeout(50);
   const loaded = await page.evaluate(() => typeof (window as { axe?: unknown }).axe !== 'undefined');
   if (!loaded) await page.addScriptTag({ content: source() });
   const results = await page.evaluate(

@@ -44,7 +44,7 @@ export function SelectionBar(props: {
         size="sm"
         fw={600}
         px={narrow ? 2 : 6}
-        maw={narrow ? 110 : undefined}
+        maw={narrow ? 96 : undefined}
         lh={narrow ? 1.25 : undefined}
         aria-live="polite"
         style={{ whiteSpace: narrow ? 'normal' : 'nowrap' }}
@@ -56,7 +56,8 @@ export function SelectionBar(props: {
         narrow ? (
           <Tooltip key={a.key} label={a.label}>
             <ActionIcon
-              size={40}
+              // 36 px: six actions, the count and the close button fit a 390 px phone (targets stay above 24 px)
+              size={36}
               variant={a.danger ? 'light' : 'subtle'}
               color={a.danger ? 'red' : 'gray'}
               c={a.danger ? undefined : 'var(--mantine-color-text)'}
