@@ -199,14 +199,11 @@ describe.skipIf(!process.env.KDESK_E2E || (missing && !inCi))(
       const leaving = Array.from({ length: 90 }, (_, k) => 100 + k);
       await slapd!.deleteEntries(leaving.map((i) => adUser(slapd!.options, i).dn));
       await page.goto(`${server.baseUrl}/sync`);
-      // this connection reads incrementally (uSNChanged) and only a full run finds who left: one is asked for over the API
-      const conns = await page.request.get(`${server.baseUrl}/api/v1/sync/connections`);
-      const [conn] = ((await conns.json()) as { items: { id: string }[] }).items;
-      const started = await page.request.post(`${server.baseUrl}/api/v1/sync/connections/${conn!.id}/run`, {
-        data: { full: true },
-        headers: { origin: server.baseUrl },
-      });
-      expect(started.status()).toBe(202);
+      // this connection reads incrementally (uSNChanged) and only a full run finds who left: the Run menu offers one
+      await card().getByRole('button', { name: 'Run options for Head office directory' }).click();
+      await screenshot(page, 'sync-14a-run-menu');
+      await page.getByRole('menuitem', { name: /^Full run/ }).click();
+      await visible(page.getByText('Head office directory: full run started'));
       await card().getByRole('button', { name: 'Activity of Head office directory' }).click();
       await visible(page.getByText('Waiting for your confirmation'), 90_000);
       expect(await page.getByText(/This run would deactivate \d+ contacts/).innerText()).toContain('Nobody has been deactivated yet');

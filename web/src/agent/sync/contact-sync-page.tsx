@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Alert, Anchor, Button, Card, EmptyState, Group, Modal, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconActivity, IconPencil, IconPlayerPlay, IconPlus, IconRefresh, IconTrash } from '@tabler/icons-react';
+import { IconActivity, IconPencil, IconPlus, IconRefresh, IconTrash } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { PageHeader } from '../../components/page-header.tsx';
@@ -14,6 +14,7 @@ import { formatDateTime, formatRelative, plural } from '../../lib/format.ts';
 import { usePageTitle } from '../../lib/use-page-title.ts';
 import { isRunActive, syncApi, syncKeys, useConnections, type SyncConnection } from './sync-api.ts';
 import { filterConnections, sourceLabels } from './sync-form.ts';
+import { RunButton } from './run-button.tsx';
 import { ConnectionStatusBadge, countsText, RunProgress, RunStatusBadge, SourceIcon, totalOf } from './sync-parts.tsx';
 
 /** Contact Sync: the team's connections as cards, searchable, each with its last run and its actions. */
@@ -126,16 +127,7 @@ export default function ContactSyncPage() {
 }
 
 function ConnectionCard({ connection: c, onDelete }: { connection: SyncConnection; onDelete: () => void }) {
-  const qc = useQueryClient();
   const navigate = useNavigate();
-  const run = useMutation({
-    mutationFn: () => syncApi.run(c.id),
-    onSuccess: () => {
-      void qc.invalidateQueries({ queryKey: syncKeys.all });
-      notifications.show({ color: 'teal', title: `${c.name}: sync started`, message: 'The card shows the counts as they come in.' });
-    },
-    onError: (e) => notifications.show({ color: 'red', title: `${c.name}: could not start`, message: errorMessage(e) }),
-  });
   const last = c.lastRun ?? null;
   const active = isRunActive(last);
   const headingId = `connection-${c.id}`;
@@ -204,19 +196,7 @@ function ConnectionCard({ connection: c, onDelete }: { connection: SyncConnectio
           )}
         </div>
         <Group gap="xs" wrap="wrap">
-          {c.source !== 'scim' && (
-            <Button
-              size="sm"
-              variant="light"
-              leftSection={<IconPlayerPlay size={16} />}
-              onClick={() => run.mutate()}
-              loading={run.isPending}
-              disabled={active}
-              aria-label={`Run ${c.name}`}
-            >
-              Run
-            </Button>
-          )}
+          {c.source !== 'scim' && <RunButton connection={c} ariaLabel={`Run ${c.name}`} disabled={active} />}
           <Button
             size="sm"
             variant="default"

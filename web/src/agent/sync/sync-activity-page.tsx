@@ -20,7 +20,7 @@ import {
   VisuallyHidden,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconAlertTriangle, IconChevronLeft, IconChevronRight, IconDownload, IconPencil, IconPlayerPlay } from '@tabler/icons-react';
+import { IconAlertTriangle, IconChevronLeft, IconChevronRight, IconDownload, IconPencil } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { ErrorState } from '../../components/error-state.tsx';
@@ -53,23 +53,14 @@ import {
   totalOf,
   type CountKey,
 } from './sync-parts.tsx';
+import { RunButton } from './run-button.tsx';
 
 export default function SyncActivityPage() {
   const { id = '' } = useParams();
   const connection = useConnection(id);
   const runs = useRuns(id);
   const [params, setParams] = useSearchParams();
-  const qc = useQueryClient();
   usePageTitle(connection.data ? `${connection.data.name} activity` : 'Contact Sync activity');
-
-  const run = useMutation({
-    mutationFn: () => syncApi.run(id),
-    onSuccess: (res) => {
-      void qc.invalidateQueries({ queryKey: syncKeys.all });
-      setParams({ run: res.runId }, { replace: true });
-    },
-    onError: (e) => notifications.show({ color: 'red', title: 'Could not start the run', message: errorMessage(e) }),
-  });
 
   if (connection.isPending) return <PageLoader />;
   if (connection.isError)
@@ -96,9 +87,14 @@ export default function SyncActivityPage() {
               Edit
             </Button>
             {c.source !== 'scim' && (
-              <Button leftSection={<IconPlayerPlay size={18} />} onClick={() => run.mutate()} loading={run.isPending} disabled={active}>
-                Run now
-              </Button>
+              <RunButton
+                connection={c}
+                label="Run now"
+                size="md"
+                variant="filled"
+                disabled={active}
+                onStarted={(runId) => setParams({ run: runId }, { replace: true })}
+              />
             )}
           </>
         }
