@@ -9,7 +9,7 @@ import { beforeAll, describe, expect } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { KdeskServer } from './support/kdesk-server.ts';
 import { launchBrowser, screenshot, visible } from './support/browser.ts';
-import { journeySteps, newContext, signInAs, startJourneyServer } from './support/journey.ts';
+import { journeySteps, newContext, signInAs, signInToPortalWithCode, startJourneyServer } from './support/journey.ts';
 
 const owner = { email: 'owner@acme.example.com', password: 'owner-password-1' };
 const tag = randomBytes(3).toString('hex');
@@ -145,24 +145,7 @@ describe.skipIf(!process.env.KDESK_E2E)('Forms: build, assign, fill in the porta
   });
 
   step('the contact signs in to the portal on a phone and sees the form to fill in', async () => {
-    await portal.goto(url(`/portal/${teamSlug}`));
-    await portal.getByLabel('Email address').fill(ada.primaryEmail);
-    await portal.getByRole('button', { name: 'Send sign-in code' }).click();
-    await visible(portal.getByRole('heading', { level: 1, name: 'Check your email' }));
-    let code = '';
-    await expect
-      .poll(
-        async () => {
-          const m = (await mails()).find((x) => x.to === ada.primaryEmail && /sign-in code/.test(x.subject));
-          const found = m && /^\s+([2-9A-Z]{3}) ([2-9A-Z]{4})\s*$/m.exec(m.text);
-          code = found ? `${found[1]}${found[2]}` : '';
-          return code;
-        },
-        { timeout: 20_000, interval: 500 },
-      )
-      .not.toBe('');
-    await portal.getByLabel('Sign-in code').fill(code);
-    await visible(portal.getByRole('heading', { level: 1, name: `Hello, ${ada.firstName}` }), 15_000);
+    await signInToPortalWithCode(portal, url(`/portal/${teamSlug}`), { email: ada.primaryEmail, firstName: ada.firstName }, mails);
     const card = portal.getByRole('region', { name: 'Forms' });
     await visible(card.getByText('1 to fill in'));
     await shootBoth(portal, 'forms-05-portal-home', phone);

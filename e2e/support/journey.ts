@@ -3,7 +3,7 @@
 // the last one, the browser closed, the server's output printed if a step failed, and the server stopped.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, it } from 'vitest';
+import { afterAll, afterEach, expect, it } from 'vitest';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { repoRoot, startKdesk, type KdeskServer, type StartOptions } from './kdesk-server.ts';
 import { clearFailureScreenshots, screenshot, visible } from './browser.ts';
@@ -46,6 +46,36 @@ export async function signInAs(page: Page, baseUrl: string, who: Credentials) {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(/\/contacts$/);
   await visible(page.getByRole('heading', { level: 1, name: 'Contacts' }));
+}
+
+/**
+ * Signs a contact in to the team's portal with an emailed code: asks for the code on the portal's sign-in
+ * page, reads it from the mail `inbox` gives (the team's outbox), types it and waits for the greeting.
+ */
+export async function signInToPortalWithCode(
+  portal: Page,
+  portalUrl: string,
+  who: { email: string; firstName: string },
+  inbox: () => Promise<{ to: string; subject: string; text: string }[]>,
+) {
+  await portal.goto(portalUrl);
+  await portal.getByLabel('Email address').fill(who.email);
+  await portal.getByRole('button', { name: 'Send sign-in code' }).click();
+  await visible(portal.getByRole('heading', { level: 1, name: 'Check your email' }));
+  let code = '';
+  await expect
+    .poll(
+      async () => {
+        const m = (await inbox()).find((x) => x.to === who.email && /sign-in code/.test(x.subject));
+        const found = m && /^\s+([2-9A-Z]{3}) ([2-9A-Z]{4})\s*$/m.exec(m.text);
+        code = found ? `${found[1]}${found[2]}` : '';
+        return code;
+      },
+      { timeout: 20_000, interval: 500 },
+    )
+    .not.toBe('');
+  await portal.getByLabel('Sign-in code').fill(code);
+  await visible(portal.getByRole('heading', { level: 1, name: `Hello, ${who.firstName}` }), 15_000);
 }
 
 /** Signs out of `page` from the account menu and waits for the login page. */
