@@ -108,7 +108,10 @@ export async function measureSyncCloud(o: SyncCloudOptions = {}): Promise<Record
   await db.connect();
   let server: Server | null = null;
   try {
-    server = await startServer(bench.url, { KDESK_SECRET_KEY: randomBytes(32).toString('hex') });
+    server = await startServer(bench.url, {
+      KDESK_SECRET_KEY: randomBytes(32).toString('hex'),
+      KDESK_ALLOW_PRIVATE_DIRECTORY_URLS: 'true',
+    });
     const created = await api(server, bench.token, 'POST', '/api/v1/sync/connections', {
       name: 'Bench Entra ID',
       description: `${users} users from the Graph fake`,

@@ -31,6 +31,8 @@ describe.skipIf(!process.env.KDESK_E2E)('Contact Sync: a Microsoft Entra ID conn
     graph = await startGraphFake({ users: USERS, validateToken: (t) => check(t) });
     idp = await startEntraIdp({ tenantId: graph.tenantId, graphUrl: graph.url });
     check = (t) => idp.validate(t);
+    // the Graph fake and its sign-in service listen on loopback, which a production server refuses
+    process.env.KDESK_ALLOW_PRIVATE_DIRECTORY_URLS = 'true';
     server = await startJourneyServer({ adminEmail: owner.email, adminPassword: owner.password, teamName: 'Contoso' });
     browser = await launchBrowser();
     context = await newContext(browser, { viewport: desktop });

@@ -79,6 +79,7 @@ type MailAndPortalConfig = Pick<
   | 'portalIdleMinutes'
   | 'portalSessionHours'
   | 'allowPrivateIssuers'
+  | 'allowPrivateDirectoryUrls'
 >;
 export type ServicesConfig = Pick<Config, 'sessionTtlHours'> &
   Partial<MailAndPortalConfig> &
@@ -177,7 +178,14 @@ export function createServices(db: Db, config: ServicesConfig) {
   contacts.setMergedIdsOf(merges.mergedIdsOf);
   const forms = createFormsService({ db, teams, mail, jobs, contacts, publicUrl: config.publicUrl ?? null, now });
   const scim = createScimService({ db });
-  const connections = createConnectionsService({ db, keyring, jobs, now, scimTokens: scim });
+  const connections = createConnectionsService({
+    db,
+    keyring,
+    jobs,
+    now,
+    scimTokens: scim,
+    allowPrivateDirectoryUrls: config.allowPrivateDirectoryUrls ?? false,
+  });
   const syncRuns = createSyncRunService({ db, jobs, teams, connections, now });
   // a field a connection writes is not edited by hand
   contacts.setSyncedFields(syncRuns.syncedFieldsOf);

@@ -29,6 +29,8 @@ export interface Config {
   portalSessionHours: number;
   /** SSO issuers (and their endpoints) may be on loopback or private addresses: development and tests only. */
   allowPrivateIssuers: boolean;
+  /** Microsoft Graph / Google URLs of sync connections may reach loopback or private addresses: development and tests only. */
+  allowPrivateDirectoryUrls: boolean;
   imports: ImportConfig;
   /** Roles of this process: `web` (HTTP) and/or `worker` (background jobs). */
   services: ('web' | 'worker')[];
@@ -140,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     portalIdleMinutes: Math.max(1, int('KDESK_PORTAL_IDLE_MINUTES', env.KDESK_PORTAL_IDLE_MINUTES, 30)),
     portalSessionHours: Math.max(1, int('KDESK_PORTAL_SESSION_HOURS', env.KDESK_PORTAL_SESSION_HOURS, 12)),
     allowPrivateIssuers: bool(env.KDESK_ALLOW_PRIVATE_ISSUERS, false),
+    allowPrivateDirectoryUrls: bool(env.KDESK_ALLOW_PRIVATE_DIRECTORY_URLS, false),
     imports: {
       maxBytes: int('KDESK_IMPORT_MAX_BYTES', env.KDESK_IMPORT_MAX_BYTES, defaultImportConfig.maxBytes),
       xlsxMaxEntries: int('KDESK_IMPORT_XLSX_MAX_ENTRIES', env.KDESK_IMPORT_XLSX_MAX_ENTRIES, defaultImportConfig.xlsxMaxEntries),

@@ -60,6 +60,8 @@ export const testConfig: Omit<AppDeps['config'], 'publicUrl'> & { publicUrl: str
   logLevel: 'silent',
   smtpUrl: null,
   secretKey: randomBytes(32).toString('hex'),
+  // the Graph and Google fakes listen on loopback
+  allowPrivateDirectoryUrls: true,
 };
 
 /** The real app on a fresh database; `config` may set SMTP_URL, a clock (`now`), cookie, portal and import options. */

@@ -3,16 +3,15 @@
 // an issuer URL, nor an endpoint its discovery document names, nor a DNS answer that changes after the
 // settings were saved can make the server reach an internal address.
 import dns from 'node:dns';
-import http from 'node:http';
-import https from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
+import { isIP } from 'node:net';
 import type * as oidc from 'openid-client';
+import { outboundRequest, type AddressCheck } from '../http/outbound.ts';
 import { privateAddressReason } from './issuer.rules.ts';
+
+export { PrivateAddressError } from '../http/outbound.ts';
 
 /** Discovery documents and keys are small; anything bigger is not an identity provider's answer. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
-
-export class PrivateAddressError extends Error {}
 
 /** Why `url`'s host must not be contacted (it is, or resolves to, an internal address), or null. */
 export async function internalHostReason(url: URL): Promise<string | null> {
@@ -31,22 +30,6 @@ export async function internalHostReason(url: URL): Promise<string | null> {
   return null;
 }
 
-type AddressCheck = (address: string) => string | null;
-
-// every address of the name is checked, not only the one the connection would try first
-const checkedLookup =
-  (check: AddressCheck): LookupFunction =>
-  (hostname, options, callback) => {
-    dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
-      if (err) return callback(err, '', 0);
-      const list = addresses as dns.LookupAddress[];
-      const bad = list.map((a) => check(a.address)).find((r) => r !== null);
-      if (bad) return callback(new PrivateAddressError(`${hostname}: ${bad}`), '', 0);
-      if ((options as dns.LookupOptions).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
-      callback(null, list[0]!.address, list[0]!.family);
-    });
-  };
-
 function bodyOf(body: oidc.CustomFetchOptions['body']): string | Uint8Array | undefined {
   if (body === undefined || body === null) return undefined;
   if (typeof body === 'string' || body instanceof Uint8Array) return body;
@@ -55,37 +38,23 @@ function bodyOf(body: oidc.CustomFetchOptions['body']): string | Uint8Array | un
   throw new Error('Streamed request bodies are not used by SSO');
 }
 
+function headersOf(h: oidc.CustomFetchOptions['headers']): Record<string, string> {
+  return h instanceof Headers ? Object.fromEntries(h.entries()) : { ...(h as Record<string, string>) };
+}
+
 /** A fetch for openid-client whose connections refuse the addresses `check` gives a reason for. */
 export function ssoFetch(check: AddressCheck): oidc.CustomFetch {
-  const lookup = checkedLookup(check);
   return async (url, options) => {
-    const u = new URL(url);
-    const host = u.hostname.replace(/^\[|\]$/g, '');
-    // an IP literal never goes through the lookup
-    const literal = isIP(host) ? check(host) : null;
-    if (literal) throw new PrivateAddressError(`${host}: ${literal}`);
-    const client = u.protocol === 'https:' ? https : http;
-    return new Promise<Response>((resolve, reject) => {
-      const req = client.request(u, { method: options.method, headers: options.headers, lookup, signal: options.signal }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_RESPONSE_BYTES) req.destroy(new Error(`The answer of ${u.origin} is larger than ${MAX_RESPONSE_BYTES} bytes`));
-          else chunks.push(chunk);
-        });
-        res.on('error', reject);
-        res.on('end', () => {
-          const headers = new Headers();
-          for (const [k, v] of Object.entries(res.headers)) for (const x of [v ?? []].flat()) headers.append(k, x);
-          const status = res.statusCode ?? 502;
-          const empty = status === 204 || status === 205 || status === 304;
-          resolve(new Response(empty ? null : Buffer.concat(chunks), { status, headers }));
-        });
-      });
-      req.on('error', reject);
-      req.end(bodyOf(options.body));
+    const r = await outboundRequest(new URL(url), {
+      method: options.method,
+      headers: headersOf(options.headers),
+      body: bodyOf(options.body),
+      signal: options.signal ?? undefined,
+      maxBytes: MAX_RESPONSE_BYTES,
+      check,
     });
+    const empty = r.status === 204 || r.status === 205 || r.status === 304;
+    return new Response(empty ? null : r.body, { status: r.status, headers: r.headers });
   };
 }
 

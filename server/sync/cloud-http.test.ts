@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-const opts = { timeoutMs: 5000, service: 'Test API', backoffMs: 5 };
+const opts = { timeoutMs: 5000, service: 'Test API', backoffMs: 5, allowPrivateAddresses: true };
 const quota = (reason: string) => ({ error: { code: 403, message: 'Quota exceeded', errors: [{ reason, domain: 'usageLimits' }] } });
 
 describe('cloudRequest', () => {

@@ -2,7 +2,13 @@
 // per-request timeout, the run's abort signal, and bounded retries of throttled or unavailable answers
 // (429 / 503 with Retry-After; Google's 403 rate-limit reasons with exponential backoff). Failures become
 // DirectoryErrors in plain words.
+import { outboundRequest, PrivateAddressError, ResponseTooLargeError, type AddressCheck } from '../http/outbound.ts';
+import { privateAddressReason } from '../portal/issuer.rules.ts';
 import { DirectoryError } from './source.ts';
+
+/** The largest answer read from Graph or Google (a page of 999 users with their managers is a few MB). */
+export const CLOUD_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+const anyAddress: AddressCheck = () => null;
 
 export interface CloudHttpOptions {
   /** Longest wait for one answer. */
@@ -16,6 +22,14 @@ export interface CloudHttpOptions {
   signal?: AbortSignal;
   /** What the requests reach, for the messages ("Microsoft Graph", "the Google Admin SDK"). */
   service: string;
+  /**
+   * Whether the URLs may reach loopback, private or link-local addresses (KDESK_ALLOW_PRIVATE_DIRECTORY_URLS:
+   * development, tests against a loopback fake). Off, an overridden Graph or Google URL cannot make the
+   * server reach its own network.
+   */
+  allowPrivateAddresses?: boolean;
+  /** The largest answer read (default CLOUD_MAX_RESPONSE_BYTES). */
+  maxResponseBytes?: number;
 }
 
 export interface CloudResponse {
@@ -62,18 +76,45 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 async function once(url: string, init: RequestInit, o: CloudHttpOptions): Promise<CloudResponse> {
   const timeout = AbortSignal.timeout(o.timeoutMs);
   const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
-  let res: Response;
+  const host = (() => {
+    try {
+      return new URL(url).host;
+    } catch {
+      return url;
+    }
+  })();
+  let res: { status: number; headers: Headers; body: Buffer };
   try {
-    res = await fetch(url, { ...init, signal });
+    res = await outboundRequest(new URL(url), {
+      method: init.method,
+      headers: init.headers as Record<string, string> | undefined,
+      body: init.body as string | undefined,
+      signal,
+      maxBytes: o.maxResponseBytes ?? CLOUD_MAX_RESPONSE_BYTES,
+      check: o.allowPrivateAddresses ? anyAddress : privateAddressReason,
+    });
   } catch (err) {
     if (o.signal?.aborted) throw o.signal.reason ?? err;
-    const host = (() => {
-      try {
-        return new URL(url).host;
-      } catch {
-        return url;
-      }
-    })();
+    if (err instanceof PrivateAddressError) {
+      throw new DirectoryError(
+        {
+          code: 'unreachable',
+          message: `${o.service} at ${host} is refused: ${err.reason}. A directory on an internal address is allowed only when the server sets KDESK_ALLOW_PRIVATE_DIRECTORY_URLS.`,
+          field: null,
+        },
+        { cause: err },
+      );
+    }
+    if (err instanceof ResponseTooLargeError) {
+      throw new DirectoryError(
+        {
+          code: 'unavailable_source',
+          message: `${o.service} (${host}) sent an answer larger than ${Math.round((o.maxResponseBytes ?? CLOUD_MAX_RESPONSE_BYTES) / 1048576)} MB: is the URL right?`,
+          field: null,
+        },
+        { cause: err },
+      );
+    }
     if (timeout.aborted) {
       throw new DirectoryError(
         { code: 'timeout', message: `${o.service} (${host}) did not answer within ${Math.round(o.timeoutMs / 1000)} s.`, field: null },
@@ -89,7 +130,7 @@ async function once(url: string, init: RequestInit, o: CloudHttpOptions): Promis
       { cause: err },
     );
   }
-  const text = await res.text().catch(() => '');
+  const text = res.body.toString('utf8');
   let body: unknown = null;
   if (text) {
     try {

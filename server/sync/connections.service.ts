@@ -166,9 +166,12 @@ export function createConnectionsService(deps: {
   now?: () => Date;
   /** SCIM connections get their bearer token when created (server/scim). */
   scimTokens?: { rotateToken(actor: Actor, connectionId: string, tx?: Executor): Promise<string> };
+  /** KDESK_ALLOW_PRIVATE_DIRECTORY_URLS: cloud sources may reach internal addresses (tests, development). */
+  allowPrivateDirectoryUrls?: boolean;
 }) {
   const { db, keyring, jobs } = deps;
   const now = deps.now ?? (() => new Date());
+  const net = { allowPrivateAddresses: deps.allowPrivateDirectoryUrls ?? false };
   const repo = createConnectionsRepo(db);
   const audit = createAuditWriter(db);
   const writer = createContactWriter(db);
@@ -466,7 +469,7 @@ export function createConnectionsService(deps: {
       await takeCheck(actor.teamId);
       const missing = missingCredential(settings);
       if (missing) return { ok: false, problem: missing, steps: [], directory: null, usersFound: 0, countIsLowerBound: false };
-      return testSource(settings, draft.scope, draft.mapping ?? defaultMappingOf(settings));
+      return testSource(settings, draft.scope, draft.mapping ?? defaultMappingOf(settings), net);
     },
 
     /** The first people in scope as they would become contacts (nothing is written). */
@@ -490,7 +493,7 @@ export function createConnectionsService(deps: {
       const missing = missingCredential(settings);
       if (missing) return { items: [], more: false, problem: missing };
       const mapping = draft.mapping ?? defaultMappingOf(settings);
-      const source = openSource(settings, draft.scope, mapping);
+      const source = openSource(settings, draft.scope, mapping, net);
       const items: SyncPreviewResult['items'] = [];
       let more = false;
       try {
@@ -543,7 +546,7 @@ export function createConnectionsService(deps: {
       const mapping = row.mapping as SyncMapping;
       // what the engine needs of the settings: how incremental runs work
       const settings = { ...src.settings, incremental: incrementalOf(src) };
-      return { connection: row, source: src.source, settings, scope, mapping, openSource: () => openSource(src, scope, mapping) };
+      return { connection: row, source: src.source, settings, scope, mapping, openSource: () => openSource(src, scope, mapping, net) };
     },
 
     /** After a run: its id, and (complete successful runs) the watermark for the next incremental run. */

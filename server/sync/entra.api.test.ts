@@ -305,3 +305,52 @@ describe('Microsoft Entra ID connections', () => {
     expect(t.statusCode).toBe(404);
   });
 });
+
+describe('a server that keeps directory URLs off its own network (the default)', () => {
+  let guarded: TestContext;
+  let team: TestTeam;
+  beforeAll(async () => {
+    guarded = await createTestContext({ allowPrivateDirectoryUrls: false });
+    team = await createTeam(guarded, 'Entra guarded');
+  });
+  afterAll(async () => {
+    await guarded?.close();
+  });
+
+  it('refuses Graph and sign-in URLs on loopback, private or link-local addresses, and nothing reaches them', async () => {
+    const before = graph.requests.length;
+    for (const over of [
+      {}, // the fakes on 127.0.0.1
+      { graphBaseUrl: 'http://169.254.169.254/latest', authorityUrl: 'http://169.254.169.254' },
+      { graphBaseUrl: 'http://[::1]:9/graph', authorityUrl: 'http://10.0.0.1' },
+    ]) {
+      const res = await call(guarded, team.ownerToken, 'POST', '/api/v1/sync/connections/test', {
+        source: 'microsoft',
+        settings: settings(over),
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      const body = res.json();
+      expect(body).toMatchObject({ ok: false, problem: { code: 'unreachable' } });
+      expect(body.problem.message).toMatch(/is refused: Resolves to .*internal address.*KDESK_ALLOW_PRIVATE_DIRECTORY_URLS/);
+    }
+    expect(graph.requests.length).toBe(before);
+  });
+
+  it('a run against such a URL fails plainly and deactivates nobody', async () => {
+    const res = await call(guarded, team.ownerToken, 'POST', '/api/v1/sync/connections', {
+      name: 'Entra on loopback',
+      source: 'microsoft',
+      status: 'enabled',
+      settings: settings(),
+      mapping: microsoftDefaultMapping,
+      scope: { mode: 'all' },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const started = await call(guarded, team.ownerToken, 'POST', `/api/v1/sync/connections/${res.json().id}/run`, {});
+    expect(started.statusCode, started.body).toBe(202);
+    await createJobRunner({ db: guarded.db, handlers: jobKinds(guarded.services), log: () => {} }).runUntilIdle();
+    const r = (await call(guarded, team.ownerToken, 'GET', `/api/v1/sync/runs/${started.json().runId}`)).json();
+    expect(r).toMatchObject({ status: 'failed', counts: { created: 0, deactivated: 0 } });
+    expect(r.error).toMatch(/is refused/);
+  });
+});

@@ -38,6 +38,8 @@ export interface EntraSourceOptions {
   /** Backoff of throttled answers without Retry-After (tests shorten it). */
   backoffMs?: number;
   maxRetries?: number;
+  /** Whether overridden URLs may reach internal addresses (KDESK_ALLOW_PRIVATE_DIRECTORY_URLS). */
+  allowPrivateAddresses?: boolean;
 }
 
 const graphBase = (s: Pick<MicrosoftSettings, 'graphBaseUrl'>) => (s.graphBaseUrl ?? GRAPH_DEFAULT).replace(/\/+$/, '');
@@ -106,7 +108,14 @@ export function createEntraSource(o: EntraSourceOptions): DirectorySource & { te
   let signal: AbortSignal | undefined;
 
   const http = (url: string, init: RequestInit = {}) =>
-    cloudRequest(url, init, { timeoutMs, signal, service: SERVICE, backoffMs: o.backoffMs, maxRetries: o.maxRetries });
+    cloudRequest(url, init, {
+      timeoutMs,
+      signal,
+      service: SERVICE,
+      backoffMs: o.backoffMs,
+      maxRetries: o.maxRetries,
+      allowPrivateAddresses: o.allowPrivateAddresses,
+    });
 
   async function getToken(): Promise<string> {
     if (token && token.expires > Date.now() + 60_000) return token.value;
@@ -130,7 +139,14 @@ export function createEntraSource(o: EntraSourceOptions): DirectorySource & { te
           scope: `${base}/.default`,
         }).toString(),
       },
-      { timeoutMs, signal, service: 'the Microsoft sign-in service', backoffMs: o.backoffMs, maxRetries: o.maxRetries },
+      {
+        timeoutMs,
+        signal,
+        service: 'the Microsoft sign-in service',
+        backoffMs: o.backoffMs,
+        maxRetries: o.maxRetries,
+        allowPrivateAddresses: o.allowPrivateAddresses,
+      },
     );
     const b = r.body as { access_token?: string; expires_in?: number; error?: string } | null;
     if (r.status !== 200 || !b?.access_token) {
@@ -354,9 +370,10 @@ export async function testEntraConnection(
   scope: SyncScope,
   attributes: string[],
   countLimit = 1000,
+  net: { allowPrivateAddresses?: boolean } = {},
 ): Promise<SyncTestResult> {
   const steps: SyncTestResult['steps'] = [];
-  const source = createEntraSource({ settings: s, scope, attributes, maxRetries: 2 });
+  const source = createEntraSource({ settings: s, scope, attributes, maxRetries: 2, ...net });
   let usersFound = 0;
   let more = false;
   try {

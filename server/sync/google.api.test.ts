@@ -162,6 +162,7 @@ describe('Google Workspace connections', () => {
       scope: { mode: 'all' },
       backoffMs: 5,
       maxRetries: 3,
+      allowPrivateAddresses: true,
     });
     const read = async () => {
       for await (const _ of src.pages()) void _;

@@ -119,6 +119,8 @@ export interface GoogleSourceOptions {
   /** Backoff of throttled answers (doubled each retry; tests shorten it). */
   backoffMs?: number;
   maxRetries?: number;
+  /** Whether overridden URLs may reach internal addresses (KDESK_ALLOW_PRIVATE_DIRECTORY_URLS). */
+  allowPrivateAddresses?: boolean;
 }
 
 /** The users.list query of a Pattern scope: the query and the organizational unit. */
@@ -139,7 +141,14 @@ export function createGoogleSource(o: GoogleSourceOptions): DirectorySource {
   let signal: AbortSignal | undefined;
 
   const http = (url: string, init: RequestInit = {}) =>
-    cloudRequest(url, init, { timeoutMs, signal, service: SERVICE, backoffMs: o.backoffMs, maxRetries: o.maxRetries });
+    cloudRequest(url, init, {
+      timeoutMs,
+      signal,
+      service: SERVICE,
+      backoffMs: o.backoffMs,
+      maxRetries: o.maxRetries,
+      allowPrivateAddresses: o.allowPrivateAddresses,
+    });
 
   async function getToken(): Promise<string> {
     if (token && token.expires > Date.now() + 60_000) return token.value;
@@ -163,7 +172,14 @@ export function createGoogleSource(o: GoogleSourceOptions): DirectorySource {
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }).toString(),
       },
-      { timeoutMs, signal, service: 'the Google token service', backoffMs: o.backoffMs, maxRetries: o.maxRetries },
+      {
+        timeoutMs,
+        signal,
+        service: 'the Google token service',
+        backoffMs: o.backoffMs,
+        maxRetries: o.maxRetries,
+        allowPrivateAddresses: o.allowPrivateAddresses,
+      },
     );
     const b = r.body as { access_token?: string; expires_in?: number; error?: string; error_description?: string } | null;
     if (r.status !== 200 || !b?.access_token) {
@@ -309,9 +325,14 @@ export function createGoogleSource(o: GoogleSourceOptions): DirectorySource {
 }
 
 /** Test connection: sign in with the key, read the groups of a List scope, the query, and count people. */
-export async function testGoogleConnection(s: GoogleConnectionSettings, scope: SyncScope, countLimit = 1000): Promise<SyncTestResult> {
+export async function testGoogleConnection(
+  s: GoogleConnectionSettings,
+  scope: SyncScope,
+  countLimit = 1000,
+  net: { allowPrivateAddresses?: boolean } = {},
+): Promise<SyncTestResult> {
   const steps: SyncTestResult['steps'] = [];
-  const source = createGoogleSource({ settings: s, scope, maxRetries: 2 });
+  const source = createGoogleSource({ settings: s, scope, maxRetries: 2, ...net });
   let usersFound = 0;
   let more = false;
   try {

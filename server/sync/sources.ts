@@ -69,25 +69,34 @@ export function incrementalOf(s: SourceSettings): 'none' | 'modifyTimestamp' | '
   return 'none';
 }
 
-export function openSource(s: SourceSettings, scope: SyncScope, mapping: SyncMapping): DirectorySource {
+/**
+ * What the server's network allows a source: whether a cloud source's URLs (Graph, Google, their sign-in
+ * services, overridable per connection) may reach loopback, private or link-local addresses. LDAP hosts
+ * are not checked: an on-premises directory is on the private network by nature.
+ */
+export interface SourceNetwork {
+  allowPrivateAddresses: boolean;
+}
+
+export function openSource(s: SourceSettings, scope: SyncScope, mapping: SyncMapping, net: SourceNetwork): DirectorySource {
   switch (s.source) {
     case 'ldap':
       return createLdapSource({ settings: s.settings, scope, attributes: mappedAttributes(mapping) });
     case 'google':
-      return createGoogleSource({ settings: s.settings, scope });
+      return createGoogleSource({ settings: s.settings, scope, ...net });
     case 'microsoft':
-      return createEntraSource({ settings: s.settings, scope, attributes: mappedAttributes(mapping) });
+      return createEntraSource({ settings: s.settings, scope, attributes: mappedAttributes(mapping), ...net });
   }
 }
 
-export function testSource(s: SourceSettings, scope: SyncScope, mapping: SyncMapping): Promise<SyncTestResult> {
+export function testSource(s: SourceSettings, scope: SyncScope, mapping: SyncMapping, net: SourceNetwork): Promise<SyncTestResult> {
   switch (s.source) {
     case 'ldap':
       return testLdapConnection(s.settings, scope, mappedAttributes(mapping));
     case 'google':
-      return testGoogleConnection(s.settings, scope);
+      return testGoogleConnection(s.settings, scope, undefined, net);
     case 'microsoft':
-      return testEntraConnection(s.settings, scope, mappedAttributes(mapping));
+      return testEntraConnection(s.settings, scope, mappedAttributes(mapping), undefined, net);
   }
 }
 
