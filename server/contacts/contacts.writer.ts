@@ -436,6 +436,25 @@ export function createContactWriter(db: Executor) {
     },
 
     /**
+     * Who live contacts report to, moved by a merge (the contacts reporting to a merged contact report to the
+     * survivor) or put back by its undo: version + 1 and an 'update' audit row per contact whose reports-to
+     * changes. Answers the rows written.
+     */
+    async setReportsTo(
+      tx: Executor,
+      by: Actor | AuditBy,
+      items: readonly { id: string; before: string | null; after: string | null }[],
+    ): Promise<ContactRow[]> {
+      const b = byOf(by);
+      const todo = items.filter((i) => i.before !== i.after);
+      const rows = todo.map((i) => ({ id: i.id, reportsToContactId: i.after }));
+      const audit = todo.map((i) =>
+        auditRow(b, 'contact', i.id, 'update', { 'directory.reportsToContactId': { before: i.before, after: i.after } }),
+      );
+      return repo.update(b.teamId, rows, audit, [], { returnRows: true }, tx);
+    },
+
+    /**
      * Deactivates live synced contacts that left their connection's scope (never deletes them): version + 1,
      * an 'update' audit row each, portal sessions ended. Those already inactive are left alone. Answers the ids changed.
      */
