@@ -6,7 +6,8 @@
 // - scan_s: the whole scan as the `contacts.duplicate-scan` engine job, from the request to the job's end;
 // - rescan_100k_s: linking BENCH_RESCAN (100,000) contacts to a company when its domain is added (the
 //   `companies.rescan` job, as in bench/rescan.bench.ts), scaled to 100,000.
-// Uses DATABASE_URL's server when set (a fresh database), otherwise an embedded PostgreSQL. Last line: JSON.
+// Uses DATABASE_URL's server when set (a fresh database; with BENCH_REUSE=1 one kept for the next run of the
+// same size), otherwise an embedded PostgreSQL. Last line: JSON.
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { createServices } from '../server/app.ts';
@@ -58,22 +59,33 @@ function make(i: number): ContactFields {
 }
 
 async function main() {
-  const bench = await setupDatabase();
+  // BENCH_REUSE=1: the seeded database is kept (named by the size) and used again by the next run with it
+  const bench = await setupDatabase(process.env.BENCH_REUSE ? { reuse: `kdesk_bench_dedupe_${CONTACTS}` } : {});
   const { url, teamId } = bench;
   try {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
-    const companyIds = Array.from({ length: COMPANIES }, () => uuidv7());
-    await client.query(
-      `INSERT INTO companies (id, team_id, name, name_key, created_at, updated_at)
-       SELECT id, $1, 'Company ' || n, 'company ' || n, now(), now() FROM unnest($2::uuid[]) WITH ORDINALITY AS u(id, n)`,
-      [teamId, companyIds],
-    );
-    // half the people belong to a company (the same one for all their records)
-    await seedContacts(url, teamId, CONTACTS, {
-      make,
-      companyOf: (i) => (personOf(i) % 2 ? null : companyIds[personOf(i) % COMPANIES]!),
-    });
+    if (bench.reused) {
+      // undo the previous run's re-scan: its company goes, its contacts are unlinked again
+      await client.query(
+        `UPDATE contacts SET company_id = NULL
+         WHERE team_id = $1 AND company_id IN (SELECT id FROM companies WHERE team_id = $1 AND name = 'Rescan Inc.')`,
+        [teamId],
+      );
+      await client.query(`DELETE FROM companies WHERE team_id = $1 AND name = 'Rescan Inc.'`, [teamId]);
+    } else {
+      const companyIds = Array.from({ length: COMPANIES }, () => uuidv7());
+      await client.query(
+        `INSERT INTO companies (id, team_id, name, name_key, created_at, updated_at)
+         SELECT id, $1, 'Company ' || n, 'company ' || n, now(), now() FROM unnest($2::uuid[]) WITH ORDINALITY AS u(id, n)`,
+        [teamId, companyIds],
+      );
+      // half the people belong to a company (the same one for all their records)
+      await seedContacts(url, teamId, CONTACTS, {
+        make,
+        companyOf: (i) => (personOf(i) % 2 ? null : companyIds[personOf(i) % COMPANIES]!),
+      });
+    }
     await client.query('VACUUM ANALYZE contacts');
     const expectedGroups = Math.floor(CONTACTS / DUP_EVERY);
 
