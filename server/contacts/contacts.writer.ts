@@ -238,13 +238,23 @@ export function createCompanyLinker() {
       return out;
     },
     countLinkable: repo.countLinkable,
-    /** Links a batch of the team's unlinked contacts at `domains` to the company (a re-scan); answers how many. */
-    linkBatch(tx: Executor, by: Actor | AuditBy, companyId: string, domains: readonly string[], limit: number) {
+    /**
+     * Links a batch of the team's unlinked contacts at `domains` to the company (a re-scan); answers how many.
+     * `skipLocked`: contacts another transaction holds are left for a later batch (so batches can run side by side).
+     */
+    linkBatch(
+      tx: Executor,
+      by: Actor | AuditBy,
+      companyId: string,
+      domains: readonly string[],
+      limit: number,
+      o: { skipLocked?: boolean } = {},
+    ) {
       const b = byOf(by);
       const audit = auditRow(b, 'contact', '00000000-0000-0000-0000-000000000000', 'update', {
         companyId: { before: null, after: companyId },
       });
-      return repo.linkBatch(b.teamId, companyId, domains, limit, audit, tx);
+      return repo.linkBatch(b.teamId, companyId, domains, limit, audit, tx, o);
     },
     /** Unlinks every contact of a company that goes away; answers how many. */
     unlinkAll(tx: Executor, by: Actor | AuditBy, companyId: string) {
