@@ -6,7 +6,8 @@
 // - scan_s: the whole scan as the `contacts.duplicate-scan` engine job, from the request to the job's end;
 // - rescan_100k_s: linking BENCH_RESCAN (100,000) contacts to a company when its domain is added (the
 //   `companies.rescan` job, as in bench/rescan.bench.ts), scaled to 100,000.
-// Uses DATABASE_URL's server when set (a fresh database), otherwise an embedded PostgreSQL. Last line: JSON.
+// Uses DATABASE_URL's server when set (a fresh database; with BENCH_REUSE=1 one kept for the next run of the
+// same size), otherwise an embedded PostgreSQL. Last line: JSON.
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { createServices } from '../server/app.ts';
@@ -57,23 +58,54 @@ function make(i: number): ContactFields {
   return own;
 }
 
+/**
+ * User + system CPU seconds of each client backend of the current database, from /proc (PostgreSQL on this
+ * machine, readable by this user); null otherwise. Load-independent, unlike wall time on a shared machine.
+ */
+async function backendsCpu(client: pg.Client): Promise<Map<number, number> | null> {
+  const r = await client.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'`,
+  );
+  const out = new Map<number, number>();
+  for (const { pid } of r.rows) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      out.set(pid, (Number(f[11]) + Number(f[12])) / 100); // utime, stime in clock ticks (100 Hz)
+    } catch {
+      return null;
+    }
+  }
+  return out;
+}
+
 async function main() {
-  const bench = await setupDatabase();
+  // BENCH_REUSE=1: the seeded database is kept (named by the size) and used again by the next run with it
+  const bench = await setupDatabase(process.env.BENCH_REUSE ? { reuse: `kdesk_bench_dedupe_${CONTACTS}` } : {});
   const { url, teamId } = bench;
   try {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
-    const companyIds = Array.from({ length: COMPANIES }, () => uuidv7());
-    await client.query(
-      `INSERT INTO companies (id, team_id, name, name_key, created_at, updated_at)
-       SELECT id, $1, 'Company ' || n, 'company ' || n, now(), now() FROM unnest($2::uuid[]) WITH ORDINALITY AS u(id, n)`,
-      [teamId, companyIds],
-    );
-    // half the people belong to a company (the same one for all their records)
-    await seedContacts(url, teamId, CONTACTS, {
-      make,
-      companyOf: (i) => (personOf(i) % 2 ? null : companyIds[personOf(i) % COMPANIES]!),
-    });
+    if (bench.reused) {
+      // undo the previous run's re-scan: its company goes, its contacts are unlinked again
+      await client.query(
+        `UPDATE contacts SET company_id = NULL
+         WHERE team_id = $1 AND company_id IN (SELECT id FROM companies WHERE team_id = $1 AND name = 'Rescan Inc.')`,
+        [teamId],
+      );
+      await client.query(`DELETE FROM companies WHERE team_id = $1 AND name = 'Rescan Inc.'`, [teamId]);
+    } else {
+      const companyIds = Array.from({ length: COMPANIES }, () => uuidv7());
+      await client.query(
+        `INSERT INTO companies (id, team_id, name, name_key, created_at, updated_at)
+         SELECT id, $1, 'Company ' || n, 'company ' || n, now(), now() FROM unnest($2::uuid[]) WITH ORDINALITY AS u(id, n)`,
+        [teamId, companyIds],
+      );
+      // half the people belong to a company (the same one for all their records)
+      await seedContacts(url, teamId, CONTACTS, {
+        make,
+        companyOf: (i) => (personOf(i) % 2 ? null : companyIds[personOf(i) % COMPANIES]!),
+      });
+    }
     await client.query('VACUUM ANALYZE contacts');
     const expectedGroups = Math.floor(CONTACTS / DUP_EVERY);
 
@@ -110,13 +142,17 @@ async function main() {
     await client.query('VACUUM ANALYZE contacts');
     const company = await services.companies.create(actor, { name: 'Rescan Inc.', domains: [], notes: null });
     await services.companies.update(actor, company.id, { domains: ['rescan.example.com'] });
+    const cpu0 = await backendsCpu(client);
     const t2 = performance.now();
     const r = await services.companies.rescan(actor, company.id);
     if ('jobId' in r) await runner.runUntilIdle();
     const rescan = (performance.now() - t2) / 1000;
+    const cpu1 = await backendsCpu(client);
+    // CPU of this database's PostgreSQL backends over the re-scan (null when PostgreSQL is not on this machine)
+    const rescanCpu = cpu0 && cpu1 ? [...cpu1].reduce((sum, [pid, s]) => sum + s - (cpu0.get(pid) ?? 0), 0) : null;
     const linked = (await services.companies.get(actor, company.id)).contactCount;
     if (linked !== RESCAN) throw new Error(`${linked} linked of ${RESCAN}`);
-    log(`re-scan linked ${linked} contacts in ${rescan.toFixed(2)} s (load ${load()})`);
+    log(`re-scan linked ${linked} contacts in ${rescan.toFixed(2)} s, PostgreSQL CPU ${rescanCpu?.toFixed(2) ?? '?'} s (load ${load()})`);
     await db.destroy();
     await client.end();
     const round = (x: number) => Math.round(x * 100) / 100;
@@ -127,6 +163,7 @@ async function main() {
         first_page_s: round(firstPage),
         scan_s: round(scan),
         rescan_100k_s: round(rescan * (100_000 / RESCAN)),
+        rescan_100k_pg_cpu_s: rescanCpu === null ? null : round(rescanCpu * (100_000 / RESCAN)),
       }),
     );
   } finally {

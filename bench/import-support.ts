@@ -32,10 +32,16 @@ export interface BenchDb {
   tmp: string;
   teamId: string;
   token: string;
+  /** An existing database of the same name was used again (its rows are there already). */
+  reused: boolean;
   cleanup(): Promise<void>;
 }
 
-export async function setupDatabase(): Promise<BenchDb> {
+/**
+ * A fresh database with a team 'Bench' and its owner. `reuse`: a database of that name on DATABASE_URL's server
+ * is kept after the run and, when it already exists, migrated and used again (`reused`: its team, no new rows).
+ */
+export async function setupDatabase(o: { reuse?: string } = {}): Promise<BenchDb> {
   let adminUrl: string;
   let stopPg = async () => {};
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'kdesk-bench-'));
@@ -51,15 +57,42 @@ export async function setupDatabase(): Promise<BenchDb> {
     adminUrl = e.url;
     stopPg = e.stop;
   }
-  const dbName = `kdesk_bench_${randomBytes(4).toString('hex')}`;
+  const reuse = o.reuse && process.env.DATABASE_URL ? o.reuse.replace(/[^a-z0-9_]/g, '_') : null;
+  const dbName = reuse ?? `kdesk_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
+  const exists = reuse ? (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName])).rowCount === 1 : false;
+  if (!exists) await admin.query(`CREATE DATABASE ${dbName}`);
   const u = new URL(adminUrl);
   u.pathname = `/${dbName}`;
   const url = u.toString();
   const db = createDb(url);
   await migrateToLatest(db);
+  if (exists) {
+    const owner = await db
+      .selectFrom('members')
+      .innerJoin('teams', 'teams.id', 'members.teamId')
+      .select(['members.id', 'members.teamId'])
+      .where('teams.name', '=', 'Bench')
+      .executeTakeFirstOrThrow();
+    const services = createServices(db, { sessionTtlHours: 24 });
+    const token = await services.auth.createTokenForMember(owner.id, 'bench');
+    await db.destroy();
+    log(`reusing ${dbName} (drop it with DROP DATABASE ${dbName})`);
+    return {
+      adminUrl,
+      url,
+      admin,
+      tmp,
+      teamId: owner.teamId,
+      token,
+      reused: true,
+      async cleanup() {
+        await admin.end();
+        await rm(tmp, { recursive: true, force: true });
+      },
+    };
+  }
   const services = createServices(db, { sessionTtlHours: 24 });
   const { team, owner } = await services.teams.createTeamWithOwner({
     name: 'Bench',
@@ -75,7 +108,14 @@ export async function setupDatabase(): Promise<BenchDb> {
     tmp,
     teamId: team.id,
     token,
+    reused: false,
     async cleanup() {
+      if (reuse) {
+        log(`kept ${dbName} for the next run (drop it with DROP DATABASE ${dbName})`);
+        await admin.end();
+        await rm(tmp, { recursive: true, force: true });
+        return;
+      }
       await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
       await admin.end();
       await stopPg();

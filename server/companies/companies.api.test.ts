@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createMember, createTeam, createTestContext, uid, type TestContext, type TestTeam } from '../../test/harness.ts';
 import { createContact } from '../portal/portal-test-support.ts';
@@ -179,6 +180,53 @@ describe('linking contacts', () => {
     const job = await call(ctx, tm.ownerToken, 'GET', `/api/v1/jobs/${res.json().jobId}`);
     expect(job.json()).toMatchObject({ status: 'succeeded', processed: n, total: n, result: { linked: n } });
     expect((await call(ctx, tm.ownerToken, 'GET', `/api/v1/companies/${co.id}`)).json().contactCount).toBe(n);
+  });
+
+  it('re-scans as a job while another transaction holds one of the contacts: each contact linked once, with its history', async () => {
+    const tm = await createTeam(ctx);
+    const d = domain();
+    const n = RESCAN_INLINE_MAX + 5;
+    await ctx.services.contacts.createMany(
+      {
+        type: 'system',
+        via: 'cli',
+        teamId: tm.teamId,
+        memberId: null,
+        label: 'test',
+        role: 'owner',
+        permissions: { modifyContacts: true, importContacts: true, exportContacts: true },
+      },
+      Array.from({ length: n }, (_, i) => ({ primaryEmail: `q${i}@${d}` })),
+    );
+    const heldEmail = `q${Math.floor(n / 2)}@${d}`;
+    const heldId = (await sql<{ id: string }>`SELECT id FROM contacts WHERE primary_email = ${heldEmail}`.execute(ctx.db)).rows[0]!.id;
+    const co = await newCompany(tm, {});
+    await call(ctx, tm.ownerToken, 'PATCH', `/api/v1/companies/${co.id}`, { domains: [d] });
+    const res = await call(ctx, tm.ownerToken, 'POST', `/api/v1/companies/${co.id}/rescan`);
+    expect(res.statusCode).toBe(202);
+    // someone edits one of the contacts while the job runs: the side-by-side batches pass it by, the last
+    // pass waits for it
+    let locked!: () => void;
+    let release!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const held = ctx.db.transaction().execute(async (tx) => {
+      await sql`SELECT 1 FROM contacts WHERE id = ${heldId} FOR UPDATE`.execute(tx);
+      locked();
+      await new Promise<void>((r) => (release = r));
+    });
+    await isLocked;
+    const run = ctx.runJobs();
+    setTimeout(() => release(), 300);
+    await Promise.all([run, held]);
+    const job = await call(ctx, tm.ownerToken, 'GET', `/api/v1/jobs/${res.json().jobId}`);
+    expect(job.json()).toMatchObject({ status: 'succeeded', processed: n, result: { linked: n } });
+    expect((await call(ctx, tm.ownerToken, 'GET', `/api/v1/companies/${co.id}`)).json().contactCount).toBe(n);
+    const heldNow = await call(ctx, tm.ownerToken, 'GET', `/api/v1/contacts/${heldId}`);
+    expect(heldNow.json()).toMatchObject({ companyId: co.id, version: 2 });
+    const history = (await call(ctx, tm.ownerToken, 'GET', `/api/v1/contacts/${heldId}/history`)).json().items as { changes: unknown }[];
+    expect(history.filter((h) => JSON.stringify(h.changes).includes(co.id))).toEqual([
+      expect.objectContaining({ changes: { companyId: { before: null, after: co.id } } }),
+    ]);
   });
 
   it('unlinks the contacts of a deleted company', async () => {

@@ -31,9 +31,16 @@ export function createCompaniesRepo(db: Executor) {
       for (const r of rows) out.set(r.nameKey, [...(out.get(r.nameKey) ?? []), r.id]);
       return out;
     },
-    async find(teamId: string, id: string, o: { forUpdate?: boolean } = {}, tx: Executor = db): Promise<CompanyRow | undefined> {
+    /** `forShare`: kept as it is (not deleted, domains unchanged) by this and other sharing transactions alike. */
+    async find(
+      teamId: string,
+      id: string,
+      o: { forUpdate?: boolean; forShare?: boolean } = {},
+      tx: Executor = db,
+    ): Promise<CompanyRow | undefined> {
       let q = tx.selectFrom('companies').selectAll().where('teamId', '=', teamId).where('id', '=', id);
       if (o.forUpdate) q = q.forUpdate();
+      else if (o.forShare) q = q.forShare();
       return q.executeTakeFirst();
     },
 

@@ -34,6 +34,12 @@ import { dayRange, nameKey, normalizeDomains } from './companies.rules.ts';
 export const RESCAN_INLINE_MAX = 2_000;
 /** Contacts linked per statement (and per transaction of the job). */
 export const RESCAN_BATCH = 5_000;
+/**
+ * Batches of a re-scan job run side by side: linking a contact writes a new version of its row into every
+ * index of `contacts` (the company is an indexed column, so PostgreSQL cannot update in place), which is
+ * CPU-bound work in the database that a second connection does on a second core (bench/README.md).
+ */
+export const RESCAN_CONCURRENCY = 2;
 export const RESCAN_JOB_KIND = 'companies.rescan';
 
 const iso = (d: Date | string) => (d instanceof Date ? d : new Date(d)).toISOString();
@@ -217,24 +223,51 @@ export function createCompaniesService(deps: { db: Db; jobs: Pick<JobsService, '
       return { linked };
     },
 
-    /** The `companies.rescan` job: a batch per transaction (one UPDATE), the member's rights re-checked each time. */
+    /**
+     * The `companies.rescan` job: a batch per transaction (one UPDATE), the member's rights re-checked each time.
+     * RESCAN_CONCURRENCY batches run side by side on their own connections (each takes contacts the others do
+     * not hold), then one last pass waits for any contact another transaction held meanwhile, so every
+     * contact at the domains is linked and counted once.
+     */
     async runRescanJob(ctx: JobContext): Promise<{ linked: number }> {
       const { companyId } = ctx.job.payload as { companyId: string };
       // a job taken over resumes with the count its last committed batch saved
       let linked = ctx.job.processed ?? 0;
-      for (;;) {
-        const n = await jobs.batch(ctx.job, 'modifyContacts', async (actor, tx) => {
-          const company = await repo.find(ctx.job.teamId, companyId, { forUpdate: true }, tx);
+      let stop = false;
+      const batch = (skipLocked: boolean) =>
+        jobs.batch(ctx.job, 'modifyContacts', async (actor, tx) => {
+          // shared: batches run side by side, and the company cannot go or change its domains meanwhile
+          const company = await repo.find(ctx.job.teamId, companyId, { forShare: true }, tx);
           // the company was deleted meanwhile: nothing more to link
-          if (!company) return { processed: linked, result: 0 };
+          if (!company) {
+            stop = true;
+            return { processed: linked, result: 0 };
+          }
           const domains = (await repo.domainsOf(ctx.job.teamId, [companyId], tx)).get(companyId) ?? [];
-          const done = await linker.linkBatch(tx, actor, companyId, domains, RESCAN_BATCH);
-          return { processed: linked + done, result: done };
+          const done = await linker.linkBatch(tx, actor, companyId, domains, RESCAN_BATCH, { skipLocked });
+          // counted before the commit: a batch that fails fails the job, whose retry counts again from the database
+          linked += done;
+          return { processed: linked, result: done };
         });
-        linked += n;
-        await ctx.progress(linked, Math.max(linked, ctx.job.total ?? 0));
-        if (n < RESCAN_BATCH) return { linked };
-      }
+      const worker = async (skipLocked: boolean) => {
+        while (!stop) {
+          const n = await batch(skipLocked);
+          await ctx.progress(linked, Math.max(linked, ctx.job.total ?? 0));
+          if (n < RESCAN_BATCH) return;
+        }
+      };
+      const side = await Promise.allSettled(
+        Array.from({ length: RESCAN_CONCURRENCY }, () =>
+          worker(true).catch((err: unknown) => {
+            stop = true;
+            throw err;
+          }),
+        ),
+      );
+      const failed = side.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      await worker(false);
+      return { linked };
     },
 
     // ---- time spent

@@ -403,13 +403,14 @@ export function createCompanyLinkRepo() {
       limit: number,
       audit: AuditInsert,
       tx: Executor,
+      o: { skipLocked?: boolean } = {},
     ): Promise<number> {
       if (!domains.length) return 0;
       const r = await sql<{ n: number }>`
         WITH m AS (
           SELECT id FROM contacts WHERE team_id = ${teamId} AND deleted_at IS NULL AND company_id IS NULL AND primary_email IS NOT NULL
             AND split_part(primary_email, '@', 2) = ANY(${domains}::text[])
-          LIMIT ${limit} FOR UPDATE),
+          LIMIT ${limit} FOR UPDATE ${o.skipLocked ? sql`SKIP LOCKED` : sql``}),
         w AS (
           UPDATE contacts c SET company_id = ${companyId}, version = c.version + 1, updated_at = now()
           FROM m WHERE c.team_id = ${teamId} AND c.id = m.id AND c.company_id IS NULL

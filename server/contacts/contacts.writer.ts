@@ -238,13 +238,23 @@ export function createCompanyLinker() {
       return out;
     },
     countLinkable: repo.countLinkable,
-    /** Links a batch of the team's unlinked contacts at `domains` to the company (a re-scan); answers how many. */
-    linkBatch(tx: Executor, by: Actor | AuditBy, companyId: string, domains: readonly string[], limit: number) {
+    /**
+     * Links a batch of the team's unlinked contacts at `domains` to the company (a re-scan); answers how many.
+     * `skipLocked`: contacts another transaction holds are left for a later batch (so batches can run side by side).
+     */
+    linkBatch(
+      tx: Executor,
+      by: Actor | AuditBy,
+      companyId: string,
+      domains: readonly string[],
+      limit: number,
+      o: { skipLocked?: boolean } = {},
+    ) {
       const b = byOf(by);
       const audit = auditRow(b, 'contact', '00000000-0000-0000-0000-000000000000', 'update', {
         companyId: { before: null, after: companyId },
       });
-      return repo.linkBatch(b.teamId, companyId, domains, limit, audit, tx);
+      return repo.linkBatch(b.teamId, companyId, domains, limit, audit, tx, o);
     },
     /** Unlinks every contact of a company that goes away; answers how many. */
     unlinkAll(tx: Executor, by: Actor | AuditBy, companyId: string) {
@@ -433,6 +443,25 @@ export function createContactWriter(db: Executor) {
         return auditRow(b, 'contact', i.id, 'update', changes);
       });
       return (await repo.update(b.teamId, rows, audit, [], {}, tx)).map((r) => r.id);
+    },
+
+    /**
+     * Who live contacts report to, moved by a merge (the contacts reporting to a merged contact report to the
+     * survivor) or put back by its undo: version + 1 and an 'update' audit row per contact whose reports-to
+     * changes. Answers the rows written.
+     */
+    async setReportsTo(
+      tx: Executor,
+      by: Actor | AuditBy,
+      items: readonly { id: string; before: string | null; after: string | null }[],
+    ): Promise<ContactRow[]> {
+      const b = byOf(by);
+      const todo = items.filter((i) => i.before !== i.after);
+      const rows = todo.map((i) => ({ id: i.id, reportsToContactId: i.after }));
+      const audit = todo.map((i) =>
+        auditRow(b, 'contact', i.id, 'update', { 'directory.reportsToContactId': { before: i.before, after: i.after } }),
+      );
+      return repo.update(b.teamId, rows, audit, [], { returnRows: true }, tx);
     },
 
     /**

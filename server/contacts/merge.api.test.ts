@@ -237,6 +237,66 @@ describe('POST /api/v1/contacts/merge and undo', () => {
     expect(into.statusCode, into.body).toBe(200);
   });
 
+  it('points who reported to a merged contact, and its ticket notifications, at the survivor; undo points them back', async () => {
+    const s = await createContact(ctx, team, { firstName: 'Survivor' });
+    const m1 = await createContact(ctx, team, { firstName: 'Merged one' });
+    const m2 = await createContact(ctx, team, { firstName: 'Merged two' });
+    const other = await createContact(ctx, team, { firstName: 'Elsewhere' });
+    const r1 = await createContact(ctx, team, { firstName: 'Report one', directory: { reportsToContactId: m1.id } });
+    const r2 = await createContact(ctx, team, { firstName: 'Report two', directory: { reportsToContactId: m2.id } });
+    // the survivor reported to one it absorbs: it cannot report to itself, so to no one (undo puts it back)
+    const sv = await call(ctx, t, 'PATCH', `/api/v1/contacts/${s.id}`, { directory: { reportsToContactId: m2.id } });
+    expect(sv.statusCode, sv.body).toBe(200);
+    // ticket notifications have no foreign key (they stay after the contact is erased): m1 and the survivor
+    // were both notified of one event, which the survivor keeps once
+    const [e1, e2, e3] = [randomUUID(), randomUUID(), randomUUID()];
+    for (const [event, contactId] of [
+      [e1, m1.id],
+      [e2, m1.id],
+      [e2, s.id],
+      [e3, m2.id],
+    ]) {
+      await sql`INSERT INTO ticket_notifications (event_id, contact_id, team_id, kind, created_at)
+        VALUES (${event}, ${contactId}, ${team.teamId}, 'reply', now())`.execute(ctx.db);
+    }
+    const notified = async (contactId: string) =>
+      (
+        await sql<{ eventId: string }>`SELECT event_id FROM ticket_notifications WHERE contact_id = ${contactId} ORDER BY event_id`.execute(
+          ctx.db,
+        )
+      ).rows.map((x) => x.eventId);
+    const reportsTo = async (id: string) => (await get(`/api/v1/contacts/${id}`)).json().directory.reportsToContactId;
+    const notifiedBefore = { s: await notified(s.id), m1: await notified(m1.id), m2: await notified(m2.id) };
+
+    const res = await post('/api/v1/contacts/merge', { survivorId: s.id, mergedIds: [m1.id, m2.id] });
+    expect(res.statusCode, res.body).toBe(200);
+    const { mergeId, contact } = res.json();
+    expect(contact.directory.reportsToContactId).toBeNull();
+    expect(await reportsTo(r1.id)).toBe(s.id);
+    expect(await reportsTo(r2.id)).toBe(s.id);
+    // written by the contact writer: a version bump and a line in the contact's history
+    const r1Now = (await get(`/api/v1/contacts/${r1.id}`)).json();
+    expect(r1Now.version).toBe(r1.version + 1);
+    const h = (await get(`/api/v1/contacts/${r1.id}/history`)).json().items as { action: string; changes: unknown }[];
+    expect(h[0]).toMatchObject({ action: 'update', changes: { 'directory.reportsToContactId': { before: m1.id, after: s.id } } });
+    expect(await notified(s.id)).toEqual([e1, e2, e3].sort());
+    expect(await notified(m1.id)).toEqual([]);
+    expect(await notified(m2.id)).toEqual([]);
+
+    // r2 is pointed elsewhere after the merge: undo leaves that choice alone
+    expect((await call(ctx, t, 'PATCH', `/api/v1/contacts/${r2.id}`, { directory: { reportsToContactId: other.id } })).statusCode).toBe(
+      200,
+    );
+    const undo = await post(`/api/v1/merges/${mergeId}/undo`);
+    expect(undo.statusCode, undo.body).toBe(200);
+    expect(await reportsTo(s.id)).toBe(m2.id);
+    expect(await reportsTo(r1.id)).toBe(m1.id);
+    expect(await reportsTo(r2.id)).toBe(other.id);
+    const r1History = (await get(`/api/v1/contacts/${r1.id}/history`)).json().items as { changes: unknown }[];
+    expect(r1History[0]).toMatchObject({ changes: { 'directory.reportsToContactId': { before: s.id, after: m1.id } } });
+    expect({ s: await notified(s.id), m1: await notified(m1.id), m2: await notified(m2.id) }).toEqual(notifiedBefore);
+  });
+
   it('does not undo over changes made to the survivor after the merge', async () => {
     const s = await createContact(ctx, team);
     const m = await createContact(ctx, team);

@@ -30,6 +30,13 @@ export interface MergeRow {
   undoneAt: Date | null;
 }
 
+/**
+ * Columns holding contact ids that no foreign key declares, moved like the others: a ticket notification's
+ * recipient (kept as sent even after the contact is erased). `contacts.reports_to_contact_id` is the other
+ * one; it is moved through the contact writer (`reportingTo`, `recordReportsTo`).
+ */
+const UNLINKED_CONTACT_REFS: [table: string, column: string][] = [['ticket_notifications', 'contact_id']];
+
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 const eqCols = (cols: string[], a: string, b: string) =>
   cols.length ? cols.map((c) => `${a}.${ident(c)} = ${b}.${ident(c)}`).join(' AND ') : 'true';
@@ -43,8 +50,15 @@ export function createMergeRepo() {
         FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
         WHERE c.contype = 'f' AND c.confrelid = 'contacts'::regclass AND cardinality(c.conkey) = 1
         ORDER BY 1, 2`.execute(tx);
+      // columns that hold contact ids without a foreign key (rows kept after their contact is erased)
+      const unlinked = await sql<{ tbl: string; col: string; relid: number; attnum: number }>`
+        SELECT x.tbl, a.attname AS col, a.attrelid::int AS relid, a.attnum::int AS attnum
+        FROM (VALUES ${sql.join(UNLINKED_CONTACT_REFS.map(([t, c]) => sql`(${t}, ${c})`))}) AS x(tbl, col)
+        JOIN pg_attribute a ON a.attrelid = to_regclass(x.tbl) AND a.attname = x.col AND NOT a.attisdropped
+        WHERE NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid = a.attrelid AND c.conkey[1] = a.attnum
+                            AND c.confrelid = 'contacts'::regclass)`.execute(tx);
       const out: ContactRef[] = [];
-      for (const fk of r.rows) {
+      for (const fk of [...r.rows, ...unlinked.rows]) {
         const idx = await sql<{ primary: boolean; cols: string[]; predicate: string | null }>`
           SELECT i.indisprimary AS primary, pg_get_expr(i.indpred, i.indrelid) AS predicate,
                  array(SELECT att.attname FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(n, o)
@@ -122,6 +136,31 @@ export function createMergeRepo() {
           SELECT json_agg(row_data ORDER BY seq) FROM contact_merge_refs
           WHERE merge_id = ${mergeId} AND table_name = ${ref.table} AND column_name = ${ref.column} AND kind = 'removed'))
         ON CONFLICT DO NOTHING`.execute(tx);
+    },
+
+    /** The team's live contacts that report to one of `ids`, locked, by id (contacts_reports_to_idx). */
+    async reportingTo(teamId: string, ids: readonly string[], tx: Executor): Promise<{ id: string; reportsToContactId: string }[]> {
+      const r = await sql<{ id: string; reportsToContactId: string }>`
+        SELECT id, reports_to_contact_id FROM contacts
+        WHERE reports_to_contact_id = ANY(${ids}::uuid[]) AND team_id = ${teamId} AND deleted_at IS NULL
+        ORDER BY id FOR UPDATE`.execute(tx);
+      return r.rows;
+    },
+    /** Records who reported to whom before a merge moved them (undo puts them back). */
+    async recordReportsTo(mergeId: string, rows: readonly { id: string; reportsToContactId: string }[], tx: Executor) {
+      if (!rows.length) return;
+      await sql`
+        INSERT INTO contact_merge_refs (merge_id, table_name, column_name, kind, row_data)
+        SELECT ${mergeId}, 'contacts', 'reports_to_contact_id', 'moved', json_build_object('id', u.id, 'reports_to_contact_id', u.r)
+        FROM unnest(${rows.map((x) => x.id)}::uuid[], ${rows.map((x) => x.reportsToContactId)}::uuid[]) AS u(id, r)
+        ORDER BY u.id`.execute(tx);
+    },
+    /** Who reported to a merged contact before the merge: contact id and the merged contact. */
+    async recordedReportsTo(mergeId: string, tx: Executor): Promise<{ id: string; reportsToContactId: string }[]> {
+      const r = await sql<{ id: string; reportsToContactId: string }>`
+        SELECT row_data ->> 'id' AS id, row_data ->> 'reports_to_contact_id' AS reports_to_contact_id FROM contact_merge_refs
+        WHERE merge_id = ${mergeId} AND table_name = 'contacts' AND column_name = 'reports_to_contact_id' ORDER BY seq`.execute(tx);
+      return r.rows;
     },
 
     /** The team's live contacts among `ids`. */

@@ -145,8 +145,22 @@ export function createMergeService(deps: {
       { region: defaultPhoneRegion },
     );
     for (const ref of await repo.contactRefs(tx)) await repo.moveRefs(ref, mergeId, survivor.id, input.mergedIds, tx);
-    await repo.setSurvivorVersion(mergeId, written.version, tx);
-    return { contact: presentContact(written), mergeId };
+    // contacts reporting to a merged contact report to the survivor (the survivor itself then to no one; its
+    // snapshot puts it back on undo); the others are recorded so undo points them back
+    const reporting = await repo.reportingTo(teamId, input.mergedIds, tx);
+    await repo.recordReportsTo(
+      mergeId,
+      reporting.filter((r) => r.id !== survivor.id),
+      tx,
+    );
+    const repointed = await writer.setReportsTo(
+      tx,
+      actor,
+      reporting.map((r) => ({ id: r.id, before: r.reportsToContactId, after: r.id === survivor.id ? null : survivor.id })),
+    );
+    const final = repointed.find((r) => r.id === survivor.id) ?? written;
+    await repo.setSurvivorVersion(mergeId, final.version, tx);
+    return { contact: presentContact(final), mergeId };
   }
 
   const service = {
@@ -308,6 +322,16 @@ export function createMergeService(deps: {
           });
           const refs: ContactRef[] = await repo.contactRefs(tx);
           for (const ref of refs) await repo.restoreRefs(ref, mergeId, m.survivorId, tx);
+          // who reported to a merged contact does again, unless they were pointed elsewhere since
+          const recorded = await repo.recordedReportsTo(mergeId, tx);
+          if (recorded.length) {
+            const now = new Map((await repo.reportingTo(actor.teamId, [m.survivorId], tx)).map((r) => [r.id, r.reportsToContactId]));
+            await writer.setReportsTo(
+              tx,
+              actor,
+              recorded.filter((r) => now.has(r.id)).map((r) => ({ id: r.id, before: m.survivorId, after: r.reportsToContactId })),
+            );
+          }
           await repo.markUndone(mergeId, tx);
           const order = [m.survivorId, ...m.mergedIds];
           return { contacts: order.map((id) => restored.find((r) => r.id === id)!).map(presentContact) };
