@@ -250,13 +250,26 @@ export function createSyncRunRepo(db: Executor) {
       lock: boolean,
       tx: Executor,
     ): Promise<ContactRow[]> {
+      // one index each: an OR of both (one of them empty) makes the planner combine unrelated bitmaps
+      const which =
+        syncIds.length && emails.length
+          ? sql`(directory_sync_id = ANY(${syncIds}::text[]) OR primary_email = ANY(${emails}::text[]))`
+          : syncIds.length
+            ? sql`directory_sync_id = ANY(${syncIds}::text[])`
+            : emails.length
+              ? sql`primary_email = ANY(${emails}::text[])`
+              : null;
+      if (!which) return [];
       const { rows } = await sql<ContactRow>`
-        SELECT * FROM contacts WHERE team_id = ${teamId} AND deleted_at IS NULL
-          AND (directory_sync_id = ANY(${syncIds}::text[]) OR primary_email = ANY(${emails}::text[]))
+        SELECT * FROM contacts WHERE team_id = ${teamId} AND deleted_at IS NULL AND ${which}
         ${lock ? sql`FOR UPDATE` : sql``}`.execute(tx);
       return rows;
     },
 
+    /** No JIT compilation for the rest of the transaction (its statements are short; compiling costs more). */
+    async noJit(tx: Tx): Promise<void> {
+      await sql`SET LOCAL jit = off`.execute(tx);
+    },
     /** Whether the connection still exists, share-locked until the transaction ends (its delete waits). */
     async holdConnection(teamId: string, id: string, tx: Executor): Promise<boolean> {
       const { rows } = await sql`SELECT 1 FROM sync_connections WHERE team_id = ${teamId} AND id = ${id} FOR KEY SHARE`.execute(tx);
@@ -353,7 +366,9 @@ export function createSyncRunRepo(db: Executor) {
      * none, and a nested loop over 100,000 people each side would be quadratic).
      */
     async reportsToChanges(teamId: string, connectionId: string, afterSyncId: string, limit: number, tx: Tx): Promise<ReportsToRow[]> {
+      // and without JIT: the joins' row estimates cross its threshold and compiling costs more than running
       await sql`SET LOCAL enable_nestloop = off`.execute(tx);
+      await sql`SET LOCAL jit = off`.execute(tx);
       const { rows } = await sql<ReportsToRow>`
         WITH dn AS (
           SELECT DISTINCT ON (dn_key) dn_key, sync_id FROM sync_people

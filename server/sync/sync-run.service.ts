@@ -337,6 +337,8 @@ export function createSyncRunService(deps: {
     o: { region: string; mapping: SyncMapping; salt: string; lock: boolean; prof: ReadProfile },
   ): Promise<SyncRunRow> {
     return db.transaction().execute(async (tx) => {
+      // a batch's set-based statements are short: compiling them (JIT, when an estimate crosses its threshold) costs more
+      await repo.noJit(tx);
       const actor = await actorNow(run, tx);
       // a connection deleted meanwhile stops the run (its delete waits for this batch: the row is share-locked)
       if (!(await repo.holdConnection(run.teamId, c.connection.id, tx))) throw new JobRevoked('Stopped: the connection was deleted.');
