@@ -125,6 +125,8 @@ export interface SyncedCreate {
   id: string;
   fields: ContactFields;
   directory: SyncedDirectory;
+  /** Who the person reports to, when their manager's contact is known already (else the second pass sets it). */
+  reportsTo?: { contactId: string; syncId: string } | null;
 }
 /** A change of a live contact from a directory: its fields and directory columns as read, and what they become. */
 export interface SyncedChange extends Omit<ContactChange, 'reportsToContactId'> {
@@ -386,11 +388,24 @@ export function createContactWriter(db: Executor) {
         }
         return out;
       };
-      const newRows = items.creates.map((i) => ({ id: i.id, teamId: b.teamId, ...columnsOf(i.fields, o.region), ...dirCols(i.directory) }));
+      const newRows = items.creates.map((i) => ({
+        id: i.id,
+        teamId: b.teamId,
+        ...columnsOf(i.fields, o.region),
+        ...dirCols(i.directory),
+        reportsToContactId: i.reportsTo?.contactId ?? null,
+        reportsToSyncId: i.reportsTo?.syncId ?? null,
+      }));
       const newAudit = items.creates.map((i) =>
         auditRow(b, 'contact', i.id, 'create', {
           ...diffContacts(null, i.fields),
           ...dirChanges({ syncId: null, organizationId: null, connectionId: null }, i.directory),
+          ...(i.reportsTo
+            ? {
+                'directory.reportsToContactId': { before: null, after: i.reportsTo.contactId },
+                'directory.reportsToSyncId': { before: null, after: i.reportsTo.syncId },
+              }
+            : {}),
         }),
       );
       const inserted = await repo.insert(newRows, newAudit, { skipTakenEmails: true }, tx);

@@ -25,6 +25,7 @@ import * as m0030 from './migrations/0030_contact_merges.ts';
 import * as m0032 from './migrations/0032_forms.ts';
 import * as m0036 from './migrations/0036_scim.ts';
 import * as m0038 from './migrations/0038_import_create_companies.ts';
+import * as m0039 from './migrations/0039_sync_fingerprint.ts';
 import * as m0042 from './migrations/0042_merge_reports_to.ts';
 
 // An explicit list (not a folder scan) so the same code runs under tsx, Vitest and a bundler.
@@ -55,6 +56,7 @@ const migrations: Record<string, Migration> = {
   '0032_forms': m0032,
   '0036_scim': m0036,
   '0038_import_create_companies': m0038,
+  '0039_sync_fingerprint': m0039,
   '0042_merge_reports_to': m0042,
 };
 

@@ -254,6 +254,37 @@ describeLdap('Contact Sync runs against a real slapd', () => {
     expect(ok.statusCode, ok.body).toBe(200);
   });
 
+  it('a person the directory did not change is compared again when their contact changed since, or the mapping did', async () => {
+    // another writer changed a synced field (any write moves the version): the run puts the directory's value back
+    const guid = adUser(O, 9).guid;
+    const was = (await contactsOf(team.teamId)).find((x) => x.directorySyncId === guid)!;
+    await ctx.db
+      .updateTable('contacts')
+      .set((e) => ({ jobTitle: 'Tampered', version: e('version', '+', 1) }))
+      .where('id', '=', was.id)
+      .execute();
+    const r1 = await run(team, conn.id);
+    expect(r1.counts).toMatchObject({ updated: 1, unchanged: USERS - 1, created: 0, conflicts: 0, failed: 0 });
+    const fixed = (await contactsOf(team.teamId)).find((x) => x.directorySyncId === guid)!;
+    expect(fixed.jobTitle).toBe(was.jobTitle);
+    expect(fixed.version).toBe(was.version + 2);
+    // a new mapping (the title read from another attribute): everyone is mapped with it, whatever the directory did
+    await patchConnection(team, conn.id, { mapping: { ...adDefaultMapping, jobTitle: 'department' } });
+    const r2 = await run(team, conn.id);
+    const withTitle = Array.from({ length: USERS }, (_, i) => adUser(O, i)).filter((u) => (u.department ?? null) !== (u.title ?? null));
+    expect(withTitle.length).toBeGreaterThan(0);
+    expect(r2.counts.updated).toBe(withTitle.length);
+    expect(total(r2.counts)).toBe(USERS);
+    const moved = (await contactsOf(team.teamId)).find((x) => x.directorySyncId === withTitle[0]!.guid)!;
+    expect(moved.jobTitle).toBe(withTitle[0]!.department ?? null);
+    // and back: the next run maps with the default again
+    await patchConnection(team, conn.id, { mapping: adDefaultMapping });
+    const r3 = await run(team, conn.id);
+    expect(r3.counts.updated).toBe(withTitle.length);
+    const r4 = await run(team, conn.id);
+    expect(r4.counts).toMatchObject({ updated: 0, unchanged: USERS, created: 0 });
+  });
+
   it('a directory that cannot be read (wrong password, unreachable) fails the run and deactivates nobody', async () => {
     const active = (await contactsOf(team.teamId)).filter((c) => c.active).length;
     const bad = await connection(team, {}, { bindPassword: 'wrong-password' });

@@ -65,6 +65,10 @@ export interface PersonInsert {
   dnKey: string;
   managerKey: string | null;
   managerIsDn: boolean;
+  /** What the directory said of the person, with the mapping that read it (null: never recognised as unchanged). */
+  fingerprint: string | null;
+  /** The person's contact after the batch's writes. */
+  contactId: string | null;
 }
 
 export interface ReportsToRow {
@@ -246,13 +250,26 @@ export function createSyncRunRepo(db: Executor) {
       lock: boolean,
       tx: Executor,
     ): Promise<ContactRow[]> {
+      // one index each: an OR of both (one of them empty) makes the planner combine unrelated bitmaps
+      const which =
+        syncIds.length && emails.length
+          ? sql`(directory_sync_id = ANY(${syncIds}::text[]) OR primary_email = ANY(${emails}::text[]))`
+          : syncIds.length
+            ? sql`directory_sync_id = ANY(${syncIds}::text[])`
+            : emails.length
+              ? sql`primary_email = ANY(${emails}::text[])`
+              : null;
+      if (!which) return [];
       const { rows } = await sql<ContactRow>`
-        SELECT * FROM contacts WHERE team_id = ${teamId} AND deleted_at IS NULL
-          AND (directory_sync_id = ANY(${syncIds}::text[]) OR primary_email = ANY(${emails}::text[]))
+        SELECT * FROM contacts WHERE team_id = ${teamId} AND deleted_at IS NULL AND ${which}
         ${lock ? sql`FOR UPDATE` : sql``}`.execute(tx);
       return rows;
     },
 
+    /** No JIT compilation for the rest of the transaction (its statements are short; compiling costs more). */
+    async noJit(tx: Tx): Promise<void> {
+      await sql`SET LOCAL jit = off`.execute(tx);
+    },
     /** Whether the connection still exists, share-locked until the transaction ends (its delete waits). */
     async holdConnection(teamId: string, id: string, tx: Executor): Promise<boolean> {
       const { rows } = await sql`SELECT 1 FROM sync_connections WHERE team_id = ${teamId} AND id = ${id} FOR KEY SHARE`.execute(tx);
@@ -267,64 +284,92 @@ export function createSyncRunRepo(db: Executor) {
     },
 
     /**
-     * The DN and manager of each person, written only where they changed: unchanged people are filtered
-     * out before the insert, so their rows are neither rewritten nor locked. Answers the rows written.
+     * The DN, manager and fingerprint of each person with the contact (and its version, read here after the
+     * batch's writes) their reading left, written only where something changed: unchanged people are filtered
+     * out before the insert, so their rows are neither rewritten nor locked. `updated_at` (the newest person
+     * of a reused DN) moves only when the DN or manager changed. Answers the rows written.
      */
     async upsertPeople(teamId: string, connectionId: string, people: readonly PersonInsert[], tx: Executor): Promise<number> {
       if (!people.length) return 0;
       const col = <K extends keyof PersonInsert>(k: K) => people.map((p) => p[k]);
       const r = await sql`
-        INSERT INTO sync_people (connection_id, team_id, sync_id, dn_key, manager_key, manager_is_dn)
-        SELECT ${connectionId}, ${teamId}, u.* FROM unnest(${col('syncId')}::text[], ${col('dnKey')}::text[], ${col('managerKey')}::text[],
-          ${col('managerIsDn')}::boolean[]) AS u(sync_id, dn_key, manager_key, manager_is_dn)
+        INSERT INTO sync_people (connection_id, team_id, sync_id, dn_key, manager_key, manager_is_dn, fingerprint, contact_id, contact_version)
+        SELECT ${connectionId}, ${teamId}, u.sync_id, u.dn_key, u.manager_key, u.manager_is_dn, u.fingerprint, c.id, c.version
+        FROM unnest(${col('syncId')}::text[], ${col('dnKey')}::text[], ${col('managerKey')}::text[], ${col('managerIsDn')}::boolean[],
+          ${col('fingerprint')}::text[], ${col('contactId')}::uuid[])
+          AS u(sync_id, dn_key, manager_key, manager_is_dn, fingerprint, contact_id)
+        LEFT JOIN contacts c ON c.id = u.contact_id AND c.team_id = ${teamId}
         WHERE NOT EXISTS (
           SELECT 1 FROM sync_people s WHERE s.connection_id = ${connectionId} AND s.sync_id = u.sync_id
-            AND (s.dn_key, s.manager_key, s.manager_is_dn) IS NOT DISTINCT FROM (u.dn_key, u.manager_key, u.manager_is_dn))
+            AND (s.dn_key, s.manager_key, s.manager_is_dn, s.fingerprint, s.contact_id, s.contact_version)
+                IS NOT DISTINCT FROM (u.dn_key, u.manager_key, u.manager_is_dn, u.fingerprint, c.id, c.version))
         ON CONFLICT (connection_id, sync_id) DO UPDATE SET dn_key = excluded.dn_key, manager_key = excluded.manager_key,
-          manager_is_dn = excluded.manager_is_dn, updated_at = now()
-        WHERE (sync_people.dn_key, sync_people.manager_key, sync_people.manager_is_dn)
-          IS DISTINCT FROM (excluded.dn_key, excluded.manager_key, excluded.manager_is_dn)`.execute(tx);
+          manager_is_dn = excluded.manager_is_dn, fingerprint = excluded.fingerprint, contact_id = excluded.contact_id,
+          contact_version = excluded.contact_version,
+          updated_at = CASE WHEN (sync_people.dn_key, sync_people.manager_key, sync_people.manager_is_dn)
+                                 IS DISTINCT FROM (excluded.dn_key, excluded.manager_key, excluded.manager_is_dn)
+                            THEN now() ELSE sync_people.updated_at END
+        WHERE (sync_people.dn_key, sync_people.manager_key, sync_people.manager_is_dn, sync_people.fingerprint,
+               sync_people.contact_id, sync_people.contact_version)
+          IS DISTINCT FROM (excluded.dn_key, excluded.manager_key, excluded.manager_is_dn, excluded.fingerprint,
+               excluded.contact_id, excluded.contact_version)`.execute(tx);
       return Number(r.numAffectedRows ?? 0);
     },
 
     /**
-     * A page of the connection's people with who their contact reports to now and who the directory says
-     * (the manager's contact by DN or sync id; the person last written wins when a DN was reused).
+     * Of the batch's people (sync id → fingerprint), those the connection read last time with the same
+     * fingerprint whose contact is still at the version that reading left (live, of this connection, same
+     * sync id): they are unchanged without being mapped. Answers their contact's id, name and email.
      */
-    async reportsToPage(teamId: string, connectionId: string, afterSyncId: string, limit: number, tx: Executor): Promise<ReportsToRow[]> {
-      const { rows } = await sql<ReportsToRow>`
-        SELECT c.id AS contact_id, p.sync_id, p.manager_key, c.reports_to_contact_id, c.reports_to_sync_id,
-               mc.id AS manager_contact_id, mc.directory_sync_id AS manager_sync_id
-        FROM sync_people p
-        JOIN contacts c ON c.team_id = ${teamId} AND c.directory_sync_id = p.sync_id AND c.directory_connection_id = ${connectionId}
-                       AND c.deleted_at IS NULL
-        -- the manager named by DN (index sync_people_dn_idx; the newest when a DN was reused) or by sync id (primary key)
-        LEFT JOIN LATERAL (
-          SELECT m.sync_id FROM sync_people m
-          WHERE p.manager_is_dn AND m.connection_id = ${connectionId} AND m.dn_key = p.manager_key
-          ORDER BY m.updated_at DESC LIMIT 1) md ON true
-        LEFT JOIN sync_people ms ON NOT p.manager_is_dn AND ms.connection_id = ${connectionId} AND ms.sync_id = p.manager_key
-        -- one index probe per person (contacts_directory_sync_id_idx), whatever the statistics say
-        LEFT JOIN LATERAL (
-          SELECT x.id, x.directory_sync_id FROM contacts x
-          WHERE x.team_id = ${teamId} AND x.directory_sync_id = coalesce(md.sync_id, ms.sync_id)
-            AND x.directory_connection_id = ${connectionId} AND x.deleted_at IS NULL
-          LIMIT 1) mc ON true
-        WHERE p.connection_id = ${connectionId} AND p.sync_id > ${afterSyncId}
-        ORDER BY p.sync_id LIMIT ${limit}`.execute(tx);
+    async unchangedByFingerprint(
+      teamId: string,
+      connectionId: string,
+      syncIds: readonly string[],
+      fingerprints: readonly string[],
+      tx: Executor,
+    ): Promise<{ syncId: string; id: string; firstName: string | null; lastName: string | null; primaryEmail: string | null }[]> {
+      if (!syncIds.length) return [];
+      const { rows } = await sql<{
+        syncId: string;
+        id: string;
+        firstName: string | null;
+        lastName: string | null;
+        primaryEmail: string | null;
+      }>`
+        SELECT p.sync_id, c.id, c.first_name, c.last_name, c.primary_email
+        FROM unnest(${syncIds}::text[], ${fingerprints}::text[]) AS u(sync_id, fingerprint)
+        JOIN sync_people p ON p.connection_id = ${connectionId} AND p.sync_id = u.sync_id AND p.fingerprint = u.fingerprint
+        JOIN contacts c ON c.id = p.contact_id AND c.version = p.contact_version AND c.team_id = ${teamId}
+          AND c.deleted_at IS NULL AND c.directory_connection_id = ${connectionId} AND c.directory_sync_id = p.sync_id`.execute(tx);
       return rows;
     },
 
     /**
-     * Whether any person of the connection has a reports-to that differs from what the directory says now
-     * (the rule of reportsToPage + planReportsTo, in one set-based statement): when none does, the second
-     * pass has nothing to page through. Hash joins over the connection's people, no per-person probes.
+     * Contacts whose reports-to the second pass just changed (version + 1): their people's fingerprints still
+     * describe them (reports-to is not a mapped field), so the version they are known at moves along.
      */
-    async reportsToPending(teamId: string, connectionId: string, tx: Tx): Promise<boolean> {
-      // hash joins whatever the statistics say: a table the run just filled may have none (autovacuum off),
-      // and a nested loop over 100,000 people each side would be quadratic
+    async carryVersions(connectionId: string, contactIds: readonly string[], tx: Executor): Promise<void> {
+      if (!contactIds.length) return;
+      await sql`
+        UPDATE sync_people p SET contact_version = c.version
+        FROM contacts c
+        WHERE c.id = ANY(${contactIds}::uuid[]) AND p.connection_id = ${connectionId} AND p.contact_id = c.id
+          AND p.sync_id = c.directory_sync_id AND p.contact_version = c.version - 1`.execute(tx);
+    },
+
+    /**
+     * The people of the connection whose contact's reports-to differs from what the directory says now, after
+     * `afterSyncId` in sync id order, with who their contact reports to now and who the directory says (the
+     * manager's contact by DN — the person last written wins when a DN was reused — or by sync id; a
+     * self-reference or an unknown manager means none). Only they are paged through by the second pass. Hash
+     * joins over the connection's people whatever the statistics say (a table the run just filled may have
+     * none, and a nested loop over 100,000 people each side would be quadratic).
+     */
+    async reportsToChanges(teamId: string, connectionId: string, afterSyncId: string, limit: number, tx: Tx): Promise<ReportsToRow[]> {
+      // and without JIT: the joins' row estimates cross its threshold and compiling costs more than running
       await sql`SET LOCAL enable_nestloop = off`.execute(tx);
-      const { rows } = await sql<{ pending: boolean }>`
+      await sql`SET LOCAL jit = off`.execute(tx);
+      const { rows } = await sql<ReportsToRow>`
         WITH dn AS (
           SELECT DISTINCT ON (dn_key) dn_key, sync_id FROM sync_people
           WHERE connection_id = ${connectionId} ORDER BY dn_key, updated_at DESC),
@@ -333,18 +378,49 @@ export function createSyncRunRepo(db: Executor) {
           WHERE team_id = ${teamId} AND directory_connection_id = ${connectionId} AND deleted_at IS NULL
             AND directory_sync_id IS NOT NULL),
         p AS (
-          SELECT p.sync_id, CASE WHEN p.manager_is_dn THEN dn.sync_id ELSE ms.sync_id END AS manager_sync_id
+          SELECT p.sync_id, p.manager_key, CASE WHEN p.manager_is_dn THEN dn.sync_id ELSE ms.sync_id END AS manager_sync_id
           FROM sync_people p
           LEFT JOIN dn ON p.manager_is_dn AND dn.dn_key = p.manager_key
           LEFT JOIN sync_people ms ON NOT p.manager_is_dn AND ms.connection_id = ${connectionId} AND ms.sync_id = p.manager_key
-          WHERE p.connection_id = ${connectionId})
-        SELECT EXISTS (
-          SELECT 1 FROM p
-          JOIN mine c ON c.directory_sync_id = p.sync_id
-          LEFT JOIN mine mc ON mc.directory_sync_id = p.manager_sync_id
-          WHERE (CASE WHEN mc.id <> c.id THEN mc.id END, CASE WHEN mc.id <> c.id THEN mc.directory_sync_id END)
-                IS DISTINCT FROM (c.reports_to_contact_id, c.reports_to_sync_id)) AS pending`.execute(tx);
-      return rows[0]!.pending;
+          WHERE p.connection_id = ${connectionId} AND p.sync_id > ${afterSyncId})
+        SELECT DISTINCT ON (p.sync_id, c.id) c.id AS contact_id, p.sync_id, p.manager_key, c.reports_to_contact_id, c.reports_to_sync_id,
+               mc.id AS manager_contact_id, mc.directory_sync_id AS manager_sync_id
+        FROM p
+        JOIN mine c ON c.directory_sync_id = p.sync_id
+        LEFT JOIN mine mc ON mc.directory_sync_id = p.manager_sync_id
+        WHERE (CASE WHEN mc.id <> c.id THEN mc.id END, CASE WHEN mc.id <> c.id THEN mc.directory_sync_id END)
+              IS DISTINCT FROM (c.reports_to_contact_id, c.reports_to_sync_id)
+        ORDER BY p.sync_id, c.id, mc.id
+        LIMIT ${limit}`.execute(tx);
+      return rows;
+    },
+
+    /**
+     * The contacts of the connection that managers named by the batch's people hold now: by DN key (the
+     * newest person of a DN) or by sync id, each a person of the connection with a live contact of it.
+     */
+    async managersOf(
+      teamId: string,
+      connectionId: string,
+      refs: readonly { key: string; isDn: boolean }[],
+      tx: Executor,
+    ): Promise<{ key: string; isDn: boolean; syncId: string; contactId: string }[]> {
+      if (!refs.length) return [];
+      const { rows } = await sql<{ key: string; isDn: boolean; syncId: string; contactId: string }>`
+        SELECT m.key, m.is_dn, m.sync_id, x.id AS contact_id
+        FROM (
+          SELECT r.key, r.is_dn,
+            CASE WHEN r.is_dn
+              THEN (SELECT s.sync_id FROM sync_people s WHERE s.connection_id = ${connectionId} AND s.dn_key = r.key
+                    ORDER BY s.updated_at DESC LIMIT 1)
+              ELSE (SELECT s.sync_id FROM sync_people s WHERE s.connection_id = ${connectionId} AND s.sync_id = r.key) END AS sync_id
+          FROM unnest(${refs.map((r) => r.key)}::text[], ${refs.map((r) => r.isDn)}::boolean[]) AS r(key, is_dn)) m
+        CROSS JOIN LATERAL (
+          SELECT x.id FROM contacts x
+          WHERE x.team_id = ${teamId} AND x.directory_sync_id = m.sync_id AND x.directory_connection_id = ${connectionId}
+            AND x.deleted_at IS NULL
+          LIMIT 1) x`.execute(tx);
+      return rows;
     },
 
     /** Fresh planner statistics after a run wrote many rows (a first run of 100,000 people into an empty table). */

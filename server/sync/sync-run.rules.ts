@@ -85,6 +85,11 @@ export interface ReconcileContext<P extends SyncPerson> {
   /** The mapping of one person onto a contact's fields (the stored contact's, or a new contact's). */
   apply: (person: P, base: ContactFields | null) => Mapped;
   newId: () => string;
+  /**
+   * The directory person (sync id) of the batch recognised unchanged before `person` who holds `email`, if any:
+   * people left out of `people` because they are known unchanged still claim their email where they stand.
+   */
+  claimedBefore?: (person: P, email: string) => string | undefined;
 }
 
 /**
@@ -129,7 +134,7 @@ export function reconcile<P extends SyncPerson>(people: readonly P[], ctx: Recon
     let reason: string | null = null;
     if (email) {
       const holder = ctx.byEmail.get(email);
-      const other = claimed.get(email);
+      const other = claimed.get(email) ?? ctx.claimedBefore?.(p, email);
       if (other !== undefined) {
         out.push({
           kind: 'conflict',

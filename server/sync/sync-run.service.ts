@@ -6,6 +6,7 @@
 // entries' unique (run, sync id)), so every person in scope is counted exactly once. Reports-to is a
 // second pass; people who left the scope are deactivated only after a complete, successful full run,
 // and a run that would deactivate more than the threshold waits for a confirmation.
+import { createHash } from 'node:crypto';
 import { AppError } from '#shared/errors.ts';
 import { DEFAULT_DEACTIVATION_THRESHOLD, type SyncMapping, type SyncRun, type SyncRunEntry } from '#shared/sync.ts';
 import type { Db, Executor, Tx } from '../db/client.ts';
@@ -138,6 +139,18 @@ const SCHEDULE_ACTOR: StoredActor = {
 export const canManageSync = (a: Pick<Actor, 'role' | 'type'>) => a.type === 'system' || a.role === 'owner' || a.role === 'admin';
 function requireManager(actor: Actor) {
   if (!canManageSync(actor)) throw new AppError('FORBIDDEN', 'Only owners and admins manage Contact Sync');
+}
+
+/** Bumped when what a mapping makes of the same directory values changes (every person is mapped again once). */
+const FINGERPRINT_RULES = 1;
+/** What a run's fingerprints depend on besides the person: the rules, the mapping and the team's phone region. */
+const fingerprintSalt = (mapping: SyncMapping, region: string) => JSON.stringify([FINGERPRINT_RULES, mapping, region]);
+/** A digest of everything the directory said of a person (their DN, attributes, disabled flag, organization). */
+export function fingerprintOf(salt: string, e: DirectoryEntry): string {
+  return createHash('sha1')
+    .update(salt)
+    .update(JSON.stringify([e.dn, e.disabled, e.organizationId ?? null, e.attributes]))
+    .digest('base64url');
 }
 
 const storedOf = (r: ContactRow): StoredContact => ({ id: r.id, fields: rowToFields(r), directory: rowToDirectory(r), stored: r });
@@ -273,7 +286,7 @@ export function createSyncRunService(deps: {
       const flush = async (all: boolean) => {
         while (buf.length >= batchSize || (all && buf.length)) {
           const items = buf.splice(0, batchSize);
-          const batch = { region: defaultPhoneRegion, mapping };
+          const batch = { region: defaultPhoneRegion, mapping, salt: fingerprintSalt(mapping, defaultPhoneRegion) };
           try {
             // read without locks: an unchanged person (most of a re-run) is neither locked nor written
             run = await commitBatch(ctx, run, c, items, { ...batch, lock: false, prof });
@@ -321,9 +334,11 @@ export function createSyncRunService(deps: {
     run: SyncRunRow,
     c: RunConnection,
     entries: DirectoryEntry[],
-    o: { region: string; mapping: SyncMapping; lock: boolean; prof: ReadProfile },
+    o: { region: string; mapping: SyncMapping; salt: string; lock: boolean; prof: ReadProfile },
   ): Promise<SyncRunRow> {
     return db.transaction().execute(async (tx) => {
+      // a batch's set-based statements are short: compiling them (JIT, when an estimate crosses its threshold) costs more
+      await repo.noJit(tx);
       const actor = await actorNow(run, tx);
       // a connection deleted meanwhile stops the run (its delete waits for this batch: the row is share-locked)
       if (!(await repo.holdConnection(run.teamId, c.connection.id, tx))) throw new JobRevoked('Stopped: the connection was deleted.');
@@ -333,9 +348,26 @@ export function createSyncRunService(deps: {
       let t = pt();
       const counted = await repo.alreadyCounted(run.id, [...new Set(keyed.map((e) => e.syncId))], tx);
       const todo = keyed.filter((e) => !counted.has(e.syncId));
-      // the people's contacts by sync id (one statement), each person mapped once onto its contact
+      // people read last time with the same fingerprint whose contact nobody changed since: unchanged, without
+      // reading or mapping their contact (most of a re-run)
+      const fingerprints = new Map<string, string>();
+      const position = new Map<string, number>();
+      todo.forEach((e, i) => {
+        if (!position.has(e.syncId)) position.set(e.syncId, i);
+        if (!e.error && !fingerprints.has(e.syncId)) fingerprints.set(e.syncId, fingerprintOf(o.salt, e));
+      });
+      const known = new Map(
+        (await repo.unchangedByFingerprint(run.teamId, c.connection.id, [...fingerprints.keys()], [...fingerprints.values()], tx)).map(
+          (r) => [r.syncId, r],
+        ),
+      );
+      // where each of them stands in the batch, by email: they still claim it against the people after them
+      const knownEmail = new Map<string, string>();
+      for (const [syncId, r] of known) if (r.primaryEmail && !knownEmail.has(r.primaryEmail)) knownEmail.set(r.primaryEmail, syncId);
+      const rest = todo.filter((e) => !known.has(e.syncId));
+      // the other people's contacts by sync id (one statement), each person mapped once onto its contact
       const lock = o.lock && !run.dryRun;
-      const found = await repo.storedFor(run.teamId, [...new Set(todo.filter((e) => !e.error).map((e) => e.syncId))], [], lock, tx);
+      const found = await repo.storedFor(run.teamId, [...new Set(rest.filter((e) => !e.error).map((e) => e.syncId))], [], lock, tx);
       o.prof.lookup += pt() - t;
       t = pt();
       // the version of each contact as read (a batch read without locks checks it before writing)
@@ -350,7 +382,7 @@ export function createSyncRunService(deps: {
         }
       }
       const mapped = new Map<string, ReturnType<typeof applyMapping>>();
-      for (const e of todo) if (!mapped.has(e.syncId)) mapped.set(e.syncId, applyMapping(e, o.mapping, bySyncId.get(e.syncId)?.fields));
+      for (const e of rest) if (!mapped.has(e.syncId)) mapped.set(e.syncId, applyMapping(e, o.mapping, bySyncId.get(e.syncId)?.fields));
       // then who holds the emails of new people and of people whose email changes (none in an unchanged run)
       const emails = new Set<string>();
       for (const [syncId, m] of mapped) {
@@ -363,12 +395,16 @@ export function createSyncRunService(deps: {
         if (r.primaryEmail) byEmail.set(r.primaryEmail, storedOf(r));
       }
       const reportsTo = new Map<string, string | null>();
-      const newIds = Array.from({ length: todo.length }, () => uuidv7()).sort();
-      const outcomes = reconcile(todo, {
+      const newIds = Array.from({ length: rest.length }, () => uuidv7()).sort();
+      const restOutcomes = reconcile(rest, {
         connectionId: c.connection.id,
         bySyncId,
         byEmail,
         newId: () => newIds.shift()!,
+        claimedBefore: (e, email) => {
+          const holder = knownEmail.get(email);
+          return holder !== undefined && position.get(holder)! < position.get(e.syncId)! ? holder : undefined;
+        },
         apply: (e, base): Mapped => {
           // the mapping made above when `base` is the person's own contact (or none), a fresh one for a contact linked by email
           const m =
@@ -385,18 +421,24 @@ export function createSyncRunService(deps: {
         // read without locks: lock the contacts about to be written; one that changed since it was read
         // (another writer got there first) makes the batch start again, locking everything it reads
         const versions = new Map<string, number>();
-        for (const out of outcomes) if (out.kind === 'update') versions.set(out.contactId, readVersion.get(out.contactId)!);
+        for (const out of restOutcomes) if (out.kind === 'update') versions.set(out.contactId, readVersion.get(out.contactId)!);
         if (versions.size) {
           const now = await repo.lockVersions(run.teamId, [...versions.keys()], tx);
           for (const [id, v] of versions) if (now.get(id) !== v) throw new StaleBatch();
         }
       }
       if (!run.dryRun) {
+        const managers = o.mapping.reportsTo ? await managersAtCreation(run, c, restOutcomes, known, byKey, reportsTo, tx) : null;
         const creates: SyncedCreate[] = [];
         const changes: SyncedChange[] = [];
-        for (const out of outcomes) {
+        for (const out of restOutcomes) {
           if (out.kind === 'create') {
-            creates.push({ id: out.contactId, fields: out.fields, directory: { syncId: out.syncId, organizationId: out.organizationId } });
+            creates.push({
+              id: out.contactId,
+              fields: out.fields,
+              directory: { syncId: out.syncId, organizationId: out.organizationId },
+              reportsTo: managers?.get(out.syncId) ?? null,
+            });
           } else if (out.kind === 'update') {
             const d = out.current.directory;
             changes.push({
@@ -419,10 +461,10 @@ export function createSyncRunService(deps: {
         if (w.skipped.length) {
           // an email a contact took after the batch read it: a conflict, not a duplicate
           const skipped = new Set(w.skipped);
-          for (let i = 0; i < outcomes.length; i++) {
-            const out = outcomes[i]!;
+          for (let i = 0; i < restOutcomes.length; i++) {
+            const out = restOutcomes[i]!;
             if (out.kind === 'create' && skipped.has(out.contactId)) {
-              outcomes[i] = {
+              restOutcomes[i] = {
                 kind: 'conflict',
                 syncId: out.syncId,
                 contactId: null,
@@ -433,8 +475,31 @@ export function createSyncRunService(deps: {
         }
       }
 
+      // one outcome per person, in the batch's order
+      const bySync = new Map(restOutcomes.map((out) => [out.syncId, out]));
+      const outcomes: Outcome[] = [];
+      const done = new Set<string>();
+      for (const e of todo) {
+        if (done.has(e.syncId)) continue;
+        done.add(e.syncId);
+        const k = known.get(e.syncId);
+        outcomes.push(k ? { kind: 'unchanged', syncId: e.syncId, contactId: k.id } : bySync.get(e.syncId)!);
+      }
       const rows: EntryInsert[] = outcomes.map((out) => {
         const e = byKey.get(out.syncId)!;
+        const k = known.get(out.syncId);
+        if (k) {
+          return {
+            syncId: out.syncId,
+            dn: e.dn,
+            outcome: 'unchanged' as const,
+            contactId: k.id,
+            name: nameOf(k),
+            email: k.primaryEmail,
+            reason: null,
+            changes: null,
+          };
+        }
         const fields =
           out.kind === 'create'
             ? out.fields
@@ -455,21 +520,24 @@ export function createSyncRunService(deps: {
       o.prof.contacts += pt() - t;
       t = pt();
       await repo.insertEntries(run.id, run.teamId, rows, tx);
-      if (!run.dryRun && o.mapping.reportsTo) {
+      if (!run.dryRun) {
+        // the people read and mapped (not those known unchanged): their DN, manager and fingerprint
         await repo.upsertPeople(
           run.teamId,
           c.connection.id,
-          outcomes
+          restOutcomes
             .filter((out) => out.kind !== 'failed' && out.kind !== 'conflict')
             .map((out) => {
               const e = byKey.get(out.syncId)!;
-              const ref = reportsTo.get(out.syncId) ?? null;
+              const ref = o.mapping.reportsTo ? (reportsTo.get(out.syncId) ?? null) : null;
               const isDn = ref !== null && ref.includes('=');
               return {
                 syncId: out.syncId,
                 dnKey: normalizeDn(e.dn),
                 managerKey: ref === null ? null : isDn ? normalizeDn(ref) : ref,
                 managerIsDn: isDn,
+                fingerprint: fingerprints.get(out.syncId) ?? null,
+                contactId: out.contactId,
               };
             }),
           tx,
@@ -480,6 +548,53 @@ export function createSyncRunService(deps: {
       o.prof.bookkeeping += pt() - t;
       return next;
     });
+  }
+
+  /**
+   * Who the batch's new people report to, where the manager's contact is known already (a person of this
+   * batch or of an earlier one): set at creation, so a first run writes most contacts once. The second pass
+   * still checks everyone against the directory and sets what this could not (a manager read later).
+   */
+  async function managersAtCreation(
+    run: SyncRunRow,
+    c: RunConnection,
+    outcomes: readonly Outcome[],
+    known: ReadonlyMap<string, { id: string }>,
+    byKey: ReadonlyMap<string, DirectoryEntry>,
+    reportsTo: ReadonlyMap<string, string | null>,
+    tx: Tx,
+  ): Promise<Map<string, { contactId: string; syncId: string }>> {
+    const out = new Map<string, { contactId: string; syncId: string }>();
+    const creates = outcomes.filter((x) => x.kind === 'create' && reportsTo.get(x.syncId));
+    if (!creates.length) return out;
+    // the batch's people with a contact of this connection, by DN key and by sync id
+    const batchByDn = new Map<string, { contactId: string; syncId: string }>();
+    const batchBySync = new Map<string, { contactId: string; syncId: string }>();
+    const add = (syncId: string, contactId: string) => {
+      const m = { contactId, syncId };
+      batchBySync.set(syncId, m);
+      batchByDn.set(normalizeDn(byKey.get(syncId)!.dn), m);
+    };
+    for (const x of outcomes) if (x.kind === 'create' || x.kind === 'update' || x.kind === 'unchanged') add(x.syncId, x.contactId);
+    for (const [syncId, k] of known) add(syncId, k.id);
+    const refOf = (ref: string) => (ref.includes('=') ? { key: normalizeDn(ref), isDn: true } : { key: ref, isDn: false });
+    const ask = new Map<string, { key: string; isDn: boolean }>();
+    for (const x of creates) {
+      const r = refOf(reportsTo.get(x.syncId)!);
+      if (!(r.isDn ? batchByDn : batchBySync).has(r.key)) ask.set(`${r.isDn}:${r.key}`, r);
+    }
+    const stored = new Map(
+      (await repo.managersOf(run.teamId, c.connection.id, [...ask.values()], tx)).map((m) => [
+        `${m.isDn}:${m.key}`,
+        { contactId: m.contactId, syncId: m.syncId },
+      ]),
+    );
+    for (const x of creates) {
+      const r = refOf(reportsTo.get(x.syncId)!);
+      const m = (r.isDn ? batchByDn : batchBySync).get(r.key) ?? stored.get(`${r.isDn}:${r.key}`);
+      if (m && m.contactId !== x.contactId) out.set(x.syncId, m);
+    }
+    return out;
   }
 
   /** People a delta says were deleted: their contacts of this connection become inactive (one entry each). */
@@ -528,15 +643,15 @@ export function createSyncRunService(deps: {
   /** Second pass: who each synced contact reports to, for the whole connection (cycles allowed). */
   async function reportsPhase(ctx: JobContext, run: SyncRunRow, c: RunConnection): Promise<SyncRunRow> {
     if (!run.dryRun && c.mapping.reportsTo) {
-      // the planner must know the rows this run added before it joins them page after page
+      // the planner must know the rows this run added before it joins them
       if (run.created >= 1000) await repo.analyze();
       let after = run.state.after ?? '';
-      // nobody's manager changed (an unchanged re-run, most incremental runs): nothing to page through
-      const pending = run.created > 0 || (await db.transaction().execute((tx) => repo.reportsToPending(run.teamId, c.connection.id, tx)));
-      for (; pending;) {
+      // only the people whose reports-to differs from what the directory says are paged through: none in an
+      // unchanged re-run, few in a first run (most got theirs at creation) or an incremental one
+      for (;;) {
         const r = await db.transaction().execute(async (tx) => {
           const actor = await actorNow(run, tx);
-          const rows = await repo.reportsToPage(run.teamId, c.connection.id, after, REPORTS_BATCH, tx);
+          const rows = await repo.reportsToChanges(run.teamId, c.connection.id, after, REPORTS_BATCH, tx);
           if (!rows.length) return null;
           const byRow = new Map(rows.map((x) => [x.managerKey, x]));
           const plan = planReportsTo(
@@ -552,6 +667,7 @@ export function createSyncRunService(deps: {
             },
           );
           const changed = await writer.setSyncedReportsTo(tx, byOf(run, actor, c.connection.name), plan);
+          await repo.carryVersions(c.connection.id, changed, tx);
           // people counted unchanged whose reports-to changed are updated: moved, so each stays counted once
           const moved = await repo.markUpdated(run.id, changed, tx);
           const last = rows.at(-1)!.syncId;

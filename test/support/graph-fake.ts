@@ -151,8 +151,11 @@ export async function startGraphFake(o: GraphFakeOptions): Promise<GraphFake> {
   function shape(u: GraphUser, select: string[] | null, expandManager: boolean): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     const keys = select ?? Object.keys(u).filter((k) => !k.startsWith('_'));
+    // the user's properties by lower-case name, once per user (not once per selected property)
+    const byLower = new Map<string, string>();
+    for (const x of Object.keys(u)) if (!x.startsWith('_') && !byLower.has(x.toLowerCase())) byLower.set(x.toLowerCase(), x);
     for (const k of keys) {
-      const real = Object.keys(u).find((x) => x.toLowerCase() === k.toLowerCase() && !x.startsWith('_'));
+      const real = byLower.get(k.toLowerCase());
       out[real ?? k] = real ? u[real] : null;
     }
     if (!('id' in out)) out.id = u.id;
