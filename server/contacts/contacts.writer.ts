@@ -8,7 +8,7 @@
 import type { Executor } from '../db/client.ts';
 import type { ContactRow } from '../db/schema.ts';
 import type { Actor } from '../auth/actor.ts';
-import { contactColumns, fieldsToColumns, rowToFields, searchColumns } from './contacts.presenter.ts';
+import { contactColumns, fieldsToColumns, joinColumns, rowToFields, searchColumns } from './contacts.presenter.ts';
 import { SEARCH_VERSION } from './search.rules.ts';
 import { diffContacts, phonesE164, type ContactFields } from './contacts.rules.ts';
 import { createCompanyLinkRepo, createContactWriterRepo, type AuditInsert } from './contacts-writer.repo.ts';
@@ -278,7 +278,7 @@ export function createContactWriter(db: Executor) {
       sameMap(b.emails, a.emails);
     if (!searchSame) return fieldsToColumns(a, stored.phonesE164);
     const { searchText, skLast, skFirst, skCompany, skEmail, searchVersion } = stored;
-    return { ...contactColumns(a, stored.phonesE164), searchText, skLast, skFirst, skCompany, skEmail, searchVersion };
+    return joinColumns({ searchText, skLast, skFirst, skCompany, skEmail, searchVersion }, contactColumns(a, stored.phonesE164));
   }
 
   return {
