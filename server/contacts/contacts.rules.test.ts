@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { contactColumns, fieldsToColumns, searchColumns } from './contacts.presenter.ts';
 import {
   applyContactInput,
   diffContacts,
@@ -143,5 +144,17 @@ describe('parseIfMatch', () => {
     expect(parseIfMatch('*')).toBeNull();
     expect(parseIfMatch(undefined)).toBeNull();
     expect(parseIfMatch('"abc"')).toBeNaN();
+  });
+});
+
+describe('fieldsToColumns', () => {
+  it('writes every column of contactColumns and searchColumns, with their values', () => {
+    const f = emptyContact();
+    f.firstName = 'Chloé';
+    f.lastName = 'Müller';
+    f.primaryEmail = 'chloe@example.com';
+    f.phones = { mobile: '+1 202 555 0100' };
+    const e164 = ['+12025550100'];
+    expect(fieldsToColumns(f, e164)).toStrictEqual({ ...searchColumns(f, e164), ...contactColumns(f, e164) });
   });
 });

@@ -8,7 +8,7 @@
 import type { Executor } from '../db/client.ts';
 import type { ContactRow } from '../db/schema.ts';
 import type { Actor } from '../auth/actor.ts';
-import { contactColumns, fieldsToColumns, rowToFields, searchColumns } from './contacts.presenter.ts';
+import { contactColumns, fieldsToColumns, joinColumns, rowToFields, searchColumns } from './contacts.presenter.ts';
 import { SEARCH_VERSION } from './search.rules.ts';
 import { diffContacts, phonesE164, type ContactFields } from './contacts.rules.ts';
 import { createCompanyLinkRepo, createContactWriterRepo, type AuditInsert } from './contacts-writer.repo.ts';
@@ -290,7 +290,7 @@ export function createContactWriter(db: Executor) {
       sameMap(b.emails, a.emails);
     if (!searchSame) return fieldsToColumns(a, stored.phonesE164);
     const { searchText, skLast, skFirst, skCompany, skEmail, searchVersion } = stored;
-    return { ...contactColumns(a, stored.phonesE164), searchText, skLast, skFirst, skCompany, skEmail, searchVersion };
+    return joinColumns({ searchText, skLast, skFirst, skCompany, skEmail, searchVersion }, contactColumns(a, stored.phonesE164));
   }
 
   return {
@@ -315,13 +315,13 @@ export function createContactWriter(db: Executor) {
         ...(withReports ? { reportsToContactId: i.reportsToContactId ?? null } : {}),
         companyId: companyOf[n],
       }));
-      const audit = items.map((i, n) =>
-        auditRow(b, 'contact', i.id, 'create', {
-          ...diffContacts(null, i.fields),
-          ...(i.reportsToContactId ? { 'directory.reportsToContactId': { before: null, after: i.reportsToContactId } } : {}),
-          ...(companyOf[n] ? { companyId: { before: null, after: companyOf[n] } } : {}),
-        }),
-      );
+      const audit = items.map((i, n) => {
+        // a fresh object: added to in place (a copy of every new contact's twenty entries was a bulk import's cost)
+        const changes: Changes = diffContacts(null, i.fields);
+        if (i.reportsToContactId) changes['directory.reportsToContactId'] = { before: null, after: i.reportsToContactId };
+        if (companyOf[n]) changes.companyId = { before: null, after: companyOf[n] };
+        return auditRow(b, 'contact', i.id, 'create', changes);
+      });
       return repo.insert(rows, audit, o, tx);
     },
 
@@ -338,7 +338,8 @@ export function createContactWriter(db: Executor) {
       const groupOf = new Map<string, { rows: Record<string, unknown>[]; audit: AuditInsert[]; lost: string[] }>();
       for (const i of items) {
         const company = companyChanges.get(i.id);
-        const changes = { ...(i.changes ?? diffContacts(i.before, i.after)), ...(company ? { companyId: company } : {}) };
+        const diff = i.changes ?? diffContacts(i.before, i.after);
+        const changes = company ? { ...diff, companyId: company } : diff;
         if (!Object.keys(changes).length) continue;
         const key = `${i.reportsToContactId === undefined ? 0 : 1}${company ? 1 : 0}`;
         let g = groupOf.get(key);

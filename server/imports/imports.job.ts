@@ -311,6 +311,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
 
         // ids of new contacts in file order (UUIDv7 is time-ordered, but not within one millisecond)
         const newIds = Array.from({ length: items.length }, () => uuidv7()).sort();
+        let nextNew = 0;
         for (const item of items) {
           if (item.error || !item.patch) {
             outcome(item, 'fail', item.error ?? 'The row cannot be read', null);
@@ -335,7 +336,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
             touch(planned.contactId, item.row);
             outcome(item, 'unchanged', null, planned.contactId);
           } else {
-            const id = planned.contactId ?? newIds.shift()!;
+            const id = planned.contactId ?? newIds[nextNew++]!;
             // a new contact cannot be reached by a later row's id; its email key is taken already
             if (planned.action === 'update') touch(id, item.row);
             // the writer computes E.164 only for phones that change (libphonenumber is the costliest step of a row)

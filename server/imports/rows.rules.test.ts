@@ -1,5 +1,7 @@
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { TEMPLATE_COLUMNS } from '#shared/import.schema.ts';
+import { contactInput, type ContactInput } from '#shared/contact.schema.ts';
 import { emptyContact, emptyDirectory, type ContactFields } from '../contacts/contacts.rules.ts';
 import { columnName } from './cells.rules.ts';
 import { autoMap } from './mapping.rules.ts';
@@ -12,6 +14,7 @@ import {
   layOutXlsxRow,
   matchRow,
   planRow,
+  plainInputOk,
   rowKeys,
   type CurrentContact,
   type Lookup,
@@ -274,5 +277,49 @@ describe('layOutXlsxRow', () => {
   });
   it('weighs a row by its cells and their text', () => {
     expect(cellBytes(['ab', ''])).toBe(16 + 4 + 16);
+  });
+});
+
+describe('plainInputOk (the schema check an import row skips)', () => {
+  const inputs: [string, unknown][] = [
+    ['plain row', { firstName: 'Ada', primaryEmail: 'ada@example.com', address: { city: 'Paris' }, permissions: { active: false } }],
+    ['labels and phones', { emails: { work: 'a@example.com' }, phones: { mobile: '+1 (202) 555-0100 ext. 7' } }],
+    ['a label zod trims', { emails: { ' work ': 'a@example.com' } }],
+    ['an empty label', { phones: { '': '+1 202 555 0100' } }],
+    ['a label too long', { phones: { ['x'.repeat(41)]: '+1 202 555 0100' } }],
+    ['a phone without digits', { phones: { work: 'call me' } }],
+    ['a phone with other characters', { phones: { work: '+1 202 555 0100 !' } }],
+    ['a phone too long', { phones: { work: '1'.repeat(65) } }],
+    ['too many labels', { phones: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`l${i}`, '555 0100'])) }],
+    ['a bad email', { primaryEmail: 'not an email' }],
+    ['a bad labeled email', { emails: { home: 'a@@b' } }],
+    ['a name too long', { lastName: 'x'.repeat(201) }],
+    ['notes at the limit', { notes: 'x'.repeat(20_000) }],
+    ['notes over the limit', { notes: 'x'.repeat(20_001) }],
+    ['a postal code over its limit', { address: { postalCode: '1'.repeat(65) } }],
+    ['an address key the schema strips', { address: { city: 'Roma', planet: 'Earth' } }],
+    ['a flag that is not a boolean', { notifications: { newTickets: 'yes' } }],
+    ['an unknown flag', { permissions: { admin: true } }],
+    ['directory values', { directory: { syncId: null, reportsToContactId: 'x' } }],
+    ['directory values out of the schema order', { directory: { reportsToContactId: 'x', syncId: null } }],
+    ['an unknown field', { nickname: 'Ada' }],
+    ['nulls', { firstName: null, primaryEmail: null, emails: null, address: null }],
+  ];
+  it.each(inputs)('%s: answers true only when the schema accepts the input and gives it back unchanged', (_, input) => {
+    const parsed = contactInput.safeParse(input);
+    const same = parsed.success && isDeepStrictEqual(parsed.data, input);
+    if (plainInputOk(input as ContactInput)) expect(same).toBe(true);
+  });
+  it('takes the fast path for the rows of a plain file', () => {
+    expect(plainInputOk(inputs[0]![1] as ContactInput)).toBe(true);
+    expect(plainInputOk(inputs[1]![1] as ContactInput)).toBe(true);
+    expect(plainInputOk(inputs[2]![1] as ContactInput)).toBe(false);
+    expect(plainInputOk({ directory: { reportsToContactId: 'x', syncId: null } })).toBe(false);
+  });
+  it('a row the schema refuses still fails with its message', () => {
+    const headers = ['First name', 'Phone'];
+    const patch = decodeRow(['Ada', 'call me'], plan(headers));
+    const planned = planRow(patch, { kind: 'create' }, { byId: () => undefined, byEmail: () => undefined });
+    expect(planned).toMatchObject({ action: 'fail', error: expect.stringContaining('A phone number needs at least one digit') });
   });
 });
