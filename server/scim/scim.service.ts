@@ -86,7 +86,7 @@ export function createScimService(deps: { db: Db; now?: () => number; tokenCache
   const cacheMs = deps.tokenCacheMs ?? SCIM_TOKEN_CACHE_MS;
   // token hash → the caller it names (or the refusal it gets), until `until`; `epoch` moves on every
   // invalidation so that a read which started before one is not cached after it
-  const tokens = new Map<string, { until: number; caller: Omit<ScimCaller, 'requestId'> | ScimError }>();
+  const tokens = new Map<string, { until: number; connectionId: string | null; caller: Omit<ScimCaller, 'requestId'> | ScimError }>();
   let epoch = 0;
   const repo = createScimRepo(db);
   const writer = createContactWriter(db);
@@ -354,7 +354,7 @@ export function createScimService(deps: { db: Db; now?: () => number; tokenCache
   /** Forgets what this worker knows of a connection's token (rotated; connection changed or deleted). */
   function forgetConnection(connectionId: string): void {
     epoch++;
-    for (const [hash, v] of tokens) if (!(v.caller instanceof ScimError) && v.caller.connectionId === connectionId) tokens.delete(hash);
+    for (const [hash, v] of tokens) if (v.connectionId === connectionId) tokens.delete(hash);
   }
 
   /** The caller a token's owner makes: 401 for no (SCIM) connection, 403 for a draft one. */
@@ -385,8 +385,9 @@ export function createScimService(deps: { db: Db; now?: () => number; tokenCache
         if (hit) tokens.delete(hash);
         const at = epoch;
         const owner: ScimTokenOwner | undefined = await repo.tokenOwner(hash);
-        hit = { until: t + cacheMs, caller: callerOf(owner) };
-        if (at === epoch && cacheMs > 0) {
+        hit = { until: t + cacheMs, connectionId: owner?.connectionId ?? null, caller: callerOf(owner) };
+        // an unknown token is not kept (guesses would push out the tokens in use)
+        if (at === epoch && cacheMs > 0 && owner) {
           if (tokens.size >= SCIM_TOKEN_CACHE_MAX) tokens.delete(tokens.keys().next().value!);
           tokens.set(hash, hit);
         }
