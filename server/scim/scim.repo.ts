@@ -270,11 +270,13 @@ export function createScimRepo(db: Executor) {
     ) {
       const guard = sql`NOT EXISTS (SELECT 1 FROM scim_users WHERE connection_id = ${u.connectionId} AND lower(user_name) = lower(${u.userName}))
         ${e.email ? sql`AND NOT EXISTS (SELECT 1 FROM contacts WHERE team_id = ${u.teamId} AND primary_email = ${e.email} AND deleted_at IS NULL)` : sql``}`;
+      // the team, connection, sync id and email are read back from `w` (the contact written): fewer parameters
+      // keep the statement under the size the database client prepares once per connection
       const alongside = sql`
         usr AS (
           INSERT INTO scim_users (connection_id, team_id, id, user_name, external_id, resource, active, created_at, updated_at)
-          SELECT ${u.connectionId}, ${u.teamId}, ${u.id}, ${u.userName}, ${u.externalId}, ${JSON.stringify(u.resource)}::jsonb, ${u.active},
-                 now(), now()
+          SELECT w.directory_connection_id, w.team_id, w.directory_sync_id::uuid, ${u.userName}, ${u.externalId},
+                 ${JSON.stringify(u.resource)}::jsonb, ${u.active}, now(), now()
           FROM w
           RETURNING ${USER_COLUMNS}),
         latest AS (SELECT id FROM sync_runs WHERE connection_id = ${u.connectionId} AND trigger = 'scim' ORDER BY id DESC LIMIT 1),
@@ -287,15 +289,15 @@ export function createScimRepo(db: Executor) {
         new_run AS (
           INSERT INTO sync_runs (id, team_id, connection_id, status, full_run, dry_run, trigger, state, created, updated, unchanged,
                                  deactivated, conflicts, failed, seen, created_at, started_at, finished_at)
-          SELECT ${r.newRunId}, ${u.teamId}, ${u.connectionId}, 'succeeded', false, false, 'scim', '{}'::jsonb, 1, 0, 0, 0, 0, 0, 1,
+          SELECT ${r.newRunId}, w.team_id, w.directory_connection_id, 'succeeded', false, false, 'scim', '{}'::jsonb, 1, 0, 0, 0, 0, 0, 1,
                  now(), now(), now()
           FROM w WHERE NOT EXISTS (SELECT 1 FROM open_run)
           RETURNING id, seen),
         run AS (SELECT id, seen FROM open_run UNION ALL SELECT id, seen FROM new_run),
         entry AS (
           INSERT INTO sync_run_entries (run_id, team_id, seq, sync_id, dn, outcome, contact_id, name, email, reason, changes)
-          SELECT run.id, ${u.teamId}, run.seen, ${e.syncId}, ${e.dn}, 'created', ${e.contactId}::uuid, ${e.name}, ${e.email}, ${e.reason}, NULL
-          FROM run)`;
+          SELECT run.id, w.team_id, run.seen, w.directory_sync_id, ${e.dn}, 'created', w.id, ${e.name}, w.primary_email, NULL, NULL
+          FROM run, w)`;
       return { guard, alongside, answer: sql`SELECT * FROM usr` };
     },
     /** Takes back a user inserted in this transaction (its write was refused; the refusal's log entry stays). */
