@@ -141,6 +141,29 @@ export function createContactWriterRepo(db: Executor) {
     },
 
     /**
+     * Inserts one contact with its audit row in one statement that also carries the caller's own CTEs:
+     * `guard` (a condition on the snapshot: false writes nothing), then `alongside` (CTEs of other tables
+     * that read `w`, the contact written — id, team_id, directory_connection_id, directory_sync_id,
+     * primary_email — so they happen only with it) and `answer` (the statement's result).
+     * No ON CONFLICT: a primary email taken meanwhile fails the whole statement (a unique violation).
+     */
+    async insertOneWith<T>(
+      row: Record<string, unknown>,
+      audit: AuditInsert,
+      w: { guard: RawBuilder<unknown>; alongside: RawBuilder<unknown>; answer: RawBuilder<unknown> },
+      tx: Executor,
+    ): Promise<T[]> {
+      const u = await unnestOf([row], tx);
+      const r = await sql<T>`
+        WITH w AS (INSERT INTO contacts (${u.names}) SELECT ${u.select} FROM unnest(${u.args}) AS u(${u.names}) WHERE ${w.guard}
+                   RETURNING id, team_id, directory_connection_id, directory_sync_id, primary_email),
+             a AS (INSERT INTO ${AUDIT_COLUMNS} ${auditSelect([audit], 'w')}),
+             ${w.alongside}
+        ${w.answer}`.execute(tx);
+      return r.rows;
+    },
+
+    /**
      * Updates live contacts of the team (rows keyed by `id`) with version + 1 and a new updated_at, writes
      * their audit rows and ends the portal sessions of `endSessionsOf`, all in one statement.
      */

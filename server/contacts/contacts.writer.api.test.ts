@@ -4,7 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createTeam, createTestContext, uid, type TestContext, type TestTeam } from '../../test/harness.ts';
 import { importFile } from '../imports/import-test-utils.ts';
 import { createContact, me, signIn } from '../portal/portal-test-support.ts';
+import { sql } from 'kysely';
+import { scimDefaultMapping } from '#shared/sync.ts';
+import { uuidv7 } from '../db/ids.ts';
 import { fieldsToColumns, rowToFields } from './contacts.presenter.ts';
+import { emptyContact, type ContactFields } from './contacts.rules.ts';
+import { createContactWriter } from './contacts.writer.ts';
 
 let ctx: TestContext;
 let team: TestTeam;
@@ -131,5 +136,75 @@ describe('one contact writer for the API and imports', () => {
     expect(renamed.phonesE164).toContain('+15552010999');
     const found = await call(ctx, team.ownerToken, 'GET', `/api/v1/contacts?q=${encodeURIComponent('remington')}`);
     expect(found.json().items.map((x: { id: string }) => x.id)).toContain(c.id);
+  });
+});
+
+describe("Contact Sync's two ways to create a person", () => {
+  it('the one-statement create (SCIM) leaves the same row and history as the batch create of a directory run', async () => {
+    const conn = await call(ctx, team.ownerToken, 'POST', '/api/v1/sync/connections', {
+      name: `Writer twin ${uid()}`,
+      source: 'scim',
+      status: 'enabled',
+      settings: {},
+      mapping: scimDefaultMapping,
+    });
+    expect(conn.statusCode, conn.body).toBe(201);
+    const connectionId = conn.json().id as string;
+    const writer = createContactWriter(ctx.db);
+    const by = { teamId: team.teamId, type: 'system' as const, id: null, label: 'Contact Sync test', requestId: null };
+    const fields = (email: string): ContactFields => ({
+      ...emptyContact(),
+      firstName: 'Ada',
+      lastName: 'Twin',
+      primaryEmail: email,
+      jobTitle: 'Engineer',
+      phones: { work: '+1 425 555 0100', mobile: '(206) 555-0101' },
+    });
+    const a = { id: uuidv7(), email: `a-${uid()}@twin.example`, syncId: `sync-a-${uid()}` };
+    const b = { id: uuidv7(), email: `b-${uid()}@twin.example`, syncId: `sync-b-${uid()}` };
+    await ctx.db
+      .transaction()
+      .execute((tx) =>
+        writer.writeSynced(
+          tx,
+          by,
+          connectionId,
+          { creates: [{ id: a.id, fields: fields(a.email), directory: { syncId: a.syncId, organizationId: 'org-1' } }], changes: [] },
+          { region: 'US' },
+        ),
+      );
+    const written = await writer.createSyncedOne<{ id: string }>(
+      ctx.db,
+      by,
+      connectionId,
+      { id: b.id, fields: fields(b.email), directory: { syncId: b.syncId, organizationId: 'org-1' } },
+      { region: 'US' },
+      { guard: sql`true`, alongside: sql`x AS (SELECT 1)`, answer: sql`SELECT id FROM w` },
+    );
+    expect(written).toEqual([{ id: b.id }]);
+    // a guard that does not hold writes nothing, not even the audit row
+    const c = uuidv7();
+    const none = await writer.createSyncedOne<{ id: string }>(
+      ctx.db,
+      by,
+      connectionId,
+      { id: c, fields: fields(`c-${uid()}@twin.example`), directory: { syncId: 'sync-c', organizationId: null } },
+      { region: 'US' },
+      { guard: sql`false`, alongside: sql`x AS (SELECT 1)`, answer: sql`SELECT id FROM w` },
+    );
+    expect(none).toEqual([]);
+    expect(await ctx.db.selectFrom('auditLog').select('id').where('entityId', '=', c).execute()).toEqual([]);
+
+    const same = (r: Record<string, unknown>, t: typeof a) => {
+      const { createdAt: _c, updatedAt: _u, ...rest } = r;
+      return JSON.parse(JSON.stringify(rest).replaceAll(t.id, '<id>').replaceAll(t.email, '<email>').replaceAll(t.syncId, '<sync>'));
+    };
+    const [ra, rb] = [await row(a.id), await row(b.id)];
+    expect(rb.phonesE164).toContain('+14255550100');
+    expect(same(rb, b)).toEqual(same(ra, a));
+    const [ha, hb] = [await history(a.id), await history(b.id)];
+    expect(hb).toHaveLength(1);
+    const entry = (h: HistoryItem) => ({ action: h.action, actor: h.actor, changes: h.changes });
+    expect(same(entry(hb[0]!) as never, b)).toEqual(same(entry(ha[0]!) as never, a));
   });
 });

@@ -5,6 +5,7 @@
 // to the trash). So the same change made by any path leaves the same row, history and sessions.
 // Audit rows of other entities (team settings, members, tokens, exports, SSO) go through
 // createAuditWriter, the only other way into `audit_log`.
+import type { RawBuilder } from 'kysely';
 import type { Executor } from '../db/client.ts';
 import type { ContactRow } from '../db/schema.ts';
 import type { Actor } from '../auth/actor.ts';
@@ -428,6 +429,39 @@ export function createContactWriter(db: Executor) {
         updated: updated.map((r) => r.id),
         skipped: items.creates.filter((i) => !createdSet.has(i.id)).map((i) => i.id),
       };
+    },
+
+    /**
+     * One new synced person (SCIM's create) in one statement: the contact with its sync id, organisation
+     * and connection and its 'create' audit row, as writeSynced writes them, plus the caller's CTEs (its
+     * own tables) in the same statement — written only when `guard` holds, all or nothing. Answers the rows
+     * of `answer` (none: nothing written). A primary email taken meanwhile fails the statement (23505).
+     */
+    async createSyncedOne<T>(
+      tx: Executor,
+      by: Actor | AuditBy,
+      connectionId: string,
+      item: SyncedCreate,
+      o: { region: string },
+      w: { guard: RawBuilder<unknown>; alongside: RawBuilder<unknown>; answer: RawBuilder<unknown> },
+    ): Promise<T[]> {
+      const b = byOf(by);
+      const row = {
+        id: item.id,
+        teamId: b.teamId,
+        ...columnsOf(item.fields, o.region),
+        directorySyncId: item.directory.syncId,
+        directoryConnectionId: connectionId,
+        directoryOrganizationId: item.directory.organizationId,
+      };
+      // the same audit changes as writeSynced's for a new person
+      const changes: Changes = { ...diffContacts(null, item.fields) };
+      if (item.directory.syncId !== null) changes['directory.syncId'] = { before: null, after: item.directory.syncId };
+      changes['directory.connectionId'] = { before: null, after: connectionId };
+      if (item.directory.organizationId !== null) {
+        changes['directory.organizationId'] = { before: null, after: item.directory.organizationId };
+      }
+      return repo.insertOneWith<T>(row, auditRow(b, 'contact', item.id, 'create', changes), w, tx);
     },
 
     /**

@@ -5,6 +5,7 @@
 // connection, deactivated never deleted, and each operation in the connection's runs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scimDefaultMapping } from '#shared/sync.ts';
+import { createScimService, SCIM_TOKEN_CACHE_MS } from './scim.service.ts';
 import { call, createMember, createTeam, createTestContext, uid, type TestContext, type TestTeam } from '../../test/harness.ts';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -107,6 +108,8 @@ describe('SCIM tokens', () => {
 
   it('rotates the token: the old one stops working; agents cannot rotate; a draft connection refuses', async () => {
     const c = await scimConnection();
+    // used first (so this worker knows the token), then rotated: the old one is refused at once
+    expect((await scim(c.token, 'GET', '/Users')).statusCode).toBe(200);
     const rotated = await call(ctx, team.ownerToken, 'POST', `/api/v1/sync/connections/${c.id}/scim-token`);
     expect(rotated.statusCode, rotated.body).toBe(200);
     const token = rotated.json().scimToken as string;
@@ -125,9 +128,73 @@ describe('SCIM tokens', () => {
     expect(refused.json()).toMatchObject({ schemas: [ERROR], status: '403' });
     expect(refused.json().detail).toMatch(/draft/);
   });
+
+  it('a connection disabled, enabled again or deleted is seen at once by the next SCIM request', async () => {
+    const c = await scimConnection();
+    expect((await scim(c.token, 'POST', '/Users', entraUser())).statusCode).toBe(201);
+    const status = (s: string) => call(ctx, team.ownerToken, 'PATCH', `/api/v1/sync/connections/${c.id}`, { status: s });
+    expect((await status('draft')).statusCode).toBe(200);
+    const refused = await scim(c.token, 'POST', '/Users', entraUser());
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().detail).toMatch(/draft/);
+    expect((await status('enabled')).statusCode).toBe(200);
+    expect((await scim(c.token, 'POST', '/Users', entraUser())).statusCode).toBe(201);
+    expect((await call(ctx, team.ownerToken, 'DELETE', `/api/v1/sync/connections/${c.id}`)).statusCode).toBe(204);
+    const gone = await scim(c.token, 'GET', '/Users');
+    expect(gone.statusCode).toBe(401);
+    expect(gone.json()).toMatchObject({ schemas: [ERROR], status: '401' });
+  });
+
+  it('a token revoked by another worker stops working here within SCIM_TOKEN_CACHE_MS (5 s)', async () => {
+    const c = await scimConnection();
+    let now = 1_000_000;
+    const worker = createScimService({ db: ctx.db, now: () => now });
+    const auth = () => worker.authenticate(`Bearer ${c.token}`, null);
+    await expect(auth()).resolves.toMatchObject({ connectionId: c.id, teamId: team.teamId });
+    // another worker rotates the token: this one still knows the old one for a while, never longer
+    await ctx.db
+      .deleteFrom('scimTokens' as never)
+      .where('connectionId' as never, '=', c.id as never)
+      .execute();
+    now += SCIM_TOKEN_CACHE_MS - 1;
+    await expect(auth()).resolves.toMatchObject({ connectionId: c.id });
+    now += 1;
+    await expect(auth()).rejects.toMatchObject({ status: 401 });
+  });
 });
 
 describe('POST/GET /scim/v2/Users', () => {
+  it('counts every create of a burst in one run, one entry each (also a create refused in between)', async () => {
+    const c = await scimConnection();
+    const bodies = Array.from({ length: 6 }, () => entraUser());
+    for (const b of bodies.slice(0, 3)) expect((await scim(c.token, 'POST', '/Users', b)).statusCode).toBe(201);
+    expect((await scim(c.token, 'POST', '/Users', entraUser({ emails: bodies[0]!.emails }))).statusCode).toBe(409);
+    for (const b of bodies.slice(3)) expect((await scim(c.token, 'POST', '/Users', b)).statusCode).toBe(201);
+    const runs = await runsOf(c.id);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.counts).toMatchObject({ created: 6, conflicts: 1, updated: 0 });
+    const entries = await entriesOf(runs[0]!.id);
+    expect(entries).toHaveLength(7);
+    expect(
+      entries
+        .filter((e) => e.outcome === 'created')
+        .map((e) => e.email)
+        .sort(),
+    ).toEqual(bodies.map((b) => b.emails[0]!.value.toLowerCase()).sort());
+    const contacts = await ctx.db.selectFrom('contacts').select('id').where('directoryConnectionId', '=', c.id).execute();
+    expect(contacts).toHaveLength(6);
+    const audit = await ctx.db
+      .selectFrom('auditLog')
+      .select('action')
+      .where(
+        'entityId',
+        'in',
+        contacts.map((x) => x.id),
+      )
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual(Array(6).fill('create'));
+  });
+
   it("creates Entra's documented user as a contact of the connection, finds it by userName, externalId and work email", async () => {
     const c = await scimConnection();
     const body = entraUser();

@@ -257,6 +257,49 @@ export function createScimRepo(db: Executor) {
           RETURNING id)
         ${entryUpsert(r.teamId, e, sql`run.id`, sql`1`, sql`${e.outcome}::text`, sql`FROM run`)}`.execute(tx);
     },
+    /**
+     * The parts of a fresh create's one statement (written by the contact writer, around the contact `w`):
+     * `guard` — the userName is free (deleted users too: a create of theirs revives them) and no live
+     * contact of the team has the email; `alongside` — the stored User, and the person's 'created' entry in
+     * the connection's open run (its counts moved) or in a new run; `answer` — the stored User.
+     */
+    freshCreate(
+      u: Omit<ScimUserRow, 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'>,
+      r: { newRunId: string; idleSeconds: number; maxPeople: number },
+      e: LogEntry,
+    ) {
+      const guard = sql`NOT EXISTS (SELECT 1 FROM scim_users WHERE connection_id = ${u.connectionId} AND lower(user_name) = lower(${u.userName}))
+        ${e.email ? sql`AND NOT EXISTS (SELECT 1 FROM contacts WHERE team_id = ${u.teamId} AND primary_email = ${e.email} AND deleted_at IS NULL)` : sql``}`;
+      // the team, connection, sync id and email are read back from `w` (the contact written): fewer parameters
+      // keep the statement under the size the database client prepares once per connection
+      const alongside = sql`
+        usr AS (
+          INSERT INTO scim_users (connection_id, team_id, id, user_name, external_id, resource, active, created_at, updated_at)
+          SELECT w.directory_connection_id, w.team_id, w.directory_sync_id::uuid, ${u.userName}, ${u.externalId},
+                 ${JSON.stringify(u.resource)}::jsonb, ${u.active}, now(), now()
+          FROM w
+          RETURNING ${USER_COLUMNS}),
+        latest AS (SELECT id FROM sync_runs WHERE connection_id = ${u.connectionId} AND trigger = 'scim' ORDER BY id DESC LIMIT 1),
+        open_run AS (
+          UPDATE sync_runs SET created = created + 1, seen = seen + 1, finished_at = now()
+          FROM w
+          WHERE sync_runs.id = (SELECT id FROM latest) AND sync_runs.finished_at > now() - make_interval(secs => ${r.idleSeconds})
+            AND sync_runs.seen < ${r.maxPeople}
+          RETURNING sync_runs.id, sync_runs.seen),
+        new_run AS (
+          INSERT INTO sync_runs (id, team_id, connection_id, status, full_run, dry_run, trigger, state, created, updated, unchanged,
+                                 deactivated, conflicts, failed, seen, created_at, started_at, finished_at)
+          SELECT ${r.newRunId}, w.team_id, w.directory_connection_id, 'succeeded', false, false, 'scim', '{}'::jsonb, 1, 0, 0, 0, 0, 0, 1,
+                 now(), now(), now()
+          FROM w WHERE NOT EXISTS (SELECT 1 FROM open_run)
+          RETURNING id, seen),
+        run AS (SELECT id, seen FROM open_run UNION ALL SELECT id, seen FROM new_run),
+        entry AS (
+          INSERT INTO sync_run_entries (run_id, team_id, seq, sync_id, dn, outcome, contact_id, name, email, reason, changes)
+          SELECT run.id, w.team_id, run.seen, w.directory_sync_id, ${e.dn}, 'created', w.id, ${e.name}, w.primary_email, NULL, NULL
+          FROM run, w)`;
+      return { guard, alongside, answer: sql`SELECT * FROM usr` };
+    },
     /** Takes back a user inserted in this transaction (its write was refused; the refusal's log entry stays). */
     async forgetUser(connectionId: string, id: string, tx: Executor): Promise<void> {
       await sql`DELETE FROM scim_users WHERE connection_id = ${connectionId} AND id = ${id}::uuid`.execute(tx);

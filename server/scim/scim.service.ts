@@ -46,6 +46,14 @@ export const SCIM_RUN_IDLE_SECONDS = 15 * 60;
 /** A run of the log holds at most this many people (the next operation starts a new one). */
 export const SCIM_RUN_MAX_PEOPLE = 50_000;
 const TOKEN_PREFIX = 'kscim_';
+/**
+ * How long a web worker keeps a token's connection (its team, mapping, status and the team's phone region)
+ * without reading it again. A token rotated, a connection disabled, changed or deleted is seen at once by
+ * the worker that made the change, and by every other worker within this time.
+ */
+export const SCIM_TOKEN_CACHE_MS = 5_000;
+/** At most this many tokens are kept per worker (the oldest are dropped first). */
+const SCIM_TOKEN_CACHE_MAX = 1_000;
 
 /** Who calls /scim/v2: the connection the bearer token belongs to. */
 export interface ScimCaller {
@@ -72,8 +80,14 @@ const notFound = (id: string) => new ScimError(404, null, `User ${id} not found`
 
 export const newScimToken = () => `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
 
-export function createScimService(deps: { db: Db }) {
+export function createScimService(deps: { db: Db; now?: () => number; tokenCacheMs?: number }) {
   const { db } = deps;
+  const clock = deps.now ?? Date.now;
+  const cacheMs = deps.tokenCacheMs ?? SCIM_TOKEN_CACHE_MS;
+  // token hash → the caller it names (or the refusal it gets), until `until`; `epoch` moves on every
+  // invalidation so that a read which started before one is not cached after it
+  const tokens = new Map<string, { until: number; connectionId: string | null; caller: Omit<ScimCaller, 'requestId'> | ScimError }>();
+  let epoch = 0;
   const repo = createScimRepo(db);
   const writer = createContactWriter(db);
   const audit = createAuditWriter(db);
@@ -267,6 +281,62 @@ export function createScimService(deps: { db: Db }) {
     }
   }
 
+  /**
+   * The usual create in one statement (no transaction needed): a userName never seen on the connection, an
+   * email no live contact has and no manager to look up — what writePerson does for a person no contact
+   * matches, with the User stored and the 'created' entry logged in the same statement. Undefined when it
+   * does not apply or the statement wrote nothing (a name or email taken, also meanwhile): then the
+   * transaction of `create` decides, as for any other create.
+   */
+  async function freshCreate(c: ScimCaller, user: ScimResource): Promise<ScimUserRow | undefined> {
+    const id = uuidv7();
+    const entry: DirectoryEntry = {
+      syncId: id,
+      dn: String(user.userName),
+      attributes: flattenUser(user),
+      disabled: user.active === false,
+      changeMarker: null,
+    };
+    const m = applyMapping(entry, c.mapping);
+    if (c.mapping.reportsTo && m.reportsToDn !== null) return undefined;
+    const [out] = reconcile([entry], {
+      connectionId: c.connectionId,
+      bySyncId: new Map(),
+      byEmail: new Map(),
+      newId: uuidv7,
+      apply: () => m,
+    });
+    if (!out || out.kind !== 'create') return undefined;
+    const parts = repo.freshCreate(
+      { connectionId: c.connectionId, teamId: c.teamId, id, ...userFields(user) },
+      { newRunId: uuidv7(), idleSeconds: SCIM_RUN_IDLE_SECONDS, maxPeople: SCIM_RUN_MAX_PEOPLE },
+      {
+        syncId: id,
+        dn: String(user.userName),
+        outcome: 'created',
+        contactId: out.contactId,
+        name: nameOf(out.fields),
+        email: out.fields.primaryEmail,
+        reason: null,
+        changes: null,
+      },
+    );
+    try {
+      const [row] = await writer.createSyncedOne<ScimUserRow>(
+        db,
+        byOf(c),
+        c.connectionId,
+        { id: out.contactId, fields: out.fields, directory: { syncId: id, organizationId: out.organizationId } },
+        { region: c.region },
+        parts,
+      );
+      return row;
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505') return undefined;
+      throw err;
+    }
+  }
+
   /** PUT and PATCH: the stored User becomes `next`. */
   async function update(c: ScimCaller, id: string, next: (row: ScimUserRow) => ScimResource): Promise<ScimUserRow> {
     return write(async (tx) => {
@@ -281,28 +351,57 @@ export function createScimService(deps: { db: Db }) {
     });
   }
 
+  /** Forgets what this worker knows of a connection's token (rotated; connection changed or deleted). */
+  function forgetConnection(connectionId: string): void {
+    epoch++;
+    for (const [hash, v] of tokens) if (v.connectionId === connectionId) tokens.delete(hash);
+  }
+
+  /** The caller a token's owner makes: 401 for no (SCIM) connection, 403 for a draft one. */
+  function callerOf(owner: ScimTokenOwner | undefined): Omit<ScimCaller, 'requestId'> | ScimError {
+    if (!owner || owner.source !== 'scim') return new ScimError(401, null, 'The token is not valid (rotated or deleted?)');
+    if (owner.status !== 'enabled') {
+      return new ScimError(403, null, `The connection "${owner.name}" is a draft: enable it in kdesk (Contact Sync) to provision users`);
+    }
+    return {
+      connectionId: owner.connectionId,
+      teamId: owner.teamId,
+      name: owner.name,
+      mapping: owner.mapping as SyncMapping,
+      region: readSettings(owner.teamSettings).defaultPhoneRegion,
+    };
+  }
+
   return {
-    /** The caller of a bearer token; 401 without a valid one, 403 for a draft connection. */
+    /** The caller of a bearer token (cached per worker: SCIM_TOKEN_CACHE_MS); 401 without a valid one, 403 for a draft connection. */
     async authenticate(authorization: string | undefined, requestId: string | null): Promise<ScimCaller> {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
       if (!m) throw new ScimError(401, null, 'Authorization: Bearer <token> is required (the SCIM token of the connection)');
-      const owner: ScimTokenOwner | undefined = m[1]!.startsWith(TOKEN_PREFIX) ? await repo.tokenOwner(hashSecret(m[1]!)) : undefined;
-      if (!owner || owner.source !== 'scim') throw new ScimError(401, null, 'The token is not valid (rotated or deleted?)');
-      if (owner.status !== 'enabled') {
-        throw new ScimError(403, null, `The connection "${owner.name}" is a draft: enable it in kdesk (Contact Sync) to provision users`);
+      if (!m[1]!.startsWith(TOKEN_PREFIX)) throw new ScimError(401, null, 'The token is not valid (rotated or deleted?)');
+      const hash = hashSecret(m[1]!);
+      const t = clock();
+      let hit = tokens.get(hash);
+      if (!hit || hit.until <= t) {
+        if (hit) tokens.delete(hash);
+        const at = epoch;
+        const owner: ScimTokenOwner | undefined = await repo.tokenOwner(hash);
+        hit = { until: t + cacheMs, connectionId: owner?.connectionId ?? null, caller: callerOf(owner) };
+        // an unknown token is not kept (guesses would push out the tokens in use)
+        if (at === epoch && cacheMs > 0 && owner) {
+          if (tokens.size >= SCIM_TOKEN_CACHE_MAX) tokens.delete(tokens.keys().next().value!);
+          tokens.set(hash, hit);
+        }
       }
-      return {
-        connectionId: owner.connectionId,
-        teamId: owner.teamId,
-        name: owner.name,
-        mapping: owner.mapping as SyncMapping,
-        region: readSettings(owner.teamSettings).defaultPhoneRegion,
-        requestId,
-      };
+      if (hit.caller instanceof ScimError) throw hit.caller;
+      return { ...hit.caller, requestId };
     },
+
+    forgetConnection,
 
     async create(c: ScimCaller, body: unknown): Promise<ScimUserRow> {
       const u = normalizeUser(body);
+      const fast = await freshCreate(c, u);
+      if (fast) return fast;
       return write(async (tx) => {
         // the userName is claimed first (its unique index decides between concurrent creates)
         let row = await repo.insertUser({ connectionId: c.connectionId, teamId: c.teamId, id: uuidv7(), ...userFields(u) }, tx);
@@ -403,7 +502,10 @@ export function createScimService(deps: { db: Db }) {
         );
         return token;
       };
-      return tx ? run(tx) : db.transaction().execute(run);
+      if (tx) return run(tx);
+      const token = await db.transaction().execute(run);
+      forgetConnection(connectionId);
+      return token;
     },
   };
 }

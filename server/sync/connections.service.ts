@@ -165,7 +165,10 @@ export function createConnectionsService(deps: {
   jobs: Pick<JobsService, 'schedule' | 'unschedule'>;
   now?: () => Date;
   /** SCIM connections get their bearer token when created (server/scim). */
-  scimTokens?: { rotateToken(actor: Actor, connectionId: string, tx?: Executor): Promise<string> };
+  scimTokens?: {
+    rotateToken(actor: Actor, connectionId: string, tx?: Executor): Promise<string>;
+    forgetConnection(connectionId: string): void;
+  };
   /** KDESK_ALLOW_PRIVATE_DIRECTORY_URLS: cloud sources may reach internal addresses (tests, development). */
   allowPrivateDirectoryUrls?: boolean;
 }) {
@@ -412,6 +415,8 @@ export function createConnectionsService(deps: {
         await audit.record({ actor, entityType: 'sync_connection', entityId: id, action: 'update', changes }, tx);
         return r;
       });
+      // a SCIM token's connection (status, mapping, name) as /scim/v2 workers keep it
+      deps.scimTokens?.forgetConnection(id);
       return present(actor.teamId, row);
     },
 
@@ -436,6 +441,7 @@ export function createConnectionsService(deps: {
           tx,
         );
       });
+      deps.scimTokens?.forgetConnection(id);
     },
 
     /** Test connection for saved or unsaved settings: what is wrong, in plain words. */
