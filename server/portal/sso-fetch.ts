@@ -54,7 +54,7 @@ export function ssoFetch(check: AddressCheck): oidc.CustomFetch {
       check,
     });
     const empty = r.status === 204 || r.status === 205 || r.status === 304;
-    return new Response(empty ? null : r.body, { status: r.status, headers: r.headers });
+    return new Response(empty ? null : Uint8Array.from(r.body), { status: r.status, headers: r.headers });
   };
 }
 
