@@ -3,14 +3,34 @@
 // `member;range=` descriptions, watermarks and the plain-words explanation of a failure. No I/O.
 import type { SyncProblemCode } from '#shared/sync.ts';
 
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 /** Active Directory's objectGUID (16 bytes, first three groups little-endian) as canonical GUID text. */
 export function guidFromBytes(b: Buffer): string {
   if (b.length !== 16) throw new Error(`A GUID has 16 bytes, got ${b.length}`);
-  const hex = (from: number, to: number, reverse: boolean) => {
-    const part = b.subarray(from, to);
-    return Buffer.from(reverse ? [...part].reverse() : part).toString('hex');
-  };
-  return [hex(0, 4, true), hex(4, 6, true), hex(6, 8, true), hex(8, 10, false), hex(10, 16, false)].join('-');
+  const h = (i: number) => HEX_BYTE[b[i]!]!;
+  // one string per GUID (read once per person per run): no intermediate buffers
+  return (
+    h(3) +
+    h(2) +
+    h(1) +
+    h(0) +
+    '-' +
+    h(5) +
+    h(4) +
+    '-' +
+    h(7) +
+    h(6) +
+    '-' +
+    h(8) +
+    h(9) +
+    '-' +
+    h(10) +
+    h(11) +
+    h(12) +
+    h(13) +
+    h(14) +
+    h(15)
+  );
 }
 
 /** A Windows security identifier (objectSid) as S-1-5-21-... text. */
@@ -116,6 +136,18 @@ export function escapeDnValue(v: string): string {
  * and `cn=smith\2c john, ou=X` are the same DN.
  */
 export function normalizeDn(dn: string): string {
+  // a run asks for the same DNs again and again (a person's own, and their manager's for each report)
+  const hit = dnCache.get(dn);
+  if (hit !== undefined) return hit;
+  const out = normalizeDnUncached(dn);
+  if (dnCache.size >= DN_CACHE_SIZE) dnCache.clear();
+  dnCache.set(dn, out);
+  return out;
+}
+/** DNs remembered by normalizeDn (bounded: cleared when full). */
+const DN_CACHE_SIZE = 20_000;
+const dnCache = new Map<string, string>();
+function normalizeDnUncached(dn: string): string {
   if (!dn.trim()) return '';
   return splitUnescaped(dn, ',')
     .map((rdn) =>

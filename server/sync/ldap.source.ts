@@ -80,16 +80,33 @@ async function connect(s: LdapConnectionSettings): Promise<Client> {
 /** One entry's attributes as text, keys lower-cased; binary ones decoded. */
 export function entryAttributes(e: Entry): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(e)) {
-    if (k === 'dn') continue;
+  for (const k in e) {
+    if (k === 'dn' || !Object.hasOwn(e, k)) continue;
+    const v = e[k];
     const list = Array.isArray(v) ? v : [v];
     // ldapts answers [] for a requested attribute the entry does not have: absent, like the directory says
     if (list.length === 0) continue;
-    out[k.toLowerCase()] = list.map((x) =>
-      Buffer.isBuffer(x) ? (isBinaryAttribute(k) ? decodeBinary(k, x) : x.toString('utf8')) : String(x),
-    );
+    const name = attributeName(k);
+    const values: string[] = new Array(list.length);
+    for (let i = 0; i < list.length; i++) {
+      const x = list[i];
+      values[i] = Buffer.isBuffer(x) ? (name.binary ? decodeBinary(k, x) : x.toString('utf8')) : String(x);
+    }
+    out[name.lower] = values;
   }
   return out;
+}
+/** An attribute name's lower-cased spelling and whether its values are bytes (a run meets the same few names 100,000 times). */
+const attributeNames = new Map<string, { lower: string; binary: boolean }>();
+function attributeName(k: string): { lower: string; binary: boolean } {
+  let n = attributeNames.get(k);
+  if (!n) {
+    n = { lower: k.toLowerCase(), binary: isBinaryAttribute(k) };
+    // bounded: names come from the directory's answers
+    if (attributeNames.size >= 1000) attributeNames.clear();
+    attributeNames.set(k, n);
+  }
+  return n;
 }
 
 /** The stable id of an entry: objectGUID → GUID text; entryUUID and others lower-cased text. */
