@@ -139,9 +139,7 @@ function superviseJobsProcess(databaseUrl: string, config: Config) {
     timer = null;
     const c = fork(process.argv[1]!, process.argv.slice(2), {
       env: { ...process.env, [JOBS_PROCESS]: '1', KDESK_WORKER_DATABASE_URL: databaseUrl },
-      // a young generation of 32 MB semi-spaces (V8's default is 16): a Contact Sync run makes short-lived
-      // garbage per person (directory answers, fingerprints, statement parameters) and collected it ~20% of its time
-      execArgv: [...process.execArgv, `--max-old-space-size=${config.workerHeapMb}`, '--max-semi-space-size=32'],
+      execArgv: [...process.execArgv, `--max-old-space-size=${config.workerHeapMb}`],
     });
     child = c;
     c.once('exit', (code, signal) => {
