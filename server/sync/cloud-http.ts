@@ -32,6 +32,30 @@ export interface CloudHttpOptions {
   maxResponseBytes?: number;
 }
 
+/** What a cloud source's owner may tune of its requests (tests shorten the backoff; the server's network policy). */
+export interface CloudSourceTuning {
+  /** Backoff of throttled answers without Retry-After (doubled each retry; tests shorten it). */
+  backoffMs?: number;
+  maxRetries?: number;
+  /** Whether overridden URLs may reach internal addresses (KDESK_ALLOW_PRIVATE_DIRECTORY_URLS). */
+  allowPrivateAddresses?: boolean;
+}
+
+/** The options of one request of a cloud source reaching `service`. */
+export const cloudOptions = (
+  t: CloudSourceTuning,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  service: string,
+): CloudHttpOptions => ({
+  timeoutMs,
+  signal,
+  service,
+  backoffMs: t.backoffMs,
+  maxRetries: t.maxRetries,
+  allowPrivateAddresses: t.allowPrivateAddresses,
+});
+
 export interface CloudResponse {
   status: number;
   body: unknown;

@@ -6,7 +6,7 @@
 // deactivated, and an expired delta link (410) falls back to reading everyone. `accountEnabled: false`
 // syncs as inactive; the object id is the sync id and the tenant id the organization id.
 import type { MicrosoftSettings, SyncScope, SyncTestResult } from '#shared/sync.ts';
-import { cloudRequest, errorText, type CloudResponse } from './cloud-http.ts';
+import { cloudRequest, errorText, type CloudResponse, cloudOptions, type CloudSourceTuning } from './cloud-http.ts';
 import {
   DirectoryError,
   type DirectoryEntry,
@@ -30,16 +30,11 @@ const BASE_SELECT = ['id', 'accountEnabled', 'userPrincipalName', 'displayName',
 /** Graph user properties that are not $select-able this way (navigation properties, computed attributes). */
 const NOT_SELECTED = new Set(['manager', 'tenantid']);
 
-export interface EntraSourceOptions {
+export interface EntraSourceOptions extends CloudSourceTuning {
   settings: MicrosoftConnectionSettings;
   scope: SyncScope;
   /** The directory attributes the mapping reads (Graph property names). */
   attributes: string[];
-  /** Backoff of throttled answers without Retry-After (tests shorten it). */
-  backoffMs?: number;
-  maxRetries?: number;
-  /** Whether overridden URLs may reach internal addresses (KDESK_ALLOW_PRIVATE_DIRECTORY_URLS). */
-  allowPrivateAddresses?: boolean;
 }
 
 const graphBase = (s: Pick<MicrosoftSettings, 'graphBaseUrl'>) => (s.graphBaseUrl ?? GRAPH_DEFAULT).replace(/\/+$/, '');
@@ -107,15 +102,7 @@ export function createEntraSource(o: EntraSourceOptions): DirectorySource & { te
   let nextLink: string | null = null;
   let signal: AbortSignal | undefined;
 
-  const http = (url: string, init: RequestInit = {}) =>
-    cloudRequest(url, init, {
-      timeoutMs,
-      signal,
-      service: SERVICE,
-      backoffMs: o.backoffMs,
-      maxRetries: o.maxRetries,
-      allowPrivateAddresses: o.allowPrivateAddresses,
-    });
+  const http = (url: string, init: RequestInit = {}) => cloudRequest(url, init, cloudOptions(o, timeoutMs, signal, SERVICE));
 
   async function getToken(): Promise<string> {
     if (token && token.expires > Date.now() + 60_000) return token.value;
@@ -139,14 +126,7 @@ export function createEntraSource(o: EntraSourceOptions): DirectorySource & { te
           scope: `${base}/.default`,
         }).toString(),
       },
-      {
-        timeoutMs,
-        signal,
-        service: 'the Microsoft sign-in service',
-        backoffMs: o.backoffMs,
-        maxRetries: o.maxRetries,
-        allowPrivateAddresses: o.allowPrivateAddresses,
-      },
+      cloudOptions(o, timeoutMs, signal, 'the Microsoft sign-in service'),
     );
     const b = r.body as { access_token?: string; expires_in?: number; error?: string } | null;
     if (r.status !== 200 || !b?.access_token) {

@@ -8,7 +8,7 @@
 // Rate limits (429, 403 userRateLimitExceeded / quotaExceeded) are retried with exponential backoff.
 import { createSign } from 'node:crypto';
 import type { GoogleSettings, SyncScope, SyncTestResult } from '#shared/sync.ts';
-import { cloudRequest, errorText, type CloudResponse } from './cloud-http.ts';
+import { cloudRequest, errorText, type CloudResponse, cloudOptions, type CloudSourceTuning } from './cloud-http.ts';
 import { DirectoryError, type DirectoryEntry, type DirectoryReadOptions, type DirectorySource, type DirectoryStart } from './source.ts';
 
 export type GoogleConnectionSettings = Omit<GoogleSettings, 'serviceAccountKey'> & { serviceAccountKey: string | null };
@@ -113,14 +113,9 @@ export function googleUserToEntry(u: Record<string, unknown>): DirectoryEntry {
   };
 }
 
-export interface GoogleSourceOptions {
+export interface GoogleSourceOptions extends CloudSourceTuning {
   settings: GoogleConnectionSettings;
   scope: SyncScope;
-  /** Backoff of throttled answers (doubled each retry; tests shorten it). */
-  backoffMs?: number;
-  maxRetries?: number;
-  /** Whether overridden URLs may reach internal addresses (KDESK_ALLOW_PRIVATE_DIRECTORY_URLS). */
-  allowPrivateAddresses?: boolean;
 }
 
 /** The users.list query of a Pattern scope: the query and the organizational unit. */
@@ -140,15 +135,7 @@ export function createGoogleSource(o: GoogleSourceOptions): DirectorySource {
   let members: Set<string> | null = null;
   let signal: AbortSignal | undefined;
 
-  const http = (url: string, init: RequestInit = {}) =>
-    cloudRequest(url, init, {
-      timeoutMs,
-      signal,
-      service: SERVICE,
-      backoffMs: o.backoffMs,
-      maxRetries: o.maxRetries,
-      allowPrivateAddresses: o.allowPrivateAddresses,
-    });
+  const http = (url: string, init: RequestInit = {}) => cloudRequest(url, init, cloudOptions(o, timeoutMs, signal, SERVICE));
 
   async function getToken(): Promise<string> {
     if (token && token.expires > Date.now() + 60_000) return token.value;
@@ -172,14 +159,7 @@ export function createGoogleSource(o: GoogleSourceOptions): DirectorySource {
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }).toString(),
       },
-      {
-        timeoutMs,
-        signal,
-        service: 'the Google token service',
-        backoffMs: o.backoffMs,
-        maxRetries: o.maxRetries,
-        allowPrivateAddresses: o.allowPrivateAddresses,
-      },
+      cloudOptions(o, timeoutMs, signal, 'the Google token service'),
     );
     const b = r.body as { access_token?: string; expires_in?: number; error?: string; error_description?: string } | null;
     if (r.status !== 200 || !b?.access_token) {
