@@ -304,6 +304,8 @@ export interface Server {
   base: string;
   /** Peak resident memory (VmHWM) so far of the server's processes alive now, summed, in MB. */
   peakRssMb(): Promise<number>;
+  /** The largest peak resident memory (VmHWM) so far of one of the server's processes alive now, in MB. */
+  peakProcessRssMb(): Promise<number>;
   /** The end of what the server wrote to stderr. */
   stderr(): string;
   stop(signal?: NodeJS.Signals): Promise<void>;
@@ -345,6 +347,11 @@ export async function startServer(url: string, env: Record<string, string> = {},
       let sum = 0;
       for (const pid of await processTree(proc.pid!)) sum += await statusMb(pid, 'VmHWM');
       return sum;
+    },
+    async peakProcessRssMb() {
+      let max = 0;
+      for (const pid of await processTree(proc.pid!)) max = Math.max(max, await statusMb(pid, 'VmHWM'));
+      return max;
     },
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
