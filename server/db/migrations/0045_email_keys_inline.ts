@@ -19,15 +19,25 @@ const OLD_BODY = `
       ) x WHERE e IS NOT NULL AND e <> ''
     `;
 
+/**
+ * The helper, named with its schema: PostgreSQL parses an inlined body with the search_path of the moment,
+ * and maintenance (ANALYZE of the expression index, a restore, REINDEX) may run with only pg_catalog on it.
+ */
+async function helperName(db: Kysely<any>): Promise<string> {
+  const r = await sql<{ s: string }>`SELECT current_schema() AS s`.execute(db);
+  return `"${r.rows[0]!.s.replace(/"/g, '""')}".contact_email_keys_labeled`;
+}
+
 export async function up(db: Kysely<any>): Promise<void> {
+  const helper = await helperName(db);
   await sql`
-    CREATE OR REPLACE FUNCTION contact_email_keys_labeled(primary_email text, emails json) RETURNS text[]
+    CREATE OR REPLACE FUNCTION ${sql.raw(helper)}(primary_email text, emails json) RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$${sql.raw(OLD_BODY)}$$`.execute(db);
   await sql`
     CREATE OR REPLACE FUNCTION contact_email_keys(primary_email text, emails json) RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
       SELECT CASE
-        WHEN emails::text <> '{}' THEN contact_email_keys_labeled(primary_email, emails)
+        WHEN emails::text <> '{}' THEN ${sql.raw(helper)}(primary_email, emails)
         WHEN primary_email IS NULL OR primary_email = '' THEN '{}'::text[]
         ELSE ARRAY[lower(primary_email)]
       END
@@ -39,6 +49,6 @@ export async function down(db: Kysely<any>): Promise<void> {
   await sql`
     CREATE OR REPLACE FUNCTION contact_email_keys(primary_email text, emails json) RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$${sql.raw(OLD_BODY)}$$`.execute(db);
-  await sql`DROP FUNCTION IF EXISTS contact_email_keys_labeled(text, json)`.execute(db);
+  await sql`DROP FUNCTION IF EXISTS ${sql.raw(await helperName(db))}(text, json)`.execute(db);
   await sql`ALTER INDEX contacts_email_keys_idx SET (fastupdate = off)`.execute(db);
 }
