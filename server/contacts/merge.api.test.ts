@@ -365,6 +365,71 @@ describe('GET /api/v1/contacts/duplicates', () => {
     expect((await call(ctx, tm.ownerToken, 'GET', '/api/v1/contacts/duplicates?cursor=nope')).statusCode).toBe(400);
   });
 
+  it('keys contacts by the same emails as the original one-query contact_email_keys, and the look-up still uses its index', async () => {
+    // the original definition (migration 0030), evaluated inline as the oracle
+    const oracle = (pe: string | null, emails: string) => sql<{ k: string[] }>`
+      SELECT coalesce(array_agg(DISTINCT e), '{}'::text[]) AS k FROM (
+        SELECT lower(${pe}::text) AS e WHERE ${pe}::text IS NOT NULL
+        UNION ALL
+        SELECT lower(v) FROM json_each_text(CASE WHEN json_typeof(${emails}::json) = 'object' THEN ${emails}::json ELSE '{}'::json END) AS j(k, v)
+      ) x WHERE e IS NOT NULL AND e <> ''`;
+    const cases: [string | null, string][] = [
+      ['Ann@Example.COM', '{}'],
+      [null, '{}'],
+      ['', '{}'],
+      ['İstanbul@Örnek.TR', '{}'],
+      ['a@x.org', '{"old":"A@X.org"}'],
+      ['a@x.org', '{"old":"b@x.org","home":"B@X.ORG","none":""}'],
+      [null, '{"old":"Zed@x.org","new":"amy@x.org"}'],
+      ['a@x.org', '{ }'],
+      ['a@x.org', 'null'],
+      ['a@x.org', '["b@x.org"]'],
+      ['a@x.org', '"b@x.org"'],
+    ];
+    for (const [pe, emails] of cases) {
+      const got = await sql<{ k: string[] }>`SELECT contact_email_keys(${pe}::text, ${emails}::json) AS k`.execute(ctx.db);
+      const want = await oracle(pe, emails).execute(ctx.db);
+      expect(got.rows[0]!.k, `${pe} ${emails}`).toEqual(want.rows[0]!.k);
+    }
+    // maintenance may run with only pg_catalog on the search_path (ANALYZE of the index, a restore): the inlined
+    // body still finds its helper
+    const schema = (await sql<{ s: string }>`SELECT current_schema() AS s`.execute(ctx.db)).rows[0]!.s;
+    const keys = await ctx.db.transaction().execute(async (tx) => {
+      await sql`SET LOCAL search_path = pg_catalog`.execute(tx);
+      return (
+        await sql<{ k: string[] }>`SELECT ${sql.id(schema, 'contact_email_keys')}('A@x.org', '{"old":"B@x.org"}'::json) AS k`.execute(tx)
+      ).rows[0]!.k;
+    });
+    expect(keys).toEqual(['a@x.org', 'b@x.org']);
+    // the stored contacts: every row keyed as the original definition keys it
+    const r = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM contacts c CROSS JOIN LATERAL (
+        SELECT coalesce(array_agg(DISTINCT e), '{}'::text[]) AS k FROM (
+          SELECT lower(c.primary_email) AS e WHERE c.primary_email IS NOT NULL
+          UNION ALL
+          SELECT lower(v) FROM json_each_text(CASE WHEN json_typeof(c.emails) = 'object' THEN c.emails ELSE '{}'::json END) AS j(k, v)
+        ) x WHERE e IS NOT NULL AND e <> '') o
+      WHERE contact_email_keys(c.primary_email, c.emails) IS DISTINCT FROM o.k`.execute(ctx.db);
+    expect(r.rows[0]!.n).toBe(0);
+    // the duplicate finder's look-up matches the index expression (both are inlined alike): with the other
+    // indexes out of the way (dropped in a transaction rolled back) and sequential scans off, it is planned on it
+    const plan = await ctx.db
+      .transaction()
+      .execute(async (tx) => {
+        const others = await sql<{ name: string }>`
+          SELECT indexrelid::regclass::text AS name FROM pg_index
+          WHERE indrelid = 'contacts'::regclass AND NOT indisprimary AND indexrelid <> 'contacts_email_keys_idx'::regclass`.execute(tx);
+        for (const { name } of others.rows) await sql`DROP INDEX ${sql.raw(name)}`.execute(tx);
+        await sql`SET LOCAL enable_seqscan = off`.execute(tx);
+        const p = await sql<{ 'QUERY PLAN': string }>`
+          EXPLAIN SELECT id FROM contacts o WHERE o.deleted_at IS NULL
+            AND contact_email_keys(o.primary_email, o.emails) @> ARRAY['ann@example.com']`.execute(tx);
+        throw Object.assign(new Error('rollback'), { plan: p.rows.map((x) => x['QUERY PLAN']).join('\n') });
+      })
+      .catch((err: { plan?: string }) => err.plan ?? '');
+    expect(plan).toContain('Bitmap Index Scan on contacts_email_keys_idx');
+  });
+
   it('bulk-merges groups as a job, reporting the groups that cannot merge', async () => {
     const s1 = await createContact(ctx, team);
     const m1 = await createContact(ctx, team);
