@@ -15,6 +15,7 @@ export interface TicketFilter {
 }
 
 export function createTicketsRepo(db: Executor) {
+  type PageRow = Awaited<ReturnType<ReturnType<typeof withNames>['execute']>>[number];
   function listBase(tx: Executor, teamId: string, f: TicketFilter) {
     let q = tx.selectFrom('tickets as t').where('t.teamId', '=', teamId);
     if (f.status?.length) q = q.where('t.status', 'in', f.status);
@@ -68,12 +69,80 @@ export function createTicketsRepo(db: Executor) {
         'rc.primaryEmail as requesterEmail',
         'm.name as assigneeName',
         'm.email as assigneeEmail',
-        sql<
-          string[]
-        >`coalesce((SELECT array_agg(tc.contact_id ORDER BY tc.added_at, tc.contact_id) FROM ticket_contacts tc WHERE tc.ticket_id = t.id), '{}')`.as(
+        // comma-separated text, split by withContactIds: pg's array parser costs more per request than the page's query
+        sql<string>`coalesce((SELECT string_agg(tc.contact_id::text, ',' ORDER BY tc.added_at, tc.contact_id) FROM ticket_contacts tc WHERE tc.ticket_id = t.id), '')`.as(
           'contactIds',
         ),
       ]);
+  }
+
+  /** The contacts' ids as a list (they are uuids: no comma inside one). */
+  function withContactIds<R extends { contactIds: string }>(rows: R[]): (Omit<R, 'contactIds'> & { contactIds: string[] })[] {
+    const out = rows as unknown as (Omit<R, 'contactIds'> & { contactIds: string[] })[];
+    for (let i = 0; i < rows.length; i++) out[i]!.contactIds = rows[i]!.contactIds ? rows[i]!.contactIds.split(',') : [];
+    return out;
+  }
+
+  type ListShape = 'page' | 'count' | 'estimate';
+  /**
+   * The list's statements compiled once per shape (which filters are given, how many statuses, a cursor or
+   * not), not per request: Kysely's builder and compiler cost more CPU than running the page. The query is
+   * built once with a placeholder in place of each value; a request maps the placeholders to its values.
+   */
+  const compiledLists = new Map<string, { sql: string; slots: string[] }>();
+  function listStatement(kind: ListShape, teamId: string, f: TicketFilter, o: { limit?: number; beforeId?: string; cap?: number }) {
+    const values = new Map<string, unknown>();
+    const slot = (name: string, v: unknown) => {
+      values.set(name, v);
+      return name;
+    };
+    const pf: TicketFilter = {
+      status: f.status?.length ? f.status.map((st, i) => slot(`\u0000status${i}`, st) as TicketStatus) : undefined,
+      assigneeId: f.assigneeId === 'none' ? 'none' : f.assigneeId ? slot('\u0000assignee', f.assigneeId) : undefined,
+      contactId: f.contactId ? slot('\u0000contact', f.contactId) : undefined,
+      companyId: f.companyId ? slot('\u0000company', f.companyId) : undefined,
+      pattern: f.pattern !== undefined ? slot('\u0000pattern', f.pattern) : undefined,
+      number: f.number !== undefined ? (slot('\u0000number', f.number) as unknown as number) : undefined,
+    };
+    const pTeam = slot('\u0000team', teamId);
+    const pLimit = o.limit !== undefined ? slot('\u0000limit', o.limit) : undefined;
+    const pBefore = o.beforeId ? slot('\u0000before', o.beforeId) : undefined;
+    const pCap = o.cap !== undefined ? slot('\u0000cap', o.cap + 1) : undefined;
+    const key = `${kind}|${[...values.keys()].join('|')}|${pf.assigneeId === 'none' ? 'none' : ''}`;
+    let c = compiledLists.get(key);
+    if (!c) {
+      let compiled: CompiledQuery;
+      if (kind === 'page') {
+        let q = withNames(listBase(db, pTeam, pf));
+        if (pBefore) q = q.where('t.id', '<', pBefore);
+        compiled = q
+          .orderBy('t.id', 'desc')
+          .limit(pLimit as unknown as number)
+          .compile();
+      } else if (kind === 'count') {
+        const inner = listBase(db, pTeam, pf)
+          .select(sql`1`.as('one'))
+          .limit(pCap as unknown as number);
+        compiled = db
+          .selectFrom(inner.as('x'))
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .compile();
+      } else {
+        const q = listBase(db, pTeam, pf)
+          .select(sql`1`.as('one'))
+          .compile();
+        compiled = CompiledQuery.raw(`EXPLAIN (FORMAT JSON) ${q.sql}`, [...q.parameters]);
+      }
+      if (compiled.parameters.some((p) => typeof p !== 'string' || !values.has(p))) {
+        throw new Error('tickets list: a value was compiled into the statement instead of a placeholder');
+      }
+      c = { sql: compiled.sql, slots: compiled.parameters as string[] };
+      compiledLists.set(key, c);
+    }
+    return CompiledQuery.raw(
+      c.sql,
+      c.slots.map((s) => values.get(s)),
+    );
   }
 
   return {
@@ -123,10 +192,11 @@ export function createTicketsRepo(db: Executor) {
       return r !== undefined;
     },
 
-    find(teamId: string, id: string, tx: Executor = db) {
-      return withNames(listBase(tx, teamId, {}))
+    async find(teamId: string, id: string, tx: Executor = db) {
+      const rows = await withNames(listBase(tx, teamId, {}))
         .where('t.id', '=', id)
-        .executeTakeFirst();
+        .execute();
+      return withContactIds(rows)[0];
     },
 
     /** Locks the ticket until the caller's transaction ends; with what its notification mails need of the team. */
@@ -147,32 +217,20 @@ export function createTicketsRepo(db: Executor) {
     },
 
     /** Newest first, keyset-paged on id (UUIDv7). */
-    page(teamId: string, f: TicketFilter, o: { limit: number; beforeId?: string }, tx: Executor = db) {
-      let q = withNames(listBase(tx, teamId, f));
-      if (o.beforeId) q = q.where('t.id', '<', o.beforeId);
-      return q.orderBy('t.id', 'desc').limit(o.limit).execute();
+    async page(teamId: string, f: TicketFilter, o: { limit: number; beforeId?: string }, tx: Executor = db) {
+      const r = await tx.executeQuery<PageRow>(listStatement('page', teamId, f, o));
+      return withContactIds(r.rows);
     },
 
     /** How many match, counted up to `cap` + 1 (so a huge scope costs at most that many index rows). */
     async count(teamId: string, f: TicketFilter, cap: number, tx: Executor = db): Promise<number> {
-      const inner = listBase(tx, teamId, f)
-        .select(sql`1`.as('one'))
-        .limit(cap + 1);
-      const r = await tx
-        .selectFrom(inner.as('x'))
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirstOrThrow();
-      return Number(r.n);
+      const r = await tx.executeQuery<{ n: number }>(listStatement('count', teamId, f, { cap }));
+      return Number(r.rows[0]!.n);
     },
 
     /** The planner's estimate of how many match (EXPLAIN: no row is read). */
     async estimate(teamId: string, f: TicketFilter, tx: Executor = db): Promise<number> {
-      const q = listBase(tx, teamId, f)
-        .select(sql`1`.as('one'))
-        .compile();
-      const r = await tx.executeQuery<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
-        CompiledQuery.raw(`EXPLAIN (FORMAT JSON) ${q.sql}`, [...q.parameters]),
-      );
+      const r = await tx.executeQuery<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(listStatement('estimate', teamId, f, {}));
       return Math.round(r.rows[0]!['QUERY PLAN'][0].Plan['Plan Rows']);
     },
 
