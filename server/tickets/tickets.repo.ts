@@ -1,6 +1,7 @@
 // SQL of tickets, their contacts, comments, sent notifications and request templates. Every query is
 // scoped by team. Contacts and members are only read here (their own features write them).
-import { CompiledQuery, sql, type Insertable } from 'kysely';
+import { CompiledQuery, sql, type Insertable, type RawBuilder, type Selectable } from 'kysely';
+import { compiledOnce } from '../db/compiled.ts';
 import type { Executor } from '../db/client.ts';
 import type { RequestTemplatesTable, TicketCommentsTable, TicketStatus, TicketsTable } from '../db/schema.ts';
 
@@ -15,6 +16,30 @@ export interface TicketFilter {
 }
 
 export function createTicketsRepo(db: Executor) {
+  // run by every notifying event: compiled once (parameters: team, ticket)
+  const notifiable = compiledOnce(() =>
+    db
+      .selectFrom('ticketContacts as tc')
+      .innerJoin('contacts as c', 'c.id', 'tc.contactId')
+      .where('tc.teamId', '=', '')
+      .where('tc.ticketId', '=', '')
+      .where('c.deletedAt', 'is', null)
+      .select([
+        'c.id',
+        'c.primaryEmail',
+        'c.emails',
+        'c.notifyNewTickets',
+        'c.notifyTicketUpdates',
+        'c.notifyNewComments',
+        'c.notifyFormAssignments',
+        'c.active',
+        'c.portalAccess',
+        'c.canPostComments',
+        'c.canCloseTickets',
+      ])
+      .orderBy('tc.addedAt')
+      .orderBy('tc.contactId'),
+  );
   type PageRow = Awaited<ReturnType<ReturnType<typeof withNames>['execute']>>[number];
   function listBase(tx: Executor, teamId: string, f: TicketFilter) {
     let q = tx.selectFrom('tickets as t').where('t.teamId', '=', teamId);
@@ -260,6 +285,54 @@ export function createTicketsRepo(db: Executor) {
         .orderBy('tc.addedAt')
         .orderBy('tc.contactId')
         .execute();
+    },
+
+    /** What a notification needs of the ticket's live contacts (recipientsOf), in the order they were added. */
+    async notifiableContacts(teamId: string, ticketId: string, tx: Executor = db) {
+      return notifiable(tx, [teamId, ticketId]);
+    },
+
+    /**
+     * A comment in one statement: the comment, its ticket's `updatedAt` (and a reopening), its audit row
+     * (`audit`, the audit writer's SQL), and for a notifying comment the claims of (event, contact) — ON
+     * CONFLICT DO NOTHING — and the mails of the contacts actually claimed (`notify.mails`, the mail
+     * service's SQL, given the claimed ids). Answers the comment and how many mails were written.
+     */
+    async writeComment(
+      row: Omit<Insertable<TicketCommentsTable>, 'createdAt'> & { id: string; teamId: string; ticketId: string; createdAt: Date },
+      o: {
+        reopen: boolean;
+        audit: RawBuilder<unknown>;
+        notify: { kind: string; contactIds: string[]; mails: (claimed: RawBuilder<unknown>) => RawBuilder<unknown> } | null;
+      },
+      tx: Executor,
+    ): Promise<{ comment: Selectable<TicketCommentsTable>; mailed: number }> {
+      const n = o.notify;
+      const r = await sql<Selectable<TicketCommentsTable> & { mailed: number }>`
+        WITH touched AS (
+          UPDATE tickets SET updated_at = ${row.createdAt}::timestamptz${o.reopen ? sql`, status = 'open', closed_at = NULL` : sql``}
+          WHERE team_id = ${row.teamId}::uuid AND id = ${row.ticketId}::uuid),
+        audited AS (${o.audit}),
+        ${
+          n
+            ? sql`claimed AS (
+          INSERT INTO ticket_notifications (team_id, event_id, contact_id, kind, created_at)
+          SELECT ${row.teamId}::uuid, ${row.id}::uuid, c, ${n.kind}::text, ${row.createdAt}::timestamptz FROM unnest(${n.contactIds}::uuid[]) AS c
+          ON CONFLICT (event_id, contact_id) DO NOTHING
+          RETURNING contact_id),
+        mailed AS (${n.mails(sql`SELECT contact_id FROM claimed`)}),`
+            : sql``
+        }
+        c AS (
+          INSERT INTO ticket_comments (id, team_id, ticket_id, body, is_public, author_type, author_member_id, author_contact_id,
+                                       author_name, created_at)
+          VALUES (${row.id}::uuid, ${row.teamId}::uuid, ${row.ticketId}::uuid, ${row.body}::text, ${row.isPublic}::boolean,
+                  ${row.authorType}::text, ${row.authorMemberId ?? null}::uuid, ${row.authorContactId ?? null}::uuid,
+                  ${row.authorName}::text, ${row.createdAt}::timestamptz)
+          RETURNING *)
+        SELECT c.*, ${n ? sql`(SELECT count(*) FROM mailed)` : sql`0`}::int AS mailed FROM c`.execute(tx);
+      const { mailed, ...comment } = r.rows[0]!;
+      return { comment, mailed };
     },
 
     /** Live (not deleted) contacts of the team among `ids`. */

@@ -199,7 +199,7 @@ const listCursor = (id: string, t: Total) => `${id}.${t.total}${t.estimate ? 'e'
 export function createTicketsService(deps: {
   db: Db;
   teams: Pick<TeamsService, 'getTeam'>;
-  mail: Pick<MailService, 'enqueueMany'>;
+  mail: Pick<MailService, 'enqueueMany' | 'fanOutStatement' | 'wakeSender'>;
   contacts: Pick<ContactsService, 'findOrCreateByEmail'>;
   now: () => Date;
   /** Links in notification mails: this address, else the address members of the team last signed in at. */
@@ -237,6 +237,59 @@ export function createTicketsService(deps: {
     if (!m) throw new AppError('VALIDATION', 'Invalid ticket', [{ path, message: 'No such member in this team' }]);
   }
 
+  /** Who is mailed about an event (the team rule AND each contact's preference, never its author) and the
+   *  mail they get; read with `tx`, after the ticket's lock. */
+  async function planNotification(
+    tx: Executor,
+    p: {
+      teamId: string;
+      event: TicketEvent;
+      ticket: { id: string; number: number; subject: string; status: string };
+      authorContactId: string | null;
+      comment?: { body: string; authorName: string };
+      changes?: string[];
+      team: TeamForMail;
+    },
+  ) {
+    const team = p.team;
+    const settings = readSettings(team.settings);
+    const people = await repo.notifiableContacts(p.teamId, p.ticket.id, tx);
+    const recipients = recipientsOf(
+      settings,
+      p.event,
+      people.map((c) => ({
+        id: c.id,
+        primaryEmail: c.primaryEmail,
+        emails: c.emails ?? {},
+        notifications: {
+          newTickets: c.notifyNewTickets,
+          ticketUpdates: c.notifyTicketUpdates,
+          newComments: c.notifyNewComments,
+          formAssignments: c.notifyFormAssignments,
+        },
+        permissions: {
+          active: c.active,
+          portalAccess: c.portalAccess,
+          canPostComments: c.canPostComments,
+          canCloseTickets: c.canCloseTickets,
+        },
+      })),
+      p.authorContactId,
+    );
+    if (!recipients.length) return { recipients, rendered: null };
+    const base = deps.publicUrl ?? team.memberOrigin ?? null;
+    const url = base ? `${base.replace(/\/$/, '')}/portal/${encodeURIComponent(team.slug)}/tickets/${p.ticket.id}` : null;
+    const rendered = renderTicketMail({
+      teamName: team.name,
+      event: p.event,
+      ticket: p.ticket,
+      comment: p.comment,
+      changes: p.changes,
+      url,
+    });
+    return { recipients, rendered };
+  }
+
   /**
    * Mails the ticket's contacts about an event, in the event's transaction: the team rule AND each
    * contact's preference decide (recipientsOf), the author of the event is skipped, and each
@@ -257,15 +310,8 @@ export function createTicketsService(deps: {
       team: TeamForMail;
     },
   ): Promise<number> {
-    const team = p.team;
-    const settings = readSettings(team.settings);
-    const people = await repo.ticketContacts(p.teamId, p.ticket.id, tx);
-    const recipients = recipientsOf(
-      settings,
-      p.event,
-      people.map((c) => ({ id: c.id, ...rowToFields(c) })),
-      p.authorContactId,
-    );
+    const { recipients, rendered } = await planNotification(tx, p);
+    if (!rendered) return 0;
     const fresh = new Set(
       await repo.claimNotifications(
         p.teamId,
@@ -276,16 +322,6 @@ export function createTicketsService(deps: {
         tx,
       ),
     );
-    const base = deps.publicUrl ?? team.memberOrigin ?? null;
-    const url = base ? `${base.replace(/\/$/, '')}/portal/${encodeURIComponent(team.slug)}/tickets/${p.ticket.id}` : null;
-    const rendered = renderTicketMail({
-      teamName: team.name,
-      event: p.event,
-      ticket: p.ticket,
-      comment: p.comment,
-      changes: p.changes,
-      url,
-    });
     const mails = recipients
       .filter((r) => fresh.has(r.contactId))
       .map((r) => ({ teamId: p.teamId, kind: `ticket.${p.event}`, to: r.address, ...rendered }));
@@ -382,6 +418,11 @@ export function createTicketsService(deps: {
     return id;
   }
 
+  /**
+   * A comment in its transaction: the ticket locked (with the team, for the mail), then for a public comment
+   * the contacts to notify read, then one statement writes the comment, the ticket's touch, the audit row,
+   * the claims and the mails (repo.writeComment) — the same rows as the separate writes of `notify`.
+   */
   async function addComment(
     actor: Actor,
     ticketId: string,
@@ -390,13 +431,26 @@ export function createTicketsService(deps: {
   ): Promise<Comment> {
     return db.transaction().execute(async (tx) => {
       const ticket = await lockTicket(actor.teamId, ticketId, tx);
-      const team = teamOfLocked(ticket);
       const at = now();
       // a contact who answers a resolved or closed ticket opens it again (as in Freshdesk)
       const reopened = reopen && (ticket.status === 'resolved' || ticket.status === 'closed');
-      const row = await repo.insertComment(
+      const id = uuidv7();
+      const changes: Changes = { commentId: { before: null, after: id }, public: { before: null, after: c.isPublic } };
+      if (reopened) changes.status = { before: ticket.status, after: 'open' };
+      const plan = c.isPublic
+        ? await planNotification(tx, {
+            teamId: actor.teamId,
+            event: 'commented',
+            ticket: { ...ticket, status: reopened ? 'open' : ticket.status },
+            authorContactId: c.author.type === 'contact' ? c.author.id : null,
+            comment: { body: c.body, authorName: c.author.name },
+            team: teamOfLocked(ticket),
+          })
+        : null;
+      const rendered = plan?.rendered;
+      const { comment, mailed } = await repo.writeComment(
         {
-          id: uuidv7(),
+          id,
           teamId: actor.teamId,
           ticketId,
           body: c.body,
@@ -407,24 +461,27 @@ export function createTicketsService(deps: {
           authorName: c.author.name,
           createdAt: at,
         },
-        { updatedAt: at, ...(reopened ? { status: 'open', closedAt: null } : {}) },
+        {
+          reopen: reopened,
+          audit: audit.statement({ actor, entityType: 'ticket', entityId: ticketId, action: 'comment', changes }),
+          notify:
+            plan && rendered
+              ? {
+                  kind: 'commented',
+                  contactIds: plan.recipients.map((r) => r.contactId),
+                  mails: (claimed) =>
+                    mail.fanOutStatement(
+                      { teamId: actor.teamId, kind: 'ticket.commented', ...rendered },
+                      plan.recipients.map((r) => ({ address: r.address, key: r.contactId })),
+                      claimed,
+                    ),
+                }
+              : null,
+        },
         tx,
       );
-      const changes: Changes = { commentId: { before: null, after: row.id }, public: { before: null, after: c.isPublic } };
-      if (reopened) changes.status = { before: ticket.status, after: 'open' };
-      await audit.record({ actor, entityType: 'ticket', entityId: ticketId, action: 'comment', changes }, tx);
-      if (c.isPublic) {
-        await notify(tx, {
-          teamId: actor.teamId,
-          eventId: row.id,
-          event: 'commented',
-          ticket: { ...ticket, status: reopened ? 'open' : ticket.status },
-          authorContactId: c.author.type === 'contact' ? c.author.id : null,
-          comment: { body: c.body, authorName: c.author.name },
-          team,
-        });
-      }
-      return presentComment(row);
+      if (mailed) await mail.wakeSender(tx);
+      return presentComment(comment);
     });
   }
 
