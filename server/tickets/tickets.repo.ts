@@ -108,7 +108,7 @@ export function createTicketsRepo(db: Executor) {
     return out;
   }
 
-  type ListShape = 'page' | 'count' | 'estimate';
+  type ListShape = 'page' | 'pageCounted' | 'count' | 'estimate';
   /**
    * The list's statements compiled once per shape (which filters are given, how many statuses, a cursor or
    * not), not per request: Kysely's builder and compiler cost more CPU than running the page. The query is
@@ -137,9 +137,21 @@ export function createTicketsRepo(db: Executor) {
     let c = compiledLists.get(key);
     if (!c) {
       let compiled: CompiledQuery;
-      if (kind === 'page') {
+      if (kind === 'page' || kind === 'pageCounted') {
         let q = withNames(listBase(db, pTeam, pf));
         if (pBefore) q = q.where('t.id', '<', pBefore);
+        if (kind === 'pageCounted') {
+          // every match up to the cap, not only those before the cursor; an uncorrelated subquery runs once
+          const inner = listBase(db, pTeam, pf)
+            .select(sql`1`.as('one'))
+            .limit(pCap as unknown as number);
+          q = q.select((eb) =>
+            eb
+              .selectFrom(inner.as('x'))
+              .select((eb2) => eb2.fn.countAll<number>().as('n'))
+              .as('listTotal'),
+          ) as unknown as typeof q;
+        }
         compiled = q
           .orderBy('t.id', 'desc')
           .limit(pLimit as unknown as number)
@@ -242,9 +254,15 @@ export function createTicketsRepo(db: Executor) {
     },
 
     /** Newest first, keyset-paged on id (UUIDv7). */
-    async page(teamId: string, f: TicketFilter, o: { limit: number; beforeId?: string }, tx: Executor = db) {
-      const r = await tx.executeQuery<PageRow>(listStatement('page', teamId, f, o));
-      return withContactIds(r.rows);
+    /** A page; with `countCap`, also how many match the filter (all of them, up to `countCap` + 1): `counted`,
+     *  null when the page is empty. */
+    async page(teamId: string, f: TicketFilter, o: { limit: number; beforeId?: string; countCap?: number }, tx: Executor = db) {
+      const counting = o.countCap !== undefined;
+      const r = await tx.executeQuery<PageRow & { listTotal?: number }>(
+        listStatement(counting ? 'pageCounted' : 'page', teamId, f, { limit: o.limit, beforeId: o.beforeId, cap: o.countCap }),
+      );
+      const counted = counting && r.rows.length ? Number(r.rows[0]!.listTotal) : null;
+      return { rows: withContactIds(r.rows), counted };
     },
 
     /** How many match, counted up to `cap` + 1 (so a huge scope costs at most that many index rows). */

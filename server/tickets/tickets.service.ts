@@ -53,6 +53,9 @@ const COUNT_CAP = 10_000;
 /** A filter the planner puts above this many tickets is not counted at all: however rough the estimate,
  *  the total is above COUNT_CAP (counting 10,000 index rows costs more than the page itself). */
 const TRUST_ESTIMATE_ABOVE = 2 * COUNT_CAP;
+/** How long a web process keeps a filter's estimate, and for how many filters at most. */
+const ESTIMATE_KEEP_MS = 10_000;
+const ESTIMATES_KEPT_MAX = 1_000;
 /** A conversation shows its newest comments, at most this many (`olderOmitted` says when there were more). */
 const COMMENTS_MAX = 1_000;
 const PORTAL_PAGE = 50;
@@ -80,7 +83,7 @@ const teamOfLocked = (r: {
   settings: r.teamSettings,
   memberOrigin: r.teamMemberOrigin,
 });
-type Listed = Awaited<ReturnType<ReturnType<typeof createTicketsRepo>['page']>>[number];
+type Listed = Awaited<ReturnType<ReturnType<typeof createTicketsRepo>['page']>>['rows'][number];
 
 /** Who acts in the portal: the signed-in contact and their team (what portal.session returns). */
 export interface PortalContext {
@@ -333,22 +336,42 @@ export function createTicketsService(deps: {
    * Exact up to COUNT_CAP; above that COUNT_CAP flagged as an estimate. A filter the planner puts far above
    * the cap is not counted (a subject search is, its estimate is too rough to trust).
    */
-  async function totalOf(teamId: string, f: TicketFilter): Promise<Total> {
-    if (f.pattern === undefined && (await repo.estimate(teamId, f)) > TRUST_ESTIMATE_ABOVE) {
-      return { total: COUNT_CAP, estimate: true };
-    }
-    const n = await repo.count(teamId, f, COUNT_CAP);
-    return { total: Math.min(n, COUNT_CAP), estimate: n > COUNT_CAP };
+  /**
+   * The planner's estimate for a filter, kept per process for ESTIMATE_KEEP_MS: it only decides whether a
+   * list is counted, and the statistics it comes from change only when the table is analysed.
+   */
+  const estimates = new Map<string, { rows: number; until: number }>();
+  async function estimateOf(teamId: string, f: TicketFilter): Promise<number> {
+    const key = `${teamId}|${f.status?.join(',') ?? ''}|${f.assigneeId ?? ''}|${f.contactId ?? ''}|${f.companyId ?? ''}`;
+    const t = Date.now();
+    const kept = estimates.get(key);
+    if (kept && kept.until > t) return kept.rows;
+    const rows = await repo.estimate(teamId, f);
+    if (estimates.size >= ESTIMATES_KEPT_MAX) estimates.clear();
+    estimates.set(key, { rows, until: t + ESTIMATE_KEEP_MS });
+    return rows;
   }
 
   async function list(teamId: string, q: TicketListQuery): Promise<TicketPage> {
     const f = filterOf(q);
     const cursor = listCursorOf(q.cursor);
-    // the first page counts; the next ones carry its total in their cursor
-    const [rows, total] = await Promise.all([
-      repo.page(teamId, f, { limit: q.limit + 1, beforeId: cursor.beforeId }),
-      cursor.total ?? totalOf(teamId, f),
-    ]);
+    // the first page counts (exact up to COUNT_CAP, above it COUNT_CAP flagged as an estimate); the next ones
+    // carry its total in their cursor. A filter the planner puts far above the cap is not counted (a subject
+    // search always is: its estimate is too rough to trust).
+    let total = cursor.total;
+    if (!total && f.pattern === undefined && (await estimateOf(teamId, f)) > TRUST_ESTIMATE_ABOVE) {
+      total = { total: COUNT_CAP, estimate: true };
+    }
+    // the count rides on the page's statement (one round trip); an empty page after a bare-id cursor counts apart
+    const { rows, counted } = await repo.page(teamId, f, {
+      limit: q.limit + 1,
+      beforeId: cursor.beforeId,
+      countCap: total ? undefined : COUNT_CAP,
+    });
+    if (!total) {
+      const n = counted ?? (cursor.beforeId ? await repo.count(teamId, f, COUNT_CAP) : 0);
+      total = { total: Math.min(n, COUNT_CAP), estimate: n > COUNT_CAP };
+    }
     const items = rows.slice(0, q.limit);
     return {
       items: items.map(presentTicket),
