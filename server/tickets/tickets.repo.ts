@@ -16,6 +16,17 @@ export interface TicketFilter {
 }
 
 export function createTicketsRepo(db: Executor) {
+  // run by every comment and change of a ticket: compiled once (parameters: team, ticket)
+  const locked = compiledOnce(() =>
+    db
+      .selectFrom('tickets as t')
+      .innerJoin('teams as tm', 'tm.id', 't.teamId')
+      .selectAll('t')
+      .select(['tm.name as teamName', 'tm.slug as teamSlug', 'tm.settings as teamSettings', 'tm.memberOrigin as teamMemberOrigin'])
+      .where('t.teamId', '=', '')
+      .where('t.id', '=', '')
+      .forUpdate('t'),
+  );
   // run by every notifying event: compiled once (parameters: team, ticket)
   const notifiable = compiledOnce(() =>
     db
@@ -237,16 +248,8 @@ export function createTicketsRepo(db: Executor) {
     },
 
     /** Locks the ticket until the caller's transaction ends; with what its notification mails need of the team. */
-    lock(teamId: string, id: string, tx: Executor) {
-      return tx
-        .selectFrom('tickets as t')
-        .innerJoin('teams as tm', 'tm.id', 't.teamId')
-        .selectAll('t')
-        .select(['tm.name as teamName', 'tm.slug as teamSlug', 'tm.settings as teamSettings', 'tm.memberOrigin as teamMemberOrigin'])
-        .where('t.teamId', '=', teamId)
-        .where('t.id', '=', id)
-        .forUpdate('t')
-        .executeTakeFirst();
+    async lock(teamId: string, id: string, tx: Executor) {
+      return (await locked(tx, [teamId, id]))[0];
     },
 
     update(teamId: string, id: string, set: Partial<Insertable<TicketsTable>>, tx: Executor = db) {
