@@ -80,9 +80,13 @@ export function createAuditWriter(db: Executor) {
         tx,
       );
     },
-    /** The row `record` writes, as SQL to run inside the caller's own statement (a CTE), saving a round trip. */
-    statement(e: { actor: Actor | AuditBy; entityType: string; entityId: string; action: string; changes: Changes }): RawBuilder<unknown> {
-      return auditInsertSql([auditRow(e.actor, e.entityType, e.entityId, e.action, e.changes)]);
+    /** The row `record` writes, as SQL to run inside the caller's own statement (a CTE), saving a round trip;
+     *  with `onlyFor`, written only when the CTE of that name selects the entity's id (column `id`). */
+    statement(
+      e: { actor: Actor | AuditBy; entityType: string; entityId: string; action: string; changes: Changes },
+      onlyFor?: string,
+    ): RawBuilder<unknown> {
+      return auditInsertSql([auditRow(e.actor, e.entityType, e.entityId, e.action, e.changes)], onlyFor);
     },
     /** Newest first; `beforeId` is the keyset cursor. */
     list: repo.listAudit,

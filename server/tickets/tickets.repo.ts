@@ -27,6 +27,29 @@ export function createTicketsRepo(db: Executor) {
       .where('t.id', '=', '')
       .forUpdate('t'),
   );
+  // a comment's lock, with what its notification needs of the ticket's live contacts (in the order they were
+  // added, as json). The contacts are read with this statement's snapshot, which may predate the lock when it
+  // had to wait: writeComment checks them again under the lock (`expectContacts`).
+  const lockedForComment = compiledOnce(() =>
+    db
+      .selectFrom('tickets as t')
+      .innerJoin('teams as tm', 'tm.id', 't.teamId')
+      .selectAll('t')
+      .select(['tm.name as teamName', 'tm.slug as teamSlug', 'tm.settings as teamSettings', 'tm.memberOrigin as teamMemberOrigin'])
+      .select(
+        sql<NotifiableRow[]>`(SELECT coalesce(json_agg(json_build_object(
+            'id', c.id, 'primaryEmail', c.primary_email, 'emails', c.emails, 'notifyNewTickets', c.notify_new_tickets,
+            'notifyTicketUpdates', c.notify_ticket_updates, 'notifyNewComments', c.notify_new_comments,
+            'notifyFormAssignments', c.notify_form_assignments, 'active', c.active, 'portalAccess', c.portal_access,
+            'canPostComments', c.can_post_comments, 'canCloseTickets', c.can_close_tickets)
+            ORDER BY tc.added_at, tc.contact_id), '[]')
+          FROM ticket_contacts tc JOIN contacts c ON c.id = tc.contact_id
+          WHERE tc.team_id = t.team_id AND tc.ticket_id = t.id AND c.deleted_at IS NULL)`.as('notifiable'),
+      )
+      .where('t.teamId', '=', '')
+      .where('t.id', '=', '')
+      .forUpdate('t'),
+  );
   // run by every notifying event: compiled once (parameters: team, ticket)
   const notifiable = compiledOnce(() =>
     db
@@ -51,6 +74,7 @@ export function createTicketsRepo(db: Executor) {
       .orderBy('tc.addedAt')
       .orderBy('tc.contactId'),
   );
+  type NotifiableRow = Awaited<ReturnType<typeof notifiable>>[number];
   type PageRow = Awaited<ReturnType<ReturnType<typeof withNames>['execute']>>[number];
   function listBase(tx: Executor, teamId: string, f: TicketFilter) {
     let q = tx.selectFrom('tickets as t').where('t.teamId', '=', teamId);
@@ -252,6 +276,11 @@ export function createTicketsRepo(db: Executor) {
       return (await locked(tx, [teamId, id]))[0];
     },
 
+    /** `lock`, with the ticket's live contacts as a notification needs them (`notifiable`), in one statement. */
+    async lockForComment(teamId: string, id: string, tx: Executor) {
+      return (await lockedForComment(tx, [teamId, id]))[0];
+    },
+
     update(teamId: string, id: string, set: Partial<Insertable<TicketsTable>>, tx: Executor = db) {
       return tx.updateTable('tickets').set(set).where('teamId', '=', teamId).where('id', '=', id).execute();
     },
@@ -323,22 +352,37 @@ export function createTicketsRepo(db: Executor) {
       row: Omit<Insertable<TicketCommentsTable>, 'createdAt'> & { id: string; teamId: string; ticketId: string; createdAt: Date },
       o: {
         reopen: boolean;
-        audit: RawBuilder<unknown>;
+        /** the audit writer's SQL of the comment's audit row, for the ticket ids in the named CTE's `id` */
+        audit: (onlyFor: string) => RawBuilder<unknown>;
         notify: { kind: string; contactIds: string[]; mails: (claimed: RawBuilder<unknown>) => RawBuilder<unknown> } | null;
+        /** The ids of the ticket's live contacts the recipients were chosen from, in order: when they are not the
+         *  ticket's live contacts any more, nothing is written and `comment` is null (read them again, retry). */
+        expectContacts: string[] | null;
       },
       tx: Executor,
-    ): Promise<{ comment: Selectable<TicketCommentsTable>; mailed: number }> {
+    ): Promise<{ comment: Selectable<TicketCommentsTable> | null; mailed: number }> {
       const n = o.notify;
+      // the ticket's id when its live contacts are still those expected (always without an expectation)
+      const guard =
+        o.expectContacts === null
+          ? sql`SELECT ${row.ticketId}::uuid AS id`
+          : sql`SELECT ${row.ticketId}::uuid AS id
+              WHERE (SELECT coalesce(string_agg(c.id::text, ',' ORDER BY tc.added_at, tc.contact_id), '')
+                     FROM ticket_contacts tc JOIN contacts c ON c.id = tc.contact_id
+                     WHERE tc.team_id = ${row.teamId}::uuid AND tc.ticket_id = ${row.ticketId}::uuid AND c.deleted_at IS NULL)
+                    = ${o.expectContacts.join(',')}::text`;
       const r = await sql<Selectable<TicketCommentsTable> & { mailed: number }>`
-        WITH touched AS (
+        WITH ok AS (${guard}),
+        touched AS (
           UPDATE tickets SET updated_at = ${row.createdAt}::timestamptz${o.reopen ? sql`, status = 'open', closed_at = NULL` : sql``}
-          WHERE team_id = ${row.teamId}::uuid AND id = ${row.ticketId}::uuid),
-        audited AS (${o.audit}),
+          WHERE team_id = ${row.teamId}::uuid AND id IN (SELECT id FROM ok)),
+        audited AS (${o.audit('ok')}),
         ${
           n
             ? sql`claimed AS (
           INSERT INTO ticket_notifications (team_id, event_id, contact_id, kind, created_at)
           SELECT ${row.teamId}::uuid, ${row.id}::uuid, c, ${n.kind}::text, ${row.createdAt}::timestamptz FROM unnest(${n.contactIds}::uuid[]) AS c
+          WHERE EXISTS (SELECT 1 FROM ok)
           ON CONFLICT (event_id, contact_id) DO NOTHING
           RETURNING contact_id),
         mailed AS (${n.mails(sql`SELECT contact_id FROM claimed`)}),`
@@ -347,11 +391,12 @@ export function createTicketsRepo(db: Executor) {
         c AS (
           INSERT INTO ticket_comments (id, team_id, ticket_id, body, is_public, author_type, author_member_id, author_contact_id,
                                        author_name, created_at)
-          VALUES (${row.id}::uuid, ${row.teamId}::uuid, ${row.ticketId}::uuid, ${row.body}::text, ${row.isPublic}::boolean,
-                  ${row.authorType}::text, ${row.authorMemberId ?? null}::uuid, ${row.authorContactId ?? null}::uuid,
-                  ${row.authorName}::text, ${row.createdAt}::timestamptz)
+          SELECT ${row.id}::uuid, ${row.teamId}::uuid, ok.id, ${row.body}::text, ${row.isPublic}::boolean,
+                 ${row.authorType}::text, ${row.authorMemberId ?? null}::uuid, ${row.authorContactId ?? null}::uuid,
+                 ${row.authorName}::text, ${row.createdAt}::timestamptz FROM ok
           RETURNING *)
         SELECT c.*, ${n ? sql`(SELECT count(*) FROM mailed)` : sql`0`}::int AS mailed FROM c`.execute(tx);
+      if (!r.rows.length) return { comment: null, mailed: 0 };
       const { mailed, ...comment } = r.rows[0]!;
       return { comment, mailed };
     },

@@ -83,6 +83,7 @@ const teamOfLocked = (r: {
   settings: r.teamSettings,
   memberOrigin: r.teamMemberOrigin,
 });
+type NotifiableRow = Awaited<ReturnType<ReturnType<typeof createTicketsRepo>['notifiableContacts']>>[number];
 type Listed = Awaited<ReturnType<ReturnType<typeof createTicketsRepo>['page']>>['rows'][number];
 
 /** Who acts in the portal: the signed-in contact and their team (what portal.session returns). */
@@ -252,11 +253,13 @@ export function createTicketsService(deps: {
       comment?: { body: string; authorName: string };
       changes?: string[];
       team: TeamForMail;
+      /** the ticket's live contacts when already read (repo.lockForComment) */
+      people?: NotifiableRow[];
     },
   ) {
     const team = p.team;
     const settings = readSettings(team.settings);
-    const people = await repo.notifiableContacts(p.teamId, p.ticket.id, tx);
+    const people = p.people ?? (await repo.notifiableContacts(p.teamId, p.ticket.id, tx));
     const recipients = recipientsOf(
       settings,
       p.event,
@@ -453,58 +456,69 @@ export function createTicketsService(deps: {
     reopen: boolean,
   ): Promise<Comment> {
     return db.transaction().execute(async (tx) => {
-      const ticket = await lockTicket(actor.teamId, ticketId, tx);
+      const ticket = isUuid(ticketId) ? await repo.lockForComment(actor.teamId, ticketId, tx) : undefined;
+      if (!ticket) throw new AppError('NOT_FOUND', 'Ticket not found');
       const at = now();
       // a contact who answers a resolved or closed ticket opens it again (as in Freshdesk)
       const reopened = reopen && (ticket.status === 'resolved' || ticket.status === 'closed');
       const id = uuidv7();
       const changes: Changes = { commentId: { before: null, after: id }, public: { before: null, after: c.isPublic } };
       if (reopened) changes.status = { before: ticket.status, after: 'open' };
-      const plan = c.isPublic
-        ? await planNotification(tx, {
+      const write = async (people: NotifiableRow[] | undefined) => {
+        const plan = c.isPublic
+          ? await planNotification(tx, {
+              teamId: actor.teamId,
+              event: 'commented',
+              ticket: { ...ticket, status: reopened ? 'open' : ticket.status },
+              authorContactId: c.author.type === 'contact' ? c.author.id : null,
+              comment: { body: c.body, authorName: c.author.name },
+              team: teamOfLocked(ticket),
+              people,
+            })
+          : null;
+        const rendered = plan?.rendered;
+        return repo.writeComment(
+          {
+            id,
             teamId: actor.teamId,
-            event: 'commented',
-            ticket: { ...ticket, status: reopened ? 'open' : ticket.status },
+            ticketId,
+            body: c.body,
+            isPublic: c.isPublic,
+            authorType: c.author.type,
+            authorMemberId: c.author.type === 'member' ? c.author.id : null,
             authorContactId: c.author.type === 'contact' ? c.author.id : null,
-            comment: { body: c.body, authorName: c.author.name },
-            team: teamOfLocked(ticket),
-          })
-        : null;
-      const rendered = plan?.rendered;
-      const { comment, mailed } = await repo.writeComment(
-        {
-          id,
-          teamId: actor.teamId,
-          ticketId,
-          body: c.body,
-          isPublic: c.isPublic,
-          authorType: c.author.type,
-          authorMemberId: c.author.type === 'member' ? c.author.id : null,
-          authorContactId: c.author.type === 'contact' ? c.author.id : null,
-          authorName: c.author.name,
-          createdAt: at,
-        },
-        {
-          reopen: reopened,
-          audit: audit.statement({ actor, entityType: 'ticket', entityId: ticketId, action: 'comment', changes }),
-          notify:
-            plan && rendered
-              ? {
-                  kind: 'commented',
-                  contactIds: plan.recipients.map((r) => r.contactId),
-                  mails: (claimed) =>
-                    mail.fanOutStatement(
-                      { teamId: actor.teamId, kind: 'ticket.commented', ...rendered },
-                      plan.recipients.map((r) => ({ address: r.address, key: r.contactId })),
-                      claimed,
-                    ),
-                }
-              : null,
-        },
-        tx,
-      );
-      if (mailed) await mail.wakeSender(tx);
-      return presentComment(comment);
+            authorName: c.author.name,
+            createdAt: at,
+          },
+          {
+            reopen: reopened,
+            audit: (onlyFor) => audit.statement({ actor, entityType: 'ticket', entityId: ticketId, action: 'comment', changes }, onlyFor),
+            notify:
+              plan && rendered
+                ? {
+                    kind: 'commented',
+                    contactIds: plan.recipients.map((r) => r.contactId),
+                    mails: (claimed) =>
+                      mail.fanOutStatement(
+                        { teamId: actor.teamId, kind: 'ticket.commented', ...rendered },
+                        plan.recipients.map((r) => ({ address: r.address, key: r.contactId })),
+                        claimed,
+                      ),
+                  }
+                : null,
+            // the contacts came with the lock's snapshot: checked again under the lock
+            expectContacts: people ? people.map((p) => p.id) : null,
+          },
+          tx,
+        );
+      };
+      // a private note mails nobody: no contacts to check
+      let done = await write(c.isPublic ? ticket.notifiable : undefined);
+      // the ticket's contacts changed while this waited for the lock (their changes take it): read them again
+      if (!done.comment) done = await write(undefined);
+      if (!done.comment) throw new Error('ticket comment: not written');
+      if (done.mailed) await mail.wakeSender(tx);
+      return presentComment(done.comment);
     });
   }
 
