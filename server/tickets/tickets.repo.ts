@@ -209,6 +209,8 @@ export function createTicketsRepo(db: Executor) {
         throw new Error('tickets list: a value was compiled into the statement instead of a placeholder');
       }
       c = { sql: compiled.sql, slots: compiled.parameters as string[] };
+      // the shapes are few (a status list is at most 100 characters); a bound all the same
+      if (compiledLists.size >= 500) compiledLists.clear();
       compiledLists.set(key, c);
     }
     return CompiledQuery.raw(
