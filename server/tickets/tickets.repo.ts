@@ -432,20 +432,6 @@ export function createTicketsRepo(db: Executor) {
       return tx.selectFrom('members').select(['id', 'name', 'email']).where('teamId', '=', teamId).where('id', 'in', ids).execute();
     },
 
-    /** Writes a comment and, in the same statement, sets `touch` on its ticket (updatedAt, a reopening). */
-    insertComment(
-      row: Insertable<TicketCommentsTable> & { teamId: string; ticketId: string },
-      touch: Partial<Insertable<TicketsTable>>,
-      tx: Executor,
-    ) {
-      return tx
-        .with('touched', (qb) => qb.updateTable('tickets').set(touch).where('teamId', '=', row.teamId).where('id', '=', row.ticketId))
-        .insertInto('ticketComments')
-        .values(row)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-    },
-
     /** The newest `limit` comments, oldest first. */
     async comments(teamId: string, ticketId: string, o: { publicOnly: boolean; limit: number }, tx: Executor = db) {
       let q = tx.selectFrom('ticketComments').selectAll().where('teamId', '=', teamId).where('ticketId', '=', ticketId);

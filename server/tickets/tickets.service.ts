@@ -336,10 +336,6 @@ export function createTicketsService(deps: {
   }
 
   /**
-   * Exact up to COUNT_CAP; above that COUNT_CAP flagged as an estimate. A filter the planner puts far above
-   * the cap is not counted (a subject search is, its estimate is too rough to trust).
-   */
-  /**
    * The planner's estimate for a filter, kept per process for ESTIMATE_KEEP_MS: it only decides whether a
    * list is counted, and the statistics it comes from change only when the table is analysed.
    */
