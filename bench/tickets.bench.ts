@@ -107,7 +107,43 @@ function send(base: string, r: Req): Promise<{ status: number; body: string; sta
 /** Where the CPU is read: the server process tree, and the database's backends (their pids from pg_stat_activity). */
 interface Probes {
   serverPid: number | undefined;
-  dbCpuMs: () => Promise<number | null>;
+  /** CPU ms per backend pid of the bench database, now (pg_stat_activity, /proc) */
+  dbCpuByPid: () => Promise<Map<number, number>>;
+}
+
+/**
+ * The database's CPU over a phase: its backends are sampled every 250 ms, each pid's last reading minus its first
+ * (0 for a backend that started during the phase). Reading only at the start and the end undercounts (or goes
+ * negative) when a pooled connection closes meanwhile (pg's idle timeout) and takes its CPU time with it.
+ */
+function sampleDbCpu(probes: Probes) {
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  let started = false;
+  const read = async () => {
+    const now = await probes.dbCpuByPid();
+    for (const [pid, ms] of now) {
+      if (!first.has(pid)) first.set(pid, started ? 0 : ms);
+      last.set(pid, ms);
+    }
+    started = true;
+  };
+  let timer: NodeJS.Timeout | undefined;
+  let pending: Promise<void> = Promise.resolve();
+  return {
+    async start() {
+      await read();
+      timer = setInterval(() => (pending = pending.then(read, read)), 250);
+    },
+    async stop(): Promise<number | null> {
+      clearInterval(timer);
+      await pending;
+      await read();
+      let ms = 0;
+      for (const [pid, v] of last) ms += v - first.get(pid)!;
+      return last.size ? ms : null;
+    },
+  };
 }
 
 async function measure(name: string, next: () => Req, base: string, probes: Probes, seconds = DURATION): Promise<Phase> {
@@ -119,7 +155,8 @@ async function measure(name: string, next: () => Req, base: string, probes: Prob
   const stamps = new Map<string, { first: number; last: number }>();
   const cpu0 = process.cpuUsage();
   const server0 = cpuMsOf(serverPid);
-  const db0 = await probes.dbCpuMs();
+  const db = sampleDbCpu(probes);
+  await db.start();
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
   await Promise.all(
@@ -149,7 +186,7 @@ async function measure(name: string, next: () => Req, base: string, probes: Prob
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const serverMs = cpuMsOf(serverPid) - server0;
-  const db1 = await probes.dbCpuMs();
+  const dbMs = await db.stop();
   if (failed) throw new Error(`${name}: ${failed} requests failed (${sample}); the figures are not valid`);
   const phase: Phase = {
     latencies,
@@ -162,7 +199,7 @@ async function measure(name: string, next: () => Req, base: string, probes: Prob
     clientCpu: Math.round(((cpu.user + cpu.system) / 1000 / wall) * 100),
     serverCpu: Math.round((serverMs / wall) * 100),
     serverMsPerRequest: Math.round((serverMs / latencies.length) * 100) / 100,
-    dbMsPerRequest: db0 !== null && db1 !== null ? Math.round(((db1 - db0) / latencies.length) * 100) / 100 : null,
+    dbMsPerRequest: dbMs !== null ? Math.round((dbMs / latencies.length) * 100) / 100 : null,
   };
   log(
     `${name.padEnd(34)} ${latencies.length} requests  ${phase.rps} req/s  p50 ${pct(latencies, 0.5)} ms  p95 ${p95(latencies)} ms  ` +
@@ -260,7 +297,16 @@ async function main() {
     await vacuum.end();
 
     server = spawn(process.execPath, ['--import', new URL('./lib/count-statements.mjs', import.meta.url).href, 'bin/kdesk.mjs', 'serve'], {
-      env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), HOST: '127.0.0.1', LOG_LEVEL: 'warn', KDESK_WEB_DIR: '/nonexistent' },
+      env: {
+        ...process.env,
+        DATABASE_URL: url,
+        PORT: String(PORT),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        KDESK_WEB_DIR: '/nonexistent',
+        // e.g. an --import hook that runs the inspector's profiler (--cpu-prof is refused in NODE_OPTIONS)
+        ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     await new Promise<void>((resolve, reject) => {
@@ -292,11 +338,13 @@ async function main() {
     await stats.connect();
     const probes: Probes = {
       serverPid: server.pid,
-      // the backends of every pooled connection of the server (and this one), summed
-      async dbCpuMs() {
-        const { rows } = await stats.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
-        const ms = rows.map((r) => cpuMsOf(r.pid, false));
-        return ms.some((x) => x > 0) ? ms.reduce((a, b) => a + b, 0) : null;
+      // the backends of every pooled connection of the server, each by pid (not this probe's own)
+      async dbCpuByPid() {
+        const { rows } = await stats.query<{ pid: number }>(
+          'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+        );
+        // 0: the backend ended between the query and /proc (its last reading stands)
+        return new Map(rows.map((r) => [r.pid, cpuMsOf(r.pid, false)] as const).filter(([, ms]) => ms > 0));
       },
     };
     await measure('warm-up portal list', portalList, base, probes, Math.min(3, DURATION));

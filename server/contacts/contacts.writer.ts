@@ -12,7 +12,7 @@ import type { Actor } from '../auth/actor.ts';
 import { contactColumns, fieldsToColumns, joinColumns, rowToFields, searchColumns } from './contacts.presenter.ts';
 import { SEARCH_VERSION } from './search.rules.ts';
 import { diffContacts, phonesE164, type ContactFields } from './contacts.rules.ts';
-import { createCompanyLinkRepo, createContactWriterRepo, type AuditInsert } from './contacts-writer.repo.ts';
+import { auditInsertSql, createCompanyLinkRepo, createContactWriterRepo, type AuditInsert } from './contacts-writer.repo.ts';
 import { AppError } from '#shared/errors.ts';
 
 export type Changes = Record<string, { before: unknown; after: unknown }>;
@@ -79,6 +79,14 @@ export function createAuditWriter(db: Executor) {
         entries.map((e) => auditRow(actor, entityType, e.id, action, e.changes)),
         tx,
       );
+    },
+    /** The row `record` writes, as SQL to run inside the caller's own statement (a CTE), saving a round trip;
+     *  with `onlyFor`, written only when the CTE of that name selects the entity's id (column `id`). */
+    statement(
+      e: { actor: Actor | AuditBy; entityType: string; entityId: string; action: string; changes: Changes },
+      onlyFor?: string,
+    ): RawBuilder<unknown> {
+      return auditInsertSql([auditRow(e.actor, e.entityType, e.entityId, e.action, e.changes)], onlyFor);
     },
     /** Newest first; `beforeId` is the keyset cursor. */
     list: repo.listAudit,

@@ -27,6 +27,7 @@ import * as m0036 from './migrations/0036_scim.ts';
 import * as m0038 from './migrations/0038_import_create_companies.ts';
 import * as m0039 from './migrations/0039_sync_fingerprint.ts';
 import * as m0042 from './migrations/0042_merge_reports_to.ts';
+import * as m0044 from './migrations/0044_ticket_contacts_order.ts';
 import * as m0045 from './migrations/0045_email_keys_inline.ts';
 
 // An explicit list (not a folder scan) so the same code runs under tsx, Vitest and a bundler.
@@ -59,6 +60,7 @@ const migrations: Record<string, Migration> = {
   '0038_import_create_companies': m0038,
   '0039_sync_fingerprint': m0039,
   '0042_merge_reports_to': m0042,
+  '0044_ticket_contacts_order': m0044,
   '0045_email_keys_inline': m0045,
 };
 

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../db/client.ts';
 import type { MailOutboxTable } from '../db/schema.ts';
 import type { Insertable, Selectable } from 'kysely';
@@ -24,6 +24,24 @@ export function createMailRepo(db: Executor) {
   return {
     insert(row: Insertable<MailOutboxTable>, tx: Executor = db) {
       return tx.insertInto('mailOutbox').values(row).returning('id').executeTakeFirstOrThrow();
+    },
+    /**
+     * One message to several addresses, as a part (a CTE) of the caller's statement: only the addresses whose
+     * `key` is among what `keep` selects (one uuid column) are written. Fixed shape whatever their number; the
+     * message's text is sent once, not once per address. RETURNING the ids written.
+     */
+    fanOutSql(m: Omit<NewMail, 'id' | 'toAddress'>, to: { id: string; toAddress: string; key: string }[], keep: RawBuilder<unknown>) {
+      return sql`
+        INSERT INTO mail_outbox (id, team_id, kind, to_address, subject, text_body, html_body, sensitive, status,
+                                 next_attempt_at, discard_after, created_at)
+        SELECT r.id, ${m.teamId}::uuid, ${m.kind}::text, r.to_address, ${m.subject}::text, ${m.textBody}::text, ${m.htmlBody}::text,
+               ${m.sensitive}::boolean, ${m.status}::text, ${m.nextAttemptAt}::timestamptz, ${m.discardAfter}::timestamptz,
+               ${m.createdAt}::timestamptz
+        FROM unnest(${to.map((t) => t.id)}::uuid[], ${to.map((t) => t.toAddress)}::text[], ${to.map((t) => t.key)}::uuid[])
+          WITH ORDINALITY AS r(id, to_address, key, n)
+        WHERE r.key IN (${keep})
+        ORDER BY r.n
+        RETURNING id`;
     },
     /** Writes many messages in one statement of fixed shape (one array per column), whatever their number. */
     async insertMany(rows: NewMail[], tx: Executor = db): Promise<void> {

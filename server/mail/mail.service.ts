@@ -1,6 +1,7 @@
 // Outgoing mail through a transactional outbox: callers write a row in the same transaction as the
 // event (enqueue), which wakes the `mail.deliver` job (deliverDue, also run every 30 s for retries) to send it by SMTP with retries and exponential
 // backoff. Without SMTP_URL every message is kept in the built-in mailbox that owners/admins read.
+import type { RawBuilder } from 'kysely';
 import { createTransport, type Transporter } from 'nodemailer';
 import type { MailboxPage } from '#shared/portal.schema.ts';
 import { AppError } from '#shared/errors.ts';
@@ -99,6 +100,25 @@ export function createMailService(deps: {
       const { id } = await repo.insert(row(m, now()), tx);
       if (config.smtpUrl) await deps.wake?.('mail.deliver', tx);
       return id;
+    },
+
+    /**
+     * `enqueueMany` of one message to several addresses, as SQL to run inside the caller's statement (a CTE):
+     * only the addresses whose key `keep` selects are written. Then `wakeSender` in the same transaction when
+     * some were.
+     */
+    fanOutStatement(m: Omit<OutgoingMail, 'to'>, to: { address: string; key: string }[], keep: RawBuilder<unknown>) {
+      const { id: _, toAddress: __, ...common } = row({ ...m, to: '' }, now());
+      return repo.fanOutSql(
+        common,
+        to.map((t) => ({ id: uuidv7(), toAddress: t.address, key: t.key })),
+        keep,
+      );
+    },
+
+    /** Wakes the sender after messages were written by a caller's own statement (fanOutStatement). */
+    async wakeSender(tx: Executor): Promise<void> {
+      if (config.smtpUrl) await deps.wake?.('mail.deliver', tx);
     },
 
     async enqueueMany(ms: OutgoingMail[], tx: Executor = db): Promise<void> {

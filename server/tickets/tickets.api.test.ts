@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createMember, createTeam, createTestContext, uid, type TestContext, type TestTeam } from '../../test/harness.ts';
 import { createContact, ORIGIN, signIn } from '../portal/portal-test-support.ts';
@@ -322,6 +323,75 @@ describe('portal tickets', () => {
     const reply = (await portal(team.slug, cookie, 'POST', `/tickets/${tk.id}/comments`, { body: 'It happened again' })).json();
     const after = (await call(ctx, t, 'GET', `/api/v1/tickets/${tk.id}`)).json();
     expect(after).toMatchObject({ status: 'open', closedAt: null, updatedAt: reply.createdAt });
+    const history = (await call(ctx, t, 'GET', `/api/v1/tickets/${tk.id}/history`)).json();
+    expect(history.items[0]).toMatchObject({
+      action: 'comment',
+      actor: { type: 'system' },
+      changes: {
+        commentId: { before: null, after: reply.id },
+        public: { before: null, after: true },
+        status: { before: 'resolved', after: 'open' },
+      },
+    });
+  });
+
+  it('a comment that waited for the ticket mails a contact added meanwhile (the contacts are read again)', async () => {
+    const a = await createContact(ctx, team);
+    const late = await createContact(ctx, team);
+    const tk = await newTicket(team, { requesterId: a.id });
+    let reply: Awaited<ReturnType<typeof call>> | undefined;
+    await ctx.db.connection().execute(async (conn) => {
+      // what adding a contact does: the ticket locked, the contact linked, the ticket touched — not committed yet
+      await sql`BEGIN`.execute(conn);
+      await sql`SELECT id FROM tickets WHERE id = ${tk.id} FOR UPDATE`.execute(conn);
+      await sql`INSERT INTO ticket_contacts (team_id, ticket_id, contact_id, added_at) VALUES (${team.teamId}, ${tk.id}, ${late.id}, now())`.execute(
+        conn,
+      );
+      await sql`UPDATE tickets SET updated_at = now() WHERE id = ${tk.id}`.execute(conn);
+      const pending = call(ctx, t, 'POST', `/api/v1/tickets/${tk.id}/comments`, { body: 'Any news?' });
+      // the comment now waits for the ticket's lock
+      for (;;) {
+        const { rows } = await sql<{ n: number }>`
+          SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(conn);
+        if (rows[0]!.n > 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await sql`COMMIT`.execute(conn);
+      reply = await pending;
+    });
+    expect(reply!.statusCode).toBe(201);
+    expect(await mailsTo(late.primaryEmail, 'ticket.commented')).toHaveLength(1);
+    expect(await mailsTo(a.primaryEmail, 'ticket.commented')).toHaveLength(1);
+    const history = (await call(ctx, t, 'GET', `/api/v1/tickets/${tk.id}/history`)).json();
+    expect(history.items.filter((h: { action: string }) => h.action === 'comment')).toHaveLength(1);
+  });
+
+  it('a public comment records its history entry, one claim and one mail per recipient, none for a private note', async () => {
+    const a = await createContact(ctx, team);
+    const b = await createContact(ctx, team);
+    const quiet = await createContact(ctx, team, { notifications: { newComments: false } });
+    const tk = await newTicket(team, { requesterId: a.id, contactIds: [b.id, quiet.id] });
+    const note = (await call(ctx, t, 'POST', `/api/v1/tickets/${tk.id}/comments`, { body: 'note', public: false })).json();
+    const reply = await call(ctx, t, 'POST', `/api/v1/tickets/${tk.id}/comments`, { body: 'On it' });
+    expect(reply.statusCode).toBe(201);
+    expect(reply.json()).toMatchObject({ body: 'On it', public: true, author: { type: 'member' } });
+    const history = (await call(ctx, t, 'GET', `/api/v1/tickets/${tk.id}/history`)).json();
+    expect(history.items.slice(0, 2).map((h: { changes: unknown }) => h.changes)).toEqual([
+      { commentId: { before: null, after: reply.json().id }, public: { before: null, after: true } },
+      { commentId: { before: null, after: note.id }, public: { before: null, after: false } },
+    ]);
+    const claims = await ctx.db
+      .selectFrom('ticketNotifications')
+      .select(['contactId', 'kind'])
+      .where('eventId', '=', reply.json().id)
+      .execute();
+    expect(claims.map((c) => c.contactId).sort()).toEqual([a.id, b.id].sort());
+    expect(claims.every((c) => c.kind === 'commented')).toBe(true);
+    expect(await ctx.db.selectFrom('ticketNotifications').select('contactId').where('eventId', '=', note.id).execute()).toEqual([]);
+    for (const c of [a, b]) expect(await mailsTo(c.primaryEmail, 'ticket.commented')).toHaveLength(1);
+    expect(await mailsTo(quiet.primaryEmail, 'ticket.commented')).toHaveLength(0);
+    const ticket = (await call(ctx, t, 'GET', `/api/v1/tickets/${tk.id}`)).json();
+    expect(ticket.updatedAt).toBe(reply.json().createdAt);
   });
 });
 

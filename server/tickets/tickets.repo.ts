@@ -1,6 +1,7 @@
 // SQL of tickets, their contacts, comments, sent notifications and request templates. Every query is
 // scoped by team. Contacts and members are only read here (their own features write them).
-import { CompiledQuery, sql, type Insertable } from 'kysely';
+import { CompiledQuery, sql, type Insertable, type RawBuilder, type Selectable } from 'kysely';
+import { compiledOnce } from '../db/compiled.ts';
 import type { Executor } from '../db/client.ts';
 import type { RequestTemplatesTable, TicketCommentsTable, TicketStatus, TicketsTable } from '../db/schema.ts';
 
@@ -15,6 +16,66 @@ export interface TicketFilter {
 }
 
 export function createTicketsRepo(db: Executor) {
+  // run by every comment and change of a ticket: compiled once (parameters: team, ticket)
+  const locked = compiledOnce(() =>
+    db
+      .selectFrom('tickets as t')
+      .innerJoin('teams as tm', 'tm.id', 't.teamId')
+      .selectAll('t')
+      .select(['tm.name as teamName', 'tm.slug as teamSlug', 'tm.settings as teamSettings', 'tm.memberOrigin as teamMemberOrigin'])
+      .where('t.teamId', '=', '')
+      .where('t.id', '=', '')
+      .forUpdate('t'),
+  );
+  // a comment's lock, with what its notification needs of the ticket's live contacts (in the order they were
+  // added, as json). The contacts are read with this statement's snapshot, which may predate the lock when it
+  // had to wait: writeComment checks them again under the lock (`expectContacts`).
+  const lockedForComment = compiledOnce(() =>
+    db
+      .selectFrom('tickets as t')
+      .innerJoin('teams as tm', 'tm.id', 't.teamId')
+      .selectAll('t')
+      .select(['tm.name as teamName', 'tm.slug as teamSlug', 'tm.settings as teamSettings', 'tm.memberOrigin as teamMemberOrigin'])
+      .select(
+        sql<NotifiableRow[]>`(SELECT coalesce(json_agg(json_build_object(
+            'id', c.id, 'primaryEmail', c.primary_email, 'emails', c.emails, 'notifyNewTickets', c.notify_new_tickets,
+            'notifyTicketUpdates', c.notify_ticket_updates, 'notifyNewComments', c.notify_new_comments,
+            'notifyFormAssignments', c.notify_form_assignments, 'active', c.active, 'portalAccess', c.portal_access,
+            'canPostComments', c.can_post_comments, 'canCloseTickets', c.can_close_tickets)
+            ORDER BY tc.added_at, tc.contact_id), '[]')
+          FROM ticket_contacts tc JOIN contacts c ON c.id = tc.contact_id
+          WHERE tc.team_id = t.team_id AND tc.ticket_id = t.id AND c.deleted_at IS NULL)`.as('notifiable'),
+      )
+      .where('t.teamId', '=', '')
+      .where('t.id', '=', '')
+      .forUpdate('t'),
+  );
+  // run by every notifying event: compiled once (parameters: team, ticket)
+  const notifiable = compiledOnce(() =>
+    db
+      .selectFrom('ticketContacts as tc')
+      .innerJoin('contacts as c', 'c.id', 'tc.contactId')
+      .where('tc.teamId', '=', '')
+      .where('tc.ticketId', '=', '')
+      .where('c.deletedAt', 'is', null)
+      .select([
+        'c.id',
+        'c.primaryEmail',
+        'c.emails',
+        'c.notifyNewTickets',
+        'c.notifyTicketUpdates',
+        'c.notifyNewComments',
+        'c.notifyFormAssignments',
+        'c.active',
+        'c.portalAccess',
+        'c.canPostComments',
+        'c.canCloseTickets',
+      ])
+      .orderBy('tc.addedAt')
+      .orderBy('tc.contactId'),
+  );
+  type NotifiableRow = Awaited<ReturnType<typeof notifiable>>[number];
+  type PageRow = Awaited<ReturnType<ReturnType<typeof withNames>['execute']>>[number];
   function listBase(tx: Executor, teamId: string, f: TicketFilter) {
     let q = tx.selectFrom('tickets as t').where('t.teamId', '=', teamId);
     if (f.status?.length) q = q.where('t.status', 'in', f.status);
@@ -68,12 +129,94 @@ export function createTicketsRepo(db: Executor) {
         'rc.primaryEmail as requesterEmail',
         'm.name as assigneeName',
         'm.email as assigneeEmail',
-        sql<
-          string[]
-        >`coalesce((SELECT array_agg(tc.contact_id ORDER BY tc.added_at, tc.contact_id) FROM ticket_contacts tc WHERE tc.ticket_id = t.id), '{}')`.as(
+        // comma-separated text, split by withContactIds: pg's array parser costs more per request than the page's query
+        sql<string>`coalesce((SELECT string_agg(tc.contact_id::text, ',' ORDER BY tc.added_at, tc.contact_id) FROM ticket_contacts tc WHERE tc.ticket_id = t.id), '')`.as(
           'contactIds',
         ),
       ]);
+  }
+
+  /** The contacts' ids as a list (they are uuids: no comma inside one). */
+  function withContactIds<R extends { contactIds: string }>(rows: R[]): (Omit<R, 'contactIds'> & { contactIds: string[] })[] {
+    const out = rows as unknown as (Omit<R, 'contactIds'> & { contactIds: string[] })[];
+    for (let i = 0; i < rows.length; i++) out[i]!.contactIds = rows[i]!.contactIds ? rows[i]!.contactIds.split(',') : [];
+    return out;
+  }
+
+  type ListShape = 'page' | 'pageCounted' | 'count' | 'estimate';
+  /**
+   * The list's statements compiled once per shape (which filters are given, how many statuses, a cursor or
+   * not), not per request: Kysely's builder and compiler cost more CPU than running the page. The query is
+   * built once with a placeholder in place of each value; a request maps the placeholders to its values.
+   */
+  const compiledLists = new Map<string, { sql: string; slots: string[] }>();
+  function listStatement(kind: ListShape, teamId: string, f: TicketFilter, o: { limit?: number; beforeId?: string; cap?: number }) {
+    const values = new Map<string, unknown>();
+    const slot = (name: string, v: unknown) => {
+      values.set(name, v);
+      return name;
+    };
+    const pf: TicketFilter = {
+      status: f.status?.length ? f.status.map((st, i) => slot(`\u0000status${i}`, st) as TicketStatus) : undefined,
+      assigneeId: f.assigneeId === 'none' ? 'none' : f.assigneeId ? slot('\u0000assignee', f.assigneeId) : undefined,
+      contactId: f.contactId ? slot('\u0000contact', f.contactId) : undefined,
+      companyId: f.companyId ? slot('\u0000company', f.companyId) : undefined,
+      pattern: f.pattern !== undefined ? slot('\u0000pattern', f.pattern) : undefined,
+      number: f.number !== undefined ? (slot('\u0000number', f.number) as unknown as number) : undefined,
+    };
+    const pTeam = slot('\u0000team', teamId);
+    const pLimit = o.limit !== undefined ? slot('\u0000limit', o.limit) : undefined;
+    const pBefore = o.beforeId ? slot('\u0000before', o.beforeId) : undefined;
+    const pCap = o.cap !== undefined ? slot('\u0000cap', o.cap + 1) : undefined;
+    const key = `${kind}|${[...values.keys()].join('|')}|${pf.assigneeId === 'none' ? 'none' : ''}`;
+    let c = compiledLists.get(key);
+    if (!c) {
+      let compiled: CompiledQuery;
+      if (kind === 'page' || kind === 'pageCounted') {
+        let q = withNames(listBase(db, pTeam, pf));
+        if (pBefore) q = q.where('t.id', '<', pBefore);
+        if (kind === 'pageCounted') {
+          // every match up to the cap, not only those before the cursor; an uncorrelated subquery runs once
+          const inner = listBase(db, pTeam, pf)
+            .select(sql`1`.as('one'))
+            .limit(pCap as unknown as number);
+          q = q.select((eb) =>
+            eb
+              .selectFrom(inner.as('x'))
+              .select((eb2) => eb2.fn.countAll<number>().as('n'))
+              .as('listTotal'),
+          ) as unknown as typeof q;
+        }
+        compiled = q
+          .orderBy('t.id', 'desc')
+          .limit(pLimit as unknown as number)
+          .compile();
+      } else if (kind === 'count') {
+        const inner = listBase(db, pTeam, pf)
+          .select(sql`1`.as('one'))
+          .limit(pCap as unknown as number);
+        compiled = db
+          .selectFrom(inner.as('x'))
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .compile();
+      } else {
+        const q = listBase(db, pTeam, pf)
+          .select(sql`1`.as('one'))
+          .compile();
+        compiled = CompiledQuery.raw(`EXPLAIN (FORMAT JSON) ${q.sql}`, [...q.parameters]);
+      }
+      if (compiled.parameters.some((p) => typeof p !== 'string' || !values.has(p))) {
+        throw new Error('tickets list: a value was compiled into the statement instead of a placeholder');
+      }
+      c = { sql: compiled.sql, slots: compiled.parameters as string[] };
+      // the shapes are few (a status list is at most 100 characters); a bound all the same
+      if (compiledLists.size >= 500) compiledLists.clear();
+      compiledLists.set(key, c);
+    }
+    return CompiledQuery.raw(
+      c.sql,
+      c.slots.map((s) => values.get(s)),
+    );
   }
 
   return {
@@ -123,23 +266,21 @@ export function createTicketsRepo(db: Executor) {
       return r !== undefined;
     },
 
-    find(teamId: string, id: string, tx: Executor = db) {
-      return withNames(listBase(tx, teamId, {}))
+    async find(teamId: string, id: string, tx: Executor = db) {
+      const rows = await withNames(listBase(tx, teamId, {}))
         .where('t.id', '=', id)
-        .executeTakeFirst();
+        .execute();
+      return withContactIds(rows)[0];
     },
 
     /** Locks the ticket until the caller's transaction ends; with what its notification mails need of the team. */
-    lock(teamId: string, id: string, tx: Executor) {
-      return tx
-        .selectFrom('tickets as t')
-        .innerJoin('teams as tm', 'tm.id', 't.teamId')
-        .selectAll('t')
-        .select(['tm.name as teamName', 'tm.slug as teamSlug', 'tm.settings as teamSettings', 'tm.memberOrigin as teamMemberOrigin'])
-        .where('t.teamId', '=', teamId)
-        .where('t.id', '=', id)
-        .forUpdate('t')
-        .executeTakeFirst();
+    async lock(teamId: string, id: string, tx: Executor) {
+      return (await locked(tx, [teamId, id]))[0];
+    },
+
+    /** `lock`, with the ticket's live contacts as a notification needs them (`notifiable`), in one statement. */
+    async lockForComment(teamId: string, id: string, tx: Executor) {
+      return (await lockedForComment(tx, [teamId, id]))[0];
     },
 
     update(teamId: string, id: string, set: Partial<Insertable<TicketsTable>>, tx: Executor = db) {
@@ -147,32 +288,26 @@ export function createTicketsRepo(db: Executor) {
     },
 
     /** Newest first, keyset-paged on id (UUIDv7). */
-    page(teamId: string, f: TicketFilter, o: { limit: number; beforeId?: string }, tx: Executor = db) {
-      let q = withNames(listBase(tx, teamId, f));
-      if (o.beforeId) q = q.where('t.id', '<', o.beforeId);
-      return q.orderBy('t.id', 'desc').limit(o.limit).execute();
+    /** A page; with `countCap`, also how many match the filter (all of them, up to `countCap` + 1): `counted`,
+     *  null when the page is empty. */
+    async page(teamId: string, f: TicketFilter, o: { limit: number; beforeId?: string; countCap?: number }, tx: Executor = db) {
+      const counting = o.countCap !== undefined;
+      const r = await tx.executeQuery<PageRow & { listTotal?: number }>(
+        listStatement(counting ? 'pageCounted' : 'page', teamId, f, { limit: o.limit, beforeId: o.beforeId, cap: o.countCap }),
+      );
+      const counted = counting && r.rows.length ? Number(r.rows[0]!.listTotal) : null;
+      return { rows: withContactIds(r.rows), counted };
     },
 
     /** How many match, counted up to `cap` + 1 (so a huge scope costs at most that many index rows). */
     async count(teamId: string, f: TicketFilter, cap: number, tx: Executor = db): Promise<number> {
-      const inner = listBase(tx, teamId, f)
-        .select(sql`1`.as('one'))
-        .limit(cap + 1);
-      const r = await tx
-        .selectFrom(inner.as('x'))
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirstOrThrow();
-      return Number(r.n);
+      const r = await tx.executeQuery<{ n: number }>(listStatement('count', teamId, f, { cap }));
+      return Number(r.rows[0]!.n);
     },
 
     /** The planner's estimate of how many match (EXPLAIN: no row is read). */
     async estimate(teamId: string, f: TicketFilter, tx: Executor = db): Promise<number> {
-      const q = listBase(tx, teamId, f)
-        .select(sql`1`.as('one'))
-        .compile();
-      const r = await tx.executeQuery<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
-        CompiledQuery.raw(`EXPLAIN (FORMAT JSON) ${q.sql}`, [...q.parameters]),
-      );
+      const r = await tx.executeQuery<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(listStatement('estimate', teamId, f, {}));
       return Math.round(r.rows[0]!['QUERY PLAN'][0].Plan['Plan Rows']);
     },
 
@@ -204,6 +339,70 @@ export function createTicketsRepo(db: Executor) {
         .execute();
     },
 
+    /** What a notification needs of the ticket's live contacts (recipientsOf), in the order they were added. */
+    async notifiableContacts(teamId: string, ticketId: string, tx: Executor = db) {
+      return notifiable(tx, [teamId, ticketId]);
+    },
+
+    /**
+     * A comment in one statement: the comment, its ticket's `updatedAt` (and a reopening), its audit row
+     * (`audit`, the audit writer's SQL), and for a notifying comment the claims of (event, contact) — ON
+     * CONFLICT DO NOTHING — and the mails of the contacts actually claimed (`notify.mails`, the mail
+     * service's SQL, given the claimed ids). Answers the comment and how many mails were written.
+     */
+    async writeComment(
+      row: Omit<Insertable<TicketCommentsTable>, 'createdAt'> & { id: string; teamId: string; ticketId: string; createdAt: Date },
+      o: {
+        reopen: boolean;
+        /** the audit writer's SQL of the comment's audit row, for the ticket ids in the named CTE's `id` */
+        audit: (onlyFor: string) => RawBuilder<unknown>;
+        notify: { kind: string; contactIds: string[]; mails: (claimed: RawBuilder<unknown>) => RawBuilder<unknown> } | null;
+        /** The ids of the ticket's live contacts the recipients were chosen from, in order: when they are not the
+         *  ticket's live contacts any more, nothing is written and `comment` is null (read them again, retry). */
+        expectContacts: string[] | null;
+      },
+      tx: Executor,
+    ): Promise<{ comment: Selectable<TicketCommentsTable> | null; mailed: number }> {
+      const n = o.notify;
+      // the ticket's id when its live contacts are still those expected (always without an expectation)
+      const guard =
+        o.expectContacts === null
+          ? sql`SELECT ${row.ticketId}::uuid AS id`
+          : sql`SELECT ${row.ticketId}::uuid AS id
+              WHERE (SELECT coalesce(string_agg(c.id::text, ',' ORDER BY tc.added_at, tc.contact_id), '')
+                     FROM ticket_contacts tc JOIN contacts c ON c.id = tc.contact_id
+                     WHERE tc.team_id = ${row.teamId}::uuid AND tc.ticket_id = ${row.ticketId}::uuid AND c.deleted_at IS NULL)
+                    = ${o.expectContacts.join(',')}::text`;
+      const r = await sql<Selectable<TicketCommentsTable> & { mailed: number }>`
+        WITH ok AS (${guard}),
+        touched AS (
+          UPDATE tickets SET updated_at = ${row.createdAt}::timestamptz${o.reopen ? sql`, status = 'open', closed_at = NULL` : sql``}
+          WHERE team_id = ${row.teamId}::uuid AND id IN (SELECT id FROM ok)),
+        audited AS (${o.audit('ok')}),
+        ${
+          n
+            ? sql`claimed AS (
+          INSERT INTO ticket_notifications (team_id, event_id, contact_id, kind, created_at)
+          SELECT ${row.teamId}::uuid, ${row.id}::uuid, c, ${n.kind}::text, ${row.createdAt}::timestamptz FROM unnest(${n.contactIds}::uuid[]) AS c
+          WHERE EXISTS (SELECT 1 FROM ok)
+          ON CONFLICT (event_id, contact_id) DO NOTHING
+          RETURNING contact_id),
+        mailed AS (${n.mails(sql`SELECT contact_id FROM claimed`)}),`
+            : sql``
+        }
+        c AS (
+          INSERT INTO ticket_comments (id, team_id, ticket_id, body, is_public, author_type, author_member_id, author_contact_id,
+                                       author_name, created_at)
+          SELECT ${row.id}::uuid, ${row.teamId}::uuid, ok.id, ${row.body}::text, ${row.isPublic}::boolean,
+                 ${row.authorType}::text, ${row.authorMemberId ?? null}::uuid, ${row.authorContactId ?? null}::uuid,
+                 ${row.authorName}::text, ${row.createdAt}::timestamptz FROM ok
+          RETURNING *)
+        SELECT c.*, ${n ? sql`(SELECT count(*) FROM mailed)` : sql`0`}::int AS mailed FROM c`.execute(tx);
+      if (!r.rows.length) return { comment: null, mailed: 0 };
+      const { mailed, ...comment } = r.rows[0]!;
+      return { comment, mailed };
+    },
+
     /** Live (not deleted) contacts of the team among `ids`. */
     liveContacts(teamId: string, ids: string[], tx: Executor = db) {
       if (!ids.length) return Promise.resolve([]);
@@ -231,20 +430,6 @@ export function createTicketsRepo(db: Executor) {
     members(teamId: string, ids: string[], tx: Executor = db) {
       if (!ids.length) return Promise.resolve([]);
       return tx.selectFrom('members').select(['id', 'name', 'email']).where('teamId', '=', teamId).where('id', 'in', ids).execute();
-    },
-
-    /** Writes a comment and, in the same statement, sets `touch` on its ticket (updatedAt, a reopening). */
-    insertComment(
-      row: Insertable<TicketCommentsTable> & { teamId: string; ticketId: string },
-      touch: Partial<Insertable<TicketsTable>>,
-      tx: Executor,
-    ) {
-      return tx
-        .with('touched', (qb) => qb.updateTable('tickets').set(touch).where('teamId', '=', row.teamId).where('id', '=', row.ticketId))
-        .insertInto('ticketComments')
-        .values(row)
-        .returningAll()
-        .executeTakeFirstOrThrow();
     },
 
     /** The newest `limit` comments, oldest first. */

@@ -53,6 +53,9 @@ const COUNT_CAP = 10_000;
 /** A filter the planner puts above this many tickets is not counted at all: however rough the estimate,
  *  the total is above COUNT_CAP (counting 10,000 index rows costs more than the page itself). */
 const TRUST_ESTIMATE_ABOVE = 2 * COUNT_CAP;
+/** How long a web process keeps a filter's estimate, and for how many filters at most. */
+const ESTIMATE_KEEP_MS = 10_000;
+const ESTIMATES_KEPT_MAX = 1_000;
 /** A conversation shows its newest comments, at most this many (`olderOmitted` says when there were more). */
 const COMMENTS_MAX = 1_000;
 const PORTAL_PAGE = 50;
@@ -80,7 +83,8 @@ const teamOfLocked = (r: {
   settings: r.teamSettings,
   memberOrigin: r.teamMemberOrigin,
 });
-type Listed = Awaited<ReturnType<ReturnType<typeof createTicketsRepo>['page']>>[number];
+type NotifiableRow = Awaited<ReturnType<ReturnType<typeof createTicketsRepo>['notifiableContacts']>>[number];
+type Listed = Awaited<ReturnType<ReturnType<typeof createTicketsRepo>['page']>>['rows'][number];
 
 /** Who acts in the portal: the signed-in contact and their team (what portal.session returns). */
 export interface PortalContext {
@@ -199,7 +203,7 @@ const listCursor = (id: string, t: Total) => `${id}.${t.total}${t.estimate ? 'e'
 export function createTicketsService(deps: {
   db: Db;
   teams: Pick<TeamsService, 'getTeam'>;
-  mail: Pick<MailService, 'enqueueMany'>;
+  mail: Pick<MailService, 'enqueueMany' | 'fanOutStatement' | 'wakeSender'>;
   contacts: Pick<ContactsService, 'findOrCreateByEmail'>;
   now: () => Date;
   /** Links in notification mails: this address, else the address members of the team last signed in at. */
@@ -237,6 +241,61 @@ export function createTicketsService(deps: {
     if (!m) throw new AppError('VALIDATION', 'Invalid ticket', [{ path, message: 'No such member in this team' }]);
   }
 
+  /** Who is mailed about an event (the team rule AND each contact's preference, never its author) and the
+   *  mail they get; read with `tx`, after the ticket's lock. */
+  async function planNotification(
+    tx: Executor,
+    p: {
+      teamId: string;
+      event: TicketEvent;
+      ticket: { id: string; number: number; subject: string; status: string };
+      authorContactId: string | null;
+      comment?: { body: string; authorName: string };
+      changes?: string[];
+      team: TeamForMail;
+      /** the ticket's live contacts when already read (repo.lockForComment) */
+      people?: NotifiableRow[];
+    },
+  ) {
+    const team = p.team;
+    const settings = readSettings(team.settings);
+    const people = p.people ?? (await repo.notifiableContacts(p.teamId, p.ticket.id, tx));
+    const recipients = recipientsOf(
+      settings,
+      p.event,
+      people.map((c) => ({
+        id: c.id,
+        primaryEmail: c.primaryEmail,
+        emails: c.emails ?? {},
+        notifications: {
+          newTickets: c.notifyNewTickets,
+          ticketUpdates: c.notifyTicketUpdates,
+          newComments: c.notifyNewComments,
+          formAssignments: c.notifyFormAssignments,
+        },
+        permissions: {
+          active: c.active,
+          portalAccess: c.portalAccess,
+          canPostComments: c.canPostComments,
+          canCloseTickets: c.canCloseTickets,
+        },
+      })),
+      p.authorContactId,
+    );
+    if (!recipients.length) return { recipients, rendered: null };
+    const base = deps.publicUrl ?? team.memberOrigin ?? null;
+    const url = base ? `${base.replace(/\/$/, '')}/portal/${encodeURIComponent(team.slug)}/tickets/${p.ticket.id}` : null;
+    const rendered = renderTicketMail({
+      teamName: team.name,
+      event: p.event,
+      ticket: p.ticket,
+      comment: p.comment,
+      changes: p.changes,
+      url,
+    });
+    return { recipients, rendered };
+  }
+
   /**
    * Mails the ticket's contacts about an event, in the event's transaction: the team rule AND each
    * contact's preference decide (recipientsOf), the author of the event is skipped, and each
@@ -257,15 +316,8 @@ export function createTicketsService(deps: {
       team: TeamForMail;
     },
   ): Promise<number> {
-    const team = p.team;
-    const settings = readSettings(team.settings);
-    const people = await repo.ticketContacts(p.teamId, p.ticket.id, tx);
-    const recipients = recipientsOf(
-      settings,
-      p.event,
-      people.map((c) => ({ id: c.id, ...rowToFields(c) })),
-      p.authorContactId,
-    );
+    const { recipients, rendered } = await planNotification(tx, p);
+    if (!rendered) return 0;
     const fresh = new Set(
       await repo.claimNotifications(
         p.teamId,
@@ -276,16 +328,6 @@ export function createTicketsService(deps: {
         tx,
       ),
     );
-    const base = deps.publicUrl ?? team.memberOrigin ?? null;
-    const url = base ? `${base.replace(/\/$/, '')}/portal/${encodeURIComponent(team.slug)}/tickets/${p.ticket.id}` : null;
-    const rendered = renderTicketMail({
-      teamName: team.name,
-      event: p.event,
-      ticket: p.ticket,
-      comment: p.comment,
-      changes: p.changes,
-      url,
-    });
     const mails = recipients
       .filter((r) => fresh.has(r.contactId))
       .map((r) => ({ teamId: p.teamId, kind: `ticket.${p.event}`, to: r.address, ...rendered }));
@@ -294,25 +336,41 @@ export function createTicketsService(deps: {
   }
 
   /**
-   * Exact up to COUNT_CAP; above that COUNT_CAP flagged as an estimate. A filter the planner puts far above
-   * the cap is not counted (a subject search is, its estimate is too rough to trust).
+   * The planner's estimate for a filter, kept per process for ESTIMATE_KEEP_MS: it only decides whether a
+   * list is counted, and the statistics it comes from change only when the table is analysed.
    */
-  async function totalOf(teamId: string, f: TicketFilter): Promise<Total> {
-    if (f.pattern === undefined && (await repo.estimate(teamId, f)) > TRUST_ESTIMATE_ABOVE) {
-      return { total: COUNT_CAP, estimate: true };
-    }
-    const n = await repo.count(teamId, f, COUNT_CAP);
-    return { total: Math.min(n, COUNT_CAP), estimate: n > COUNT_CAP };
+  const estimates = new Map<string, { rows: number; until: number }>();
+  async function estimateOf(teamId: string, f: TicketFilter): Promise<number> {
+    const key = `${teamId}|${f.status?.join(',') ?? ''}|${f.assigneeId ?? ''}|${f.contactId ?? ''}|${f.companyId ?? ''}`;
+    const t = Date.now();
+    const kept = estimates.get(key);
+    if (kept && kept.until > t) return kept.rows;
+    const rows = await repo.estimate(teamId, f);
+    if (estimates.size >= ESTIMATES_KEPT_MAX) estimates.clear();
+    estimates.set(key, { rows, until: t + ESTIMATE_KEEP_MS });
+    return rows;
   }
 
   async function list(teamId: string, q: TicketListQuery): Promise<TicketPage> {
     const f = filterOf(q);
     const cursor = listCursorOf(q.cursor);
-    // the first page counts; the next ones carry its total in their cursor
-    const [rows, total] = await Promise.all([
-      repo.page(teamId, f, { limit: q.limit + 1, beforeId: cursor.beforeId }),
-      cursor.total ?? totalOf(teamId, f),
-    ]);
+    // the first page counts (exact up to COUNT_CAP, above it COUNT_CAP flagged as an estimate); the next ones
+    // carry its total in their cursor. A filter the planner puts far above the cap is not counted (a subject
+    // search always is: its estimate is too rough to trust).
+    let total = cursor.total;
+    if (!total && f.pattern === undefined && (await estimateOf(teamId, f)) > TRUST_ESTIMATE_ABOVE) {
+      total = { total: COUNT_CAP, estimate: true };
+    }
+    // the count rides on the page's statement (one round trip); an empty page after a bare-id cursor counts apart
+    const { rows, counted } = await repo.page(teamId, f, {
+      limit: q.limit + 1,
+      beforeId: cursor.beforeId,
+      countCap: total ? undefined : COUNT_CAP,
+    });
+    if (!total) {
+      const n = counted ?? (cursor.beforeId ? await repo.count(teamId, f, COUNT_CAP) : 0);
+      total = { total: Math.min(n, COUNT_CAP), estimate: n > COUNT_CAP };
+    }
     const items = rows.slice(0, q.limit);
     return {
       items: items.map(presentTicket),
@@ -382,6 +440,11 @@ export function createTicketsService(deps: {
     return id;
   }
 
+  /**
+   * A comment in its transaction: the ticket locked (with the team, for the mail), then for a public comment
+   * the contacts to notify read, then one statement writes the comment, the ticket's touch, the audit row,
+   * the claims and the mails (repo.writeComment) — the same rows as the separate writes of `notify`.
+   */
   async function addComment(
     actor: Actor,
     ticketId: string,
@@ -389,42 +452,69 @@ export function createTicketsService(deps: {
     reopen: boolean,
   ): Promise<Comment> {
     return db.transaction().execute(async (tx) => {
-      const ticket = await lockTicket(actor.teamId, ticketId, tx);
-      const team = teamOfLocked(ticket);
+      const ticket = isUuid(ticketId) ? await repo.lockForComment(actor.teamId, ticketId, tx) : undefined;
+      if (!ticket) throw new AppError('NOT_FOUND', 'Ticket not found');
       const at = now();
       // a contact who answers a resolved or closed ticket opens it again (as in Freshdesk)
       const reopened = reopen && (ticket.status === 'resolved' || ticket.status === 'closed');
-      const row = await repo.insertComment(
-        {
-          id: uuidv7(),
-          teamId: actor.teamId,
-          ticketId,
-          body: c.body,
-          isPublic: c.isPublic,
-          authorType: c.author.type,
-          authorMemberId: c.author.type === 'member' ? c.author.id : null,
-          authorContactId: c.author.type === 'contact' ? c.author.id : null,
-          authorName: c.author.name,
-          createdAt: at,
-        },
-        { updatedAt: at, ...(reopened ? { status: 'open', closedAt: null } : {}) },
-        tx,
-      );
-      const changes: Changes = { commentId: { before: null, after: row.id }, public: { before: null, after: c.isPublic } };
+      const id = uuidv7();
+      const changes: Changes = { commentId: { before: null, after: id }, public: { before: null, after: c.isPublic } };
       if (reopened) changes.status = { before: ticket.status, after: 'open' };
-      await audit.record({ actor, entityType: 'ticket', entityId: ticketId, action: 'comment', changes }, tx);
-      if (c.isPublic) {
-        await notify(tx, {
-          teamId: actor.teamId,
-          eventId: row.id,
-          event: 'commented',
-          ticket: { ...ticket, status: reopened ? 'open' : ticket.status },
-          authorContactId: c.author.type === 'contact' ? c.author.id : null,
-          comment: { body: c.body, authorName: c.author.name },
-          team,
-        });
-      }
-      return presentComment(row);
+      const write = async (people: NotifiableRow[] | undefined) => {
+        const plan = c.isPublic
+          ? await planNotification(tx, {
+              teamId: actor.teamId,
+              event: 'commented',
+              ticket: { ...ticket, status: reopened ? 'open' : ticket.status },
+              authorContactId: c.author.type === 'contact' ? c.author.id : null,
+              comment: { body: c.body, authorName: c.author.name },
+              team: teamOfLocked(ticket),
+              people,
+            })
+          : null;
+        const rendered = plan?.rendered;
+        return repo.writeComment(
+          {
+            id,
+            teamId: actor.teamId,
+            ticketId,
+            body: c.body,
+            isPublic: c.isPublic,
+            authorType: c.author.type,
+            authorMemberId: c.author.type === 'member' ? c.author.id : null,
+            authorContactId: c.author.type === 'contact' ? c.author.id : null,
+            authorName: c.author.name,
+            createdAt: at,
+          },
+          {
+            reopen: reopened,
+            audit: (onlyFor) => audit.statement({ actor, entityType: 'ticket', entityId: ticketId, action: 'comment', changes }, onlyFor),
+            notify:
+              plan && rendered
+                ? {
+                    kind: 'commented',
+                    contactIds: plan.recipients.map((r) => r.contactId),
+                    mails: (claimed) =>
+                      mail.fanOutStatement(
+                        { teamId: actor.teamId, kind: 'ticket.commented', ...rendered },
+                        plan.recipients.map((r) => ({ address: r.address, key: r.contactId })),
+                        claimed,
+                      ),
+                  }
+                : null,
+            // the contacts came with the lock's snapshot: checked again under the lock
+            expectContacts: people ? people.map((p) => p.id) : null,
+          },
+          tx,
+        );
+      };
+      // a private note mails nobody: no contacts to check
+      let done = await write(c.isPublic ? ticket.notifiable : undefined);
+      // the ticket's contacts changed while this waited for the lock (their changes take it): read them again
+      if (!done.comment) done = await write(undefined);
+      if (!done.comment) throw new Error('ticket comment: not written');
+      if (done.mailed) await mail.wakeSender(tx);
+      return presentComment(done.comment);
     });
   }
 
