@@ -145,7 +145,10 @@ export function createContactWriterRepo(db: Executor) {
      * `guard` (a condition on the snapshot: false writes nothing), then `alongside` (CTEs of other tables
      * that read `w`, the contact written — id, team_id, directory_connection_id, directory_sync_id,
      * primary_email — so they happen only with it) and `answer` (the statement's result).
-     * No ON CONFLICT: a primary email taken meanwhile fails the whole statement (a unique violation).
+     * A primary email a live contact holds (also one taken meanwhile) writes nothing: the email's unique
+     * index decides (ON CONFLICT … DO NOTHING), never a plan — a guard reading `contacts` by team and email
+     * was planned once per connection, on a small table, as a scan of the team's contacts (2,000 more
+     * contacts cost 0.7 ms more a create).
      */
     async insertOneWith<T>(
       row: Record<string, unknown>,
@@ -156,6 +159,7 @@ export function createContactWriterRepo(db: Executor) {
       const u = await unnestOf([row], tx);
       const r = await sql<T>`
         WITH w AS (INSERT INTO contacts (${u.names}) SELECT ${u.select} FROM unnest(${u.args}) AS u(${u.names}) WHERE ${w.guard}
+                   ON CONFLICT (team_id, primary_email) WHERE primary_email IS NOT NULL AND deleted_at IS NULL DO NOTHING
                    RETURNING id, team_id, directory_connection_id, directory_sync_id, primary_email),
              a AS (INSERT INTO ${AUDIT_COLUMNS} ${auditSelect([audit], 'w')}),
              ${w.alongside}

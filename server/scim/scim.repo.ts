@@ -259,8 +259,8 @@ export function createScimRepo(db: Executor) {
     },
     /**
      * The parts of a fresh create's one statement (written by the contact writer, around the contact `w`):
-     * `guard` — the userName is free (deleted users too: a create of theirs revives them) and no live
-     * contact of the team has the email; `alongside` — the stored User, and the person's 'created' entry in
+     * `guard` — the userName is free (deleted users too: a create of theirs revives them; an email a live
+     * contact of the team holds writes nothing either, by the writer's insert); `alongside` — the stored User, and the person's 'created' entry in
      * the connection's open run (its counts moved) or in a new run; `answer` — the stored User.
      */
     freshCreate(
@@ -268,8 +268,8 @@ export function createScimRepo(db: Executor) {
       r: { newRunId: string; idleSeconds: number; maxPeople: number },
       e: LogEntry,
     ) {
-      const guard = sql`NOT EXISTS (SELECT 1 FROM scim_users WHERE connection_id = ${u.connectionId} AND lower(user_name) = lower(${u.userName}))
-        ${e.email ? sql`AND NOT EXISTS (SELECT 1 FROM contacts WHERE team_id = ${u.teamId} AND primary_email = ${e.email} AND deleted_at IS NULL)` : sql``}`;
+      // (an email a live contact holds is the writer's: its unique index makes the insert write nothing)
+      const guard = sql`NOT EXISTS (SELECT 1 FROM scim_users WHERE connection_id = ${u.connectionId} AND lower(user_name) = lower(${u.userName}))`;
       // the team, connection, sync id and email are read back from `w` (the contact written): fewer parameters
       // keep the statement under the size the database client prepares once per connection
       const alongside = sql`
