@@ -75,7 +75,8 @@ function entryUpsert(
     RETURNING 1`;
 }
 
-const USER_COLUMN_LIST = 'connection_id, team_id, id, user_name, external_id, resource, active, version, created_at, updated_at, deleted_at';
+const USER_COLUMN_LIST =
+  'connection_id, team_id, id, user_name, external_id, resource, active, version, created_at, updated_at, deleted_at';
 const USER_COLUMNS = sql.raw(USER_COLUMN_LIST);
 
 function termSql(t: FilterTerm) {
