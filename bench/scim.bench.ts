@@ -138,10 +138,13 @@ export async function runScimBench(o: { server?: Server; ownerToken?: string; us
   let ownerToken = o.ownerToken;
   if (!server || !ownerToken) {
     const bench = await setupDatabase();
+    // BENCH_SERVER_NODE_OPTIONS (e.g. --import of an inspector profiler) is kept beside the counter
     const s = await startServer(bench.url, {
-      // BENCH_SERVER_NODE_OPTIONS (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof) is kept beside the counter
       NODE_OPTIONS:
         `--import=${new URL('./lib/count-statements.mjs', import.meta.url).href} ${process.env.BENCH_SERVER_NODE_OPTIONS ?? ''}`.trim(),
+    }).catch(async (err: unknown) => {
+      await bench.cleanup(); // the database goes too
+      throw err;
     });
     own = { server: s, cleanup: bench.cleanup };
     pgOf = { admin: bench.admin, dbName: new URL(bench.url).pathname.slice(1) };
