@@ -9,14 +9,17 @@
 //
 // `runScimBench()` is the same measurement for other benchmarks (bench:sync-cloud appends its two keys).
 // Environment: BENCH_SCIM_USERS, BENCH_SCIM_WARMUP (200), DATABASE_URL (else an embedded PostgreSQL).
+import http from 'node:http';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { scimDefaultMapping } from '../shared/sync.ts';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import type pg from 'pg';
 import { log, processTree, setupDatabase, startServer, type Server } from './import-support.ts';
 
 const USERS = Number(process.env.BENCH_SCIM_USERS ?? 10_000);
 const WARMUP = Number(process.env.BENCH_SCIM_WARMUP ?? 200);
+const CLIENT = process.env.BENCH_SCIM_CLIENT === 'fetch' ? 'fetch' : 'http';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const FIRST = ['Ada', 'Bo', 'Chloé', 'Dmitri', 'Eun-ji', 'Fatima', 'Gérard', 'Hana', 'Ivan', 'Jun', 'Kemal', 'Lucía'];
@@ -61,19 +64,50 @@ const loadAvg = () =>
     .map((l) => l.toFixed(2))
     .join(' ');
 
-/** CPU milliseconds (user + system) the server's processes have used so far (Linux /proc; clock ticks of 10 ms). */
+/** CPU milliseconds (user + system) processes `pids` have used so far (Linux /proc; clock ticks of 10 ms). */
+async function cpuOf(pids: readonly number[]): Promise<number> {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+    if (!stat) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks * 10;
+}
+
+/** CPU milliseconds the server's processes have used so far. */
 async function cpuMs(server: Server): Promise<number | null> {
   try {
-    let ticks = 0;
-    for (const pid of await processTree(server.proc.pid!)) {
-      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    }
-    return ticks * 10;
+    return await cpuOf(await processTree(server.proc.pid!));
   } catch {
     return null;
   }
+}
+
+/** CPU milliseconds per process so far, of the PostgreSQL backends serving database `dbName` ("b<pid>") and of
+ * every `postgres` process ("a<pid>": its WAL writer, checkpointer and autovacuum too — and, on a shared
+ * machine, other databases' work). Only when PostgreSQL runs on this machine (read from /proc); else null. */
+async function pgCpu(admin: pg.Client, dbName: string): Promise<Map<string, number> | null> {
+  try {
+    const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [dbName]);
+    const out = new Map<string, number>();
+    for (const r of rows) out.set(`b${r.pid}`, await cpuOf([r.pid]));
+    for (const d of await readdir('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      const comm = await readFile(`/proc/${d}/comm`, 'utf8').catch(() => '');
+      if (comm.trim() === 'postgres') out.set(`a${d}`, await cpuOf([Number(d)]));
+    }
+    return rows.length && [...out.keys()].some((k) => k.startsWith('a')) ? out : null;
+  } catch {
+    return null;
+  }
+}
+/** CPU ms between two pgCpu readings: of the database's backends, and of all postgres processes. */
+function pgCpuDelta(a: Map<string, number> | null, b: Map<string, number> | null) {
+  if (!a || !b) return null;
+  const sum = (prefix: string) => [...b].filter(([k]) => k.startsWith(prefix)).reduce((s, [k, v]) => s + v - (a.get(k) ?? 0), 0);
+  return { backends: sum('b'), all: sum('a') };
 }
 
 export interface ScimBenchResult {
@@ -85,21 +119,35 @@ export interface ScimBenchResult {
  * Creates a SCIM connection on `server` (as the owner of `ownerToken`) and provisions `users` people one after
  * the other. Without a server, sets up its own database and server (and stops them after).
  */
-export async function runScimBench(
-  o: { server?: Server; ownerToken?: string; users?: number } = {},
-): Promise<
-  ScimBenchResult & { scim_p50_ms: number; statements_per_create: number | null; server_cpu_ms_per_create: number | null; load_avg: string }
+export async function runScimBench(o: { server?: Server; ownerToken?: string; users?: number } = {}): Promise<
+  ScimBenchResult & {
+    scim_p50_ms: number;
+    statements_per_create: number | null;
+    server_cpu_ms_per_create: number | null;
+    client_cpu_ms_per_create: number;
+    pg_backend_cpu_ms_per_create: number | null;
+    pg_all_cpu_ms_per_create: number | null;
+    client: string;
+    load_avg: string;
+  }
 > {
   const users = o.users ?? USERS;
   let own: { cleanup(): Promise<void>; server: Server } | null = null;
+  let pgOf: { admin: pg.Client; dbName: string } | null = null;
   let server = o.server;
   let ownerToken = o.ownerToken;
   if (!server || !ownerToken) {
     const bench = await setupDatabase();
+    // BENCH_SERVER_NODE_OPTIONS (e.g. --import of an inspector profiler) is kept beside the counter
     const s = await startServer(bench.url, {
-      NODE_OPTIONS: `--import=${new URL('./lib/count-statements.mjs', import.meta.url).href}`,
+      NODE_OPTIONS:
+        `--import=${new URL('./lib/count-statements.mjs', import.meta.url).href} ${process.env.BENCH_SERVER_NODE_OPTIONS ?? ''}`.trim(),
+    }).catch(async (err: unknown) => {
+      await bench.cleanup(); // the database goes too
+      throw err;
     });
     own = { server: s, cleanup: bench.cleanup };
+    pgOf = { admin: bench.admin, dbName: new URL(bench.url).pathname.slice(1) };
     server = s;
     ownerToken = bench.token;
   }
@@ -120,13 +168,38 @@ export async function runScimBench(
     const headers = { authorization: `Bearer ${c.scimToken}`, 'content-type': 'application/scim+json' };
     const url = new URL('/scim/v2/Users', server.base);
     const run = Math.random().toString(36).slice(2, 8);
+    // the client: node:http over one keep-alive connection (default; an identity provider is no Node
+    // process, and undici's fetch costs the client about as much CPU as the server spends on a create),
+    // or BENCH_SCIM_CLIENT=fetch for the global fetch
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (body: string) =>
+      new Promise<{ status: number; statements: string | null }>((resolve, reject) => {
+        const req = http.request(
+          url,
+          { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
+          (res) => {
+            res.on('data', () => {});
+            res.on('end', () => {
+              const h = res.headers['x-bench-statements'];
+              resolve({ status: res.statusCode ?? 0, statements: typeof h === 'string' ? h : null });
+            });
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
     const post = async (i: number) => {
       const t = performance.now();
-      const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(entraUser(run, i)) });
-      await res.arrayBuffer();
+      let r: { status: number; statements: string | null };
+      if (CLIENT === 'fetch') {
+        const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(entraUser(run, i)) });
+        await res.arrayBuffer();
+        r = { status: res.status, statements: res.headers.get('x-bench-statements') };
+      } else r = await send(JSON.stringify(entraUser(run, i)));
       const ms = performance.now() - t;
-      if (res.status !== 201) throw new Error(`create ${i}: ${res.status}`);
-      return { ms, statements: statementsOf(res.headers.get('x-bench-statements')) };
+      if (r.status !== 201) throw new Error(`create ${i}: ${r.status}`);
+      return { ms, statements: statementsOf(r.statements) };
     };
 
     for (let i = 0; i < WARMUP; i++) await post(users + i);
@@ -136,6 +209,8 @@ export async function runScimBench(
     let first: ReturnType<typeof statementsOf> = null;
     let last: ReturnType<typeof statementsOf> = null;
     const cpu0 = await cpuMs(server);
+    const pg0 = pgOf ? await pgCpu(pgOf.admin, pgOf.dbName) : null;
+    const client0 = process.cpuUsage();
     const t0 = performance.now();
     for (let i = 0; i < users; i++) {
       const r = await post(i);
@@ -145,7 +220,11 @@ export async function runScimBench(
       if ((i + 1) % 2000 === 0) log(`${i + 1}/${users} created (${((i + 1) / ((performance.now() - t0) / 1000)).toFixed(0)}/s)`);
     }
     const seconds = (performance.now() - t0) / 1000;
+    const client1 = process.cpuUsage(client0);
     const cpu1 = await cpuMs(server);
+    const pgUsed = pgCpuDelta(pg0, pgOf ? await pgCpu(pgOf.admin, pgOf.dbName) : null);
+    agent.destroy();
+    const perCreate = (ms: number) => Number((ms / users).toFixed(2));
     times.sort((a, b) => a - b);
     const statements = first && last && first.pid === last.pid && users > 1 ? (last.n - first.n) / (users - 1) : null;
     return {
@@ -154,7 +233,13 @@ export async function runScimBench(
       scim_p50_ms: Number(percentile(times, 50).toFixed(1)),
       statements_per_create: statements === null ? null : Number(statements.toFixed(1)),
       // the kdesk server's own CPU per create (PostgreSQL's is not in it): what caps creates/s on an idle machine
-      server_cpu_ms_per_create: cpu0 === null || cpu1 === null ? null : Number(((cpu1 - cpu0) / users).toFixed(2)),
+      server_cpu_ms_per_create: cpu0 === null || cpu1 === null ? null : perCreate(cpu1 - cpu0),
+      // the bench's own CPU (the client), and PostgreSQL's: the backends serving the bench database, and
+      // every postgres process (WAL writer, checkpointer, autovacuum — and other work on a shared machine)
+      client_cpu_ms_per_create: perCreate((client1.user + client1.system) / 1000),
+      pg_backend_cpu_ms_per_create: pgUsed ? perCreate(pgUsed.backends) : null,
+      pg_all_cpu_ms_per_create: pgUsed ? perCreate(pgUsed.all) : null,
+      client: CLIENT,
       load_avg: loadAvg(),
     };
   } finally {

@@ -5,6 +5,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../db/client.ts';
 import { copyInRows } from '../db/copy.ts';
+import { runTextStatement, type Param } from '../db/text-statement.ts';
 import type { ContactRow } from '../db/schema.ts';
 
 /** One row of `audit_log` as written (changes as JSON text). */
@@ -146,26 +147,43 @@ export function createContactWriterRepo(db: Executor) {
     },
 
     /**
-     * Inserts one contact with its audit row in one statement that also carries the caller's own CTEs:
-     * `guard` (a condition on the snapshot: false writes nothing), then `alongside` (CTEs of other tables
-     * that read `w`, the contact written — id, team_id, directory_connection_id, directory_sync_id,
-     * primary_email — so they happen only with it) and `answer` (the statement's result).
-     * No ON CONFLICT: a primary email taken meanwhile fails the whole statement (a unique violation).
+     * Inserts one contact with its audit row in one statement that also carries the caller's own CTEs, all
+     * as text (runTextStatement: the hot path of a SCIM create): `guard` (a condition on the snapshot: false
+     * writes nothing), then `alongside` (CTEs of other tables that read `w`, the contact written — id,
+     * team_id, directory_connection_id, directory_sync_id, primary_email — so they happen only with it) and
+     * `answer` (the statement's result). One parameter per column (no arrays to build and take apart).
+     * A primary email a live contact holds (also one taken meanwhile) writes nothing: the email's unique
+     * index decides (ON CONFLICT … DO NOTHING), never a plan — a guard reading `contacts` by team and email
+     * was planned once per connection, on a small table, as a scan of the team's contacts (2,000 more
+     * contacts cost 0.7 ms more a create).
      */
     async insertOneWith<T>(
       row: Record<string, unknown>,
       audit: AuditInsert,
-      w: { guard: RawBuilder<unknown>; alongside: RawBuilder<unknown>; answer: RawBuilder<unknown> },
+      w: (p: Param) => { guard: string; alongside: string; answer: string },
       tx: Executor,
     ): Promise<T[]> {
-      const u = await unnestOf([row], tx);
-      const r = await sql<T>`
-        WITH w AS (INSERT INTO contacts (${u.names}) SELECT ${u.select} FROM unnest(${u.args}) AS u(${u.names}) WHERE ${w.guard}
+      const types = await contactColumnTypes(tx);
+      const keys = Object.keys(row);
+      const names = keys.map(snake);
+      for (const n of names) if (!types.has(n)) throw new Error(`contacts has no column ${n}`);
+      return runTextStatement<T>(tx, (p) => {
+        const values = keys.map((k, i) => {
+          const v = row[k];
+          return `${p(v instanceof Date ? v.toISOString() : (v ?? null))}::${types.get(names[i]!)!}`;
+        });
+        const a = audit;
+        const parts = w(p);
+        return `WITH w AS (INSERT INTO contacts (${names.join(', ')}) SELECT ${values.join(', ')} WHERE ${parts.guard}
+                   ON CONFLICT (team_id, primary_email) WHERE primary_email IS NOT NULL AND deleted_at IS NULL DO NOTHING
                    RETURNING id, team_id, directory_connection_id, directory_sync_id, primary_email),
-             a AS (INSERT INTO ${AUDIT_COLUMNS} ${auditSelect([audit], 'w')}),
-             ${w.alongside}
-        ${w.answer}`.execute(tx);
-      return r.rows;
+             a AS (INSERT INTO audit_log (${AUDIT_COLUMN_NAMES.join(', ')})
+                   SELECT ${p(a.teamId)}::uuid, ${p(a.entityType)}, ${p(a.entityId)}::uuid, ${p(a.action)}, ${p(a.actorType)},
+                          ${p(a.actorId)}::uuid, ${p(a.actorLabel)}, ${p(a.changes)}::jsonb, ${p(a.requestId)}
+                   FROM w),
+             ${parts.alongside}
+        ${parts.answer}`;
+      });
     },
 
     /**

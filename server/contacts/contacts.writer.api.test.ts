@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createTeam, createTestContext, uid, type TestContext, type TestTeam } from '../../test/harness.ts';
 import { importFile } from '../imports/import-test-utils.ts';
 import { createContact, me, signIn } from '../portal/portal-test-support.ts';
-import { sql } from 'kysely';
 import { scimDefaultMapping } from '#shared/sync.ts';
 import { uuidv7 } from '../db/ids.ts';
 import { fieldsToColumns, rowToFields } from './contacts.presenter.ts';
@@ -179,9 +178,21 @@ describe("Contact Sync's two ways to create a person", () => {
       connectionId,
       { id: b.id, fields: fields(b.email), directory: { syncId: b.syncId, organizationId: 'org-1' } },
       { region: 'US' },
-      { guard: sql`true`, alongside: sql`x AS (SELECT 1)`, answer: sql`SELECT id FROM w` },
+      () => ({ guard: 'true', alongside: 'x AS (SELECT 1)', answer: 'SELECT id FROM w' }),
     );
     expect(written).toEqual([{ id: b.id }]);
+    // a primary email a live contact holds writes nothing either (no unique violation, no audit row)
+    const d = uuidv7();
+    const taken = await writer.createSyncedOne<{ id: string }>(
+      ctx.db,
+      by,
+      connectionId,
+      { id: d, fields: fields(a.email), directory: { syncId: 'sync-d', organizationId: null } },
+      { region: 'US' },
+      () => ({ guard: 'true', alongside: 'x AS (SELECT 1)', answer: 'SELECT id FROM w' }),
+    );
+    expect(taken).toEqual([]);
+    expect(await ctx.db.selectFrom('auditLog').select('id').where('entityId', '=', d).execute()).toEqual([]);
     // a guard that does not hold writes nothing, not even the audit row
     const c = uuidv7();
     const none = await writer.createSyncedOne<{ id: string }>(
@@ -190,7 +201,7 @@ describe("Contact Sync's two ways to create a person", () => {
       connectionId,
       { id: c, fields: fields(`c-${uid()}@twin.example`), directory: { syncId: 'sync-c', organizationId: null } },
       { region: 'US' },
-      { guard: sql`false`, alongside: sql`x AS (SELECT 1)`, answer: sql`SELECT id FROM w` },
+      (p) => ({ guard: `${p(false)}::boolean`, alongside: 'x AS (SELECT 1)', answer: 'SELECT id FROM w' }),
     );
     expect(none).toEqual([]);
     expect(await ctx.db.selectFrom('auditLog').select('id').where('entityId', '=', c).execute()).toEqual([]);

@@ -5,8 +5,8 @@
 // to the trash). So the same change made by any path leaves the same row, history and sessions.
 // Audit rows of other entities (team settings, members, tokens, exports, SSO) go through
 // createAuditWriter, the only other way into `audit_log`.
-import type { RawBuilder } from 'kysely';
 import type { Executor } from '../db/client.ts';
+import type { Param } from '../db/text-statement.ts';
 import type { ContactRow } from '../db/schema.ts';
 import type { Actor } from '../auth/actor.ts';
 import { contactColumns, fieldsToColumns, joinColumns, rowToFields, searchColumns } from './contacts.presenter.ts';
@@ -442,8 +442,10 @@ export function createContactWriter(db: Executor) {
     /**
      * One new synced person (SCIM's create) in one statement: the contact with its sync id, organisation
      * and connection and its 'create' audit row, as writeSynced writes them, plus the caller's CTEs (its
-     * own tables) in the same statement — written only when `guard` holds, all or nothing. Answers the rows
-     * of `answer` (none: nothing written). A primary email taken meanwhile fails the statement (23505).
+     * own tables) in the same statement — written only when `guard` holds and no live contact of the team
+     * holds the primary email, all or nothing. The caller's parts are SQL text with placeholders from `p`
+     * (the statement is sent as text: see the repo's insertOneWith). Answers the rows of `answer` (none:
+     * nothing written).
      */
     async createSyncedOne<T>(
       tx: Executor,
@@ -451,7 +453,7 @@ export function createContactWriter(db: Executor) {
       connectionId: string,
       item: SyncedCreate,
       o: { region: string },
-      w: { guard: RawBuilder<unknown>; alongside: RawBuilder<unknown>; answer: RawBuilder<unknown> },
+      w: (p: Param) => { guard: string; alongside: string; answer: string },
     ): Promise<T[]> {
       const b = byOf(by);
       const row = {

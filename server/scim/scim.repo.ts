@@ -4,6 +4,7 @@
 // burst of operations: see scim.service.ts). Every query is scoped by team or connection.
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../db/client.ts';
+import type { Param } from '../db/text-statement.ts';
 import type { ContactRow } from '../db/schema.ts';
 import type { FilterTerm, ScimResource } from './scim.rules.ts';
 
@@ -74,7 +75,9 @@ function entryUpsert(
     RETURNING 1`;
 }
 
-const USER_COLUMNS = sql`connection_id, team_id, id, user_name, external_id, resource, active, version, created_at, updated_at, deleted_at`;
+const USER_COLUMN_LIST =
+  'connection_id, team_id, id, user_name, external_id, resource, active, version, created_at, updated_at, deleted_at';
+const USER_COLUMNS = sql.raw(USER_COLUMN_LIST);
 
 function termSql(t: FilterTerm) {
   switch (t.attr) {
@@ -258,47 +261,52 @@ export function createScimRepo(db: Executor) {
         ${entryUpsert(r.teamId, e, sql`run.id`, sql`1`, sql`${e.outcome}::text`, sql`FROM run`)}`.execute(tx);
     },
     /**
-     * The parts of a fresh create's one statement (written by the contact writer, around the contact `w`):
-     * `guard` — the userName is free (deleted users too: a create of theirs revives them) and no live
-     * contact of the team has the email; `alongside` — the stored User, and the person's 'created' entry in
-     * the connection's open run (its counts moved) or in a new run; `answer` — the stored User.
+     * The parts of a fresh create's one statement (written by the contact writer, around the contact `w`),
+     * as text with placeholders from `p`: `guard` — the userName is free (deleted users too: a create of
+     * theirs revives them; an email a live contact of the team holds writes nothing either, by the writer's
+     * insert); `alongside` — the stored User, and the person's 'created' entry in the connection's open run
+     * (its counts moved) or in a new run; `answer` — the stored User.
      */
     freshCreate(
       u: Omit<ScimUserRow, 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'>,
       r: { newRunId: string; idleSeconds: number; maxPeople: number },
       e: LogEntry,
     ) {
-      const guard = sql`NOT EXISTS (SELECT 1 FROM scim_users WHERE connection_id = ${u.connectionId} AND lower(user_name) = lower(${u.userName}))
-        ${e.email ? sql`AND NOT EXISTS (SELECT 1 FROM contacts WHERE team_id = ${u.teamId} AND primary_email = ${e.email} AND deleted_at IS NULL)` : sql``}`;
-      // the team, connection, sync id and email are read back from `w` (the contact written): fewer parameters
-      // keep the statement under the size the database client prepares once per connection
-      const alongside = sql`
+      // the team, connection, sync id and email are read back from `w` (the contact written)
+      return (p: Param) => {
+        const userName = p(u.userName);
+        const connectionId = p(u.connectionId);
+        return {
+          guard: `NOT EXISTS (SELECT 1 FROM scim_users WHERE connection_id = ${connectionId}::uuid AND lower(user_name) = lower(${userName}::text))`,
+          alongside: `
         usr AS (
           INSERT INTO scim_users (connection_id, team_id, id, user_name, external_id, resource, active, created_at, updated_at)
-          SELECT w.directory_connection_id, w.team_id, w.directory_sync_id::uuid, ${u.userName}, ${u.externalId},
-                 ${JSON.stringify(u.resource)}::jsonb, ${u.active}, now(), now()
+          SELECT w.directory_connection_id, w.team_id, w.directory_sync_id::uuid, ${userName}::text, ${p(u.externalId)}::text,
+                 ${p(JSON.stringify(u.resource))}::jsonb, ${p(u.active)}::boolean, now(), now()
           FROM w
-          RETURNING ${USER_COLUMNS}),
-        latest AS (SELECT id FROM sync_runs WHERE connection_id = ${u.connectionId} AND trigger = 'scim' ORDER BY id DESC LIMIT 1),
+          RETURNING ${USER_COLUMN_LIST}),
+        latest AS (SELECT id FROM sync_runs WHERE connection_id = ${connectionId}::uuid AND trigger = 'scim' ORDER BY id DESC LIMIT 1),
         open_run AS (
           UPDATE sync_runs SET created = created + 1, seen = seen + 1, finished_at = now()
           FROM w
-          WHERE sync_runs.id = (SELECT id FROM latest) AND sync_runs.finished_at > now() - make_interval(secs => ${r.idleSeconds})
-            AND sync_runs.seen < ${r.maxPeople}
+          WHERE sync_runs.id = (SELECT id FROM latest) AND sync_runs.finished_at > now() - make_interval(secs => ${p(r.idleSeconds)}::int)
+            AND sync_runs.seen < ${p(r.maxPeople)}::int
           RETURNING sync_runs.id, sync_runs.seen),
         new_run AS (
           INSERT INTO sync_runs (id, team_id, connection_id, status, full_run, dry_run, trigger, state, created, updated, unchanged,
                                  deactivated, conflicts, failed, seen, created_at, started_at, finished_at)
-          SELECT ${r.newRunId}, w.team_id, w.directory_connection_id, 'succeeded', false, false, 'scim', '{}'::jsonb, 1, 0, 0, 0, 0, 0, 1,
+          SELECT ${p(r.newRunId)}::uuid, w.team_id, w.directory_connection_id, 'succeeded', false, false, 'scim', '{}'::jsonb, 1, 0, 0, 0, 0, 0, 1,
                  now(), now(), now()
           FROM w WHERE NOT EXISTS (SELECT 1 FROM open_run)
           RETURNING id, seen),
         run AS (SELECT id, seen FROM open_run UNION ALL SELECT id, seen FROM new_run),
         entry AS (
           INSERT INTO sync_run_entries (run_id, team_id, seq, sync_id, dn, outcome, contact_id, name, email, reason, changes)
-          SELECT run.id, w.team_id, run.seen, w.directory_sync_id, ${e.dn}, 'created', w.id, ${e.name}, w.primary_email, NULL, NULL
-          FROM run, w)`;
-      return { guard, alongside, answer: sql`SELECT * FROM usr` };
+          SELECT run.id, w.team_id, run.seen, w.directory_sync_id, ${p(e.dn)}::text, 'created', w.id, ${p(e.name)}::text, w.primary_email, NULL, NULL
+          FROM run, w)`,
+          answer: 'SELECT * FROM usr',
+        };
+      };
     },
     /** Takes back a user inserted in this transaction (its write was refused; the refusal's log entry stays). */
     async forgetUser(connectionId: string, id: string, tx: Executor): Promise<void> {

@@ -11,7 +11,7 @@
 //   GET    /scim/v2/ServiceProviderConfig | /Schemas[/:id] | /ResourceTypes[/:id]
 // And for owners and admins: POST /api/v1/sync/connections/:id/scim-token → 200 { scimToken } (rotates it).
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, errorStatus } from '#shared/errors.ts';
 import {
@@ -32,6 +32,14 @@ import { presentList, presentUser, type ScimCaller, type ScimService } from './s
 export const SCIM_PREFIX = '/scim/v2';
 const SCIM_TYPE = 'application/scim+json; charset=utf-8';
 const tags = ['scim'];
+/**
+ * The validation of a SCIM route: its body is documented by a schema that takes anything (a union ending in
+ * z.unknown(), which can neither refuse a body nor change it), so the body goes on as sent — the service's
+ * normalizeUser / parsePatch judge it, in SCIM's words — without a zod parse per request; the other parts
+ * (path parameters) are validated by zod as on every route.
+ */
+const bodyAsSent = (route: { schema: unknown; method: string; url: string; httpPart?: string }) =>
+  route.httpPart === 'body' ? (data: unknown) => ({ value: data }) : validatorCompiler(route as Parameters<typeof validatorCompiler>[0]);
 const scimErrors = (...codes: number[]) => Object.fromEntries([400, 401, 403, ...codes].map((c) => [c, scimErrorSchema]));
 
 function sendError(reply: FastifyReply, status: number, scimType: ScimType | null, detail: string) {
@@ -105,6 +113,7 @@ export function scimRoutes(app: FastifyInstance, deps: { scim: ScimService; publ
       r.post(
         '/Users',
         {
+          validatorCompiler: bodyAsSent,
           schema: {
             tags,
             summary: 'SCIM: provision a user (a contact of the connection)',
@@ -138,6 +147,7 @@ export function scimRoutes(app: FastifyInstance, deps: { scim: ScimService; publ
       r.put(
         '/Users/:id',
         {
+          validatorCompiler: bodyAsSent,
           schema: {
             tags,
             summary: 'SCIM: replace a user',
@@ -151,6 +161,7 @@ export function scimRoutes(app: FastifyInstance, deps: { scim: ScimService; publ
       r.patch(
         '/Users/:id',
         {
+          validatorCompiler: bodyAsSent,
           schema: {
             tags,
             summary: 'SCIM: change a user (PatchOp)',
