@@ -5,6 +5,7 @@
 // to the trash). So the same change made by any path leaves the same row, history and sessions.
 // Audit rows of other entities (team settings, members, tokens, exports, SSO) go through
 // createAuditWriter, the only other way into `audit_log`.
+import type { RawBuilder } from 'kysely';
 import type { Executor } from '../db/client.ts';
 import type { Param } from '../db/text-statement.ts';
 import type { ContactRow } from '../db/schema.ts';
