@@ -33,6 +33,7 @@ import {
 } from './rows.rules.ts';
 import { readOptionsOf, readRecords, storedFile, type SourceInfo } from './source.ts';
 import { isUnkeyed, matchByKeys, matchKeysOf } from './match.rules.ts';
+import { KeyRegistry } from './key-registry.ts';
 import { createMatchRepo } from './match.repo.ts';
 
 /** Per-row outcomes are kept for this many data rows of every import (the preview), and for every failed row. */
@@ -151,7 +152,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
 
     let processed = rec.processed;
     // keys of the file (ids, primary emails) and of the contacts rows matched → the first row that had them
-    const seen = new Map<string, number>();
+    const seen = new KeyRegistry();
     // dry runs write nothing, so emails moved by earlier batches are remembered here
     const moved = new Map<string, CurrentContact | null>();
     let previewLeft = Math.max(0, PREVIEW_ROWS - (rec.processed ?? 0));
