@@ -17,7 +17,8 @@ export interface TicketFilter {
 
 export function createTicketsRepo(db: Executor) {
   // run by every comment and change of a ticket: compiled once (parameters: team, ticket)
-  const locked = compiledOnce(() =>
+  // the ticket locked, with its team (parameters: team, ticket)
+  const lockQuery = () =>
     db
       .selectFrom('tickets as t')
       .innerJoin('teams as tm', 'tm.id', 't.teamId')
@@ -25,19 +26,14 @@ export function createTicketsRepo(db: Executor) {
       .select(['tm.name as teamName', 'tm.slug as teamSlug', 'tm.settings as teamSettings', 'tm.memberOrigin as teamMemberOrigin'])
       .where('t.teamId', '=', '')
       .where('t.id', '=', '')
-      .forUpdate('t'),
-  );
+      .forUpdate('t');
+  const locked = compiledOnce(lockQuery);
   // a comment's lock, with what its notification needs of the ticket's live contacts (in the order they were
   // added, as json). The contacts are read with this statement's snapshot, which may predate the lock when it
   // had to wait: writeComment checks them again under the lock (`expectContacts`).
   const lockedForComment = compiledOnce(() =>
-    db
-      .selectFrom('tickets as t')
-      .innerJoin('teams as tm', 'tm.id', 't.teamId')
-      .selectAll('t')
-      .select(['tm.name as teamName', 'tm.slug as teamSlug', 'tm.settings as teamSettings', 'tm.memberOrigin as teamMemberOrigin'])
-      .select(
-        sql<NotifiableRow[]>`(SELECT coalesce(json_agg(json_build_object(
+    lockQuery().select(
+      sql<NotifiableRow[]>`(SELECT coalesce(json_agg(json_build_object(
             'id', c.id, 'primaryEmail', c.primary_email, 'emails', c.emails, 'notifyNewTickets', c.notify_new_tickets,
             'notifyTicketUpdates', c.notify_ticket_updates, 'notifyNewComments', c.notify_new_comments,
             'notifyFormAssignments', c.notify_form_assignments, 'active', c.active, 'portalAccess', c.portal_access,
@@ -45,10 +41,7 @@ export function createTicketsRepo(db: Executor) {
             ORDER BY tc.added_at, tc.contact_id), '[]')
           FROM ticket_contacts tc JOIN contacts c ON c.id = tc.contact_id
           WHERE tc.team_id = t.team_id AND tc.ticket_id = t.id AND c.deleted_at IS NULL)`.as('notifiable'),
-      )
-      .where('t.teamId', '=', '')
-      .where('t.id', '=', '')
-      .forUpdate('t'),
+    ),
   );
   // run by every notifying event: compiled once (parameters: team, ticket)
   const notifiable = compiledOnce(() =>

@@ -71,6 +71,18 @@ interface TeamForMail {
   settings: Record<string, unknown>;
   memberOrigin: string | null;
 }
+/** An event on a ticket that may mail its contacts. */
+interface TicketNotice {
+  teamId: string;
+  event: TicketEvent;
+  ticket: { id: string; number: number; subject: string; status: string };
+  authorContactId: string | null;
+  comment?: { body: string; authorName: string };
+  changes?: string[];
+  /** Read with `tx` (with the locked ticket) or before the transaction: a second pooled connection
+   *  taken inside one could wait forever once every connection holds such a transaction. */
+  team: TeamForMail;
+}
 /** The team read with a locked ticket (repo.lock), in the event's transaction. */
 const teamOfLocked = (r: {
   teamName: string;
@@ -245,14 +257,7 @@ export function createTicketsService(deps: {
    *  mail they get; read with `tx`, after the ticket's lock. */
   async function planNotification(
     tx: Executor,
-    p: {
-      teamId: string;
-      event: TicketEvent;
-      ticket: { id: string; number: number; subject: string; status: string };
-      authorContactId: string | null;
-      comment?: { body: string; authorName: string };
-      changes?: string[];
-      team: TeamForMail;
+    p: TicketNotice & {
       /** the ticket's live contacts when already read (repo.lockForComment) */
       people?: NotifiableRow[];
     },
@@ -301,21 +306,7 @@ export function createTicketsService(deps: {
    * contact's preference decide (recipientsOf), the author of the event is skipped, and each
    * (event, contact) is claimed once, so running this again for the same event sends nothing more.
    */
-  async function notify(
-    tx: Executor,
-    p: {
-      teamId: string;
-      eventId: string;
-      event: TicketEvent;
-      ticket: { id: string; number: number; subject: string; status: string };
-      authorContactId: string | null;
-      comment?: { body: string; authorName: string };
-      changes?: string[];
-      /** Read with `tx` (with the locked ticket) or before the transaction: a second pooled connection
-       *  taken inside one could wait forever once every connection holds such a transaction. */
-      team: TeamForMail;
-    },
-  ): Promise<number> {
+  async function notify(tx: Executor, p: TicketNotice & { eventId: string }): Promise<number> {
     const { recipients, rendered } = await planNotification(tx, p);
     if (!rendered) return 0;
     const fresh = new Set(
