@@ -117,7 +117,8 @@ describe.skipIf(!process.env.KDESK_E2E)('Contact Sync: a Microsoft Entra ID conn
     const c = items.find((x) => x.primaryEmail === 'user1@contoso.test')!;
     await page.goto(`${server.baseUrl}/contacts/${c.id}`);
     const note = page.getByRole('note', { name: 'Synced identity' });
-    await visible(note, 20_000);
+    // the note first names "a Contact Sync connection", then the connection once it is read
+    await visible(note.getByRole('link', { name: 'Contoso Entra ID' }), 20_000);
     expect(await note.innerText()).toMatch(/Identity synced by the connection Contoso Entra ID[\s\S]*object ID[\s\S]*tenant ID/);
     await note.scrollIntoViewIfNeeded();
     await screenshot(page, 'sync-cloud-06-contact-identity');
@@ -132,7 +133,7 @@ describe.skipIf(!process.env.KDESK_E2E)('Contact Sync: a Microsoft Entra ID conn
     await page.getByRole('button', { name: 'Replace secret' }).scrollIntoViewIfNeeded();
     await screenshot(page, 'sync-cloud-08-phone-editor');
     await page.goto(`${server.baseUrl}/contacts/${c.id}`);
-    await visible(page.getByRole('note', { name: 'Synced identity' }));
+    await visible(page.getByRole('note', { name: 'Synced identity' }).getByRole('link', { name: 'Contoso Entra ID' }));
     await page.getByRole('note', { name: 'Synced identity' }).scrollIntoViewIfNeeded();
     await screenshot(page, 'sync-cloud-09-phone-contact');
   });
