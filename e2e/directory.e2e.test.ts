@@ -196,6 +196,8 @@ describe.skipIf(!process.env.KDESK_E2E)('KDesk App: directory journey in Chromiu
   });
 
   step('restores one contact from the Trash and erases another', async () => {
+    // the last step's toast closes on its own (4 s): axe must not catch it fading out behind a dialog
+    await gone(page.getByText('Moved 3 contacts to the Trash'), 10_000);
     await page.getByRole('link', { name: 'Trash' }).first().click();
     await page.waitForURL(/\/contacts\/trash$/);
     await visible(page.getByRole('heading', { level: 1, name: 'Trash' }));
