@@ -1,7 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 let lastMs = 0;
 let seq = 0;
+// random bytes drawn 4 KiB at a time (one call to the CSPRNG for 256 ids, not one each)
+const pool = Buffer.alloc(4096);
+let used = pool.length;
 
 /**
  * UUID version 7 (RFC 9562): time-ordered, so new rows land at the right edge of the primary key index. Ids made
@@ -9,7 +12,12 @@ let seq = 0;
  * value each millisecond), so rows created together in one call keep their order by id.
  */
 export function uuidv7(now = Date.now()): string {
-  const b = randomBytes(16);
+  if (used === pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  const b = Buffer.from(pool.subarray(used, used + 16));
+  used += 16;
   if (now > lastMs) {
     lastMs = now;
     seq = b.readUInt16BE(6) & 0x7ff; // leave room to count up within the millisecond
