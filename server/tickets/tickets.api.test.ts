@@ -2,6 +2,9 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createMember, createTeam, createTestContext, uid, type TestContext, type TestTeam } from '../../test/harness.ts';
 import { createContact, ORIGIN, signIn } from '../portal/portal-test-support.ts';
+import { createAuditWriter } from '../contacts/contacts.writer.ts';
+import { uuidv7 } from '../db/ids.ts';
+import { createTicketsRepo } from './tickets.repo.ts';
 
 let ctx: TestContext;
 let team: TestTeam;
@@ -364,6 +367,57 @@ describe('portal tickets', () => {
     expect(await mailsTo(a.primaryEmail, 'ticket.commented')).toHaveLength(1);
     const history = (await call(ctx, t, 'GET', `/api/v1/tickets/${tk.id}/history`)).json();
     expect(history.items.filter((h: { action: string }) => h.action === 'comment')).toHaveLength(1);
+  });
+
+  it('a comment planned on a ticket that changed before its write writes nothing (the write checks the row version)', async () => {
+    const a = await createContact(ctx, team);
+    const tk = await newTicket(team, { requesterId: a.id });
+    const repo = createTicketsRepo(ctx.db);
+    const audit = createAuditWriter(ctx.db);
+    const write = (version: string) => {
+      const id = uuidv7();
+      return repo.writeComment(
+        {
+          id,
+          teamId: team.teamId,
+          ticketId: tk.id,
+          body: 'Planned reply',
+          isPublic: true,
+          authorType: 'member',
+          authorName: 'Probe',
+          createdAt: new Date(),
+        },
+        {
+          reopen: false,
+          audit: (onlyFor) =>
+            audit.statement(
+              {
+                actor: { teamId: team.teamId, type: 'system', id: null, label: null, requestId: null },
+                entityType: 'ticket',
+                entityId: tk.id,
+                action: 'comment',
+                changes: { commentId: { before: null, after: id } },
+              },
+              onlyFor,
+            ),
+          notify: null,
+          expectContacts: [a.id],
+          version,
+        },
+        ctx.db,
+      );
+    };
+    const seen = (await repo.readForComment(team.teamId, tk.id))!;
+    expect((await call(ctx, t, 'PATCH', `/api/v1/tickets/${tk.id}`, { priority: 'high' })).statusCode).toBe(200);
+    expect(await write(seen.version)).toEqual({ comment: null, mailed: 0 });
+    expect((await call(ctx, t, 'GET', `/api/v1/tickets/${tk.id}/comments`)).json().items).toEqual([]);
+    const history = (await call(ctx, t, 'GET', `/api/v1/tickets/${tk.id}/history`)).json();
+    expect(history.items.map((h: { action: string }) => h.action)).not.toContain('comment');
+    // read again, the same write goes through
+    const now = (await repo.readForComment(team.teamId, tk.id))!;
+    expect(now.version).not.toBe(seen.version);
+    expect((await write(now.version)).comment).toMatchObject({ body: 'Planned reply', ticketId: tk.id });
+    expect((await call(ctx, t, 'GET', `/api/v1/tickets/${tk.id}/comments`)).json().items).toHaveLength(1);
   });
 
   it('a public comment records its history entry, one claim and one mail per recipient, none for a private note', async () => {

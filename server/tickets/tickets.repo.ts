@@ -16,32 +16,36 @@ export interface TicketFilter {
 }
 
 export function createTicketsRepo(db: Executor) {
-  // run by every comment and change of a ticket: compiled once (parameters: team, ticket)
-  // the ticket locked, with its team (parameters: team, ticket)
-  const lockQuery = () =>
+  // the ticket with what its notification mails need of the team (parameters: team, ticket)
+  const withTeam = () =>
     db
       .selectFrom('tickets as t')
       .innerJoin('teams as tm', 'tm.id', 't.teamId')
       .selectAll('t')
       .select(['tm.name as teamName', 'tm.slug as teamSlug', 'tm.settings as teamSettings', 'tm.memberOrigin as teamMemberOrigin'])
       .where('t.teamId', '=', '')
-      .where('t.id', '=', '')
-      .forUpdate('t');
+      .where('t.id', '=', '');
+  // run by every change of a ticket: compiled once
+  const lockQuery = () => withTeam().forUpdate('t');
   const locked = compiledOnce(lockQuery);
-  // a comment's lock, with what its notification needs of the ticket's live contacts (in the order they were
-  // added, as json). The contacts are read with this statement's snapshot, which may predate the lock when it
-  // had to wait: writeComment checks them again under the lock (`expectContacts`).
-  const lockedForComment = compiledOnce(() =>
-    lockQuery().select(
-      sql<NotifiableRow[]>`(SELECT coalesce(json_agg(json_build_object(
+  // what a comment's notification needs of the ticket's live contacts (in the order they were added, as json)
+  const notifiableJson = sql<NotifiableRow[]>`(SELECT coalesce(json_agg(json_build_object(
             'id', c.id, 'primaryEmail', c.primary_email, 'emails', c.emails, 'notifyNewTickets', c.notify_new_tickets,
             'notifyTicketUpdates', c.notify_ticket_updates, 'notifyNewComments', c.notify_new_comments,
             'notifyFormAssignments', c.notify_form_assignments, 'active', c.active, 'portalAccess', c.portal_access,
             'canPostComments', c.can_post_comments, 'canCloseTickets', c.can_close_tickets)
             ORDER BY tc.added_at, tc.contact_id), '[]')
           FROM ticket_contacts tc JOIN contacts c ON c.id = tc.contact_id
-          WHERE tc.team_id = t.team_id AND tc.ticket_id = t.id AND c.deleted_at IS NULL)`.as('notifiable'),
-    ),
+          WHERE tc.team_id = t.team_id AND tc.ticket_id = t.id AND c.deleted_at IS NULL)`;
+  // a comment's lock, with the ticket's live contacts. They are read with this statement's snapshot, which may
+  // predate the lock when it had to wait: writeComment checks them again under the lock (`expectContacts`).
+  const lockedForComment = compiledOnce(() => lockQuery().select(notifiableJson.as('notifiable')));
+  // a comment's optimistic read, without a lock: the same, with the row version (xmin) that writeComment's
+  // `version` expects. Any change of the ticket (its contacts' included: they touch it) makes a new version.
+  const readForComment = compiledOnce(() =>
+    withTeam()
+      .select(notifiableJson.as('notifiable'))
+      .select(sql<string>`t.xmin::text`.as('version')),
   );
   // run by every notifying event: compiled once (parameters: team, ticket)
   const notifiable = compiledOnce(() =>
@@ -276,6 +280,11 @@ export function createTicketsRepo(db: Executor) {
       return (await lockedForComment(tx, [teamId, id]))[0];
     },
 
+    /** `lockForComment` without the lock, with the ticket row's `version` for writeComment's optimistic write. */
+    async readForComment(teamId: string, id: string, tx: Executor = db) {
+      return (await readForComment(tx, [teamId, id]))[0];
+    },
+
     update(teamId: string, id: string, set: Partial<Insertable<TicketsTable>>, tx: Executor = db) {
       return tx.updateTable('tickets').set(set).where('teamId', '=', teamId).where('id', '=', id).execute();
     },
@@ -353,6 +362,10 @@ export function createTicketsRepo(db: Executor) {
         /** The ids of the ticket's live contacts the recipients were chosen from, in order: when they are not the
          *  ticket's live contacts any more, nothing is written and `comment` is null (read them again, retry). */
         expectContacts: string[] | null;
+        /** Without the ticket's lock: the row version read (readForComment). When the ticket changed since, nothing
+         *  is written and `comment` is null. The UPDATE that checks it waits for a concurrent writer and then sees
+         *  the row as that writer left it, so a change committed while this statement waited is caught too. */
+        version?: string;
       },
       tx: Executor,
     ): Promise<{ comment: Selectable<TicketCommentsTable> | null; mailed: number }> {
@@ -370,14 +383,15 @@ export function createTicketsRepo(db: Executor) {
         WITH ok AS (${guard}),
         touched AS (
           UPDATE tickets SET updated_at = ${row.createdAt}::timestamptz${o.reopen ? sql`, status = 'open', closed_at = NULL` : sql``}
-          WHERE team_id = ${row.teamId}::uuid AND id IN (SELECT id FROM ok)),
-        audited AS (${o.audit('ok')}),
+          WHERE team_id = ${row.teamId}::uuid AND id IN (SELECT id FROM ok)${o.version !== undefined ? sql` AND xmin = ${o.version}::xid` : sql``}
+          RETURNING id),
+        audited AS (${o.audit('touched')}),
         ${
           n
             ? sql`claimed AS (
           INSERT INTO ticket_notifications (team_id, event_id, contact_id, kind, created_at)
           SELECT ${row.teamId}::uuid, ${row.id}::uuid, c, ${n.kind}::text, ${row.createdAt}::timestamptz FROM unnest(${n.contactIds}::uuid[]) AS c
-          WHERE EXISTS (SELECT 1 FROM ok)
+          WHERE EXISTS (SELECT 1 FROM touched)
           ON CONFLICT (event_id, contact_id) DO NOTHING
           RETURNING contact_id),
         mailed AS (${n.mails(sql`SELECT contact_id FROM claimed`)}),`
@@ -386,9 +400,9 @@ export function createTicketsRepo(db: Executor) {
         c AS (
           INSERT INTO ticket_comments (id, team_id, ticket_id, body, is_public, author_type, author_member_id, author_contact_id,
                                        author_name, created_at)
-          SELECT ${row.id}::uuid, ${row.teamId}::uuid, ok.id, ${row.body}::text, ${row.isPublic}::boolean,
+          SELECT ${row.id}::uuid, ${row.teamId}::uuid, touched.id, ${row.body}::text, ${row.isPublic}::boolean,
                  ${row.authorType}::text, ${row.authorMemberId ?? null}::uuid, ${row.authorContactId ?? null}::uuid,
-                 ${row.authorName}::text, ${row.createdAt}::timestamptz FROM ok
+                 ${row.authorName}::text, ${row.createdAt}::timestamptz FROM touched
           RETURNING *)
         SELECT c.*, ${n ? sql`(SELECT count(*) FROM mailed)` : sql`0`}::int AS mailed FROM c`.execute(tx);
       if (!r.rows.length) return { comment: null, mailed: 0 };

@@ -431,82 +431,109 @@ export function createTicketsService(deps: {
     return id;
   }
 
+  type CommentAuthor = { type: 'member' | 'contact'; id: string | null; name: string };
+  type CommentTicket = NonNullable<Awaited<ReturnType<typeof repo.lockForComment>>>;
+
   /**
-   * A comment in its transaction: the ticket locked (with the team, for the mail), then for a public comment
-   * the contacts to notify read, then one statement writes the comment, the ticket's touch, the audit row,
-   * the claims and the mails (repo.writeComment) — the same rows as the separate writes of `notify`.
+   * A comment: one statement writes the comment, the ticket's touch, the audit row, the notification claims and
+   * the mails (repo.writeComment), with the recipients planned from the ticket as read before it.
+   *
+   * First without a transaction or lock: the ticket is read with its contacts and row version, then written
+   * only if the ticket is still that version (any change of the ticket or of its contacts makes a new one).
+   * When it changed in between, the comment is written again in a transaction that locks the ticket first.
    */
   async function addComment(
     actor: Actor,
     ticketId: string,
-    c: { body: string; isPublic: boolean; author: { type: 'member' | 'contact'; id: string | null; name: string } },
+    c: { body: string; isPublic: boolean; author: CommentAuthor },
     reopen: boolean,
-  ): Promise<Comment> {
+  ) {
+    const seen = isUuid(ticketId) ? await repo.readForComment(actor.teamId, ticketId) : undefined;
+    if (!seen) throw new AppError('NOT_FOUND', 'Ticket not found');
+    const id = uuidv7();
+    const first = await writeComment(db, actor, id, seen, c, reopen, { people: seen.notifiable, version: seen.version });
+    if (first.comment) {
+      if (first.mailed) await mail.wakeSender(db);
+      return presentComment(first.comment);
+    }
     return db.transaction().execute(async (tx) => {
-      const ticket = isUuid(ticketId) ? await repo.lockForComment(actor.teamId, ticketId, tx) : undefined;
+      const ticket = await repo.lockForComment(actor.teamId, ticketId, tx);
       if (!ticket) throw new AppError('NOT_FOUND', 'Ticket not found');
-      const at = now();
-      // a contact who answers a resolved or closed ticket opens it again (as in Freshdesk)
-      const reopened = reopen && (ticket.status === 'resolved' || ticket.status === 'closed');
-      const id = uuidv7();
-      const changes: Changes = { commentId: { before: null, after: id }, public: { before: null, after: c.isPublic } };
-      if (reopened) changes.status = { before: ticket.status, after: 'open' };
-      const write = async (people: NotifiableRow[] | undefined) => {
-        const plan = c.isPublic
-          ? await planNotification(tx, {
-              teamId: actor.teamId,
-              event: 'commented',
-              ticket: { ...ticket, status: reopened ? 'open' : ticket.status },
-              authorContactId: c.author.type === 'contact' ? c.author.id : null,
-              comment: { body: c.body, authorName: c.author.name },
-              team: teamOfLocked(ticket),
-              people,
-            })
-          : null;
-        const rendered = plan?.rendered;
-        return repo.writeComment(
-          {
-            id,
-            teamId: actor.teamId,
-            ticketId,
-            body: c.body,
-            isPublic: c.isPublic,
-            authorType: c.author.type,
-            authorMemberId: c.author.type === 'member' ? c.author.id : null,
-            authorContactId: c.author.type === 'contact' ? c.author.id : null,
-            authorName: c.author.name,
-            createdAt: at,
-          },
-          {
-            reopen: reopened,
-            audit: (onlyFor) => audit.statement({ actor, entityType: 'ticket', entityId: ticketId, action: 'comment', changes }, onlyFor),
-            notify:
-              plan && rendered
-                ? {
-                    kind: 'commented',
-                    contactIds: plan.recipients.map((r) => r.contactId),
-                    mails: (claimed) =>
-                      mail.fanOutStatement(
-                        { teamId: actor.teamId, kind: 'ticket.commented', ...rendered },
-                        plan.recipients.map((r) => ({ address: r.address, key: r.contactId })),
-                        claimed,
-                      ),
-                  }
-                : null,
-            // the contacts came with the lock's snapshot: checked again under the lock
-            expectContacts: people ? people.map((p) => p.id) : null,
-          },
-          tx,
-        );
-      };
       // a private note mails nobody: no contacts to check
-      let done = await write(c.isPublic ? ticket.notifiable : undefined);
+      let done = await writeComment(tx, actor, id, ticket, c, reopen, { people: ticket.notifiable });
       // the ticket's contacts changed while this waited for the lock (their changes take it): read them again
-      if (!done.comment) done = await write(undefined);
+      if (!done.comment) done = await writeComment(tx, actor, id, ticket, c, reopen, { people: undefined });
       if (!done.comment) throw new Error('ticket comment: not written');
       if (done.mailed) await mail.wakeSender(tx);
       return presentComment(done.comment);
     });
+  }
+
+  /** One attempt of a comment on `ticket` as read (locked in `tx`, or at `version`); nothing written when the
+   *  ticket's live contacts are not `people` any more or the ticket is not at `version`. */
+  async function writeComment(
+    tx: Executor,
+    actor: Actor,
+    id: string,
+    ticket: CommentTicket,
+    c: { body: string; isPublic: boolean; author: CommentAuthor },
+    reopen: boolean,
+    o: { people: NotifiableRow[] | undefined; version?: string },
+  ) {
+    const at = now();
+    const ticketId = ticket.id;
+    // a contact who answers a resolved or closed ticket opens it again (as in Freshdesk)
+    const reopened = reopen && (ticket.status === 'resolved' || ticket.status === 'closed');
+    const changes: Changes = { commentId: { before: null, after: id }, public: { before: null, after: c.isPublic } };
+    if (reopened) changes.status = { before: ticket.status, after: 'open' };
+    // the contacts were read before the write (in the lock's snapshot or without a lock): checked again in it
+    const people = c.isPublic ? o.people : undefined;
+    const plan = c.isPublic
+      ? await planNotification(tx, {
+          teamId: actor.teamId,
+          event: 'commented',
+          ticket: { ...ticket, status: reopened ? 'open' : ticket.status },
+          authorContactId: c.author.type === 'contact' ? c.author.id : null,
+          comment: { body: c.body, authorName: c.author.name },
+          team: teamOfLocked(ticket),
+          people,
+        })
+      : null;
+    const rendered = plan?.rendered;
+    return repo.writeComment(
+      {
+        id,
+        teamId: actor.teamId,
+        ticketId,
+        body: c.body,
+        isPublic: c.isPublic,
+        authorType: c.author.type,
+        authorMemberId: c.author.type === 'member' ? c.author.id : null,
+        authorContactId: c.author.type === 'contact' ? c.author.id : null,
+        authorName: c.author.name,
+        createdAt: at,
+      },
+      {
+        reopen: reopened,
+        audit: (onlyFor) => audit.statement({ actor, entityType: 'ticket', entityId: ticketId, action: 'comment', changes }, onlyFor),
+        notify:
+          plan && rendered
+            ? {
+                kind: 'commented',
+                contactIds: plan.recipients.map((r) => r.contactId),
+                mails: (claimed) =>
+                  mail.fanOutStatement(
+                    { teamId: actor.teamId, kind: 'ticket.commented', ...rendered },
+                    plan.recipients.map((r) => ({ address: r.address, key: r.contactId })),
+                    claimed,
+                  ),
+              }
+            : null,
+        expectContacts: people ? people.map((p) => p.id) : null,
+        version: o.version,
+      },
+      tx,
+    );
   }
 
   async function changeTicket(actor: Actor, id: string, patch: TicketPatch, authorContactId: string | null): Promise<void> {
