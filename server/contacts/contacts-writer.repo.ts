@@ -26,27 +26,32 @@ const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 /** A PostgreSQL array literal of text, for a text[] value inside an array parameter. */
 const textArrayLiteral = (a: readonly string[]) => `{${a.map((s) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
 
+/** The columns of an audit row with their types, in the order every form of the INSERT below writes them. */
+const AUDIT_FIELDS: readonly (readonly [key: keyof AuditInsert, type: 'uuid' | 'text' | 'jsonb'])[] = [
+  ['teamId', 'uuid'],
+  ['entityType', 'text'],
+  ['entityId', 'uuid'],
+  ['action', 'text'],
+  ['actorType', 'text'],
+  ['actorId', 'uuid'],
+  ['actorLabel', 'text'],
+  ['changes', 'jsonb'],
+  ['requestId', 'text'],
+];
+const AUDIT_COLUMN_NAMES = AUDIT_FIELDS.map(([k]) => snake(k));
+const AUDIT_COLUMNS = sql.raw(`audit_log (${AUDIT_COLUMN_NAMES.join(', ')})`);
+
 /** The audit rows as a set: `SELECT ... FROM unnest(...)`, optionally only for the entities in `onlyFrom`. */
 function auditSelect(rows: readonly AuditInsert[], onlyFrom?: string): RawBuilder<unknown> {
-  const col = <K extends keyof AuditInsert>(k: K) => rows.map((r) => r[k]);
-  return sql`SELECT a.* FROM unnest(${col('teamId')}::uuid[], ${col('entityType')}::text[], ${col('entityId')}::uuid[],
-      ${col('action')}::text[], ${col('actorType')}::text[], ${col('actorId')}::uuid[], ${col('actorLabel')}::text[],
-      ${col('changes')}::jsonb[], ${col('requestId')}::text[])
-      AS a(team_id, entity_type, entity_id, action, actor_type, actor_id, actor_label, changes, request_id)
+  const arrays = sql.join(AUDIT_FIELDS.map(([k, type]) => sql`${rows.map((r) => r[k])}::${sql.raw(type)}[]`));
+  return sql`SELECT a.* FROM unnest(${arrays}) AS a(${sql.raw(AUDIT_COLUMN_NAMES.join(', '))})
       ${onlyFrom ? sql`WHERE a.entity_id IN (SELECT id FROM ${sql.raw(onlyFrom)})` : sql``}`;
 }
-const AUDIT_COLUMN_NAMES = [
-  'team_id',
-  'entity_type',
-  'entity_id',
-  'action',
-  'actor_type',
-  'actor_id',
-  'actor_label',
-  'changes',
-  'request_id',
-];
-const AUDIT_COLUMNS = sql.raw(`audit_log (${AUDIT_COLUMN_NAMES.join(', ')})`);
+
+/** One audit row's INSERT as text (runTextStatement), one parameter per column, a row for each row of `from`. */
+const auditInsertText = (a: AuditInsert, p: Param, from: string) =>
+  `INSERT INTO audit_log (${AUDIT_COLUMN_NAMES.join(', ')})
+   SELECT ${AUDIT_FIELDS.map(([k, type]) => `${p(a[k])}::${type}`).join(', ')} FROM ${from}`;
 
 /** The INSERT of audit rows, to run as a part (a CTE) of the caller's statement: the same rows `audit` writes;
  *  with `onlyFor`, only the rows of the entities whose ids the CTE of that name selects (column `id`). */
@@ -172,15 +177,11 @@ export function createContactWriterRepo(db: Executor) {
           const v = row[k];
           return `${p(v instanceof Date ? v.toISOString() : (v ?? null))}::${types.get(names[i]!)!}`;
         });
-        const a = audit;
         const parts = w(p);
         return `WITH w AS (INSERT INTO contacts (${names.join(', ')}) SELECT ${values.join(', ')} WHERE ${parts.guard}
                    ON CONFLICT (team_id, primary_email) WHERE primary_email IS NOT NULL AND deleted_at IS NULL DO NOTHING
                    RETURNING id, team_id, directory_connection_id, directory_sync_id, primary_email),
-             a AS (INSERT INTO audit_log (${AUDIT_COLUMN_NAMES.join(', ')})
-                   SELECT ${p(a.teamId)}::uuid, ${p(a.entityType)}, ${p(a.entityId)}::uuid, ${p(a.action)}, ${p(a.actorType)},
-                          ${p(a.actorId)}::uuid, ${p(a.actorLabel)}, ${p(a.changes)}::jsonb, ${p(a.requestId)}
-                   FROM w),
+             a AS (${auditInsertText(audit, p, 'w')}),
              ${parts.alongside}
         ${parts.answer}`;
       });
