@@ -8,7 +8,6 @@
 //   `companies.rescan` job, as in bench/rescan.bench.ts), scaled to 100,000.
 // Uses DATABASE_URL's server when set (a fresh database; with BENCH_REUSE=1 one kept for the next run of the
 // same size), otherwise an embedded PostgreSQL. Last line: JSON.
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { createServices } from '../server/app.ts';
 import { createDb } from '../server/db/client.ts';
@@ -18,6 +17,7 @@ import { createJobRunner } from '../server/jobs/runner.ts';
 import { systemActor } from '../server/auth/actor.ts';
 import { emptyContact, type ContactFields } from '../server/contacts/contacts.rules.ts';
 import { log, seedContacts, setupDatabase } from './import-support.ts';
+import { cpuMsOf, loadAvgLine } from './lib/proc.ts';
 
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 1_000_000);
 const RESCAN = Math.min(Number(process.env.BENCH_RESCAN ?? 100_000), Math.floor(CONTACTS / 4));
@@ -25,7 +25,6 @@ const COMPANIES = 1000;
 const DUP_EVERY = 40;
 const FIRST = ['Ada', 'Bo', 'Chloé', 'Dmitri', 'Eun-ji', 'Fatima', 'Gérard', 'Hana', 'Ivan', 'Jun', 'Kemal', 'Lucía', 'Mateo', 'Nour'];
 const LAST = ['Smith', 'Müller', 'García', 'Kim', 'Yılmaz', 'Dubois', 'Rossi', 'Tanaka', 'Nowak', 'Silva', 'Jensen', 'Okafor'];
-const load = () => readFileSync('/proc/loadavg', 'utf8').trim();
 
 /** The person a row is a record of: a duplicate row (one in DUP_EVERY) is the previous row's person. */
 const personOf = (i: number) => (i % DUP_EVERY === DUP_EVERY - 1 ? i - 1 : i);
@@ -68,12 +67,9 @@ async function backendsCpu(client: pg.Client): Promise<Map<number, number> | nul
   );
   const out = new Map<number, number>();
   for (const { pid } of r.rows) {
-    try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      out.set(pid, (Number(f[11]) + Number(f[12])) / 100); // utime, stime in clock ticks (100 Hz)
-    } catch {
-      return null;
-    }
+    const ms = await cpuMsOf(pid); // utime + stime: clock ticks (USER_HZ = 100) in ms
+    if (ms === null) return null;
+    out.set(pid, ms / 1000);
   }
   return out;
 }
@@ -121,7 +117,9 @@ async function main() {
     const t0b = performance.now();
     await services.merges.duplicates(actor, { limit: 20, source: 'live', cursor: first.nextCursor ?? undefined });
     const secondPage = (performance.now() - t0b) / 1000;
-    log(`first page: ${first.items.length} groups in ${firstPage.toFixed(2)} s, next page ${secondPage.toFixed(2)} s (load ${load()})`);
+    log(
+      `first page: ${first.items.length} groups in ${firstPage.toFixed(2)} s, next page ${secondPage.toFixed(2)} s (load ${loadAvgLine()})`,
+    );
 
     const t1 = performance.now();
     const { jobId } = await services.merges.startScan(actor);
@@ -130,7 +128,7 @@ async function main() {
     const job = await services.jobs.get(actor, jobId);
     const groups = (job.result as { groups?: number } | null)?.groups ?? -1;
     if (job.status !== 'succeeded') throw new Error(`scan job ${job.status}: ${job.error}`);
-    log(`scan: ${groups} groups (${expectedGroups} seeded) of ${CONTACTS} contacts in ${scan.toFixed(2)} s (load ${load()})`);
+    log(`scan: ${groups} groups (${expectedGroups} seeded) of ${CONTACTS} contacts in ${scan.toFixed(2)} s (load ${loadAvgLine()})`);
     if (groups < expectedGroups) throw new Error(`the scan found ${groups} groups, ${expectedGroups} were seeded`);
 
     // re-scan: RESCAN unlinked contacts move to one domain, then a company gets that domain (a reused database's
@@ -154,7 +152,9 @@ async function main() {
     const rescanCpu = cpu0 && cpu1 ? [...cpu1].reduce((sum, [pid, s]) => sum + s - (cpu0.get(pid) ?? 0), 0) : null;
     const linked = (await services.companies.get(actor, company.id)).contactCount;
     if (linked !== RESCAN) throw new Error(`${linked} linked of ${RESCAN}`);
-    log(`re-scan linked ${linked} contacts in ${rescan.toFixed(2)} s, PostgreSQL CPU ${rescanCpu?.toFixed(2) ?? '?'} s (load ${load()})`);
+    log(
+      `re-scan linked ${linked} contacts in ${rescan.toFixed(2)} s, PostgreSQL CPU ${rescanCpu?.toFixed(2) ?? '?'} s (load ${loadAvgLine()})`,
+    );
     await db.destroy();
     await client.end();
     const round = (x: number) => Math.round(x * 100) / 100;

@@ -5,7 +5,8 @@
 import http from 'node:http';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { log, seedContacts, setupDatabase, startServer, statusMb, type Server } from './import-support.ts';
+import { log, seedContacts, setupDatabase, startServer, type Server } from './import-support.ts';
+import { statusMb } from './lib/proc.ts';
 
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? process.env.BENCH_ROWS ?? 1_000_000);
 

@@ -4,7 +4,6 @@
 // assignments, their audit rows and the notification mails of the outbox), timed from the request to the
 // job's end; then an in-request assignment of 2,000 others to a second form. Uses DATABASE_URL's server when
 // set (a fresh database), otherwise an embedded PostgreSQL. Last line: one JSON object.
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { createServices } from '../server/app.ts';
 import { createDb } from '../server/db/client.ts';
@@ -14,9 +13,9 @@ import { systemActor } from '../server/auth/actor.ts';
 import { ASSIGN_INLINE_MAX } from '../server/forms/forms.service.ts';
 import type { AssignJobResult } from '../shared/form.schema.ts';
 import { log, seedContacts, setupDatabase } from './import-support.ts';
+import { loadAvgLine } from './lib/proc.ts';
 
 const CONTACTS = Number(process.env.BENCH_FORM_CONTACTS ?? 10_000);
-const load = () => readFileSync('/proc/loadavg', 'utf8').trim();
 const fields = [
   { key: 'size', label: 'Company size', type: 'number' as const, required: true, options: [], help: null },
   { key: 'plan', label: 'Plan', type: 'select' as const, required: true, options: ['Basic', 'Pro'], help: null },
@@ -57,7 +56,7 @@ async function main() {
     if (job.status !== 'succeeded' || result.assigned !== CONTACTS - refusedExpected || result.refused.length !== refusedExpected)
       throw new Error(`job ${job.status}: ${JSON.stringify({ ...result, refused: result.refused?.length })} ${job.error ?? ''}`);
     log(
-      `job: ${result.assigned} assigned, ${result.refused.length} refused, ${result.notified} mails of ${CONTACTS} in ${jobSeconds.toFixed(2)} s (load ${load()})`,
+      `job: ${result.assigned} assigned, ${result.refused.length} refused, ${result.notified} mails of ${CONTACTS} in ${jobSeconds.toFixed(2)} s (load ${loadAvgLine()})`,
     );
 
     const second = await services.forms.create(actor, { name: 'Bench form 2', description: null, fields });
@@ -66,7 +65,7 @@ async function main() {
     const inlineSeconds = (performance.now() - t1) / 1000;
     if ('jobId' in inline) throw new Error('expected an answer in the request');
     log(
-      `in the request: ${inline.assigned.length} assigned, ${inline.refused.length} refused of ${inlineIds.length} in ${inlineSeconds.toFixed(2)} s (load ${load()})`,
+      `in the request: ${inline.assigned.length} assigned, ${inline.refused.length} refused of ${inlineIds.length} in ${inlineSeconds.toFixed(2)} s (load ${loadAvgLine()})`,
     );
     await db.destroy();
     console.log(
@@ -77,7 +76,7 @@ async function main() {
         notified: result.notified,
         assign_job_s: Math.round(jobSeconds * 100) / 100,
         assign_inline_2k_s: Math.round(inlineSeconds * 100) / 100,
-        load: load().split(' ')[0],
+        load: loadAvgLine().split(' ')[0],
       }),
     );
   } finally {

@@ -9,7 +9,8 @@ import pg from 'pg';
 import { createServices } from '../server/app.ts';
 import { createDb } from '../server/db/client.ts';
 import { writeFarRightColumnXlsx, writeSharedStringBombXlsx } from '../test/hostile-files.ts';
-import { processTree, statusMb, uploadImport, type Server } from './import-support.ts';
+import { uploadImport, type Server } from './import-support.ts';
+import { processTree, statusMb } from './lib/proc.ts';
 
 export interface HostileFiles {
   bomb: string;

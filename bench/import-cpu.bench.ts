@@ -5,31 +5,21 @@
 // time, its JavaScript CPU (process.cpuUsage of this process while it runs), and PostgreSQL's CPU over the
 // same interval (its database's backends' utime + stime from /proc, when the server runs on this machine).
 // KDESK_IMPORT_BATCH_ROWS sets the batch size as it does for the server. Last line: one JSON object.
-import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createDb } from '../server/db/client.ts';
 import { createServices } from '../server/app.ts';
 import { createImportRunner } from '../server/imports/import-runner.ts';
 import { log, seedContacts, setupDatabase, startServer, uploadImport, writeBenchCsv, getJson, BENCH_COLUMNS } from './import-support.ts';
+import { cpuMsOf, postgresProcesses } from './lib/proc.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const EXISTING = Number(process.env.BENCH_EXISTING ?? 100_000);
 
 /** CPU seconds (user + system) of the PostgreSQL backends of database `db` on this machine, 0 when none is visible. */
 async function postgresCpuS(db: string): Promise<number> {
-  const tick = 100;
-  let sum = 0;
-  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
-    if (!/^\d+$/.test(pid)) continue;
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-    const close = stat.lastIndexOf(')');
-    if (!stat.slice(stat.indexOf('(') + 1, close).startsWith('postgres')) continue;
-    const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (!cmd.includes(` ${db} `)) continue;
-    const f = stat.slice(close + 2).split(' ');
-    sum += (Number(f[11]) + Number(f[12])) / tick;
-  }
-  return sum;
+  let ms = 0;
+  for (const p of await postgresProcesses()) if (p.cmdline.includes(` ${db} `)) ms += (await cpuMsOf(p.pid)) ?? 0;
+  return ms / 1000;
 }
 
 async function main() {

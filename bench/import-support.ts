@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +22,7 @@ import { uuidv7 } from '../server/db/ids.ts';
 import { fieldsToColumns } from '../server/contacts/contacts.presenter.ts';
 import { emptyContact, phonesE164, type ContactFields } from '../server/contacts/contacts.rules.ts';
 import { TEMPLATE_COLUMNS, type TemplateColumn } from '#shared/import.schema.ts';
+import { processTree, statusMb } from './lib/proc.ts';
 
 export const log = (s: string) => console.error(s);
 
@@ -276,27 +277,6 @@ export async function writeBenchCsv(file: string, rows: number, existingIds: str
   out.end(buf);
   await once(out, 'finish');
   return (await stat(file)).size;
-}
-
-/** The pid and its descendants (the web workers and the job worker of `kdesk serve`). */
-export async function processTree(pid: number): Promise<number[]> {
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) {
-    const p = out[i]!;
-    const tasks = await readdir(`/proc/${p}/task`).catch(() => [] as string[]);
-    for (const t of tasks) {
-      const kids = await readFile(`/proc/${p}/task/${t}/children`, 'utf8').catch(() => '');
-      out.push(...kids.split(' ').filter(Boolean).map(Number));
-    }
-  }
-  return out;
-}
-
-/** A field of /proc/<pid>/status in MB (VmRSS, VmHWM); 0 for a process that is gone. */
-export async function statusMb(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
-  const s = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(s);
-  return m ? Number(m[1]) / 1024 : 0;
 }
 
 export interface Server {

@@ -3,7 +3,6 @@
 // runs as the `companies.rescan` engine job (one UPDATE of RESCAN_BATCH contacts per transaction, with
 // their history rows), timed from the request to the job's end. Uses DATABASE_URL's server when set (a
 // fresh database), otherwise an embedded PostgreSQL. Last line: one JSON object with `rescan_100k_s`.
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { createServices } from '../server/app.ts';
 import { createDb } from '../server/db/client.ts';
@@ -11,6 +10,7 @@ import { jobHandlers } from '../server/jobs/handlers.ts';
 import { createJobRunner } from '../server/jobs/runner.ts';
 import { systemActor } from '../server/auth/actor.ts';
 import { log, seedContacts, setupDatabase } from './import-support.ts';
+import { loadAvgLine } from './lib/proc.ts';
 
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 200_000);
 const RESCAN = Number(process.env.BENCH_RESCAN ?? 100_000);
@@ -44,9 +44,7 @@ async function main() {
     const job = await services.jobs.get(actor, r.jobId);
     const linked = (await services.companies.get(actor, company.id)).contactCount;
     if (job.status !== 'succeeded' || linked !== RESCAN) throw new Error(`job ${job.status}, ${linked} linked of ${RESCAN}: ${job.error}`);
-    log(
-      `re-scan linked ${linked} of ${CONTACTS} contacts in ${seconds.toFixed(2)} s (load ${readFileSync('/proc/loadavg', 'utf8').trim()})`,
-    );
+    log(`re-scan linked ${linked} of ${CONTACTS} contacts in ${seconds.toFixed(2)} s (load ${loadAvgLine()})`);
     await db.destroy();
     // the floor on this machine now: the same rows changed by one bare UPDATE (no batches, no history rows)
     const raw = new pg.Client({ connectionString: url });
@@ -61,9 +59,7 @@ async function main() {
     );
     const rawSeconds = (performance.now() - t1) / 1000;
     await raw.end();
-    log(
-      `one bare UPDATE of the same ${u.rowCount} rows: ${rawSeconds.toFixed(2)} s (load ${readFileSync('/proc/loadavg', 'utf8').trim()})`,
-    );
+    log(`one bare UPDATE of the same ${u.rowCount} rows: ${rawSeconds.toFixed(2)} s (load ${loadAvgLine()})`);
     const per100k = (x: number) => Math.round(x * (100_000 / RESCAN) * 100) / 100;
     console.log(JSON.stringify({ contacts: CONTACTS, linked, rescan_100k_s: per100k(seconds), bare_update_100k_s: per100k(rawSeconds) }));
   } finally {

@@ -13,9 +13,9 @@ import http from 'node:http';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { scimDefaultMapping } from '../shared/sync.ts';
-import { readdir, readFile } from 'node:fs/promises';
 import type pg from 'pg';
-import { log, processTree, setupDatabase, startServer, type Server } from './import-support.ts';
+import { log, setupDatabase, startServer, type Server } from './import-support.ts';
+import { cpuMsOf, postgresProcesses } from './lib/proc.ts';
 
 const USERS = Number(process.env.BENCH_SCIM_USERS ?? 10_000);
 const WARMUP = Number(process.env.BENCH_SCIM_WARMUP ?? 200);
@@ -64,26 +64,8 @@ const loadAvg = () =>
     .map((l) => l.toFixed(2))
     .join(' ');
 
-/** CPU milliseconds (user + system) processes `pids` have used so far (Linux /proc; clock ticks of 10 ms). */
-async function cpuOf(pids: readonly number[]): Promise<number> {
-  let ticks = 0;
-  for (const pid of pids) {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
-    if (!stat) continue;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
-  }
-  return ticks * 10;
-}
-
-/** CPU milliseconds the server's processes have used so far. */
-async function cpuMs(server: Server): Promise<number | null> {
-  try {
-    return await cpuOf(await processTree(server.proc.pid!));
-  } catch {
-    return null;
-  }
-}
+/** CPU milliseconds (user + system) the server's processes have used so far (Linux /proc; clock ticks of 10 ms). */
+const cpuMs = (server: Server) => cpuMsOf(server.proc.pid!, true);
 
 /** CPU milliseconds per process so far, of the PostgreSQL backends serving database `dbName` ("b<pid>") and of
  * every `postgres` process ("a<pid>": its WAL writer, checkpointer and autovacuum too — and, on a shared
@@ -92,12 +74,8 @@ async function pgCpu(admin: pg.Client, dbName: string): Promise<Map<string, numb
   try {
     const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [dbName]);
     const out = new Map<string, number>();
-    for (const r of rows) out.set(`b${r.pid}`, await cpuOf([r.pid]));
-    for (const d of await readdir('/proc')) {
-      if (!/^\d+$/.test(d)) continue;
-      const comm = await readFile(`/proc/${d}/comm`, 'utf8').catch(() => '');
-      if (comm.trim() === 'postgres') out.set(`a${d}`, await cpuOf([Number(d)]));
-    }
+    for (const r of rows) out.set(`b${r.pid}`, (await cpuMsOf(r.pid)) ?? 0);
+    for (const { pid } of await postgresProcesses()) out.set(`a${pid}`, (await cpuMsOf(pid)) ?? 0);
     return rows.length && [...out.keys()].some((k) => k.startsWith('a')) ? out : null;
   } catch {
     return null;

@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
 import pg from 'pg';
@@ -21,6 +21,7 @@ import { createServices } from '../server/app.ts';
 import { createUniverse, prng } from './lib/contact-gen.ts';
 import { buildRow, snakeCase } from './lib/copy-rows.ts';
 import { fmt, loadAverage, openBenchDatabase, withClient, type BenchDatabase } from './lib/bench-db.ts';
+import { cpuMsOf } from './lib/proc.ts';
 import type { ChunkResult, SeedWorkerData } from './seed-worker.ts';
 
 export const BENCH_PASSWORD = 'bench password';
@@ -293,15 +294,8 @@ async function copyContacts(o: {
   const backendPid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
   // only when PostgreSQL runs on this machine: a remote backend's pid means nothing in our /proc
   const local = ['localhost', '127.0.0.1', '::1', '[::1]', ''].includes(new URL(o.url).hostname);
-  const backendCpuMs = async () => {
-    if (!local) return NaN;
-    try {
-      const f = (await readFile(`/proc/${backendPid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-      return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
-    } catch {
-      return NaN;
-    }
-  };
+  // utime + stime, in clock ticks of 10 ms (USER_HZ = 100)
+  const backendCpuMs = async () => (local ? ((await cpuMsOf(backendPid)) ?? NaN) : NaN);
   const cpu0 = process.cpuUsage();
   const pgCpu0 = await backendCpuMs();
   const start = performance.now();

@@ -6,9 +6,10 @@
 // PostgreSQL. BENCH_RUNS starts (3), BENCH_WEB_WORKERS (2), BENCH_SETTLE_S idle seconds before sampling (5).
 // Last line: one JSON object (medians over the runs).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { log, setupDatabase } from './import-support.ts';
+import { loadAvgLine, processTree, procText, statusMb } from './lib/proc.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const WEB_WORKERS = Number(process.env.BENCH_WEB_WORKERS ?? 2);
@@ -20,35 +21,18 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.floor((s.length - 1) / 2)]! : NaN;
 };
-const rssMb = (pid: number) => {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Math.round(Number(m[1]) / 1024) : NaN;
-};
-/** The node processes under `root` (itself included), each with its role. */
-function tree(root: number) {
-  const parent = new Map<number, number>();
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      parent.set(Number(e), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // gone meanwhile
-    }
+/** The node processes under `root` (itself included), each with its role and resident memory in MB. */
+async function tree(root: number) {
+  const procs = [];
+  for (const pid of await processTree(root)) {
+    const cmd = await procText(pid, 'cmdline');
+    if (cmd === null || !cmd.includes('node')) continue; // gone meanwhile, or the embedded PostgreSQL's processes
+    const env = await procText(pid, 'environ');
+    if (env === null) continue;
+    const role = pid === root ? 'primary' : env.includes('KDESK_JOBS_PROCESS=1') ? 'job worker' : 'web worker';
+    procs.push({ pid, role, rss: Math.round(await statusMb(pid, 'VmRSS')) });
   }
-  const pids = [root];
-  for (let i = 0; i < pids.length; i++) for (const [pid, ppid] of parent) if (ppid === pids[i]) pids.push(pid);
-  return pids.flatMap((pid) => {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!cmd.includes('node')) return []; // the embedded PostgreSQL's processes
-      const env = readFileSync(`/proc/${pid}/environ`, 'utf8');
-      const role = pid === root ? 'primary' : env.includes('KDESK_JOBS_PROCESS=1') ? 'job worker' : 'web worker';
-      return [{ pid, role, rss: rssMb(pid) }];
-    } catch {
-      return [];
-    }
-  });
+  return procs;
 }
 
 async function startOnce(url: string) {
@@ -76,7 +60,7 @@ async function startOnce(url: string) {
     const health = await fetch(`http://127.0.0.1:${port}/api/health`);
     if (!health.ok) throw new Error(`/api/health answered ${health.status}`);
     await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
-    const procs = tree(child.pid!);
+    const procs = await tree(child.pid!);
     return { readyMs, procs };
   } finally {
     await new Promise<void>((resolve) => {
@@ -107,7 +91,7 @@ async function main() {
         web_worker_rss_mb: byRole('web worker'),
         job_worker_rss_mb: byRole('job worker'),
         total_rss_mb: median(runs.map((r) => r.procs.reduce((s, p) => s + p.rss, 0))),
-        load_avg_1m: Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]),
+        load_avg_1m: Number(loadAvgLine().split(' ')[0]),
       }),
     );
   } finally {

@@ -17,7 +17,8 @@ import { microsoftDefaultMapping } from '../shared/sync.ts';
 import { startEntraIdp } from '../test/support/entra-idp.ts';
 import { runScimBench } from './scim.bench.ts';
 import { graphUserId, startGraphFake } from '../test/support/graph-fake.ts';
-import { log, processTree, setupDatabase, startServer, statusMb, type Server } from './import-support.ts';
+import { log, setupDatabase, startServer, type Server } from './import-support.ts';
+import { processTree, statusMb } from './lib/proc.ts';
 
 const load = () =>
   os

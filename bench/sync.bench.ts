@@ -14,7 +14,8 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import pg from 'pg';
-import { processTree, setupDatabase, startServer, statusMb, log, type Server } from './import-support.ts';
+import { setupDatabase, startServer, log, type Server } from './import-support.ts';
+import { processTree, statusMb } from './lib/proc.ts';
 import { startSlapd, type Slapd } from '../test/support/slapd.ts';
 import { adDefaultMapping } from '../shared/sync.ts';
 

@@ -6,13 +6,13 @@
 // BENCH_KEEP_DB=1 (with DATABASE_URL) keeps the seeded database to inspect plans. The server runs in its own process; latencies are measured here per request. Last line: one JSON object.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { loadavg } from 'node:os';
 import { createDb } from '../server/db/client.ts';
 import { uuidv7 } from '../server/db/ids.ts';
 import { hashSecret } from '../server/auth/secrets.ts';
 import { log, seedContacts, setupDatabase } from './import-support.ts';
+import { cpuMsOf } from './lib/proc.ts';
 
 const TICKETS = Number(process.env.BENCH_TICKETS ?? 100_000);
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 10_000);
@@ -46,24 +46,9 @@ interface Phase {
   dbMsPerRequest: number | null;
 }
 
-/** User + system CPU time in ms of a process and its descendants (the web workers, the jobs process);
+/** User + system CPU time in ms of the server process and its descendants (the web workers, the jobs process);
  *  Linux /proc, 0 elsewhere. */
-function cpuMsOf(pid: number | undefined, withChildren = true): number {
-  if (pid === undefined) return 0;
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    let ms = ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-    if (!withChildren) return ms;
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean)) {
-        ms += cpuMsOf(Number(child));
-      }
-    }
-    return ms;
-  } catch {
-    return 0;
-  }
-}
+const serverCpuMs = async (pid: number | undefined) => (pid === undefined ? 0 : ((await cpuMsOf(pid, true)) ?? 0));
 
 interface Req {
   path: string;
@@ -154,7 +139,7 @@ async function measure(name: string, next: () => Req, base: string, probes: Prob
   // per web worker process: its first and last running statement total seen in this phase
   const stamps = new Map<string, { first: number; last: number }>();
   const cpu0 = process.cpuUsage();
-  const server0 = cpuMsOf(serverPid);
+  const server0 = await serverCpuMs(serverPid);
   const db = sampleDbCpu(probes);
   await db.start();
   const t0 = performance.now();
@@ -185,7 +170,7 @@ async function measure(name: string, next: () => Req, base: string, probes: Prob
   );
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  const serverMs = cpuMsOf(serverPid) - server0;
+  const serverMs = (await serverCpuMs(serverPid)) - server0;
   const dbMs = await db.stop();
   if (failed) throw new Error(`${name}: ${failed} requests failed (${sample}); the figures are not valid`);
   const phase: Phase = {
@@ -344,7 +329,8 @@ async function main() {
           'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
         );
         // 0: the backend ended between the query and /proc (its last reading stands)
-        return new Map(rows.map((r) => [r.pid, cpuMsOf(r.pid, false)] as const).filter(([, ms]) => ms > 0));
+        const byPid = await Promise.all(rows.map(async (r) => [r.pid, (await cpuMsOf(r.pid)) ?? 0] as const));
+        return new Map(byPid.filter(([, ms]) => ms > 0));
       },
     };
     await measure('warm-up portal list', portalList, base, probes, Math.min(3, DURATION));
