@@ -453,13 +453,13 @@ export function createTicketsService(deps: {
     const id = uuidv7();
     const first = await writeComment(db, actor, id, seen, c, reopen, { people: seen.notifiable, version: seen.version });
     if (first.comment) {
+      // after the commit (a wake lost to a crash here is made up by the sender's schedule)
       if (first.mailed) await mail.wakeSender(db);
       return presentComment(first.comment);
     }
     return db.transaction().execute(async (tx) => {
       const ticket = await repo.lockForComment(actor.teamId, ticketId, tx);
       if (!ticket) throw new AppError('NOT_FOUND', 'Ticket not found');
-      // a private note mails nobody: no contacts to check
       let done = await writeComment(tx, actor, id, ticket, c, reopen, { people: ticket.notifiable });
       // the ticket's contacts changed while this waited for the lock (their changes take it): read them again
       if (!done.comment) done = await writeComment(tx, actor, id, ticket, c, reopen, { people: undefined });
