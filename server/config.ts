@@ -55,6 +55,9 @@ export interface ImportConfig {
   batchRows: number;
   /** And the most cell bytes a batch holds (2 bytes a character + 16 a cell): wide or long rows make smaller batches. */
   batchMaxBytes: number;
+  /** An import that has created this many contacts, and as many as the planner's statistics counted before, runs
+   *  ANALYZE on them (a first import into an empty table: its look-ups by key were planned for a tiny table). */
+  analyzeAfterRows: number;
   /** How long a worker holds an import or export without renewing; after that another worker takes over. */
   leaseSeconds: number;
   /** Uploaded and exported files are deleted after this many hours. */
@@ -72,6 +75,7 @@ export const defaultImportConfig: ImportConfig = {
   maxCellChars: 1_000_000,
   maxColumns: 1000,
   batchRows: 5000,
+  analyzeAfterRows: 10_000,
   batchMaxBytes: 16 * 1024 * 1024,
   leaseSeconds: 30,
   fileTtlHours: 24,
@@ -160,6 +164,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxColumns: Math.max(1, int('KDESK_IMPORT_MAX_COLUMNS', env.KDESK_IMPORT_MAX_COLUMNS, defaultImportConfig.maxColumns)),
       batchRows: Math.max(1, int('KDESK_IMPORT_BATCH_ROWS', env.KDESK_IMPORT_BATCH_ROWS, defaultImportConfig.batchRows)),
       batchMaxBytes: Math.max(1, int('KDESK_IMPORT_BATCH_MAX_BYTES', env.KDESK_IMPORT_BATCH_MAX_BYTES, defaultImportConfig.batchMaxBytes)),
+      analyzeAfterRows: Math.max(
+        1,
+        int('KDESK_IMPORT_ANALYZE_AFTER_ROWS', env.KDESK_IMPORT_ANALYZE_AFTER_ROWS, defaultImportConfig.analyzeAfterRows),
+      ),
       leaseSeconds: Math.max(2, int('KDESK_JOB_LEASE_SECONDS', env.KDESK_JOB_LEASE_SECONDS, defaultImportConfig.leaseSeconds)),
       fileTtlHours: Math.max(1, int('KDESK_FILE_TTL_HOURS', env.KDESK_FILE_TTL_HOURS, defaultImportConfig.fileTtlHours)),
       previewHeapMb: Math.max(32, int('KDESK_IMPORT_PREVIEW_HEAP_MB', env.KDESK_IMPORT_PREVIEW_HEAP_MB, defaultImportConfig.previewHeapMb)),

@@ -151,6 +151,10 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
     }
 
     let processed = rec.processed;
+    // contacts this run created, at the last ANALYZE, and the rows the planner's statistics counted then
+    let created = 0;
+    let analyzedAt = 0;
+    let knownRows = await repo.plannedContacts();
     // keys of the file (ids, primary emails) and of the contacts rows matched → the first row that had them
     const seen = new KeyRegistry();
     // dry runs write nothing, so emails moved by earlier batches are remembered here
@@ -207,7 +211,14 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
           if (!isUniqueViolation(err)) throw err;
           return commitBatch(items, true);
         })
-        .then((r) => {
+        .then(async (r) => {
+          created += r.created;
+          // the planner must know the rows this import added once they are many next to what it knew (a first
+          // import into an empty table): its look-ups by key were planned for a table of that old size
+          if (created - analyzedAt >= Math.max(config.analyzeAfterRows, knownRows)) {
+            knownRows = await repo.analyzeContacts();
+            analyzedAt = created;
+          }
           processed += items.length;
           previewLeft = Math.max(0, previewLeft - items.length);
           if (r.cancelRequested) cancelRequested = true;
@@ -423,7 +434,7 @@ export async function runImport(deps: RunDeps, rec: ImportRecord, owner: string,
         const cp = await repo.checkpoint(rec.id, owner, counters, items.at(-1)!.row, config.leaseSeconds, tx);
         if (!cp) throw new LeaseLostError();
         await hooks.checkpoint?.(tx, { processed: cp.processed });
-        return cp;
+        return { ...cp, created: rec.dryRun ? 0 : counters.created };
       });
 
     let header = true;

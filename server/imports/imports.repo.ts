@@ -23,6 +23,13 @@ export interface Counters {
 }
 
 export function createImportsRepo(db: Executor) {
+  /** How many contacts the planner's statistics count (0 before the table was ever analysed). */
+  const plannedContacts = async (): Promise<number> => {
+    const { rows } = await sql<{
+      n: number;
+    }>`SELECT greatest(reltuples, 0)::float8 AS n FROM pg_class WHERE oid = 'contacts'::regclass`.execute(db);
+    return Number(rows[0]?.n ?? 0);
+  };
   return {
     insert(row: Parameters<ReturnType<Executor['insertInto']>['values']>[0], tx: Executor = db) {
       return tx
@@ -85,6 +92,12 @@ export function createImportsRepo(db: Executor) {
      * The checkpoint of a batch, in the batch's transaction: counters, the last row done, a renewed lease.
      * Fenced by the lease owner: a worker that lost its lease gets null and its transaction is rolled back.
      */
+    plannedContacts,
+    /** Fresh planner statistics for `contacts` (cached plans of the look-ups by key are made again); answers the rows counted. */
+    async analyzeContacts(): Promise<number> {
+      await sql`ANALYZE contacts`.execute(db);
+      return plannedContacts();
+    },
     async checkpoint(id: string, owner: string, add: Counters, lastRow: number, leaseSeconds: number, tx: Executor) {
       const r = await tx
         .updateTable('imports')
