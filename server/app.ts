@@ -96,6 +96,7 @@ export function createServices(db: Db, config: ServicesConfig) {
     db,
     now,
     wake: jobs.wake,
+    wakeStatement: jobs.wakeStatement,
     config: {
       smtpUrl: config.smtpUrl ?? null,
       mailFrom: config.mailFrom ?? 'kdesk <no-reply@localhost>',

@@ -1,9 +1,16 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../db/client.ts';
 import type { EngineJobRow, JobRow } from '../db/schema.ts';
 
 /** The channel a worker LISTENs on: a NOTIFY names the kind of job that was queued. */
 export const JOBS_CHANNEL = 'kdesk_jobs';
+
+/** A wake of the job engine inside a caller's statement: a CTE queuing the job and an expression over it that
+ *  NOTIFYs the workers (wakeSql). */
+export interface WakeSql {
+  insert: (onlyIf: RawBuilder<unknown>) => RawBuilder<unknown>;
+  notify: (cte: string) => RawBuilder<unknown>;
+}
 /** The NOTIFY payload saying a schedule was created or changed (workers read the schedules again). */
 export const SCHEDULES_CHANGED = '@schedules';
 
@@ -53,6 +60,21 @@ export function createJobsRepo(db: Executor) {
           RETURNING id, kind, run_at)
         SELECT id, pg_notify(${JOBS_CHANNEL}, kind) FROM ins`.execute(tx);
       return rows.length > 0;
+    },
+    /**
+     * `insertSingleton` of the engine's own work of `kind` (no team, no payload) as parts of the caller's statement:
+     * `insert`, a CTE queuing it when `onlyIf` selects a row and none is queued yet, and `notify`, an expression
+     * over that CTE that wakes the workers when the statement commits. Saves the caller a round trip.
+     */
+    wakeSql(id: string, kind: string): WakeSql {
+      return {
+        insert: (onlyIf) => sql`
+          INSERT INTO jobs (id, team_id, kind, payload, singleton_key, run_at, created_by)
+          SELECT ${id}::uuid, NULL, ${kind}::text, '{}'::jsonb, ${kind}::text, now(), NULL WHERE EXISTS (${onlyIf})
+          ON CONFLICT (singleton_key) WHERE status = 'queued' DO NOTHING
+          RETURNING kind`,
+        notify: (cte) => sql`(SELECT count(pg_notify(${JOBS_CHANNEL}, kind)) FROM ${sql.raw(cte)})`,
+      };
     },
     /** Wakes the workers (on commit when in a transaction): a job of `kind` was queued. */
     async notify(kind: string, tx: Executor = db): Promise<void> {

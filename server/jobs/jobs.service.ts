@@ -125,6 +125,10 @@ export function createJobsService(deps: { db: Db }) {
     async wake(kind: string, tx: Executor = deps.db): Promise<void> {
       await repo.insertSingleton({ id: uuidv7(), teamId: null, kind, payload: {}, singletonKey: kind }, tx);
     },
+    /** `wake` as parts of the caller's own statement (jobs.repo wakeSql): queued only when `onlyIf` selects a row. */
+    wakeStatement(kind: string) {
+      return repo.wakeSql(uuidv7(), kind);
+    },
     /**
      * Creates or changes a schedule (cron-style, see cron.rules.ts): at each due time one job of `kind`
      * is queued, once across all instances; with a singleton key, not while the previous run still waits.

@@ -1,7 +1,9 @@
 import type { AddressInfo } from 'node:net';
+import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createMember, createTeam, createTestContext, type TestContext, type TestTeam } from '../../test/harness.ts';
+import { JOBS_CHANNEL } from '../jobs/jobs.repo.ts';
 import { codeSentTo, createContact, startLogin, testClock } from '../portal/portal-test-support.ts';
 
 /** A real SMTP server on loopback; `fail` makes it answer 451 to every message. */
@@ -66,6 +68,34 @@ describe('mail delivery by SMTP', () => {
     const row = await ctx.db.selectFrom('mailOutbox').selectAll().where('toAddress', '=', c.primaryEmail).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: 'sent', attempts: 1, lastError: null });
     expect(row.sentAt).toEqual(clock.now());
+  });
+
+  it("a ticket comment queues the sender and wakes it in the comment's own statement; the mail goes out", async () => {
+    const c = await createContact(ctx, team);
+    const tk = await call(ctx, team.ownerToken, 'POST', '/api/v1/tickets', { subject: 'Printer jam', requesterId: c.id });
+    expect(tk.statusCode).toBe(201);
+    await ctx.services.mail.deliverDue();
+    // what the sender's run would have taken: no wake waits before the comment
+    await ctx.db.deleteFrom('jobs').where('kind', '=', 'mail.deliver').where('status', '=', 'queued').execute();
+    const queued = () => ctx.db.selectFrom('jobs').select('id').where('kind', '=', 'mail.deliver').where('status', '=', 'queued').execute();
+    const listener = new pg.Client({ connectionString: ctx.url });
+    await listener.connect();
+    try {
+      const heard: string[] = [];
+      listener.on('notification', (n) => heard.push(String(n.payload)));
+      await listener.query(`LISTEN ${JOBS_CHANNEL}`);
+      const res = await call(ctx, team.ownerToken, 'POST', `/api/v1/tickets/${tk.json().id}/comments`, {
+        body: 'A new drum is on its way',
+      });
+      expect(res.statusCode).toBe(201);
+      expect(await queued()).toHaveLength(1);
+      await expect.poll(() => heard).toContain('mail.deliver');
+    } finally {
+      await listener.end();
+    }
+    expect(await ctx.services.mail.deliverDue()).toMatchObject({ sent: 1 });
+    const m = smtp.received.filter((x) => x.to.includes(c.primaryEmail)).at(-1)!;
+    expect(m.raw).toContain('A new drum is on its way');
   });
 
   it('retries a failing server with exponential backoff, records the error, then delivers', async () => {

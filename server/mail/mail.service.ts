@@ -8,6 +8,7 @@ import { AppError } from '#shared/errors.ts';
 import { requireTeamManager, type Actor } from '../auth/actor.ts';
 import type { Db, Executor } from '../db/client.ts';
 import { isUuid, uuidv7 } from '../db/ids.ts';
+import type { WakeSql } from '../jobs/jobs.repo.ts';
 import { createMailRepo, type OutboxRow } from './mail.repo.ts';
 import { describeSendError, retryDelaySeconds } from './mail.rules.ts';
 
@@ -40,6 +41,8 @@ export function createMailService(deps: {
   now: () => Date;
   /** Wakes the `mail.deliver` job in the transaction that wrote a message (the job engine). */
   wake?: (kind: 'mail.deliver', tx: Executor) => Promise<void>;
+  /** The same, as parts of the statement that writes the messages (JobsService.wakeStatement). */
+  wakeStatement?: (kind: 'mail.deliver') => WakeSql;
 }) {
   const { db, config, now } = deps;
   const repo = createMailRepo(db);
@@ -114,6 +117,12 @@ export function createMailService(deps: {
         to.map((t) => ({ id: uuidv7(), toAddress: t.address, key: t.key })),
         keep,
       );
+    },
+
+    /** The sender's wake as parts of the statement that writes messages (fanOutStatement); null when mail is
+     *  not sent (no SMTP) or the job engine cannot give it (then `wakeSender` after the statement). */
+    wakeStatement(): WakeSql | null {
+      return config.smtpUrl && deps.wakeStatement ? deps.wakeStatement('mail.deliver') : null;
     },
 
     /** Wakes the sender after messages were written by a caller's own statement (fanOutStatement). */

@@ -3,6 +3,7 @@
 import { CompiledQuery, sql, type Insertable, type RawBuilder, type Selectable } from 'kysely';
 import { compiledOnce } from '../db/compiled.ts';
 import type { Executor } from '../db/client.ts';
+import type { WakeSql } from '../jobs/jobs.repo.ts';
 import type { RequestTemplatesTable, TicketCommentsTable, TicketStatus, TicketsTable } from '../db/schema.ts';
 
 export interface TicketFilter {
@@ -358,7 +359,13 @@ export function createTicketsRepo(db: Executor) {
         reopen: boolean;
         /** the audit writer's SQL of the comment's audit row, for the ticket ids in the named CTE's `id` */
         audit: (onlyFor: string) => RawBuilder<unknown>;
-        notify: { kind: string; contactIds: string[]; mails: (claimed: RawBuilder<unknown>) => RawBuilder<unknown> } | null;
+        notify: {
+          kind: string;
+          contactIds: string[];
+          mails: (claimed: RawBuilder<unknown>) => RawBuilder<unknown>;
+          /** the mail sender's wake when mails were written (the job engine's SQL), or null */
+          wake: WakeSql | null;
+        } | null;
         /** The ids of the ticket's live contacts the recipients were chosen from, in order: when they are not the
          *  ticket's live contacts any more, nothing is written and `comment` is null (read them again, retry). */
         expectContacts: string[] | null;
@@ -379,7 +386,7 @@ export function createTicketsRepo(db: Executor) {
                      FROM ticket_contacts tc JOIN contacts c ON c.id = tc.contact_id
                      WHERE tc.team_id = ${row.teamId}::uuid AND tc.ticket_id = ${row.ticketId}::uuid AND c.deleted_at IS NULL)
                     = ${o.expectContacts.join(',')}::text`;
-      const r = await sql<Selectable<TicketCommentsTable> & { mailed: number }>`
+      const r = await sql<Selectable<TicketCommentsTable> & { mailed: number; woken?: unknown }>`
         WITH ok AS (${guard}),
         touched AS (
           UPDATE tickets SET updated_at = ${row.createdAt}::timestamptz${o.reopen ? sql`, status = 'open', closed_at = NULL` : sql``}
@@ -394,7 +401,12 @@ export function createTicketsRepo(db: Executor) {
           WHERE EXISTS (SELECT 1 FROM touched)
           ON CONFLICT (event_id, contact_id) DO NOTHING
           RETURNING contact_id),
-        mailed AS (${n.mails(sql`SELECT contact_id FROM claimed`)}),`
+        mailed AS (${n.mails(sql`SELECT contact_id FROM claimed`)}),${
+          n.wake
+            ? sql`
+        woken AS (${n.wake.insert(sql`SELECT 1 FROM mailed`)}),`
+            : sql``
+        }`
             : sql``
         }
         c AS (
@@ -404,9 +416,10 @@ export function createTicketsRepo(db: Executor) {
                  ${row.authorType}::text, ${row.authorMemberId ?? null}::uuid, ${row.authorContactId ?? null}::uuid,
                  ${row.authorName}::text, ${row.createdAt}::timestamptz FROM touched
           RETURNING *)
-        SELECT c.*, ${n ? sql`(SELECT count(*) FROM mailed)` : sql`0`}::int AS mailed FROM c`.execute(tx);
+        SELECT c.*, ${n ? sql`(SELECT count(*) FROM mailed)` : sql`0`}::int AS mailed${n?.wake ? sql`, ${n.wake.notify('woken')} AS woken` : sql``}
+        FROM c`.execute(tx);
       if (!r.rows.length) return { comment: null, mailed: 0 };
-      const { mailed, ...comment } = r.rows[0]!;
+      const { mailed, woken: _, ...comment } = r.rows[0]!;
       return { comment, mailed };
     },
 

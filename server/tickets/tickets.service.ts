@@ -33,6 +33,7 @@ import type { ContactRow, RequestTemplateRow, TicketCommentRow } from '../db/sch
 import type { ContactsService } from '../contacts/contacts.service.ts';
 import { rowToFields } from '../contacts/contacts.presenter.ts';
 import type { MailService } from '../mail/mail.service.ts';
+import type { WakeSql } from '../jobs/jobs.repo.ts';
 import type { TeamsService } from '../teams/teams.service.ts';
 import { readSettings } from '../teams/teams.rules.ts';
 import { createTicketsRepo, type TicketFilter } from './tickets.repo.ts';
@@ -215,7 +216,7 @@ const listCursor = (id: string, t: Total) => `${id}.${t.total}${t.estimate ? 'e'
 export function createTicketsService(deps: {
   db: Db;
   teams: Pick<TeamsService, 'getTeam'>;
-  mail: Pick<MailService, 'enqueueMany' | 'fanOutStatement' | 'wakeSender'>;
+  mail: Pick<MailService, 'enqueueMany' | 'fanOutStatement' | 'wakeSender' | 'wakeStatement'>;
   contacts: Pick<ContactsService, 'findOrCreateByEmail'>;
   now: () => Date;
   /** Links in notification mails: this address, else the address members of the team last signed in at. */
@@ -451,20 +452,21 @@ export function createTicketsService(deps: {
     const seen = isUuid(ticketId) ? await repo.readForComment(actor.teamId, ticketId) : undefined;
     if (!seen) throw new AppError('NOT_FOUND', 'Ticket not found');
     const id = uuidv7();
-    const first = await writeComment(db, actor, id, seen, c, reopen, { people: seen.notifiable, version: seen.version });
+    // the mail sender is woken inside the comment's statement (or, without the job engine's SQL, right after it)
+    const wake = mail.wakeStatement();
+    const first = await writeComment(db, actor, id, seen, c, reopen, { people: seen.notifiable, version: seen.version, wake });
     if (first.comment) {
-      // after the commit (a wake lost to a crash here is made up by the sender's schedule)
-      if (first.mailed) await mail.wakeSender(db);
+      if (first.mailed && !wake) await mail.wakeSender(db);
       return presentComment(first.comment);
     }
     return db.transaction().execute(async (tx) => {
       const ticket = await repo.lockForComment(actor.teamId, ticketId, tx);
       if (!ticket) throw new AppError('NOT_FOUND', 'Ticket not found');
-      let done = await writeComment(tx, actor, id, ticket, c, reopen, { people: ticket.notifiable });
+      let done = await writeComment(tx, actor, id, ticket, c, reopen, { people: ticket.notifiable, wake });
       // the ticket's contacts changed while this waited for the lock (their changes take it): read them again
-      if (!done.comment) done = await writeComment(tx, actor, id, ticket, c, reopen, { people: undefined });
+      if (!done.comment) done = await writeComment(tx, actor, id, ticket, c, reopen, { people: undefined, wake });
       if (!done.comment) throw new Error('ticket comment: not written');
-      if (done.mailed) await mail.wakeSender(tx);
+      if (done.mailed && !wake) await mail.wakeSender(tx);
       return presentComment(done.comment);
     });
   }
@@ -478,7 +480,7 @@ export function createTicketsService(deps: {
     ticket: CommentTicket,
     c: { body: string; isPublic: boolean; author: CommentAuthor },
     reopen: boolean,
-    o: { people: NotifiableRow[] | undefined; version?: string },
+    o: { people: NotifiableRow[] | undefined; version?: string; wake: WakeSql | null },
   ) {
     const at = now();
     const ticketId = ticket.id;
@@ -527,6 +529,7 @@ export function createTicketsService(deps: {
                     plan.recipients.map((r) => ({ address: r.address, key: r.contactId })),
                     claimed,
                   ),
+                wake: o.wake,
               }
             : null,
         expectContacts: people ? people.map((p) => p.id) : null,
