@@ -3,6 +3,26 @@ import type { ContactRow, NewContactRow } from '../db/schema.ts';
 import type { ContactFields, DirectoryFields } from './contacts.rules.ts';
 import { SEARCH_VERSION, searchDocument, sortKeys, type SearchSource } from './search.rules.ts';
 
+/** A contact's notification preferences as fields, from its columns. */
+export const notificationsOf = (
+  r: Pick<ContactRow, 'notifyNewTickets' | 'notifyTicketUpdates' | 'notifyNewComments' | 'notifyFormAssignments'>,
+): ContactFields['notifications'] => ({
+  newTickets: r.notifyNewTickets,
+  ticketUpdates: r.notifyTicketUpdates,
+  newComments: r.notifyNewComments,
+  formAssignments: r.notifyFormAssignments,
+});
+
+/** A contact's portal permissions as fields, from its columns. */
+export const permissionsOf = (
+  r: Pick<ContactRow, 'active' | 'portalAccess' | 'canPostComments' | 'canCloseTickets'>,
+): ContactFields['permissions'] => ({
+  active: r.active,
+  portalAccess: r.portalAccess,
+  canPostComments: r.canPostComments,
+  canCloseTickets: r.canCloseTickets,
+});
+
 export function rowToFields(r: ContactRow): ContactFields {
   return {
     firstName: r.firstName,
@@ -15,13 +35,8 @@ export function rowToFields(r: ContactRow): ContactFields {
     emails: r.emails ?? {},
     phones: r.phones ?? {},
     address: { line1: r.addressLine1, line2: r.addressLine2, city: r.city, state: r.state, postalCode: r.postalCode, country: r.country },
-    notifications: {
-      newTickets: r.notifyNewTickets,
-      ticketUpdates: r.notifyTicketUpdates,
-      newComments: r.notifyNewComments,
-      formAssignments: r.notifyFormAssignments,
-    },
-    permissions: { active: r.active, portalAccess: r.portalAccess, canPostComments: r.canPostComments, canCloseTickets: r.canCloseTickets },
+    notifications: notificationsOf(r),
+    permissions: permissionsOf(r),
   };
 }
 

@@ -31,7 +31,7 @@ import type { Db, Executor } from '../db/client.ts';
 import { isUuid, uuidv7 } from '../db/ids.ts';
 import type { ContactRow, RequestTemplateRow, TicketCommentRow } from '../db/schema.ts';
 import type { ContactsService } from '../contacts/contacts.service.ts';
-import { rowToFields } from '../contacts/contacts.presenter.ts';
+import { notificationsOf, permissionsOf, rowToFields } from '../contacts/contacts.presenter.ts';
 import type { MailService } from '../mail/mail.service.ts';
 import type { WakeSql } from '../jobs/jobs.repo.ts';
 import type { TeamsService } from '../teams/teams.service.ts';
@@ -273,18 +273,8 @@ export function createTicketsService(deps: {
         id: c.id,
         primaryEmail: c.primaryEmail,
         emails: c.emails ?? {},
-        notifications: {
-          newTickets: c.notifyNewTickets,
-          ticketUpdates: c.notifyTicketUpdates,
-          newComments: c.notifyNewComments,
-          formAssignments: c.notifyFormAssignments,
-        },
-        permissions: {
-          active: c.active,
-          portalAccess: c.portalAccess,
-          canPostComments: c.canPostComments,
-          canCloseTickets: c.canCloseTickets,
-        },
+        notifications: notificationsOf(c),
+        permissions: permissionsOf(c),
       })),
       p.authorContactId,
     );
