@@ -4,7 +4,7 @@ import { CompiledQuery, sql, type Insertable, type RawBuilder, type Selectable }
 import { compiledOnce } from '../db/compiled.ts';
 import type { Executor } from '../db/client.ts';
 import type { WakeSql } from '../jobs/jobs.repo.ts';
-import type { RequestTemplatesTable, TicketCommentsTable, TicketStatus, TicketsTable } from '../db/schema.ts';
+import type { ContactRow, RequestTemplatesTable, TicketCommentsTable, TicketStatus, TicketsTable } from '../db/schema.ts';
 
 export interface TicketFilter {
   status?: TicketStatus[];
@@ -15,6 +15,22 @@ export interface TicketFilter {
   pattern?: string;
   number?: number;
 }
+
+/** What a notification needs of a ticket's live contact (recipientsOf). */
+export type NotifiableRow = Pick<
+  ContactRow,
+  | 'id'
+  | 'primaryEmail'
+  | 'emails'
+  | 'notifyNewTickets'
+  | 'notifyTicketUpdates'
+  | 'notifyNewComments'
+  | 'notifyFormAssignments'
+  | 'active'
+  | 'portalAccess'
+  | 'canPostComments'
+  | 'canCloseTickets'
+>;
 
 export function createTicketsRepo(db: Executor) {
   // the ticket with what its notification mails need of the team (parameters: team, ticket)
@@ -29,7 +45,7 @@ export function createTicketsRepo(db: Executor) {
   // run by every change of a ticket: compiled once
   const lockQuery = () => withTeam().forUpdate('t');
   const locked = compiledOnce(lockQuery);
-  // what a comment's notification needs of the ticket's live contacts (in the order they were added, as json)
+  // what a notification needs of the ticket's live contacts (NotifiableRow, in the order they were added, as json)
   const notifiableJson = sql<NotifiableRow[]>`(SELECT coalesce(json_agg(json_build_object(
             'id', c.id, 'primaryEmail', c.primary_email, 'emails', c.emails, 'notifyNewTickets', c.notify_new_tickets,
             'notifyTicketUpdates', c.notify_ticket_updates, 'notifyNewComments', c.notify_new_comments,
@@ -48,31 +64,10 @@ export function createTicketsRepo(db: Executor) {
       .select(notifiableJson.as('notifiable'))
       .select(sql<string>`t.xmin::text`.as('version')),
   );
-  // run by every notifying event: compiled once (parameters: team, ticket)
+  // run by every notifying event that has not read them with the ticket: compiled once (parameters: team, ticket)
   const notifiable = compiledOnce(() =>
-    db
-      .selectFrom('ticketContacts as tc')
-      .innerJoin('contacts as c', 'c.id', 'tc.contactId')
-      .where('tc.teamId', '=', '')
-      .where('tc.ticketId', '=', '')
-      .where('c.deletedAt', 'is', null)
-      .select([
-        'c.id',
-        'c.primaryEmail',
-        'c.emails',
-        'c.notifyNewTickets',
-        'c.notifyTicketUpdates',
-        'c.notifyNewComments',
-        'c.notifyFormAssignments',
-        'c.active',
-        'c.portalAccess',
-        'c.canPostComments',
-        'c.canCloseTickets',
-      ])
-      .orderBy('tc.addedAt')
-      .orderBy('tc.contactId'),
+    db.selectFrom('tickets as t').select(notifiableJson.as('notifiable')).where('t.teamId', '=', '').where('t.id', '=', ''),
   );
-  type NotifiableRow = Awaited<ReturnType<typeof notifiable>>[number];
   type PageRow = Awaited<ReturnType<ReturnType<typeof withNames>['execute']>>[number];
   function listBase(tx: Executor, teamId: string, f: TicketFilter) {
     let q = tx.selectFrom('tickets as t').where('t.teamId', '=', teamId);
@@ -343,8 +338,8 @@ export function createTicketsRepo(db: Executor) {
     },
 
     /** What a notification needs of the ticket's live contacts (recipientsOf), in the order they were added. */
-    async notifiableContacts(teamId: string, ticketId: string, tx: Executor = db) {
-      return notifiable(tx, [teamId, ticketId]);
+    async notifiableContacts(teamId: string, ticketId: string, tx: Executor = db): Promise<NotifiableRow[]> {
+      return (await notifiable(tx, [teamId, ticketId]))[0]?.notifiable ?? [];
     },
 
     /**

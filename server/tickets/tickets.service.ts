@@ -36,7 +36,7 @@ import type { MailService } from '../mail/mail.service.ts';
 import type { WakeSql } from '../jobs/jobs.repo.ts';
 import type { TeamsService } from '../teams/teams.service.ts';
 import { readSettings } from '../teams/teams.rules.ts';
-import { createTicketsRepo, type TicketFilter } from './tickets.repo.ts';
+import { createTicketsRepo, type NotifiableRow, type TicketFilter } from './tickets.repo.ts';
 import { closeRefusal, commentRefusal, type Refusal } from './tickets.policy.ts';
 import {
   applyTemplate,
@@ -96,7 +96,6 @@ const teamOfLocked = (r: {
   settings: r.teamSettings,
   memberOrigin: r.teamMemberOrigin,
 });
-type NotifiableRow = Awaited<ReturnType<ReturnType<typeof createTicketsRepo>['notifiableContacts']>>[number];
 type Listed = Awaited<ReturnType<ReturnType<typeof createTicketsRepo>['page']>>['rows'][number];
 
 /** Who acts in the portal: the signed-in contact and their team (what portal.session returns). */
