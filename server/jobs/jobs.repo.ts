@@ -14,6 +14,27 @@ export interface WakeSql {
 /** The NOTIFY payload saying a schedule was created or changed (workers read the schedules again). */
 export const SCHEDULES_CHANGED = '@schedules';
 
+/** A job queued unless one of its singleton key is queued already. */
+interface SingletonJob {
+  id: string;
+  teamId: string | null;
+  kind: string;
+  payload: unknown;
+  singletonKey: string | null;
+  runAt?: Date;
+  createdBy?: string | null;
+}
+
+/** The INSERT of a singleton job (nothing when one of its key is queued; with `onlyIf`, only when that selects a
+ *  row), RETURNING its id and kind. */
+const singletonInsertSql = (row: SingletonJob, onlyIf?: RawBuilder<unknown>) => sql`
+  INSERT INTO jobs (id, team_id, kind, payload, singleton_key, run_at, created_by)
+  SELECT ${row.id}::uuid, ${row.teamId}::uuid, ${row.kind}::text, ${JSON.stringify(row.payload ?? {})}::jsonb, ${row.singletonKey}::text,
+         coalesce(${row.runAt ?? null}::timestamptz, now()), ${row.createdBy ?? null}::uuid
+  ${onlyIf ? sql`WHERE EXISTS (${onlyIf})` : sql``}
+  ON CONFLICT (singleton_key) WHERE status = 'queued' DO NOTHING
+  RETURNING id, kind`;
+
 export function createJobsRepo(db: Executor) {
   return {
     insert(
@@ -39,25 +60,9 @@ export function createJobsRepo(db: Executor) {
      * Queues a job unless one of the same singleton key is already queued (that one will do the work),
      * and wakes the workers when the transaction commits. Answers whether a job was queued.
      */
-    async insertSingleton(
-      row: {
-        id: string;
-        teamId: string | null;
-        kind: string;
-        payload: unknown;
-        singletonKey: string | null;
-        runAt?: Date;
-        createdBy?: string | null;
-      },
-      tx: Executor = db,
-    ): Promise<boolean> {
+    async insertSingleton(row: SingletonJob, tx: Executor = db): Promise<boolean> {
       const { rows } = await sql<{ id: string }>`
-        WITH ins AS (
-          INSERT INTO jobs (id, team_id, kind, payload, singleton_key, run_at, created_by)
-          VALUES (${row.id}, ${row.teamId}, ${row.kind}, ${JSON.stringify(row.payload ?? {})}::jsonb, ${row.singletonKey},
-                  coalesce(${row.runAt ?? null}::timestamptz, now()), ${row.createdBy ?? null})
-          ON CONFLICT (singleton_key) WHERE status = 'queued' DO NOTHING
-          RETURNING id, kind, run_at)
+        WITH ins AS (${singletonInsertSql(row)})
         SELECT id, pg_notify(${JOBS_CHANNEL}, kind) FROM ins`.execute(tx);
       return rows.length > 0;
     },
@@ -68,11 +73,7 @@ export function createJobsRepo(db: Executor) {
      */
     wakeSql(id: string, kind: string): WakeSql {
       return {
-        insert: (onlyIf) => sql`
-          INSERT INTO jobs (id, team_id, kind, payload, singleton_key, run_at, created_by)
-          SELECT ${id}::uuid, NULL, ${kind}::text, '{}'::jsonb, ${kind}::text, now(), NULL WHERE EXISTS (${onlyIf})
-          ON CONFLICT (singleton_key) WHERE status = 'queued' DO NOTHING
-          RETURNING kind`,
+        insert: (onlyIf) => singletonInsertSql({ id, teamId: null, kind, payload: {}, singletonKey: kind }, onlyIf),
         notify: (cte) => sql`(SELECT count(pg_notify(${JOBS_CHANNEL}, kind)) FROM ${sql.raw(cte)})`,
       };
     },

@@ -107,8 +107,8 @@ export function createMailService(deps: {
 
     /**
      * `enqueueMany` of one message to several addresses, as SQL to run inside the caller's statement (a CTE):
-     * only the addresses whose key `keep` selects are written. Then `wakeSender` in the same transaction when
-     * some were.
+     * only the addresses whose key `keep` selects are written. The sender is woken by `wakeStatement`'s parts
+     * in the same statement, or else by `wakeSender` after it when some were written.
      */
     fanOutStatement(m: Omit<OutgoingMail, 'to'>, to: { address: string; key: string }[], keep: RawBuilder<unknown>) {
       const { id: _, toAddress: __, ...common } = row({ ...m, to: '' }, now());
